@@ -1,0 +1,81 @@
+"""The interface every search backend implements, and the values it speaks in.
+
+A backend indexes one record per dossier page and answers queries with
+(document, page-within-document) hits; the CLI maps those to dossier page
+numbers through the catalog, so renumbering a dossier never stales the index.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Protocol
+
+
+@dataclass
+class IndexedPage:
+    case_id: str | None
+    document_id: str
+    seq: int  # page within the document, 1-based
+    doc_type: str
+    text: str  # normalized NFC page text as OCRed
+    number: str | None = None  # số/ký hiệu
+    date: str | None = None  # ISO
+    persons: list[str] = field(default_factory=list)
+    article: int | None = None
+    source_file: str | None = None
+    batch_id: str | None = None
+    batch_page: int | None = None
+
+    @property
+    def page_id(self) -> str:
+        """Deterministic id: re-indexing a page overwrites it, deletes need no query."""
+        return f"{self.document_id}:{self.seq}"
+
+
+@dataclass
+class SearchQuery:
+    text: str
+    case_id: str | None = None
+    doc_type: str | None = None
+    number: str | None = None
+    person: str | None = None
+    article: int | None = None
+    date_from: str | None = None  # ISO, inclusive
+    date_to: str | None = None
+    limit: int = 10
+    facets: bool = False
+
+
+@dataclass
+class Hit:
+    case_id: str | None
+    document_id: str
+    seq: int
+    doc_type: str
+    score: float
+    snippet: str
+    exact: bool  # every term matched with its diacritics
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: dict[str, dict[str, int]] | None = None
+
+
+class SearchBackend(Protocol):
+    name: str
+
+    def index_pages(self, pages: Iterable[IndexedPage]) -> int:
+        """Add or replace pages; returns how many were indexed."""
+
+    def delete_documents(self, document_ids: Iterable[str]) -> None: ...
+
+    def search(self, query: SearchQuery) -> SearchResult: ...
+
+    def rebuild(self, pages: Iterable[IndexedPage]) -> int:
+        """Build a fresh index from these pages and make it the live one."""
+
+    def info(self) -> dict: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""The stages that turn a scan into documents: normalize, OCR, split, classify, assemble."""

@@ -1,0 +1,468 @@
+"""The catalog: the one store of record (SQLite in WAL mode now, PostgreSQL later).
+
+Everything else — dossier PDFs, manifests, the search index — is derived from
+what is here and can be rebuilt from it. Only this module speaks SQL to the
+catalog tables; the embedded search index keeps its own FTS table in the same
+database file (index/sqlite_fts.py).
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from .models import PageText, Word
+
+SCHEMA_VERSION = 1
+
+FILE_STATES = ("queued", "processing", "done", "duplicate", "quarantined")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- One row per arrival of a batch (a file, or a group of loose pages): the queue.
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,              -- the file, or the first loose page
+    paths TEXT NOT NULL,             -- JSON list of every file of the batch, in page order
+    kind TEXT NOT NULL,              -- pdf | tiff | images | unsupported
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,            -- content id of the batch (see ingest.sources)
+    case_id TEXT,                    -- NULL: unassigned
+    folder TEXT,                     -- case folder name that did not match the pattern
+    state TEXT NOT NULL CHECK (state IN ('queued','processing','done','duplicate','quarantined')),
+    reason TEXT,
+    pages INTEGER,
+    documents INTEGER,
+    worker TEXT,                     -- host:pid of the process working on it
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_state ON files(state, created_at);
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
+
+-- One row per distinct batch content that was OCRed.
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,             -- sha256 of the content
+    kind TEXT NOT NULL,
+    originals TEXT NOT NULL,         -- JSON list of {"name", "sha256", "archive"} in page order
+    ocr_pdf TEXT NOT NULL,           -- working PDF with a text layer, under the home
+    ocr_sha256 TEXT NOT NULL,
+    page_count INTEGER NOT NULL,
+    signed INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pages (
+    batch_id TEXT NOT NULL REFERENCES batches(id),
+    number INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    width REAL, height REAL,
+    words TEXT,                      -- JSON [[text, x0, top, x1, bottom], ...]
+    confidence REAL,
+    rotation INTEGER NOT NULL DEFAULT 0,
+    blank INTEGER NOT NULL DEFAULT 0,
+    barcodes TEXT,
+    PRIMARY KEY (batch_id, number)
+);
+
+CREATE TABLE IF NOT EXISTS cases (
+    id TEXT PRIMARY KEY,
+    crime TEXT, article INTEGER, accused TEXT,
+    created_at REAL NOT NULL
+);
+
+-- A batch may belong to several cases (same bytes filed under two cases).
+CREATE TABLE IF NOT EXISTS case_batches (
+    case_id TEXT NOT NULL REFERENCES cases(id),
+    batch_id TEXT NOT NULL REFERENCES batches(id),
+    file_id INTEGER REFERENCES files(id),
+    arrival REAL NOT NULL,
+    PRIMARY KEY (case_id, batch_id)
+);
+
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,             -- stable: derived from case and first page
+    case_id TEXT,                    -- NULL: unassigned
+    type TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    number TEXT, date TEXT, issuer TEXT, title TEXT, subtitle TEXT,
+    persons TEXT,                    -- JSON [{"name","role"}]
+    crime TEXT, article INTEGER,
+    review TEXT,                     -- JSON list of fields to check
+    position INTEGER,                -- clerk's manual place in the dossier, NULL = automatic
+    arrival REAL NOT NULL,
+    indexed INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_case ON documents(case_id);
+
+CREATE TABLE IF NOT EXISTS document_pages (
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,            -- 1-based page within the document
+    batch_id TEXT NOT NULL,
+    number INTEGER NOT NULL,         -- page within the batch
+    dossier_page INTEGER,            -- page in the case's dossier PDF, set by assembly
+    but_luc INTEGER,
+    PRIMARY KEY (document_id, seq)
+);
+CREATE INDEX IF NOT EXISTS document_pages_page ON document_pages(batch_id, number);
+
+CREATE TABLE IF NOT EXISTS dossiers (
+    case_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    pdf TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
+    manifest TEXT NOT NULL, manifest_sha256 TEXT NOT NULL,
+    pages INTEGER NOT NULL,
+    sealed INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (case_id, version)
+);
+
+-- Every manual correction: who, when, old -> new. Reprocessing re-applies them.
+CREATE TABLE IF NOT EXISTS corrections (
+    id INTEGER PRIMARY KEY,
+    document_id TEXT, field TEXT NOT NULL, old TEXT, new TEXT,
+    who TEXT NOT NULL, at REAL NOT NULL
+);
+"""
+
+
+@dataclass
+class FileRow:
+    id: int
+    path: str
+    paths: list[str]
+    kind: str
+    size: int
+    sha256: str
+    case_id: str | None
+    folder: str | None
+    state: str
+    reason: str | None
+    pages: int | None
+    documents: int | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass
+class DocumentRow:
+    id: str
+    case_id: str | None
+    type: str
+    confidence: float
+    number: str | None
+    date: str | None
+    issuer: str | None
+    title: str | None
+    subtitle: str | None
+    persons: list[dict]
+    crime: str | None
+    article: int | None
+    review: list[str]
+    position: int | None
+    arrival: float
+    indexed: bool
+    pages: list[tuple[str, int, int | None, int | None]] = field(default_factory=list)
+    # (batch_id, number, dossier_page, but_luc) in document order
+
+
+def _row_to_file(row: sqlite3.Row) -> FileRow:
+    data = dict(row)
+    data["paths"] = json.loads(data["paths"])
+    data.pop("worker", None)
+    return FileRow(**data)
+
+
+class Catalog:
+    """A connection to the catalog of one home."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.execute("PRAGMA busy_timeout=30000")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        # executescript commits on its own; run it outside our transaction helper.
+        self.db.executescript(_SCHEMA)
+        self.db.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, so concurrent hoso processes serialize their writes."""
+        if self.db.in_transaction:
+            yield self.db
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def integrity_check(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    # ---- the queue of arrived files -------------------------------------------------
+
+    def add_file(
+        self, *, path: str, paths: list[str], kind: str, size: int, sha256: str,
+        case_id: str | None, folder: str | None,
+    ) -> int:
+        now = time.time()
+        cur = self.db.execute(
+            "INSERT INTO files(path, paths, kind, size, sha256, case_id, folder, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            (path, json.dumps(paths, ensure_ascii=False), kind, size, sha256, case_id, folder, now, now),
+        )
+        return int(cur.lastrowid)
+
+    def get_file(self, file_id: int) -> FileRow:
+        return _row_to_file(self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone())
+
+    def files(self, state: str | None = None) -> list[FileRow]:
+        if state is None:
+            rows = self.db.execute("SELECT * FROM files ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT * FROM files WHERE state = ? ORDER BY id", (state,))
+        return [_row_to_file(r) for r in rows]
+
+    def find_active_file(self, path: str, sha256: str) -> FileRow | None:
+        """A queued or processing arrival of the same path and bytes (do not queue it twice)."""
+        row = self.db.execute(
+            "SELECT * FROM files WHERE path = ? AND sha256 = ? AND state IN ('queued','processing')",
+            (path, sha256),
+        ).fetchone()
+        return _row_to_file(row) if row else None
+
+    def set_file_state(
+        self, file_id: int, state: str, *, reason: str | None = None, worker: str | None = None,
+        pages: int | None = None, documents: int | None = None, case_id: str | None = None,
+    ) -> None:
+        assert state in FILE_STATES, state
+        self.db.execute(
+            "UPDATE files SET state = ?, reason = ?, worker = ?, updated_at = ?,"
+            " pages = COALESCE(?, pages), documents = COALESCE(?, documents),"
+            " case_id = COALESCE(?, case_id) WHERE id = ?",
+            (state, reason, worker, time.time(), pages, documents, case_id, file_id),
+        )
+
+    def claim_file(self, file_id: int, worker: str) -> bool:
+        """queued → processing, only if nobody else took it."""
+        cur = self.db.execute(
+            "UPDATE files SET state = 'processing', worker = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
+            (worker, time.time(), file_id),
+        )
+        return cur.rowcount == 1
+
+    def file_counts(self) -> dict[str, int]:
+        counts = {state: 0 for state in FILE_STATES}
+        for row in self.db.execute("SELECT state, COUNT(*) FROM files GROUP BY state"):
+            counts[row[0]] = row[1]
+        return counts
+
+    def done_file_for(self, sha256: str, case_id: str | None) -> FileRow | None:
+        row = self.db.execute(
+            "SELECT * FROM files WHERE sha256 = ? AND state = 'done' AND case_id IS ? ORDER BY id LIMIT 1",
+            (sha256, case_id),
+        ).fetchone()
+        return _row_to_file(row) if row else None
+
+    # ---- batches and pages -----------------------------------------------------------
+
+    def batch_exists(self, batch_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)).fetchone() is not None
+
+    def add_batch(
+        self, *, batch_id: str, kind: str, originals: list[dict], ocr_pdf: str, ocr_sha256: str,
+        pages: list[PageText], signed: bool,
+    ) -> None:
+        self.db.execute(
+            "INSERT INTO batches(id, kind, originals, ocr_pdf, ocr_sha256, page_count, signed, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (batch_id, kind, json.dumps(originals, ensure_ascii=False), ocr_pdf, ocr_sha256, len(pages),
+             int(signed), time.time()),
+        )
+        self.db.executemany(
+            "INSERT INTO pages(batch_id, number, text, width, height, words, confidence, rotation, blank, barcodes)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (batch_id, p.number, p.text, p.width, p.height,
+                 json.dumps([[w.text, w.x0, w.top, w.x1, w.bottom] for w in p.words], ensure_ascii=False),
+                 p.confidence, p.rotation, int(p.blank), json.dumps(p.barcodes))
+                for p in pages
+            ],
+        )
+
+    def batch(self, batch_id: str) -> dict:
+        row = dict(self.db.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone())
+        row["originals"] = json.loads(row["originals"])
+        return row
+
+    def batches(self) -> list[dict]:
+        return [self.batch(r[0]) for r in self.db.execute("SELECT id FROM batches ORDER BY created_at")]
+
+    def batch_pages(self, batch_id: str, with_words: bool = True) -> list[PageText]:
+        rows = self.db.execute("SELECT * FROM pages WHERE batch_id = ? ORDER BY number", (batch_id,))
+        return [_row_to_page(r, with_words) for r in rows]
+
+    def page_texts(self, refs: list[tuple[str, int]]) -> list[str]:
+        return [
+            self.db.execute("SELECT text FROM pages WHERE batch_id = ? AND number = ?", ref).fetchone()[0]
+            for ref in refs
+        ]
+
+    # ---- cases -----------------------------------------------------------------------
+
+    def ensure_case(self, case_id: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO cases(id, created_at) VALUES (?, ?)", (case_id, time.time()))
+
+    def link_batch(self, case_id: str | None, batch_id: str, file_id: int) -> None:
+        if case_id is None:
+            return
+        self.ensure_case(case_id)
+        self.db.execute(
+            "INSERT OR IGNORE INTO case_batches(case_id, batch_id, file_id, arrival) VALUES (?, ?, ?, ?)",
+            (case_id, batch_id, file_id, time.time()),
+        )
+
+    def case_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM cases ORDER BY id")]
+
+    def case_exists(self, case_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
+
+    def cases_of_batch(self, batch_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT case_id FROM case_batches WHERE batch_id = ?", (batch_id,))]
+
+    # ---- documents -------------------------------------------------------------------
+
+    def put_document(self, doc: DocumentRow) -> None:
+        """Insert or replace a document and its page list."""
+        self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+        self.db.execute(
+            "INSERT INTO documents(id, case_id, type, confidence, number, date, issuer, title, subtitle,"
+            " persons, crime, article, review, position, arrival, indexed, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.case_id, doc.type, doc.confidence, doc.number, doc.date, doc.issuer, doc.title,
+             doc.subtitle, json.dumps(doc.persons, ensure_ascii=False), doc.crime, doc.article,
+             json.dumps(doc.review), doc.position, doc.arrival, int(doc.indexed), time.time()),
+        )
+        self.db.executemany(
+            "INSERT INTO document_pages(document_id, seq, batch_id, number) VALUES (?, ?, ?, ?)",
+            [(doc.id, seq, batch_id, number) for seq, (batch_id, number, *_rest) in enumerate(doc.pages, 1)],
+        )
+
+    def delete_document(self, document_id: str) -> None:
+        self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def document(self, document_id: str) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return self._document(row) if row else None
+
+    def documents(self, case_id: str | None = None, *, all_cases: bool = False) -> list[DocumentRow]:
+        if all_cases:
+            rows = self.db.execute("SELECT * FROM documents ORDER BY case_id, arrival, id")
+        else:
+            rows = self.db.execute(
+                "SELECT * FROM documents WHERE case_id IS ? ORDER BY arrival, id", (case_id,)
+            )
+        return [self._document(r) for r in rows]
+
+    def _document(self, row: sqlite3.Row) -> DocumentRow:
+        data = dict(row)
+        data.pop("created_at")
+        data["persons"] = json.loads(data["persons"] or "[]")
+        data["review"] = json.loads(data["review"] or "[]")
+        data["indexed"] = bool(data["indexed"])
+        pages = self.db.execute(
+            "SELECT batch_id, number, dossier_page, but_luc FROM document_pages WHERE document_id = ? ORDER BY seq",
+            (row["id"],),
+        )
+        return DocumentRow(**data, pages=[tuple(p) for p in pages])
+
+    def set_dossier_pages(self, numbering: list[tuple[str, int, int, int | None]]) -> None:
+        """[(document_id, seq, dossier_page, but_luc)] after assembly."""
+        self.db.executemany(
+            "UPDATE document_pages SET dossier_page = ?, but_luc = ? WHERE document_id = ? AND seq = ?",
+            [(page, but_luc, doc_id, seq) for doc_id, seq, page, but_luc in numbering],
+        )
+
+    def set_indexed(self, document_ids: list[str], indexed: bool) -> None:
+        self.db.executemany(
+            "UPDATE documents SET indexed = ? WHERE id = ?", [(int(indexed), d) for d in document_ids]
+        )
+
+    def counts(self) -> dict[str, int]:
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "cases": one("SELECT COUNT(*) FROM cases"),
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "pages": one("SELECT COUNT(*) FROM document_pages"),
+            "unassigned": one("SELECT COUNT(*) FROM files WHERE case_id IS NULL AND state = 'done'"),
+            "not_indexed": one("SELECT COUNT(*) FROM documents WHERE indexed = 0"),
+        }
+
+    # ---- dossiers --------------------------------------------------------------------
+
+    def add_dossier(
+        self, *, case_id: str, pdf: str, pdf_sha256: str, manifest: str, manifest_sha256: str, pages: int,
+    ) -> int:
+        version = 1 + (self.db.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM dossiers WHERE case_id = ?", (case_id,)
+        ).fetchone()[0])
+        self.db.execute(
+            "INSERT INTO dossiers(case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, time.time()),
+        )
+        return version
+
+    def latest_dossier(self, case_id: str) -> dict | None:
+        row = self.db.execute(
+            "SELECT * FROM dossiers WHERE case_id = ? ORDER BY version DESC LIMIT 1", (case_id,)
+        ).fetchone()
+        return dict(row) if row else None
+
+
+def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
+    words = [Word(*w) for w in json.loads(row["words"] or "[]")] if with_words else []
+    return PageText(
+        number=row["number"], text=row["text"], width=row["width"], height=row["height"], words=words,
+        confidence=row["confidence"], rotation=row["rotation"], blank=bool(row["blank"]),
+        barcodes=json.loads(row["barcodes"] or "[]"),
+    )
+
+
+@contextmanager
+def open_catalog(path: Path) -> Iterator[Catalog]:
+    catalog = Catalog(path)
+    try:
+        yield catalog
+    finally:
+        catalog.close()

@@ -1,0 +1,91 @@
+"""Settings: defaults < TOML file < HOSO_* environment variables < command-line options.
+
+The TOML file is `HOSO_CONFIG`, else `<home>/hoso.toml` if present.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEFAULT_HOME = Path("hoso-data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOSO_", extra="ignore")
+
+    home: Path = DEFAULT_HOME
+    unit: str = "Viện kiểm sát nhân dân"
+    # Case ids like 2024-HS-0123 (year, case kind, number).
+    case_id_pattern: str = r"^\d{4}-[A-ZĐ]{2,4}-\d{1,6}$"
+    languages: str = "vie+eng"
+    ocr_jobs: int = max(1, min(os.cpu_count() or 1, 4))
+    # Pages above this many pixels are refused (decompression bombs, absurd scans).
+    max_pixels: int = 200_000_000
+    # An admin's own taxonomy file; the packaged one otherwise.
+    taxonomy: Path | None = None
+    opensearch_url: str | None = None
+    opensearch_index_prefix: str = "hoso"
+    opensearch_user: str | None = None
+    opensearch_password: str | None = None
+    opensearch_verify_certs: bool = True
+    opensearch_ca_certs: str | None = None
+    watch_dirs: list[Path] = []
+    watch_poll: float | None = None
+    watch_stability_seconds: float = 5.0
+    watch_rescan_seconds: float = 300.0
+    watch_after_success: str = "move"  # move to <watched>/.done/, or "delete"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    # Folders under the home.
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.home / "work"
+
+    @property
+    def dossiers_dir(self) -> Path:
+        return self.home / "dossiers"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.home / "quarantine"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.home / "tmp"
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("HOSO_CONFIG")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("HOSO_HOME", DEFAULT_HOME))
+    candidate = home / "hoso.toml"
+    return candidate if candidate.exists() else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with explicit overrides (e.g. --home) taking precedence."""
+    if overrides.get("home") is not None:
+        os.environ["HOSO_HOME"] = str(overrides["home"])
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,106 @@
+"""Typed values passed between the pipeline stages."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Word:
+    """One OCR word with its box in PDF points (origin top-left, like pdfplumber)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass
+class PageText:
+    """A page of a batch after OCR: normalized NFC text and word boxes."""
+
+    number: int  # 1-based, within the batch
+    text: str
+    width: float = 595.0
+    height: float = 842.0
+    words: list[Word] = field(default_factory=list)
+    confidence: float | None = None  # mean Tesseract word confidence 0..100, None if not OCRed
+    rotation: int = 0  # degrees the page was turned to read upright
+    blank: bool = False
+    barcodes: list[str] = field(default_factory=list)  # decoded QR/barcodes (separator sheets)
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """A page of a batch, by the batch's content id (sha256) and page number."""
+
+    batch_id: str
+    number: int
+
+
+@dataclass
+class Segment:
+    """Consecutive pages of one batch that form (part of) one document."""
+
+    pages: list[int]
+    case_id: str | None = None  # set by a HOSO:CASE=<id> separator sheet before it
+    continues_previous: bool = False  # the first page continues the case's previous document
+
+
+@dataclass
+class Person:
+    name: str
+    role: str  # bi_can | bi_cao | nguoi_bi_hai | nguoi_lam_don | ...
+
+
+@dataclass
+class Classification:
+    doc_type: str  # a taxonomy key; "khac" when unsure
+    confidence: float  # 0..1
+    title: str | None = None
+    subtitle: str | None = None
+
+
+@dataclass
+class Metadata:
+    number: str | None = None  # số/ký hiệu, e.g. 155/QĐ-CSĐT
+    date: str | None = None  # ISO date
+    issuer: str | None = None
+    persons: list[Person] = field(default_factory=list)
+    crime: str | None = None
+    article: int | None = None
+    review: list[str] = field(default_factory=list)  # fields left empty for a person to check
+
+
+@dataclass
+class DocumentDraft:
+    """A document found in a batch, before it is stored in the catalog."""
+
+    pages: list[PageRef]
+    classification: Classification
+    metadata: Metadata
+    case_id: str | None = None
+    continues_previous: bool = False
+
+
+@dataclass
+class OcrJob:
+    """Everything a worker needs to OCR one batch; picklable, so any process can take it."""
+
+    batch_id: str
+    kind: str  # pdf | tiff | images
+    sources: list[Path]  # archived originals, in page order
+    output_pdf: Path
+    languages: str
+    max_pixels: int
+    tmp_dir: Path
+
+
+@dataclass
+class OcrResult:
+    batch_id: str
+    pdf: Path
+    pages: list[PageText]
+    signed: bool = False
+    ocr_pages: list[int] = field(default_factory=list)  # pages Tesseract read (others kept their text layer)

@@ -1,0 +1,97 @@
+"""First stage: check a batch's files and turn them into one PDF for OCR.
+
+Images (multi-page TIFF, JPEG, PNG, loose pages) go through img2pdf, which
+embeds JPEG and CCITT G4 data without re-encoding. Anything unreadable raises
+`BadInput` with a reason in plain words; the caller quarantines the batch.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import img2pdf
+import pikepdf
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+
+class BadInput(Exception):
+    """The batch cannot be processed; the message says why, for a clerk."""
+
+
+def check_pdf(path: Path) -> tuple[int, bool]:
+    """(page count, digitally signed?) of a readable, unencrypted PDF."""
+    try:
+        with pikepdf.open(path) as pdf:
+            pages = len(pdf.pages)
+            signed = _is_signed(pdf)
+    except pikepdf.PasswordError:
+        raise BadInput("the PDF is encrypted with a password; ask the sender for an unprotected copy") from None
+    except pikepdf.PdfError as exc:
+        raise BadInput(f"the PDF is damaged and cannot be read ({_first_line(exc)})") from None
+    if pages == 0:
+        raise BadInput("the PDF has no pages")
+    return pages, signed
+
+
+def _is_signed(pdf: pikepdf.Pdf) -> bool:
+    acroform = pdf.Root.get("/AcroForm")
+    if acroform is None:
+        return False
+    if int(acroform.get("/SigFlags", 0)) & 1:
+        return True
+    return any(field.get("/FT") == "/Sig" for field in acroform.get("/Fields", []))
+
+
+def images_to_pdf(sources: list[Path], output: Path, max_pixels: int) -> int:
+    """One PDF page per image frame, in order. Returns the page count."""
+    images: list[bytes] = []
+    pages = 0
+    for source in sources:
+        data, frames = _image_data(source, max_pixels)
+        images.extend(data)
+        pages += frames
+    try:
+        output.write_bytes(img2pdf.convert(images, rotation=img2pdf.Rotation.ifvalid))
+    except Exception as exc:  # img2pdf raises many exception types for odd images
+        raise BadInput(f"the image could not be converted to PDF ({_first_line(exc)})") from None
+    return pages
+
+
+def _image_data(source: Path, max_pixels: int) -> tuple[list[bytes], int]:
+    """(image bytes for img2pdf, frame count): JPEG and TIFF (incl. G4) as they are, others re-encoded."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with Image.open(source) as image:
+            if image.width * image.height > max_pixels:
+                raise BadInput(
+                    f"the image is {image.width}×{image.height} pixels, over the limit of {max_pixels:,}"
+                )
+            n_frames = getattr(image, "n_frames", 1)
+            if image.format in ("JPEG", "TIFF") and image.mode not in ("RGBA", "LA", "P", "PA"):
+                return [source.read_bytes()], n_frames
+            frames = [_plain_frame(frame) for frame in ImageSequence.Iterator(image)]
+            return frames, len(frames)
+    except Image.DecompressionBombError:
+        raise BadInput(f"the image has more pixels than the limit of {max_pixels:,}") from None
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise BadInput(f"the image is damaged or not a supported format ({_first_line(exc)})") from None
+
+
+def _plain_frame(frame: Image.Image) -> bytes:
+    """PNG bytes without alpha (flattened on white paper), which img2pdf accepts."""
+    if frame.mode in ("RGBA", "LA", "P", "PA"):
+        rgba = frame.convert("RGBA")
+        paper = Image.new("RGB", rgba.size, "white")
+        paper.paste(rgba, mask=rgba.getchannel("A"))
+        frame = paper
+    elif frame.mode not in ("1", "L", "RGB"):
+        frame = frame.convert("RGB")
+    buffer = io.BytesIO()
+    dpi = frame.info.get("dpi")
+    frame.save(buffer, format="PNG", **({"dpi": dpi} if dpi else {}))
+    return buffer.getvalue()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
