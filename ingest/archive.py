@@ -10,7 +10,7 @@ import shutil
 import time
 from pathlib import Path
 
-from .sources import sha256_file
+from pipeline.hashing import sha256_file
 
 
 class ArchiveError(Exception):

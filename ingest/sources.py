@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.hashing import sha256_file
+
 LOOSE_PAGE = re.compile(r"^(?P<stem>.+)_p(?P<n>\d{1,4})\.(?:jpe?g|png)$", re.IGNORECASE)
 
 # Scanner and OS droppings that are never scans.
@@ -50,14 +52,6 @@ def sniff(path: Path) -> str:
         if head.startswith(magic):
             return kind
     return "unsupported"
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def batch_sha256(file_hashes: list[str]) -> str:

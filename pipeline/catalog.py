@@ -413,6 +413,13 @@ class Catalog:
             [(page, but_luc, doc_id, seq) for doc_id, seq, page, but_luc in numbering],
         )
 
+    def dossier_page(self, document_id: str, seq: int) -> tuple[int | None, int | None]:
+        """(page in the dossier PDF, bút lục) of a document's page."""
+        row = self.db.execute(
+            "SELECT dossier_page, but_luc FROM document_pages WHERE document_id = ? AND seq = ?", (document_id, seq)
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def set_indexed(self, document_ids: list[str], indexed: bool) -> None:
         self.db.executemany(
             "UPDATE documents SET indexed = ? WHERE id = ?", [(int(indexed), d) for d in document_ids]

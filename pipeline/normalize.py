@@ -95,3 +95,19 @@ def _plain_frame(frame: Image.Image) -> bytes:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
+
+
+def count_pages(kind: str, sources: list[Path]) -> int:
+    """Quick page count for progress reporting; 0 when the file cannot be read."""
+    try:
+        if kind == "pdf":
+            with pikepdf.open(sources[0]) as pdf:
+                return len(pdf.pages)
+        if kind == "tiff":
+            with Image.open(sources[0]) as image:
+                return getattr(image, "n_frames", 1)
+        if kind == "images":
+            return len(sources)
+    except Exception:  # a damaged file is reported by the stage that reads it for real
+        return 0
+    return 0

@@ -16,6 +16,7 @@ from pathlib import Path
 import ocrmypdf
 import pdfplumber
 import pikepdf
+from PIL import Image
 
 from .models import OcrJob, OcrResult, PageText, Word
 from .normalize import BadInput, check_pdf, images_to_pdf
@@ -90,6 +91,8 @@ def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], redo
         raise BadInput(f"the file cannot be read as a scan ({exc})") from None
     except ocrmypdf.exceptions.DpiError as exc:
         raise BadInput(f"the scan has no usable resolution ({exc})") from None
+    except Image.DecompressionBombError:
+        raise BadInput(f"a page image has more pixels than the limit of {job.max_pixels:,}") from None
 
 
 def _rotations(before: Path, after: Path) -> list[int]:

@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+HOSO := $(VENV)/bin/hoso
+DEMO_HOME ?= demo-data
+
+.PHONY: demo test deps deps-test bench clean
+
+deps:
+	scripts/install-deps.sh
+
+deps-test:
+	HOSO_OPENSEARCH=1 scripts/install-deps.sh
+
+# Ingest the bundled samples into the embedded index, then show what a clerk and a prosecutor see.
+demo: deps
+	$(HOSO) --home $(DEMO_HOME) doctor
+	$(HOSO) --home $(DEMO_HOME) ingest samples/inbox || [ $$? -eq 3 ]
+	$(HOSO) --home $(DEMO_HOME) status
+	$(HOSO) --home $(DEMO_HOME) search "khoi to vu an"
+	$(HOSO) --home $(DEMO_HOME) dossier show 2025-HS-0001
+
+# Unit and integration tests: real Tesseract, and a real OpenSearch node started for the run.
+test: deps-test
+	scripts/opensearch.sh start
+	set -o pipefail; OMP_THREAD_LIMIT=1 HOSO_TEST_OPENSEARCH_URL=$$(scripts/opensearch.sh url) \
+	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
+	  scripts/opensearch.sh stop; exit $$status
+
+bench: deps-test
+	$(VENV)/bin/python bench/ocr_throughput.py
+
+clean:
+	rm -rf $(DEMO_HOME) .pytest_cache

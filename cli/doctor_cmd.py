@@ -1,0 +1,75 @@
+"""`hoso doctor`: is everything this machine needs there?"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import typer
+
+from index import BackendMismatch, open_backend
+
+from .context import emit_json, home, out
+from .exitcodes import ExitCode
+
+MIN_FREE_BYTES = 2 * 1024**3
+
+
+def _tesseract() -> dict:
+    import pytesseract
+
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        languages = pytesseract.get_languages(config="")
+    except Exception as exc:  # not installed, or broken
+        return {"ok": False, "error": f"tesseract not usable: {exc}"}
+    missing = [lang for lang in ("vie", "osd") if lang not in languages]
+    return {"ok": not missing, "version": version, "languages": languages,
+            **({"error": f"missing language data: {', '.join(missing)} (apt-get install tesseract-ocr-vie tesseract-ocr-osd)"} if missing else {})}
+
+
+def _ghostscript() -> dict:
+    gs = shutil.which("gs")
+    if gs is None:
+        return {"ok": False, "error": "ghostscript not found (apt-get install ghostscript)"}
+    version = subprocess.run([gs, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    return {"ok": True, "version": version}
+
+
+def _ocrmypdf() -> dict:
+    try:
+        import ocrmypdf
+    except ImportError as exc:
+        return {"ok": False, "error": str(exc)}
+    return {"ok": True, "version": ocrmypdf.__version__}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
+        """Check programs, language data, disk, catalog and index."""
+        checks: dict[str, dict] = {"tesseract": _tesseract(), "ghostscript": _ghostscript(), "ocrmypdf": _ocrmypdf()}
+        with home(need_backend=False) as (cfg, catalog, _):
+            free = shutil.disk_usage(cfg.home).free
+            checks["disk"] = {"ok": free >= MIN_FREE_BYTES, "free_bytes": free, "home": str(cfg.home.resolve())}
+            integrity = catalog.integrity_check()
+            checks["catalog"] = {"ok": integrity == "ok", "integrity_check": integrity, "path": str(cfg.catalog_path)}
+            try:
+                backend = open_backend(cfg, catalog)
+                checks["index"] = {"ok": True, **backend.info()}
+                backend.close()
+            except (BackendMismatch, Exception) as exc:
+                checks["index"] = {"ok": False, "error": str(exc)}
+        ok = all(check["ok"] for check in checks.values())
+        if json_out:
+            emit_json({"ok": ok, "checks": checks})
+        else:
+            for name, check in checks.items():
+                mark = "[green]ok[/]" if check["ok"] else "[red]FAIL[/]"
+                detail = check.get("error") or check.get("version") or ", ".join(
+                    f"{k}={v}" for k, v in check.items() if k != "ok")
+                out.print(f"{mark:<16} {name:<12} {detail}", highlight=False)
+        if not ok:
+            failed = {n for n, c in checks.items() if not c["ok"]}
+            code = ExitCode.INTEGRITY if failed == {"catalog"} else (
+                ExitCode.INDEX_UNAVAILABLE if failed == {"index"} else ExitCode.MISSING_DEPENDENCY)
+            raise typer.Exit(int(code))

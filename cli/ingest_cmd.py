@@ -1,0 +1,146 @@
+"""`hoso ingest`, `hoso status`, `hoso reindex`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import re
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.consume import Consumer, FileOutcome, Progress as ConsumerProgress
+from ingest.sources import discover
+from index.feed import pages_of
+
+from .context import emit_json, err, fail, home, out
+from .exitcodes import ExitCode
+
+
+class BarProgress(ConsumerProgress):
+    """Pages done/total and the current file, on stderr."""
+
+    def __init__(self, bar: Progress):
+        self.bar = bar
+        self.task = bar.add_task("", total=None, current="")
+
+    def begin(self, total_pages: int) -> None:
+        self.bar.update(self.task, total=total_pages or None)
+
+    def file(self, path: str) -> None:
+        self.bar.update(self.task, current=Path(path).name)
+
+    def advance(self, pages: int) -> None:
+        self.bar.advance(self.task, pages)
+
+
+def _bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]pages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"), console=err, transient=True,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def ingest(
+        paths: list[Path] = typer.Argument(..., help="Files or folders (recursively) of scans."),
+        case: Optional[str] = typer.Option(None, "--case", help="File every batch under this case id."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    ) -> None:
+        """Ingest scans: archive, OCR, split into documents, assemble dossiers, index."""
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            fail(f"no such file or folder: {', '.join(missing)}", ExitCode.USAGE)
+        with home() as (cfg, catalog, backend):
+            if case is not None and not re.match(cfg.case_id_pattern, case):
+                fail(f"case id {case!r} does not match the pattern {cfg.case_id_pattern}", ExitCode.USAGE)
+            batches = discover(paths, case, cfg.case_id_pattern)
+            with _bar() as bar:
+                consumer = Consumer(cfg, catalog, backend, BarProgress(bar))
+                outcomes = consumer.process(consumer.enqueue(batches))
+        if json_out:
+            emit_json({"files": [o.to_json() for o in outcomes]})
+        else:
+            _print_outcomes(outcomes)
+        if any(o.status == "quarantined" for o in outcomes):
+            raise typer.Exit(int(ExitCode.QUARANTINED))
+        if any(o.status == "processing" for o in outcomes):
+            raise typer.Exit(int(ExitCode.BUSY))
+
+    @app.command()
+    def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
+        """What the catalog holds: files by state, cases, documents, pages, quarantine."""
+        with home(need_backend=False) as (cfg, catalog, _):
+            counts = catalog.counts()
+            quarantined = catalog.files("quarantined")
+            unassigned = [f for f in catalog.files("done") if f.case_id is None]
+            data = {
+                "files": catalog.file_counts(),
+                "unassigned": [{"path": f.path, "folder": f.folder} for f in unassigned],
+                "cases": counts["cases"],
+                "documents": counts["documents"],
+                "pages": counts["pages"],
+                "not_indexed": counts["not_indexed"],
+                "index": catalog.get_meta("index_backend") or "none yet",
+                "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
+            }
+        if json_out:
+            emit_json(data)
+            return
+        files = ", ".join(f"{n} {s}" for s, n in data["files"].items())
+        out.print(f"files: {files}")
+        out.print(f"cases: {data['cases']}  documents: {data['documents']}  pages: {data['pages']}  "
+                  f"index: {data['index']} ({data['not_indexed']} documents not indexed)")
+        for item in data["unassigned"]:
+            folder = f" (folder {item['folder']!r} is not a case id)" if item["folder"] else ""
+            out.print(f"[yellow]unassigned[/] {item['path']}{folder}")
+        for item in data["quarantine"]:
+            out.print(f"[red]quarantined[/] {item['path']}: {item['reason']}")
+
+    @app.command()
+    def reindex(
+        recreate: bool = typer.Option(False, "--recreate", help="Build a fresh index and swap it in."),
+        pending: bool = typer.Option(False, "--pending", help="Only documents not indexed yet."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    ) -> None:
+        """Rebuild the search index from the catalog alone."""
+        with home(switch_backend=recreate) as (cfg, catalog, backend):
+            documents = catalog.documents(all_cases=True)
+            if pending:
+                documents = [d for d in documents if not d.indexed]
+            total = sum(len(d.pages) for d in documents)
+            with _bar() as bar:
+                task = bar.add_task("", total=total, current="")
+
+                def tracked():
+                    for page in pages_of(catalog, documents):
+                        bar.advance(task)
+                        yield page
+
+                try:
+                    with catalog.transaction():
+                        if recreate:
+                            count = backend.rebuild(tracked())
+                        else:
+                            backend.delete_documents([d.id for d in documents])
+                            count = backend.index_pages(tracked())
+                        catalog.set_indexed([d.id for d in documents], True)
+                except Exception as exc:
+                    fail(f"the index could not be updated: {exc}", ExitCode.INDEX_UNAVAILABLE)
+        if json_out:
+            emit_json({"documents": len(documents), "pages": count, "backend": backend.name})
+        else:
+            out.print(f"indexed {count} pages of {len(documents)} documents in {backend.name}")
+
+
+def _print_outcomes(outcomes: list[FileOutcome]) -> None:
+    table = Table(show_header=True, header_style="bold")
+    for column in ("file", "status", "case", "documents", "pages", "reason"):
+        table.add_column(column)
+    colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow"}
+    for o in outcomes:
+        table.add_row(Path(o.path).name, f"[{colors[o.status]}]{o.status}[/]", o.case_id or "unassigned",
+                      str(o.documents), str(o.pages), o.reason or "")
+    out.print(table)

@@ -1,0 +1,318 @@
+"""Consume queued batches: archive the originals, OCR in worker processes, find the
+documents, rebuild the touched dossiers and index them.
+
+Both `hoso ingest` and `hoso watch` drive this one consumer. Every batch's
+final state (done, duplicate, quarantined) and reason are stamped in a
+`finally`, so no row is left `processing` by an error.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from index.base import SearchBackend
+from index.feed import pages_of
+from pipeline.assemble import DossierDocument, SourcePart, assemble
+from pipeline.catalog import Catalog, DocumentRow, FileRow
+from pipeline.config import Settings
+from pipeline.documents import document_id, find_documents
+from pipeline.models import OcrJob, OcrResult
+from pipeline.normalize import BadInput, count_pages
+from pipeline.ocr import run_ocr
+from pipeline.hashing import sha256_file
+from pipeline.taxonomy import DocType, load_taxonomy
+
+from .archive import ArchiveError, archive_original, quarantine
+from .queue import BatchLock, claim
+
+log = logging.getLogger("hoso.ingest")
+
+UNSUPPORTED = "unsupported file type: hoso takes scans as PDF, TIFF, JPEG or PNG"
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    status: str  # done | duplicate | quarantined | processing (another process has it)
+    case_id: str | None
+    documents: int
+    pages: int
+    reason: str | None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Progress:
+    """What the consumer reports while it works; the CLI draws it, tests ignore it."""
+
+    def begin(self, total_pages: int) -> None: ...
+
+    def file(self, path: str) -> None: ...
+
+    def advance(self, pages: int) -> None: ...
+
+    def finished(self, outcome: FileOutcome) -> None: ...
+
+
+def _worker_init() -> None:
+    # Tesseract's OpenMP threads would fight over the cores the pool already uses.
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+class Consumer:
+    def __init__(self, settings: Settings, catalog: Catalog, backend: SearchBackend, progress: Progress | None = None):
+        self.settings = settings
+        self.catalog = catalog
+        self.backend = backend
+        self.progress = progress or Progress()
+        self.taxonomy: dict[str, DocType] = load_taxonomy(settings.taxonomy)
+        self.locks_dir = settings.home / "locks"
+        self._pool: ProcessPoolExecutor | None = None
+        self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
+
+    # ---- queue -----------------------------------------------------------------------
+
+    def enqueue(self, batches: list) -> list[int]:
+        """Record every batch as `queued` before any work starts."""
+        ids = []
+        with self.catalog.transaction():
+            for batch in batches:
+                active = self.catalog.find_active_file(str(batch.path), batch.sha256)
+                ids.append(active.id if active else self.catalog.add_file(
+                    path=str(batch.path), paths=[str(p) for p in batch.paths], kind=batch.kind,
+                    size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
+                ))
+        return ids
+
+    # ---- processing ------------------------------------------------------------------
+
+    def process(self, file_ids: list[int]) -> list[FileOutcome]:
+        rows = [self.catalog.get_file(i) for i in file_ids]
+        self.progress.begin(sum(count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows))
+        outcomes: dict[int, FileOutcome] = {}
+        running: dict[Future, tuple[FileRow, BatchLock, list[dict]]] = {}
+        self._touched = set()
+        try:
+            for row in rows:
+                lock = claim(self.catalog, self.locks_dir, row)
+                if lock is None:
+                    outcomes[row.id] = FileOutcome(row.path, "processing", row.case_id, 0, 0,
+                                                   "another hoso process is working on this file")
+                    continue
+                self.progress.file(row.path)
+                job = self._guarded(row, lock, outcomes, lambda: self._prepare(row))
+                if isinstance(job, tuple):
+                    running[self._submit(job[0])] = (row, lock, job[1])
+                # Keep at most a few jobs ahead of the workers: results are stored as they come.
+                while len(running) >= 2 * self.settings.ocr_jobs:
+                    self._collect(running, outcomes)
+            while running:
+                self._collect(running, outcomes)
+        finally:
+            self._shutdown_pool()
+        self.refresh_cases(self._touched)
+        return [outcomes[i] for i in file_ids if i in outcomes]
+
+    def _guarded(self, row: FileRow, lock: BatchLock, outcomes: dict, step):
+        """Run one step for a row; any failure quarantines the batch and the run goes on."""
+        final: FileOutcome | None = None
+        try:
+            result = step()
+            if isinstance(result, FileOutcome):
+                final = result
+            return result
+        except BadInput as exc:
+            final = self._quarantine(row, str(exc))
+        except ArchiveError as exc:
+            final = self._quarantine(row, str(exc))
+        except Exception as exc:  # a bug or an OCR crash: keep the file, say what happened
+            log.exception("processing %s failed", row.path)
+            final = self._quarantine(row, f"processing failed ({type(exc).__name__}: {exc}); "
+                                          "run `hoso retry` once the cause is fixed")
+        finally:
+            if final is not None:
+                outcomes[row.id] = final
+                lock.release()
+                self.progress.finished(final)
+        return None
+
+    def _prepare(self, row: FileRow) -> FileOutcome | tuple[OcrJob, list[dict]] | None:
+        if row.kind == "empty":
+            raise BadInput("the file is empty (0 bytes)")
+        if row.kind == "unsupported":
+            raise BadInput(f"{UNSUPPORTED} (got {Path(row.path).suffix or 'a file without extension'})")
+        earlier = self.catalog.done_file_for(row.sha256, row.case_id)
+        if earlier is not None:
+            with self.catalog.transaction():
+                self.catalog.set_file_state(row.id, "duplicate", reason=f"same content as {earlier.path}",
+                                            pages=earlier.pages, documents=0)
+            return FileOutcome(row.path, "duplicate", row.case_id, 0, earlier.pages or 0,
+                               f"same content as {earlier.path}")
+        originals = self._archive(row)
+        if self.catalog.batch_exists(row.sha256):
+            # Same bytes filed under another case: reuse the OCR, file the documents here too.
+            return self._store(row, originals, None)
+        job = OcrJob(
+            batch_id=row.sha256, kind=row.kind, sources=[Path(o["archive"]) for o in originals],
+            output_pdf=self.settings.work_dir / row.sha256[:2] / f"{row.sha256}.pdf",
+            languages=self.settings.languages, max_pixels=self.settings.max_pixels,
+            tmp_dir=self.settings.tmp_dir,
+        )
+        return job, originals
+
+    def _archive(self, row: FileRow) -> list[dict]:
+        originals = []
+        for path in map(Path, row.paths):
+            target, sha = archive_original(path, self.settings.archive_dir)
+            originals.append({"name": path.name, "path": str(path), "sha256": sha, "archive": str(target)})
+        return originals
+
+    def _submit(self, job: OcrJob) -> Future:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.settings.ocr_jobs, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+            )
+        return self._pool.submit(run_ocr, job)
+
+    def _shutdown_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _collect(self, running: dict, outcomes: dict) -> None:
+        done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
+        for future in done:
+            row, lock, originals = running.pop(future)
+            self._guarded(row, lock, outcomes, lambda: self._store(row, originals, future.result()))
+
+    # ---- documents -------------------------------------------------------------------
+
+    def _store(self, row: FileRow, originals: list[dict], result: OcrResult | None) -> FileOutcome:
+        with self.catalog.transaction():
+            if result is not None:
+                self.catalog.add_batch(
+                    batch_id=row.sha256, kind=row.kind, originals=originals, ocr_pdf=str(result.pdf),
+                    ocr_sha256=sha256_file(result.pdf), pages=result.pages, signed=result.signed,
+                )
+            pages = self.catalog.batch_pages(row.sha256)
+            count, cases = self.file_documents(row, pages)
+            self.catalog.set_file_state(row.id, "done", pages=len(pages), documents=count)
+        self._touched |= cases
+        self.progress.advance(len(pages))
+        return FileOutcome(row.path, "done", row.case_id, count, len(pages), None)
+
+    def file_documents(self, row: FileRow, pages) -> tuple[int, set[str | None]]:
+        """Split, classify and store the batch's documents under their cases."""
+        case_id = row.case_id
+        cases: set[str | None] = set()
+        count = 0
+        for draft in find_documents(row.sha256, pages, self.taxonomy):
+            case_id = draft.case_id or case_id  # a case separator sheet switches case
+            self.catalog.link_batch(case_id, row.sha256, row.id)
+            cases.add(case_id)
+            refs = [(p.batch_id, p.number, None, None) for p in draft.pages]
+            previous = self._last_document(case_id) if draft.continues_previous else None
+            if previous is not None and previous.pages[-1][0] != row.sha256:
+                previous.pages += refs  # a document split across two scan files
+                previous.indexed = False
+                self.catalog.put_document(previous)
+                continue
+            meta, cls = draft.metadata, draft.classification
+            self.catalog.put_document(DocumentRow(
+                id=document_id(case_id, draft.pages[0]), case_id=case_id, type=cls.doc_type,
+                confidence=cls.confidence, number=meta.number, date=meta.date, issuer=meta.issuer,
+                title=cls.title, subtitle=cls.subtitle,
+                persons=[{"name": p.name, "role": p.role} for p in meta.persons],
+                crime=meta.crime, article=meta.article, review=meta.review, position=None,
+                arrival=time.time(), indexed=False, pages=refs,
+            ))
+            count += 1
+        return count, cases
+
+    def _last_document(self, case_id: str | None) -> DocumentRow | None:
+        documents = self.catalog.documents(case_id)
+        return documents[-1] if documents else None
+
+    # ---- failure ---------------------------------------------------------------------
+
+    def _quarantine(self, row: FileRow, reason: str) -> FileOutcome:
+        sources = [Path(p) for p in row.paths]
+        folder = quarantine(sources, self.settings.quarantine_dir, reason)
+        with self.catalog.transaction():
+            self.catalog.set_file_state(row.id, "quarantined", reason=reason)
+        log.warning("quarantined %s: %s (%s)", row.path, reason, folder)
+        return FileOutcome(row.path, "quarantined", row.case_id, 0, 0, reason)
+
+    # ---- dossiers and index ----------------------------------------------------------
+
+    def refresh_cases(self, cases: set[str | None]) -> None:
+        """Rebuild the dossiers of these cases and (re)index their documents."""
+        for case_id in sorted(c for c in cases if c is not None):
+            self.rebuild_dossier(case_id)
+        self.index_documents([d for c in cases for d in self.catalog.documents(c)])
+
+    def rebuild_dossier(self, case_id: str) -> None:
+        documents = self.catalog.documents(case_id)
+        if not documents:
+            return
+        batch_ids = {b for d in documents for b, *_ in d.pages}
+        batches = {b: self.catalog.batch(b) for b in batch_ids}
+        built = assemble(
+            case_id,
+            [self._dossier_document(d, batches) for d in documents],
+            {b: Path(info["ocr_pdf"]) for b, info in batches.items()},
+            [dict(o, signed=bool(info["signed"])) for info in batches.values() for o in info["originals"]],
+            self.settings.dossiers_dir / case_id,
+            self.taxonomy,
+        )
+        with self.catalog.transaction():
+            self.catalog.set_dossier_pages(built.numbering)
+            self.catalog.add_dossier(
+                case_id=case_id, pdf=str(built.pdf), pdf_sha256=built.pdf_sha256, manifest=str(built.manifest),
+                manifest_sha256=built.manifest_sha256, pages=built.pages,
+            )
+
+    @staticmethod
+    def _dossier_document(doc: DocumentRow, batches: dict[str, dict]) -> DossierDocument:
+        return DossierDocument(
+            id=doc.id, type=doc.type, number=doc.number, date=doc.date, title=doc.title, subtitle=doc.subtitle,
+            position=doc.position, arrival=doc.arrival, pages=[(b, n) for b, n, *_ in doc.pages],
+            sources=source_parts(doc, batches),
+        )
+
+    def index_documents(self, documents: list[DocumentRow]) -> bool:
+        """Index these documents' pages; on failure they stay marked not indexed."""
+        if not documents:
+            return True
+        try:
+            with self.catalog.transaction():
+                self.backend.delete_documents([d.id for d in documents])
+                self.backend.index_pages(pages_of(self.catalog, documents))
+                self.catalog.set_indexed([d.id for d in documents], True)
+        except Exception as exc:  # the index is down: the catalog keeps the backlog
+            log.warning("indexing failed, %d documents wait for `hoso reindex --pending`: %s", len(documents), exc)
+            return False
+        return True
+
+
+def source_parts(doc: DocumentRow, batches: dict[str, dict]) -> list[SourcePart]:
+    """Runs of consecutive pages per batch, named by the original file they start in."""
+    parts: list[SourcePart] = []
+    for batch_id, number, *_ in doc.pages:
+        originals = batches[batch_id]["originals"]
+        original = originals[number - 1] if len(originals) > 1 else originals[0]
+        last = parts[-1] if parts else None
+        if last is not None and last.batch_id == batch_id and last.pages[1] == number - 1:
+            last.pages = (last.pages[0], number)
+        else:
+            parts.append(SourcePart(file=original["name"], sha256=original["sha256"], pages=(number, number),
+                                    batch_id=batch_id))
+    return parts

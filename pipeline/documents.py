@@ -1,0 +1,32 @@
+"""Split a batch's pages into documents, then classify and describe each one."""
+from __future__ import annotations
+
+import hashlib
+
+from .classify import classify
+from .extract import extract_metadata
+from .models import DocumentDraft, PageRef, PageText
+from .split import split_batch
+from .taxonomy import DocType
+
+
+def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, DocType]) -> list[DocumentDraft]:
+    by_number = {page.number: page for page in pages}
+    drafts = []
+    for segment in split_batch(pages, taxonomy):
+        segment_pages = [by_number[n] for n in segment.pages]
+        classification = classify(segment_pages, taxonomy)
+        drafts.append(DocumentDraft(
+            pages=[PageRef(batch_id, n) for n in segment.pages],
+            classification=classification,
+            metadata=extract_metadata(segment_pages, classification),
+            case_id=segment.case_id,
+            continues_previous=segment.continues_previous,
+        ))
+    return drafts
+
+
+def document_id(case_id: str | None, first_page: PageRef) -> str:
+    """Stable id: the same first page of the same case always names the same document."""
+    key = f"{case_id or '-'}|{first_page.batch_id}|{first_page.number}"
+    return "D" + hashlib.sha256(key.encode()).hexdigest()[:12]
