@@ -1,0 +1,64 @@
+"""Shared fixtures: the dev corpus, a home OCRed once per session, search backends."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "dev"
+# A small slice of the dev corpus, OCRed once per session: a CCITT G4 TIFF and two PDFs.
+FIXTURE_CASE = "2024-HS-7003"
+
+
+def corpus_or_skip() -> Path:
+    if not (CORPUS / "truth.json").exists():
+        pytest.skip("../shared/corpus/dev is not next to this checkout")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    return json.loads((corpus_or_skip() / "truth.json").read_text(encoding="utf-8"))
+
+
+def hoso(home: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the real CLI in a child process, as a clerk would."""
+    full_env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1",
+                "HOSO_OPENSEARCH_URL": "", **(env or {})}
+    full_env = {k: v for k, v in full_env.items() if v != ""}
+    result = subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO, env=full_env,
+                            capture_output=True, text=True, timeout=900)
+    if check and result.returncode != 0:
+        raise AssertionError(f"hoso {' '.join(args)} exited {result.returncode}\n{result.stderr}\n{result.stdout}")
+    return result
+
+
+def hoso_json(home: Path, *args: str, **kwargs) -> dict:
+    result = hoso(home, *args, "--json", **kwargs)
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def ocr_home(tmp_path_factory) -> dict:
+    """A home with the fixture case ingested through real OCR (once per session)."""
+    inbox = corpus_or_skip() / "inbox"
+    home = tmp_path_factory.mktemp("ocr-home")
+    report = hoso_json(home, "ingest", str(inbox / FIXTURE_CASE))
+    return {"home": home, "report": report, "inbox": inbox}
+
+
+@pytest.fixture(scope="session")
+def opensearch_url() -> str | None:
+    return os.environ.get("HOSO_TEST_OPENSEARCH_URL") or None
+
+
+@pytest.fixture
+def unique_prefix() -> str:
+    return f"hoso-test-{uuid.uuid4().hex[:8]}"

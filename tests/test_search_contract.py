@@ -1,0 +1,159 @@
+"""One contract, every backend: the same queries must give the same answers.
+
+The page texts come from the dev corpus truth (no OCR needed).
+"""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from index.base import IndexedPage, SearchQuery
+from index.query import MARK_CLOSE, MARK_OPEN
+from index.sqlite_fts import SqliteBackend
+from pipeline.config import Settings
+from pipeline.text import normalize
+
+
+def _sqlite_backend(request):
+    return SqliteBackend(sqlite3.connect(":memory:", isolation_level=None))
+
+
+def _opensearch_backend(request):
+    url = request.getfixturevalue("opensearch_url")
+    if not url:
+        pytest.skip("no OpenSearch node: run through `make test`, which starts one")
+    from index.opensearch import OpenSearchBackend
+
+    prefix = request.getfixturevalue("unique_prefix")
+    backend = OpenSearchBackend.from_settings(Settings(opensearch_url=url, opensearch_index_prefix=prefix))
+    request.addfinalizer(backend.drop)
+    return backend
+
+
+@pytest.fixture(params=["sqlite", "opensearch"])
+def backend(request):
+    make = {"sqlite": _sqlite_backend, "opensearch": _opensearch_backend}[request.param]
+    backend = make(request)
+    yield backend
+    backend.close()
+
+
+def truth_pages(truth: dict, cases: set[str] | None = None) -> list[IndexedPage]:
+    pages = []
+    for b, batch in enumerate(truth["batches"]):
+        if cases and batch["case_id"] not in cases:
+            continue
+        for d, doc in enumerate(batch["documents"]):
+            for seq, text in enumerate(doc["text"], 1):
+                pages.append(IndexedPage(
+                    case_id=batch["case_id"], document_id=f"D{b:02d}{d:02d}", seq=seq, doc_type=doc["type"],
+                    text=normalize(text), number=doc["number"] or None, date=doc["date"],
+                ))
+    return pages
+
+
+@pytest.fixture
+def loaded(backend, truth):
+    backend.index_pages(truth_pages(truth))
+    return backend
+
+
+def test_diacritic_free_query_finds_accented_text(loaded, truth):
+    result = loaded.search(SearchQuery("khoi to vu an", limit=50))
+    types = {hit.doc_type for hit in result.hits}
+    assert "qd_khoi_to_vu_an" in types
+    assert result.total >= sum(1 for b in truth["batches"] for d in b["documents"] if d["type"] == "qd_khoi_to_vu_an")
+    for hit in result.hits:
+        assert MARK_OPEN in hit.snippet
+        plain = hit.snippet.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+        assert plain.strip("…") and any(ch in plain for ch in "ởốụáạ"), "snippets show the original diacritics"
+
+
+def test_same_query_with_and_without_diacritics_finds_same_pages(loaded):
+    accented = loaded.search(SearchQuery("Cướp giật tài sản", limit=200))
+    folded = loaded.search(SearchQuery("cuop giat tai san", limit=200))
+    assert accented.total > 0
+    assert {(h.document_id, h.seq) for h in accented.hits} <= {(h.document_id, h.seq) for h in folded.hits}
+
+
+def test_d_bar_folds_to_d(loaded):
+    result = loaded.search(SearchQuery("dieu tra", limit=5))
+    assert result.total > 0
+    assert any("Điều" in h.snippet or "điều" in h.snippet for h in result.hits)
+
+
+def test_exact_diacritics_rank_above_folded_only_matches(backend):
+    backend.index_pages([
+        IndexedPage("2024-HS-0001", "Dfold", 1, "khac", "Ông ấy khơi tô lại bức tường, khơi tô mãi"),
+        IndexedPage("2024-HS-0001", "Dexact", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
+    ])
+    hits = backend.search(SearchQuery("khởi tố")).hits
+    assert [h.document_id for h in hits] == ["Dexact", "Dfold"]
+    assert hits[0].exact and not hits[1].exact
+
+
+def test_tone_placement_and_icelandic_eth_in_queries(backend):
+    backend.index_pages([IndexedPage("2024-HS-0001", "D1", 1, "ban_an", normalize("Phiên tòa hòa giải tại Đông Triều"))])
+    assert backend.search(SearchQuery("phiên toà hoà giải")).total == 1
+    assert backend.search(SearchQuery("\u00d0ông Triều")).total == 1
+
+
+@pytest.mark.parametrize("query", [
+    "54/2024/HS-ST", '"unbalanced quote', "AND OR NOT", "NEAR(a b", "khởi*", "-tố", "col:value", "^start",
+    "(", ")", '""', "a'b", "{x}", "100%", "Số: 12/QĐ-VKS-P2",
+])
+def test_query_syntax_never_raises(loaded, query):
+    loaded.search(SearchQuery(query))
+
+
+def test_number_query_finds_its_document(loaded, truth):
+    doc = next(d for b in truth["batches"] for d in b["documents"] if d["type"] == "ban_an")
+    result = loaded.search(SearchQuery(doc["number"], limit=50))
+    assert result.total >= 1
+    assert any(h.doc_type == "ban_an" for h in result.hits)
+
+
+def test_phrase_query_requires_adjacent_words(backend):
+    backend.index_pages([
+        IndexedPage("2024-HS-0001", "Dphrase", 1, "khac", "khởi tố vụ án"),
+        IndexedPage("2024-HS-0001", "Dscattered", 1, "khac", "vụ việc đã khởi sự, án tố"),
+    ])
+    assert [h.document_id for h in backend.search(SearchQuery('"khởi tố vụ án"')).hits] == ["Dphrase"]
+
+
+def test_filters_by_case_and_type(loaded, truth):
+    case_id = truth["batches"][0]["case_id"]
+    result = loaded.search(SearchQuery("quyết định", case_id=case_id, limit=100))
+    assert result.total > 0 and all(h.case_id == case_id for h in result.hits)
+    result = loaded.search(SearchQuery("quyết định", doc_type="cao_trang", limit=100))
+    assert result.total > 0 and all(h.doc_type == "cao_trang" for h in result.hits)
+
+
+def test_limit_and_total(loaded):
+    result = loaded.search(SearchQuery("điều", limit=3))
+    assert len(result.hits) == 3 and result.total > 3
+
+
+def test_facets_count_by_type_case_and_year(loaded):
+    result = loaded.search(SearchQuery("cáo trạng", limit=1, facets=True))
+    assert result.facets is not None
+    assert sum(result.facets["type"].values()) == result.total
+    assert result.facets["type"].get("cao_trang", 0) >= 1
+    assert "2024" in result.facets["year"]
+
+
+def test_delete_documents_and_rebuild(backend):
+    pages = [IndexedPage("2024-HS-0001", f"D{i}", 1, "khac", f"biên bản số {i} ghi lời khai") for i in range(3)]
+    backend.index_pages(pages)
+    backend.delete_documents(["D0"])
+    assert {h.document_id for h in backend.search(SearchQuery("biên bản", limit=10)).hits} == {"D1", "D2"}
+    backend.rebuild(pages[:1])
+    assert {h.document_id for h in backend.search(SearchQuery("biên bản", limit=10)).hits} == {"D0"}
+
+
+def test_reindexing_a_page_replaces_it(backend):
+    backend.index_pages([IndexedPage("2024-HS-0001", "D1", 1, "khac", "trang cũ")])
+    backend.index_pages([IndexedPage("2024-HS-0001", "D1", 1, "khac", "trang mới")])
+    assert backend.search(SearchQuery("trang")).total == 1
+    assert backend.search(SearchQuery("mới")).total == 1
