@@ -99,12 +99,16 @@ class SqliteBackend:
         where, args = self._filters(query)
         folded_expr = _fts_expr(parsed.folded_phrases, "folded")
         exact_expr = _fts_expr(parsed.phrases, "exact")
+        # The whole query as one phrase: "khoi to vu an" should put "khởi tố vụ án" above
+        # a page that merely holds the four words apart.
+        phrase_expr = _fts_expr([[w for p in parsed.folded_phrases for w in p]], "folded")
         base = f"FROM page_fts WHERE page_fts MATCH ?{where}"
         rows = self.db.execute(
             "SELECT case_id, document_id, seq, doc_type, exact, bm25(page_fts, 0.0, 1.0) AS rank,"
-            " rowid IN (SELECT rowid FROM page_fts WHERE page_fts MATCH ?) AS exact_hit "
-            f"{base} ORDER BY exact_hit DESC, rank ASC, case_id, document_id, seq LIMIT ?",
-            [exact_expr, folded_expr, *args, query.limit],
+            " rowid IN (SELECT rowid FROM page_fts WHERE page_fts MATCH ?) AS exact_hit,"
+            " rowid IN (SELECT rowid FROM page_fts WHERE page_fts MATCH ?) AS phrase_hit "
+            f"{base} ORDER BY exact_hit DESC, phrase_hit DESC, rank ASC, case_id, document_id, seq LIMIT ?",
+            [exact_expr, phrase_expr, folded_expr, *args, query.limit],
         ).fetchall()
         total = self.db.execute(f"SELECT COUNT(*) {base}", [folded_expr, *args]).fetchone()[0]
         hits = [self._hit(row, parsed) for row in rows]
@@ -113,11 +117,11 @@ class SqliteBackend:
 
     @staticmethod
     def _hit(row: sqlite3.Row, parsed: ParsedQuery) -> Hit:
-        case_id, document_id, seq, doc_type, text, rank, exact_hit = tuple(row)
+        case_id, document_id, seq, doc_type, text, rank, exact_hit, phrase_hit = tuple(row)
         return Hit(
             case_id=case_id, document_id=document_id, seq=int(seq), doc_type=doc_type,
             # bm25 is negative, smaller is better; exact matches sit above every folded-only one.
-            score=round(float(exact_hit) * 1000.0 - rank, 4),
+            score=round(float(exact_hit) * 1000.0 + float(phrase_hit) * 100.0 - rank, 4),
             snippet=make_snippet(text, parsed), exact=bool(exact_hit),
         )
 

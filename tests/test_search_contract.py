@@ -157,3 +157,12 @@ def test_reindexing_a_page_replaces_it(backend):
     backend.index_pages([IndexedPage("2024-HS-0001", "D1", 1, "khac", "trang mới")])
     assert backend.search(SearchQuery("trang")).total == 1
     assert backend.search(SearchQuery("mới")).total == 1
+
+
+def test_whole_query_as_phrase_ranks_first(backend):
+    backend.index_pages([
+        IndexedPage("2024-HS-0001", "Dapart", 1, "khac",
+                    "vụ việc này, vụ kia, vụ nọ: an ninh, tố giác, khởi công, an toàn, vụ án khác"),
+        IndexedPage("2024-HS-0001", "Dphrase", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
+    ])
+    assert backend.search(SearchQuery("khoi to vu an")).hits[0].document_id == "Dphrase"
