@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared"))  # CI: ../shared
 CORPUS = SHARED / "corpus" / "dev"
 # A small slice of the dev corpus, OCRed once per session: a CCITT G4 TIFF and two PDFs.
 FIXTURE_CASE = "2024-HS-7003"
