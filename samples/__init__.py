@@ -1,0 +1,1 @@
+"""Synthetic sample scans for hoso; the generator is ``samples.make_samples``."""
