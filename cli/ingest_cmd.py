@@ -85,6 +85,8 @@ def register(app: typer.Typer) -> None:
                 "not_indexed": counts["not_indexed"],
                 "index": catalog.get_meta("index_backend") or "none yet",
                 "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
+                # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
+                **catalog.queue_stats(),
             }
         if json_out:
             emit_json(data)
@@ -93,6 +95,10 @@ def register(app: typer.Typer) -> None:
         out.print(f"files: {files}")
         out.print(f"cases: {data['cases']}  documents: {data['documents']}  pages: {data['pages']}  "
                   f"index: {data['index']} ({data['not_indexed']} documents not indexed)")
+        oldest = data["oldest_waiting"]
+        out.print(f"queue: {data['queue_depth']} waiting"
+                  + (f", oldest {oldest['path']} for {oldest['seconds']:.0f} s" if oldest else "")
+                  + f"  last hour: {data['files_per_hour']} files, {data['pages_per_hour']} pages")
         for item in data["unassigned"]:
             folder = f" (folder {item['folder']!r} is not a case id)" if item["folder"] else ""
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from . import doctor_cmd, dossier_cmd, ingest_cmd, search_cmd
+from . import doctor_cmd, dossier_cmd, ingest_cmd, search_cmd, watch_cmd
 from .context import setup_logging, state
 
 app = typer.Typer(
@@ -29,4 +29,5 @@ def main(
 ingest_cmd.register(app)
 search_cmd.register(app)
 doctor_cmd.register(app)
+watch_cmd.register(app)
 app.add_typer(dossier_cmd.app, name="dossier")

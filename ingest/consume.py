@@ -7,11 +7,15 @@ final state (done, duplicate, quarantined) and reason are stamped in a
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
+import shutil
+import signal
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,13 +32,16 @@ from pipeline.ocr import run_ocr
 from pipeline.hashing import sha256_file
 from pipeline.taxonomy import DocType, load_taxonomy
 
-from .archive import ArchiveError, archive_original, quarantine
+from .archive import ArchiveError, archive_original, archive_path, quarantine
 from .queue import BatchLock, claim
 
+from .runs import run_tmp_dir
 log = logging.getLogger("hoso.ingest")
 
 UNSUPPORTED = "unsupported file type: hoso takes scans as PDF, TIFF, JPEG or PNG"
 
+ROLLED_BACK = "stopped before it was finished; it is queued again for the next run"
+_consumers = itertools.count(1)
 
 @dataclass
 class FileOutcome:
@@ -61,10 +68,22 @@ class Progress:
     def finished(self, outcome: FileOutcome) -> None: ...
 
 
-def _worker_init() -> None:
+def _worker_init(ignore_sigint: bool = False) -> None:
     # Tesseract's OpenMP threads would fight over the cores the pool already uses.
     os.environ["OMP_THREAD_LIMIT"] = "1"
 
+    if ignore_sigint:
+        # Ctrl-C reaches the whole process group: the watcher decides to finish or roll back,
+        # not its workers (tesseract and gs inherit the ignored SIGINT).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm() -> int:
+    """Runs once in each worker so the first real job finds OCRmyPDF imported."""
+    import pipeline.ocr  # noqa: F401
+
+    time.sleep(0.2)  # hold this worker so the next warm-up task starts another one
+    return os.getpid()
 
 class Consumer:
     def __init__(self, settings: Settings, catalog: Catalog, backend: SearchBackend, progress: Progress | None = None):
@@ -77,6 +96,14 @@ class Consumer:
         self._pool: ProcessPoolExecutor | None = None
         self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
 
+        # This run's temp folder under the home; OCR workers get it as TMPDIR (see ingest.runs).
+        self.tmp_dir = run_tmp_dir(settings.tmp_dir) / f"consumer-{next(_consumers)}"
+        # The watcher keeps one warm pool across process() calls, moves bad files out of its
+        # inbox into quarantine/ (batch ingest copies), and may ask a run to stop: rows not
+        # started stay queued, rows whose OCR is cut off go back to queued.
+        self.keep_pool = False
+        self.quarantine_move = False
+        self.stopping = False
     # ---- queue -----------------------------------------------------------------------
 
     def enqueue(self, batches: list) -> list[int]:
@@ -102,6 +129,8 @@ class Consumer:
         try:
             for row in rows:
                 lock = claim(self.catalog, self.locks_dir, row)
+                if self.stopping:
+                    break
                 if lock is None:
                     outcomes[row.id] = FileOutcome(row.path, "processing", row.case_id, 0, 0,
                                                    "another hoso process is working on this file")
@@ -109,14 +138,17 @@ class Consumer:
                 self.progress.file(row.path)
                 job = self._guarded(row, lock, outcomes, lambda: self._prepare(row))
                 if isinstance(job, tuple):
-                    running[self._submit(job[0])] = (row, lock, job[1])
+                    future = self._guarded(row, lock, outcomes, lambda: self._submit(job[0]))
+                    if future is not None:
+                        running[future] = (row, lock, job[1])
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
                 while len(running) >= 2 * self.settings.ocr_jobs:
                     self._collect(running, outcomes)
             while running:
                 self._collect(running, outcomes)
         finally:
-            self._shutdown_pool()
+            if not self.keep_pool:
+                self._shutdown_pool()
         self.refresh_cases(self._touched)
         return [outcomes[i] for i in file_ids if i in outcomes]
 
@@ -133,9 +165,15 @@ class Consumer:
         except ArchiveError as exc:
             final = self._quarantine(row, str(exc))
         except Exception as exc:  # a bug or an OCR crash: keep the file, say what happened
-            log.exception("processing %s failed", row.path)
-            final = self._quarantine(row, f"processing failed ({type(exc).__name__}: {exc}); "
-                                          "run `hoso retry` once the cause is fixed")
+            cut_off = isinstance(exc, (BrokenProcessPool, CancelledError))
+            if cut_off and self.keep_pool and not self.stopping:
+                time.sleep(1.0)  # a stop signal sent to the whole process group kills workers too: let it land
+            if cut_off and self.stopping:
+                final = self._requeue(row)  # its OCR was cut off by a stop: not the file's fault
+            else:
+                log.exception("processing %s failed", row.path)
+                final = self._quarantine(row, f"processing failed ({type(exc).__name__}: {exc}); "
+                                              "run `hoso retry` once the cause is fixed")
         finally:
             if final is not None:
                 outcomes[row.id] = final
@@ -163,30 +201,61 @@ class Consumer:
             batch_id=row.sha256, kind=row.kind, sources=[Path(o["archive"]) for o in originals],
             output_pdf=self.settings.work_dir / row.sha256[:2] / f"{row.sha256}.pdf",
             languages=self.settings.languages, max_pixels=self.settings.max_pixels,
-            tmp_dir=self.settings.tmp_dir,
+            tmp_dir=self.tmp_dir,
         )
         return job, originals
 
     def _archive(self, row: FileRow) -> list[dict]:
         originals = []
         for path in map(Path, row.paths):
-            target, sha = archive_original(path, self.settings.archive_dir)
+            source = path
+            if not path.exists():
+                kept = archive_path(self.settings.archive_dir, row.sha256, path.name)
+                if len(row.paths) == 1 and kept.exists():
+                    source = kept  # it left the inbox after it was archived: the archive copy is it
+                else:
+                    raise BadInput(f"{path} is gone: it left the inbox before hoso could archive it, so "
+                                   "nothing of it was kept; put it back (or scan it again), then `hoso retry`")
+            target, sha = archive_original(source, self.settings.archive_dir)
             originals.append({"name": path.name, "path": str(path), "sha256": sha, "archive": str(target)})
         return originals
 
     def _submit(self, job: OcrJob) -> Future:
         if self._pool is None:
+        return self._ensure_pool().submit(run_ocr, job)
+
+    def _ensure_pool(self) -> ProcessPoolExecutor:
+        if self._pool is not None and getattr(self._pool, "_broken", False):
+            self._shutdown_pool()  # a worker died (e.g. out of memory): start fresh ones
             self._pool = ProcessPoolExecutor(
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            # Workers and their tesseract/gs children inherit it: temp files stay under the home
+            # and a dead run's orphans can be found and killed (ingest.runs).
+            os.environ["TMPDIR"] = str(self.tmp_dir)
                 max_workers=self.settings.ocr_jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
+                initializer=_worker_init, initargs=(self.keep_pool,),
             )
-        return self._pool.submit(run_ocr, job)
+        return self._pool
 
     def _shutdown_pool(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+
+    def warm_up(self) -> None:
+        """Start every OCR worker now, so the first file does not wait for them."""
+        pool = self._ensure_pool()
+        for future in [pool.submit(_warm) for _ in range(self.settings.ocr_jobs)]:
+            future.result()
+
+    def worker_pids(self) -> list[int]:
+        return list(getattr(self._pool, "_processes", None) or {}) if self._pool is not None else []
+
+    def close(self) -> None:
+        """Stop the OCR workers (a kept pool lives until this)."""
+        self._shutdown_pool()
     def _collect(self, running: dict, outcomes: dict) -> None:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
         for future in done:
@@ -245,19 +314,28 @@ class Consumer:
 
     def _quarantine(self, row: FileRow, reason: str) -> FileOutcome:
         sources = [Path(p) for p in row.paths]
-        folder = quarantine(sources, self.settings.quarantine_dir, reason)
+        folder = quarantine(sources, self.settings.quarantine_dir, reason, move=self.quarantine_move)
         with self.catalog.transaction():
             self.catalog.set_file_state(row.id, "quarantined", reason=reason)
         log.warning("quarantined %s: %s (%s)", row.path, reason, folder)
+            self.catalog.set_quarantine_folder(row.id, str(folder))
         return FileOutcome(row.path, "quarantined", row.case_id, 0, 0, reason)
 
     # ---- dossiers and index ----------------------------------------------------------
+    def _requeue(self, row: FileRow) -> FileOutcome:
+        with self.catalog.transaction():
+            self.catalog.set_file_state(row.id, "queued", reason=ROLLED_BACK)
+        return FileOutcome(row.path, "queued", row.case_id, 0, 0, ROLLED_BACK)
+
 
     def refresh_cases(self, cases: set[str | None]) -> None:
-        """Rebuild the dossiers of these cases and (re)index their documents."""
+        """(Re)index these cases' documents and rebuild their dossiers.
+
+        Indexing comes first: a new page is searchable without waiting for the dossier PDF
+        (search reads the page's dossier number from the catalog when it is asked)."""
+        self.index_documents([d for c in cases for d in self.catalog.documents(c)])
         for case_id in sorted(c for c in cases if c is not None):
             self.rebuild_dossier(case_id)
-        self.index_documents([d for c in cases for d in self.catalog.documents(c)])
 
     def rebuild_dossier(self, case_id: str) -> None:
         documents = self.catalog.documents(case_id)

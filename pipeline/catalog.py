@@ -40,7 +40,8 @@ CREATE TABLE IF NOT EXISTS files (
     documents INTEGER,
     worker TEXT,                     -- host:pid of the process working on it
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    quarantine TEXT                  -- folder under quarantine/ holding its copy, while quarantined
 );
 CREATE INDEX IF NOT EXISTS files_state ON files(state, created_at);
 CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
@@ -160,6 +161,7 @@ class DocumentRow:
     date: str | None
     issuer: str | None
     title: str | None
+    quarantine: str | None = None  # folder holding the quarantined copy
     subtitle: str | None
     persons: list[dict]
     crime: str | None
@@ -208,6 +210,12 @@ class Catalog:
         """BEGIN IMMEDIATE … COMMIT, so concurrent hoso processes serialize their writes."""
         if self.db.in_transaction:
             yield self.db
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(files)")}
+        if "quarantine" not in columns:  # catalogs made before `hoso retry` existed
+            try:
+                self.db.execute("ALTER TABLE files ADD COLUMN quarantine TEXT")
+            except sqlite3.OperationalError:  # another process added it meanwhile
+                pass
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -292,6 +300,44 @@ class Catalog:
             (sha256, case_id),
         ).fetchone()
         return _row_to_file(row) if row else None
+    def set_quarantine_folder(self, file_id: int, folder: str | None) -> None:
+        self.db.execute("UPDATE files SET quarantine = ? WHERE id = ?", (folder, file_id))
+
+    def requeue_file(self, file_id: int, *, paths: list[str], kind: str, size: int, sha256: str) -> None:
+        """A quarantined arrival goes back to `queued`, to be read from `paths` (its quarantine copy)."""
+        self.db.execute(
+            "UPDATE files SET state = 'queued', reason = NULL, worker = NULL, paths = ?, kind = ?, size = ?,"
+            " sha256 = ?, updated_at = ? WHERE id = ? AND state = 'quarantined'",
+            (json.dumps(paths, ensure_ascii=False), kind, size, sha256, time.time(), file_id),
+        )
+
+    def queue_stats(self, now: float | None = None) -> dict:
+        """Queue depth (queued + processing), the oldest waiting file, files and pages done in the last hour."""
+        now = time.time() if now is None else now
+        depth = self.db.execute("SELECT COUNT(*) FROM files WHERE state IN ('queued','processing')").fetchone()[0]
+        oldest = self.db.execute(
+            "SELECT path, created_at FROM files WHERE state IN ('queued','processing') ORDER BY created_at LIMIT 1"
+        ).fetchone()
+        files, pages = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(pages), 0) FROM files WHERE state = 'done' AND updated_at >= ?",
+            (now - 3600,),
+        ).fetchone()
+        return {
+            "queue_depth": depth,
+            "oldest_waiting": None if oldest is None else {
+                "path": oldest[0], "since": oldest[1], "seconds": round(now - oldest[1], 1),
+            },
+            "files_per_hour": files,
+            "pages_per_hour": pages,
+        }
+
+    def cases_without_current_dossier(self) -> list[str]:
+        """Cases with documents whose pages have no place in a dossier yet (assembly did not finish)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT d.case_id FROM documents d JOIN document_pages p ON p.document_id = d.id"
+            " WHERE d.case_id IS NOT NULL AND p.dossier_page IS NULL ORDER BY d.case_id"
+        )]
+
 
     # ---- batches and pages -----------------------------------------------------------
 

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     watch_stability_seconds: float = 5.0
     watch_rescan_seconds: float = 300.0
     watch_after_success: str = "move"  # move to <watched>/.done/, or "delete"
+    # A file stable in size and mtime that still does not parse is handed over (to be
+    # quarantined with the parser's reason) only after this long without change.
+    watch_give_up_seconds: float = 600.0
+    # Loose pages `<stem>_pNNN.jpg` go in as one batch once no page of it changed for this long.
+    watch_loose_quiet_seconds: float = 30.0
+    # On SIGINT/SIGTERM the file being OCRed may finish for this long, then it is rolled back.
+    watch_stop_grace_seconds: float = 20.0
 
     @classmethod
     def settings_customise_sources(

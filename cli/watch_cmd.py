@@ -1,0 +1,186 @@
+"""`hoso watch` (watched scan folders) and `hoso retry` (quarantined files, once the cause is fixed)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import signal
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ingest.consume import Consumer, FileOutcome
+from ingest.sources import make_batch
+from ingest.watch import HomeWatchLock, Watcher, WatcherBusy, settle
+from pipeline.catalog import FileRow
+
+from .context import emit_json, err, fail, home, out, settings
+from .exitcodes import ExitCode
+
+
+def _line(record: dict) -> str:
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    name = record["path"]
+    what = f"{record['status']:<11} {name}"
+    if record["status"] in ("done", "duplicate"):
+        what += f" · {record['case_id'] or 'unassigned'} · {record['documents']} documents, {record['pages']} pages"
+    if record.get("reason"):
+        what += f" · {record['reason']}"
+    if record.get("moved_to"):
+        what += f" → {record['moved_to']}"
+    if record.get("note"):
+        what += f" ({record['note']})"
+    return f"{stamp} {what} ({record['seconds']:.1f} s)"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def watch(
+        dirs: Optional[list[Path]] = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
+        poll: Optional[float] = typer.Option(None, "--poll", metavar="SECONDS",
+                                             help="Poll every SECONDS instead of inotify (network shares)."),
+        json_out: bool = typer.Option(False, "--json", help="One JSON line per file on stdout."),
+    ) -> None:
+        """Watch scan folders: every stable file becomes dossier pages, unattended (Ctrl-C stops)."""
+        cfg = settings()
+        folders = list(dirs or cfg.watch_dirs)
+        if not folders:
+            fail("name the folders to watch, or set watch_dirs in the configuration", ExitCode.USAGE)
+        missing = [str(d) for d in folders if not Path(d).is_dir()]
+        if missing:
+            fail(f"no such folder: {', '.join(missing)}", ExitCode.USAGE)
+        poll = poll if poll is not None else cfg.watch_poll
+        if poll is not None and poll <= 0:
+            fail("--poll takes a number of seconds above 0", ExitCode.USAGE)
+        lock = HomeWatchLock(cfg.home)
+        try:
+            lock.acquire()
+        except WatcherBusy as exc:
+            fail(str(exc), ExitCode.BUSY)
+
+        def emit(record: dict) -> None:
+            if json_out:
+                emit_json({"time": dt.datetime.now().astimezone().isoformat(timespec="seconds"), **record})
+            else:
+                out.print(_line(record), highlight=False, markup=False, soft_wrap=True)
+            sys.stdout.flush()
+
+        def say(text: str) -> None:
+            err.print(f"hoso watch: {text}", highlight=False, markup=False)
+
+        try:
+            with home() as (cfg, catalog, backend):
+                watcher = Watcher(cfg, catalog, backend, folders, poll=poll, emit=emit, say=say)
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    signal.signal(sig, lambda *_: watcher.stop())
+                code = watcher.run()
+                say("stopped")
+        finally:
+            lock.release()
+        if code:
+            raise typer.Exit(int(ExitCode.ERROR))
+
+    @app.command()
+    def retry(
+        paths: Optional[list[Path]] = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
+                                                                 "or their quarantine folders."),
+        all_: bool = typer.Option(False, "--all", help="Every quarantined file."),
+        json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    ) -> None:
+        """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
+        if not all_ and not paths:
+            fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
+        with home() as (cfg, catalog, backend):
+            quarantined = catalog.files("quarantined")
+            if all_:
+                rows = quarantined
+            else:
+                rows, unknown = _select(quarantined, paths or [])
+                if unknown:
+                    fail(f"not a quarantined file: {', '.join(unknown)}", ExitCode.NOT_FOUND)
+            outcomes: list[FileOutcome] = []
+            requeued: list[FileRow] = []
+            pattern = re.compile(cfg.case_id_pattern)
+            for row in rows:
+                copies, gone = _copies(row)
+                if gone:
+                    outcomes.append(FileOutcome(row.path, "quarantined", row.case_id, 0, 0,
+                                                f"cannot retry: no copy of {', '.join(gone)} is left in quarantine"))
+                    continue
+                # Kind, size and content id of what is there now; the case stays the row's own.
+                batch = make_batch(copies, copies[0].parent, row.case_id or "", pattern)
+                with catalog.transaction():
+                    catalog.requeue_file(row.id, paths=[str(p) for p in copies], kind=batch.kind,
+                                         size=batch.size, sha256=batch.sha256)
+                requeued.append(row)
+            if requeued:
+                consumer = Consumer(cfg, catalog, backend)
+                consumer.quarantine_move = True  # a copy that fails again moves to its new folder
+                results = {o.path: o for o in consumer.process([r.id for r in requeued])}
+                for old in requeued:
+                    row = catalog.get_file(old.id)
+                    outcome = results.get(row.path) or FileOutcome(row.path, row.state, row.case_id, 0, 0, row.reason)
+                    if outcome.status in ("done", "duplicate"):
+                        settle(catalog, cfg, row, roots=[])
+                    elif old.quarantine and old.quarantine != row.quarantine:
+                        _drop_if_empty(Path(old.quarantine))
+                    outcomes.append(outcome)
+        if json_out:
+            emit_json({"files": [o.to_json() for o in outcomes]})
+        else:
+            if not outcomes:
+                out.print("nothing in quarantine")
+            for o in outcomes:
+                out.print(f"{o.status:<11} {o.path}" + (f" · {o.reason}" if o.reason else ""), highlight=False,
+                          markup=False)
+        if any(o.status == "quarantined" for o in outcomes):
+            raise typer.Exit(int(ExitCode.QUARANTINED))
+        if any(o.status == "processing" for o in outcomes):
+            raise typer.Exit(int(ExitCode.BUSY))
+
+
+def _select(rows: list[FileRow], args: list[Path]) -> tuple[list[FileRow], list[str]]:
+    chosen: dict[int, FileRow] = {}
+    unknown = []
+    for arg in args:
+        wanted = Path(arg).absolute()
+        hits = [r for r in rows if _matches(r, str(arg), wanted)]
+        if not hits:
+            unknown.append(str(arg))
+        for row in hits:
+            chosen[row.id] = row
+    return [chosen[i] for i in sorted(chosen)], unknown
+
+
+def _matches(row: FileRow, text: str, wanted: Path) -> bool:
+    for p in [row.path, *row.paths]:
+        if text == p or wanted == Path(p).absolute():
+            return True
+    if row.quarantine:
+        folder = Path(row.quarantine).absolute()
+        return wanted == folder or folder in wanted.parents
+    return False
+
+
+def _copies(row: FileRow) -> tuple[list[Path], list[str]]:
+    """The files to read again: the quarantine copy, else the original if it is back in place."""
+    folder = Path(row.quarantine) if row.quarantine else None
+    found, gone = [], []
+    for p in map(Path, row.paths):
+        if folder is not None and (folder / p.name).is_file():
+            found.append(folder / p.name)
+        elif p.is_file():
+            found.append(p)
+        else:
+            gone.append(p.name)
+    return found, gone
+
+
+def _drop_if_empty(folder: Path) -> None:
+    """A quarantine folder whose files moved on holds only its reason: remove it."""
+    if folder.is_dir() and all(p.name.endswith(".reason.txt") for p in folder.iterdir()):
+        for p in folder.iterdir():
+            p.unlink()
+        folder.rmdir()
+

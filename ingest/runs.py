@@ -1,0 +1,144 @@
+"""Temp folders and child processes of one hoso run, and the cleanup of dead runs.
+
+Every consumer works in `<home>/tmp/run-<pid>-<start>` and hands that folder to
+its OCR workers as TMPDIR, so Tesseract and Ghostscript children inherit it.
+A run whose process is gone (pid dead, or reused by another program: the start
+time differs) is dead: its folder is removed and any process still carrying
+its TMPDIR — a worker or a tesseract/gs child orphaned by `kill -9` — is killed.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+
+log = logging.getLogger("hoso.runs")
+
+RUN_DIR = re.compile(r"^run-(?P<pid>\d+)-(?P<start>\d+)$")
+# Temp entries left under <home>/tmp by anything else: removed once this old.
+STALE_SECONDS = 6 * 3600
+
+
+def start_time(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[19])
+
+
+def run_tmp_dir(tmp_root: Path, pid: int | None = None) -> Path:
+    """This process's own temp folder under the home (not created here)."""
+    pid = pid or os.getpid()
+    return tmp_root.absolute() / f"run-{pid}-{start_time(pid) or 0}"
+
+
+def run_alive(name: str) -> bool:
+    m = RUN_DIR.match(name)
+    if not m:
+        return False
+    pid, start = int(m["pid"]), int(m["start"])
+    return start_time(pid) == start
+
+
+def _environ(pid: int) -> dict[str, str]:
+    try:
+        raw = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:  # gone, or another user's process
+        return {}
+    env = {}
+    for item in raw.split(b"\0"):
+        key, sep, value = item.partition(b"=")
+        if sep:
+            env[key.decode(errors="replace")] = value.decode(errors="replace")
+    return env
+
+
+def processes_of(tmp_root: Path) -> dict[int, str]:
+    """pid → run folder name, for every process whose TMPDIR is a run folder under `tmp_root`."""
+    root = os.path.realpath(tmp_root) + os.sep
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        tmpdir = _environ(int(entry.name)).get("TMPDIR", "")
+        if tmpdir and os.path.realpath(tmpdir).startswith(root):
+            tmpdir = os.path.realpath(tmpdir)
+            found[int(entry.name)] = tmpdir[len(root):].split(os.sep)[0]
+    return found
+
+
+def kill_processes(pids: list[int]) -> list[int]:
+    killed = []
+    me = os.getpid()
+    for pid in pids:
+        if pid == me:
+            continue
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        except (ProcessLookupError, PermissionError):
+            pass
+    return killed
+
+
+def kill_run(tmp_root: Path, run_name: str) -> list[int]:
+    """Kill every process working in one run's temp folder (never the caller)."""
+    return kill_processes([pid for pid, name in processes_of(tmp_root).items() if name == run_name])
+
+
+def reap_dead_runs(tmp_root: Path) -> dict[str, list]:
+    """Kill orphaned children of dead runs and remove their temp folders.
+
+    Returns {"killed": [pids], "removed": [names]}.
+    """
+    report: dict[str, list] = {"killed": [], "removed": []}
+    if not tmp_root.exists():
+        return report
+    dead = {name for name in set(processes_of(tmp_root).values()) if not run_alive(name)}
+    for name in sorted(dead):
+        report["killed"] += kill_run(tmp_root, name)
+    if report["killed"]:
+        _wait_gone(report["killed"])
+    now = time.time()
+    for entry in tmp_root.iterdir():
+        if RUN_DIR.match(entry.name):
+            stale = not run_alive(entry.name)
+        else:  # not a run folder (older layout, a stray file): only once clearly abandoned
+            try:
+                stale = now - entry.lstat().st_mtime > STALE_SECONDS
+            except FileNotFoundError:
+                continue
+        if stale:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            report["removed"].append(entry.name)
+    if report["killed"] or report["removed"]:
+        log.info("cleaned dead runs: killed %s, removed %s", report["killed"], report["removed"])
+    return report
+
+
+def _wait_gone(pids: list[int], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and not _zombie(p)]
+        if not alive:
+            return
+        time.sleep(0.02)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2:].split()[0] == "Z"
