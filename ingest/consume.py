@@ -34,14 +34,14 @@ from pipeline.taxonomy import DocType, load_taxonomy
 
 from .archive import ArchiveError, archive_original, archive_path, quarantine
 from .queue import BatchLock, claim
-
 from .runs import run_tmp_dir
+
 log = logging.getLogger("hoso.ingest")
 
 UNSUPPORTED = "unsupported file type: hoso takes scans as PDF, TIFF, JPEG or PNG"
-
 ROLLED_BACK = "stopped before it was finished; it is queued again for the next run"
 _consumers = itertools.count(1)
+
 
 @dataclass
 class FileOutcome:
@@ -71,7 +71,6 @@ class Progress:
 def _worker_init(ignore_sigint: bool = False) -> None:
     # Tesseract's OpenMP threads would fight over the cores the pool already uses.
     os.environ["OMP_THREAD_LIMIT"] = "1"
-
     if ignore_sigint:
         # Ctrl-C reaches the whole process group: the watcher decides to finish or roll back,
         # not its workers (tesseract and gs inherit the ignored SIGINT).
@@ -85,6 +84,7 @@ def _warm() -> int:
     time.sleep(0.2)  # hold this worker so the next warm-up task starts another one
     return os.getpid()
 
+
 class Consumer:
     def __init__(self, settings: Settings, catalog: Catalog, backend: SearchBackend, progress: Progress | None = None):
         self.settings = settings
@@ -95,7 +95,6 @@ class Consumer:
         self.locks_dir = settings.home / "locks"
         self._pool: ProcessPoolExecutor | None = None
         self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
-
         # This run's temp folder under the home; OCR workers get it as TMPDIR (see ingest.runs).
         self.tmp_dir = run_tmp_dir(settings.tmp_dir) / f"consumer-{next(_consumers)}"
         # The watcher keeps one warm pool across process() calls, moves bad files out of its
@@ -104,6 +103,7 @@ class Consumer:
         self.keep_pool = False
         self.quarantine_move = False
         self.stopping = False
+
     # ---- queue -----------------------------------------------------------------------
 
     def enqueue(self, batches: list) -> list[int]:
@@ -128,9 +128,9 @@ class Consumer:
         self._touched = set()
         try:
             for row in rows:
-                lock = claim(self.catalog, self.locks_dir, row)
                 if self.stopping:
                     break
+                lock = claim(self.catalog, self.locks_dir, row)
                 if lock is None:
                     outcomes[row.id] = FileOutcome(row.path, "processing", row.case_id, 0, 0,
                                                    "another hoso process is working on this file")
@@ -221,17 +221,17 @@ class Consumer:
         return originals
 
     def _submit(self, job: OcrJob) -> Future:
-        if self._pool is None:
         return self._ensure_pool().submit(run_ocr, job)
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None and getattr(self._pool, "_broken", False):
             self._shutdown_pool()  # a worker died (e.g. out of memory): start fresh ones
-            self._pool = ProcessPoolExecutor(
+        if self._pool is None:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
             # Workers and their tesseract/gs children inherit it: temp files stay under the home
             # and a dead run's orphans can be found and killed (ingest.runs).
             os.environ["TMPDIR"] = str(self.tmp_dir)
+            self._pool = ProcessPoolExecutor(
                 max_workers=self.settings.ocr_jobs, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init, initargs=(self.keep_pool,),
             )
@@ -241,7 +241,6 @@ class Consumer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def warm_up(self) -> None:
@@ -256,6 +255,7 @@ class Consumer:
     def close(self) -> None:
         """Stop the OCR workers (a kept pool lives until this)."""
         self._shutdown_pool()
+
     def _collect(self, running: dict, outcomes: dict) -> None:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
         for future in done:
@@ -317,16 +317,16 @@ class Consumer:
         folder = quarantine(sources, self.settings.quarantine_dir, reason, move=self.quarantine_move)
         with self.catalog.transaction():
             self.catalog.set_file_state(row.id, "quarantined", reason=reason)
-        log.warning("quarantined %s: %s (%s)", row.path, reason, folder)
             self.catalog.set_quarantine_folder(row.id, str(folder))
+        log.warning("quarantined %s: %s (%s)", row.path, reason, folder)
         return FileOutcome(row.path, "quarantined", row.case_id, 0, 0, reason)
 
-    # ---- dossiers and index ----------------------------------------------------------
     def _requeue(self, row: FileRow) -> FileOutcome:
         with self.catalog.transaction():
             self.catalog.set_file_state(row.id, "queued", reason=ROLLED_BACK)
         return FileOutcome(row.path, "queued", row.case_id, 0, 0, ROLLED_BACK)
 
+    # ---- dossiers and index ----------------------------------------------------------
 
     def refresh_cases(self, cases: set[str | None]) -> None:
         """(Re)index these cases' documents and rebuild their dossiers.

@@ -149,6 +149,7 @@ class FileRow:
     documents: int | None
     created_at: float
     updated_at: float
+    quarantine: str | None = None  # folder holding the quarantined copy
 
 
 @dataclass
@@ -161,7 +162,6 @@ class DocumentRow:
     date: str | None
     issuer: str | None
     title: str | None
-    quarantine: str | None = None  # folder holding the quarantined copy
     subtitle: str | None
     persons: list[dict]
     crime: str | None
@@ -198,6 +198,12 @@ class Catalog:
     def _migrate(self) -> None:
         # executescript commits on its own; run it outside our transaction helper.
         self.db.executescript(_SCHEMA)
+        columns = {r[1] for r in self.db.execute("PRAGMA table_info(files)")}
+        if "quarantine" not in columns:  # catalogs made before `hoso retry` existed
+            try:
+                self.db.execute("ALTER TABLE files ADD COLUMN quarantine TEXT")
+            except sqlite3.OperationalError:  # another process added it meanwhile
+                pass
         self.db.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -210,12 +216,6 @@ class Catalog:
         """BEGIN IMMEDIATE … COMMIT, so concurrent hoso processes serialize their writes."""
         if self.db.in_transaction:
             yield self.db
-        columns = {r[1] for r in self.db.execute("PRAGMA table_info(files)")}
-        if "quarantine" not in columns:  # catalogs made before `hoso retry` existed
-            try:
-                self.db.execute("ALTER TABLE files ADD COLUMN quarantine TEXT")
-            except sqlite3.OperationalError:  # another process added it meanwhile
-                pass
             return
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -288,18 +288,6 @@ class Catalog:
         )
         return cur.rowcount == 1
 
-    def file_counts(self) -> dict[str, int]:
-        counts = {state: 0 for state in FILE_STATES}
-        for row in self.db.execute("SELECT state, COUNT(*) FROM files GROUP BY state"):
-            counts[row[0]] = row[1]
-        return counts
-
-    def done_file_for(self, sha256: str, case_id: str | None) -> FileRow | None:
-        row = self.db.execute(
-            "SELECT * FROM files WHERE sha256 = ? AND state = 'done' AND case_id IS ? ORDER BY id LIMIT 1",
-            (sha256, case_id),
-        ).fetchone()
-        return _row_to_file(row) if row else None
     def set_quarantine_folder(self, file_id: int, folder: str | None) -> None:
         self.db.execute("UPDATE files SET quarantine = ? WHERE id = ?", (folder, file_id))
 
@@ -338,6 +326,18 @@ class Catalog:
             " WHERE d.case_id IS NOT NULL AND p.dossier_page IS NULL ORDER BY d.case_id"
         )]
 
+    def file_counts(self) -> dict[str, int]:
+        counts = {state: 0 for state in FILE_STATES}
+        for row in self.db.execute("SELECT state, COUNT(*) FROM files GROUP BY state"):
+            counts[row[0]] = row[1]
+        return counts
+
+    def done_file_for(self, sha256: str, case_id: str | None) -> FileRow | None:
+        row = self.db.execute(
+            "SELECT * FROM files WHERE sha256 = ? AND state = 'done' AND case_id IS ? ORDER BY id LIMIT 1",
+            (sha256, case_id),
+        ).fetchone()
+        return _row_to_file(row) if row else None
 
     # ---- batches and pages -----------------------------------------------------------
 
