@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import ocrmypdf
 import pdfplumber
-import pikepdf
 from PIL import Image
 
+from .barcodes import decode_barcodes
 from .models import OcrJob, OcrResult, PageText, Word
 from .normalize import BadInput, check_pdf, images_to_pdf
 from .text import is_good_vietnamese, normalize, vietnamese_score
 
-# Fewer words than this and a page is blank, unless it carries a barcode.
-BLANK_WORDS = 3
+BLANK_INK = 0.0005
+LOOK_DPI = 72  # enough for ink coverage and an 80 mm separator QR code
+SEPARATOR_PREFIX = "HOSO:"
 
 
 def run_ocr(job: OcrJob) -> OcrResult:
@@ -37,35 +40,75 @@ def run_ocr(job: OcrJob) -> OcrResult:
         else:
             raise BadInput(f"unsupported kind of file ({job.kind})")
         _, signed = check_pdf(source)
-        layer = _text_layer_quality(source)
-        to_ocr = [n for n, quality in enumerate(layer, 1) if quality != "good"]
+        looks = inspect_pages(source)
+        to_ocr = [n for n, look in enumerate(looks, 1) if look.needs_ocr]
         job.output_pdf.parent.mkdir(parents=True, exist_ok=True)
         partial = job.output_pdf.with_name(job.output_pdf.name + ".part")
+        turns: dict[int, int] = {}
         if to_ocr:
-            _ocrmypdf(job, source, partial, pages=to_ocr, redo="junk" in layer)
+            turns = _ocrmypdf(job, source, partial, pages=to_ocr, redo=any(look.layer == "junk" for look in looks))
         else:
             shutil.copyfile(source, partial)
         os.replace(partial, job.output_pdf)
-        rotations = _rotations(source, job.output_pdf)
-    pages = extract_pages(job.output_pdf, rotations, ocred=set(to_ocr))
+    pages = extract_pages(job.output_pdf, looks, turns, ocred=set(to_ocr))
     return OcrResult(batch_id=job.batch_id, pdf=job.output_pdf, pages=pages, signed=signed, ocr_pages=to_ocr)
 
 
-def _text_layer_quality(pdf_path: Path) -> list[str]:
-    """Per page: 'good' Vietnamese text layer, 'junk' (legacy font, English OCR) or 'none'."""
-    qualities = []
+@dataclass
+class PageLook:
+    """What a page shows before OCR: its text layer, how much ink, which codes."""
+
+    layer: str  # good (real Vietnamese text layer) | junk (legacy font, English OCR) | none
+    ink: float  # share of pixels clearly darker than the paper
+    barcodes: list[str]
+
+    @property
+    def blank(self) -> bool:
+        # Show-through and speckle stay far below one line of text (~0.15% at 72 dpi).
+        return self.ink < BLANK_INK and not self.barcodes and self.layer == "none"
+
+    @property
+    def separator(self) -> bool:
+        return any(code.startswith(SEPARATOR_PREFIX) for code in self.barcodes)
+
+    @property
+    def needs_ocr(self) -> bool:
+        return self.layer != "good" and not self.blank and not self.separator
+
+
+def inspect_pages(pdf_path: Path) -> list[PageLook]:
+    looks = []
     with pdfplumber.open(pdf_path) as pdf:
         for page in pdf.pages:
             text = page.extract_text() or ""
             if len(text.strip()) < 10:
-                qualities.append("none")
+                layer = "none"
             else:
-                qualities.append("good" if is_good_vietnamese(text, min_tokens=3) else "junk")
-    return qualities
+                layer = "good" if is_good_vietnamese(text, min_tokens=3) else "junk"
+            image = page.to_image(resolution=LOOK_DPI).original
+            looks.append(PageLook(layer=layer, ink=ink_share(image), barcodes=decode_barcodes(image)))
+    return looks
 
 
-def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], redo: bool) -> None:
-    logging.getLogger("ocrmypdf").setLevel(logging.ERROR)
+def ink_share(image: Image.Image) -> float:
+    """Share of pixels at least 60 grey levels darker than the paper (its 90th percentile)."""
+    histogram = image.convert("L").histogram()
+    total = sum(histogram)
+    seen, paper = 0, 255
+    for level, count in enumerate(histogram):
+        seen += count
+        if seen >= 0.9 * total:
+            paper = level
+            break
+    return sum(histogram[: max(paper - 60, 0)]) / total
+
+
+def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], redo: bool) -> dict[int, int]:
+    """OCR the listed pages; returns {page: degrees turned}."""
+    logger = logging.getLogger("ocrmypdf")
+    logger.setLevel(logging.INFO)
+    rotations = _RotationLog()
+    logger.addHandler(rotations)
     try:
         ocrmypdf.ocr(
             source,
@@ -93,38 +136,48 @@ def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], redo
         raise BadInput(f"the scan has no usable resolution ({exc})") from None
     except Image.DecompressionBombError:
         raise BadInput(f"a page image has more pixels than the limit of {job.max_pixels:,}") from None
+    finally:
+        logger.removeHandler(rotations)
+    return rotations.turns
 
 
-def _rotations(before: Path, after: Path) -> list[int]:
-    """Degrees each page was turned by OCR (upside-down and sideways scans)."""
-    with pikepdf.open(before) as a, pikepdf.open(after) as b:
-        return [
-            (int(pb.obj.get("/Rotate", 0)) - int(pa.obj.get("/Rotate", 0))) % 360
-            for pa, pb in zip(a.pages, b.pages)
-        ]
+class _RotationLog(logging.Handler):
+    """Collects OCRmyPDF's per-page orientation decisions.
+
+    With deskew, OCRmyPDF re-renders a turned page upright instead of setting
+    /Rotate, so its log line is the only record of the turn.
+    """
+
+    _LINE = re.compile(r"page is facing .* will rotate (\S)")
+    _TURNS = {"⬏": 90, "↻": 180, "⬑": 270}
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.turns: dict[int, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = self._LINE.search(record.getMessage())
+        page = getattr(record, "pageno", None)
+        if match and page:
+            self.turns[int(page)] = self._TURNS.get(match[1], 0)
 
 
-def extract_pages(pdf_path: Path, rotations: list[int] | None = None, ocred: set[int] | None = None) -> list[PageText]:
+def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], ocred: set[int]) -> list[PageText]:
     """Normalized text and word boxes of every page (pdfplumber)."""
-    from .barcodes import decode_barcodes
-
     pages = []
     with pdfplumber.open(pdf_path) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
-            words = [
+        for number, (page, look) in enumerate(zip(pdf.pages, looks), 1):
+            blank_or_separator = look.blank or look.separator
+            words = [] if blank_or_separator else [
                 Word(normalize(w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]))
                 for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)
             ]
-            text = normalize(page.extract_text() or "")
-            barcodes: list[str] = []
-            if len(words) < 40:  # separator sheets carry a code and little text
-                barcodes = decode_barcodes(page.to_image(resolution=100).original)
+            text = "" if blank_or_separator else normalize(page.extract_text() or "")
             syllables, _ = vietnamese_score(text)
             pages.append(PageText(
                 number=number, text=text, width=float(page.width), height=float(page.height), words=words,
-                confidence=round(syllables * 100, 1) if ocred is None or number in ocred else None,
-                rotation=(rotations or [0] * number)[number - 1] if rotations else 0,
-                blank=len(words) < BLANK_WORDS and not barcodes,
-                barcodes=barcodes,
+                # Share of real Vietnamese syllables read: a page-level stand-in for OCR confidence.
+                confidence=round(syllables * 100, 1) if number in ocred else None,
+                rotation=turns.get(number, 0), blank=look.blank, barcodes=look.barcodes,
             ))
     return pages
