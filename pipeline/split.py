@@ -1,0 +1,100 @@
+"""Split the pages of a batch scan into documents.
+
+A document starts on a page that opens with the official header (Quốc hiệu / tiêu ngữ
+or a "Số: n/..." line near the top), with a taxonomy title, or with a petition's
+"Kính gửi:", unless the page plainly continues the previous one (it opens mid-sentence
+or further down a numbered list). After a page that ends with a signature block, any
+title in capitals starts a document too. Separator sheets force a break: `HOSO:SEP`
+between documents, `HOSO:CASE=<id>` before the pages of another case. Separator sheets
+and blank pages are not part of any document.
+"""
+from __future__ import annotations
+
+import re
+
+from .classify import match_title
+from .header import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
+from .models import PageText, Segment
+from .taxonomy import DocType
+
+SEPARATOR = "HOSO:SEP"
+CASE_PREFIX = "HOSO:CASE="
+# The separator sheet may also print its code in words; read it when the barcode is unreadable.
+_PRINTED_CODE = re.compile(r"HOSO:SEP\b|HOSO:CASE=[\w-]+")
+_PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
+_LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2})\s*[.)]|^([a-zđ])\)", re.IGNORECASE)
+
+
+def split_batch(pages: list[PageText], taxonomy: dict[str, DocType]) -> list[Segment]:
+    """Segments of consecutive pages, one per document, in page order.
+
+    The first segment gets `continues_previous=True` when the batch opens on a page with no
+    sign of a document start (the rest of a document whose first pages were another scan).
+    """
+    segments: list[Segment] = []
+    case_id: str | None = None
+    forced = False  # a separator sheet came before: the next page starts a document
+    previous: list[Line] = []
+    for page in pages:
+        codes = page.barcodes + _PRINTED_CODE.findall(page.text)
+        cases = [code[len(CASE_PREFIX) :] for code in codes if code.startswith(CASE_PREFIX)]
+        if cases or SEPARATOR in codes:
+            case_id = cases[-1] if cases else case_id
+            forced = True
+            continue
+        if is_blank(page):
+            continue  # a blank back side says nothing about where documents start
+        header = read_header(page)
+        opens = _opens_document(header, previous, taxonomy)
+        if forced or opens or not segments:
+            segments.append(Segment([page.number], case_id, continues_previous=not (forced or opens)))
+        else:
+            segments[-1].pages.append(page.number)
+        forced = False
+        previous = header.lines
+    return segments
+
+
+def is_blank(page: PageText) -> bool:
+    """Blank by the scanner's or OCR's word, or with fewer than three real words (speckle, a stamp)."""
+    return page.blank or sum(1 for t in tokens(page.text) if len(t) >= 2 and t.isalpha()) < 3
+
+
+def _opens_document(header: Header, previous: list[Line], taxonomy: dict[str, DocType]) -> bool:
+    if header.national or header.number is not None:
+        return True
+    if _continues(header.lines):
+        return False
+    if header.title and match_title(header.title, header.subtitle, taxonomy):
+        return True
+    top = [line.text for line in header.lines[:6]]
+    if any(starts_with(text, "Kính gửi") for text in top):
+        return True
+    # After a signed page, a title in capitals (that is not itself a signature) opens a document.
+    texts, before = _texts(header.lines), _texts(previous)
+    signed = any(_signature_at(before, i) for i in range(max(0, len(before) - 4), len(before)))
+    return bool(header.title) and signed and not _signature_at(texts, 0)
+
+
+def _continues(lines: list[Line]) -> bool:
+    """The page goes on with the previous one: numbered at the top, mid-sentence or down a list."""
+    if lines and _PAGE_NUMBER.fullmatch(lines[0].text) and int(re.sub(r"\D", "", lines[0].text)) > 1:
+        return True  # Nghị định 30 numbers pages from the second one on, centred at the top
+    first = next((line.text for line in lines if has_text(line.text)), "")
+    opening = first.lstrip("-–—•*“\"'( ")
+    if opening[:1].islower():
+        return True
+    item = _LIST_ITEM.match(opening)
+    if item:
+        number, letter = item.groups()
+        return (int(number) > 1) if number else letter.lower() != "a"
+    return False
+
+
+def _signature_at(texts: list[str], i: int) -> bool:
+    """A signature block at texts[i]: a role in capitals ('PHÓ VIỆN TRƯỞNG') over the signer's name."""
+    return is_caps(texts[i]) and any(is_person_name(name) for name in texts[i + 1 : i + 3])
+
+
+def _texts(lines: list[Line]) -> list[str]:
+    return [line.text for line in lines if has_text(line.text)]
