@@ -54,7 +54,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+        # The TOML file is named by load_settings through model_config["toml_file"].
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
     # Folders under the home.
     @property
@@ -82,17 +83,17 @@ class Settings(BaseSettings):
         return self.home / "tmp"
 
 
-def _config_file() -> Path | None:
+def _config_file(home: Path) -> Path | None:
     explicit = os.environ.get("HOSO_CONFIG")
     if explicit:
         return Path(explicit)
-    home = Path(os.environ.get("HOSO_HOME", DEFAULT_HOME))
     candidate = home / "hoso.toml"
     return candidate if candidate.exists() else None
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings with explicit overrides (e.g. --home) taking precedence."""
-    if overrides.get("home") is not None:
-        os.environ["HOSO_HOME"] = str(overrides["home"])
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings of a home (--home, else HOSO_HOME, else ./hoso-data), explicit overrides first."""
+    home = overrides.get("home") or os.environ.get("HOSO_HOME") or DEFAULT_HOME
+    config = _config_file(Path(home))
+    with_file = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": config}})
+    return with_file(**{k: v for k, v in overrides.items() if v is not None})
