@@ -242,6 +242,10 @@ class Consumer:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            try:
+                self.tmp_dir.parent.rmdir()  # this run's folder, once no other consumer uses it
+            except OSError:
+                pass
 
     def warm_up(self) -> None:
         """Start every OCR worker now, so the first file does not wait for them."""

@@ -21,6 +21,7 @@ import os
 import queue as queue_mod
 import re
 import shutil
+import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -40,6 +41,12 @@ from .sources import IGNORED, LOOSE_PAGE, Batch, make_batch, sniff
 log = logging.getLogger("hoso.watch")
 
 DONE_DIR = ".done"
+
+
+def _crash_point(name: str) -> None:
+    """Fault injection for the crash tests: `HOSO_WATCH_CRASH_AT=<name>` is a `kill -9` here."""
+    if os.environ.get("HOSO_WATCH_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 # ---- is the file complete? ---------------------------------------------------------------
@@ -623,11 +630,13 @@ class Watcher:
         by_path = {str(ready.files[0]): ready for ready in items}
         if batches:
             ids = self.consumer.enqueue(batches)
+            _crash_point("enqueued")
             self._process(ids, seen, by_path)
 
     def _process(self, ids: list[int], seen: dict, by_path: dict | None = None) -> None:
         rows = {i: self.catalog.get_file(i) for i in ids}
         outcomes = {o.path: o for o in self.consumer.process(ids)}
+        _crash_point("processed")
         for file_id, row in rows.items():
             outcome = outcomes.get(row.path) or FileOutcome(row.path, "queued", row.case_id, 0, 0,
                                                             "not started before the stop; queued for the next run")
