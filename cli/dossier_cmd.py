@@ -1,18 +1,22 @@
-"""`hoso dossier show|export`: the e-dossier of a case."""
+"""`hoso dossier show|export|seal|history|rebuild`: the e-dossier of a case."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from ingest.consume import source_parts
 from pipeline.catalog import Catalog, DocumentRow
+from pipeline.dossier import history as dossier_history
+from pipeline.dossier import home_path, rebuild_dossier, source_parts
+from pipeline.integrity import BundleError, export_bundle
 
 from .context import emit_json, fail, home, out
 from .exitcodes import ExitCode
 
-app = typer.Typer(help="Show and export case dossiers.", no_args_is_help=True)
+app = typer.Typer(help="Show, export, seal and trace case dossiers.", no_args_is_help=True)
 
 
 def dossier_documents(catalog: Catalog, case_id: str) -> list[DocumentRow]:
@@ -24,14 +28,23 @@ def dossier_documents(catalog: Catalog, case_id: str) -> list[DocumentRow]:
 def describe(catalog: Catalog, doc: DocumentRow, with_text: bool) -> dict:
     batches = {b: catalog.batch(b) for b in {b for b, *_ in doc.pages}}
     pages = [p[2] for p in doc.pages if p[2] is not None]
+    numbers = [p[3] for p in doc.pages if p[3] is not None]
     data = {
         "id": doc.id, "type": doc.type, "number": doc.number, "date": doc.date, "title": doc.title,
         "dossier_pages": [pages[0], pages[-1]] if pages else None,
+        "but_luc": [numbers[0], numbers[-1]] if numbers else None,
+        "position": doc.position,
         "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in source_parts(doc, batches)],
     }
     if with_text:
         data["pages_text"] = catalog.page_texts([(b, n) for b, n, *_ in doc.pages])
+        data["pages_but_luc"] = [p[3] for p in doc.pages]
     return data
+
+
+def _need_case(catalog: Catalog, case_id: str) -> None:
+    if not catalog.case_exists(case_id):
+        fail(f"no case {case_id} in this home", ExitCode.NOT_FOUND)
 
 
 @app.command("show")
@@ -40,20 +53,36 @@ def show(
     text: bool = typer.Option(False, "--text", help="Add every page's text."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """The documents of a case, in dossier order."""
+    """The documents of a case, in dossier order, with their pages and bút lục."""
     with home(need_backend=False) as (cfg, catalog, _):
-        if not catalog.case_exists(case_id):
-            fail(f"no case {case_id} in this home", ExitCode.NOT_FOUND)
+        _need_case(catalog, case_id)
         documents = [describe(catalog, d, text) for d in dossier_documents(catalog, case_id)]
         dossier = catalog.latest_dossier(case_id)
+        seals = catalog.seals(case_id)
+        current = cfg.dossiers_dir / case_id / f"{case_id}.pdf"
+    summary = {
+        "case_id": case_id,
+        "dossier": (str(current) if current.exists() else dossier["pdf"]) if dossier else None,
+        "version": dossier["version"] if dossier else None,
+        "pages": dossier["pages"] if dossier else None,
+        "sealed": bool(seals),
+        "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
+        "documents": documents,
+    }
     if json_out:
-        emit_json({"case_id": case_id, "dossier": dossier and dossier["pdf"], "documents": documents})
+        emit_json(summary)
         return
-    out.print(f"[bold]{case_id}[/] — {len(documents)} documents" + (f", {dossier['pdf']}" if dossier else ""))
+    head = f"[bold]{case_id}[/] — {len(documents)} documents"
+    if dossier:
+        head += f", version {dossier['version']}, {dossier['pages']} pages: {summary['dossier']}"
+    if seals:
+        head += f" (sealed through bút lục {summary['sealed_through']})"
+    out.print(head)
     for n, doc in enumerate(documents, 1):
-        pages = doc["dossier_pages"]
+        pages, numbers = doc["dossier_pages"], doc["but_luc"]
         span = f"p. {pages[0]}–{pages[1]}" if pages else "not assembled"
-        out.print(f"{n:>3}. {span:<12} {doc['type']:<24} {doc['number'] or '':<18} {doc['date'] or '':<10} "
+        bl = f"BL {numbers[0]}–{numbers[1]}" if numbers else ""
+        out.print(f"{n:>3}. {span:<12} {bl:<12} {doc['type']:<24} {doc['number'] or '':<18} {doc['date'] or '':<10} "
                   f"{doc['title'] or ''}", highlight=False)
         if text:
             for page_text in doc["pages_text"]:
@@ -63,17 +92,126 @@ def show(
 @app.command("export")
 def export(
     case_id: str = typer.Argument(..., metavar="CASE"),
-    out_file: Path = typer.Option(..., "--out", help="Where to write the dossier PDF."),
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Where to write the dossier PDF."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the dossier PDF, its manifest "
+                                                                 "and the originals (check it with `hoso verify --bundle`)."),
+    version: Optional[int] = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Copy the case's dossier PDF out of the home."""
+    """Copy the case's dossier PDF out of the home, or write a verifiable bundle."""
+    if out_file is None and bundle is None:
+        fail("say where to write: --out FILE.pdf and/or --bundle FILE.zip", ExitCode.USAGE)
+    result: dict = {"case_id": case_id}
     with home(need_backend=False) as (cfg, catalog, _):
-        dossier = catalog.latest_dossier(case_id)
-    if dossier is None:
-        fail(f"no dossier for case {case_id} (ingest its scans first)", ExitCode.NOT_FOUND)
-    out_file.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(dossier["pdf"], out_file)
+        rows = catalog.dossiers(case_id)
+        row = next((r for r in rows if r["version"] == version), None) if version else (rows[-1] if rows else None)
+        if row is None:
+            what = f"version {version} of the dossier" if version else "dossier"
+            fail(f"no {what} for case {case_id} (ingest its scans first)", ExitCode.NOT_FOUND)
+        result.update(version=row["version"], pages=row["pages"], sha256=row["pdf_sha256"])
+        if out_file is not None:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(home_path(cfg, row["pdf"]), out_file)
+            result["pdf"] = str(out_file)
+        if bundle is not None:
+            try:
+                written = export_bundle(cfg, catalog, case_id, bundle, row["version"])
+            except BundleError as exc:
+                fail(f"{exc}; nothing was exported (run `hoso verify {case_id}`)", ExitCode.INTEGRITY)
+            result["bundle"] = written["bundle"]
+            result["bundle_sha256"] = written["sha256"]
+            result["manifest_sha256"] = written["manifest_sha256"]
+            result["files"] = written["files"]
     if json_out:
-        emit_json({"case_id": case_id, "pdf": str(out_file), "sha256": dossier["pdf_sha256"], "pages": dossier["pages"]})
+        emit_json(result)
+        return
+    if "pdf" in result:
+        out.print(f"wrote {result['pdf']} (version {result['version']}, {result['pages']} pages)")
+    if "bundle" in result:
+        out.print(f"wrote {result['bundle']}: dossier, manifest and {result['files'] - 2} originals; "
+                  f"manifest sha256 {result['manifest_sha256']}")
+
+
+@app.command("seal")
+def seal(
+    case_id: str = typer.Argument(..., metavar="CASE"),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Hand the dossier over: freeze its bút lục. Later documents get the next numbers, at the end."""
+    with home(need_backend=False) as (cfg, catalog, _):
+        _need_case(catalog, case_id)
+        result = rebuild_dossier(cfg, catalog, case_id, seal=True)
+        if result is None:
+            fail(f"case {case_id} has no documents to seal", ExitCode.NOT_FOUND)
+        seals = catalog.seals(case_id)
+    data = {"case_id": case_id, "version": result.version, "new_version": result.built, "pdf": str(result.pdf),
+            "pages": result.pages, "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
+            "seals": seals}
+    if json_out:
+        emit_json(data)
+        return
+    if result.built:
+        out.print(f"sealed {case_id}: version {result.version}, bút lục 1–{data['sealed_through']} are frozen")
     else:
-        out.print(f"wrote {out_file} ({dossier['pages']} pages)")
+        out.print(f"{case_id} was already sealed through bút lục {data['sealed_through']}; nothing new to seal")
+
+
+@app.command("rebuild")
+def rebuild(
+    case_id: str = typer.Argument(..., metavar="CASE"),
+    force: bool = typer.Option(False, "--force", help="Make a new version even if nothing changed."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Assemble the case's dossier again (a new version only if something changed)."""
+    with home(need_backend=False) as (cfg, catalog, _):
+        _need_case(catalog, case_id)
+        started = time.monotonic()
+        result = rebuild_dossier(cfg, catalog, case_id, reason="rebuild", force=force)
+        if result is None:
+            fail(f"case {case_id} has no documents", ExitCode.NOT_FOUND)
+    data = {"case_id": case_id, "version": result.version, "new_version": result.built, "pdf": str(result.pdf),
+            "pages": result.pages, "seconds": round(time.monotonic() - started, 3)}
+    if result.assembled is not None and result.assembled.pdfa is not None:
+        data["pdfa"] = result.assembled.pdfa.to_json()
+    if json_out:
+        emit_json(data)
+    else:
+        out.print(f"{case_id}: version {result.version}" + ("" if result.built else " (unchanged)") +
+                  f", {result.pages} pages, {data['seconds']} s")
+
+
+def _describe_changes(changes: dict) -> str:
+    parts = []
+    for key, word in (("added", "+"), ("removed", "−"), ("moved", "moved "), ("renumbered", "renumbered "),
+                      ("edited", "edited ")):
+        items = changes.get(key) or []
+        if items:
+            names = ", ".join(f"{i['name']}{' ' + i['number'] if i.get('number') else ''}" for i in items[:3])
+            more = f" and {len(items) - 3} more" if len(items) > 3 else ""
+            parts.append(f"{word}{len(items)} ({names}{more})")
+    return "; ".join(parts) or "no document changed"
+
+
+@app.command("history")
+def history(
+    case_id: str = typer.Argument(..., metavar="CASE"),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Every version of the case's dossier and what changed in each."""
+    with home(need_backend=False) as (cfg, catalog, _):
+        _need_case(catalog, case_id)
+        versions = dossier_history(catalog, case_id, cfg)
+    if json_out:
+        emit_json({"case_id": case_id, "versions": versions})
+        return
+    out.print(f"[bold]{case_id}[/] — {len(versions)} versions")
+    for v in versions:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(v["created_at"]))
+        bl = v.get("but_luc")
+        flags = " [bold]SEALED[/]" if v["sealed"] else ""
+        if not v["manifest_intact"]:
+            flags += " [bold red]manifest missing or altered[/]"
+        changes = v.get("changes") or {}
+        out.print(f"v{v['version']:<3} {when}  {changes.get('reason', ''):<8} {v['pages']:>4} pages"
+                  f"  {'BL %d–%d' % tuple(bl) if bl else '':<11}{flags}  {_describe_changes(changes)}",
+                  highlight=False)

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from . import doctor_cmd, dossier_cmd, ingest_cmd, search_cmd, watch_cmd
+from . import doc_cmd, verify_cmd
 from .context import setup_logging, state
 
 app = typer.Typer(
@@ -31,3 +32,5 @@ search_cmd.register(app)
 doctor_cmd.register(app)
 watch_cmd.register(app)
 app.add_typer(dossier_cmd.app, name="dossier")
+verify_cmd.register(app)
+app.add_typer(doc_cmd.app, name="doc")

@@ -23,6 +23,7 @@ from pathlib import Path
 from index.base import SearchBackend
 from index.feed import pages_of
 from pipeline.assemble import DossierDocument, SourcePart, assemble
+from pipeline.dossier import rebuild_dossier as rebuild_case_dossier
 from pipeline.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
 from pipeline.documents import document_id, find_documents
@@ -342,25 +343,15 @@ class Consumer:
             self.rebuild_dossier(case_id)
 
     def rebuild_dossier(self, case_id: str) -> None:
-        documents = self.catalog.documents(case_id)
-        if not documents:
-            return
-        batch_ids = {b for d in documents for b, *_ in d.pages}
-        batches = {b: self.catalog.batch(b) for b in batch_ids}
-        built = assemble(
-            case_id,
-            [self._dossier_document(d, batches) for d in documents],
-            {b: Path(info["ocr_pdf"]) for b, info in batches.items()},
-            [dict(o, signed=bool(info["signed"])) for info in batches.values() for o in info["originals"]],
-            self.settings.dossiers_dir / case_id,
-            self.taxonomy,
-        )
-        with self.catalog.transaction():
-            self.catalog.set_dossier_pages(built.numbering)
-            self.catalog.add_dossier(
-                case_id=case_id, pdf=str(built.pdf), pdf_sha256=built.pdf_sha256, manifest=str(built.manifest),
-                manifest_sha256=built.manifest_sha256, pages=built.pages,
-            )
+        """A new dossier version with this run's documents in place (pipeline.dossier); once per case per run.
+
+        A failed build is logged and leaves the case without current dossier pages
+        (`cases_without_current_dossier`), so the documents are still indexed and a later run retries.
+        """
+        try:
+            rebuild_case_dossier(self.settings, self.catalog, case_id, taxonomy=self.taxonomy, reason="ingest")
+        except Exception:
+            log.exception("the dossier of %s could not be built", case_id)
 
     @staticmethod
     def _dossier_document(doc: DocumentRow, batches: dict[str, dict]) -> DossierDocument:

@@ -130,6 +130,18 @@ CREATE TABLE IF NOT EXISTS corrections (
     document_id TEXT, field TEXT NOT NULL, old TEXT, new TEXT,
     who TEXT NOT NULL, at REAL NOT NULL
 );
+
+-- Bút lục frozen by `hoso dossier seal`: a page of a batch keeps its number in the case for good.
+CREATE TABLE IF NOT EXISTS sealed_pages (
+    case_id TEXT NOT NULL,
+    batch_id TEXT NOT NULL,
+    number INTEGER NOT NULL,         -- page within the batch
+    but_luc INTEGER NOT NULL,
+    version INTEGER NOT NULL,        -- the dossier version the seal made
+    sealed_at REAL NOT NULL,
+    who TEXT,
+    PRIMARY KEY (case_id, batch_id, number)
+);
 """
 
 
@@ -501,6 +513,64 @@ class Catalog:
             "SELECT * FROM dossiers WHERE case_id = ? ORDER BY version DESC LIMIT 1", (case_id,)
         ).fetchone()
         return dict(row) if row else None
+
+    def dossiers(self, case_id: str | None = None) -> list[dict]:
+        """Every dossier version (of one case, or of all), oldest first."""
+        if case_id is None:
+            rows = self.db.execute("SELECT * FROM dossiers ORDER BY case_id, version")
+        else:
+            rows = self.db.execute("SELECT * FROM dossiers WHERE case_id = ? ORDER BY version", (case_id,))
+        return [dict(r) for r in rows]
+
+    def next_dossier_version(self, case_id: str) -> int:
+        return 1 + self.db.execute(
+            "SELECT COALESCE(MAX(version), 0) FROM dossiers WHERE case_id = ?", (case_id,)
+        ).fetchone()[0]
+
+    def mark_dossier_sealed(self, case_id: str, version: int) -> None:
+        self.db.execute("UPDATE dossiers SET sealed = 1 WHERE case_id = ? AND version = ?", (case_id, version))
+
+    def seal_pages(self, case_id: str, version: int, pages: list[tuple[str, int, int]], who: str | None) -> int:
+        """Freeze [(batch_id, page within batch, bút lục)]; pages sealed before keep their number."""
+        now = time.time()
+        cur = self.db.executemany(
+            "INSERT OR IGNORE INTO sealed_pages(case_id, batch_id, number, but_luc, version, sealed_at, who)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(case_id, batch_id, number, but_luc, version, now, who) for batch_id, number, but_luc in pages],
+        )
+        return cur.rowcount
+
+    def sealed_pages(self, case_id: str) -> dict[tuple[str, int], int]:
+        """{(batch_id, page within batch): bút lục} frozen for the case."""
+        return {
+            (r[0], r[1]): r[2]
+            for r in self.db.execute("SELECT batch_id, number, but_luc FROM sealed_pages WHERE case_id = ?", (case_id,))
+        }
+
+    def seals(self, case_id: str) -> list[dict]:
+        """[{"version", "at", "who", "but_luc": [first, last], "pages"}] for each seal of the case, oldest first."""
+        rows = self.db.execute(
+            "SELECT version, MIN(sealed_at), MAX(who), MIN(but_luc), MAX(but_luc), COUNT(*) FROM sealed_pages"
+            " WHERE case_id = ? GROUP BY version ORDER BY version",
+            (case_id,),
+        )
+        return [{"version": r[0], "at": r[1], "who": r[2], "but_luc": [r[3], r[4]], "pages": r[5]} for r in rows]
+
+    def case_info(self, case_id: str) -> dict | None:
+        """The case row: crime, article, accused (as recorded for the whole case, if anyone did)."""
+        row = self.db.execute("SELECT * FROM cases WHERE id = ?", (case_id,)).fetchone()
+        return dict(row) if row else None
+
+    def set_document_position(self, document_id: str, position: int | None) -> None:
+        """A clerk's place for the document in its dossier (1-based); None: back to automatic order."""
+        self.db.execute("UPDATE documents SET position = ? WHERE id = ?", (position, document_id))
+
+    def add_correction(self, document_id: str | None, field: str, old, new, who: str) -> None:
+        self.db.execute(
+            "INSERT INTO corrections(document_id, field, old, new, who, at) VALUES (?, ?, ?, ?, ?, ?)",
+            (document_id, field, None if old is None else str(old), None if new is None else str(new), who,
+             time.time()),
+        )
 
 
 def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
