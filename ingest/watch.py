@@ -75,8 +75,8 @@ def unreadable(path: Path, max_pixels: int = 200_000_000) -> str | None:
 def _unreadable_pdf(path: Path) -> str | None:
     import pikepdf
 
-    with open(path, "rb") as fh:
-        fh.seek(max(0, path.stat().st_size - 2048))
+    with open(path, "rb") as fh:  # some scanners pad after %%EOF: look well back from the end
+        fh.seek(max(0, path.stat().st_size - 65536))
         if b"%%EOF" not in fh.read():
             return "the PDF has no end-of-file marker (still being written?)"
     try:

@@ -86,7 +86,8 @@ def test_watched_inbox_end_to_end(tmp_path):
 def test_polling_mode_without_inotify(tmp_path):
     home, inbox = tmp_path / "home", tmp_path / "inbox"
     (inbox / CASE).mkdir(parents=True)
-    with WatchProcess(home, [inbox], "--poll", "0.2", HOSO_WATCH_RESCAN_SECONDS="3600") as watcher:
+    with WatchProcess(home, [inbox], "--poll", "0.2", HOSO_WATCH_RESCAN_SECONDS="3600",
+                      HOSO_WATCH_AFTER_SUCCESS="delete") as watcher:
         wait_until(lambda: "polling" in watcher.stderr(), 60, "the watcher to start", on_fail=watcher.report)
         fds = [os.readlink(f) for f in Path(f"/proc/{watcher.pid}/fd").iterdir() if f.exists()]
         assert not any("inotify" in fd for fd in fds), fds
@@ -94,6 +95,7 @@ def test_polling_mode_without_inotify(tmp_path):
         records = watcher.wait_records(lambda rs: "polled.pdf" in by_path(rs), 60, "the polled file")
         assert by_path(records)["polled.pdf"][0]["status"] == "done"
         assert watcher.stop(signal.SIGINT) == 0
+    assert inbox_files(inbox) == [] and not (inbox / ".done").exists()  # deleted once archived
 
 
 def test_second_watcher_on_one_home_is_refused(tmp_path):

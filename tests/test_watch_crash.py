@@ -70,3 +70,18 @@ def test_sigkill_at_several_points_then_restart(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM document_pages WHERE dossier_page IS NULL").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM documents WHERE indexed = 0").fetchone()[0] == 0
     db.close()
+
+
+def test_a_queued_file_that_left_the_inbox_is_quarantined_not_dropped(tmp_path):
+    home, inbox = tmp_path / "home", tmp_path / "inbox"
+    page = drop(inbox / A / "moved.pdf", scan_bytes(15))
+    with WatchProcess(home, [inbox], HOSO_WATCH_CRASH_AT="enqueued") as watcher:
+        assert watcher.proc.wait(timeout=120) == -signal.SIGKILL, watcher.report()
+    page.rename(tmp_path / "elsewhere.pdf")  # a clerk took it away while the watcher was down
+    with WatchProcess(home, [inbox]) as watcher:
+        records = watcher.wait_records(lambda rs: rs, 60, "the queued file")
+        watcher.stop()
+    [record] = records
+    assert record["status"] == "quarantined" and "is gone" in record["reason"]
+    [row] = catalog_rows(home)
+    assert row["state"] == "quarantined"
