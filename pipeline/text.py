@@ -32,14 +32,32 @@ def _classic_tone(match: re.Match[str]) -> str:
     return f"{head}{first}{tone}{second}"
 
 
+# Every _NEW_STYLE match holds one of these (a fast scan); `_maybe_new_style` then checks the
+# rest, so the slow regex only runs on text that has a new-style placement to fix.
+_NEW_STYLE_HINT = re.compile(r"[oOuU][aeyAEY][\u0300\u0301\u0303\u0309\u0323]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _maybe_new_style(decomposed: str) -> bool:
+    for m in _NEW_STYLE_HINT.finditer(decomposed):
+        start, end = m.span()
+        if (decomposed[start:start + 2].lower() in ("oa", "oe", "uy")
+                and (start == 0 or decomposed[start - 1] not in "qQ")
+                and not _LETTER.match(decomposed, end)):
+            return True
+    return False
+
+
 def normalize(text: str) -> str:
     """NFC, Ð→Đ, one tone-mark placement. Idempotent."""
-    text = unicodedata.normalize("NFC", text).translate(_LOOKALIKES)
-    if not any(ch in _TONES for ch in unicodedata.normalize("NFD", text)):
-        return text
+    text = unicodedata.normalize("NFC", text)
+    if "\u00d0" in text or "\u00f0" in text or "\u0189" in text:
+        text = text.translate(_LOOKALIKES)
     # Tone placement is decided on the decomposed form, where the tone is a
     # separate mark that can move between the two vowels of the nucleus.
     decomposed = unicodedata.normalize("NFD", text)
+    if not _maybe_new_style(decomposed):
+        return text
     return unicodedata.normalize("NFC", _NEW_STYLE.sub(_classic_tone, decomposed))
 
 
@@ -52,9 +70,31 @@ def fold_char(ch: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
 
 
+def _combining_marks() -> re.Pattern[str]:
+    """Runs of BMP characters with a non-zero combining class (what fold_char drops after NFD)."""
+    ranges, start = [], None
+    for cp in range(0x10001):
+        if cp < 0x10000 and unicodedata.combining(chr(cp)):
+            start = cp if start is None else start
+        elif start is not None:
+            ranges.append(f"\\u{start:04x}-\\u{cp - 1:04x}")
+            start = None
+    return re.compile("[" + "".join(ranges) + "]+")
+
+
+_COMBINING = _combining_marks()
+
+
 def fold(text: str) -> str:
     """Diacritic-free form of normalized text: 'Khởi tố' → 'Khoi to', 'Đồng' → 'Dong'."""
-    return "".join(fold_char(ch) for ch in normalize(text))
+    text = normalize(text)
+    if text.isascii():
+        return text
+    if len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text):  # astral characters: the exact, slower way
+        return "".join(fold_char(ch) for ch in text)
+    # The same as fold_char on every character: decompose, drop the marks, đ→d.
+    out = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    return out.replace("đ", "d").replace("Đ", "D") if "đ" in out or "Đ" in out else out
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
