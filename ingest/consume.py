@@ -22,7 +22,7 @@ from pathlib import Path
 
 from index.base import SearchBackend
 from index.feed import pages_of
-from pipeline.assemble import DossierDocument, SourcePart, assemble
+from pipeline.assemble import DossierDocument, SourcePart
 from pipeline.dossier import rebuild_dossier as rebuild_case_dossier
 from pipeline.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings

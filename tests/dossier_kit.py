@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time  # noqa: F401
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
