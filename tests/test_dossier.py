@@ -333,3 +333,16 @@ def test_reorder_persists_across_rebuilds(built):
     back = cli_json(home, "doc", "reorder", "D-verdict", "--auto")
     assert back["position"] == 4  # ban_an (80) comes before bao_cao (95), the last of five
     cli(home, "doc", "reorder", "nope", "--position", "1", code=5)
+
+
+def test_stamp_avoids_a_corner_with_text():
+    from pipeline.models import Word
+    from pipeline.stamp import _choose_corner
+
+    # A4 as displayed; the Quốc hiệu reaching the top right corner pushes the stamp to the bottom right.
+    crowded = [Word("CỘNG", 400, 10, 590, 30)]
+    assert _choose_corner(595, 842, 40, 25, [])[0] == "top-right"
+    assert _choose_corner(595, 842, 40, 25, crowded)[:1] == ("bottom-right",)
+    everywhere = [Word("x", 0, 0, 595, 842)]
+    corner, _, free = _choose_corner(595, 842, 40, 25, everywhere)
+    assert corner == "top-right" and not free  # drawn without a white background, over nothing it hides
