@@ -38,7 +38,7 @@ from .taxonomy import DocType
 
 MANIFEST_FORMAT = "hoso-dossier/2"
 # Bumped when the way a dossier is drawn changes, so an unchanged case is rebuilt once.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 
 @dataclass

@@ -6,6 +6,7 @@ selected, searched and copied as NFC.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
@@ -73,6 +74,12 @@ def vn_date(iso: str | None) -> str:
     return f"{day}/{month}/{year}"
 
 
+def unit_lines(unit: str) -> str:
+    """'Viện kiểm sát nhân dân tỉnh Quảng Ninh' → two lines, broken before the place, as on a letterhead."""
+    return re.sub(r"\s+(?=(?:tỉnh|thành phố|huyện|quận|thị xã|khu vực|cấp cao|tối cao)\b)", "\n",
+                  nfc(unit.strip()), count=1, flags=re.IGNORECASE)
+
+
 def dossier_title(case_id: str) -> str:
     parts = case_id.split("-")
     kind = parts[1] if len(parts) >= 3 else ""
@@ -129,7 +136,7 @@ def _cover(doc: _Doc, cover: Cover) -> None:
 
     doc.set_xy(22, 24)
     doc.set_font(FAMILY, "B", 12)
-    doc.multi_cell(90, 6, nfc(cover.unit.upper()), align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(90, 6, nfc(unit_lines(cover.unit).upper()), align="C", new_x="LMARGIN", new_y="NEXT")
     y = doc.get_y() + 1
     doc.line(52, y, 82, y)
 
@@ -163,6 +170,9 @@ def _cover(doc: _Doc, cover: Cover) -> None:
         seal_text = "; ".join(
             f"ngày {vn_date(s.at)}, bút lục {s.but_luc[0]}–{s.but_luc[1]}" for s in cover.seals
         )
+        sealed_through = max(s.but_luc[1] for s in cover.seals)
+        if cover.but_luc and cover.but_luc[1] > sealed_through:
+            seal_text += f"; bổ sung sau niêm phong: bút lục {sealed_through + 1}–{cover.but_luc[1]}"
         lines.append(("Niêm phong", seal_text))
     else:
         lines.append(("Tình trạng", "chưa niêm phong (số bút lục còn có thể thay đổi)"))
