@@ -78,7 +78,7 @@ def discover(paths: list[Path], case_id: str | None, case_pattern: str) -> list[
     pattern = re.compile(case_pattern)
     found: list[tuple[Path, Path]] = []  # (file, root it was found under)
     for root in paths:
-        root = Path(root)
+        root = Path(root).resolve()
         if root.is_file():
             found.append((root, root.parent))
             continue

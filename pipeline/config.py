@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 DEFAULT_HOME = Path("hoso-data")
@@ -44,6 +45,12 @@ class Settings(BaseSettings):
     watch_loose_quiet_seconds: float = 30.0
     # On SIGINT/SIGTERM the file being OCRed may finish for this long, then it is rolled back.
     watch_stop_grace_seconds: float = 20.0
+
+    @field_validator("home")
+    @classmethod
+    def _absolute_home(cls, home: Path) -> Path:
+        # Paths recorded in the catalog must not depend on the working directory.
+        return home.expanduser().resolve()
 
     @classmethod
     def settings_customise_sources(
