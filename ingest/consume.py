@@ -254,9 +254,6 @@ class Consumer:
         for future in [pool.submit(_warm) for _ in range(self.settings.ocr_jobs)]:
             future.result()
 
-    def worker_pids(self) -> list[int]:
-        return list(getattr(self._pool, "_processes", None) or {}) if self._pool is not None else []
-
     def close(self) -> None:
         """Stop the OCR workers (a kept pool lives until this)."""
         self._shutdown_pool()
