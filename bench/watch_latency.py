@@ -139,7 +139,9 @@ def main() -> int:
                 time.sleep(0.02)
             confirm = subprocess.run([sys.executable, "-m", "cli", "search", query, "--case", case, "--json"],
                                      cwd=REPO, env=env, capture_output=True, text=True)
-            assert json.loads(confirm.stdout)["total"] >= 1, confirm.stderr
+            if confirm.returncode != 0 or json.loads(confirm.stdout or "{}").get("total", 0) < 1:
+                raise SystemExit(f"run {n}: `hoso search` does not find what the index returned:\n"
+                                 f"{confirm.stdout}\n{confirm.stderr}")
             results.append(round(latency, 2))
             if not args.json:
                 print(f"run {n}: searchable after {latency:.2f} s", file=sys.stderr)
