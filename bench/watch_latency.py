@@ -16,6 +16,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -82,6 +83,7 @@ def main() -> int:
     parser.add_argument("--dpi", type=int, default=300, help="resolution of the synthetic page")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("HOSO_OCR_JOBS", "2")))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary home and inbox")
     args = parser.parse_args()
 
     if args.scan:
@@ -153,6 +155,8 @@ def main() -> int:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(watcher.pid, signal.SIGKILL)
     records = [json.loads(line) for line in (work / "watch.out").read_text().splitlines() if line.startswith("{")]
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
     median = statistics.median(results)
     report = {
         "scan": label, "stability_seconds": args.stability, "ocr_jobs": args.jobs, "runs": results,
