@@ -35,15 +35,25 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(re.sub("d{2,}", "d", fold(text).lower()))
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (short strings: titles, labels)."""
-    previous = list(range(len(b) + 1))
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of short strings, or limit + 1 as soon as it must exceed `limit`.
+
+    Only the band of cells within `limit` of the diagonal can stay under the limit.
+    """
+    over = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return over
+    previous = [j if j <= limit else over for j in range(len(b) + 1)]
     for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        current = [i if i <= limit else over] + [over] * len(b)
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            cost = previous[j - 1] + (ca != b[j - 1])
+            cost = previous[j] + 1 if previous[j] + 1 < cost else cost
+            current[j] = current[j - 1] + 1 if current[j - 1] + 1 < cost else cost
+        if min(current) > limit:
+            return over
         previous = current
-    return previous[-1]
+    return min(previous[-1], over)
 
 
 def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | None:
@@ -58,7 +68,7 @@ def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | No
     for used in (len(phrase), len(phrase) - 1, len(phrase) + 1):
         if used < 1 or i + used > len(toks):
             continue
-        distance = edit_distance(target, "".join(toks[i : i + used]))
+        distance = edit_distance(target, "".join(toks[i : i + used]), allowed)
         if distance <= allowed and (best is None or distance < best[1]):
             best = (used, distance)
     return best
@@ -109,7 +119,7 @@ _MOTTO = tokens("Độc lập - Tự do - Hạnh phúc")
 _NUMBER = re.compile(r"^(\w{1,3})\s*[:;.,]?\s*(?=[\w ]*\d[\w ]*/)")
 # "<Place>, ngày 18 tháng 5 năm 2024" or "..., ngày 18/5/2024" on folded lowercase text, ending
 # with the year; the day and month may be dots left for a hand to fill in.
-_DATE = r"ngay\b.{0,24}?\d{4}"
+_DATE = r"ngay\b.{0,40}?\d{4}"
 _DATE_LINE_END = re.compile(rf"(?:{_DATE})\W*")
 _PLACE_DATE = re.compile(rf"\D{{0,40}}\b(?:{_DATE})\W*")
 _SUBJECT = re.compile(r"^v\s*/\s*v\b", re.IGNORECASE)
@@ -269,7 +279,7 @@ def _header_line(text: str) -> tuple[str | None, str]:
     if match_at(_NATIONAL, toks, 0) or match_at(_MOTTO, toks, 0):
         return "national", text
     number = text[offsets[label.end()] :].strip() if label else ""
-    if label and edit_distance(label[1], "so") <= 1 and len(number) <= 30:  # not "Số 15/2024/QĐ-UBND ngày..."
+    if label and edit_distance(label[1], "so", 1) <= 1 and len(number) <= 30:  # not "Số 15/2024/QĐ-UBND ngày..."
         return "number", number
     if _PLACE_DATE.fullmatch(folded):
         return "date", text

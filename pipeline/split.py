@@ -22,7 +22,8 @@ CASE_PREFIX = "HOSO:CASE="
 # The separator sheet may also print its code in words; read it when the barcode is unreadable.
 _PRINTED_CODE = re.compile(r"HOSO:SEP\b|HOSO:CASE=[\w-]+")
 _PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
-_LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2})\s*[.)]|^([a-zđ])\)", re.IGNORECASE)
+# "2.", "Điều 2.", "b)", "III." (a section in capitals, which could pass for a title)
+_LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2}|[ivx]{1,4})\s*[.)]\s|^([a-zđ])\)\s", re.IGNORECASE)
 
 
 def split_batch(pages: list[PageText], taxonomy: dict[str, DocType]) -> list[Segment]:
@@ -85,10 +86,7 @@ def _continues(lines: list[Line]) -> bool:
     if opening[:1].islower():
         return True
     item = _LIST_ITEM.match(opening)
-    if item:
-        number, letter = item.groups()
-        return (int(number) > 1) if number else letter.lower() != "a"
-    return False
+    return bool(item) and (item[1] or item[2]).lower() not in ("1", "i", "a")
 
 
 def _signature_at(texts: list[str], i: int) -> bool:
