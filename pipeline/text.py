@@ -87,7 +87,11 @@ _COMBINING = _combining_marks()
 
 def fold(text: str) -> str:
     """Diacritic-free form of normalized text: 'Khởi tố' → 'Khoi to', 'Đồng' → 'Dong'."""
-    text = normalize(text)
+    return _fold_chars(normalize(text))
+
+
+def _fold_chars(text: str) -> str:
+    """fold_char of every character, joined (no normalization)."""
     if text.isascii():
         return text
     if len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text):  # astral characters: the exact, slower way
@@ -97,11 +101,22 @@ def fold(text: str) -> str:
     return out.replace("đ", "d").replace("Đ", "D") if "đ" in out or "Đ" in out else out
 
 
+_FOLDS_TO_ONE: dict[str, bool] = {}  # character → does fold_char give exactly one character?
+
+
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """Fold `text` (already normalized) and map each folded char to its index in `text`.
 
     Used to find matches in folded text and highlight the original words.
     """
+    one = True
+    for ch in set(text):
+        known = _FOLDS_TO_ONE.get(ch)
+        if known is None:
+            known = _FOLDS_TO_ONE[ch] = len(fold_char(ch)) == 1
+        one = one and known
+    if one:  # the usual case (Vietnamese letters fold to one letter each): offsets are the identity
+        return _fold_chars(text), list(range(len(text)))
     out: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
