@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     opensearch_password: str | None = None
     opensearch_verify_certs: bool = True
     opensearch_ca_certs: str | None = None
+    # Seconds: a cluster that does not answer the connect fails fast (pages stay "not indexed");
+    # a request may take up to opensearch_timeout (bulk loads, searches).
+    opensearch_connect_timeout: float = 3.0
+    opensearch_timeout: float = 60.0
     watch_dirs: list[Path] = []
     watch_poll: float | None = None
     watch_stability_seconds: float = 5.0
