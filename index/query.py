@@ -60,7 +60,7 @@ def make_snippet(text: str, query: ParsedQuery, width: int = 160) -> str:
         return _ellipsize(flat, 0, width)
     spans = _merge(sorted(spans))
     # Window starting a little before the match whose window covers most matches.
-    best = max(spans, key=lambda s: sum(1 for o in spans if s[0] <= o[0] < s[0] + width))
+    best = _densest(spans, width)
     start = max(0, best[0] - width // 4)
     end = min(len(text), start + width)
     out, cursor = [], start
@@ -75,6 +75,17 @@ def make_snippet(text: str, query: ParsedQuery, width: int = 160) -> str:
     return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
 
 
+def _densest(spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
+    """The first span whose window [start, start + width) holds the most span starts (spans merged, sorted)."""
+    best, best_n, j = spans[0], 0, 0
+    for i, span in enumerate(spans):
+        while j < len(spans) and spans[j][0] < span[0] + width:
+            j += 1
+        if j - i > best_n:
+            best, best_n = span, j - i
+    return best
+
+
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for s, e in spans:
@@ -87,3 +98,66 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _ellipsize(text: str, start: int, width: int) -> str:
     return text[start:start + width] + ("…" if len(text) > start + width else "")
+
+
+# ---- shared by every backend: fuzzy eligibility, date bounds, person filter ----------
+
+# OCR-tolerant matching: only folded single words of at least this many letters get
+# fuzzy alternatives (one edit, same first letter); they never relax the AND of terms.
+FUZZY_MIN_LETTERS = 6
+FUZZY_PREFIX = 1
+FUZZY_MAX_EXPANSIONS = 50
+
+
+def fuzzy_terms(query: ParsedQuery) -> list[str]:
+    """Folded words (lower case) that may match with one OCR error: lone words, letters only, 6+ long."""
+    out = []
+    for phrase in query.folded_phrases:
+        if len(phrase) == 1 and phrase[0].isalpha() and len(phrase[0]) >= FUZZY_MIN_LETTERS and phrase[0] not in out:
+            out.append(phrase[0])
+    return out
+
+
+def date_bounds(date_from: str | None, date_to: str | None) -> tuple[str | None, str | None]:
+    """Inclusive ISO bounds from YYYY, YYYY-MM or YYYY-MM-DD: `--from 2024 --to 2024-06` = 2024-01-01..2024-06-30.
+
+    Raises ValueError for anything else."""
+    import calendar
+    import datetime
+
+    def parse(value: str, end: bool) -> str:
+        m = re.fullmatch(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?", value.strip())
+        if not m:
+            raise ValueError(f"not a date (YYYY, YYYY-MM or YYYY-MM-DD): {value!r}")
+        year = int(m.group(1))
+        month = int(m.group(2)) if m.group(2) else (12 if end else 1)
+        if m.group(3):
+            day = int(m.group(3))
+        else:
+            day = calendar.monthrange(year, month)[1] if end and 1 <= month <= 12 else 1
+        try:
+            return datetime.date(year, month, day).isoformat()
+        except ValueError:
+            raise ValueError(f"not a date: {value!r}") from None
+
+    return (parse(date_from, False) if date_from else None, parse(date_to, True) if date_to else None)
+
+
+def person_words(name: str) -> list[str]:
+    """A person's name as folded, lower-case words ('Nguyễn Văn An' → ['nguyen', 'van', 'an'])."""
+    return [fold(w).lower() for w in words(name)]
+
+
+def person_matches(persons: list[str], wanted: str) -> bool:
+    """Does one of these names hold the wanted words in a row, diacritics and case ignored?
+
+    'văn an', 'Nguyen Van An' and 'Nguyễn Văn An' all match 'Nguyễn Văn An'; 'Văn A' does not."""
+    target = person_words(wanted)
+    if not target:
+        return False
+    n = len(target)
+    for name in persons:
+        have = person_words(name)
+        if any(have[i:i + n] == target for i in range(len(have) - n + 1)):
+            return True
+    return False

@@ -1,142 +1,367 @@
 """The embedded default backend: SQLite FTS5 inside the catalog database.
 
-One row per page: `exact` holds the NFC text (unicode61 with diacritics kept),
-`folded` the same text folded in Python (unicode61 would not fold đ). Every
-query runs on the folded column; rows whose exact column also matches rank
-first.
+Two tables per home, one row per page in each, sharing the row id:
+
+* `pages_fts` (FTS5): `exact` holds the NFC text (unicode61 with diacritics
+  kept), `folded` the same text folded in Python (unicode61 would not fold đ);
+* `pages_meta`: the page's case, document, type, số/ký hiệu, date, persons and
+  article — small rows, so filters and facets never read page texts.
+
+Plus `pages_vocab`, the folded words of 5+ letters ever indexed, where
+OCR-tolerant matching looks for the neighbours of a query word.
+
+Every query runs on the folded column, every word required. Ranking is by
+tiers, each an FTS5 expression of its own, so a page set is ranked by BM25
+only as far as the requested hits need (the costly part on a big home):
+
+1. every word also matches with its diacritics (the `exact` column) and the
+   whole query is a phrase; 2. exact; 3. whole-query phrase; 4. the other
+   pages matching the words as typed; 5. pages matching only through a fuzzy
+   neighbour of a long word (one edit, same first letter).
 """
 from __future__ import annotations
 
+import re
 import sqlite3
-from typing import Iterable
+from collections import Counter
+from typing import Iterable, Iterator
 
-from pipeline.text import fold
+from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
-from .query import ParsedQuery, make_snippet, parse_query
-
-_TABLE = """
-CREATE VIRTUAL TABLE IF NOT EXISTS page_fts USING fts5(
-    exact, folded,
-    page_id UNINDEXED, case_id UNINDEXED, document_id UNINDEXED, seq UNINDEXED, doc_type UNINDEXED,
-    number UNINDEXED, date UNINDEXED, persons UNINDEXED, article UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 0"
+from .query import (
+    FUZZY_MAX_EXPANSIONS, FUZZY_MIN_LETTERS, FUZZY_PREFIX, ParsedQuery, date_bounds, fuzzy_terms, make_snippet,
+    parse_query, person_words,
 )
+
+_SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
+    exact, folded, tokenize = "unicode61 remove_diacritics 0"
+);
+CREATE TABLE IF NOT EXISTS pages_meta (
+    id INTEGER PRIMARY KEY,          -- = pages_fts.rowid
+    page_id TEXT NOT NULL UNIQUE,    -- IndexedPage.page_id
+    case_id TEXT, document_id TEXT NOT NULL, seq INTEGER NOT NULL, doc_type TEXT,
+    number TEXT, date TEXT, year TEXT,
+    persons TEXT,                    -- names, one per line
+    persons_folded TEXT,             -- folded names, each ' word word ' on a line of its own
+    article INTEGER,
+    source_file TEXT, batch_id TEXT, batch_page INTEGER
+);
+CREATE INDEX IF NOT EXISTS pages_meta_document ON pages_meta(document_id);
+CREATE INDEX IF NOT EXISTS pages_meta_case ON pages_meta(case_id);
+CREATE TABLE IF NOT EXISTS pages_vocab (term TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
+# Same tiers and constants as the OpenSearch backend (index/opensearch.py).
+EXACT_BONUS, PHRASE_BONUS, STRICT_BONUS = 10_000.0, 1_000.0, 100.0
+_SLACK = 20  # extra rows fetched per tier so BM25 ties are broken by (case, document, page) as in OpenSearch
+_VOCAB_MIN = FUZZY_MIN_LETTERS - 1  # a neighbour of a 6-letter word may have 5
 
-def _fts_expr(phrases: list[list[str]], column: str) -> str:
-    """Every phrase quoted (FTS5 syntax characters in user input become plain text)."""
-    quoted = " AND ".join('"' + " ".join(w.replace('"', '""') for w in phrase) + '"' for phrase in phrases)
-    return f"{column} : ({quoted})"
+
+# Folded tokens carry this private-use mark (a token character for unicode61), so the exact and
+# the folded column never share a term: "an" (exact) and "\ue000an" (folded "an", "án", "ản" ...).
+# Without it, `exact : khoi` would scan the whole doclist of the folded "khoi" for the column.
+_MARK = "\ue000"
+_TOKEN = re.compile(r"[^\W_]+")  # unicode61's token characters (letters, digits)
+
+
+def _folded_column(folded: str) -> str:
+    return " ".join(_MARK + t for t in _TOKEN.findall(folded.replace(_MARK, " ")))
+
+
+def _quote(phrase: list[str]) -> str:
+    """A phrase as an FTS5 string (FTS5 syntax characters in user input become plain text)."""
+    return '"' + " ".join(w.replace('"', '""') for w in phrase) + '"'
+
+
+def _fq(phrase: list[str]) -> str:
+    """A folded phrase as an FTS5 string of marked tokens."""
+    return _quote([_MARK + t for w in phrase for t in _TOKEN.findall(w)])
+
+
+def _all(terms: list[str]) -> str:
+    return f"({' AND '.join(terms)})"
+
+
+def _year(date: str | None) -> str | None:
+    return date[:4] if date and len(date) >= 4 and date[:4].isdigit() else None
+
+
+def _persons_folded(persons: list[str]) -> str | None:
+    return "\n" + "".join(f" {' '.join(person_words(p))} \n" for p in persons) if persons else None
+
+
+def _osa_distance_le1(a: str, b: str) -> bool:
+    """Are a and b at most one edit apart (insert, delete, substitute, swap two neighbours)?"""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < min(la, lb) and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
+    return (a[i + 1:] == b[i:]) if la > lb else (a[i:] == b[i + 1:])
 
 
 class SqliteBackend:
     name = "sqlite"
+    # Pages of one ranking tier scored by BM25 at most (see search()); OpenSearch has no such bound.
+    rank_window = 10_000
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
-        self.db.execute(_TABLE)
+        if db.in_transaction:  # executescript would commit the caller's transaction
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+        else:
+            db.executescript(_SCHEMA)
+        self._vocab: set[str] | None = None  # words known to be in pages_vocab (lazy)
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_fts'").fetchone():
+            self._migrate_v1()
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    def _known_vocab(self) -> set[str]:
+        if self._vocab is None:
+            self._vocab = {r[0] for r in self.db.execute("SELECT term FROM pages_vocab")}
+        return self._vocab
+
+    def _insert(self, pages: Iterable[IndexedPage]) -> int:
+        count = 0
+        known = self._known_vocab()
+        batch: list[IndexedPage] = []
+
+        def flush() -> None:
+            ids = [(p.page_id,) for p in batch]
+            old = [r for (pid,) in ids for r in self.db.execute("SELECT id FROM pages_meta WHERE page_id = ?", (pid,))]
+            if old:
+                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", [tuple(r) for r in old])
+                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", [tuple(r) for r in old])
+            new_terms: set[str] = set()
+            fts_rows = []
+            for p in batch:
+                cur = self.db.execute(
+                    "INSERT INTO pages_meta(page_id, case_id, document_id, seq, doc_type, number, date, year, persons,"
+                    " persons_folded, article, source_file, batch_id, batch_page)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (p.page_id, p.case_id, p.document_id, p.seq, p.doc_type, p.number, p.date, _year(p.date),
+                     "\n".join(p.persons), _persons_folded(p.persons), p.article, p.source_file, p.batch_id,
+                     p.batch_page),
+                )
+                text = normalize(p.text).replace(_MARK, " ")
+                folded = fold(text).lower()
+                fts_rows.append((cur.lastrowid, text, _folded_column(folded)))
+                new_terms.update(w for w in _TOKEN.findall(folded) if len(w) >= _VOCAB_MIN and w.isalpha())
+            self.db.executemany("INSERT INTO pages_fts(rowid, exact, folded) VALUES (?, ?, ?)", fts_rows)
+            new_terms -= known
+            if new_terms:
+                self.db.executemany("INSERT OR IGNORE INTO pages_vocab(term) VALUES (?)", [(t,) for t in new_terms])
+                known.update(new_terms)
+
+        for page in pages:
+            batch.append(page)
+            if len(batch) >= 500:
+                flush()
+                count += len(batch)
+                batch = []
+        if batch:
+            flush()
+            count += len(batch)
+        return count
 
     def index_pages(self, pages: Iterable[IndexedPage]) -> int:
-        rows = [
-            (p.text, fold(p.text), p.page_id, p.case_id, p.document_id, p.seq, p.doc_type, p.number, p.date,
-             "\n".join(p.persons), p.article)
-            for p in pages
-        ]
-        self.db.executemany("DELETE FROM page_fts WHERE page_id = ?", [(r[2],) for r in rows])
-        self.db.executemany(
-            "INSERT INTO page_fts(exact, folded, page_id, case_id, document_id, seq, doc_type, number, date,"
-            " persons, article) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        return len(rows)
+        with self._transaction():
+            return self._insert(pages)
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
-        self.db.executemany("DELETE FROM page_fts WHERE document_id = ?", [(d,) for d in document_ids])
+        with self._transaction():
+            for document_id in document_ids:
+                ids = [tuple(r) for r in self.db.execute("SELECT id FROM pages_meta WHERE document_id = ?", (document_id,))]
+                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", ids)
+                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
         # One transaction: readers keep seeing the old rows until COMMIT (WAL).
-        started = not self.db.in_transaction
-        if started:
-            self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.execute("DELETE FROM page_fts")
-            count = self.index_pages(pages)
-            self.db.execute("INSERT INTO page_fts(page_fts) VALUES ('optimize')")
-        except BaseException:
-            if started:
-                self.db.execute("ROLLBACK")
-            raise
-        if started:
-            self.db.execute("COMMIT")
+        with self._transaction():
+            self.db.execute("DELETE FROM pages_fts")
+            self.db.execute("DELETE FROM pages_meta")
+            self.db.execute("DELETE FROM pages_vocab")
+            self._vocab = set()
+            count = self._insert(pages)
+            self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
         return count
+
+    def _transaction(self):
+        """BEGIN IMMEDIATE … COMMIT unless the caller (e.g. Catalog.transaction) already holds one."""
+        db = self.db
+
+        class _Tx:
+            def __enter__(self_inner):
+                self_inner.started = not db.in_transaction
+                if self_inner.started:
+                    db.execute("BEGIN IMMEDIATE")
+
+            def __exit__(self_inner, exc_type, exc, tb):
+                if self_inner.started:
+                    db.execute("ROLLBACK" if exc_type else "COMMIT")
+                if exc_type:
+                    self._vocab = None  # what was added may have been rolled back
+                return False
+
+        return _Tx()
+
+    def _migrate_v1(self) -> None:
+        """Catalogs indexed before pages_meta existed: move the rows of the old `page_fts` table over."""
+        with self._transaction():
+            if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_fts'").fetchone():
+                return  # another process migrated meanwhile
+            rows = self.db.execute(
+                "SELECT exact, case_id, document_id, seq, doc_type, number, date, persons, article FROM page_fts"
+            )
+            self._insert(IndexedPage(
+                case_id=r[1], document_id=r[2], seq=int(r[3]), doc_type=r[4], text=r[0], number=r[5], date=r[6],
+                persons=[p for p in (r[7] or "").split("\n") if p], article=int(r[8]) if r[8] is not None else None,
+            ) for r in rows.fetchall())
+            self.db.execute("DROP TABLE page_fts")
+
+    # ---- searching ----------------------------------------------------------------------------
 
     def _filters(self, query: SearchQuery) -> tuple[str, list]:
         clauses, args = [], []
         for column, value in (("case_id", query.case_id), ("doc_type", query.doc_type), ("number", query.number)):
             if value:
-                clauses.append(f"{column} = ?")
+                clauses.append(f"m.{column} = ?")
                 args.append(value)
         if query.article is not None:
-            clauses.append("article = ?")
+            clauses.append("m.article = ?")
             args.append(query.article)
         if query.person:
-            clauses.append("instr(lower(persons), lower(?)) > 0")
-            args.append(query.person)
-        if query.date_from:
-            clauses.append("date >= ?")
-            args.append(query.date_from)
-        if query.date_to:
-            clauses.append("date <= ?")
-            args.append(query.date_to)
+            # The wanted words in a row inside one name, diacritics and case ignored (as in OpenSearch).
+            wanted = person_words(query.person)
+            if wanted:
+                clauses.append("instr(m.persons_folded, ?) > 0")
+                args.append(f" {' '.join(wanted)} ")
+            else:
+                clauses.append("0")  # an empty name matches nobody
+        lo, hi = date_bounds(query.date_from, query.date_to)
+        if lo:
+            clauses.append("m.date >= ?")
+            args.append(lo)
+        if hi:
+            clauses.append("m.date <= ?")
+            args.append(hi)
         return "".join(f" AND {c}" for c in clauses), args
+
+    def _neighbours(self, term: str) -> list[str]:
+        """Indexed words one edit away from `term` with the same first letter(s), nearest first."""
+        prefix = term[:FUZZY_PREFIX]
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        rows = self.db.execute(
+            "SELECT term FROM pages_vocab WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+            (prefix, upper, len(term) - 1, len(term) + 1),
+        )
+        found = sorted(t for (t,) in rows if t != term and _osa_distance_le1(term, t))
+        return found[:FUZZY_MAX_EXPANSIONS - 1]
+
+    def expressions(self, parsed: ParsedQuery) -> dict[str, str | None]:
+        """The FTS5 expressions of a query: folded AND (strict / with fuzzy neighbours), exact, whole phrase."""
+        fuzzy = set(fuzzy_terms(parsed))
+        strict, loose = [], []
+        for phrase in parsed.folded_phrases:
+            strict.append(_fq(phrase))
+            alternatives = self._neighbours(phrase[0]) if len(phrase) == 1 and phrase[0] in fuzzy else []
+            loose.append("(" + " OR ".join(_fq([w]) for w in [phrase[0], *alternatives]) + ")"
+                         if alternatives else _fq(phrase))
+        whole = [w for phrase in parsed.folded_phrases for w in phrase]
+        return {
+            "strict": _all(strict),
+            "loose": _all(loose) if loose != strict else None,
+            "exact": _all([_quote(p) for p in parsed.phrases]),
+            # One phrase: every match holds it already (no tier of its own).
+            "phrase": _fq(whole) if len(whole) > 1 and len(parsed.phrases) > 1 else None,
+        }
+
+    def _tiers(self, ex: dict[str, str | None]) -> Iterator[tuple[str, float, bool]]:
+        """(FTS5 expression, score bonus, exact) per tier, best first; tiers never overlap."""
+        strict, exact, phrase = ex["strict"], ex["exact"], ex["phrase"]
+        if phrase:
+            yield f"({strict}) AND ({exact}) AND ({phrase})", EXACT_BONUS + PHRASE_BONUS + STRICT_BONUS, True
+            yield f"(({strict}) AND ({exact})) NOT ({phrase})", EXACT_BONUS + STRICT_BONUS, True
+            yield f"(({strict}) AND ({phrase})) NOT ({exact})", PHRASE_BONUS + STRICT_BONUS, False
+            yield f"({strict}) NOT (({exact}) OR ({phrase}))", STRICT_BONUS, False
+        else:
+            yield f"({strict}) AND ({exact})", EXACT_BONUS + STRICT_BONUS, True
+            yield f"({strict}) NOT ({exact})", STRICT_BONUS, False
+        if ex["loose"]:
+            yield f"({ex['loose']}) NOT ({strict})", 0.0, False
 
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.text)
         if not parsed:
             return SearchResult(hits=[], total=0, facets={} if query.facets else None)
         where, args = self._filters(query)
-        folded_expr = _fts_expr(parsed.folded_phrases, "folded")
-        exact_expr = _fts_expr(parsed.phrases, "exact")
-        # The whole query as one phrase: "khoi to vu an" should put "khởi tố vụ án" above
-        # a page that merely holds the four words apart.
-        phrase_expr = _fts_expr([[w for p in parsed.folded_phrases for w in p]], "folded")
-        base = f"FROM page_fts WHERE page_fts MATCH ?{where}"
-        rows = self.db.execute(
-            "SELECT case_id, document_id, seq, doc_type, exact, bm25(page_fts, 0.0, 1.0) AS rank,"
-            " rowid IN (SELECT rowid FROM page_fts WHERE page_fts MATCH ?) AS exact_hit,"
-            " rowid IN (SELECT rowid FROM page_fts WHERE page_fts MATCH ?) AS phrase_hit "
-            f"{base} ORDER BY exact_hit DESC, phrase_hit DESC, rank ASC, case_id, document_id, seq LIMIT ?",
-            [exact_expr, phrase_expr, folded_expr, *args, query.limit],
-        ).fetchall()
-        total = self.db.execute(f"SELECT COUNT(*) {base}", [folded_expr, *args]).fetchone()[0]
-        hits = [self._hit(row, parsed) for row in rows]
-        facets = self._facets(base, [folded_expr, *args]) if query.facets else None
+        ex = self.expressions(parsed)
+        matching = ex["loose"] or ex["strict"]
+        join = " JOIN pages_meta m ON m.id = f.rowid" if where else ""
+
+        # Top hits, tier by tier: BM25 (folded column only) is computed for as few rows as possible.
+        ranked: list[tuple[float, bool, sqlite3.Row]] = []
+        for expr, bonus, exact in self._tiers(ex):
+            need = query.limit - len(ranked)
+            if need <= 0:
+                break
+            # BM25 costs about 2 µs a row: a tier of more than RANK_WINDOW pages is ranked on its
+            # RANK_WINDOW most recently indexed pages (the whole tier is still counted in `total`).
+            rows = self.db.execute(
+                "SELECT id, rank FROM (SELECT f.rowid AS id, bm25(pages_fts, 0.0, 1.0) AS rank"
+                f" FROM pages_fts f{join} WHERE pages_fts MATCH ?{where} ORDER BY f.rowid DESC LIMIT ?)"
+                " ORDER BY rank LIMIT ?",
+                [expr, *args, self.rank_window, need + _SLACK],
+            ).fetchall()
+            tier = []
+            for rowid, rank in rows:
+                meta = self.db.execute(
+                    "SELECT case_id, document_id, seq, doc_type FROM pages_meta WHERE id = ?", (rowid,)
+                ).fetchone()
+                tier.append((rank, (meta[0] is not None, meta[0] or "", meta[1], meta[2]), rowid, meta, bonus, exact))
+            tier.sort(key=lambda t: (t[0], t[1]))
+            ranked += [(bonus - rank, exact, rowid, meta) for rank, _, rowid, meta, bonus, exact in tier[:need]]
+
+        hits = []
+        for score, exact, rowid, meta in ranked:
+            text = self.db.execute("SELECT exact FROM pages_fts WHERE rowid = ?", (rowid,)).fetchone()[0]
+            hits.append(Hit(case_id=meta[0], document_id=meta[1], seq=int(meta[2]), doc_type=meta[3],
+                            score=round(score, 4), snippet=make_snippet(text, parsed), exact=exact))
+
+        facets = None
+        if query.facets:
+            # One pass over the matching pages' small rows gives every facet and the total.
+            counts: dict[str, Counter] = {"type": Counter(), "case": Counter(), "year": Counter()}
+            total = 0
+            for doc_type, case_id, year, n in self.db.execute(
+                "SELECT m.doc_type, m.case_id, m.year, COUNT(*) FROM pages_fts f JOIN pages_meta m ON m.id = f.rowid"
+                f" WHERE pages_fts MATCH ?{where} GROUP BY 1, 2, 3", [matching, *args],
+            ):
+                total += n
+                for name, key in (("type", doc_type), ("case", case_id), ("year", year)):
+                    if key:
+                        counts[name][str(key)] += n
+            facets = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in counts.items()}
+        else:
+            total = self.db.execute(
+                f"SELECT COUNT(*) FROM pages_fts f{join} WHERE pages_fts MATCH ?{where}", [matching, *args]
+            ).fetchone()[0]
         return SearchResult(hits=hits, total=total, facets=facets)
 
-    @staticmethod
-    def _hit(row: sqlite3.Row, parsed: ParsedQuery) -> Hit:
-        case_id, document_id, seq, doc_type, text, rank, exact_hit, phrase_hit = tuple(row)
-        return Hit(
-            case_id=case_id, document_id=document_id, seq=int(seq), doc_type=doc_type,
-            # bm25 is negative, smaller is better; exact matches sit above every folded-only one.
-            score=round(float(exact_hit) * 1000.0 + float(phrase_hit) * 100.0 - rank, 4),
-            snippet=make_snippet(text, parsed), exact=bool(exact_hit),
-        )
-
-    def _facets(self, base: str, args: list) -> dict[str, dict[str, int]]:
-        facets: dict[str, dict[str, int]] = {}
-        for name, column in (("type", "doc_type"), ("case", "case_id"), ("year", "substr(date, 1, 4)")):
-            rows = self.db.execute(
-                f"SELECT {column} AS k, COUNT(*) {base} GROUP BY k ORDER BY COUNT(*) DESC, k", args
-            ).fetchall()
-            facets[name] = {str(k): n for k, n in rows if k}
-        return facets
-
     def info(self) -> dict:
-        pages = self.db.execute("SELECT COUNT(*) FROM page_fts").fetchone()[0]
-        return {"backend": self.name, "pages": pages}
+        pages = self.db.execute("SELECT COUNT(*) FROM pages_meta").fetchone()[0]
+        documents = self.db.execute("SELECT COUNT(DISTINCT document_id) FROM pages_meta").fetchone()[0]
+        return {"backend": self.name, "pages": pages, "documents": documents}
 
     def close(self) -> None:
         """The connection belongs to the catalog."""

@@ -166,3 +166,95 @@ def test_whole_query_as_phrase_ranks_first(backend):
         IndexedPage("2024-HS-0001", "Dphrase", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
     ])
     assert backend.search(SearchQuery("khoi to vu an")).hits[0].document_id == "Dphrase"
+
+
+# ---- OCR tolerance, filters and facets (issue 3): the same answers from every backend ----------
+
+OCR_PAGES = [
+    ("Dok", "Trụ sở tại phường Mạo Khê, thị xã Đông Triều"),
+    ("Docr", "Trụ sở tại phnờng Mạo Khê, thị xã Đông Triều"),  # OCR read "ư" as "n": one edit
+    ("Dother", "phnờng Hà Lầm, thành phố Hạ Long"),  # the OCR error, but not the other words
+    ("Dnone", "Trụ sở tại xã Mạo Khê"),
+    ("Dnumber", "Biên lai số 123456, thu tiền tạm ứng án phí"),
+]
+
+
+def test_fuzzy_tolerates_one_ocr_error_in_a_long_word_without_flooding(backend):
+    backend.index_pages([IndexedPage("2024-HS-0001", d, 1, "khac", normalize(t)) for d, t in OCR_PAGES])
+    for query in ("phường Mạo Khê", "phuong mao khe"):
+        result = backend.search(SearchQuery(query))
+        # The page with the typo is found, ranks below the correct one, and a page lacking
+        # the other words (Dother) or the long word (Dnone) is not dragged in.
+        assert [h.document_id for h in result.hits] == ["Dok", "Docr"], query
+        assert result.total == 2
+    alone = backend.search(SearchQuery("phường", limit=10))
+    assert alone.hits[0].document_id == "Dok"
+    assert {h.document_id for h in alone.hits} == {"Dok", "Docr", "Dother"}
+
+
+def test_no_fuzzy_for_short_words_or_numbers(backend):
+    backend.index_pages([IndexedPage("2024-HS-0001", d, 1, "khac", normalize(t)) for d, t in OCR_PAGES])
+    assert backend.search(SearchQuery("Mạo Khá")).total == 0  # "kha" vs "khe": too short to guess
+    assert backend.search(SearchQuery("123457")).total == 0
+    assert backend.search(SearchQuery("123456")).total == 1
+
+
+FILTER_PAGES = [
+    IndexedPage("2024-HS-0001", "DA", 1, "cao_trang", "bị can bị truy tố", number="12/CT-VKS", date="2023-05-02",
+                persons=["Nguyễn Văn An", "Lê Thị Bình"], article=173),
+    IndexedPage("2024-HS-0002", "DB", 1, "ban_an", "bị can bị tuyên phạt", number="54/2024/HS-ST", date="2024-11-30",
+                persons=["Trần Văn Anh"], article=171),
+    IndexedPage("2024-HS-0002", "DC", 1, "ban_an", "bị can vắng mặt"),
+]
+
+
+@pytest.mark.parametrize("filters, expected", [
+    ({"number": "54/2024/HS-ST"}, {"DB"}),
+    ({"number": "54/2024"}, set()),  # số/ký hiệu is matched whole
+    ({"person": "nguyen van an"}, {"DA"}),
+    ({"person": "Văn An"}, {"DA"}),  # not "Văn Anh": whole words of one name, in a row
+    ({"person": "TRẦN VĂN ANH"}, {"DB"}),
+    ({"person": "văn"}, {"DA", "DB"}),
+    ({"person": "An Lê"}, set()),  # never across two names
+    ({"article": 171}, {"DB"}),
+    ({"date_from": "2024"}, {"DB"}),
+    ({"date_to": "2023-12"}, {"DA"}),
+    ({"date_from": "2023-05-02", "date_to": "2023-05-02"}, {"DA"}),
+    ({"date_from": "2023", "date_to": "2024"}, {"DA", "DB"}),
+    ({"case_id": "2024-HS-0002", "doc_type": "ban_an"}, {"DB", "DC"}),
+])
+def test_filters(backend, filters, expected):
+    backend.index_pages(FILTER_PAGES)
+    result = backend.search(SearchQuery("bị can", limit=10, **filters))
+    assert {h.document_id for h in result.hits} == expected
+    assert result.total == len(expected)
+
+
+def test_bad_dates_are_refused(backend):
+    with pytest.raises(ValueError):
+        backend.search(SearchQuery("bị can", date_from="05/2024"))
+
+
+def test_facets_follow_the_filters(backend):
+    backend.index_pages(FILTER_PAGES)
+    result = backend.search(SearchQuery("bị can", case_id="2024-HS-0002", facets=True))
+    assert result.facets == {"type": {"ban_an": 2}, "case": {"2024-HS-0002": 2}, "year": {"2024": 1}}
+    assert backend.search(SearchQuery("bị can")).facets is None
+    assert backend.search(SearchQuery("không có", facets=True)).facets == {"type": {}, "case": {}, "year": {}}
+
+
+# ---- embedded backend only ------------------------------------------------------------------------
+
+def test_embedded_index_of_an_older_catalog_is_migrated():
+    """Catalogs indexed before pages_meta existed (one `page_fts` table) keep their index."""
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.execute("CREATE VIRTUAL TABLE page_fts USING fts5(exact, folded, page_id UNINDEXED, case_id UNINDEXED,"
+               " document_id UNINDEXED, seq UNINDEXED, doc_type UNINDEXED, number UNINDEXED, date UNINDEXED,"
+               " persons UNINDEXED, article UNINDEXED, tokenize = \"unicode61 remove_diacritics 0\")")
+    db.execute("INSERT INTO page_fts VALUES ('Quyết định khởi tố vụ án', 'Quyet dinh khoi to vu an', 'D1:1',"
+               " '2024-HS-0001', 'D1', 1, 'qd_khoi_to_vu_an', '12/QĐ', '2024-01-02', 'Nguyễn Văn An', 173)")
+    backend = SqliteBackend(db)
+    assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'page_fts'").fetchone()[0] == 0
+    result = backend.search(SearchQuery("khoi to", person="van an", article=173, date_from="2024"))
+    assert [(h.document_id, h.seq, h.exact) for h in result.hits] == [("D1", 1, False)]
+    assert backend.info()["pages"] == 1
