@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
             checks["catalog"] = {"ok": integrity == "ok", "integrity_check": integrity, "path": str(cfg.catalog_path)}
             try:
                 backend = open_backend(cfg, catalog)
-                checks["index"] = {"ok": True, **backend.info()}
+                info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
+                checks["index"] = {"ok": info.get("health") != "red", **info}
                 backend.close()
             except Exception as exc:  # a mismatch, or a server that cannot be reached
                 checks["index"] = {"ok": False, "error": str(exc)}
@@ -65,7 +66,7 @@ def register(app: typer.Typer) -> None:
         else:
             for name, check in checks.items():
                 mark = "[green]ok[/]" if check["ok"] else "[red]FAIL[/]"
-                detail = check.get("error") or check.get("version") or ", ".join(
+                detail = check.get("error") or (check.get("version") if name != "index" else None) or ", ".join(
                     f"{k}={v}" for k, v in check.items() if k != "ok")
                 out.print(f"{mark:<16} {name:<12} {detail}", highlight=False)
         if not ok:
