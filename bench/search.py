@@ -1,0 +1,236 @@
+"""Search benchmark: bulk load and query latency of both backends on N synthetic pages (no OCR).
+
+    python bench/search.py [--pages 100000] [--url http://127.0.0.1:9200] [--rounds 5] [--json]
+                           [--backends sqlite,opensearch]
+
+Page texts are the dev corpus truth (../shared/corpus/dev/truth.json), cut into
+lines, shuffled and recombined into N pages of about the corpus' page length;
+metadata (case, document, type, number, date, persons, article) is drawn from
+the corpus too, deterministically (seed 7). Both backends get the same pages in
+one run: the embedded one in a temporary catalog file, OpenSearch at --url (else
+HOSO_TEST_OPENSEARCH_URL, else `scripts/opensearch.sh url` when a node answers)
+under a throw-away index prefix that is dropped at the end.
+
+Prints, per backend: bulk pages/s (`rebuild`, the path `hoso reindex --recreate`
+takes) and search latency p50/p95 over a fixed mix (diacritic, diacritic-free,
+phrase, filtered, faceted), overall and per kind. Targets at 100k pages:
+OpenSearch p95 ≤ 50 ms, embedded p95 ≤ 150 ms.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from index.base import IndexedPage, SearchQuery  # noqa: E402
+from pipeline.text import normalize  # noqa: E402
+
+TRUTH = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus" / "dev" / "truth.json"
+SEED = 7
+PAGES_PER_CASE = 200
+
+
+class Corpus:
+    """Lines and metadata of the dev corpus, recombined into as many pages as asked."""
+
+    def __init__(self, truth: dict):
+        self.lines: list[str] = []
+        self.docs: list[dict] = []
+        lengths = []
+        for batch in truth["batches"]:
+            for doc in batch["documents"]:
+                self.docs.append(doc)
+                for text in doc["text"]:
+                    text = normalize(text)
+                    lengths.append(len(text))
+                    self.lines += [line for line in text.splitlines() if line.strip()]
+        self.page_chars = int(statistics.mean(lengths))
+        self.cases = truth["cases"]
+
+    def pages(self, n: int) -> Iterator[IndexedPage]:
+        rng = random.Random(SEED)
+        made = 0
+        case_no = 0
+        while made < n:
+            case_no += 1
+            case = self.cases[case_no % len(self.cases)]
+            year = rng.choice([2019, 2020, 2021, 2022, 2023, 2024, 2025])
+            case_id = f"{year}-HS-{case_no:05d}"
+            people = list(case["accused"]) + [case["victim"]]
+            in_case = 0
+            doc_no = 0
+            while in_case < PAGES_PER_CASE and made < n:
+                doc_no += 1
+                template = rng.choice(self.docs)
+                number = f"{rng.randint(1, 999)}/{template['number'].split('/', 1)[-1]}" if template["number"] else None
+                date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                for seq in range(1, rng.randint(1, 8) + 1):
+                    if in_case >= PAGES_PER_CASE or made >= n:
+                        break
+                    out, size = [], 0
+                    while size < self.page_chars:
+                        line = rng.choice(self.lines)
+                        out.append(line)
+                        size += len(line) + 1
+                    yield IndexedPage(
+                        case_id=case_id, document_id=f"B{case_no:05d}-{doc_no:03d}", seq=seq,
+                        doc_type=template["type"], text="\n".join(out), number=number, date=date,
+                        persons=people, article=case["article"], source_file=f"{case_id}/scan{doc_no:03d}.pdf",
+                    )
+                    made += 1
+                    in_case += 1
+
+
+def query_mix(corpus: Corpus) -> list[tuple[str, SearchQuery]]:
+    case0 = f"2024-HS-{1:05d}"  # not necessarily 2024: filled in by main() from the data
+    person = corpus.cases[1]["accused"][0]
+    return [
+        ("diacritic", SearchQuery("khởi tố vụ án")),
+        ("diacritic", SearchQuery("Cướp giật tài sản")),
+        ("diacritic", SearchQuery("bị can")),
+        ("diacritic", SearchQuery("giám định")),
+        ("diacritic-free", SearchQuery("khoi to vu an")),
+        ("diacritic-free", SearchQuery("cuop giat tai san")),
+        ("diacritic-free", SearchQuery("dieu tra")),
+        ("diacritic-free", SearchQuery("tham gia giao thong duong bo")),
+        ("phrase", SearchQuery('"cơ quan cảnh sát điều tra"')),
+        ("phrase", SearchQuery('"tham gia giao thông"')),
+        ("phrase", SearchQuery('"khoi to bi can" quyết định')),
+        ("filtered", SearchQuery("quyết định", case_id=case0)),
+        ("filtered", SearchQuery("dieu tra", doc_type="cao_trang", date_from="2023", date_to="2024")),
+        ("filtered", SearchQuery("bị can", person=person, article=corpus.cases[1]["article"])),
+        ("filtered", SearchQuery("tài sản", number="12/QĐ-CSĐT")),
+        ("faceted", SearchQuery("khởi tố", facets=True)),
+        ("faceted", SearchQuery("dieu tra", facets=True)),
+        ("faceted", SearchQuery("cáo trạng", doc_type="cao_trang", facets=True)),
+    ]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+def run_backend(name: str, backend, corpus: Corpus, n: int, rounds: int, mix) -> dict:
+    print(f"[{name}] loading {n} pages ...", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    loaded = backend.rebuild(corpus.pages(n))
+    load_s = time.perf_counter() - started
+    print(f"[{name}] {loaded} pages in {load_s:.1f} s = {loaded / load_s:.0f} pages/s", file=sys.stderr, flush=True)
+    for _, query in mix:  # warm-up: caches, JIT, page cache
+        backend.search(query)
+    latencies: dict[str, list[float]] = {}
+    totals = {}
+    for _ in range(rounds):
+        for kind, query in mix:
+            t0 = time.perf_counter()
+            result = backend.search(query)
+            latencies.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
+            totals[(kind, query.text)] = result.total
+    every = [v for vs in latencies.values() for v in vs]
+    report = {
+        "pages": loaded, "load_seconds": round(load_s, 2), "pages_per_second": round(loaded / load_s),
+        "p50_ms": round(percentile(every, 0.5), 1), "p95_ms": round(percentile(every, 0.95), 1),
+        "max_ms": round(max(every), 1),
+        "by_kind": {k: {"p50_ms": round(percentile(v, 0.5), 1), "p95_ms": round(percentile(v, 0.95), 1)}
+                    for k, v in latencies.items()},
+        "totals": {f"{k}: {q}": t for (k, q), t in totals.items()},
+        "info": backend.info(),
+    }
+    return report
+
+
+def opensearch_url(explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    if os.environ.get("HOSO_TEST_OPENSEARCH_URL"):
+        return os.environ["HOSO_TEST_OPENSEARCH_URL"]
+    script = REPO / "scripts" / "opensearch.sh"
+    if subprocess.run([str(script), "status"], capture_output=True).returncode == 0:
+        return subprocess.run([str(script), "url"], capture_output=True, text=True).stdout.strip()
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=5, help="times the whole query mix is run (after a warm-up)")
+    parser.add_argument("--url", help="OpenSearch URL (default: HOSO_TEST_OPENSEARCH_URL or scripts/opensearch.sh url)")
+    parser.add_argument("--backends", default="sqlite,opensearch")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    args = parser.parse_args()
+
+    corpus = Corpus(json.loads(TRUTH.read_text(encoding="utf-8")))
+    mix = query_mix(corpus)
+    # The first case id the generator makes (its year is drawn at random).
+    first = next(corpus.pages(1)).case_id
+    mix = [(k, q if q.case_id is None else SearchQuery(q.text, case_id=first)) for k, q in mix]
+    reports: dict[str, dict] = {"machine": {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}}
+    wanted = args.backends.split(",")
+
+    if "sqlite" in wanted:
+        from index.sqlite_fts import SqliteBackend
+        from pipeline.catalog import Catalog
+
+        with tempfile.TemporaryDirectory(prefix="hoso-bench-search-") as tmp:
+            catalog = Catalog(Path(tmp) / "catalog.sqlite")
+            backend = SqliteBackend(catalog.db)
+            reports["sqlite"] = run_backend("sqlite", backend, corpus, args.pages, args.rounds, mix)
+            reports["sqlite"]["db_bytes"] = (Path(tmp) / "catalog.sqlite").stat().st_size
+            catalog.close()
+
+    if "opensearch" in wanted:
+        url = opensearch_url(args.url)
+        if not url:
+            print("[opensearch] skipped: no URL (start one with scripts/opensearch.sh start)", file=sys.stderr)
+        else:
+            from index.opensearch import OpenSearchBackend
+            from pipeline.config import Settings
+
+            prefix = f"hoso-bench-{uuid.uuid4().hex[:6]}"
+            backend = OpenSearchBackend.from_settings(Settings(opensearch_url=url, opensearch_index_prefix=prefix))
+            try:
+                reports["opensearch"] = run_backend("opensearch", backend, corpus, args.pages, args.rounds, mix)
+            finally:
+                backend.drop()
+                backend.close()
+    reports["machine"]["loadavg_after"] = os.getloadavg()
+
+    if args.json:
+        print(json.dumps(reports, ensure_ascii=False, indent=1))
+        return
+    print(f"{args.pages} pages, {args.rounds} rounds of {len(mix)} queries; "
+          f"{os.cpu_count()} CPUs, load average before {reports['machine']['loadavg_before'][0]:.2f}, "
+          f"after {reports['machine']['loadavg_after'][0]:.2f}")
+    targets = {"sqlite": 150, "opensearch": 50}
+    for name in ("sqlite", "opensearch"):
+        r = reports.get(name)
+        if not r:
+            continue
+        verdict = "ok" if r["p95_ms"] <= targets[name] else "MISSED"
+        print(f"{name:<11} bulk {r['pages_per_second']:>6} pages/s   search p50 {r['p50_ms']:>6} ms  "
+              f"p95 {r['p95_ms']:>6} ms  (target p95 ≤ {targets[name]} ms: {verdict})")
+        for kind, v in r["by_kind"].items():
+            print(f"    {kind:<15} p50 {v['p50_ms']:>6} ms  p95 {v['p95_ms']:>6} ms")
+    if "sqlite" in reports and "opensearch" in reports:
+        differ = {k: (reports["sqlite"]["totals"][k], t) for k, t in reports["opensearch"]["totals"].items()
+                  if reports["sqlite"]["totals"].get(k) != t}
+        print("totals agree between backends" if not differ else f"totals differ: {differ}")
+
+
+if __name__ == "__main__":
+    main()
