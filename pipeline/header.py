@@ -203,20 +203,28 @@ def _deinterleave(rows: list[str]) -> list[str]:
 
 
 def _right_column_start(row: str) -> int | None:
-    """Where the Quốc hiệu, tiêu ngữ or place/date starts in a row (None if nowhere)."""
+    """Where the Quốc hiệu, tiêu ngữ or place/date starts in a row (None if nowhere).
+
+    Text before it must read as the left column (agency in capitals, "Số:", "V/v"), so prose
+    that happens to quote "độc lập, tự do, hạnh phúc" is left alone.
+    """
     spans = [(m.start(), fold(m.group()).lower()) for m in _TOKEN.finditer(row)]
     toks = [t for _, t in spans]
+    cut = None
     for phrase in (_NATIONAL, _MOTTO):
-        if (i := find_phrase(phrase, toks)) is not None:
-            return spans[i][0]
+        if cut is None and (i := find_phrase(phrase, toks)) is not None:
+            cut = spans[i][0]
     for start, tok in spans:
-        if tok == "ngay" and _DATE_LINE_END.fullmatch(fold(row[start:]).lower()):
+        if cut is None and tok == "ngay" and _DATE_LINE_END.fullmatch(fold(row[start:]).lower()):
             # The place is the run of capitalised (not all-capital) words before ", ngày".
             words = list(re.finditer(r"\S+", row[:start].rstrip(" ,")))
             while words and words[-1].group().istitle():
                 start = words.pop().start()
-            return start
-    return None
+            cut = start
+    left = row[:cut].strip() if cut else ""
+    if cut and not (is_caps(left) or _header_line(left)[0] in ("number", "subject")):
+        return None
+    return cut
 
 
 # --- the header block ---------------------------------------------------------------------

@@ -157,6 +157,8 @@ def test_body_lines_are_not_header_lines():
     header = read_header(PageText(2, text))
     assert header.number is None and header.place_date is None and not header.national
     assert [line.text for line in header.lines] == text.split("\n")
+    prose = "nhân dân ta đã giành được độc lập - tự do - hạnh phúc như ngày nay.\nTHÔNG BÁO"
+    assert [line.text for line in read_header(PageText(2, prose)).lines] == prose.split("\n")
 
 
 def test_title_without_a_header():
