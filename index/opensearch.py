@@ -402,11 +402,17 @@ class OpenSearchBackend:
     def build_query(self, parsed: ParsedQuery, query: SearchQuery) -> dict:
         """The bool query: AND on text_folded (+ fuzzy alternatives), tiers as `should` constant scores."""
         fuzzy = set(fuzzy_terms(parsed))
-        must, strict = [], []
+        must, strict, phrases = [], [], []
         for phrase in parsed.folded_phrases:
             plain = self._words_query("text_folded", phrase)
             strict.append(plain)
-            if len(phrase) == 1 and phrase[0] in fuzzy:
+            if len(phrase) > 1:
+                # Adjacency as a filter (a phrase is only checked for one occurrence, and cached);
+                # scoring by its words: computing phrase frequencies over every match is the
+                # costly part of a phrase query.
+                phrases.append(plain)
+                must.append({"match": {"text_folded": {"query": " ".join(phrase), "operator": "and"}}})
+            elif phrase[0] in fuzzy:
                 must.append({"bool": {"should": [plain, {"fuzzy": {"text_folded": {
                     "value": phrase[0], "fuzziness": 1, "prefix_length": FUZZY_PREFIX,
                     "max_expansions": FUZZY_MAX_EXPANSIONS, "transpositions": True, "boost": FUZZY_BOOST,
@@ -424,7 +430,7 @@ class OpenSearchBackend:
         if fuzzy:
             should.append({"constant_score": {"filter": {"bool": {"must": strict}}, "boost": STRICT_BOOST,
                                               "_name": "strict"}})
-        return {"bool": {"must": must, "should": should, "filter": self._filters(query)}}
+        return {"bool": {"must": must, "should": should, "filter": phrases + self._filters(query)}}
 
     def search(self, query: SearchQuery) -> SearchResult:
         from opensearchpy.exceptions import NotFoundError
