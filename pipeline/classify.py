@@ -45,7 +45,8 @@ def match_title(title: list[str], subtitle: list[str], taxonomy: dict[str, DocTy
                 end = start + found[0]
                 if toks[end : end + 2] == _FILLER:
                     end += 2
-                for phrase, distance in _follow(subtitles, toks, end) if subtitles else [([], 0)]:
+                followers = _follow(subtitles, toks, end) if subtitles else [([], 0)]
+                for phrase, distance in followers:
                     letters = len("".join(heading + phrase))
                     candidate = TitleMatch(doc_type.key, letters, 1 - (found[1] + distance) / letters)
                     if best is None or (candidate.letters, candidate.quality) > (best.letters, best.quality):
@@ -54,6 +55,7 @@ def match_title(title: list[str], subtitle: list[str], taxonomy: dict[str, DocTy
 
 
 def _follow(subtitles: list[list[str]], toks: list[str], end: int) -> list[tuple[list[str], int]]:
+    """The subtitle phrases matching right after the heading, with their edit distances."""
     return [(s, m[1]) for s in subtitles if (m := match_at(s, toks, end))]
 
 

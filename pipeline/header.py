@@ -210,21 +210,23 @@ def _right_column_start(row: str) -> int | None:
     """
     spans = [(m.start(), fold(m.group()).lower()) for m in _TOKEN.finditer(row)]
     toks = [t for _, t in spans]
-    cut = None
-    for phrase in (_NATIONAL, _MOTTO):
-        if cut is None and (i := find_phrase(phrase, toks)) is not None:
-            cut = spans[i][0]
-    for start, tok in spans:
-        if cut is None and tok == "ngay" and _DATE_LINE_END.fullmatch(fold(row[start:]).lower()):
-            # The place is the run of capitalised (not all-capital) words before ", ngày".
-            words = list(re.finditer(r"\S+", row[:start].rstrip(" ,")))
-            while words and words[-1].group().istitle():
-                start = words.pop().start()
-            cut = start
+    found = [i for i in (find_phrase(_NATIONAL, toks), find_phrase(_MOTTO, toks)) if i is not None]
+    cut = spans[found[0]][0] if found else _place_date_start(row, spans)
     left = row[:cut].strip() if cut else ""
     if cut and not (is_caps(left) or _header_line(left)[0] in ("number", "subject")):
         return None
     return cut
+
+
+def _place_date_start(row: str, spans: list[tuple[int, str]]) -> int | None:
+    """Start of a '<Place>, ngày ... năm 2024' ending the row: the capitalised words before 'ngày'."""
+    for start, tok in spans:
+        if tok == "ngay" and _DATE_LINE_END.fullmatch(fold(row[start:]).lower()):
+            words = list(re.finditer(r"\S+", row[:start].rstrip(" ,")))
+            while words and words[-1].group().istitle():  # "Quảng Yên", not "ĐIỀU TRA" or "115/QĐ"
+                start = words.pop().start()
+            return start
+    return None
 
 
 # --- the header block ---------------------------------------------------------------------
@@ -258,7 +260,7 @@ def read_header(page: PageText) -> Header:
         elif kind == "national":
             header.national = True
         elif kind == "number":
-            header.number = header.number if header.number is not None else value
+            header.number = header.number or value
         elif kind == "date":
             header.place_date = header.place_date or value
         elif kind == "subject":
@@ -306,7 +308,7 @@ def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
         i += 1
     subtitle: list[str] = []
     # Centred lines from word boxes can be told from body text, so a subtitle may wrap once.
-    most = 2 if lines[0].x0 is not None else 1
+    most = 2 if lines and lines[0].x0 is not None else 1
     while title and i < len(lines) and len(subtitle) < most and _is_subtitle(lines[i], lines):
         subtitle.append(lines[i].text)
         i += 1

@@ -161,6 +161,11 @@ def test_body_lines_are_not_header_lines():
     assert [line.text for line in read_header(PageText(2, prose)).lines] == prose.split("\n")
 
 
+def test_empty_page():
+    header = read_header(PageText(1, ""))
+    assert (header.lines, header.title, header.number, header.national) == ([], [], None, False)
+
+
 def test_title_without_a_header():
     header = read_header(PageText(1, "BIÊN BẢN GHI LỜI KHAI\nHồi 08 giờ 30 phút, tại trụ sở Công an..."))
     assert header.agency == [] and header.title == ["BIÊN BẢN GHI LỜI KHAI"]
