@@ -1,4 +1,4 @@
-"""`hoso doc ...`: a clerk's corrections to one document (reorder now; set-type, split, merge later)."""
+"""`hoso doc ...`: a clerk's corrections to one document: reorder, set-type, set, move, split, merge."""
 from __future__ import annotations
 
 from typing import Optional
@@ -10,7 +10,8 @@ from pipeline.dossier import rebuild_dossier, who
 from .context import emit_json, fail, home, out
 from .exitcodes import ExitCode
 
-app = typer.Typer(help="Correct one document: its place in the dossier, ...", no_args_is_help=True)
+app = typer.Typer(help="Correct one document: its place in the dossier, type, fields, case, pages.",
+                  no_args_is_help=True)
 
 
 @app.command("reorder")
@@ -55,3 +56,71 @@ def reorder(
         return
     bl = f", bút lục {numbers[0]}–{numbers[-1]}" if numbers else ""
     out.print(f"{document_id} is document {data['position']} of {doc.case_id}{bl} (dossier version {data['version']})")
+
+
+# ---- review and repair (issue 5): every one is recorded and replayed by `hoso reprocess` ----------
+
+DOC = typer.Argument(..., metavar="DOC", help="Document id (see `hoso review` or `hoso dossier show CASE`).")
+
+
+@app.command("set-type")
+def set_type(
+    document_id: str = DOC,
+    key: str = typer.Argument(..., metavar="KEY", help="A doc type key of the taxonomy (doc-types.toml)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Set the document's type (its confidence becomes 1: a person decided)."""
+    from .review_cmd import run_repair
+
+    run_repair(lambda r: r.set_type(document_id, key), json_out)
+
+
+@app.command("set")
+def set_field(
+    document_id: str = DOC,
+    field: str = typer.Argument(..., metavar="FIELD", help="number, date, issuer, title, subtitle, crime, "
+                                                          "article or persons."),
+    value: str = typer.Argument(..., metavar="VALUE", help="The value; '' clears it. date: YYYY-MM-DD or "
+                                                          "dd/mm/yyyy; persons: 'Name:role; Name:role'."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Set one field of the document's description (it leaves the review list)."""
+    from .review_cmd import run_repair
+
+    run_repair(lambda r: r.set_field(document_id, field, value), json_out)
+
+
+@app.command("move")
+def move(
+    document_id: str = DOC,
+    case: str = typer.Option(..., "--case", help="The case it belongs to (created if new)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Move the document to another case (or file an unassigned one); its id changes with the case."""
+    from .review_cmd import run_repair
+
+    run_repair(lambda r: r.move(document_id, case), json_out)
+
+
+@app.command("split")
+def split(
+    document_id: str = DOC,
+    at: int = typer.Option(..., "--at", help="The page within the document where the second document starts."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Cut the document in two; the second part is classified and described anew."""
+    from .review_cmd import run_repair
+
+    run_repair(lambda r: r.split(document_id, at), json_out)
+
+
+@app.command("merge")
+def merge(
+    document_id: str = DOC,
+    other_id: str = typer.Argument(..., metavar="DOC2", help="The document whose pages follow DOC's."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Join DOC2 to the end of DOC (same case); DOC's description is kept."""
+    from .review_cmd import run_repair
+
+    run_repair(lambda r: r.merge(document_id, other_id), json_out)

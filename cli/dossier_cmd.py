@@ -31,6 +31,9 @@ def describe(catalog: Catalog, doc: DocumentRow, with_text: bool) -> dict:
     numbers = [p[3] for p in doc.pages if p[3] is not None]
     data = {
         "id": doc.id, "type": doc.type, "number": doc.number, "date": doc.date, "title": doc.title,
+        "confidence": doc.confidence, "issuer": doc.issuer, "subtitle": doc.subtitle,
+        "persons": [{"name": p.get("name"), "role": p.get("role")} for p in doc.persons],
+        "crime": doc.crime, "article": doc.article,
         "dossier_pages": [pages[0], pages[-1]] if pages else None,
         "but_luc": [numbers[0], numbers[-1]] if numbers else None,
         "position": doc.position,

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from . import doctor_cmd, dossier_cmd, ingest_cmd, search_cmd, watch_cmd
-from . import doc_cmd, verify_cmd
+from . import doc_cmd, review_cmd, verify_cmd
 from .context import setup_logging, state
 
 app = typer.Typer(
@@ -34,3 +34,4 @@ watch_cmd.register(app)
 app.add_typer(dossier_cmd.app, name="dossier")
 verify_cmd.register(app)
 app.add_typer(doc_cmd.app, name="doc")
+review_cmd.register(app)  # review, reprocess, separator, page ..., case ...

@@ -232,17 +232,19 @@ def assemble(
     previous: dict | None = None,
     reason: str = "ingest",
     tmp_dir: Path | None = None,
+    turns: dict[tuple[str, int], int] | None = None,
 ) -> AssembledDossier:
     """Write version `version` of the case's dossier and manifest, and make it the current one.
 
     `seals`: [{"at": epoch seconds, "version", "but_luc": [first, last]}], oldest first.
     `previous`: {"version", "manifest_sha256", "manifest": parsed manifest or None} of the version before.
+    `turns`: {(batch id, page): degrees clockwise} a clerk turned pages by (`hoso page rotate`).
     """
     case = case or CaseInfo(unit="Viện kiểm sát nhân dân")
     seals = seals or []
     plan = plan_dossier(documents, taxonomy, frozen)
     names = {d.id: document_name(d, taxonomy) for d in plan.documents}
-    key = build_key(case_id, plan, case, seals, originals, outputs or [], names)
+    key = build_key(case_id, plan, case, seals, originals, outputs or [], names, turns)
     version_dir = out_dir / "versions" / f"v{version:04d}"
     version_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = version_dir / f"{case_id}.pdf"
@@ -279,6 +281,9 @@ def assemble(
             if planned.batch_id not in sources:
                 sources[planned.batch_id] = pikepdf.open(batch_pdfs[planned.batch_id])
             dossier.pages.append(sources[planned.batch_id].pages[planned.number - 1])
+            turn = (turns or {}).get((planned.batch_id, planned.number))
+            if turn:
+                dossier.pages[-1].obj.Rotate = (int(dossier.pages[-1].obj.get("/Rotate", 0)) + turn) % 360
             stamper.stamp(dossier.pages[-1], str(planned.but_luc), (words or {}).get((planned.batch_id, planned.number)))
 
         def decorate(pdf: pikepdf.Pdf) -> None:
@@ -423,7 +428,7 @@ def _decorate(
 
 def build_key(
     case_id: str, plan: Plan, case: CaseInfo, seals: list[dict], originals: list[dict], outputs: list[dict],
-    names: dict[str, str],
+    names: dict[str, str], turns: dict[tuple[str, int], int] | None = None,
 ) -> str:
     """A digest of everything a build depends on; equal keys draw equal dossiers."""
     data = {
@@ -435,6 +440,8 @@ def build_key(
         "originals": sorted(o["sha256"] for o in originals),
         "outputs": sorted(o["sha256"] for o in outputs),
     }
+    if turns:  # only when a page was turned, so the keys of untouched dossiers stay as they were
+        data["turns"] = sorted([b, n, t] for (b, n), t in turns.items())
     return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 

@@ -216,6 +216,18 @@ class Catalog:
                 self.db.execute("ALTER TABLE files ADD COLUMN quarantine TEXT")
             except sqlite3.OperationalError:  # another process added it meanwhile
                 pass
+        # Review and repair (issue 5): a correction names the page its document started on, so it can
+        # be replayed after `hoso reprocess`; a clerk's turn of a page is applied when a dossier is built.
+        for table, column, decl in (
+            ("corrections", "batch_id", "TEXT"), ("corrections", "number", "INTEGER"),
+            ("corrections", "case_id", "TEXT"), ("corrections", "data", "TEXT"),
+            ("pages", "turn", "INTEGER NOT NULL DEFAULT 0"),
+        ):
+            if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                try:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+                except sqlite3.OperationalError:  # another process added it meanwhile
+                    pass
         self.db.execute(
             "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -565,12 +577,122 @@ class Catalog:
         """A clerk's place for the document in its dossier (1-based); None: back to automatic order."""
         self.db.execute("UPDATE documents SET position = ? WHERE id = ?", (position, document_id))
 
-    def add_correction(self, document_id: str | None, field: str, old, new, who: str) -> None:
-        self.db.execute(
-            "INSERT INTO corrections(document_id, field, old, new, who, at) VALUES (?, ?, ?, ?, ?, ?)",
+    def add_correction(
+        self, document_id: str | None, field: str, old, new, who: str, *, page: tuple[str, int] | None = None,
+        case_id: str | None = None, data: dict | None = None,
+    ) -> int:
+        """Record a manual correction (old → new, who, when).
+
+        `page` (batch id, page within the batch) anchors it so `hoso reprocess` can replay it: the
+        first page of the document as it was, by default, which survives a change of document id.
+        """
+        if document_id is not None and (page is None or case_id is None):
+            row = self.db.execute(
+                "SELECT d.case_id, p.batch_id, p.number FROM documents d LEFT JOIN document_pages p"
+                " ON p.document_id = d.id AND p.seq = 1 WHERE d.id = ?", (document_id,),
+            ).fetchone()
+            if row is not None:
+                case_id = case_id if case_id is not None else row[0]
+                page = page if page is not None or row[1] is None else (row[1], row[2])
+        cur = self.db.execute(
+            "INSERT INTO corrections(document_id, field, old, new, who, at, batch_id, number, case_id, data)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (document_id, field, None if old is None else str(old), None if new is None else str(new), who,
-             time.time()),
+             time.time(), page[0] if page else None, page[1] if page else None, case_id,
+             json.dumps(data, ensure_ascii=False) if data else None),
         )
+        return int(cur.lastrowid)
+
+    def corrections(self, batch_ids: list[str] | None = None) -> list[dict]:
+        """Corrections in the order they were made: all, or those anchored in these batches (or in
+        `data["with"]`) plus the case-wide ones (rename, merge of cases)."""
+        rows = [dict(r) for r in self.db.execute("SELECT * FROM corrections ORDER BY id")]
+        for row in rows:
+            row["data"] = json.loads(row["data"]) if row["data"] else {}
+        if batch_ids is None:
+            return rows
+        wanted = set(batch_ids)
+        return [r for r in rows if r["batch_id"] in wanted or (r["data"].get("with") or [None])[0] in wanted
+                or (r["batch_id"] is None and r["field"].startswith("case."))]
+
+    # ---- review and repair (issue 5) -----------------------------------------------------
+
+    def set_page_turn(self, batch_id: str, number: int, turn: int) -> None:
+        """A clerk's clockwise turn of a page (0/90/180/270), added to its /Rotate in the dossier."""
+        self.db.execute("UPDATE pages SET turn = ? WHERE batch_id = ? AND number = ?", (turn % 360, batch_id, number))
+
+    def page_turns(self, batch_ids: list[str]) -> dict[tuple[str, int], int]:
+        """{(batch id, page): turn} of the turned pages of these batches."""
+        turns = {}
+        for batch_id in batch_ids:
+            for number, turn in self.db.execute(
+                "SELECT number, turn FROM pages WHERE batch_id = ? AND turn != 0", (batch_id,)
+            ):
+                turns[(batch_id, number)] = turn
+        return turns
+
+    def page_exists(self, batch_id: str, number: int) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM pages WHERE batch_id = ? AND number = ?", (batch_id, number)
+        ).fetchone() is not None
+
+    def documents_touching(self, batch_ids: list[str]) -> list[DocumentRow]:
+        """Every document with a page in one of these batches."""
+        ids: list[str] = []
+        for batch_id in batch_ids:
+            ids += [r[0] for r in self.db.execute(
+                "SELECT DISTINCT document_id FROM document_pages WHERE batch_id = ?", (batch_id,)
+            ) if r[0] not in ids]
+        return [d for d in (self.document(i) for i in ids) if d is not None]
+
+    def batches_of_case(self, case_id: str) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT batch_id FROM case_batches WHERE case_id = ? ORDER BY arrival", (case_id,)
+        )]
+
+    def unassigned_folders(self) -> dict[str, str | None]:
+        """{batch id: folder name that did not match the case-id pattern (or None)} of unassigned files."""
+        folders: dict[str, str | None] = {}
+        for sha, folder in self.db.execute(
+            "SELECT sha256, folder FROM files WHERE case_id IS NULL AND state = 'done' ORDER BY id"
+        ):
+            folders[sha] = folders.get(sha) or folder
+        return folders
+
+    def move_case_links(self, old: str, new: str) -> None:
+        """Files and batches of case `old` belong to `new` from now on (rename or merge of cases)."""
+        self.ensure_case(new)
+        info = self.case_info(old) or {}
+        self.db.execute(
+            "UPDATE cases SET crime = COALESCE(crime, ?), article = COALESCE(article, ?),"
+            " accused = COALESCE(accused, ?) WHERE id = ?",
+            (info.get("crime"), info.get("article"), info.get("accused"), new),
+        )
+        self.db.execute("UPDATE files SET case_id = ? WHERE case_id = ?", (new, old))
+        self.db.execute(
+            "INSERT OR IGNORE INTO case_batches(case_id, batch_id, file_id, arrival)"
+            " SELECT ?, batch_id, file_id, arrival FROM case_batches WHERE case_id = ?", (new, old),
+        )
+        self.db.execute("DELETE FROM case_batches WHERE case_id = ?", (old,))
+
+    def assign_files(self, batch_id: str, case_id: str) -> None:
+        """Unassigned files of this batch belong to `case_id` now (a clerk filed their documents)."""
+        self.db.execute(
+            "UPDATE files SET case_id = ?, updated_at = ? WHERE sha256 = ? AND case_id IS NULL AND state = 'done'",
+            (case_id, time.time(), batch_id),
+        )
+
+    def drop_case_if_unused(self, case_id: str) -> bool:
+        """Forget a case with no documents, files or dossier versions (a dossier's history is kept)."""
+        used = self.db.execute(
+            "SELECT (SELECT COUNT(*) FROM documents WHERE case_id = ?) + (SELECT COUNT(*) FROM dossiers"
+            " WHERE case_id = ?) + (SELECT COUNT(*) FROM files WHERE case_id = ?)", (case_id, case_id, case_id),
+        ).fetchone()[0]
+        if used:
+            return False
+        self.db.execute("DELETE FROM case_batches WHERE case_id = ?", (case_id,))
+        self.db.execute("DELETE FROM cases WHERE id = ?", (case_id,))
+        return True
 
 
 def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     watch_loose_quiet_seconds: float = 30.0
     # On SIGINT/SIGTERM the file being OCRed may finish for this long, then it is rolled back.
     watch_stop_grace_seconds: float = 20.0
+    # `hoso review` lists documents whose doc type was found with less confidence than this.
+    review_confidence: float = 0.6
 
     @field_validator("home")
     @classmethod

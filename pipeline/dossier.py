@@ -145,10 +145,11 @@ def rebuild_dossier(
     taxonomy = taxonomy or load_taxonomy(settings.taxonomy)
     with case_lock(settings, case_id):
         rows = catalog.documents(case_id)
-        if not rows:
-            return None
+        if not rows and (seal or catalog.latest_dossier(case_id) is None):
+            return None  # a case whose documents all moved away gets an empty version instead
         batch_ids = list(dict.fromkeys(b for d in rows for b, *_ in d.pages))
         batches = {b: catalog.batch(b) for b in batch_ids}
+        turns = catalog.page_turns(batch_ids)  # pages a clerk turned (`hoso page rotate`)
         documents = [dossier_document(d, batches) for d in rows]
         frozen = catalog.sealed_pages(case_id)
         seals = catalog.seals(case_id)
@@ -172,7 +173,7 @@ def rebuild_dossier(
                               "but_luc": [min(numbers), max(numbers)], "pages": len(newly)}]
         elif not force and latest is not None and previous_manifest is not None:
             names = {d.id: document_name(d, taxonomy) for d in plan.documents}
-            key = build_key(case_id, plan, case, seals, originals, outputs, names)
+            key = build_key(case_id, plan, case, seals, originals, outputs, names, turns)
             if previous_manifest.get("build_key") == key and _intact(settings, latest):
                 # Nothing changed: the pages keep the places the latest version gave them.
                 front = previous_manifest["dossier"]["front_pages"]
@@ -192,7 +193,7 @@ def rebuild_dossier(
             version=version, case=case, frozen=frozen, seals=seals, words=words, outputs=outputs,
             previous=({"version": latest["version"], "manifest_sha256": latest["manifest_sha256"],
                        "manifest": previous_manifest} if latest else None),
-            reason="seal" if seal else reason, tmp_dir=settings.tmp_dir,
+            reason="seal" if seal else reason, tmp_dir=settings.tmp_dir, turns=turns,
         )
         with catalog.transaction():
             catalog.set_dossier_pages(built.numbering)
