@@ -22,7 +22,6 @@ from pathlib import Path
 
 from index.base import SearchBackend
 from index.feed import pages_of
-from pipeline.assemble import DossierDocument, SourcePart
 from pipeline.dossier import rebuild_dossier as rebuild_case_dossier
 from pipeline.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
@@ -350,14 +349,6 @@ class Consumer:
         except Exception:
             log.exception("the dossier of %s could not be built", case_id)
 
-    @staticmethod
-    def _dossier_document(doc: DocumentRow, batches: dict[str, dict]) -> DossierDocument:
-        return DossierDocument(
-            id=doc.id, type=doc.type, number=doc.number, date=doc.date, title=doc.title, subtitle=doc.subtitle,
-            position=doc.position, arrival=doc.arrival, pages=[(b, n) for b, n, *_ in doc.pages],
-            sources=source_parts(doc, batches),
-        )
-
     def index_documents(self, documents: list[DocumentRow]) -> bool:
         """Index these documents' pages; on failure they stay marked not indexed."""
         if not documents:
@@ -372,17 +363,3 @@ class Consumer:
             return False
         return True
 
-
-def source_parts(doc: DocumentRow, batches: dict[str, dict]) -> list[SourcePart]:
-    """Runs of consecutive pages per batch, named by the original file they start in."""
-    parts: list[SourcePart] = []
-    for batch_id, number, *_ in doc.pages:
-        originals = batches[batch_id]["originals"]
-        original = originals[number - 1] if len(originals) > 1 else originals[0]
-        last = parts[-1] if parts else None
-        if last is not None and last.batch_id == batch_id and last.pages[1] == number - 1:
-            last.pages = (last.pages[0], number)
-        else:
-            parts.append(SourcePart(file=original["name"], sha256=original["sha256"], pages=(number, number),
-                                    batch_id=batch_id))
-    return parts
