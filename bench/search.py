@@ -134,12 +134,15 @@ def run_backend(name: str, backend, corpus: Corpus, n: int, rounds: int, mix) ->
     for _, query in mix:  # warm-up: caches, JIT, page cache
         backend.search(query)
     latencies: dict[str, list[float]] = {}
+    per_query: dict[str, list[float]] = {}
     totals = {}
     for _ in range(rounds):
         for kind, query in mix:
             t0 = time.perf_counter()
             result = backend.search(query)
-            latencies.setdefault(kind, []).append((time.perf_counter() - t0) * 1000)
+            ms = (time.perf_counter() - t0) * 1000
+            latencies.setdefault(kind, []).append(ms)
+            per_query.setdefault(f"{kind}: {query.text}", []).append(ms)
             totals[(kind, query.text)] = result.total
     every = [v for vs in latencies.values() for v in vs]
     report = {
@@ -149,6 +152,7 @@ def run_backend(name: str, backend, corpus: Corpus, n: int, rounds: int, mix) ->
         "by_kind": {k: {"p50_ms": round(percentile(v, 0.5), 1), "p95_ms": round(percentile(v, 0.95), 1)}
                     for k, v in latencies.items()},
         "totals": {f"{k}: {q}": t for (k, q), t in totals.items()},
+        "per_query_p50_ms": {k: round(percentile(v, 0.5), 1) for k, v in per_query.items()},
         "info": backend.info(),
     }
     return report
@@ -172,6 +176,7 @@ def main() -> None:
     parser.add_argument("--url", help="OpenSearch URL (default: HOSO_TEST_OPENSEARCH_URL or scripts/opensearch.sh url)")
     parser.add_argument("--backends", default="sqlite,opensearch")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    parser.add_argument("--verbose", action="store_true", help="also print each query's median latency and total")
     args = parser.parse_args()
 
     corpus = Corpus(json.loads(TRUTH.read_text(encoding="utf-8")))
@@ -226,6 +231,9 @@ def main() -> None:
               f"p95 {r['p95_ms']:>6} ms  (target p95 ≤ {targets[name]} ms: {verdict})")
         for kind, v in r["by_kind"].items():
             print(f"    {kind:<15} p50 {v['p50_ms']:>6} ms  p95 {v['p95_ms']:>6} ms")
+        if args.verbose:
+            for key, ms in r["per_query_p50_ms"].items():
+                print(f"        {ms:>7} ms  {r['totals'][key]:>6} pages  {key}")
     if "sqlite" in reports and "opensearch" in reports:
         differ = {k: (reports["sqlite"]["totals"][k], t) for k, t in reports["opensearch"]["totals"].items()
                   if reports["sqlite"]["totals"].get(k) != t}

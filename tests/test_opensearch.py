@@ -7,6 +7,7 @@ import socket
 import sqlite3
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -212,8 +213,7 @@ def both_loaded(opensearch_url, truth):
     sqlite_backend = SqliteBackend(sqlite3.connect(":memory:", isolation_level=None))
     sqlite_backend.index_pages(pages)
     os_backend = OpenSearchBackend.from_settings(Settings(opensearch_url=opensearch_url,
-                                                          opensearch_index_prefix="hoso-test-parity"))
-    os_backend.drop()
+                                                          opensearch_index_prefix=f"hoso-test-{uuid.uuid4().hex[:8]}"))
     os_backend.rebuild(pages)
     yield sqlite_backend, os_backend
     os_backend.drop()
