@@ -120,23 +120,22 @@ class SqliteBackend:
                     db.execute(statement)
         else:
             db.executescript(_SCHEMA)
-        self._vocab: set[str] | None = None  # words known to be in pages_vocab (lazy)
+        self._vocab: set[str] = set()  # words this process already put in pages_vocab (a cache)
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_fts'").fetchone():
             self._migrate_v1()
 
     # ---- writing ------------------------------------------------------------------------------
 
-    def _known_vocab(self) -> set[str]:
-        if self._vocab is None:
-            self._vocab = {r[0] for r in self.db.execute("SELECT term FROM pages_vocab")}
-        return self._vocab
-
     def _insert(self, pages: Iterable[IndexedPage]) -> int:
         count = 0
-        known = self._known_vocab()
         batch: list[IndexedPage] = []
 
         def flush() -> None:
+            nonlocal batch
+            batch = list({p.page_id: p for p in batch}.values())  # the same page twice: the last one wins
+            if len(self._vocab) > 1_000_000:  # OCR noise makes many words: keep the cache bounded
+                self._vocab.clear()
+            known = self._vocab
             ids = [(p.page_id,) for p in batch]
             old = [r for (pid,) in ids for r in self.db.execute("SELECT id FROM pages_meta WHERE page_id = ?", (pid,))]
             if old:
@@ -191,7 +190,7 @@ class SqliteBackend:
             self.db.execute("DELETE FROM pages_fts")
             self.db.execute("DELETE FROM pages_meta")
             self.db.execute("DELETE FROM pages_vocab")
-            self._vocab = set()
+            self._vocab.clear()
             count = self._insert(pages)
             self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
         return count
@@ -210,7 +209,7 @@ class SqliteBackend:
                 if self_inner.started:
                     db.execute("ROLLBACK" if exc_type else "COMMIT")
                 if exc_type:
-                    self._vocab = None  # what was added may have been rolled back
+                    self._vocab.clear()  # what was added may have been rolled back
                 return False
 
         return _Tx()
