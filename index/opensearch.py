@@ -185,14 +185,10 @@ class OpenSearchBackend:
 
     def _live_indices(self) -> dict[str, list[str]]:
         """alias → concrete indices it points at (empty when the alias does not exist)."""
-        from opensearchpy.exceptions import NotFoundError
-
         out: dict[str, list[str]] = {}
         for alias in (self.pages_alias, self.documents_alias):
-            try:
-                out[alias] = sorted(self.client.indices.get_alias(name=alias))
-            except NotFoundError:
-                out[alias] = []
+            found = self.client.indices.get_alias(name=alias, ignore=404)  # 404: no such alias (yet), not an error
+            out[alias] = [] if found.get("status") == 404 and "error" in found else sorted(found)
         return out
 
     def _create(self, version: int, *, loading: bool = False) -> tuple[str, str]:

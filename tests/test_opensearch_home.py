@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from index.base import IndexedPage
 from pipeline.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
 from pipeline.models import PageText
