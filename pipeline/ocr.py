@@ -20,6 +20,7 @@ import pdfplumber
 from PIL import Image
 
 from .barcodes import decode_barcodes
+from .deskew import straighten
 from .models import OcrJob, OcrResult, PageText, Word
 from .normalize import BadInput, check_pdf, images_to_pdf
 from .text import is_good_vietnamese, normalize, vietnamese_score
@@ -48,7 +49,9 @@ def run_ocr(job: OcrJob) -> OcrResult:
         if to_ocr:
             # Most pages arrive upright: read them without Tesseract's orientation pass (about a
             # quarter of the OCR time), then turn and read again only pages that came out as junk.
-            _ocrmypdf(job, source, partial, pages=to_ocr, redo=any(look.layer == "junk" for look in looks),
+            level = Path(tmp) / "level.pdf"
+            straighten(source, level, to_ocr)
+            _ocrmypdf(job, level, partial, pages=to_ocr, redo=any(look.layer == "junk" for look in looks),
                       orient=False)
             misread = _misread_pages(partial, to_ocr)
             if misread:
@@ -133,7 +136,7 @@ def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], redo
             pages=",".join(map(str, pages)),
             rotate_pages=orient,
             rotate_pages_threshold=5.0 if orient else None,
-            deskew=True,
+            deskew=False,  # pages were levelled by pipeline.deskew, at a fraction of the cost
             output_type="pdf",  # PDF/A comes once, for the whole dossier
             optimize=0,
             jobs=1,
@@ -158,7 +161,7 @@ def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], redo
 class _RotationLog(logging.Handler):
     """Collects OCRmyPDF's per-page orientation decisions.
 
-    With deskew, OCRmyPDF re-renders a turned page upright instead of setting
+    OCRmyPDF re-renders a turned page upright instead of setting
     /Rotate, so its log line is the only record of the turn.
     """
 
