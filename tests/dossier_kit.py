@@ -58,23 +58,20 @@ class TinyHome:
     def home(self) -> Path:
         return self.settings.home
 
-    def batch(self, name: str, texts: list[str], *, rotate: int = 0, core_font: bool = False,
-              case_id: str = CASE) -> str:
-        """A batch as if it had been scanned, archived and OCRed: original in the archive, PDF in work/."""
-        inbox = self.home.parent / "inbox"
-        inbox.mkdir(parents=True, exist_ok=True)
-        original = inbox / f"{name}.pdf"
-        page_pdf(original, texts, rotate=rotate, core_font=core_font)
+    def store_scan(self, original: Path, *, case_id: str | None, folder: str | None = None,
+                   confidence: float | None = None) -> tuple[str, int]:
+        """What ingest records for a born-digital scan, without OCR: archive copy, working PDF,
+        page texts and a queued file row linked to the case. Returns (batch id, file id)."""
         archived, sha = archive_original(original, self.settings.archive_dir)
         work = self.settings.work_dir / sha[:2]
         work.mkdir(parents=True, exist_ok=True)
         ocr_pdf = work / f"{sha}.pdf"
         ocr_pdf.write_bytes(original.read_bytes())
-        pages = []
         with pdfplumber.open(ocr_pdf) as pdf:
-            for n, page in enumerate(pdf.pages, 1):
-                words = [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()]
-                pages.append(PageText(n, page.extract_text(), float(page.width), float(page.height), words))
+            pages = [PageText(n, page.extract_text(), float(page.width), float(page.height),
+                              [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()],
+                              confidence=confidence)
+                     for n, page in enumerate(pdf.pages, 1)]
         with self.catalog.transaction():
             self.catalog.add_batch(
                 batch_id=sha, kind="pdf",
@@ -82,8 +79,18 @@ class TinyHome:
                 ocr_pdf=str(ocr_pdf), ocr_sha256=sha256_file(ocr_pdf), pages=pages, signed=False,
             )
             file_id = self.catalog.add_file(path=str(original), paths=[str(original)], kind="pdf",
-                                            size=original.stat().st_size, sha256=sha, case_id=case_id, folder=None)
+                                            size=original.stat().st_size, sha256=sha, case_id=case_id, folder=folder)
             self.catalog.link_batch(case_id, sha, file_id)
+        return sha, file_id
+
+    def batch(self, name: str, texts: list[str], *, rotate: int = 0, core_font: bool = False,
+              case_id: str = CASE) -> str:
+        """A batch as if it had been scanned, archived and OCRed: original in the archive, PDF in work/."""
+        inbox = self.home.parent / "inbox"
+        inbox.mkdir(parents=True, exist_ok=True)
+        original = inbox / f"{name}.pdf"
+        page_pdf(original, texts, rotate=rotate, core_font=core_font)
+        sha, _ = self.store_scan(original, case_id=case_id)
         self.batches[name] = sha
         return sha
 

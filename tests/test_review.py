@@ -11,16 +11,13 @@ import pikepdf
 import pytest
 
 from index import open_backend
-from ingest.archive import archive_original
 from ingest.consume import Consumer
 from pipeline.documents import document_id
-from pipeline.hashing import sha256_file
-from pipeline.models import PageRef, PageText, Word
+from pipeline.models import PageRef
 
 from conftest import hoso, hoso_json
 from dossier_kit import CASE, UNIT, cli, cli_json, page_pdf, tiny_home
 
-import pdfplumber
 
 USER = "thu.ky.lan"
 HEADER = """{agency}
@@ -77,26 +74,10 @@ class Home:
         inbox.mkdir(parents=True, exist_ok=True)
         original = inbox / f"{name}.pdf"
         page_pdf(original, texts)
-        archived, sha = archive_original(original, self.settings.archive_dir)
-        work = self.settings.work_dir / sha[:2]
-        work.mkdir(parents=True, exist_ok=True)
-        ocr_pdf = work / f"{sha}.pdf"
-        ocr_pdf.write_bytes(original.read_bytes())
-        with pdfplumber.open(ocr_pdf) as pdf:
-            pages = [PageText(n, page.extract_text(), float(page.width), float(page.height),
-                              [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()],
-                              confidence=95.0)
-                     for n, page in enumerate(pdf.pages, 1)]
+        sha, file_id = self.t.store_scan(original, case_id=case_id, folder=folder, confidence=95.0)
         with self.catalog.transaction():
-            self.catalog.add_batch(
-                batch_id=sha, kind="pdf",
-                originals=[{"name": original.name, "path": str(original), "sha256": sha, "archive": str(archived)}],
-                ocr_pdf=str(ocr_pdf), ocr_sha256=sha256_file(ocr_pdf), pages=pages, signed=False,
-            )
-            file_id = self.catalog.add_file(path=str(original), paths=[str(original)], kind="pdf",
-                                            size=original.stat().st_size, sha256=sha, case_id=case_id, folder=folder)
-            row = self.catalog.get_file(file_id)
-            count, cases = self.consumer.file_documents(row, self.catalog.batch_pages(sha))
+            pages = self.catalog.batch_pages(sha)
+            count, cases = self.consumer.file_documents(self.catalog.get_file(file_id), pages)
             self.catalog.set_file_state(file_id, "done", pages=len(pages), documents=count)
         self.consumer.refresh_cases(cases)
         self.batches[name] = sha
