@@ -58,22 +58,27 @@ ANALYSIS = {
     }
 }
 
+# Fields a page and a dossier document both carry (filters and facets work the same on both).
+_DOCUMENT_FIELDS = {
+    "document_id": {"type": "keyword"},
+    "case_id": {"type": "keyword"},
+    "doc_type": {"type": "keyword"},
+    "number": {"type": "keyword"},  # số/ký hiệu, exact
+    "date": {"type": "date", "format": "strict_date_optional_time||yyyy-MM||yyyy", "ignore_malformed": True},
+    "year": {"type": "keyword"},
+    "persons": {"type": "keyword"},
+    "persons_folded": {"type": "text", "analyzer": "hoso_text", "position_increment_gap": 100},
+    "article": {"type": "integer"},
+}
+
 PAGE_MAPPING = {
     "dynamic": "strict",
     # The tokenized copies are only needed in the inverted index.
     "_source": {"excludes": ["text_exact", "text_folded", "persons_folded"]},
     "properties": {
+        **_DOCUMENT_FIELDS,
         "page_id": {"type": "keyword"},
-        "case_id": {"type": "keyword"},
-        "document_id": {"type": "keyword"},
         "seq": {"type": "integer"},
-        "doc_type": {"type": "keyword"},
-        "number": {"type": "keyword"},  # số/ký hiệu, exact
-        "date": {"type": "date", "format": "strict_date_optional_time||yyyy-MM||yyyy", "ignore_malformed": True},
-        "year": {"type": "keyword"},
-        "persons": {"type": "keyword"},
-        "persons_folded": {"type": "text", "analyzer": "hoso_text", "position_increment_gap": 100},
-        "article": {"type": "integer"},
         "source_file": {"type": "keyword"},
         "batch_id": {"type": "keyword"},
         "batch_page": {"type": "integer"},
@@ -87,15 +92,7 @@ DOCUMENT_MAPPING = {
     "dynamic": "strict",
     "_source": {"excludes": ["persons_folded"]},
     "properties": {
-        "document_id": {"type": "keyword"},
-        "case_id": {"type": "keyword"},
-        "doc_type": {"type": "keyword"},
-        "number": {"type": "keyword"},
-        "date": {"type": "date", "format": "strict_date_optional_time||yyyy-MM||yyyy", "ignore_malformed": True},
-        "year": {"type": "keyword"},
-        "persons": {"type": "keyword"},
-        "persons_folded": {"type": "text", "analyzer": "hoso_text", "position_increment_gap": 100},
-        "article": {"type": "integer"},
+        **_DOCUMENT_FIELDS,
         "pages": {"type": "integer"},
         "source_files": {"type": "keyword"},
     },

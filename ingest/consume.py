@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import tempfile
 import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -94,6 +95,7 @@ class Consumer:
         self.taxonomy: dict[str, DocType] = load_taxonomy(settings.taxonomy)
         self.locks_dir = settings.home / "locks"
         self._pool: ProcessPoolExecutor | None = None
+        self._saved_tmpdir: str | None = None
         self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
         # This run's temp folder under the home; OCR workers get it as TMPDIR (see ingest.runs).
         self.tmp_dir = run_tmp_dir(settings.tmp_dir) / f"consumer-{next(_consumers)}"
@@ -229,7 +231,9 @@ class Consumer:
         if self._pool is None:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
             # Workers and their tesseract/gs children inherit it: temp files stay under the home
-            # and a dead run's orphans can be found and killed (ingest.runs).
+            # and a dead run's orphans can be found and killed (ingest.runs). Given back when
+            # the pool stops, since the folder goes with it.
+            self._saved_tmpdir = os.environ.get("TMPDIR")
             os.environ["TMPDIR"] = str(self.tmp_dir)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.settings.ocr_jobs, mp_context=multiprocessing.get_context("spawn"),
@@ -241,6 +245,11 @@ class Consumer:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+            if self._saved_tmpdir is None:
+                os.environ.pop("TMPDIR", None)
+            else:
+                os.environ["TMPDIR"] = self._saved_tmpdir
+            tempfile.tempdir = None  # Python's cached choice may be the folder removed next
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             try:
                 self.tmp_dir.parent.rmdir()  # this run's folder, once no other consumer uses it

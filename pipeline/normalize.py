@@ -33,6 +33,21 @@ def check_pdf(path: Path) -> tuple[int, bool]:
     return pages, signed
 
 
+def flatten_forms(path: Path) -> None:
+    """Draw form fields and signature widgets into the page and drop the form, in place.
+
+    Only the working copy is changed (the signed original stays in the archive): a dossier
+    page is an image of paper, and PDF/A-2b has no room for a broken signature field.
+    """
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        if "/AcroForm" not in pdf.Root and not any("/Annots" in page.obj for page in pdf.pages):
+            return
+        pdf.flatten_annotations(mode="all")
+        if "/AcroForm" in pdf.Root:
+            del pdf.Root["/AcroForm"]
+        pdf.save(path)
+
+
 def _is_signed(pdf: pikepdf.Pdf) -> bool:
     acroform = pdf.Root.get("/AcroForm")
     if acroform is None:

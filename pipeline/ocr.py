@@ -22,7 +22,7 @@ from PIL import Image
 from .barcodes import decode_barcodes
 from .deskew import straighten
 from .models import OcrJob, OcrResult, PageText, Word
-from .normalize import BadInput, check_pdf, images_to_pdf
+from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .text import is_good_vietnamese, normalize, vietnamese_score
 
 BLANK_INK = 0.0005
@@ -41,6 +41,7 @@ def run_ocr(job: OcrJob) -> OcrResult:
         else:
             raise BadInput(f"unsupported kind of file ({job.kind})")
         _, signed = check_pdf(source)
+        flatten_forms(source)
         looks = inspect_pages(source)
         to_ocr = [n for n, look in enumerate(looks, 1) if look.needs_ocr]
         job.output_pdf.parent.mkdir(parents=True, exist_ok=True)
