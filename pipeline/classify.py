@@ -66,6 +66,12 @@ def classify(pages: list[PageText], taxonomy: dict[str, DocType]) -> Classificat
     header = read_header(pages[0])
     title, subtitle = header.title, header.subtitle
     match = match_title(title, subtitle, taxonomy)
+    if match is None and title and not subtitle and header.body < len(header.lines):
+        # A speck or stamp beside the subtitle can make it look off-centre, hence body text;
+        # the next line still only counts if a taxonomy subtitle starts it.
+        next_line = [header.lines[header.body].text]
+        if match := match_title(title, next_line, taxonomy):
+            subtitle = next_line
     if match is None:
         # The title may sit below lines the header reader did not expect (a stamp, OCR junk).
         for i, line in enumerate(header.lines[: HEADER_LINES + 4]):

@@ -132,3 +132,12 @@ def test_an_admin_can_add_a_type_without_code_changes(tmp_path):
     result = classify(page(POLICE, "7/LCĐKNCT-CSĐT", "LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ"), taxonomy)
     assert (result.doc_type, result.confidence) == ("lenh_cam_di_khoi_noi_cu_tru", 1.0)
     assert classify(page(POLICE, "7/LCĐKNCT-CSĐT", "LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ"), TAXONOMY).doc_type == "khac"
+
+
+def test_a_speck_beside_the_subtitle_does_not_hide_it():
+    from test_header import HEADER_ROWS, boxed
+
+    rows = [row if row[0] != 140 else (140, [(195, "Phê chuẩn quyết định khởi tố bị can"), (520, "' ụ")])
+            for row in HEADER_ROWS]
+    result = classify([PageText(1, "", words=boxed(rows))], TAXONOMY)
+    assert result.doc_type == "qd_phe_chuan"
