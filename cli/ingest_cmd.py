@@ -60,10 +60,16 @@ def register(app: typer.Typer) -> None:
             with _bar() as bar:
                 consumer = Consumer(cfg, catalog, backend, BarProgress(bar))
                 outcomes = consumer.process(consumer.enqueue(batches))
+            touched = {o.case_id for o in outcomes if o.status == "done"}
+            unbuilt = [c for c in catalog.cases_without_current_dossier() if c in touched]
         if json_out:
-            emit_json({"files": [o.to_json() for o in outcomes]})
+            emit_json({"files": [o.to_json() for o in outcomes], "dossiers_not_built": unbuilt})
         else:
             _print_outcomes(outcomes)
+        if unbuilt:
+            # The scans are safe in the catalog and searchable; only the dossier PDF is behind.
+            fail(f"the dossier of {', '.join(unbuilt)} could not be built (see the log above); "
+                 "fix the cause, then `hoso dossier rebuild CASE`", ExitCode.ERROR)
         if any(o.status == "quarantined" for o in outcomes):
             raise typer.Exit(int(ExitCode.QUARANTINED))
         if any(o.status == "processing" for o in outcomes):
@@ -85,6 +91,7 @@ def register(app: typer.Typer) -> None:
                 "not_indexed": counts["not_indexed"],
                 "index": catalog.get_meta("index_backend") or "none yet",
                 "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
+                "dossiers_not_built": catalog.cases_without_current_dossier(),
                 # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
                 **catalog.queue_stats(),
             }
@@ -104,6 +111,8 @@ def register(app: typer.Typer) -> None:
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")
         for item in data["quarantine"]:
             out.print(f"[red]quarantined[/] {item['path']}: {item['reason']}")
+        for case_id in data["dossiers_not_built"]:
+            out.print(f"[red]dossier not built[/] {case_id}: `hoso dossier rebuild {case_id}` once the cause is fixed")
 
     @app.command()
     def reindex(

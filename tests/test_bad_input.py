@@ -117,3 +117,23 @@ def test_blank_page_is_dropped_and_upside_down_page_is_read(odd_run):
 def test_png_with_alpha_is_flattened_on_white(odd_run):
     assert odd_run["report"]["scan_2025-HS-0002_2.png"]["pages"] == 1
     assert hoso_json(odd_run["home"], "search", "thong bao", "--case", "2025-HS-0002")["total"] >= 1
+
+
+def test_a_dossier_that_cannot_be_built_is_reported_and_rebuilt_later(tmp_path):
+    inbox = tmp_path / "inbox" / "2025-HS-0101"
+    inbox.mkdir(parents=True)
+    shutil.copy(SAMPLES / "more" / "thong_bao.pdf", inbox / "thong_bao.pdf")
+    home = tmp_path / "home"
+    blocker = home / "dossiers" / "2025-HS-0101"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the case's dossier folder should be")
+    result = hoso(home, "ingest", str(inbox), "--json", check=False)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)
+    assert report["files"][0]["status"] == "done" and report["dossiers_not_built"] == ["2025-HS-0101"]
+    assert "dossier rebuild" in result.stderr
+    assert hoso_json(home, "status")["dossiers_not_built"] == ["2025-HS-0101"]
+    assert hoso_json(home, "search", "thông báo")["total"] >= 1  # the scan is safe and searchable
+    blocker.unlink()
+    hoso(home, "dossier", "rebuild", "2025-HS-0101")
+    assert hoso_json(home, "status")["dossiers_not_built"] == []
