@@ -153,7 +153,8 @@ def test_corrections_are_recorded_with_who_when_old_and_new(home):
     opening = home.doc_with("214/QĐ-CSĐT")
     before = home.catalog.document(opening)
     started = time.time()
-    hoso(home.path, "doc", "set-type", opening, "qd_khoi_to_vu_an", env={"HOSO_USER": "kiem.sat.vien"})
+    assert before.type != "bao_cao"
+    hoso(home.path, "doc", "set-type", opening, "bao_cao", env={"HOSO_USER": "kiem.sat.vien"})
     cli(home.path, "doc", "set", opening, "date", "2024-05-11")
     cli(home.path, "doc", "set", opening, "persons", "Nguyễn Văn An:bi_can; Lê Văn Tám:nguoi_bi_hai")
     cli(home.path, "doc", "set", opening, "article", "Điều 174")
@@ -164,7 +165,7 @@ def test_corrections_are_recorded_with_who_when_old_and_new(home):
 
     rows = home.catalog.corrections()
     assert [(r["field"], r["old"], r["new"], r["who"]) for r in rows] == [
-        ("type", before.type, "qd_khoi_to_vu_an", "kiem.sat.vien"),
+        ("type", before.type, "bao_cao", "kiem.sat.vien"),
         ("date", before.date, "2024-05-11", USER),
         ("persons", json.dumps(before.persons, ensure_ascii=False),
          json.dumps([{"name": "Nguyễn Văn An", "role": "bi_can"}, {"name": "Lê Văn Tám", "role": "nguoi_bi_hai"}],
@@ -178,7 +179,7 @@ def test_corrections_are_recorded_with_who_when_old_and_new(home):
         assert (row["batch_id"], row["number"]) == (home.batches["scan-a"], 1)  # replayable: the first page
 
     doc = home.catalog.document(opening)
-    assert (doc.type, doc.confidence, doc.date, doc.number, doc.article) == ("qd_khoi_to_vu_an", 1.0, "2024-05-11", None, 174)
+    assert (doc.type, doc.confidence, doc.date, doc.number, doc.article) == ("bao_cao", 1.0, "2024-05-11", None, 174)
 
     # Refused, with nothing recorded.
     assert "not a real date" in said(cli(home.path, "doc", "set", opening, "date", "31/02/2024", code=2))
@@ -285,10 +286,18 @@ def test_reprocess_with_a_new_splitter_replays_what_still_applies(home, monkeypa
     assert report["replayed"]["skipped"] == [] and detention in report["added"]
     assert home.catalog.document(detention).type == "lenh_bat"
 
-    # Once sealed, a reprocess that would cut the sealed pages differently is refused as a whole.
+    # Once sealed, a reprocess that would put the sealed pages in another order is refused as a whole.
+    def joins_the_indictment_to_the_decision(batch_id, pages, taxonomy):  # its page 4 would come before 3
+        drafts = real(batch_id, pages, taxonomy)
+        indictment = next((d for d in drafts[1:] if d.pages[0].number == 4), None)
+        if indictment is not None:
+            drafts.remove(indictment)
+            drafts[0].pages += indictment.pages
+        return drafts
+
     cli(home.path, "dossier", "seal", CASE)
     before = home.show()
-    monkeypatch.setattr(ingest.repair, "find_documents", joins_the_order_to_the_decision)
+    monkeypatch.setattr(ingest.repair, "find_documents", joins_the_indictment_to_the_decision)
     refused = said(cli(home.path, "reprocess", code=2))
     assert "sealed" in refused and CASE in refused and "nothing was changed" in refused
     assert home.show() == before
