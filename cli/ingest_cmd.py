@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ingest.consume import Consumer, FileOutcome, Progress as ConsumerProgress
 from ingest.sources import discover
-from index.feed import pages_of
+from index.feed import index_documents, pages_of
 
 from .context import emit_json, err, fail, home, out
 from .exitcodes import ExitCode
@@ -129,19 +129,18 @@ def register(app: typer.Typer) -> None:
             with _bar() as bar:
                 task = bar.add_task("", total=total, current="")
 
-                def tracked():
-                    for page in pages_of(catalog, documents):
+                def tracked(pages):
+                    for page in pages:
                         bar.advance(task)
                         yield page
 
                 try:
-                    with catalog.transaction():
-                        if recreate:
-                            count = backend.rebuild(tracked())
-                        else:
-                            backend.delete_documents([d.id for d in documents])
-                            count = backend.index_pages(tracked())
-                        catalog.set_indexed([d.id for d in documents], True)
+                    if recreate:
+                        with catalog.transaction():
+                            count = backend.rebuild(tracked(pages_of(catalog, documents)))
+                            catalog.set_indexed([d.id for d in documents], True)
+                    else:
+                        count = index_documents(catalog, backend, documents, tracked)
                 except Exception as exc:
                     fail(f"the index could not be updated: {exc}", ExitCode.INDEX_UNAVAILABLE)
         if json_out:

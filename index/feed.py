@@ -1,11 +1,11 @@
 """Turn catalog documents into index records: the index is always rebuildable from the catalog."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pipeline.catalog import Catalog, DocumentRow
 
-from .base import IndexedPage
+from .base import IndexedPage, SearchBackend
 
 
 def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[IndexedPage]:
@@ -23,3 +23,18 @@ def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[Ind
                 number=doc.number, date=doc.date, persons=persons, article=doc.article,
                 source_file=original["name"], batch_id=batch_id, batch_page=number,
             )
+
+
+def index_documents(
+    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow],
+    track: Callable[[Iterator[IndexedPage]], Iterable[IndexedPage]] = lambda pages: pages,
+) -> int:
+    """Replace these documents' pages in the index and mark them indexed, in one catalog transaction.
+
+    `track` sees every page on its way to the backend (a progress bar). Returns the pages indexed.
+    """
+    with catalog.transaction():
+        backend.delete_documents([d.id for d in documents])
+        count = backend.index_pages(track(pages_of(catalog, documents)))
+        catalog.set_indexed([d.id for d in documents], True)
+    return count

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from index.base import SearchBackend
-from index.feed import pages_of
+from index.feed import index_documents
 from pipeline.dossier import rebuild_dossier as rebuild_case_dossier
 from pipeline.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
@@ -363,10 +363,7 @@ class Consumer:
         if not documents:
             return True
         try:
-            with self.catalog.transaction():
-                self.backend.delete_documents([d.id for d in documents])
-                self.backend.index_pages(pages_of(self.catalog, documents))
-                self.catalog.set_indexed([d.id for d in documents], True)
+            index_documents(self.catalog, self.backend, documents)
         except Exception as exc:  # the index is down: the catalog keeps the backlog
             log.warning("indexing failed, %d documents wait for `hoso reindex --pending`: %s", len(documents), exc)
             return False
