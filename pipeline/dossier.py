@@ -63,14 +63,10 @@ def case_lock(settings: Settings, case_id: str) -> Iterator[None]:
 
 
 def home_path(settings: Settings, path: str | Path) -> Path:
-    """A path as the catalog recorded it: absolute, or relative to where hoso ran (often the home's parent)."""
+    """A path as the catalog recorded it: absolute, since Settings resolves the home, or else
+    relative to the home."""
     p = Path(path)
-    if p.is_absolute() or p.exists():
-        return p.absolute()
-    for base in (settings.home, settings.home.parent, settings.home.absolute().parent):
-        if (base / p).exists():
-            return (base / p).absolute()
-    return p.absolute()
+    return p if p.is_absolute() else settings.home / p
 
 
 def source_parts(doc: DocumentRow, batches: dict[str, dict]) -> list[SourcePart]:
