@@ -14,6 +14,27 @@ class Word:
     top: float
     x1: float
     bottom: float
+    conf: float | None = None  # Tesseract's own word confidence 0..100; None for a kept text layer
+
+
+@dataclass(frozen=True)
+class ESignature:
+    """An e-signature on a page (a signed PDF's /Sig field or its stamp text): facts, never the doc date."""
+
+    signer: str | None  # "Ủy ban nhân dân tỉnh Quảng Ngãi", as the signature names it
+    signed_at: str | None  # ISO 8601 local time as stated, e.g. "2024-03-18T08:41:42"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A stamp read on its own from a page region: an incoming-register stamp or a MẬT/TỐI MẬT box."""
+
+    kind: str  # received | classification
+    text: str  # as read, one line per row
+    number: str | None = None  # received: the register number ("ĐẾN Số: 1945" → "1945"), only when read cleanly
+    date: str | None = None  # received: ISO date, only when read cleanly
+    mark: str | None = None  # classification: "MẬT" | "TỐI MẬT" | "TUYỆT MẬT"
+    box: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
 
 
 @dataclass
@@ -29,6 +50,9 @@ class PageText:
     rotation: int = 0  # degrees the page was turned to read upright
     blank: bool = False
     barcodes: list[str] = field(default_factory=list)  # decoded QR/barcodes (separator sheets)
+    layer: str = "ocr"  # ocr (Tesseract read it) | kept (a text layer that covers the page) | none (blank, separator)
+    esignatures: list[ESignature] = field(default_factory=list)
+    stamps: list[Stamp] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,12 +88,17 @@ class Classification:
 
 @dataclass
 class Metadata:
-    number: str | None = None  # số/ký hiệu, e.g. 155/QĐ-CSĐT
-    date: str | None = None  # ISO date
+    number: str | None = None  # whole số/ký hiệu, e.g. 155/QĐ-CSĐT, only when all of it was read
+    symbol: str | None = None  # the ký hiệu part, e.g. QĐ-CSĐT, whenever it was read (printed, not handwritten)
+    date: str | None = None  # ISO date, only when day, month and year were all read
+    month: str | None = None  # "YYYY-MM" of the date line whenever the printed month and year were read
     issuer: str | None = None
     persons: list[Person] = field(default_factory=list)
     crime: str | None = None
     article: int | None = None
+    received: dict | None = None  # {"number", "date"} of the incoming-register stamp; never the document's own
+    classification_mark: str | None = None  # "MẬT" | "TỐI MẬT" | "TUYỆT MẬT" as printed or stamped under the number
+    esignatures: list[ESignature] = field(default_factory=list)
     review: list[str] = field(default_factory=list)  # fields left empty for a person to check
 
 
