@@ -30,8 +30,10 @@ def describe(catalog: Catalog, doc: DocumentRow, with_text: bool) -> dict:
     pages = [p[2] for p in doc.pages if p[2] is not None]
     numbers = [p[3] for p in doc.pages if p[3] is not None]
     data = {
-        "id": doc.id, "type": doc.type, "number": doc.number, "date": doc.date, "title": doc.title,
-        "confidence": doc.confidence, "issuer": doc.issuer, "subtitle": doc.subtitle,
+        "id": doc.id, "type": doc.type, "number": doc.number, "symbol": doc.symbol, "date": doc.date,
+        "month": doc.month, "title": doc.title, "confidence": doc.confidence, "issuer": doc.issuer,
+        "subtitle": doc.subtitle, "received": doc.received, "classification_mark": doc.classification_mark,
+        "esignatures": doc.esignatures, "review": doc.review,
         "persons": [{"name": p.get("name"), "role": p.get("role")} for p in doc.persons],
         "crime": doc.crime, "article": doc.article,
         "dossier_pages": [pages[0], pages[-1]] if pages else None,

@@ -26,7 +26,7 @@ from index.feed import index_documents
 from pipeline.dossier import rebuild_dossier as rebuild_case_dossier
 from pipeline.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
-from pipeline.documents import document_id, find_documents
+from pipeline.documents import described, document_id, find_documents
 from pipeline.models import OcrJob, OcrResult
 from pipeline.normalize import BadInput, count_pages
 from pipeline.ocr import run_ocr
@@ -304,14 +304,10 @@ class Consumer:
                 previous.indexed = False
                 self.catalog.put_document(previous)
                 continue
-            meta, cls = draft.metadata, draft.classification
             self.catalog.put_document(DocumentRow(
-                id=document_id(case_id, draft.pages[0]), case_id=case_id, type=cls.doc_type,
-                confidence=cls.confidence, number=meta.number, date=meta.date, issuer=meta.issuer,
-                title=cls.title, subtitle=cls.subtitle,
-                persons=[{"name": p.name, "role": p.role} for p in meta.persons],
-                crime=meta.crime, article=meta.article, review=meta.review, position=None,
-                arrival=time.time(), indexed=False, pages=refs,
+                id=document_id(case_id, draft.pages[0]), case_id=case_id,
+                **described(draft.classification, draft.metadata),
+                position=None, arrival=time.time(), indexed=False, pages=refs,
             ))
             count += 1
         return count, cases

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -21,10 +22,12 @@ from pipeline.catalog import Catalog, DocumentRow
 from pipeline.classify import classify
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.documents import document_id, find_documents
+from pipeline.documents import described, document_id, find_documents
 from pipeline.dossier import rebuild_dossier, who
 from pipeline.extract import extract_metadata
-from pipeline.models import Classification, Metadata, PageText
+from pipeline.crops import header_crop
+from pipeline.hashing import sha256_file
+from pipeline.models import Classification, Metadata, OcrJob, PageText
 from pipeline.taxonomy import UNKNOWN
 
 from .consume import Consumer
@@ -32,6 +35,7 @@ from .consume import Consumer
 log = logging.getLogger("hoso.repair")
 
 ROTATIONS = (90, 180, 270)
+HEADER_FIELDS = ("number", "symbol", "date", "issuer")  # read from the first page's header
 
 
 class NotFound(CorrectionError):
@@ -130,10 +134,28 @@ class Repair:
                 "number": doc.number, "date": doc.date, "title": doc.title, "reasons": reasons,
                 "fields": list(doc.review), "pages": len(doc.pages),
             }
+            crops = self._header_crops(doc)
+            if crops:
+                item["crops"] = crops
             if doc.case_id is None:
                 item["folder"] = next((folders[b] for b, *_ in doc.pages if folders.get(b)), None)
             listed.append(item)
         return listed
+
+    def _header_crops(self, doc: DocumentRow) -> dict[str, str]:
+        """{field: PNG of the first page's header} for the header fields left for a person to read."""
+        fields = [f for f in doc.review if f in HEADER_FIELDS]
+        if not fields or not doc.pages:
+            return {}
+        batch_id, number, *_ = doc.pages[0]
+        pdf = Path(self.catalog.batch(batch_id)["ocr_pdf"])
+        out = self.settings.home / "review" / f"{doc.id}-header.png"
+        try:
+            crop = str(header_crop(pdf, number, out))
+        except Exception as exc:  # the working copy is missing or unreadable: `hoso verify` says which
+            log.warning("no header picture for %s: %s", doc.id, exc)
+            return {}
+        return {field: crop for field in fields}
 
     def cases(self) -> dict:
         merged_into = {c["old"]: c["new"] for c in self.catalog.corrections() if c["field"] in ops.CASE_WIDE}
@@ -372,6 +394,37 @@ class Repair:
 
     # ---- reprocess -------------------------------------------------------------------------------
 
+    def reread(self, target: str | None = None) -> dict:
+        """OCR again the scans of a case, a document or everything whose pages kept a text layer
+        (homes filled before every page was judged by what it shows), then `reprocess` them.
+
+        OCR runs in the consumer's worker pool with no catalog transaction open; each scan's new page
+        texts replace the old ones in one short transaction. A clerk's page turns are kept.
+        """
+        pending = []
+        for batch_id in sorted(self._scope(target)):
+            pages = self.catalog.batch_pages(batch_id, with_words=False)
+            if any(p.layer == "kept" for p in pages):
+                batch = self.catalog.batch(batch_id)
+                job = OcrJob(
+                    batch_id=batch_id, kind=batch["kind"], sources=[Path(o["archive"]) for o in batch["originals"]],
+                    output_pdf=Path(batch["ocr_pdf"]), languages=self.settings.languages,
+                    max_pixels=self.settings.max_pixels, tmp_dir=self.consumer.tmp_dir,
+                )
+                pending.append((job, self.consumer._submit(job)))
+        read = 0
+        try:
+            for job, future in pending:
+                result = future.result()
+                digest = sha256_file(result.pdf)
+                with self.catalog.transaction():
+                    self.catalog.replace_batch_pages(job.batch_id, digest, result.pages)
+                read += len(result.ocr_pages)
+        finally:
+            self.consumer.close()
+        self._pages.clear()
+        return {"reread_batches": len(pending), "reread_pages": read}
+
     def reprocess(self, target: str | None = None) -> Change:
         """Split, classify and extract the batches of a case, a document or everything again, from the
         stored page texts; then replay the recorded corrections of those batches.
@@ -476,19 +529,16 @@ class Repair:
                     arrival = arrival_first[first]
                 else:
                     arrival = arrival_page.get(first, row.updated_at) + 1e-6 * k
-                meta, cls = draft.metadata, draft.classification
                 docs.append(DocumentRow(
-                    id=document_id(case_id, draft.pages[0]), case_id=case_id, type=cls.doc_type,
-                    confidence=cls.confidence, number=meta.number, date=meta.date, issuer=meta.issuer,
-                    title=cls.title, subtitle=cls.subtitle,
-                    persons=[{"name": p.name, "role": p.role} for p in meta.persons],
-                    crime=meta.crime, article=meta.article, review=meta.review, position=None,
-                    arrival=arrival, indexed=False, pages=refs,
+                    id=document_id(case_id, draft.pages[0]), case_id=case_id,
+                    **described(draft.classification, draft.metadata),
+                    position=None, arrival=arrival, indexed=False, pages=refs,
                 ))
         return docs
 
 
 def _gist(doc: DocumentRow) -> tuple:
-    return (doc.case_id, doc.type, doc.number, doc.date, doc.issuer, doc.title, doc.subtitle, doc.crime, doc.article,
+    return (doc.case_id, doc.type, doc.number, doc.symbol, doc.date, doc.month, doc.issuer, doc.title, doc.subtitle,
+            doc.received, doc.classification_mark, doc.crime, doc.article,
             [(p["name"], p["role"]) for p in doc.persons], list(doc.review), doc.position,
             [(b, n) for b, n, *_ in doc.pages])

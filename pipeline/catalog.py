@@ -11,11 +11,11 @@ import json
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .models import PageText, Word
+from .models import ESignature, PageText, Stamp, Word
 
 SCHEMA_VERSION = 1
 
@@ -63,11 +63,14 @@ CREATE TABLE IF NOT EXISTS pages (
     number INTEGER NOT NULL,
     text TEXT NOT NULL,
     width REAL, height REAL,
-    words TEXT,                      -- JSON [[text, x0, top, x1, bottom], ...]
+    words TEXT,                      -- JSON [[text, x0, top, x1, bottom, conf], ...]
     confidence REAL,
     rotation INTEGER NOT NULL DEFAULT 0,
     blank INTEGER NOT NULL DEFAULT 0,
     barcodes TEXT,
+    layer TEXT,                      -- ocr | kept | none (see PageText.layer)
+    esignatures TEXT,                -- JSON [{"signer", "signed_at"}]
+    stamps TEXT,                     -- JSON [{"kind", "text", "number", "date", "mark", "box"}]
     PRIMARY KEY (batch_id, number)
 );
 
@@ -92,6 +95,10 @@ CREATE TABLE IF NOT EXISTS documents (
     type TEXT NOT NULL,
     confidence REAL NOT NULL,
     number TEXT, date TEXT, issuer TEXT, title TEXT, subtitle TEXT,
+    symbol TEXT, month TEXT,         -- ký hiệu part and YYYY-MM, kept when number or day went unread
+    received TEXT,                   -- JSON {"number", "date"} of the incoming-register stamp
+    classification_mark TEXT,        -- MẬT | TỐI MẬT as marked on the paper
+    esignatures TEXT,                -- JSON [{"signer", "signed_at"}]
     persons TEXT,                    -- JSON [{"name","role"}]
     crime TEXT, article INTEGER,
     review TEXT,                     -- JSON list of fields to check
@@ -184,6 +191,11 @@ class DocumentRow:
     indexed: bool
     pages: list[tuple[str, int, int | None, int | None]] = field(default_factory=list)
     # (batch_id, number, dossier_page, but_luc) in document order
+    symbol: str | None = None
+    month: str | None = None
+    received: dict | None = None
+    classification_mark: str | None = None
+    esignatures: list[dict] = field(default_factory=list)
 
 
 def _row_to_file(row: sqlite3.Row) -> FileRow:
@@ -222,6 +234,10 @@ class Catalog:
             ("corrections", "batch_id", "TEXT"), ("corrections", "number", "INTEGER"),
             ("corrections", "case_id", "TEXT"), ("corrections", "data", "TEXT"),
             ("pages", "turn", "INTEGER NOT NULL DEFAULT 0"),
+            # Real documents (issue 9): how each page was read, e-signatures and stamps kept as facts.
+            ("pages", "layer", "TEXT"), ("pages", "esignatures", "TEXT"), ("pages", "stamps", "TEXT"),
+            ("documents", "symbol", "TEXT"), ("documents", "month", "TEXT"), ("documents", "received", "TEXT"),
+            ("documents", "classification_mark", "TEXT"), ("documents", "esignatures", "TEXT"),
         ):
             if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                 try:
@@ -378,16 +394,30 @@ class Catalog:
             (batch_id, kind, json.dumps(originals, ensure_ascii=False), ocr_pdf, ocr_sha256, len(pages),
              int(signed), time.time()),
         )
+        self._insert_pages(batch_id, pages)
+
+    def _insert_pages(self, batch_id: str, pages: list[PageText]) -> None:
         self.db.executemany(
-            "INSERT INTO pages(batch_id, number, text, width, height, words, confidence, rotation, blank, barcodes)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pages(batch_id, number, text, width, height, words, confidence, rotation, blank, barcodes,"
+            " layer, esignatures, stamps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (batch_id, p.number, p.text, p.width, p.height,
-                 json.dumps([[w.text, w.x0, w.top, w.x1, w.bottom] for w in p.words], ensure_ascii=False),
-                 p.confidence, p.rotation, int(p.blank), json.dumps(p.barcodes))
+                 json.dumps([[w.text, w.x0, w.top, w.x1, w.bottom, w.conf] for w in p.words], ensure_ascii=False),
+                 p.confidence, p.rotation, int(p.blank), json.dumps(p.barcodes), p.layer,
+                 json.dumps([asdict(e) for e in p.esignatures], ensure_ascii=False),
+                 json.dumps([asdict(s) for s in p.stamps], ensure_ascii=False))
                 for p in pages
             ],
         )
+
+    def replace_batch_pages(self, batch_id: str, ocr_sha256: str, pages: list[PageText]) -> None:
+        """A batch read again (`hoso reprocess --ocr`): new page texts; turns a clerk made are kept."""
+        turns = dict(self.db.execute("SELECT number, turn FROM pages WHERE batch_id = ?", (batch_id,)).fetchall())
+        self.db.execute("DELETE FROM pages WHERE batch_id = ?", (batch_id,))
+        self._insert_pages(batch_id, pages)
+        self.db.executemany("UPDATE pages SET turn = ? WHERE batch_id = ? AND number = ?",
+                            [(turn, batch_id, number) for number, turn in turns.items() if turn])
+        self.db.execute("UPDATE batches SET ocr_sha256 = ? WHERE id = ?", (ocr_sha256, batch_id))
 
     def batch(self, batch_id: str) -> dict:
         row = dict(self.db.execute("SELECT * FROM batches WHERE id = ?", (batch_id,)).fetchone())
@@ -437,10 +467,13 @@ class Catalog:
         self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
         self.db.execute(
             "INSERT INTO documents(id, case_id, type, confidence, number, date, issuer, title, subtitle,"
+            " symbol, month, received, classification_mark, esignatures,"
             " persons, crime, article, review, position, arrival, indexed, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.case_id, doc.type, doc.confidence, doc.number, doc.date, doc.issuer, doc.title,
-             doc.subtitle, json.dumps(doc.persons, ensure_ascii=False), doc.crime, doc.article,
+             doc.subtitle, doc.symbol, doc.month, _json_or_null(doc.received), doc.classification_mark,
+             json.dumps(doc.esignatures, ensure_ascii=False),
+             json.dumps(doc.persons, ensure_ascii=False), doc.crime, doc.article,
              json.dumps(doc.review), doc.position, doc.arrival, int(doc.indexed), time.time()),
         )
         self.db.executemany(
@@ -469,6 +502,8 @@ class Catalog:
         data.pop("created_at")
         data["persons"] = json.loads(data["persons"] or "[]")
         data["review"] = json.loads(data["review"] or "[]")
+        data["received"] = json.loads(data["received"]) if data["received"] else None
+        data["esignatures"] = json.loads(data["esignatures"] or "[]")
         data["indexed"] = bool(data["indexed"])
         pages = self.db.execute(
             "SELECT batch_id, number, dossier_page, but_luc FROM document_pages WHERE document_id = ? ORDER BY seq",
@@ -695,12 +730,21 @@ class Catalog:
         return True
 
 
+def _json_or_null(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
 def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
     words = [Word(*w) for w in json.loads(row["words"] or "[]")] if with_words else []
+    stamps = [Stamp(**{**s, "box": tuple(s["box"]) if s.get("box") else None})
+              for s in json.loads(row["stamps"] or "[]")]
     return PageText(
         number=row["number"], text=row["text"], width=row["width"], height=row["height"], words=words,
         confidence=row["confidence"], rotation=row["rotation"], blank=bool(row["blank"]),
         barcodes=json.loads(row["barcodes"] or "[]"),
+        # Pages read before issue 9 have no layer recorded: OCRed if they have a confidence.
+        layer=row["layer"] or ("ocr" if row["confidence"] is not None else "none" if row["blank"] else "kept"),
+        esignatures=[ESignature(**e) for e in json.loads(row["esignatures"] or "[]")], stamps=stamps,
     )
 
 

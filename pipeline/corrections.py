@@ -33,7 +33,7 @@ from typing import Callable
 
 from .assemble import DossierDocument, plan_dossier
 from .catalog import DocumentRow
-from .documents import document_id
+from .documents import described, document_id
 from .models import Classification, Metadata, PageRef
 from .taxonomy import DocType
 
@@ -282,10 +282,7 @@ def split(ws: Workspace, page: Page) -> Outcome:
     tail = refs[at:]
     cls, meta = ws.describe(tail)
     second = DocumentRow(
-        id="", case_id=doc.case_id, type=cls.doc_type, confidence=cls.confidence, number=meta.number,
-        date=meta.date, issuer=meta.issuer, title=cls.title, subtitle=cls.subtitle,
-        persons=[{"name": p.name, "role": p.role} for p in meta.persons], crime=meta.crime,
-        article=meta.article, review=list(meta.review), position=None, arrival=doc.arrival + 1e-6,
+        id="", case_id=doc.case_id, **described(cls, meta), position=None, arrival=doc.arrival + 1e-6,
         indexed=False, pages=[(b, n, None, None) for b, n in tail],
     )
     doc.pages = doc.pages[:at]

@@ -17,9 +17,19 @@ CORPUS = SHARED / "corpus" / "dev"
 FIXTURE_CASE = "2024-HS-7003"
 
 
+def shared_or_skip(relative: str) -> Path:
+    """A file or folder of ../shared; skipped where it is missing, except in CI where that is a failure."""
+    path = SHARED / relative
+    if not path.exists():
+        message = f"../shared/{relative} is not next to this checkout"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
 def corpus_or_skip() -> Path:
-    if not (CORPUS / "truth.json").exists():
-        pytest.skip("../shared/corpus/dev is not next to this checkout")
+    shared_or_skip("corpus/dev/truth.json")
     return CORPUS
 
 
