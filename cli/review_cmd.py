@@ -51,6 +51,8 @@ def print_change(change: Change) -> None:
         out.print(f"{change.action}: {rec['field']} {rec['old'] or '∅'} → {rec['new'] or '∅'} "
                   f"(correction #{rec['id']} by {rec['who']})", highlight=False, markup=False)
     if change.action == "reprocess":
+        if "reread_batches" in data:
+            out.print(f"read again: {data['reread_pages']} pages of {data['reread_batches']} scans", highlight=False)
         replayed = data["replayed"]
         out.print(f"reprocessed {data['batches']} batches: {data['before']} → {data['after']} documents, "
                   f"{len(data['added'])} new, {len(data['changed'])} changed, {len(change.removed)} gone; "
@@ -91,17 +93,29 @@ def register(app: typer.Typer) -> None:
             out.print(f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  {doc['number'] or ''}  "
                       f"{doc['date'] or ''}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
                       highlight=False, markup=False)
+            if doc.get("crops"):
+                out.print(f"    header to read: {next(iter(doc['crops'].values()))}", highlight=False, markup=False)
         out.print("fix with `hoso doc set-type|set|move|split|merge`, `hoso page rotate|delete`", highlight=False)
 
     @app.command()
     def reprocess(
         target: Optional[str] = typer.Argument(None, metavar="[CASE|DOC]",
                                                help="A case or a document (its scans); everything if left out."),
+        ocr: bool = typer.Option(False, "--ocr", help="First OCR again the pages whose text layer was kept "
+                                                       "(read before every page was judged by what it shows)."),
         json_out: bool = JSON,
     ) -> None:
-        """Split, classify and extract again (current code and taxonomy, no OCR); corrections are replayed."""
+        """Split, classify and extract again (current code and taxonomy; no OCR unless --ocr); corrections are
+        replayed."""
         started = time.monotonic()
-        run_repair(lambda r: _timed(r.reprocess(target), started), json_out)
+
+        def run(repair: Repair) -> Change:
+            reread = repair.reread(target) if ocr else {}
+            change = repair.reprocess(target)
+            change.extra.update(reread)
+            return _timed(change, started)
+
+        run_repair(run, json_out)
 
     @app.command()
     def separator(
