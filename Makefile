@@ -4,7 +4,7 @@ VENV := .venv
 HOSO := $(VENV)/bin/hoso
 DEMO_HOME ?= demo-data
 
-.PHONY: demo test deps deps-test bench clean
+.PHONY: demo test test-fast deps deps-test bench clean
 
 deps:
 	scripts/install-deps.sh
@@ -26,6 +26,10 @@ test: deps-test
 	set -o pipefail; OMP_THREAD_LIMIT=1 HOSO_TEST_OPENSEARCH_URL=$$(scripts/opensearch.sh url) \
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
 	  scripts/opensearch.sh stop; exit $$status
+
+# The inner loop: no OCR, no OpenSearch node (a minute or two).
+test-fast: deps
+	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch"
 
 bench: deps-test
 	$(VENV)/bin/python bench/ocr_throughput.py
