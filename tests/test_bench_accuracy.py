@@ -1,0 +1,196 @@
+"""bench/accuracy.py's scoring on tiny hand-made inputs: no OCR, no corpus."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.models import Classification, DocumentDraft, Metadata, PageRef, PageText
+
+REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
+acc = importlib.util.module_from_spec(_spec)
+sys.modules["bench_accuracy"] = acc  # dataclasses look their module up
+_spec.loader.exec_module(acc)
+
+
+def label(**over) -> dict:
+    doc = {"issuer": "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "number": "47/QĐ-UBND", "date": "2025-01-17",
+           "title": "QUYẾT ĐỊNH", "subtitle": "Về việc ban hành kế hoạch phòng chống thiên tai",
+           "generic_type": "quyet_dinh", "pages": [1, 2], "number_handwritten": True, "day_handwritten": True}
+    return {**doc, **over}
+
+
+def draft(first: int, doc_type: str = "khac", batch: str = "b", **meta) -> DocumentDraft:
+    return DocumentDraft(pages=[PageRef(batch, first)], classification=Classification(doc_type, 0.9),
+                         metadata=Metadata(**meta))
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number, symbol", [
+    ("47/QĐ-UBND", "QĐ-UBND"), ("54/2024/HS-ST", "HS-ST"), ("574/UBND-KTTH", "UBND-KTTH"),
+    ("", ""), (None, None),
+])
+def test_symbol_of(number, symbol):
+    assert acc.symbol_of(number) == symbol
+
+
+def test_issuer_compared_folded():
+    assert acc.same("issuer", "Uỷ ban nhân dân tỉnh Quảng Ngãi", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI")
+    assert acc.same("issuer", "HĐND TỈNH HƯNG YÊN VĂN PHÒNG", "HĐND TỈNH HƯNG YÊN / VĂN PHÒNG")
+    assert acc.same("issuer", "HĐND tỉnh Hưng Yên,\n  Văn phòng.", "HĐND TỈNH HƯNG YÊN / VĂN PHÒNG")
+    assert not acc.same("issuer", "HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI")
+    assert not acc.same("issuer", None, "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI")
+    assert acc.issuer_key("Đ/c  Sở") == "D C SO"
+
+
+def test_real_dev_label_gives_expected_values():
+    want = acc.expected(acc.real_dev_doc(label()))
+    assert want["type"] == "quyet_dinh"
+    assert want["number"] == "47/QĐ-UBND" and want["symbol"] == "QĐ-UBND"
+    assert want["date"] == "2025-01-17" and want["month"] == "2025-01"
+    assert want["issuer"] == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    # real-dev tells neither register stamps nor marks: not measured
+    assert want["received_number"] is None and want["received_date"] is None and want["mark"] is None
+
+
+def test_real_dev_draft_counts_for_type_and_issuer_only():
+    doc = acc.real_dev_doc(label(number=None, date=None, generic_type="nghi_quyet",
+                                 issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI"))
+    assert doc.draft
+    want = acc.expected(doc)
+    assert [n for n in want if acc.measured(n, want)] == ["type", "issuer"]
+    # a symbol read from the blank 'Số: /NQ-HĐND' is neither right nor a silent wrong
+    got = {**dict.fromkeys(want), "type": "nghi_quyet", "symbol": "NQ-HĐND", "number": "1/NQ-HĐND"}
+    assert acc.silent_wrong(got, want) == {"type": (0, 1)}
+
+
+def test_silent_wrong_counts_stored_values_only():
+    want = acc.expected(acc.real_dev_doc(label()))
+    got = {**dict.fromkeys(want), "type": "khac", "number": None, "symbol": "QĐ-UBND", "date": "2025-01-11",
+           "month": "2025-01", "issuer": "UỶ BAN NHÂN DÂN TỈNH QUẢNG NGÃI"}
+    # "khac" and an empty number are not stored; the month is not a silent-wrong field
+    assert acc.silent_wrong(got, want) == {"symbol": (0, 1), "date": (1, 1), "issuer": (0, 1)}
+    assert acc.silent_wrong({**got, "type": "chi_thi", "number": ""}, want)["type"] == (1, 1)
+    assert acc.silent_wrong(None, want) == {}  # a missed document stores nothing
+
+
+def test_received_on_a_document_without_a_stamp_is_silent_wrong():
+    doc = acc.TruthDoc(first=1, last=1, type="ban_an", number="31/2024/HS-ST", date="2024-12-28",
+                       received=None, mark="", has_received=True)
+    want = acc.expected(doc)
+    assert want["received_number"] == "" and not acc.measured("received_number", want)
+    assert acc.measured("mark", want)  # no mark is a value to get right
+    got = {**dict.fromkeys(want), "type": "ban_an", "received_number": "26", "received_date": None}
+    assert acc.silent_wrong(got, want) == {"type": (0, 1), "received_number": (1, 1)}
+    assert acc.same("mark", None, want["mark"]) and not acc.same("mark", "MẬT", want["mark"])
+
+
+def test_subtitle_share_is_folded_and_order_free():
+    subtitle = "Về việc tăng cường công tác phòng, chống tham nhũng"
+    assert acc.subtitle_share(subtitle, "ve viec TANG CUONG cong tac\nphong chong tham nhung") == 1.0
+    assert acc.subtitle_share(subtitle, "Ký bởi: Ủy ban nhân dân tỉnh") == 0.0
+    assert acc.subtitle_share(subtitle, "Về việc tăng cường công tác") == pytest.approx(6 / 10)
+
+
+def test_page_reasons():
+    scan = acc.TruthBatch("a.pdf", None, [], [], kind="scan", blank_backs=True)
+    digital = acc.TruthBatch("b.pdf", None, [], [], kind="born_digital")
+    assert acc.page_reason(PageText(1, "x", layer="kept"), scan) == ("kept text layer on a scan", False)
+    assert acc.page_reason(PageText(1, "x", layer="kept"), digital)[1]
+    assert acc.page_reason(PageText(2, "", layer="none", blank=True), scan) == ("blank", True)
+    assert not acc.page_reason(PageText(1, "", layer="none", blank=True), scan)[1]
+    assert not acc.page_reason(PageText(2, "", layer="none", blank=True), digital)[1]
+    assert acc.page_reason(PageText(1, "", layer="none", barcodes=["HOSO:SEP"]), digital) == ("separator", True)
+
+
+def test_truth_stamps_sit_on_their_marked_page():
+    doc = {"pages": [3, 4], "received": {"number": "26", "date": "2025-01-03"}, "received_stamp": "ĐẾN Số: 26",
+           "classification_mark": "MẬT"}
+    marks = [[], [], ["classification_mark"], ["received_stamp"]]
+    stamps = acc.truth_stamps(doc, marks)
+    assert [(s.kind, s.number, s.mark) for s in stamps[4]] == [("received", "26", None)]
+    assert [(s.kind, s.mark) for s in stamps[3]] == [("classification", "MẬT")]
+    assert list(acc.truth_stamps(doc, None)) == [3]
+
+
+def test_cache_key_follows_the_ocr_code():
+    files = [REPO / "pyproject.toml"] if (REPO / "pyproject.toml").exists() else [Path(__file__)]
+    code = acc.ocr_code_hash()
+    assert code == acc.ocr_code_hash()
+    assert acc.cache_key(files, "vie", code) != acc.cache_key(files, "vie", "other code")
+    assert acc.cache_key(files, "vie", code) != acc.cache_key(files, "vie+eng", code)
+    assert REPO / "pipeline" / "models.py" in acc._imports(REPO / "pipeline" / "ocr.py")
+
+
+# --- score() with hand-made documents (find_documents stubbed) --------------------------------
+
+
+def test_score_real_dev(monkeypatch):
+    batch = acc.TruthBatch("qng_x.pdf", None, [], [
+        acc.real_dev_doc(label(pages=[1, 2])),
+        acc.real_dev_doc(label(number=None, date=None, generic_type="nghi_quyet", pages=[3, 3],
+                               issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI", subtitle="Bãi bỏ nghị quyết")),
+    ], kind="scan")
+    found = [
+        draft(1, "quyet_dinh", number=None, symbol="QĐ-UBND", date=None, month="2025-01",
+              issuer="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", review=["number", "date"]),
+        draft(3, "nghi_quyet", symbol="NQ-HĐND", issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI"),
+    ]
+    monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
+    pages = [PageText(1, "Về việc ban hành kế hoạch phòng chống thiên tai", layer="ocr"),
+             PageText(2, "", layer="none", blank=True), PageText(3, "Ký bởi", layer="kept")]
+    report = acc.score("real-dev", [batch], [(pages, None)], ocr=True)
+    assert report["documents"] == 2 and report["drafts"] == 1
+    assert report["boundary_f1"] == 1.0
+    assert report["counts"]["type_accuracy"] == [2, 2]
+    assert report["counts"]["symbol_exact"] == [1, 1]  # the draft is not measured
+    assert report["counts"]["number_exact"] == [0, 1] and report["counts"]["month_exact"] == [1, 1]
+    assert report["counts"]["issuer_exact"] == [2, 2]
+    assert report["silent_wrong"]["wrong"] == 0 and report["silent_wrong"]["stored"] == 5
+    assert report["review"] == {"entries": 2, "documents": 1, "by_field": {"date": 1, "number": 1}}
+    assert report["pages"] == {"total": 3, "ocr": 1, "kept": 1, "none": 1}
+    assert [p["real"] for p in report["pages_not_ocred"]] == [False, False]  # not labelled blank; kept on a scan
+    assert report["pages_read"] == round(1 / 3, 4)
+    assert report["page1_subtitle"] == 1.0
+    assert report["targets"]["type_accuracy"]["met"] and not report["targets"]["pages_read"]["met"]
+    assert report["targets"]["silent_wrong_share"]["met"]
+
+
+def test_score_missed_and_extra_starts(monkeypatch):
+    docs = [acc.TruthDoc(1, 1, "qd_khoi_to_vu_an", "26/QĐ-CSĐT", "2024-01-14", text=["a"]),
+            acc.TruthDoc(2, 2, "qd_phe_chuan", "3/QĐ-VKS", "2024-02-01", text=["b"])]
+    batch = acc.TruthBatch("scan.pdf", "2024-HS-1", [], docs)
+    found = [draft(1, "qd_khoi_to_vu_an", number="26/QĐ-CSĐT", symbol="QĐ-CSĐT", date="2024-01-14",
+                   month="2024-01"),
+             draft(3, "khac", number="9/QĐ-X")]  # page 2's start missed, a document made up on page 3
+    monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
+    report = acc.score("dev", [batch], [(acc.truth_pages(batch), None)], ocr=False)
+    assert report["boundary_precision"] == 0.5 and report["boundary_recall"] == 0.5
+    assert report["counts"]["number_exact"] == [1, 2] and report["counts"]["type_accuracy"] == [1, 2]
+    assert report["silent_wrong"]["wrong"] == 0 and report["silent_wrong"]["extra_start_values"] == 1
+    assert [m["error"] for m in report["mistakes"]] == ["extra document start", "missed document start"]
+    assert report["pages"] is None and "pages_read" not in report["targets"]
+    assert report["issuer_exact"] is None and report["mark_accuracy"] is None
+
+
+def test_score_dev_real_received_and_marks(monkeypatch):
+    docs = [acc.TruthDoc(1, 1, "ban_an", "31/2024/HS-ST", "2024-12-28",
+                         received={"number": "26", "date": "2025-01-03"}, mark="MẬT", has_received=True, text=["x"]),
+            acc.TruthDoc(2, 2, "cao_trang", "5/CT-VKS", "2024-11-28", received=None, mark="", has_received=True,
+                         text=["y"])]
+    batch = acc.TruthBatch("scan.pdf", "2024-HS-1", [], docs)
+    found = [draft(1, "ban_an", number="31/2024/HS-ST", date="2024-12-28", classification_mark="MẬT",
+                   received={"number": "26", "date": "2025-01-08"}),
+             draft(2, "cao_trang", number="5/CT-VKS", date="2024-11-28", received={"number": "7", "date": None})]
+    monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
+    report = acc.score("dev-real", [batch], [(acc.truth_pages(batch), None)], ocr=False)
+    assert report["counts"]["received_number_exact"] == [1, 1]
+    assert report["counts"]["received_date_exact"] == [0, 1]
+    assert report["counts"]["mark_accuracy"] == [2, 2]
+    assert report["silent_wrong"]["by_field"]["received_number"] == [1, 2]
+    assert report["silent_wrong"]["by_field"]["received_date"] == [1, 1]
