@@ -259,18 +259,33 @@ def subtitle_share(subtitle: str, page_text: str) -> float:
     return len(wanted & found) / len(wanted)
 
 
-def page_reason(page: PageText, batch: TruthBatch) -> tuple[str, bool]:
-    """Why a page was not OCRed, and whether that is a real reason."""
-    if page.layer == "kept":
+def page_reason(page: PageText, batch: TruthBatch, layer: str | None = None) -> tuple[str, bool]:
+    """Why a page was not OCRed (its `layer`, by default the page's own), and whether that is a real reason."""
+    layer = layer or page.layer
+    if layer == "kept":
         return ("kept text layer (born-digital)", True) if batch.kind in (None, "born_digital") else (
             "kept text layer on a scan", False)
     if page.barcodes:
         return "separator", True
-    if page.blank or page.layer == "none":
+    if page.blank or layer == "none":
         if batch.kind is None or (batch.blank_backs and page.number > 1):
             return "blank", True
         return "blank, but not labelled blank", False
-    return page.layer, False
+    return layer, False
+
+
+def effective_layer(page: PageText, ocred: list[int] | None) -> tuple[str, bool]:
+    """The page's layer checked against the pages Tesseract read: (layer, whether the two disagree).
+
+    A page that says "ocr" (PageText's default) though Tesseract never read it kept its text layer
+    ("kept"), or had none ("none": blank, separator, no text).
+    """
+    if ocred is None:
+        return page.layer, False
+    read = page.number in ocred
+    if page.layer == "ocr" and not read:
+        return ("none" if page.blank or page.barcodes or not page.text.strip() else "kept"), True
+    return page.layer, page.layer != "ocr" and read
 
 
 def bag_difference(truth: str, read: str) -> tuple[int, int]:
@@ -339,30 +354,37 @@ def ocr_code_hash() -> str:
 
 def cache_key(sources: list[Path], languages: str, code: str) -> str:
     content = b"".join(hashlib.sha256(p.read_bytes()).digest() for p in sources) + languages.encode()
-    return hashlib.sha256(content + code.encode()).hexdigest()
+    return hashlib.sha256(content + code.encode() + CACHE_FORMAT).hexdigest()
 
 
-def ocr_pages(sources: list[Path], cache: Path | None, code: str) -> tuple[list[PageText], str | None]:
+# What reading a batch gave: its pages, the pages Tesseract read (OcrResult.ocr_pages; None for the
+# truth text) and the error that stopped the OCR stage, if any.
+Reading = tuple[list[PageText], "list[int] | None", "str | None"]
+CACHE_FORMAT = b"pages+ocr_pages"
+
+
+def ocr_pages(sources: list[Path], cache: Path | None, code: str) -> Reading:
     """A batch's pages as the OCR stage reads them (from the cache when it has them), or the error."""
     settings = Settings()
     key = cache_key(sources, settings.languages, code)
     cached = cache / f"{key}.pickle" if cache else None
     if cached and cached.exists():
-        return pickle.loads(cached.read_bytes()), None
+        kept = pickle.loads(cached.read_bytes())
+        return kept["pages"], kept["ocr_pages"], None
     kind = {"image": "images"}.get(sniff(sources[0]), sniff(sources[0]))
     try:
         with tempfile.TemporaryDirectory(prefix="hoso-accuracy-") as tmp:
             job = OcrJob(batch_id=key, kind=kind, sources=sources, output_pdf=Path(tmp) / "out.pdf",
                          languages=settings.languages, max_pixels=settings.max_pixels, tmp_dir=Path(tmp))
-            pages = run_ocr(job).pages
+            result = run_ocr(job)
     except Exception as exc:  # noqa: BLE001 - one batch failing is a measure, not the end of the bench
-        return [], f"{type(exc).__name__}: {exc}"
+        return [], None, f"{type(exc).__name__}: {exc}"
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         part = cached.with_suffix(".part")
-        part.write_bytes(pickle.dumps(pages))
+        part.write_bytes(pickle.dumps({"pages": result.pages, "ocr_pages": list(result.ocr_pages)}))
         os.replace(part, cached)
-    return pages, None
+    return result.pages, list(result.ocr_pages), None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,8 +399,7 @@ class _Tally:
     review: Counter = field(default_factory=Counter)
 
 
-def score(corpus: str, batches: list[TruthBatch], read: list[tuple[list[PageText], str | None]],
-          ocr: bool) -> dict:
+def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool) -> dict:
     taxonomy = load_taxonomy()
     tally = _Tally()
     found_starts = true_starts = right_starts = 0
@@ -386,12 +407,12 @@ def score(corpus: str, batches: list[TruthBatch], read: list[tuple[list[PageText
     errors = truth_words = 0
     layers: Counter = Counter()
     not_ocred: list[dict] = []
-    real_reason = 0
+    real_reason = mismatched = 0
     subtitle_files = subtitle_found = 0
     subtitle_missed: list[dict] = []
     extra_values = 0
     mistakes: list[dict] = []
-    for batch, (pages, error) in zip(batches, read):
+    for batch, (pages, ocred, error) in zip(batches, read):
         name = batch.name
         if error:
             mistakes.append({"file": name, "page": None, "error": f"not read: {error}"})
@@ -433,14 +454,18 @@ def score(corpus: str, batches: list[TruthBatch], read: list[tuple[list[PageText
                                  "got": {n: got[n] for n in differ}, "want": {n: want[n] for n in differ},
                                  "review": draft.metadata.review})
         if ocr:
+            layer_of = {}
             for page in pages:
-                layers[page.layer] += 1
-                if page.layer == "ocr":
+                layer, mismatch = effective_layer(page, ocred)
+                layer_of[page.number] = layer
+                layers[layer] += 1
+                mismatched += mismatch
+                if layer == "ocr":
                     real_reason += 1
                     continue
-                reason, real = page_reason(page, batch)
+                reason, real = page_reason(page, batch, layer)
                 real_reason += real
-                not_ocred.append({"file": name, "page": page.number, "layer": page.layer, "reason": reason,
+                not_ocred.append({"file": name, "page": page.number, "layer": layer, "reason": reason,
                                   "real": real})
             for doc in batch.documents:
                 for number, text in enumerate(doc.text or [], doc.first):
@@ -453,7 +478,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[tuple[list[PageText
                 subtitle_found += share >= SUBTITLE_SHARE
                 if share < SUBTITLE_SHARE:
                     subtitle_missed.append({"file": name, "page": 1, "share": round(share, 2),
-                                            "layer": by_number[1].layer if 1 in by_number else None})
+                                            "layer": layer_of.get(1)})
 
     pages_total = sum(layers.values())
     report: dict = {
@@ -473,6 +498,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[tuple[list[PageText
     report["pages"] = {"total": pages_total, "ocr": layers["ocr"], "kept": layers["kept"],
                        "none": layers["none"]} if ocr else None
     report["pages_read"] = ratio(real_reason, pages_total) if ocr and pages_total else None
+    report["layer_mismatch"] = mismatched if ocr else None
     report["pages_not_ocred"] = not_ocred if ocr else None
     report["word_error"] = ratio(errors, truth_words) if ocr and truth_words else None
     report["page1_subtitle"] = ratio(subtitle_found, subtitle_files) if subtitle_files else None
@@ -531,6 +557,9 @@ def print_report(report: dict) -> None:
         print(f"  {'pages OCRed / kept / none':<34} {pages['ocr']}/{total} · {pages['kept']}/{total} · "
               f"{pages['none']}/{total}")
         row("pages_read", f"{report['pages_read']:.4f}")
+        if report["layer_mismatch"]:
+            print(f"  {'  PageText.layer ≠ OcrResult.ocr_pages':<34} {report['layer_mismatch']} pages "
+                  "(the pages Tesseract read decide)")
     for key in ("boundary_precision", "boundary_recall", "boundary_f1"):
         row(key, f"{report[key]:.4f}")
     for key, _ in FIELD_MEASURES:
@@ -599,7 +628,7 @@ def main() -> None:
                    if not args.cases or b.case_id in args.cases or any(c in b.name for c in args.cases)]
         started = time.monotonic()
         if args.source == "truth":
-            read = [(truth_pages(b), None) for b in batches]
+            read = [(truth_pages(b), None, None) for b in batches]
         else:
             with ProcessPoolExecutor(args.jobs) as pool:
                 read = list(pool.map(ocr_pages, [b.sources for b in batches], [args.cache] * len(batches),

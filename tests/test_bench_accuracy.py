@@ -108,6 +108,14 @@ def test_page_reasons():
     assert acc.page_reason(PageText(1, "", layer="none", barcodes=["HOSO:SEP"]), digital) == ("separator", True)
 
 
+def test_layer_checked_against_the_pages_tesseract_read():
+    assert acc.effective_layer(PageText(1, "Ký bởi: Ủy ban"), [2]) == ("kept", True)  # default "ocr", never read
+    assert acc.effective_layer(PageText(2, "", blank=True), [1]) == ("none", True)
+    assert acc.effective_layer(PageText(1, "x"), [1]) == ("ocr", False)
+    assert acc.effective_layer(PageText(1, "x", layer="kept"), [2]) == ("kept", False)
+    assert acc.effective_layer(PageText(1, "x", layer="kept"), None) == ("kept", False)  # the truth text
+
+
 def test_truth_stamps_sit_on_their_marked_page():
     doc = {"pages": [3, 4], "received": {"number": "26", "date": "2025-01-03"}, "received_stamp": "ĐẾN Số: 26",
            "classification_mark": "MẬT"}
@@ -144,7 +152,7 @@ def test_score_real_dev(monkeypatch):
     monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
     pages = [PageText(1, "Về việc ban hành kế hoạch phòng chống thiên tai", layer="ocr"),
              PageText(2, "", layer="none", blank=True), PageText(3, "Ký bởi", layer="kept")]
-    report = acc.score("real-dev", [batch], [(pages, None)], ocr=True)
+    report = acc.score("real-dev", [batch], [(pages, [1, 2, 3], None)], ocr=True)
     assert report["documents"] == 2 and report["drafts"] == 1
     assert report["boundary_f1"] == 1.0
     assert report["counts"]["type_accuracy"] == [2, 2]
@@ -169,7 +177,7 @@ def test_score_missed_and_extra_starts(monkeypatch):
                    month="2024-01"),
              draft(3, "khac", number="9/QĐ-X")]  # page 2's start missed, a document made up on page 3
     monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
-    report = acc.score("dev", [batch], [(acc.truth_pages(batch), None)], ocr=False)
+    report = acc.score("dev", [batch], [(acc.truth_pages(batch), None, None)], ocr=False)
     assert report["boundary_precision"] == 0.5 and report["boundary_recall"] == 0.5
     assert report["counts"]["number_exact"] == [1, 2] and report["counts"]["type_accuracy"] == [1, 2]
     assert report["silent_wrong"]["wrong"] == 0 and report["silent_wrong"]["extra_start_values"] == 1
@@ -188,7 +196,7 @@ def test_score_dev_real_received_and_marks(monkeypatch):
                    received={"number": "26", "date": "2025-01-08"}),
              draft(2, "cao_trang", number="5/CT-VKS", date="2024-11-28", received={"number": "7", "date": None})]
     monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
-    report = acc.score("dev-real", [batch], [(acc.truth_pages(batch), None)], ocr=False)
+    report = acc.score("dev-real", [batch], [(acc.truth_pages(batch), None, None)], ocr=False)
     assert report["counts"]["received_number_exact"] == [1, 1]
     assert report["counts"]["received_date_exact"] == [0, 1]
     assert report["counts"]["mark_accuracy"] == [2, 2]
