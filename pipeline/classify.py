@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .extract import normalize_number, number_symbol
+from .extract import split_number
 from .header import HEADER_LINES, is_caps, match_at, read_header, title_at, tokens
 from .models import Classification, PageText
 from .taxonomy import UNKNOWN, DocType
@@ -66,12 +66,14 @@ def classify(pages: list[PageText], taxonomy: dict[str, DocType]) -> Classificat
     header = read_header(pages[0])
     title, subtitle = header.title, header.subtitle
     match = match_title(title, subtitle, taxonomy)
-    if match is None and title and not subtitle and header.body < len(header.lines):
+    if title and not subtitle and header.body < len(header.lines):
         # A speck or stamp beside the subtitle can make it look off-centre, hence body text;
-        # the next line still only counts if a taxonomy subtitle starts it.
+        # the next line still only counts if a taxonomy subtitle starts it (a more specific match
+        # than the heading alone: "QUYẾT ĐỊNH" + "Khởi tố bị can" over a bare "QUYẾT ĐỊNH").
         next_line = [header.lines[header.body].text]
-        if match := match_title(title, next_line, taxonomy):
-            subtitle = next_line
+        specific = match_title(title, next_line, taxonomy)
+        if specific and (match is None or specific.letters > match.letters):
+            match, subtitle = specific, next_line
     if match is None:
         # The title may sit below lines the header reader did not expect (a stamp, OCR junk).
         for i, line in enumerate(header.lines[: HEADER_LINES + 4]):
@@ -80,34 +82,39 @@ def classify(pages: list[PageText], taxonomy: dict[str, DocType]) -> Classificat
                 if match := match_title(found_title, found_subtitle, taxonomy):
                     title, subtitle = found_title, found_subtitle
                     break
-    number = normalize_number(header.number) if header.number else None
-    coded = _types_of_symbol(number, taxonomy)
+    parts = split_number(header.number) if header.number else None
+    symbol = parts.symbol if parts else None  # the printed symbol counts even when a pen's number does not read
+    coded = _types_of_symbol(symbol, taxonomy)
     as_read = (" ".join(title) or None, " ".join(subtitle) or None)
     if match is not None:
-        confidence = match.quality * _symbol_factor(taxonomy[match.key], number, coded)
+        confidence = match.quality * _symbol_factor(taxonomy[match.key], symbol, coded)
         return Classification(match.key, round(confidence, 2), *as_read)
-    if number and not coded and header.subject and CONG_VAN in taxonomy:
+    if symbol and not coded and header.subject and CONG_VAN in taxonomy:
         return Classification(CONG_VAN, 0.8, as_read[0], header.subject)
+    if len(coded) > 1 and header.subject:
+        # A "V/v" subject marks a letter or notice, never a procedural act (taxonomy order < 90):
+        # 345/TB-VKS with a V/v line is a Thông báo, not a Tin báo về tội phạm.
+        coded = {key for key in coded if taxonomy[key].order >= 90}
     if len(coded) == 1:  # no title read, but the type code names one type (LTG, KLĐT...)
         return Classification(coded.pop(), 0.5, *as_read)
     return Classification(UNKNOWN, 0.0, *as_read)
 
 
-def _types_of_symbol(number: str | None, taxonomy: dict[str, DocType]) -> set[str]:
-    """Keys of the types whose code heads the ký hiệu: QĐ in QĐ-VKS-P2, HS-ST in 2024/HS-ST."""
-    if number is None:
+def _types_of_symbol(symbol: str | None, taxonomy: dict[str, DocType]) -> set[str]:
+    """Keys of the types whose code heads the ký hiệu: QĐ in QĐ-VKS-P2, HS-ST in HS-ST, TTr in TTr-UBND."""
+    if symbol is None:
         return set()
-    symbol = fold(number_symbol(number))
+    symbol = fold(symbol).upper()
     return {
         doc_type.key
         for doc_type in taxonomy.values()
-        for code in map(fold, doc_type.symbols)
+        for code in (fold(c).upper() for c in doc_type.symbols)
         if symbol == code or symbol.startswith(code + "-")
     }
 
 
-def _symbol_factor(doc_type: DocType, number: str | None, coded: set[str]) -> float:
-    if number is None:
+def _symbol_factor(doc_type: DocType, symbol: str | None, coded: set[str]) -> float:
+    if symbol is None:
         # Biên bản and petitions often carry no số; a missing one is weak evidence.
         return 0.9 if doc_type.symbols else 1.0
     if coded:

@@ -59,7 +59,8 @@ def test_official_documents(title, number, expected):
 @pytest.mark.parametrize("title, expected", [
     ("ĐƠN KHIẾU NẠI", "don_khieu_nai"),
     ("ĐƠN TỐ CÁO", "don_to_cao"),
-    ("ĐƠN ĐỀ NGHỊ", "don_kien_nghi"),
+    ("ĐƠN ĐỀ NGHỊ", "don_de_nghi"),
+    ("ĐƠN TỐ GIÁC TỘI PHẠM", "to_giac_toi_pham"),
     ("ĐƠN KIẾN NGHỊ", "don_kien_nghi"),
 ])
 def test_petitions(title, expected):
@@ -83,9 +84,9 @@ def test_negation_is_never_read_as_its_opposite():
     assert classify(noisy, TAXONOMY).doc_type == "qd_khong_khoi_to_vu_an"
 
 
-def test_a_generic_heading_alone_is_unknown():
+def test_a_quyet_dinh_that_no_procedural_type_names_is_quyet_dinh():
     result = classify(page(POLICE, "31/QĐ-CSĐT", "QUYẾT ĐỊNH\nGia hạn thời hạn tạm giam"), TAXONOMY)
-    assert (result.doc_type, result.confidence) == ("khac", 0.0)
+    assert (result.doc_type, result.confidence) == ("quyet_dinh", 1.0)
     assert (result.title, result.subtitle) == ("QUYẾT ĐỊNH", "Gia hạn thời hạn tạm giam")
 
 
@@ -141,3 +142,65 @@ def test_a_speck_beside_the_subtitle_does_not_hide_it():
             for row in HEADER_ROWS]
     result = classify([PageText(1, "", words=boxed(rows))], TAXONOMY)
     assert result.doc_type == "qd_phe_chuan"
+
+
+# --- Nghị định 30/2020 administrative types and codes shared with procedural ones -------------
+
+UBND = "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI"
+
+
+@pytest.mark.parametrize("title, number, expected", [
+    ("QUYẾT ĐỊNH\nVề việc kinh phí thực hiện hỗ trợ quà Tết cho hộ nghèo", "47/QĐ-UBND", "quyet_dinh"),
+    ("QUYẾT ĐỊNH\nVề việc khởi tố bị can", "18/QĐ-ĐCSĐT", "qd_khoi_to_bi_can"),  # the procedural type still wins
+    ("CHỈ THỊ\nVề việc tăng cường công tác phòng, chống tham nhũng", "04/CT-UBND", "chi_thi"),
+    ("CÁO TRẠNG", "23/CT-VKS-P1", "cao_trang"),
+    ("THÔNG BÁO\nKết luận của Phó Chủ tịch UBND tỉnh", "11/TB-UBND", "thong_bao"),
+    ("TIN BÁO VỀ TỘI PHẠM", "12/TB-UBND", "tin_bao_toi_pham"),
+    ("NGHỊ QUYẾT\nBãi bỏ các nghị quyết của Hội đồng nhân dân tỉnh", "/2025/NQ-HĐND", "nghi_quyet"),
+    ("TỜ TRÌNH\nVề việc miễn nhiệm chức danh Ủy viên", "24/TTr-UBND", "to_trinh"),
+    ("KẾ HOẠCH\nTổ chức thực hiện Nghị quyết số 99/NQ-CP", "288/KH-VP", "ke_hoach"),
+    ("BÁO CÁO\nVề việc điều chỉnh dự toán ngân sách", "280/BC-UBND", "bao_cao"),
+    ("QUY CHẾ\nLàm việc của Ủy ban nhân dân tỉnh", "3/QC-UBND", "quy_che"),
+    ("QUY ĐỊNH\nVề quản lý cụm công nghiệp", "5/QYĐ-UBND", "quy_dinh"),
+    ("HƯỚNG DẪN\nThực hiện công tác thi đua", "7/HD-UBND", "huong_dan"),
+    ("BIÊN BẢN\nHọp Hội đồng thi đua", "9/BB-UBND", "bien_ban"),
+    ("BIÊN BẢN THU GIỮ VẬT CHỨNG", None, "bien_ban_thu_giu"),
+    ("CÔNG ĐIỆN\nVề việc chủ động ứng phó bão số 3", "2/CĐ-UBND", "cong_dien"),
+    ("GIẤY MỜI\nDự họp giao ban", "15/GM-UBND", "giay_moi"),
+    ("GIẤY GIỚI THIỆU", "16/GGT-UBND", "giay_gioi_thieu"),
+])
+def test_administrative_types_by_title(title, number, expected):
+    result = classify(page(UBND, number, title, body="Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;"),
+                      TAXONOMY)
+    assert result.doc_type == expected
+    assert result.confidence >= 0.9
+
+
+def test_a_shared_code_without_a_title_names_no_type():
+    for number in ("20/CT-UBND", "20/TB-UBND"):  # Chỉ thị or Cáo trạng; Thông báo or Tin báo
+        assert classify(page(UBND, number, "~~ ẢÃ ~~", body="các sở, ban, ngành"), TAXONOMY).doc_type == "khac"
+
+
+def test_the_symbol_supports_the_title_when_a_pen_number_does_not_read():
+    agreeing = classify(page(UBND, "0+ /TTr-UBND", "TỜ TRÌNH"), TAXONOMY)
+    contradicting = classify(page(UBND, "0+ /QĐ-UBND", "TỜ TRÌNH"), TAXONOMY)
+    assert agreeing.doc_type == contradicting.doc_type == "to_trinh"
+    assert contradicting.confidence < 0.8 <= agreeing.confidence
+
+
+def test_the_packaged_taxonomy_holds_every_shared_key_and_the_nd30_types():
+    import tomllib
+
+    from conftest import shared_or_skip
+
+    shared = tomllib.loads(shared_or_skip("doc-types.toml").read_text(encoding="utf-8"))
+    assert set(shared) <= set(TAXONOMY)
+    nd30 = {"nghi_quyet": "NQ", "quyet_dinh": "QĐ", "chi_thi": "CT", "quy_che": "QC", "quy_dinh": "QYĐ",
+            "thong_bao": "TB", "huong_dan": "HD", "ke_hoach": "KH", "bao_cao": "BC", "to_trinh": "TTr",
+            "bien_ban": "BB", "cong_dien": "CĐ", "giay_moi": "GM", "giay_gioi_thieu": "GGT"}
+    for key, code in nd30.items():
+        assert code in TAXONOMY[key].symbols and TAXONOMY[key].titles, key
+    assert TAXONOMY["cong_van"].symbols == ()
+    assert "ĐƠN ĐỀ NGHỊ" in TAXONOMY["don_de_nghi"].titles and "ĐƠN ĐỀ NGHỊ" not in TAXONOMY["don_kien_nghi"].titles
+    for key, entry in shared.items():  # shared's types are the same types here
+        assert (list(TAXONOMY[key].titles), list(TAXONOMY[key].symbols)) == (entry["titles"], entry["symbols"]), key
