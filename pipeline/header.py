@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from .models import PageText, Word
-from .text import fold, fold_with_offsets, normalize
+from .text import fold, fold_with_offsets, normalize, vietnamese_score
 
 HEADER_LINES = 12  # the header block and the title sit within the first lines of a page
 
@@ -115,11 +115,13 @@ def has_text(text: str) -> bool:
 
 _NATIONAL = tokens("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
 _MOTTO = tokens("Độc lập - Tự do - Hạnh phúc")
-# A label then a number with a slash; the label is "Số" as OCR reads it (SỐ, Sô, S6, Sl, 1ố...).
-_NUMBER = re.compile(r"^(\w{1,3})\s*[:;.,]?\s*(?=[\w ]*\d[\w ]*/)")
+# A label then a number, a slash and a symbol; the label is "Số" as OCR reads it (SỐ, Sô, S6, Sl,
+# 1ố...). The number may be blank, dots, or pen strokes OCR reads as junk ("Số:      /QĐ-UBND").
+_NUMBER = re.compile(r"^(\w{1,3})\s*[:;.,]?\s*(?=[^/]{0,20}/+\s*(?:\d{4}\s*/+\s*)?[^\W\d_])")
 # "<Place>, ngày 18 tháng 5 năm 2024" or "..., ngày 18/5/2024" on folded lowercase text, ending
 # with the year; the day and month may be dots left for a hand to fill in.
-_DATE = r"ngay\b.{0,40}?\d{4}"
+# ("ngay" may run into what follows: "ngàyÂÖtháng"; "Ngày:" is a form label, as in register stamps.)
+_DATE = r"ngay(?!\s*:).{0,40}?\d{4}"
 _DATE_LINE_END = re.compile(rf"(?:{_DATE})\W*")
 _PLACE_DATE = re.compile(rf"\D{{0,40}}\b(?:{_DATE})\W*")
 _SUBJECT = re.compile(r"^v\s*/\s*v\b", re.IGNORECASE)
@@ -130,31 +132,198 @@ _SUBJECT = re.compile(r"^v\s*/\s*v\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Line:
-    """A line of the page in reading order; the box is None for lines of plain text."""
+    """A line of the page in reading order; the box is None for lines of plain text.
+
+    `words` are the OCR words the line was made of (with their confidences), in order; the
+    line's text is their texts joined by single spaces.
+    """
 
     text: str
     x0: float | None = None
     x1: float | None = None
+    words: tuple[Word, ...] = ()
+
+
+@dataclass
+class Reading:
+    """A page in reading order: lines before `left` (text above the header: e-signature and other
+    stamps), the header's left column, its right column, then the rest from `body` on.
+
+    `columns` is True when word boxes showed the two header columns (anchored on the Quốc hiệu),
+    so `left` and `right` are known; otherwise both are empty ranges at 0 and `body` is 0.
+    """
+
+    lines: list[Line]
+    left: range = range(0)
+    right: range = range(0)
+    columns: bool = False
+
+    @property
+    def body(self) -> int:
+        return self.right.stop if self.columns else 0
 
 
 def page_lines(page: PageText) -> list[Line]:
     """The page's lines with the two header columns one after the other, never interleaved."""
+    return read_order(page).lines
+
+
+def read_order(page: PageText) -> Reading:
+    """The page in reading order; words inside the page's stamp boxes are left out."""
     if page.words:
-        return _lines_from_words(page.words, page.width)
-    return [Line(text) for text in _deinterleave([normalize(t).strip() for t in page.text.splitlines()])]
+        boxes = [s.box for s in page.stamps if s.box]
+        words = [w for w in page.words if not any(_inside(w, box) for box in boxes)]
+        return _lines_from_words(words, page.width) if words else Reading([])
+    return Reading([Line(text) for text in _deinterleave([normalize(t).strip() for t in page.text.splitlines()])])
 
 
-def _lines_from_words(words: list[Word], width: float) -> list[Line]:
+def _inside(word: Word, box: tuple[float, float, float, float]) -> bool:
+    x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _rows(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into rows, each sorted left to right, rows top to bottom.
+
+    A word joins the row whose horizontally nearest word sits at its height, so a row follows
+    a slightly skewed line across the page instead of drifting off it.
+    """
     rows: list[list[Word]] = []
     for word in sorted(words, key=lambda w: (w.top, w.x0)):
-        middle = (word.top + word.bottom) / 2
-        for row in reversed(rows[-3:]):
-            if abs(middle - (row[0].top + row[0].bottom) / 2) < 0.5 * (word.bottom - word.top):
-                row.append(word)
-                break
-        else:
+        middle, height = (word.top + word.bottom) / 2, word.bottom - word.top
+        best: tuple[float, int] | None = None
+        for k in range(len(rows) - 1, max(-1, len(rows) - 8), -1):
+            near = min(rows[k], key=lambda r: max(r.x0 - word.x1, word.x0 - r.x1))
+            near_height = near.bottom - near.top
+            tolerance = 0.5 * max(min(height, near_height), 0.5 * max(height, near_height))
+            distance = abs(middle - (near.top + near.bottom) / 2)
+            if distance < tolerance and (best is None or distance < best[0]):
+                best = (distance, k)
+        if best is None:
             rows.append([word])
-    chunked = [_chunks(sorted(row, key=lambda w: w.x0), width) for row in rows]
+        else:
+            rows[best[1]].append(word)
+    rows = [sorted(row, key=lambda w: w.x0) for row in rows]
+    return sorted(rows, key=_middle)
+
+
+def _lines_from_words(words: list[Word], width: float) -> Reading:
+    rows = _rows(words)
+    columns = _header_columns(rows, width)
+    if columns is None:
+        return Reading([_line(ws) for ws in _centre_split(rows, width)])
+    gutter, left_top, right_top, bottom, left_bottom = columns
+    pre: list[Word] = []
+    left: list[Word] = []
+    right: list[Word] = []
+    rest: list[Word] = []
+    for word in words:
+        x, y = (word.x0 + word.x1) / 2, (word.top + word.bottom) / 2
+        if x < gutter and left_top <= y <= left_bottom:
+            left.append(word)
+        elif x >= gutter and right_top <= y <= bottom:
+            right.append(word)
+        elif y < (left_top if x < gutter else right_top):
+            pre.append(word)
+        else:
+            rest.append(word)
+    left += _beside_title(rest, gutter, width)
+    rest = [w for w in rest if w not in set(left)]
+    parts = [[_line(ws) for ws in _rows(part)] for part in (pre, left, right, rest)]
+    a, b, c = len(parts[0]), len(parts[0]) + len(parts[1]), len(parts[0]) + len(parts[1]) + len(parts[2])
+    return Reading([line for part in parts for line in part], range(a, b), range(b, c), True)
+
+
+def _header_columns(rows: list[list[Word]], width: float) -> tuple[float, float, float, float, float] | None:
+    """(gutter x, left column top, right column top, band bottom, left column bottom) of the header.
+
+    Anchored on the Quốc hiệu (else the tiêu ngữ) near the top: the right column starts with it
+    and ends with the place/date line; the left column (agency, "Số:", a V/v subject, a MẬT mark)
+    may run on below the date line. None when no anchor is found.
+    """
+    anchor = None
+    for i, row in enumerate(rows[: HEADER_LINES + 6]):
+        for phrase, margin in ((_NATIONAL, 0.02), (_MOTTO, 0.09)):
+            found = _phrase_words(phrase, row)
+            if found and (anchor is None or margin < anchor[2]):
+                anchor = (i, found, margin)
+        if anchor and anchor[2] == 0.02:
+            break
+    if anchor is None:
+        return None
+    i, found, margin = anchor
+    gutter = found[0].x0 - margin * width
+    if gutter < 0.25 * width:
+        return None  # a centred phrase (a petition's Quốc hiệu): no left column
+    height = sorted(w.bottom - w.top for w in found)[len(found) // 2]
+    right_top = min(w.top for w in found) - 0.5 * height
+    left_top = right_top - 1.5 * height
+    bottom = max(w.bottom for w in rows[i] if w.x0 >= gutter)
+    for k in range(i + 1, min(len(rows), i + 8)):
+        text = fold(" ".join(w.text for w in rows[k] if (w.x0 + w.x1) / 2 >= gutter)).lower()
+        if "ngay" in text or re.search(r"thang.*nam", text):
+            date_row = [w for w in rows[k] if (w.x0 + w.x1) / 2 >= gutter]
+            bottom = max(w.bottom for w in date_row)
+            if not re.search(r"\d{4}\W*$", text) and k + 1 < len(rows):
+                following = [w for w in rows[k + 1] if (w.x0 + w.x1) / 2 >= gutter]
+                if following and re.search(r"\d{4}", " ".join(w.text for w in following)):
+                    bottom = max(w.bottom for w in following)  # the year wrapped onto the next row
+            break
+        if _phrase_words(_MOTTO, rows[k]) or not any(w.x0 >= gutter for w in rows[k]):
+            bottom = max([bottom] + [w.bottom for w in rows[k] if w.x0 >= gutter])
+    # The left column runs on with rows that stay left of the gutter (V/v lines, a MẬT box).
+    left_bottom = bottom
+    for row in rows:
+        if _middle(row) <= left_bottom:
+            continue
+        if max(w.x1 for w in row) > gutter + 0.02 * width or min(w.top for w in row) - left_bottom > 2.5 * height:
+            break
+        left_bottom = max(w.bottom for w in row)
+    return gutter, left_top, right_top, bottom + 1, left_bottom + 1
+
+
+def _middle(row: list[Word]) -> float:
+    return sorted((w.top + w.bottom) / 2 for w in row)[len(row) // 2]
+
+
+def _beside_title(words: list[Word], gutter: float, width: float) -> list[Word]:
+    """Words left of the gutter beside or between the title and subtitle lines, apart from them: a
+    MẬT box under the number, a register stamp. They belong with the left column, not the title.
+
+    Looked for in the rows under the header down to the first line of body text (a row spanning
+    most of the text width), at most six rows.
+    """
+    rows = _rows(words)
+    if not rows:
+        return []
+    span = max(w.x1 for w in words) - min(w.x0 for w in words)
+    found: list[Word] = []
+    for row in rows[:6]:
+        if row[-1].x1 - row[0].x0 > 0.8 * span and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row)) < 0.05 * width:
+            break  # body text
+        found += [w for chunk in _chunks(row, width) if chunk[-1].x1 < gutter for w in chunk]
+    return found
+
+
+def _phrase_words(phrase: list[str], row: list[Word]) -> list[Word] | None:
+    """The words of `row` where `phrase` (folded tokens) matches, or None."""
+    owners: list[Word] = []
+    toks: list[str] = []
+    for word in row:
+        for tok in tokens(word.text):
+            toks.append(tok)
+            owners.append(word)
+    start = find_phrase(phrase, toks)
+    if start is None:
+        return None
+    used = match_at(phrase, toks, start)
+    assert used is not None
+    return list(dict.fromkeys(owners[start : start + used[0]]))
+
+
+def _centre_split(rows: list[list[Word]], width: float) -> list[list[Word]]:
+    """No Quốc hiệu to anchor on: cut rows into chunks and put the left ones first near the top."""
+    chunked = [_chunks(row, width) for row in rows]
     # The header band runs down to the last row near the top showing both columns side by side.
     centre = width / 2
     band = 0
@@ -164,7 +333,7 @@ def _lines_from_words(words: list[Word], width: float) -> list[Line]:
     left = [c for chunks in chunked[:band] for c in chunks if (c[0].x0 + c[-1].x1) / 2 < centre]
     right = [c for chunks in chunked[:band] for c in chunks if (c[0].x0 + c[-1].x1) / 2 >= centre]
     body = [[w for c in chunks for w in c] for chunks in chunked[band:]]
-    return [_line(ws) for ws in left + right + body]
+    return left + right + body
 
 
 def _chunks(row: list[Word], width: float) -> list[list[Word]]:
@@ -179,7 +348,8 @@ def _chunks(row: list[Word], width: float) -> list[list[Word]]:
 
 
 def _line(words: list[Word]) -> Line:
-    return Line(normalize(" ".join(w.text for w in words)), words[0].x0, max(w.x1 for w in words))
+    words = [Word(normalize(w.text), w.x0, w.top, w.x1, w.bottom, w.conf) for w in words]
+    return Line(" ".join(w.text for w in words), words[0].x0, max(w.x1 for w in words), tuple(words))
 
 
 def _deinterleave(rows: list[str]) -> list[str]:
@@ -243,11 +413,17 @@ class Header:
     title: list[str] = field(default_factory=list)  # heading line(s) in capitals
     subtitle: list[str] = field(default_factory=list)  # e.g. "Khởi tố bị can"
     body: int = 0  # index in lines of the first line after the header, title and subtitle
+    number_line: Line | None = None  # the "Số:" line (its words carry OCR confidences)
+    date_line: Line | None = None  # the place/date line, rows of a wrapped one joined
+    mark: str | None = None  # "MẬT" | "TỐI MẬT" | "TUYỆT MẬT" printed under the number
 
 
 def read_header(page: PageText) -> Header:
     """The header block, title and subtitle at the top of a page (empty fields when absent)."""
-    lines = page_lines(page)
+    reading = read_order(page)
+    if reading.columns:
+        return _read_columns(reading)
+    lines = reading.lines
     header = Header(lines=lines)
     texts = [line.text for line in lines]
     agency: list[str] = []
@@ -260,9 +436,11 @@ def read_header(page: PageText) -> Header:
         elif kind == "national":
             header.national = True
         elif kind == "number":
-            header.number = header.number or value
+            if header.number is None:
+                header.number, header.number_line = value, lines[i]
         elif kind == "date":
-            header.place_date = header.place_date or value
+            if header.place_date is None:
+                header.place_date, header.date_line = value, lines[i]
         elif kind == "subject":
             header.subject = value
         elif header.subject and text[:1].islower() and not header.national:
@@ -278,6 +456,89 @@ def read_header(page: PageText) -> Header:
         header.agency = agency
     header.title, header.subtitle, header.body = title_at(lines, i)
     return header
+
+
+def _read_columns(reading: Reading) -> Header:
+    """The header of a page whose two columns were told apart by their word boxes."""
+    lines = reading.lines
+    header = Header(lines=lines, national=True)
+    left = [lines[k] for k in reading.left]
+    k = 0
+    while k < len(left):
+        line = left[k]
+        if header.number is None and _label_only(line.text) and k + 1 < len(left) and left[k + 1].text.startswith("/"):
+            k += 1
+            line = _joined(line, left[k])  # "Số:" and "/CT-UBND" on two rows, the blank between
+        text = line.text
+        kind, value = _header_line(text)
+        if not has_text(text):
+            pass
+        elif kind == "number" and header.number is None:
+            header.number, header.number_line = value, line
+        elif kind == "subject" and header.subject is None:
+            header.subject = value
+        elif header.subject is not None and not is_caps(text):
+            header.subject += " " + text  # the V/v line wrapped
+        elif mark := secrecy_mark(text):
+            header.mark = header.mark or mark
+        elif header.number is None and header.subject is None and is_caps(text) and is_wordy(text):
+            header.agency.append(text)
+        k += 1
+    right = [lines[k] for k in reading.right]
+    for j, line in enumerate(right):
+        kind, value = _header_line(line.text)
+        if kind is None and j + 1 < len(right) and "ngay" in fold(line.text).lower():
+            line = _joined(line, right[j + 1])  # "Quảng Ngãi, ngày" / "tháng 01 năm 2025"
+            kind, value = _header_line(line.text)
+        if kind == "date":
+            header.place_date, header.date_line = value, line
+            break
+    header.title, header.subtitle, header.body = title_at(lines, reading.body)
+    return header
+
+
+def _label_only(text: str) -> bool:
+    """A "Số:" label with at most a few marks after it (the number left blank or unreadable)."""
+    label = re.match(r"(\w{1,3})\s*[:;.,]?", fold(text).lower())
+    return bool(label) and edit_distance(label[1], "so", 1) <= 1 and "/" not in text and len(text) <= 12
+
+
+def _joined(first: Line, second: Line) -> Line:
+    words = first.words + second.words
+    return Line(first.text + " " + second.text, min(first.x0 or 0, second.x0 or 0), max(first.x1 or 0, second.x1 or 0), words)
+
+
+_MARKS = [(tokens(mark), mark) for mark in ("TUYỆT MẬT", "TỐI MẬT", "MẬT")]
+
+
+def secrecy_mark(text: str) -> str | None:
+    """'MẬT', 'TỐI MẬT' or 'TUYỆT MẬT' when the line is only that mark (diacritics may be lost)."""
+    toks = tokens(text)
+    for phrase, mark in _MARKS:
+        if toks == phrase:
+            return mark
+    return None
+
+
+def is_wordy(text: str) -> bool:
+    """A line of real words: Vietnamese syllables or abbreviations (HĐND, VKSND), not OCR junk."""
+    toks = [t for t in re.findall(r"[^\W\d_]+", text)]
+    if not toks or not any(len(t) >= 3 for t in toks):
+        return False
+    good = sum(1 for t in toks if len(t) >= 2 and (_syllables(t) or _abbreviation(t)))
+    return good >= 0.75 * len(toks)
+
+
+def _syllables(token: str) -> bool:
+    """One Vietnamese syllable, or two that OCR ran together ('HƯNGYÊN')."""
+    if vietnamese_score(token)[0] == 1.0:
+        return True
+    return any(vietnamese_score(token[:i])[0] == 1.0 and vietnamese_score(token[i:])[0] == 1.0
+               for i in range(1, len(token)))
+
+
+def _abbreviation(token: str) -> bool:
+    return token.isupper() and 2 <= len(token) <= 8 and sum(c in "AEIOUY" for c in fold(token)) <= 1
 
 
 def _header_line(text: str) -> tuple[str | None, str]:
@@ -303,7 +564,8 @@ def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
     while i < len(lines) and not has_text(lines[i].text):
         i += 1
     title: list[str] = []
-    while i < len(lines) and len(title) < 3 and is_caps(lines[i].text):
+    # "QUYẾT ĐỊNH:" (before Điều 1) and "QUYẾT NGHỊ:" head the operative part, not a document.
+    while i < len(lines) and len(title) < 3 and is_caps(lines[i].text) and not lines[i].text.endswith(":"):
         title.append(lines[i].text)
         i += 1
     subtitle: list[str] = []

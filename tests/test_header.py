@@ -2,19 +2,23 @@
 from __future__ import annotations
 
 from pipeline.header import match_at, page_lines, read_header, tokens
-from pipeline.models import PageText, Word
+from pipeline.models import PageText, Stamp, Word
 
 WIDTH = 595.0
 
 
-def boxed(rows: list[tuple[float, list[tuple[float, str]]]]) -> list[Word]:
-    """Word boxes from (top, [(x0, 'words of one chunk'), ...]) rows, 6 pt per letter."""
+def boxed(rows: list[tuple[float, list[tuple]]], slope: float = 0.0) -> list[Word]:
+    """Word boxes from (top, [(x0, 'words of one chunk'[, conf]), ...]) rows, 6 pt per letter.
+
+    `slope`: points down per point right, as on a skewed scan.
+    """
     words = []
     for top, chunks in rows:
-        for x0, chunk in chunks:
+        for x0, chunk, *conf in chunks:
             x = x0
             for text in chunk.split():
-                words.append(Word(text, x, top, x + 6 * len(text), top + 11))
+                y = top + slope * x
+                words.append(Word(text, x, y, x + 6 * len(text), y + 11, conf[0] if conf else None))
                 x += 6 * len(text) + 4
     return words
 
@@ -179,3 +183,86 @@ def test_fuzzy_phrase_match_survives_split_and_merged_words():
     assert match_at(phrase, tokens("Khói tó bị cam"), 0) == (4, 1)
     assert match_at(phrase, tokens("Không khởi tố bị can"), 0) is None
     assert tokens("QUYẾT ĐÐỊNH") == ["quyet", "dinh"]  # Tesseract's doubled bold Đ
+
+
+# --- real papers: skew, the two columns anchored on the Quốc hiệu, stamps ---------------------
+
+REAL_ROWS = [  # as Tesseract boxes a provincial People's Committee paper (Nghị định 30 layout)
+    (60, [(100, "ỦY BAN NHÂN DÂN", 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+    (75, [(100, "TỈNH QUẢNG NGÃI", 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)]),
+    (103, [(105, "Số:", 96), (140, "44", 90), (165, "/CT-UBND", 91),
+           (277, "Quảng Ngãi, ngày", 95), (380, "/1}", 25), (405, "tháng 9 năm 2024", 96)]),
+    (145, [(278, "CHỈ THỊ", 96)]),
+    (165, [(150, "Về việc tăng cường bảo đảm an toàn giao thông", 96)]),
+    (200, [(90, "Thực hiện Chỉ thị số 11-CT/TW ngày 08/12/2021 của Ban Bí thư về việc", 96)]),
+    (215, [(70, "tổ chức Tết, Chủ tịch Ủy ban nhân dân tỉnh yêu cầu các sở, ban, ngành", 96)]),
+]
+
+
+def test_real_header_columns_are_anchored_on_the_quoc_hieu():
+    # The date line starts left of the page centre, under the Quốc hiệu: still the right column.
+    header = read_header(PageText(1, "", words=boxed(REAL_ROWS)))
+    assert header.agency == ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"]
+    assert header.number == "44 /CT-UBND"
+    assert [w.conf for w in header.number_line.words] == [96, 90, 91]
+    assert header.place_date == "Quảng Ngãi, ngày /1} tháng 9 năm 2024"
+    assert (header.title, header.subtitle) == (["CHỈ THỊ"], ["Về việc tăng cường bảo đảm an toàn giao thông"])
+    assert header.lines[header.body].text.startswith("Thực hiện Chỉ thị")
+
+
+def test_a_skewed_scan_keeps_its_rows():
+    # 1 pt down per 60 pt: the last words of the Quốc hiệu sit lower than the first ones.
+    header = read_header(PageText(1, "", words=boxed(REAL_ROWS, slope=1 / 60)))
+    assert header.agency == ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"]
+    assert header.number == "44 /CT-UBND" and header.place_date.endswith("năm 2024")
+    assert header.title == ["CHỈ THỊ"]
+
+
+def test_a_blank_number_and_a_wrapped_date_line():
+    rows = [
+        REAL_ROWS[0], REAL_ROWS[1],
+        (103, [(105, "Số:", 96), (175, "/TB-UBND", 92), (300, "Quảng Ngãi, ngày", 95)]),
+        (117, [(430, "tháng 01 năm 2025", 96)]),
+        (145, [(270, "THÔNG BÁO", 96)]),
+    ] + REAL_ROWS[5:]
+    header = read_header(PageText(1, "", words=boxed(rows)))
+    assert header.number == "/TB-UBND"
+    assert header.place_date == "Quảng Ngãi, ngày tháng 01 năm 2025"
+    assert header.title == ["THÔNG BÁO"]
+
+
+def test_the_label_and_the_symbol_on_two_rows():
+    rows = REAL_ROWS[:2] + [
+        (100, [(83, "Số:", 93), (277, "Quảng Ngãi, ngày 03 tháng 4 năm 2018", 96)]),
+        (106, [(138, "/CT-UBND", 91)]),
+    ] + REAL_ROWS[3:]
+    assert read_header(PageText(1, "", words=boxed(rows))).number == "/CT-UBND"
+
+
+def test_esignature_text_above_the_header_is_not_read_as_it():
+    rows = [
+        (20, [(480, "Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", 90)]),
+        (32, [(300, "TRUNG TÂM CÔNG BÁO VÀ TIN HỌC", 88), (480, "Thời gian ký: 19/01/2025 10:13:06", 90)]),
+    ] + REAL_ROWS
+    header = read_header(PageText(1, "", words=boxed(rows)))
+    assert header.agency == ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"]
+    assert header.place_date.startswith("Quảng Ngãi") and header.title == ["CHỈ THỊ"]
+
+
+def test_words_inside_a_stamp_box_are_left_out():
+    stamp = [(125, [(60, "ĐẾN Số: 164", 80)]), (137, [(60, "Ngày: 20/1/2024", 80)])]
+    words = boxed(REAL_ROWS + stamp)
+    box = Stamp("received", "ĐẾN Số: 164\nNgày: 20/1/2024", "164", "2024-01-20", box=(55, 120, 160, 150))
+    lines = [line.text for line in page_lines(PageText(1, "", words=words, stamps=[box]))]
+    assert not any("164" in text or "20/1/2024" in text for text in lines)
+
+
+def test_a_mat_box_beside_the_title_is_not_part_of_it():
+    rows = REAL_ROWS[:3] + [(145, [(115, "TỐI MẬT", 90), (278, "CHỈ THỊ", 96)])] + REAL_ROWS[4:]
+    header = read_header(PageText(1, "", words=boxed(rows)))
+    assert (header.mark, header.title) == ("TỐI MẬT", ["CHỈ THỊ"])
+
+
+def test_the_operative_heading_is_no_title():
+    header = read_header(PageText(2, "QUYẾT ĐỊNH:\nĐiều 1. Phê duyệt Kế hoạch ứng phó sự cố tràn dầu."))
+    assert header.title == []
