@@ -5,6 +5,16 @@ the fixed procedural formulas of the body ("bị can Nguyễn Văn A", "về t�
 sản quy định tại Điều 173 Bộ luật Hình sự"). A value that does not read cleanly, or that
 only a page OCR read with low confidence shows, is left empty and its field name goes to
 `Metadata.review`: a wrong number or date in a dossier is worse than an empty one.
+
+Real papers print "Số:      /QĐ-UBND" and "Quảng Ngãi, ngày     tháng 01 năm 2025" and fill
+the number and the day by pen. What is printed is kept whenever it reads cleanly — the
+symbol (ký hiệu) and the month and year — while the whole number and the full date are
+stored only when their digits read cleanly *and* Tesseract was sure of the words carrying
+them (`MIN_WORD_CONFIDENCE`): pen digits come out as junk ("Sóz⁄4G") or, worse, as wrong
+digits with middling confidence. A kept born-digital text layer (no confidence) is trusted.
+Register stamps, "Căn cứ … số 88/CP ngày …" citations and e-signature times are never the
+document's: only the "Số:" line of the header's left column and the "<Place>, ngày …" line
+of its right column are read, and words inside stamp boxes are left out.
 """
 from __future__ import annotations
 
@@ -14,19 +24,45 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .header import name_words, page_lines, read_header, starts_with
+from .header import Header, Line, edit_distance, name_words, page_lines, read_header, starts_with, tokens
 from .models import Classification, Metadata, PageText, Person
+from .taxonomy import DocType, load_taxonomy
 from .text import fold, fold_with_offsets, normalize
 
 T = TypeVar("T")
 
-MIN_OCR_CONFIDENCE = 70.0  # PageText.confidence (0..100) under which a page's values are not trusted
+# PageText.confidence (Tesseract's mean word confidence, 0..100) under which a page's values are
+# not trusted. Pages of real and synthetic scans read upright average 86-96; a page read upside
+# down or a photo of a screen falls far below.
+MIN_OCR_CONFIDENCE = 70.0
+# Word.conf (0..100) that the words carrying digits must reach, by how likely a pen wrote them
+# (measured on our own Tesseract 5 `vie` reading of real-dev, dev-real and dev; see the report of
+# issue 9). Digits a pen may have filled in: the number when it stands apart from its "/SYMBOL"
+# (a blank was left for it) and the day. Pen digits that OCR read as plain digits came at 30-90
+# on real-dev, every one of them wrong ("11" read as "44" at 90); printed days read at 95-97.
+MIN_WORD_CONFIDENCE = 93.0
+# The printed month and year of the date line: 88-97 on real-dev (one 69 under a seal), 94-97 on
+# dev-real and dev.
+MIN_PRINTED_CONFIDENCE = 85.0
+# A number typed against its symbol in one word ("155/QĐ-CSĐT"): the word's confidence is the
+# symbol's as much as the digits' (a Đ costs a lot), 34-92 on dev-real for right readings; pen
+# digits that ran into the symbol read at 0-42 on real-dev, and never as plain digits.
+MIN_TYPED_NUMBER_CONFIDENCE = 30.0
 
 _DASHES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "_": "-"})
 # n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3
 _NUMBER_FORM = re.compile(r"\d{1,6}(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*")
+# What follows "Số:": anything (blank, dots, pen strokes read as junk), the year, the symbol.
+_NUMBER_PARTS = re.compile(r"(?P<pre>.*?)/+(?:(?P<year>\d{4})/+)?(?P<symbol>[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)")
+_MIXED_CASE_CODES = {"TTR": "TTr"}  # Tờ trình (Nghị định 30/2020, Phụ lục III): the only code not in capitals
 _DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
 _DATE_SLASHES = re.compile(r"ngay\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+# The parts of a date line, each checked on its own: the day is often left blank for a pen.
+_DATE_PARTS = re.compile(r"ngay(?P<day>.*?)thang(?P<month>.*?)nam(?P<year>\s*\d{4})")
+_DATE_SLASHED = re.compile(r"ngay(?P<day>\s*\d{1,2})\s*[/.-](?P<month>\s*\d{1,2})\s*[/.-](?P<year>\s*\d{4})")
+# A second line of the agency that continues its name (a place, a level), not a unit under it.
+_CONTINUATION = [tokens(t) for t in ("TỈNH", "THÀNH PHỐ", "TP", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN",
+                                     "KHU VỰC", "TỐI CAO", "CẤP CAO", "TẠI", "NHÂN DÂN", "TRUNG ƯƠNG")]
 
 # Role words as they open a name in the procedural formulas, folded.
 _ROLES = [("nguoi bi hai", "nguoi_bi_hai"), ("bi can", "bi_can"), ("bi cao", "bi_cao")]
@@ -37,17 +73,50 @@ _CRIME_END = re.compile(r"\s+(?:quy dinh tai|theo|xay ra|lien quan|doi voi|ra tr
 _ARTICLE = re.compile(r"\bdieu\s*(\d{1,3})\s+(?:cua\s+)?(?:bo\s*luat\s*hinh\s*su|blhs)\b")
 
 
+@dataclass(frozen=True)
+class NumberParts:
+    """What follows "Số:", taken apart: '54/2024/HS-ST' → digits '54', year '2024', symbol 'HS-ST'."""
+
+    digits: str | None  # None when blank, dots or junk (a pen's number OCR could not read)
+    year: str | None
+    symbol: str
+
+    @property
+    def number(self) -> str | None:
+        if self.digits is None:
+            return None
+        return "/".join([self.digits] + ([self.year] if self.year else []) + [self.symbol])
+
+
+def split_number(raw: str, spaced: bool = False) -> NumberParts | None:
+    """The parts of a "Số:" value, or None when no symbol reads cleanly.
+
+    '389 / QĐÐ — CSĐT' → 389, QĐ-CSĐT; '0+ /CT-UBND' → no digits, CT-UBND; '204/2024/H S-ST' → None
+    (words left after the number make it ambiguous: 'H' or 'HS-ST'?). `spaced`: the text is a kept
+    text layer, whose letter-spaced digits ('5 6 5', an e-office form's font) are one number.
+    """
+    text = normalize(raw).translate(_DASHES)
+    parts = text.split()
+    while parts and not re.search(r"\w", parts[-1]):
+        parts.pop()  # a speck after the symbol
+    text = re.sub(r"\s*([/-])\s*", r"\1", " ".join(parts)).upper().strip(".,;: ")
+    text = re.sub("Đ{2,}", "Đ", text)  # Tesseract reads a bold Đ as 'ĐÐ'; no ký hiệu doubles it
+    found = _NUMBER_PARTS.fullmatch(text)
+    if not found:
+        return None
+    symbol = "-".join(_MIXED_CASE_CODES.get(part, part) for part in found["symbol"].split("-"))
+    pre = re.sub(r"(?<=\d) (?=\d)", "", found["pre"]) if spaced else found["pre"]
+    digits = pre if re.fullmatch(r"\d{1,6}", pre) else None
+    return NumberParts(digits, found["year"], symbol)
+
+
 def normalize_number(raw: str) -> str | None:
     """'389 / QĐÐ - CSĐT' → '389/QĐ-CSĐT'; None when it does not read as one n[/year]/SYMBOL.
 
     Words left after the number make it ambiguous ('204/2024/H S-ST': 'H' or 'HS-ST'?), so None.
     """
-    text = re.sub(r"\s*([/-])\s*", r"\1", normalize(raw).translate(_DASHES).upper())
-    parts = [part.strip(".,;:") for part in text.split() if re.search(r"\w", part)]
-    if len(parts) != 1:
-        return None
-    number = re.sub("Đ{2,}", "Đ", parts[0])  # Tesseract reads a bold Đ as 'ĐÐ'; no ký hiệu doubles it
-    return number if _NUMBER_FORM.fullmatch(number) else None
+    parts = split_number(raw)
+    return parts.number if parts else None
 
 
 def number_symbol(number: str) -> str:
@@ -68,21 +137,177 @@ def parse_date(line: str) -> str | None:
         return None
 
 
-def extract_metadata(pages: list[PageText], classification: Classification) -> Metadata:
-    """Số, date and issuer from the first page's header; persons, crime and article from all pages."""
+@dataclass(frozen=True)
+class DateParts:
+    """The parts of a date line that read cleanly and surely (None for the others)."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+
+    @property
+    def month_iso(self) -> str | None:
+        return f"{self.year:04d}-{self.month:02d}" if self.year and self.month and 1 <= self.month <= 12 else None
+
+    @property
+    def iso(self) -> str | None:
+        if not (self.year and self.month and self.day):
+            return None
+        try:
+            return datetime.date(self.year, self.month, self.day).isoformat()
+        except ValueError:
+            return None
+
+
+def read_date(text: str, line: Line | None = None) -> DateParts:
+    """Day, month and year of '<Place>, ngày 18 tháng 5 năm 2024' (or 'ngày 18/5/2024'), each kept
+    only when it is plain digits and, with `line`'s OCR words, read with confidence."""
+    folded, offsets = fold_with_offsets(text)
+    folded = folded.lower()
+    found = _DATE_PARTS.search(folded) or _DATE_SLASHED.search(folded)
+    if not found:
+        return DateParts(None, None, None)
+    values: dict[str, int | None] = {}
+    for part, digits in (("day", 2), ("month", 2), ("year", 4)):
+        value = found[part].strip(" .,")
+        if _kept(line, text, found.start(part), found.end(part)):
+            value = re.sub(r"(?<=\d) (?=\d)", "", value)  # a kept layer's letter-spaced '0 8'
+        clean = re.fullmatch(rf"\d{{1,{digits}}}", value) is not None and (digits == 2 or len(value) == 4)
+        start, end = found.start(part), found.end(part)
+        span = (offsets[start], offsets[end - 1] + 1) if end > start else (0, 0)
+        need = MIN_WORD_CONFIDENCE if part == "day" else MIN_PRINTED_CONFIDENCE
+        values[part] = int(value) if clean and _sure(line, text, *span, need) else None
+    if values["year"] is None:
+        values["month"] = None  # a month without its year says nothing
+    return DateParts(values["year"], values["month"], values["day"])
+
+
+def _sure(line: Line | None, text: str, start: int, end: int, need: float) -> bool:
+    """Did OCR read the words of text[start:end] with confidence `need`? (No words or no confidence: yes.)"""
+    confs = [w.conf for w in _words_at(line, text, start, end) if w.conf is not None]
+    return not confs or min(confs) >= need
+
+
+def _kept(line: Line | None, text: str, start: int, end: int) -> bool:
+    """Are the words of text[start:end] those of a kept text layer (exact, no OCR confidence)?"""
+    found = _words_at(line, text, start, end)
+    return bool(found) and all(w.conf is None for w in found)
+
+
+def _words_at(line: Line | None, text: str, start: int, end: int) -> list:
+    """The words of `line` that carry text[start:end] (`text` is line.text, or ends with it)."""
+    if line is None or not line.words:
+        return []
+    shift = len(text) - len(line.text)  # text may be a value cut from the end of the line's text
+    found, position = [], 0
+    for word in line.words:
+        left, right = position + shift, position + shift + len(word.text)
+        if left < end and start < right:
+            found.append(word)
+        position += len(word.text) + 1
+    return found
+
+
+def number_sure(header: Header) -> bool:
+    """Did OCR read the digits of the number with confidence? The words that carry digits before
+    a slash count ('155/QĐ-CSĐT', '44', 'Số:0+'), the year after the first slash does not; digits
+    typed against their symbol in one word need less than digits standing on their own."""
+    line = header.number_line
+    if line is None or not line.words or header.number is None:
+        return True
+    start = len(line.text) - len(header.number)
+    position = 0
+    for word in line.words:
+        left, right = position, position + len(word.text)
+        position = right + 1
+        if right <= start or word.conf is None:
+            continue
+        head, slash, _ = line.text[max(left, start) : right].partition("/")
+        if not any(c.isdigit() for c in head):
+            continue
+        typed = bool(slash) and head[-1:].isdigit()
+        if word.conf < (MIN_TYPED_NUMBER_CONFIDENCE if typed else MIN_WORD_CONFIDENCE):
+            return False
+    return True
+
+
+def misread_code(symbol: str, doc_type: str, taxonomy: dict[str, DocType]) -> bool:
+    """A symbol whose type code is one letter off the code of the document's own type, and no
+    code at all: 'TIR-UBND' on a TỜ TRÌNH (TTr), 'QD-UBND' on a QUYẾT ĐỊNH (QĐ)."""
+    if doc_type not in taxonomy:
+        return False
+    known = {c.upper() for t in taxonomy.values() for c in t.symbols}
+    segments = symbol.upper().split("-")
+    for code in taxonomy[doc_type].symbols:
+        head = "-".join(segments[: code.count("-") + 1])
+        if head not in known and edit_distance(head, code.upper(), 1) <= 1:
+            return True
+    return False
+
+
+def issuer(agency: list[str]) -> str | None:
+    """The issuing body from the agency lines above "Số:", specks at the line ends dropped.
+
+    A line that continues the name above it (a place or level: "TỈNH QUẢNG NGÃI", "KHU VỰC 3")
+    joins it with a space; a unit under a parent body is set off with " / ":
+    "HĐND TỈNH HƯNG YÊN / VĂN PHÒNG", "CÔNG AN TỈNH QUẢNG NINH / CƠ QUAN CẢNH SÁT ĐIỀU TRA".
+    """
+    lines = []
+    for text in agency:
+        words = text.split()
+        while words and not re.search(r"[^\W\d_]", words[0]):
+            words.pop(0)
+        while words and not re.search(r"[^\W\d_]", words[-1]):
+            words.pop()
+        if words:
+            lines.append(" ".join(words))
+    if not lines:
+        return None
+    name = lines[0]
+    for text in lines[1:]:
+        toks = tokens(text)
+        continues = any(toks[: len(c)] == c for c in _CONTINUATION)
+        name += (" " if continues else " / ") + text
+    return name
+
+
+def extract_metadata(pages: list[PageText], classification: Classification,
+                     taxonomy: dict[str, DocType] | None = None) -> Metadata:
+    """Số, date and issuer from the first page's header; persons, crime and article from all pages.
+
+    Also what stamps and e-signatures state (never taken for the document's own number or date):
+    the first page's register stamp, a MẬT / TỐI MẬT mark, the signatures of every page.
+    """
     meta = Metadata()
     if not pages:
         return meta
-    header = read_header(pages[0])
-    trusted = _trusted(pages[0])
+    first = pages[0]
+    header = read_header(first)
+    trusted = _trusted(first)
     if header.number is not None:
-        meta.number = _checked(normalize_number(header.number), trusted, "number", meta)
+        line = header.number_line
+        parts = split_number(header.number, _kept(line, line.text, len(line.text) - len(header.number), len(line.text))
+                             if line else False)
+        if parts is not None and misread_code(parts.symbol, classification.doc_type, taxonomy or load_taxonomy()):
+            parts = None
+        if parts is not None and trusted:
+            meta.symbol = parts.symbol
+        number = parts.number if parts is not None and number_sure(header) else None
+        meta.number = _checked(number, trusted, "number", meta)
     if header.place_date is not None:
-        meta.date = _checked(parse_date(header.place_date), trusted, "date", meta)
+        date = read_date(header.place_date, header.date_line)
+        meta.month = date.month_iso if trusted else None
+        meta.date = _checked(date.iso, trusted, "date", meta)
     elif header.national:
         _review(meta, "date")  # the Quốc hiệu block always holds a date line: it went unread
     if header.agency:
-        meta.issuer = _checked(" ".join(header.agency), trusted, "issuer", meta)
+        meta.issuer = _checked(issuer(header.agency), trusted, "issuer", meta)
+    received = next((s for s in first.stamps if s.kind == "received"), None)
+    if received is not None:
+        meta.received = {"number": received.number, "date": received.date}
+    stamped = next((s.mark for s in first.stamps if s.kind == "classification" and s.mark), None)
+    meta.classification_mark = stamped or header.mark
+    meta.esignatures = list(dict.fromkeys(sig for page in pages for sig in page.esignatures))
 
     roles = _ROLES + (_PETITIONER if starts_with(classification.title or "", "ĐƠN") else [])
     found = {True: _Found(), False: _Found()}  # by whether OCR read the page with good confidence

@@ -37,7 +37,9 @@ def test_truth_text_numbers_and_dates_are_exact(truth):
             meta = extract_metadata(pages, classify(pages, TAXONOMY))
             assert (meta.number or "", meta.date) == (doc["number"], doc["date"])
             assert meta.review == []
-            assert meta.issuer == (None if doc["type"].startswith("don_") else " ".join(doc["text"][0].split("\n")[:2]))
+            parent, unit = doc["text"][0].split("\n")[:2]
+            joint = " " if unit.startswith("TỈNH") else " / "  # a place continues the name; a unit is set off
+            assert meta.issuer == (None if doc["type"].startswith("don_") else parent + joint + unit)
             names = {p.name for p in meta.persons}
             if doc["type"] in ("qd_khoi_to_bi_can", "ket_luan_dieu_tra", "cao_trang", "ban_an"):
                 assert names == set(case["accused"])
@@ -76,7 +78,8 @@ def test_parse_date(line, iso):
 def test_decision():
     meta = extract_metadata([PageText(1, DECISION)], QD)
     assert (meta.number, meta.date) == ("155/QĐ-CSĐT", "2024-05-18")
-    assert meta.issuer == "CÔNG AN TỈNH QUẢNG NINH CƠ QUAN CẢNH SÁT ĐIỀU TRA"
+    assert meta.issuer == "CÔNG AN TỈNH QUẢNG NINH / CƠ QUAN CẢNH SÁT ĐIỀU TRA"
+    assert (meta.symbol, meta.month) == ("QĐ-CSĐT", "2024-05")
     assert meta.persons == [Person("Nguyễn Thị Hải", "bi_can"), Person("Đoàn Hữu Giang", "bi_can")]
     assert (meta.crime, meta.article) == ("Trộm cắp tài sản", 173)  # not Điều 179 of the Tố tụng code
     assert meta.review == []
@@ -85,7 +88,7 @@ def test_decision():
 def test_interleaved_ocr_text():
     text = DECISION.replace("CÔNG AN TỈNH QUẢNG NINH\nCƠ QUAN CẢNH SÁT ĐIỀU TRA\nSố: 155/QĐ-CSĐT\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHạ Long,", "CÔNG AN TỈNH QUẢNG NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCƠ QUAN CẢNH SÁT ĐIỀU TRA Độc lập — Tự do — Hạnh phúc\nS6: 155 / QĐÐ-CSĐT Hạ Long,")
     meta = extract_metadata([PageText(1, text)], QD)
-    assert (meta.number, meta.date, meta.issuer) == ("155/QĐ-CSĐT", "2024-05-18", "CÔNG AN TỈNH QUẢNG NINH CƠ QUAN CẢNH SÁT ĐIỀU TRA")
+    assert (meta.number, meta.date, meta.issuer) == ("155/QĐ-CSĐT", "2024-05-18", "CÔNG AN TỈNH QUẢNG NINH / CƠ QUAN CẢNH SÁT ĐIỀU TRA")
 
 
 def test_low_ocr_confidence_leaves_fields_empty_for_review():
@@ -150,3 +153,150 @@ def test_crime_name_with_words_that_look_like_a_sentence_end():
     text = "truy tố bị can Đinh Văn Việt về tội Vi phạm quy định về tham gia giao thông đường\nbộ theo Điều 260 của Bộ luật Hình sự."
     meta = extract_metadata([PageText(1, text)], QD)
     assert (meta.crime, meta.article) == ("Vi phạm quy định về tham gia giao thông đường bộ", 260)
+
+
+# --- real papers: pen-filled number and day, stamps, citations, issuers ---------------------
+# Word confidences as Tesseract 5 `vie` gives them on real scans (see pipeline/extract.py).
+
+from test_header import REAL_ROWS, boxed  # noqa: E402
+
+from pipeline.extract import MIN_WORD_CONFIDENCE, split_number  # noqa: E402
+from pipeline.models import ESignature, Stamp  # noqa: E402
+
+CHI_THI = Classification("chi_thi", 1.0, "CHỈ THỊ")
+
+
+def real(rows: list, **extra) -> list[PageText]:
+    return [PageText(1, "", words=boxed(rows), confidence=93.0, **extra)]
+
+
+def with_row(top: float, chunks: list) -> list:
+    """REAL_ROWS with the row at `top` replaced."""
+    return [row if row[0] != top else (top, chunks) for row in REAL_ROWS]
+
+
+def test_a_pen_number_read_unsurely_is_left_for_review_and_the_printed_parts_are_kept():
+    meta = extract_metadata(real(REAL_ROWS), CHI_THI)  # "44" read at 90 for a pen "11"; the day as junk
+    assert (meta.number, meta.symbol) == (None, "CT-UBND")
+    assert (meta.date, meta.month) == (None, "2024-09")
+    assert meta.review == ["number", "date"]
+    assert meta.issuer == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+
+
+def test_a_printed_number_and_day_are_stored():
+    rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 62), (277, "Quảng Ngãi, ngày 15 tháng 3 năm 2024", 96)])
+    meta = extract_metadata(real(rows), CHI_THI)
+    assert (meta.number, meta.symbol, meta.date, meta.month, meta.review) == ("04/CT-UBND", "CT-UBND", "2024-03-15", "2024-03", [])
+
+
+def test_a_pen_day_read_as_digits_without_confidence_is_not_a_date():
+    rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (277, "Quảng Ngãi, ngày", 95),
+                          (380, "18", MIN_WORD_CONFIDENCE - 20), (405, "tháng 9 năm 2024", 96)])
+    meta = extract_metadata(real(rows), CHI_THI)
+    assert (meta.number, meta.date, meta.month, meta.review) == ("04/CT-UBND", None, "2024-09", ["date"])
+    sure = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (277, "Quảng Ngãi, ngày 18 tháng 9 năm 2024", 96)])
+    assert extract_metadata(real(sure), CHI_THI).date == "2024-09-18"
+
+
+def test_digits_standing_apart_from_the_symbol_need_confidence():
+    # A blank left for a pen: the digits are a word of their own.
+    for conf, number in ((97, "11/CT-UBND"), (90, None)):
+        rows = with_row(103, [(105, "Số:", 96), (140, "11", conf), (165, "/CT-UBND", 91),
+                              (277, "Quảng Ngãi, ngày 11 tháng 9 năm 2024", 96)])
+        assert extract_metadata(real(rows), CHI_THI).number == number
+
+
+def test_register_stamp_text_near_the_header_is_not_the_number_or_the_date():
+    stamp_rows = [(122, [(40, "CV ĐẾN Số 2352, 21.3.18", 80)]), (134, [(40, "ĐẾN Số: 164", 80)]),
+                  (146, [(40, "Ngày: 20/1/2024", 80)])]
+    unread = with_row(103, [(105, "Số:", 96), (140, "đ#", 0), (165, "/CT-UBND", 80),
+                            (277, "Quảng Ngãi, ngàyà tháng 9 năm 2024", 60)])
+    rows = sorted(unread + stamp_rows, key=lambda row: row[0])
+    meta = extract_metadata(real(rows), CHI_THI)  # the stamp was not found: its words are on the page
+    assert (meta.number, meta.date, meta.symbol) == (None, None, "CT-UBND")
+    assert meta.received is None and meta.issuer == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+    # Found by the stamp reader: its words are left out, what it says is the received number and date.
+    stamp = Stamp("received", "ĐẾN Số: 164\nNgày: 20/1/2024", "164", "2024-01-20", box=(35, 118, 200, 160))
+    meta = extract_metadata(real(rows, stamps=[stamp]), CHI_THI)
+    assert (meta.number, meta.date, meta.received) == (None, None, {"number": "164", "date": "2024-01-20"})
+
+
+def test_a_stamp_date_line_alone_is_no_date_line():
+    # The printed date line did not read at all; a stamp's "Ngày: 20/1/2024" in the right column is not it.
+    rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (300, "Ngày: 20/1/2024", 80)])
+    meta = extract_metadata(real(rows), CHI_THI)
+    assert meta.date is None and meta.month is None and "date" in meta.review
+
+
+def test_citations_in_the_body_are_not_the_number_or_the_date():
+    rows = with_row(103, [(105, "Số:", 96), (140, "‡6", 38), (165, "/CT-UBND", 51), (277, "Quảng Ngãi, ngày", 95),
+                          (380, "Â4‡", 0), (405, "tháng 12 năm 2021", 96)])
+    rows += [(230, [(90, "Căn cứ Nghị định số 88/CP ngày 12 tháng 3 năm 2020 của Chính phủ;", 96)]),
+             (245, [(90, "Số 15/2024/QĐ-UBND ngày 3/4/2024 của Ủy ban nhân dân tỉnh về việc giao đất,", 96)])]
+    meta = extract_metadata(real(rows), CHI_THI)
+    assert (meta.number, meta.symbol, meta.date, meta.month) == (None, "CT-UBND", None, "2021-12")
+
+
+def test_esignature_times_are_facts_never_the_date():
+    signed = ESignature("Ủy ban nhân dân tỉnh Quảng Ngãi", "2025-01-19T10:13:06")
+    rows = [(20, [(480, "Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", 90)]),
+            (32, [(480, "Thời gian ký: 19/01/2025 10:13:06", 90)])] + REAL_ROWS
+    pages = [PageText(1, "", words=boxed(rows), confidence=93.0, esignatures=[signed]),
+             PageText(2, "các sở, ban, ngành thực hiện.", confidence=95.0, esignatures=[signed])]
+    meta = extract_metadata(pages, CHI_THI)
+    assert (meta.date, meta.month, meta.esignatures) == (None, "2024-09", [signed])
+
+
+def test_two_line_issuers():
+    office = [(60, [(136, "HĐND TỈNH HƯNG YÊN", 93), (270, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+              (75, [(136, "VĂN PHÒNG", 95), (319, "Độc lập - Tự do - Hạnh phúc", 95)])] + REAL_ROWS[2:]
+    assert extract_metadata(real(office), CHI_THI).issuer == "HĐND TỈNH HƯNG YÊN / VĂN PHÒNG"
+    assert extract_metadata(real(REAL_ROWS), CHI_THI).issuer == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+
+
+def test_junk_and_stamp_specks_are_no_issuer():
+    rows = [(60, [(100, "” ỦY BAN NHÂN DÂN __", 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+            (75, [(100, "TỈNH QUẢNG NGÃI", 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)]),
+            (88, [(85, "& TÌN Học 0.", 30)]), (95, [(90, "ĐÀ ẠN ƯỢ", 20)])] + REAL_ROWS[2:]
+    assert extract_metadata(real(rows), CHI_THI).issuer == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
+
+
+def test_secrecy_mark_printed_under_the_number_or_stamped():
+    rows = REAL_ROWS[:3] + [(118, [(130, "MẬT", 90)])] + REAL_ROWS[3:]
+    assert extract_metadata(real(rows), CHI_THI).classification_mark == "MẬT"
+    stamped = Stamp("classification", "TỐI MẬT", mark="TỐI MẬT", box=(120, 114, 170, 132))
+    meta = extract_metadata(real(REAL_ROWS, stamps=[stamped]), CHI_THI)
+    assert meta.classification_mark == "TỐI MẬT"
+
+
+def test_a_kept_text_layer_is_trusted_even_letter_spaced():
+    # A born-digital paper whose e-office form typed the number and day in its own, spaced font.
+    rows = with_row(103, [(105, "Số: 5 6 5 /TB-UBND"), (277, "Quảng Ngãi, ngày 1 5 tháng 11 năm 2024")])
+    page = PageText(1, "", words=boxed(rows), confidence=None, layer="kept")
+    meta = extract_metadata([page], Classification("thong_bao", 1.0, "THÔNG BÁO"))
+    assert (meta.number, meta.date, meta.review) == ("565/TB-UBND", "2024-11-15", [])
+
+
+def test_a_type_code_one_letter_off_the_titles_is_a_misreading():
+    rows = with_row(103, [(105, "Số:", 96), (140, "#39", 33), (165, "/TIr-UBND", 33),
+                          (277, "Quảng Ngãi, ngày 20 tháng 12 năm 2024", 96)])
+    meta = extract_metadata(real(rows), Classification("to_trinh", 1.0, "TỜ TRÌNH"))
+    assert (meta.number, meta.symbol, meta.review) == (None, None, ["number"])
+    right = with_row(103, [(105, "Số:", 96), (130, "239/TTr-UBND", 70), (277, "Quảng Ngãi, ngày 20 tháng 12 năm 2024", 96)])
+    meta = extract_metadata(real(right), Classification("to_trinh", 1.0, "TỜ TRÌNH"))
+    assert (meta.number, meta.symbol) == ("239/TTr-UBND", "TTr-UBND")
+
+
+@pytest.mark.parametrize("raw, parts", [
+    ("54/2024/HS-ST", ("54", "2024", "HS-ST")),
+    ("0+ /CT-UBND", (None, None, "CT-UBND")),
+    ("/2025/NQ-HĐND", (None, "2025", "NQ-HĐND")),
+    ("z//KH-VP", (None, None, "KH-VP")),
+    ("†+/UBND-KTTH $", (None, None, "UBND-KTTH")),
+    ("84 /TTr -UBND", ("84", None, "TTr-UBND")),
+    ("4† /QĐĐ-UBND", (None, None, "QĐ-UBND")),
+    ("204/2024/H S-ST", None),
+])
+def test_split_number(raw, parts):
+    found = split_number(raw)
+    assert (found.digits, found.year, found.symbol) == parts if parts else found is None

@@ -117,3 +117,21 @@ def test_separator_sheet_barcode_is_decoded():
     segments = split_batch([PageText(1, "", barcodes=codes), PageText(2, DECISION)], TAXONOMY)
     assert [(s.pages, s.case_id) for s in segments] == [([2], "2024-HS-0123")]
     assert decode_barcodes(Image.new("L", (595, 842), 255)) == []
+
+
+def test_a_draft_with_its_own_header_after_a_to_trinh_is_a_document_of_its_own():
+    submission = ("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 09/TTr-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+                  "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 20 tháng 01 năm 2025\nTỜ TRÌNH\n"
+                  "Về việc ban hành Nghị quyết bãi bỏ các Nghị quyết\nKính gửi: Hội đồng nhân dân tỉnh")
+    signed = "Ủy ban nhân dân tỉnh kính trình Hội đồng nhân dân tỉnh xem xét, quyết định./.\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH"
+    # The draft's number and day are printed blank: "Số:      /2025/NQ-HĐND".
+    draft = ("HỘI ĐỒNG NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: /2025/NQ-HĐND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+             "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày tháng năm 2025\nDỰ THẢO\nNGHỊ QUYẾT\n"
+             "Bãi bỏ các nghị quyết của Hội đồng nhân dân tỉnh Quảng Ngãi")
+    segments = split_batch(pages(submission, signed, draft, "Điều 2. Tổ chức thực hiện"), TAXONOMY)
+    assert bounds(segments) == [[1, 2], [3, 4]]
+
+
+def test_the_operative_quyet_dinh_heading_does_not_open_a_document():
+    operative = "QUYẾT ĐỊNH:\nĐiều 1. Khởi tố bị can đối với Nguyễn Văn An.\nĐiều 2. Giao cho Đội điều tra thi hành."
+    assert bounds(split_batch(pages(DECISION, operative), TAXONOMY)) == [[1, 2]]
