@@ -17,9 +17,11 @@ stamps and MẬT marks given as `PageText.stamps`, as a perfect stamp reader wou
 and described by `pipeline.documents.find_documents`, as ingest does. Truth documents are matched to
 the found documents by their first page; a document whose start was missed counts as wrong in every
 measure. Measured per corpus:
-- pages OCRed (layer "ocr"), kept (a text layer that covers the page) and none (blank, separator);
-  on real-dev every page not OCRed is listed with its reason, and a kept layer counts as a real
-  reason only on a born-digital file, "none" only on a labelled near-blank back page;
+- pages OCRed (`PageText.layer` "ocr", checked against `OcrResult.ocr_pages`: a page Tesseract
+  never read is not OCRed whatever its layer says), kept (a text layer that covers the page) and
+  none (blank, separator); on real-dev every page not OCRed is listed with its reason, and a kept
+  layer counts as a real reason only on a born-digital file, "none" only on a labelled near-blank
+  back page;
 - boundaries: precision / recall / F1 of document starts;
 - type accuracy; số/ký hiệu exact (`number`); symbol exact (the ký hiệu, after the last "/");
   date exact; month exact (the truth date's YYYY-MM against `month`); issuer exact where the truth
@@ -27,7 +29,9 @@ measure. Measured per corpus:
   exact (over documents with a register stamp) and MẬT/TỐI MẬT mark accuracy (over all documents);
 - fields left for review (`Metadata.review`), in all and per field;
 - silent wrong: stored values (not empty; a type other than "khac") of number, symbol, date, type,
-  issuer and received number/date that are wrong, and their share of the stored values;
+  issuer and received number/date that are wrong, and their share of the stored values (a register
+  stamp stored on a document without one is wrong; the values of documents the splitter made up
+  are counted apart);
 - order-free word error of the page text (dev and dev-real, OCR only): per page max(missing,
   extra) words of the two bags of words, summed, over the truth words;
 - real-dev, OCR only: the share of scanned files whose page 1 holds ≥ 80% of the words of the
