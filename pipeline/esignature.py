@@ -79,10 +79,15 @@ _SIGNING = re.compile(
 )
 
 
+def is_signing_text(text: str) -> bool:
+    """The text says what only a signing stamp says ("Ký bởi:", "Thời gian ký", a signing time)."""
+    return bool(_SIGNING.search(text))
+
+
 def stamp_in_text(page: int, rect: Box, text: str) -> SignatureWidget | None:
     """An e-signature stamp drawn as plain page text (its form flattened before hoso saw the
     file), from a block of the page's words; None when the block is not one."""
-    if not _SIGNING.search(text):
+    if not is_signing_text(text):
         return None
     signer, signed_at = signer_from_text(text), signed_at_from_text(text)
     signature = ESignature(signer=signer, signed_at=signed_at) if signer or signed_at else None
