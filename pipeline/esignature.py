@@ -72,10 +72,11 @@ def read_signatures(pdf_path: Path) -> dict[int, list[SignatureWidget]]:
     return found
 
 
-# What only a signing stamp says: its labels, or a signing time to the minute.
+# What only a signing stamp says: its labels, or a signing time to the second (a schedule's
+# "15/5/2025 08:00" has no seconds).
 _SIGNING = re.compile(
     r"(?i)k[ýy]\s*b[ởo]i\s*:|ng[ưu][ờo]i\s*k[ýy]\s*:|th[ờo]i\s*gian\s*k[ýy]"
-    r"|\b\d{1,2}[./-]\d{1,2}[./-]\d{4}\s+\d{1,2}:\d{2}"
+    r"|\b\d{1,2}[./-]\d{1,2}[./-]\d{4}\s+\d{1,2}:\d{2}:\d{2}"
 )
 
 

@@ -171,9 +171,9 @@ def inspect_pages(pdf_path: Path, widgets: dict[int, list[SignatureWidget]] | No
                 look.uncovered, uncovered_pixels = uncovered_ink(image, words, pictures, scale)
                 if look.uncovered > UNCOVERED_INK and uncovered_pixels > UNCOVERED_MIN:
                     look.layer = "partial"
-                    # a scan whose signing stamps were flattened before it came: their words are
-                    # the page's only text and must stay out of it, as a widget's would
-                    look.text_stamps = _text_stamps(page, own, number)
+                # signing stamps flattened into the page before it came (on a scan often its only
+                # text): their words stay out of the page text, as a widget's would
+                look.text_stamps = _text_stamps(page, own, number)
             looks.append(look)
     return looks
 

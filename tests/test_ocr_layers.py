@@ -304,10 +304,18 @@ def test_only_stamp_sized_blocks_that_say_signing_are_stamps():
              + line("Thời gian ký: 18/03/2024 08:41:42", 380, 26))
     header = line("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", 60, 70, 12)
     body = [w for i in range(4) for w in line(
-        "Biên bản lập hồi 18/03/2024 08:30 tại trụ sở Ủy ban nhân dân xã Nghĩa Hà, huyện Tư Nghĩa, tỉnh Quảng Ngãi, "
+        "Biên bản lập hồi 18/03/2024 08:30:15 tại trụ sở Ủy ban nhân dân xã Nghĩa Hà, huyện Tư Nghĩa, tỉnh Quảng Ngãi, "
         "với sự có mặt của các thành phần dưới đây", 60, 300 + 14 * i, 12)]
     blocks = _stamp_blocks(stamp + header + body, 595.0, 842.0)
     assert len(blocks) == 1
     (x0, top, x1, bottom), text = blocks[0]
     assert text.startswith("Ký bởi:") and "08:41:42" in text and "ỦY BAN" not in text
     assert x0 < 380 < x1 and top < 10 and 33 < bottom < 70
+
+
+def test_a_schedule_is_no_signing_stamp():
+    from pipeline.esignature import is_signing_text
+
+    assert not is_signing_text("15/5/2025 08:00 Khai mạc hội nghị")
+    assert is_signing_text("ttcbth@quangngai.gov.vn 18.03.2024 09:29:39 +07:00")
+    assert is_signing_text("Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi")
