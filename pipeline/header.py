@@ -257,9 +257,11 @@ def _header_columns(rows: list[list[Word]], width: float) -> tuple[float, float,
         return None  # a centred phrase (a petition's Quốc hiệu): no left column
     height = sorted(w.bottom - w.top for w in found)[len(found) // 2]
     right_top = min(w.top for w in found) - 0.5 * height
-    left_top = right_top - 1.5 * height
+    left_top = right_top - 2.5 * height
     bottom = max(w.bottom for w in rows[i] if w.x0 >= gutter)
     for k in range(i + 1, min(len(rows), i + 8)):
+        if _middle(rows[k]) > right_top + 7 * height:
+            break  # the date line sits two or three lines under the Quốc hiệu, never in the body
         text = fold(" ".join(w.text for w in rows[k] if (w.x0 + w.x1) / 2 >= gutter)).lower()
         if "ngay" in text or re.search(r"thang.*nam", text):
             date_row = [w for w in rows[k] if (w.x0 + w.x1) / 2 >= gutter]
