@@ -1,25 +1,1112 @@
 """Stamps on a page, read on their own: incoming-register stamps ("ĐẾN Số: 1945 / Ngày: 30/8/24")
 and MẬT / TỐI MẬT boxes; and their ink kept out of the body's OCR.
 
-(Interface placeholder; the implementation follows.)
+Colour pages (`find_stamps`): stamp ink is found by its colour against the local paper colour
+(red and blue/violet apart), grouped into regions, and only regions framed by a rectangle are
+read: a round seal is a ring, a pen signature has no frame. Each frame is levelled and read by
+Tesseract on its own, from crops where the stamp's colour (and, for the handwriting, black pen)
+is dark ink on white and every other colour is paper. What the text says decides the kind: a
+register stamp ("ĐẾN", "Số", "Ngày", "Chuyển", "Số và ký hiệu HS") or a box holding only MẬT /
+TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each is read some fifteen
+ways (the whole stamp three ways, then the field's own line alone twelve ways) and kept only when
+the readings agree; otherwise it stays None — never a guess.
+
+Grey and bilevel pages: the colour is gone. `stamps_in_words` looks in the page's OCR words for
+the stamp's own words and for a line holding only "MẬT" under the header's "Số:", conservatively
+(numbers and dates only from confident words alone on their line). `find_stamps_grey` does better
+when the page image is at hand: the confidently read print is painted out and framed dark ink
+left over is read like a coloured stamp.
+
+`suppress_stamp_ink` turns strongly coloured ink to paper for the body's OCR only.
 """
 from __future__ import annotations
 
-from PIL import Image
+import os
+import re
+from collections import deque
+from dataclasses import dataclass
+from datetime import date as Date
+
+import numpy as np
+from PIL import Image, ImageFilter
 
 from .models import Stamp, Word
+from .text import fold, normalize
+
+# Colour of ink against the paper it lies on (channels 0..255 after the paper is made white).
+CHROMA_MIN = 20  # max-min of the white-balanced channels
+DARK_INK_CHROMA = 32  # dark coloured ink (pen) is suppressed from this chroma, at a fifth of its darkness
+CHROMA_SHARE = 0.4  # … and at least this share of the pixel's darkness (black text fringes are not ink)
+RED_HUES = ((0.0, 25.0), (315.0, 360.0))
+BLUE_HUES = ((190.0, 300.0),)
+WORK_PX_MM = 5.0  # find_stamps looks for regions at no less than this many pixels per mm (≈130 dpi)
+READ_PX_PER_MM = 14.0  # crops are read at about 355 dpi
+MAX_SIDES = 14  # candidate rows and columns for a frame's sides, each way
+
+
+# --------------------------------------------------------------------------------------------
+# Colour pages
 
 
 def find_stamps(image: Image.Image, dpi: float) -> list[Stamp]:
     """Stamps found by colour on a page image (RGB, `dpi` dots per inch); boxes in PDF points."""
-    return []
+    if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
+        return []
+    rgb = image.convert("RGB")
+    width, height = rgb.size
+    # Pixels per millimetre of the sheet: from the dpi, unless the image is bigger than any sheet
+    # at that dpi would be (a phone photo says 72 dpi); no sheet is wider than A3's short side.
+    px_mm = max(dpi / 25.4, min(width, height) / 297.0)
+    factor = max(1, int(px_mm // WORK_PX_MM))
+    work = rgb.reduce(factor) if factor > 1 else rgb
+    work_mm = px_mm / factor
+    families = _ink_families(work, work_mm)
+    dark = families.pop("dark")
+    stamps: list[Stamp] = []
+    for family, mask in families.items():
+        for region in _regions(mask, work_mm):
+            frame = _frame(mask, dark, region, work_mm)
+            if frame is None:
+                continue
+            full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
+            stamp = _read_framed(rgb, full, family, px_mm, dpi)
+            if stamp is not None:
+                stamps.append(stamp)
+    stamps.sort(key=lambda s: (s.box[1], s.box[0]) if s.box else (0, 0))
+    return stamps
+
+
+def _background(work: Image.Image, px_mm: float) -> np.ndarray:
+    """The paper's colour around every pixel (float32, 3×H×W): the brightest within ~5 mm, smoothed."""
+    w, h = work.size
+    step = max(2, int(round(2 * px_mm)))
+    small = work.resize((max(1, w // step), max(1, h // step)), Image.BOX)
+    small = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
+    return _planes(small.resize((w, h), Image.BILINEAR))
+
+
+def _planes(image: Image.Image) -> np.ndarray:
+    """RGB image → float32 array 3×H×W (one contiguous plane per channel: fast reductions)."""
+    return np.stack([np.asarray(band, dtype=np.float32) for band in image.split()])
+
+
+def _balanced(planes: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Colours as if the paper were white (3×H×W, 0..255)."""
+    return np.minimum(planes * (255.0 / np.maximum(paper, 1.0)), 255.0)
+
+
+def _colour(n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(chroma, darkest channel, hue in degrees) of white-balanced planes."""
+    r, g, b = n
+    mx = np.maximum(np.maximum(r, g), b)
+    mn = np.minimum(np.minimum(r, g), b)
+    chroma = mx - mn
+    c = np.maximum(chroma, 1e-3)
+    hue = np.where(mx == r, ((g - b) / c) % 6.0, np.where(mx == g, (b - r) / c + 2.0, (r - g) / c + 4.0)) * 60.0
+    return chroma, mn, hue
+
+
+def _in_hues(hue: np.ndarray, ranges) -> np.ndarray:
+    out = np.zeros(hue.shape, bool)
+    for lo, hi in ranges:
+        out |= (hue >= lo) & (hue < hi)
+    return out
+
+
+def _ink_families(work: Image.Image, px_mm: float) -> dict[str, np.ndarray]:
+    """Masks of coloured ink on paper, by family: red and blue/violet; and dark (black) ink."""
+    bg = _background(work, px_mm)
+    paper = bg.mean(axis=0) > 110  # not the desk around a photographed sheet, not a dark scanner edge
+    chroma, darkest, hue = _colour(_balanced(_planes(work), bg))
+    inked = paper & (chroma >= CHROMA_MIN) & (chroma >= CHROMA_SHARE * (255.0 - darkest))
+    dark = paper & ~inked & (darkest < 110)
+    return {"red": inked & _in_hues(hue, RED_HUES), "blue": inked & _in_hues(hue, BLUE_HUES), "dark": dark}
+
+
+def _regions(mask: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes (x0, y0, x1, y1) of ink that lies within ~3 mm of other ink of the region."""
+    h, w = mask.shape
+    cell = max(2, int(round(1.5 * px_mm)))
+    gh, gw = -(-h // cell), -(-w // cell)
+    padded = np.zeros((gh * cell, gw * cell), bool)
+    padded[:h, :w] = mask
+    counts = padded.reshape(gh, cell, gw, cell).sum(axis=(1, 3))
+    cells = counts >= 2
+    # Join cells up to two apart.
+    grown = cells.copy()
+    for dy in (-2, -1, 0, 1, 2):
+        for dx in (-2, -1, 0, 1, 2):
+            grown |= _shift(cells, dy, dx)
+    seen = np.zeros_like(grown)
+    boxes = []
+    for y0, x0 in zip(*np.nonzero(grown)):
+        if seen[y0, x0]:
+            continue
+        seen[y0, x0] = True
+        queue = deque([(y0, x0)])
+        ys, xs = [], []
+        while queue:
+            y, x = queue.popleft()
+            if cells[y, x]:
+                ys.append(y)
+                xs.append(x)
+            for ny, nx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                if 0 <= ny < gh and 0 <= nx < gw and grown[ny, nx] and not seen[ny, nx]:
+                    seen[ny, nx] = True
+                    queue.append((ny, nx))
+        if not ys:
+            continue
+        bx0, by0 = min(xs) * cell, min(ys) * cell
+        bx1, by1 = min(w, (max(xs) + 1) * cell), min(h, (max(ys) + 1) * cell)
+        # Big enough to be a framed box (a MẬT box is about 20 × 7 mm), small enough not to be a page.
+        if (bx1 - bx0) >= 12 * px_mm and (by1 - by0) >= 4 * px_mm and (bx1 - bx0) <= 0.7 * w:
+            boxes.append((int(bx0), int(by0), int(bx1), int(by1)))
+    return boxes
+
+
+def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    out = np.zeros_like(a)
+    h, w = a.shape
+    ys, yd = (slice(0, h - dy), slice(dy, h)) if dy >= 0 else (slice(-dy, h), slice(0, h + dy))
+    xs, xd = (slice(0, w - dx), slice(dx, w)) if dx >= 0 else (slice(-dx, w), slice(0, w + dx))
+    out[yd, xd] = a[ys, xs]
+    return out
+
+
+def _longest_runs(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Per row of a boolean array: (start, end) of the longest run of True, gaps up to `gap` closed."""
+    out = []
+    for row in rows:
+        xs = np.flatnonzero(row)
+        if xs.size == 0:
+            out.append((0, 0))
+            continue
+        breaks = np.flatnonzero(np.diff(xs) > gap + 1)
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [xs.size - 1]))
+        lengths = xs[ends] - xs[starts]
+        i = int(np.argmax(lengths))
+        out.append((int(xs[starts[i]]), int(xs[ends[i]]) + 1))
+    return out
+
+
+def _band(mask: np.ndarray, k: int) -> np.ndarray:
+    """OR of each row with its k neighbours above and below."""
+    out = mask.copy()
+    for d in range(1, k + 1):
+        out[d:] |= mask[:-d]
+        out[:-d] |= mask[d:]
+    return out
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """A stamp's rectangle: centre, size (work pixels) and the angle that makes it level."""
+
+    cx: float
+    cy: float
+    w: float
+    h: float
+    angle: float  # degrees, as PIL's rotate() takes it
+
+    def corners(self) -> list[tuple[float, float]]:
+        t = np.radians(self.angle)
+        cos, sin = np.cos(t), np.sin(t)
+        out = []
+        for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            x, y = dx * self.w / 2, dy * self.h / 2
+            # Levelled → page: turn by -angle (PIL turns counter-clockwise on a y-down image).
+            out.append((self.cx + x * cos + y * sin, self.cy - x * sin + y * cos))
+        return out
+
+    def bbox(self) -> tuple[float, float, float, float]:
+        xs, ys = zip(*self.corners())
+        return min(xs), min(ys), max(xs), max(ys)
+
+
+def _level_angle(m: np.ndarray) -> float:
+    """The turn (degrees) that makes the straightest rows of ink: the sharpest row profile."""
+    image = Image.fromarray(m.astype(np.uint8) * 255)
+    best, best_score = 0.0, -1.0
+    for angle in np.arange(-6.0, 6.01, 0.5):
+        turned = np.asarray(image.rotate(float(angle), resample=Image.NEAREST)) > 0
+        profile = turned.sum(axis=1).astype(np.float64)
+        score = float((profile ** 2).sum())
+        if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and abs(angle) < abs(best)):
+            best, best_score = float(angle), score
+    return best
+
+
+def _groups(runs: list[tuple[int, int]], min_len: float) -> list[tuple[int, int, int]]:
+    """Consecutive rows whose longest run reaches min_len → one line each: (row, start, end) of its longest."""
+    groups: list[list[tuple[int, int, int]]] = []
+    for y, (s, e) in enumerate(runs):
+        if e - s < min_len:
+            continue
+        if groups and y - groups[-1][-1][0] <= 1:
+            groups[-1].append((y, s, e))
+        else:
+            groups.append([(y, s, e)])
+    return [max(g, key=lambda line: line[2] - line[1]) for g in groups]
+
+
+def _is_ring(m: np.ndarray) -> bool:
+    """Ink on a circle (a round seal): next to none of it outside the circle inscribed in its box."""
+    ys, xs = np.nonzero(m)
+    if ys.size < 50:
+        return False
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    h, w = y1 - y0, x1 - x0
+    if not 0.75 <= w / h <= 1.33:
+        return False
+    r = ((xs - (x0 + x1) / 2) / (w / 2)) ** 2 + ((ys - (y0 + y1) / 2) / (h / 2)) ** 2
+    return float((r > 1.1).mean()) < 0.04
+
+
+def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float) -> _Frame | None:
+    """The rectangle framing a region's ink, or None (a ring, a signature).
+
+    Candidate sides are long straight runs of ink (rows of 10 mm and more, columns of 3 mm and
+    more, small gaps closed, on the levelled region); the frame is the largest rectangle of such
+    rows and columns whose sides are well covered with ink (three of them at least half), where
+    black ink lying over a side (body text printed across the stamp) hides it rather than breaks it.
+    """
+    x0, y0, x1, y1 = region
+    pad = int(max(x1 - x0, y1 - y0) * 0.15) + 2
+    h, w = mask.shape
+    px0, py0, px1, py1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
+    sub = np.zeros((y1 - y0 + 2 * pad, x1 - x0 + 2 * pad), bool)
+    sub[py0 - (y0 - pad):py1 - (y0 - pad), px0 - (x0 - pad):px1 - (x0 - pad)] = mask[py0:py1, px0:px1]
+    hidden = np.zeros_like(sub)
+    hidden[py0 - (y0 - pad):py1 - (y0 - pad), px0 - (x0 - pad):px1 - (x0 - pad)] = dark[py0:py1, px0:px1]
+    if _is_ring(sub):
+        return None
+    angle = _level_angle(sub)
+    m = np.asarray(Image.fromarray(sub.astype(np.uint8) * 255).rotate(angle, resample=Image.NEAREST)) > 0
+    hid = np.asarray(Image.fromarray(hidden.astype(np.uint8) * 255).rotate(angle, resample=Image.NEAREST)) > 0
+    k = max(1, int(round(0.4 * px_mm)))
+    gap = max(2, int(round(2.5 * px_mm)))
+    hb = _band(m, k)
+    vb = _band(m.T, k)
+    hh = _band(hid, k) & ~hb
+    vh = _band(hid.T, k) & ~vb
+
+    def cover(ink: np.ndarray, hide: np.ndarray) -> float:
+        seen = ink.size - int(hide.sum())
+        return float(ink.sum()) / seen if seen > 0.4 * ink.size else 0.0
+
+    # The longest few of each way (a frame's sides are among them; letters make many short ones).
+    rows = sorted(y for y, _, _ in sorted(_groups(_longest_runs(hb, gap), 10 * px_mm),
+                                          key=lambda r: r[1] - r[2])[:MAX_SIDES])
+    cols = sorted(x for x, _, _ in sorted(_groups(_longest_runs(vb, gap), 3 * px_mm),
+                                          key=lambda c: c[1] - c[2])[:MAX_SIDES])
+    best, best_key = None, None
+    for i, top in enumerate(rows):
+        for bottom in rows[i + 1:]:
+            if bottom - top < 4 * px_mm:
+                continue
+            for j, left in enumerate(cols):
+                for right in cols[j + 1:]:
+                    if right - left < 12 * px_mm:
+                        continue
+                    sides = sorted((cover(hb[top, left:right + 1], hh[top, left:right + 1]),
+                                    cover(hb[bottom, left:right + 1], hh[bottom, left:right + 1]),
+                                    cover(vb[left, top:bottom + 1], vh[left, top:bottom + 1]),
+                                    cover(vb[right, top:bottom + 1], vh[right, top:bottom + 1])))
+                    if sides[1] < 0.5 or sum(sides) < 2.4:
+                        continue
+                    key = ((bottom - top) * (right - left), sum(sides))
+                    if best_key is None or key > best_key:
+                        best, best_key = (top, bottom, left, right), key
+    if best is None:
+        return None
+    ty, by, left, right = best
+    sh, sw = m.shape
+    # Frame centre in the levelled sub-image → page coordinates (turn back about the sub-image centre).
+    fx, fy = (left + right) / 2 - sw / 2, (ty + by) / 2 - sh / 2
+    t = np.radians(angle)
+    cx = sw / 2 + fx * np.cos(t) + fy * np.sin(t) + (x0 - pad)
+    cy = sh / 2 - fx * np.sin(t) + fy * np.cos(t) + (y0 - pad)
+    return _Frame(cx=float(cx), cy=float(cy), w=float(right - left), h=float(by - ty), angle=angle)
+
+
+def _read_framed(rgb: Image.Image, frame: _Frame, family: str, px_mm: float, dpi: float) -> Stamp | None:
+    """Read a framed region on its own: what kind of stamp it is, and a register stamp's fields."""
+    own, full = _levelled_inks(rgb, frame, family, px_mm)
+    return _read_inks(own, full, frame, dpi)
+
+
+def _read_inks(own: Image.Image, full: Image.Image, frame: _Frame, dpi: float) -> Stamp | None:
+    """A framed region's stamp from its levelled ink images (`own`: the stamp's ink without its
+    frame; `full`: with the handwriting in any dark ink), or None when it is no stamp of ours."""
+    to_pt = 72.0 / dpi
+    bx0, by0, bx1, by1 = frame.bbox()
+    box = tuple(round(float(v) * to_pt, 1) for v in (bx0, by0, bx1, by1))
+    clean = _without_specks(full)
+    small = clean.resize((round(clean.width * 0.7), round(clean.height * 0.7)), Image.LANCZOS)
+    own_lines, first, second = _ocr_batch([own, clean, small], "--psm 6")
+    mark = _mark_of(own_lines)
+    if mark is not None:
+        return Stamp(kind="classification", text=_text_of(own_lines), mark=mark, box=box)
+    if not (_is_register(own_lines) or _is_register(first)):
+        return None
+    (third,) = _ocr_batch([clean], "--psm 4")
+    number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)])
+    return Stamp(kind="received", text=_text_of(first), number=number, date=when, box=box)
+
+
+def _levelled_inks(rgb: Image.Image, frame: _Frame, family: str, px_mm: float) -> tuple[Image.Image, Image.Image]:
+    """The framed region, level, at about READ_PX_PER_MM, as dark ink on white: its own colour
+    only (frame painted out), and its colour with black ink (handwriting in black pen) too."""
+    window = _window(rgb.size, frame, px_mm)
+    own, full = (_level(Image.fromarray(grey, "L"), frame, window, px_mm)
+                 for grey in _family_inks(rgb.crop(window[0]), family, px_mm))
+    return _without_frame(own, _inset(px_mm)), full
+
+
+def _window(size: tuple[int, int], frame: _Frame, px_mm: float) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+    """(the page crop holding the turned frame with a margin, the levelled frame's box in that crop)."""
+    width, height = size
+    margin = 2.5 * px_mm
+    half = np.hypot(frame.w, frame.h) / 2 + margin
+    cx0, cy0 = int(max(0, frame.cx - half)), int(max(0, frame.cy - half))
+    cx1, cy1 = int(min(width, frame.cx + half)), int(min(height, frame.cy + half))
+    ccx, ccy = frame.cx - cx0, frame.cy - cy0
+    box = (int(ccx - frame.w / 2 - margin), int(ccy - frame.h / 2 - margin),
+           int(ccx + frame.w / 2 + margin), int(ccy + frame.h / 2 + margin))
+    return (cx0, cy0, cx1, cy1), box
+
+
+def _level(crop: Image.Image, frame: _Frame, window, px_mm: float) -> Image.Image:
+    """A crop (L) of the page window turned level about the frame's centre, cut to the frame and
+    its margin, scaled to about READ_PX_PER_MM."""
+    (cx0, cy0, _, _), box = window
+    ink = crop.rotate(frame.angle, resample=Image.BICUBIC, center=(frame.cx - cx0, frame.cy - cy0), fillcolor=255)
+    ink = ink.crop(box)
+    scale = READ_PX_PER_MM / px_mm
+    if scale > 1.1:
+        ink = ink.resize((round(ink.width * scale), round(ink.height * scale)), Image.LANCZOS)
+    return ink
+
+
+def _inset(px_mm: float) -> float:
+    """The frame's distance from the edges of a levelled crop (its margin), in the crop's pixels."""
+    scale = READ_PX_PER_MM / px_mm
+    return 2.5 * px_mm * (scale if scale > 1.1 else 1.0)
+
+
+def _without_frame(ink: Image.Image, inset: float) -> Image.Image:
+    """White out the frame: its sides (`inset` pixels in from the crop's edges) and, near the
+    edges, rows and columns mostly covered by ink."""
+    a = np.asarray(ink).copy()
+    h, w = a.shape
+    px_mm = READ_PX_PER_MM
+    t = int(round(0.9 * px_mm))
+    i = int(round(inset))
+    a[:max(0, i + t), :] = 255
+    a[max(0, h - i - t):, :] = 255
+    a[:, :max(0, i + t)] = 255
+    a[:, max(0, w - i - t):] = 255
+    dark = a < 200
+    t = max(2, int(round(0.08 * READ_PX_PER_MM)))
+    rows = dark.mean(axis=1)
+    for y in np.flatnonzero(rows >= 0.45):
+        if y < 0.22 * h or y > 0.78 * h:
+            a[max(0, y - t):y + t + 1, :] = 255
+    cols = dark.mean(axis=0)
+    for x in np.flatnonzero(cols >= 0.45):
+        if x < 0.15 * w or x > 0.85 * w:
+            a[:, max(0, x - t):x + t + 1] = 255
+    return Image.fromarray(a)
+
+
+def _family_inks(crop: Image.Image, family: str, px_mm: float) -> tuple[np.ndarray, np.ndarray]:
+    """Grey images (uint8) of the crop: the family's ink alone, and the family's ink with black ink.
+
+    Colour (blurred by JPEG's half-resolution chroma) says where the ink is; lightness (sharp)
+    draws it. Ink of the other colours (a red seal under a blue stamp) is paper in both.
+    """
+    n = _balanced(_planes(crop), _background(crop, px_mm))
+    chroma, darkest, hue = _colour(n)
+    ours = _in_hues(hue, RED_HUES if family == "red" else BLUE_HUES)
+    share = np.where(chroma >= 0.3 * (255.0 - darkest), np.clip((chroma - 15.0) / 25.0, 0.0, 1.0), 0.0)
+    darkness = np.clip((255.0 - n.mean(axis=0)) * 1.8, 0, 255)
+    own = 255.0 - darkness * np.where(ours, share, 0.0)
+    full = 255.0 - darkness * (1.0 - np.where(ours, 0.0, share))
+    return own.astype(np.uint8), full.astype(np.uint8)
+
+
+def _without_specks(ink: Image.Image) -> Image.Image:
+    """Drop what is no writing: the dots of the printed blanks (and the marks over printed
+    letters, which the fields do not need), and lines as long as the frame."""
+    a = np.asarray(ink)
+    h, w = a.shape
+    ys, starts, ends, roots = _components(a < 150)
+    out = np.full_like(a, 255)
+    if ys.size == 0:
+        return Image.fromarray(out)
+    order = np.argsort(roots, kind="stable")
+    bounds = np.flatnonzero(np.diff(roots[order])) + 1
+    dot_h, dot_w = 0.8 * READ_PX_PER_MM, 1.5 * READ_PX_PER_MM
+    for idx in np.split(order, bounds):
+        cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
+        cx0, cx1 = starts[idx].min(), ends[idx].max()
+        if (cy1 - cy0) <= dot_h and (cx1 - cx0) <= dot_w:
+            continue
+        if (cx1 - cx0) >= 0.6 * w or (cy1 - cy0) >= 0.6 * h:
+            continue
+        for i in idx:
+            out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
+    return Image.fromarray(out)
+
+
+def _components(binary: np.ndarray):
+    """8-connected components of a boolean image, by runs: (row, start, end, component) per run."""
+    h, w = binary.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = binary
+    d = np.diff(padded, axis=1)
+    ys, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)
+    n = ys.size
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = np.searchsorted(ys, np.arange(h + 1)).tolist()
+    st, en = starts.tolist(), ends.tolist()
+    for y in range(1, h):
+        i, i1, j, j1 = first[y - 1], first[y], first[y], first[y + 1]
+        while i < i1 and j < j1:
+            if en[i] >= st[j] and en[j] >= st[i]:
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[ri] = rj
+            if en[i] < en[j]:
+                i += 1
+            else:
+                j += 1
+    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
+    return ys, starts, ends, roots
+
+
+@dataclass(frozen=True)
+class _OcrWord:
+    text: str
+    conf: float
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+def _ocr_batch(images: list[Image.Image], config: str, glyphs: list | None = None) -> list[list[list[_OcrWord]]]:
+    """Tesseract (vie) on several images in one run (its start-up costs more than a small crop):
+    for each image, its lines of words. With `glyphs` (a list), it is filled with each image's
+    character boxes (w, h)."""
+    import subprocess
+    import tempfile
+
+    import pytesseract
+
+    with tempfile.TemporaryDirectory(prefix="hoso-stamp-") as tmp:
+        names = []
+        for i, image in enumerate(images):
+            name = os.path.join(tmp, f"{i:03d}.png")
+            image.save(name)
+            names.append(name)
+        listing = os.path.join(tmp, "images.txt")
+        with open(listing, "w", encoding="utf-8") as out:
+            out.write("\n".join(names) + "\n")
+        base = os.path.join(tmp, "out")
+        subprocess.run([pytesseract.pytesseract.tesseract_cmd, listing, base, "-l", "vie", *config.split(), "tsv",
+                        *(["makebox"] if glyphs is not None else [])],
+                       capture_output=True, timeout=120, check=False)
+        tsv = _read_text(base + ".tsv")
+        box = _read_text(base + ".box") if glyphs is not None else ""
+    pages: list[dict[tuple[int, int, int], list[_OcrWord]]] = [{} for _ in images]
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        page = int(cells[1]) - 1
+        if not 0 <= page < len(images):
+            continue
+        word = _OcrWord(normalize(cells[11].strip()), float(cells[10]), int(cells[6]), int(cells[7]),
+                        int(cells[8]), int(cells[9]))
+        pages[page].setdefault((int(cells[2]), int(cells[3]), int(cells[4])), []).append(word)
+    if glyphs is not None:
+        glyphs.extend([] for _ in images)
+        for row in box.splitlines():
+            cells = row.rsplit(" ", 5)
+            if len(cells) == 6 and cells[5].isdigit() and int(cells[5]) < len(images):
+                x0, y0, x1, y1 = map(int, cells[1:5])
+                glyphs[int(cells[5])].append((x1 - x0, y1 - y0))
+    return [[lines[k] for k in sorted(lines)] for lines in pages]
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _text_of(lines: list[list[_OcrWord]]) -> str:
+    return "\n".join(" ".join(w.text for w in line) for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# What a stamp says
+
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?!\d)")
+_PUNCT = ".,:;…_-–—~^`'\"„“”‚‘’*|()[]{}<>«»"
+FIELD_CONF = 50.0  # Tesseract's confidence in a handwritten field, at least, in one of the readings
+
+
+def _key(word: str) -> str:
+    """Folded, upper-case letters and digits of a word: 'Số:' → 'SO'."""
+    return re.sub(r"[^0-9A-Z]", "", fold(word).upper())
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _is_den(key: str) -> bool:
+    return key == "DEN"  # not fuzzier: "DÂN" of the agency's name is one letter away
+
+
+def _is_so(key: str) -> bool:
+    return key in ("SO", "S0", "SC", "SQ", "S")
+
+
+def _is_ngay(key: str) -> bool:
+    return 3 <= len(key) <= 5 and _edit_distance(key, "NGAY") <= 1
+
+
+def _is_chuyen(key: str) -> bool:
+    return 5 <= len(key) <= 8 and _edit_distance(key, "CHUYEN") <= 2
+
+
+def _is_register(lines: list[list[_OcrWord]]) -> bool:
+    """A register stamp: "ĐẾN" with one of its labels, or all three labels; never an e-signature."""
+    keys = [_key(w.text) for line in lines for w in line]
+    folded = " ".join(fold(w.text).upper() for line in lines for w in line)
+    if re.search(r"\bKY BOI\b|\bTHOI GIAN KY\b|@", folded):
+        return False
+    den = any(_is_den(k) for k in keys)
+    so, ngay, chuyen = any(_is_so(k) for k in keys), any(_is_ngay(k) for k in keys), any(_is_chuyen(k) for k in keys)
+    digits = any(re.search(r"\d", k) for k in keys)
+    labels = ngay + chuyen + _has_so_ky_hieu(keys)
+    return (den and (so or ngay or chuyen or digits)) or labels >= 2 or (so and ngay and chuyen)
+
+
+def _has_so_ky_hieu(keys: list[str]) -> bool:
+    """The register stamp's last row, "Số và ký hiệu HS", however noisily read."""
+    for i, key in enumerate(keys):
+        if _is_so(key) and "VA" in keys[i + 1:i + 3] and any(
+                len(k) >= 3 and _edit_distance(k[:4], "HIEU") <= 1 for k in keys[i + 2:i + 5]):
+            return True
+    return False
+
+
+def _mark_of(lines: list[list[_OcrWord]]) -> str | None:
+    """MẬT / TỐI MẬT / TUYỆT MẬT when the box holds that and nothing else."""
+    keys = [k for k in (_key(w.text) for line in lines for w in line) if k]
+    if not keys or len(keys) > 2 or keys[-1] != "MAT":
+        return None
+    if len(keys) == 1:
+        return "MẬT"
+    if keys[0] in ("TOI", "T0I", "TOL"):
+        return "TỐI MẬT"
+    if keys[0] in ("TUYET", "TUYEI"):
+        return "TUYỆT MẬT"
+    return None
+
+
+def _core(word: str) -> str:
+    return word.strip(_PUNCT)
+
+
+@dataclass(frozen=True)
+class _Vote:
+    value: str | None  # None: the reading saw handwriting there but not a clean value
+    conf: float
+    dissent: bool = False  # no value, and a glyph that is no digit among the digits
+
+
+def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None, list[_OcrWord], list[_OcrWord]]:
+    """One reading of a register stamp → votes for the number and the date (None: not seen), and
+    their words.
+
+    The number is the first handwritten group of digits below the stamp's heading, on a line of
+    its own (its label "Số" aside); the date is d/m/y on a line below it.
+    """
+    number = when = None
+    number_words: list[_OcrWord] = []
+    date_words: list[_OcrWord] = []
+    for line in lines:
+        words = [w for w in line if _core(w.text)]
+        digits = [w for w in words if re.search(r"\d", w.text)]
+        if not digits:
+            continue
+        conf = max(w.conf for w in digits)
+        date = _DATE.search(" ".join(_core(w.text) for w in words))
+        if date is None and number is None:
+            others = [w for w in words if w not in digits and not _is_so(_key(w.text)) and not _is_den(_key(w.text))]
+            core = _core(digits[0].text)
+            clean = len(digits) == 1 and re.fullmatch(r"\d{1,6}", core) and not any(len(_key(w.text)) > 2 for w in others)
+            number, number_words = _Vote(core if clean else None, conf), digits
+            continue
+        iso = _iso(*date.groups()) if date is not None else None
+        when, date_words = _Vote(iso if len(digits) <= 3 else None, conf), digits
+        break
+    return number, when, number_words, date_words
+
+
+SHEARS = (0.0, 0.2)  # handwriting leans right; Tesseract reads some of it better set upright
+SIZES = (1.0, 0.7)
+DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789/.-"
+VOTES_NEEDED = 5
+
+
+def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]], float]]) -> tuple[str | None, str | None]:
+    """The number and the date, each only when the readings agree on it.
+
+    `readings` are whole-stamp readings (lines, and the scale of the image read). Each field's
+    handwriting is then cut out on its own and read twelve more ways: upright or leaning, two
+    sizes, as a line and as raw text held to digits, and as a line of any characters. A value is
+    kept when five readings give it, one with confidence, and at least three times as many as
+    those that give another value or show a glyph that is no digit among the digits.
+    """
+    votes: dict[str, list[_Vote]] = {"number": [], "date": []}
+    places: dict[str, list[tuple[bool, list[_OcrWord], float]]] = {"number": [], "date": []}
+    for lines, scale in readings:
+        number, when, number_words, date_words = _fields_of(lines)
+        for field, vote, words in (("number", number, number_words), ("date", when, date_words)):
+            if vote is not None:
+                votes[field].append(vote)
+                places[field].append((vote.value is not None, words, scale))
+    variants: list[tuple[str, Image.Image]] = []
+    for field, found in places.items():
+        if found:  # where a reading saw the field: one that read it cleanly, at full size, first
+            _, words, scale = max(found, key=lambda place: (place[0], place[2]))
+            line = _handwriting_line(clean, _box_of(words, scale))
+            for shear in SHEARS:
+                upright = _upright(line, shear)
+                for size in SIZES:
+                    variants.append((field, upright if size == 1.0 else upright.resize(
+                        (round(upright.width * size), round(upright.height * size)), Image.LANCZOS)))
+    if variants:
+        images = [image for _, image in variants]
+        for config, strict, boxes in ((f"--psm 7 {DIGITS_ONLY}", True, []), (f"--psm 13 {DIGITS_ONLY}", True, None),
+                                      ("--psm 7", False, None)):
+            read = _ocr_batch(images, config, boxes)
+            for i, ((field, _), lines) in enumerate(zip(variants, read)):
+                vote = _field_vote(lines, field, strict)
+                if boxes and field == "number" and vote.value is not None and _glyph_too_wide(boxes[i]):
+                    vote = _Vote(None, vote.conf, dissent=True)
+                votes[field].append(vote)
+    return _agreed(votes["number"]), _agreed(votes["date"])
+
+
+def _glyph_too_wide(glyphs: list[tuple[int, int]]) -> bool:
+    """A character box wider than 0.9 of the digits' height may hold two digits read as one."""
+    if not glyphs:
+        return False
+    height = float(np.median([h for _, h in glyphs]))
+    return any(w > 0.9 * height for w, _ in glyphs)
+
+
+def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
+    """One reading of a field's handwriting alone → its value, or a dissent (a glyph that is no
+    digit between digits), or nothing."""
+    text = _core("".join(w.text for line in lines for w in line))
+    conf = max((w.conf for line in lines for w in line), default=0.0)
+    if field == "number":
+        value = text if re.fullmatch(r"\d{1,6}", text) else None
+    else:
+        match = _DATE.fullmatch(text)
+        value = _iso(*match.groups()) if match else None
+    dissent = value is None and not strict and re.search(r"\d[^\d/.\-]+\d", text) is not None
+    return _Vote(value, conf, dissent)
+
+
+def _agreed(votes: list[_Vote]) -> str | None:
+    values = [v.value for v in votes if v.value is not None]
+    if not values:
+        return None
+    best = max(set(values), key=values.count)
+    mine = values.count(best)
+    against = len(values) - mine + sum(v.dissent for v in votes)
+    if mine < VOTES_NEEDED or 3 * against > mine or max(v.conf for v in votes if v.value == best) < FIELD_CONF:
+        return None
+    return best
+
+
+def _box_of(words: list[_OcrWord], scale: float) -> tuple[float, float, float, float]:
+    """x0, x1, y0, y1 of words read on an image `scale` times the size of the clean one."""
+    return (min(w.left for w in words) / scale, max(w.left + w.width for w in words) / scale,
+            min(w.top for w in words) / scale, max(w.top + w.height for w in words) / scale)
+
+
+def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
+    """The ink of one field's line alone: the shapes centred within the words' height, from just
+    left of the words to the right, on white (the lines above and below left out)."""
+    x0, x1, y0, y1 = box
+    h = max(y1 - y0, 10.0)
+    a = np.asarray(clean)
+    ys, starts, ends, roots = _components(a < 150)
+    out = np.full_like(a, 255)
+    keep = []
+    if ys.size:
+        order = np.argsort(roots, kind="stable")
+        for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
+            cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
+            cx0, cx1 = starts[idx].min(), ends[idx].max()
+            if y0 <= (cy0 + cy1) / 2 <= y1 and cx1 >= x0 - 0.3 * h and cx0 <= x1 + 2 * h:
+                keep.append((cx0, cy0, cx1, cy1))
+                for i in idx:
+                    out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
+    if not keep:
+        return Image.fromarray(out[int(y0):int(y1) + 1, int(x0):int(x1) + 1])
+    bx0, by0 = min(b[0] for b in keep), min(b[1] for b in keep)
+    bx1, by1 = max(b[2] for b in keep), max(b[3] for b in keep)
+    pad = int(h / 3)
+    crop = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
+    crop[pad:pad + by1 - by0, pad:pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
+    return Image.fromarray(crop)
+
+
+def _upright(image: Image.Image, shear: float) -> Image.Image:
+    """Handwriting leaning right by `shear` (dx/dy) set upright."""
+    if not shear:
+        return image
+    w, h = image.size
+    extra = int(shear * h)
+    return image.transform((w + extra, h), Image.AFFINE, (1, -shear, shear * h - extra, 0, 1, 0),
+                           resample=Image.BICUBIC, fillcolor=255)
+
+
+def _iso(day: str, month: str, year: str) -> str | None:
+    y = int(year)
+    if len(year) == 2:
+        y += 2000
+    if not 1990 <= y <= 2099:
+        return None
+    try:
+        return Date(y, int(month), int(day)).isoformat()
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Body OCR without stamp ink
 
 
 def suppress_stamp_ink(image: Image.Image) -> Image.Image:
-    """The page image for the body's OCR only: stamp and seal ink (red, blue, violet) turned to paper."""
-    return image
+    """The page image for the body's OCR only: stamp and seal ink (red, blue, violet) turned to paper.
+
+    Ink counts as coloured when, with the paper made white, its channels differ by CHROMA_MIN or
+    more and by at least CHROMA_SHARE of its darkness: black print (even its JPEG colour
+    fringes) stays, and so does black print lying over a seal. Coloured pixels, and their faintly
+    coloured fringes next to them, take the paper's colour. Only the parts of the page where a
+    quarter-size copy shows colour are looked at in full. Grey and bilevel images come back as
+    they are.
+    """
+    if image.mode not in ("RGB", "RGBA", "CMYK", "P", "YCbCr"):
+        return image
+    rgb = image.convert("RGB") if image.mode != "RGB" else image
+    step = 4
+    small = np.asarray(rgb.reduce(step))
+    paper = _paper_colour(small)
+    coarse = _coloured(small, paper, loose=True)
+    if not coarse.any():
+        return image
+    tile = 16  # small pixels: 64 page pixels
+    gh, gw = -(-coarse.shape[0] // tile), -(-coarse.shape[1] // tile)
+    padded = np.zeros((gh * tile, gw * tile), bool)
+    padded[:coarse.shape[0], :coarse.shape[1]] = coarse
+    cells = padded.reshape(gh, tile, gw, tile).any(axis=(1, 3))
+    grown = cells.copy()
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)):
+        grown |= _shift(cells, dy, dx)
+    out = rgb.copy()
+    changed = False
+    size = tile * step
+    for y, x0, x1 in _cell_runs(grown):
+        box = (x0 * size, y * size, min(rgb.width, x1 * size), min(rgb.height, (y + 1) * size))
+        a = np.asarray(rgb.crop(box))
+        mask = _coloured(a, paper)
+        if mask.any():
+            a = a.copy()
+            a[mask] = paper
+            out.paste(Image.fromarray(a, "RGB"), box[:2])
+            changed = True
+    if not changed:
+        return image
+    if image.mode in ("RGBA", "CMYK"):
+        out = out.convert(image.mode)
+    out.info.update(image.info)
+    return out
+
+
+def _cell_runs(cells: np.ndarray) -> list[tuple[int, int, int]]:
+    """(row, first column, end column) of each run of True cells, row by row."""
+    runs = []
+    for y in range(cells.shape[0]):
+        row = np.concatenate(([False], cells[y], [False])).astype(np.int8)
+        d = np.diff(row)
+        runs.extend((y, int(s), int(e)) for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+    return runs
+
+
+def _paper_colour(a: np.ndarray) -> np.ndarray:
+    """The page's paper colour: the median of its brighter quarter (sampled)."""
+    sample = a[::3, ::3].reshape(-1, 3).astype(np.int32)
+    light = sample.sum(axis=1)
+    return np.median(sample[light >= np.percentile(light, 75)], axis=0).astype(np.uint8)
+
+
+def _coloured(a: np.ndarray, paper: np.ndarray, loose: bool = False) -> np.ndarray:
+    """Mask of coloured ink (H×W bool) of an RGB uint8 array, with the coloured fringes around it;
+    `loose`: also ink diluted by averaging (on a reduced copy)."""
+    planes = []
+    for c in range(3):  # white balance by lookup: the paper's colour becomes white
+        lut = np.clip(np.arange(256) * 255.0 / max(float(paper[c]), 1.0), 0, 255).astype(np.uint8)
+        planes.append(lut[a[..., c]])
+    r, g, b = planes
+    mx = np.maximum(np.maximum(r, g), b)
+    mn = np.minimum(np.minimum(r, g), b)
+    chroma = (mx - mn).astype(np.int16)
+    darkness = 255 - mn.astype(np.int16)
+    if loose:
+        return (chroma >= CHROMA_MIN // 2) & (chroma * 10 >= darkness * 3)
+    strong = (chroma >= CHROMA_MIN) & (chroma * 10 >= darkness * int(CHROMA_SHARE * 10))
+    # Dark coloured ink (a blue pen): less colour for its darkness, but more than black print
+    # ever shows (its JPEG fringes stay under ~25 and a fifth of the darkness).
+    strong |= (chroma >= DARK_INK_CHROMA) & (chroma * 10 >= darkness * 2)
+    # Fringes: faintly coloured pixels next to strong ones (anti-aliased stroke edges).
+    faint = (chroma >= CHROMA_MIN // 2) & (chroma * 10 >= darkness * 3) & ~strong
+    near = np.zeros_like(strong)
+    near[1:] |= strong[:-1]
+    near[:-1] |= strong[1:]
+    near[:, 1:] |= strong[:, :-1]
+    near[:, :-1] |= strong[:, 1:]
+    return strong | (faint & near)
+
+
+# --------------------------------------------------------------------------------------------
+# Grey and bilevel pages
 
 
 def stamps_in_words(words: list[Word], width: float, height: float) -> list[Stamp]:
-    """Stamps found in the OCR words of a page that has no colour (bilevel or grey scans)."""
-    return []
+    """Stamps found in the OCR words of a page that has no colour (bilevel or grey scans).
+
+    Without colour a stamp is only what Tesseract made of it among the page's words, so this is
+    conservative: a MẬT / TỐI MẬT / TUYỆT MẬT box is a line of the header's left column holding
+    that mark and nothing else, just under the document's "Số:"; a register stamp is a cluster
+    in the top part of the page holding two of its own words ("ĐẾN" in capitals, "Chuyển:",
+    "Số và ký hiệu", "Ngày:") or "ĐẾN" beside a handwritten number or date. Its number and date
+    are kept only when a word alone on its line reads as one, confidently; a date inside a
+    sentence ("ngày 20/1/2024") or the header's place-and-date line never is.
+    """
+    zone = [w for w in words if w.bottom <= STAMP_ZONE * height and _core(w.text)]
+    if not zone:
+        return []
+    lines = _word_lines(zone)
+    stamps = []
+    mark = _mark_in_lines(lines, width, height)
+    if mark is not None:
+        stamps.append(mark)
+    received = _register_in_lines(lines)
+    if received is not None:
+        stamps.append(received)
+    return stamps
+
+
+STAMP_ZONE = 0.4  # stamps and marks are looked for in the top 40 % of the page
+WORD_CONF = 85.0  # a number or date taken from the page's own OCR words needs this confidence
+
+
+def _word_lines(words: list[Word]) -> list[list[Word]]:
+    """Words on one baseline and near each other (a gap under three word-heights) → one line."""
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.x0, w.top)):
+        h = max(word.bottom - word.top, 1.0)
+        mid = (word.top + word.bottom) / 2
+        for line in lines:
+            last = line[-1]
+            lh = max(last.bottom - last.top, 1.0)
+            if abs((last.top + last.bottom) / 2 - mid) <= 0.45 * max(h, lh) and word.x0 - last.x1 <= 3 * max(h, lh):
+                line.append(word)
+                break
+        else:
+            lines.append([word])
+    return sorted(lines, key=lambda line: (min(w.top for w in line), line[0].x0))
+
+
+def _box_of_words(words: list[Word]) -> tuple[float, float, float, float]:
+    return (round(float(min(w.x0 for w in words)), 1), round(float(min(w.top for w in words)), 1),
+            round(float(max(w.x1 for w in words)), 1), round(float(max(w.bottom for w in words)), 1))
+
+
+def _mark_in_lines(lines: list[list[Word]], width: float, height: float) -> Stamp | None:
+    """A line of the header's left column holding only MẬT / TỐI MẬT / TUYỆT MẬT, under "Số:"."""
+    anchors = []
+    for line in lines:
+        for i, w in enumerate(line[:-1]):
+            if _is_so(_key(w.text)) and re.search(r"\d|/", line[i + 1].text) and w.x0 < 0.5 * width:
+                anchors.append((w, line))
+    for line in lines:
+        keys = [k for k in (_key(w.text) for w in line) if k]
+        if not keys or keys[-1] != "MAT" or len(keys) > 2:
+            continue
+        ocr = [_OcrWord(w.text, w.conf or 0.0, 0, 0, 0, 0) for w in line if _key(w.text)]
+        mark = _mark_of([ocr])
+        if mark is None or max(w.x1 for w in line) > 0.55 * width:
+            continue
+        top = min(w.top for w in line)
+        for so, so_line in anchors:
+            x0, x1 = min(w.x0 for w in so_line), max(w.x1 for w in so_line)
+            h = so.bottom - so.top
+            below = 0 <= top - so.bottom <= 5 * h
+            under = min(x1, max(w.x1 for w in line)) - max(x0, min(w.x0 for w in line)) > 0
+            if below and under:
+                return Stamp(kind="classification", text=" ".join(w.text for w in line), mark=mark,
+                             box=_box_of_words(line))
+    return None
+
+
+def _cue(word: Word, line: list[Word]) -> str | None:
+    """Which of a register stamp's own words this is, if any."""
+    key = _key(word.text)
+    text = word.text.strip()
+    if key == "DEN" and text.strip(_PUNCT).isupper():
+        return "den"
+    if 5 <= len(key) <= 7 and _edit_distance(key, "CHUYEN") <= 1 and text.endswith(":"):
+        return "chuyen"
+    if _is_ngay(key) and text.endswith(":"):
+        return "ngay"
+    keys = [_key(w.text) for w in line]
+    i = line.index(word)
+    if key == "VA" and _has_so_ky_hieu(["SO"] + keys[i:i + 4]):  # "Số" itself is often misread
+        return "so_ky_hieu"
+    return None
+
+
+def _register_in_lines(lines: list[list[Word]]) -> Stamp | None:
+    """A cluster of a register stamp's own words; its number and date when they read cleanly."""
+    cues = [(kind, w) for line in lines for w in line if (kind := _cue(w, line)) is not None]
+    if not cues:
+        return None
+    best = None
+    for kind, anchor in cues:
+        near = [(k, w) for k, w in cues if abs(w.x0 - anchor.x0) <= 150 and abs(w.top - anchor.top) <= 90]
+        kinds = {k for k, _ in near}
+        region = [w for _, w in near]
+        x0, x1 = min(w.x0 for w in region) - 40, max(w.x1 for w in region) + 120
+        y0, y1 = min(w.top for w in region) - 60, max(w.bottom for w in region) + 40
+        number, when, found = _fields_in_words(lines, (x0, y0, x1, y1))
+        if len(kinds) >= 2 or ("den" in kinds and found):
+            score = (len(kinds), found)
+            if best is None or score > best[0]:
+                best = (score, region + found, number, when)
+    if best is None:
+        return None
+    _, region, number, when = best
+    return Stamp(kind="received", text=" ".join(w.text for w in region), number=number, date=when,
+                 box=_box_of_words(region))
+
+
+def _fields_in_words(lines: list[list[Word]], box) -> tuple[str | None, str | None, list[Word]]:
+    """A register number and a date inside `box`, each a word alone on its stretch of line (no
+    other word of letters or digits within three word-heights), read with confidence."""
+    x0, y0, x1, y1 = box
+    number = when = None
+    found: list[Word] = []
+    for line in lines:
+        for i, w in enumerate(line):
+            if not (x0 <= w.x0 <= x1 and y0 <= w.top <= y1):
+                continue
+            core = _core(w.text)
+            date = _DATE.fullmatch(core)
+            if not (date or re.fullmatch(r"\d{1,6}", core)):
+                continue
+            h = w.bottom - w.top
+            neighbours = [v for v in line if v is not w and _key(v.text)
+                          and (abs(v.x1 - w.x0) <= 3 * h or abs(v.x0 - w.x1) <= 3 * h)]
+            if any(len(_key(v.text)) > 1 and not _is_so(_key(v.text)) and not _is_ngay(_key(v.text))
+                   for v in neighbours):
+                continue
+            found.append(w)
+            if (w.conf or 0.0) < WORD_CONF:
+                continue
+            if date and when is None:
+                when = _iso(*date.groups())
+            elif not date and number is None:
+                number = core.lstrip("0") or None
+    return number, when, found
+
+
+def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[Stamp]:
+    """Stamps on a page without colour, read from its image (grey or bilevel, `dpi`) with the help
+    of its OCR words (PDF points): an optional companion of stamps_in_words for when the page
+    image is at hand.
+
+    The words Tesseract read confidently (the printed body and header) are painted out; what
+    dark ink is left and framed by a rectangle of at most 100 × 80 mm is read like a coloured
+    stamp: a MẬT box, or a register stamp whose number and date are kept only when the readings
+    agree.
+    """
+    from PIL import ImageDraw
+
+    grey = image.convert("L")
+    width, height = grey.size
+    px_mm = max(dpi / 25.4, min(width, height) / 297.0)
+    k = dpi / 72.0
+    paper = float(np.percentile(np.asarray(grey.reduce(4)), 90))
+    draw = ImageDraw.Draw(grey)
+    for w in words:
+        if (w.conf or 0.0) >= PRINTED_CONF and len(_key(w.text)) >= 2:
+            draw.rectangle((w.x0 * k - 2, w.top * k - 2, w.x1 * k + 2, w.bottom * k + 2), fill=int(paper))
+    factor = max(1, int(px_mm // WORK_PX_MM))
+    work = grey.reduce(factor) if factor > 1 else grey
+    work_mm = px_mm / factor
+    mask = np.asarray(work) < paper - 60
+    stamps: list[Stamp] = []
+    for region in _regions(mask, work_mm):
+        x0, y0, x1, y1 = region
+        if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm:
+            continue
+        frame = _frame(mask, np.zeros_like(mask), region, work_mm)
+        if frame is None or frame.w > 100 * work_mm or frame.h > 80 * work_mm:
+            continue
+        full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
+        window = _window(grey.size, full, px_mm)
+        levelled = _level(grey.crop(window[0]), full, window, px_mm)
+        ink = levelled.point(lambda v: 255 if v >= paper - 20 else int(v * 255 / max(paper - 20, 1)))
+        stamp = _read_inks(_without_frame(ink, _inset(px_mm)), ink, full, dpi)
+        if stamp is not None:
+            stamps.append(stamp)
+    # What the words show and the image did not (a MẬT printed in black is painted out above).
+    for stamp in stamps_in_words(words, width * 72.0 / dpi, height * 72.0 / dpi):
+        if not any(s.kind == stamp.kind for s in stamps):
+            stamps.append(stamp)
+    stamps.sort(key=lambda s: (s.box[1], s.box[0]) if s.box else (0, 0))
+    return stamps
+
+
+PRINTED_CONF = 90.0  # words Tesseract read this confidently are print, not a stamp or handwriting
