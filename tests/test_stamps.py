@@ -1,0 +1,204 @@
+"""pipeline.stamps: register stamps and MẬT boxes read on their own, their ink kept out of the body.
+
+Real Tesseract on crops of ../shared/corpus/dev-real pages (small, so the tests stay quick), and
+synthetic OCR words for the rules of stamps_in_words. tests/stamps_measure.py measures the whole
+corpus.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import shared_or_skip
+from pipeline.models import Word
+from pipeline.stamps import find_stamps, find_stamps_grey, stamps_in_words, suppress_stamp_ink
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+def page(name: str, number: int, dpi: float) -> Image.Image:
+    """Page `number` of a dev-real file, as the OCR stage renders it (PDF) or reads it (TIFF, JPEG)."""
+    path = shared_or_skip(f"corpus/dev-real/inbox/{name.split('_')[1]}/{name}")
+    if path.suffix == ".pdf":
+        import pypdfium2 as pdfium
+
+        image = pdfium.PdfDocument(str(path))[number - 1].render(scale=dpi / 72.0).to_pil()
+        return image.convert("RGB") if image.mode != "L" else image
+    image = Image.open(path)
+    image.seek(number - 1)
+    return image.copy()
+
+
+def region(image: Image.Image, left: float, top: float, right: float, bottom: float) -> Image.Image:
+    """A part of a page, in fractions of its width and height."""
+    w, h = image.size
+    return image.crop((int(left * w), int(top * h), int(right * w), int(bottom * h)))
+
+
+def words_of(image: Image.Image, dpi: float) -> list[Word]:
+    """Tesseract's words of an image in PDF points, as the OCR stage hands them over."""
+    import pytesseract
+
+    data = pytesseract.image_to_data(image, lang="vie", output_type=pytesseract.Output.DICT)
+    k = 72.0 / dpi
+    return [Word(text.strip(), x * k, y * k, (x + w) * k, (y + h) * k, float(conf))
+            for text, x, y, w, h, conf in zip(data["text"], data["left"], data["top"], data["width"],
+                                               data["height"], data["conf"]) if text.strip()]
+
+
+def coloured_pixels(image: Image.Image) -> int:
+    a = np.asarray(image.convert("RGB")).astype(int)
+    return int(((a.max(axis=2) - a.min(axis=2)) >= 60).sum())
+
+
+def black_pixels(image: Image.Image) -> int:
+    a = np.asarray(image.convert("RGB")).astype(int)
+    return int(((a.max(axis=2) < 90) & (a.max(axis=2) - a.min(axis=2) < 30)).sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Colour pages
+
+
+def test_register_stamp_on_a_colour_page_gives_number_and_date():
+    # 200 dpi scan; violet "ĐẾN" stamp at the top left, its bottom under the first body line,
+    # handwritten 1947 / 30/08/2024.
+    header = region(page("scan_2024-HS-8007_2.pdf", 4, 200), 0.0, 0.05, 0.6, 0.25)
+    stamps = find_stamps(header, 200)
+    received = [s for s in stamps if s.kind == "received"]
+    assert len(received) == 1, stamps
+    assert received[0].number == "1947"
+    assert received[0].date == "2024-08-30"
+    x0, top, x1, bottom = received[0].box  # points of the crop: about 50 × 30 mm
+    assert 100 < x1 - x0 < 200 and 50 < bottom - top < 130
+
+
+def test_mat_box_gives_the_mark():
+    header = region(page("scan_2024-HS-8002_1.pdf", 3, 300), 0.0, 0.05, 0.5, 0.25)
+    stamps = find_stamps(header, 300)
+    assert [(s.kind, s.mark) for s in stamps] == [("classification", "MẬT")]
+
+
+def test_toi_mat_box_gives_the_mark():
+    header = region(page("scan_2024-HS-8003_1.pdf", 1, 300), 0.0, 0.05, 0.5, 0.25)
+    stamps = find_stamps(header, 300)
+    assert [(s.kind, s.mark) for s in stamps] == [("classification", "TỐI MẬT")]
+
+
+def test_red_seal_over_a_signature_is_no_stamp():
+    # The signer's block: a red round seal, a blue pen signature over it and the printed name.
+    signer = region(page("scan_2024-HS-8003_1.pdf", 1, 300), 0.5, 0.45, 1.0, 0.65)
+    assert coloured_pixels(signer) > 5000  # the seal and the signature are there
+    assert find_stamps(signer, 300) == []
+
+
+def test_a_page_without_colour_has_no_coloured_stamps():
+    assert find_stamps(page("scan_2024-HS-8004_1.tif", 1, 300).convert("L"), 300) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Body OCR without stamp ink
+
+
+def test_suppression_removes_red_and_blue_ink_and_keeps_black_text():
+    signer = region(page("scan_2024-HS-8003_1.pdf", 1, 300), 0.5, 0.45, 1.0, 0.65)
+    before_colour, before_black = coloured_pixels(signer), black_pixels(signer)
+    clean = suppress_stamp_ink(signer)
+    assert clean.size == signer.size and clean.mode == signer.mode
+    assert coloured_pixels(clean) < 0.01 * before_colour
+    assert black_pixels(clean) >= 0.97 * before_black  # "Ngô Hồng Nga" and the title stay
+
+
+def test_suppression_of_a_register_stamp_keeps_the_body_line_across_it():
+    header = region(page("scan_2024-HS-8002_2.pdf", 2, 300), 0.0, 0.05, 0.8, 0.25)
+    clean = suppress_stamp_ink(header)
+    assert coloured_pixels(clean) < 0.01 * coloured_pixels(header)
+    assert black_pixels(clean) >= 0.97 * black_pixels(header)
+
+
+def test_suppression_leaves_grey_and_bilevel_images_alone():
+    bilevel = page("scan_2024-HS-8004_1.tif", 1, 300)
+    assert suppress_stamp_ink(bilevel) is bilevel
+    grey = bilevel.convert("L")
+    assert suppress_stamp_ink(grey) is grey
+    plain = Image.new("RGB", (200, 100), (240, 235, 220))
+    assert suppress_stamp_ink(plain) is plain
+
+
+def test_suppression_of_a_full_page_is_cheap():
+    full = page("scan_2024-HS-8003_1.pdf", 1, 300)  # A4 at 300 dpi, seal, signature, MẬT box
+    start = time.perf_counter()
+    suppress_stamp_ink(full)
+    assert time.perf_counter() - start < 1.0  # ~0.1 s alone; generous for a busy machine
+
+
+# --------------------------------------------------------------------------------------------
+# Grey and bilevel pages
+
+
+def test_mat_box_on_a_grey_page_from_its_words():
+    header = region(page("scan_2024-HS-8007_3.pdf", 1, 300), 0.0, 0.0, 1.0, 0.3)  # the page's top, from 0, 0
+    stamps = stamps_in_words(words_of(header, 300), 595, 842)
+    assert [(s.kind, s.mark) for s in stamps] == [("classification", "MẬT")]
+
+
+def test_register_stamp_on_a_bilevel_page():
+    header = region(page("scan_2024-HS-8004_2.tif", 5, 300), 0.0, 0.0, 1.0, 0.3)
+    words = words_of(header, 300)
+    by_words = stamps_in_words(words, 595, 842)
+    assert [s.kind for s in by_words] == ["received"]
+    assert by_words[0].number is None and by_words[0].date is None  # the page's own words read them badly
+    with_image = [s for s in find_stamps_grey(header, 300, words) if s.kind == "received"]
+    assert len(with_image) == 1 and with_image[0].number == "937"
+
+
+# --------------------------------------------------------------------------------------------
+# stamps_in_words rules, on synthetic words (points, top-left origin)
+
+
+def line(text: str, x: float, top: float, conf: float = 96.0, size: float = 12.0) -> list[Word]:
+    words, cursor = [], x
+    for token in text.split():
+        width = 0.55 * size * len(token)
+        words.append(Word(token, cursor, top, cursor + width, top + size, conf))
+        cursor += width + 0.3 * size
+    return words
+
+
+HEADER = (line("CÔNG AN TỈNH QUẢNG NINH", 60, 48) + line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 300, 48)
+          + line("CƠ QUAN CẢNH SÁT ĐIỀU TRA", 56, 66) + line("Độc lập - Tự do - Hạnh phúc", 350, 66)
+          + line("Số: 274/QĐ-CSĐT", 100, 86) + line("Móng Cái, ngày 14 tháng 1 năm 2024", 330, 86))
+
+
+def test_words_header_and_body_dates_are_no_stamp():
+    body = (line("QUYẾT ĐỊNH", 250, 115) + line("Ngày 20/1/2024, Cơ quan Cảnh sát điều tra đã", 70, 180)
+            + line("tiếp nhận tin báo về tội phạm.", 70, 198) + line("Đến nay chưa xác định được", 70, 216))
+    assert stamps_in_words(HEADER + body, 595, 842) == []
+
+
+def test_words_register_stamp_with_clean_fields():
+    stamp = (line("VIỆN KIỂM SÁT NHÂN DÂN", 20, 104, 70) + line("ĐẾN", 22, 128, 90) + line("Số:", 60, 124, 60)
+             + line("164", 90, 122, 92) + line("Ngày:", 60, 138, 55) + line("20/1/2024", 95, 137, 90)
+             + line("Chuyển:", 22, 152, 80) + line("VP", 80, 150, 40))
+    stamps = stamps_in_words(HEADER + stamp, 595, 842)
+    assert [(s.kind, s.number, s.date) for s in stamps] == [("received", "164", "2024-01-20")]
+
+
+def test_words_register_stamp_keeps_no_guess():
+    stamp = (line("ĐẾN", 22, 128, 90) + line("Số:", 60, 124, 60) + line("64", 90, 122, 72)
+             + line("20/1/2024", 95, 137, 41) + line("Chuyển:", 22, 152, 80))
+    stamps = stamps_in_words(HEADER + stamp, 595, 842)
+    assert [(s.kind, s.number, s.date) for s in stamps] == [("received", None, None)]
+
+
+def test_words_mat_line_under_the_number():
+    assert [(s.kind, s.mark) for s in stamps_in_words(HEADER + line("MẬT", 130, 106, 60), 595, 842)] == [
+        ("classification", "MẬT")]
+    assert [s.mark for s in stamps_in_words(HEADER + line("| TỐI MẬT |", 120, 106, 80), 595, 842)] == ["TỐI MẬT"]
+    # "mặt" in a sentence, or far from the number, is no mark
+    assert stamps_in_words(HEADER + line("Về mặt", 120, 106), 595, 842) == []
+    assert stamps_in_words(HEADER + line("MẬT", 130, 400), 595, 842) == []
