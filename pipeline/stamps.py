@@ -523,9 +523,12 @@ def _ocr_batch(images: list[Image.Image], config: str, glyphs: list | None = Non
         with open(listing, "w", encoding="utf-8") as out:
             out.write("\n".join(names) + "\n")
         base = os.path.join(tmp, "out")
-        subprocess.run([pytesseract.pytesseract.tesseract_cmd, listing, base, "-l", "vie", *config.split(), "tsv",
-                        *(["makebox"] if glyphs is not None else [])],
-                       capture_output=True, timeout=120, check=False)
+        try:  # a stamp that cannot be read is no stamp; the page's own OCR goes on
+            subprocess.run([pytesseract.pytesseract.tesseract_cmd, listing, base, "-l", "vie", *config.split(), "tsv",
+                            *(["makebox"] if glyphs is not None else [])],
+                           capture_output=True, timeout=120, check=False)
+        except (OSError, subprocess.SubprocessError):
+            pass
         tsv = _read_text(base + ".tsv")
         box = _read_text(base + ".box") if glyphs is not None else ""
     pages: list[dict[tuple[int, int, int], list[_OcrWord]]] = [{} for _ in images]
