@@ -22,10 +22,10 @@ def header_crop(pdf: Path, page_number: int, out: Path) -> Path:
     document = pypdfium2.PdfDocument(pdf)
     try:
         page = document[page_number - 1]
-        height = page.get_height()
-        image = page.render(scale=CROP_DPI / 72, crop=(0, 0, 0, height * (1 - HEADER_SHARE))).to_pil()
+        image = page.render(scale=CROP_DPI / 72).to_pil()  # upright as displayed (/Rotate applied)
     finally:
         document.close()
+    image = image.crop((0, 0, image.width, round(image.height * HEADER_SHARE)))
     partial = out.with_name(out.name + ".part")
     image.save(partial, format="PNG", optimize=True)
     os.replace(partial, out)
