@@ -1,6 +1,6 @@
 """Measure pipeline.stamps on ../shared/corpus/dev-real (not a test; run it by hand).
 
-    OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py [--all] [--only CASE] [--colour-only|--grey-only] [--words-only]
+    OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py [--all|--stamped] [--only CASE] [--colour-only|--grey-only] [--words-only]
     OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py --real-dev
 
 Colour pages go through find_stamps; grey and bilevel pages through stamps_in_words, fed with the
@@ -122,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--all", action="store_true", help="every page, not a sample of the unstamped ones")
     parser.add_argument("--only", help="case id or file name part")
+    parser.add_argument("--stamped", action="store_true", help="only the pages with a stamp or mark (quick)")
     parser.add_argument("--colour-only", action="store_true")
     parser.add_argument("--grey-only", action="store_true")
     parser.add_argument("--words-only", action="store_true", help="grey pages: stamps_in_words alone, no image")
@@ -152,7 +153,7 @@ def main() -> None:
             want_received = doc["received"] if "received_stamp" in marks else None
             want_mark = MARK[doc["classification"]] if "classification_mark" in marks else None
             seq += 1
-            if want_received is None and want_mark is None and not args.all and seq % 3:
+            if want_received is None and want_mark is None and (args.stamped or not args.all and seq % 3):
                 continue
             t = time.perf_counter()
             if kind == "colour":
