@@ -31,28 +31,28 @@ from .text import fold, fold_with_offsets, normalize
 
 T = TypeVar("T")
 
+# Thresholds measured on our own Tesseract 5 `vie` reading (300 dpi, image_to_data) of real-dev
+# (22 scans of real papers, numbers and days filled by pen), dev-real and dev (synthetic, printed).
+#
 # PageText.confidence (Tesseract's mean word confidence, 0..100) under which a page's values are
-# not trusted. Pages of real and synthetic scans read upright average 86-96; a page read upside
-# down or a photo of a screen falls far below.
+# not trusted: pages read upright average 88.7-95.4 on real-dev, 90.1-96.3 on dev-real, 94.1-95.7
+# on dev; a page read upside down averaged 41.
 MIN_OCR_CONFIDENCE = 70.0
-# Word.conf (0..100) that the words carrying digits must reach, by how likely a pen wrote them
-# (measured on our own Tesseract 5 `vie` reading of real-dev, dev-real and dev; see the report of
-# issue 9). Digits a pen may have filled in: the number when it stands apart from its "/SYMBOL"
-# (a blank was left for it) and the day. Pen digits that OCR read as plain digits came at 30-90
-# on real-dev, every one of them wrong ("11" read as "44" at 90); printed days read at 95-97.
+# Word.conf the words carrying digits must reach, by how likely a pen wrote them. Digits a pen may
+# have filled in — the number when it stands apart from its "/SYMBOL" (a blank was left for it),
+# and the day: pen digits that OCR read as plain digits came at 0-90 on real-dev, every one wrong
+# ("11" read "44" at 90, "89" read "88" at 30, "24" read "84" at 41); printed days read at 95-97.
 MIN_WORD_CONFIDENCE = 93.0
-# The printed month and year of the date line: 88-97 on real-dev (one 69 under a seal), 94-97 on
-# dev-real and dev.
+# The printed month and year of the date line: 88-96 on real-dev (one month at 69, left for
+# review), 94-97 on dev-real and dev.
 MIN_PRINTED_CONFIDENCE = 85.0
-# A number typed against its symbol in one word ("155/QĐ-CSĐT"): the word's confidence is the
-# symbol's as much as the digits' (a Đ costs a lot), 34-92 on dev-real for right readings; pen
-# digits that ran into the symbol read at 0-42 on real-dev, and never as plain digits.
+# A number typed against its symbol in one word ("155/QĐ-CSĐT"): that word's confidence is its
+# hardest letter's (a Đ), 34-92 for right readings on dev and dev-real; pen digits that ran into
+# the symbol read at 0-42 on real-dev, never as plain digits. A floor, not a proof.
 MIN_TYPED_NUMBER_CONFIDENCE = 30.0
 
 _DASHES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "_": "-"})
-# n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3
-_NUMBER_FORM = re.compile(r"\d{1,6}(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*")
-# What follows "Số:": anything (blank, dots, pen strokes read as junk), the year, the symbol.
+# What follows "Số:" — n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3 —: anything (blank, dots, pen strokes read as junk), the year, the symbol.
 _NUMBER_PARTS = re.compile(r"(?P<pre>.*?)/+(?:(?P<year>\d{4})/+)?(?P<symbol>[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)")
 _MIXED_CASE_CODES = {"TTR": "TTr"}  # Tờ trình (Nghị định 30/2020, Phụ lục III): the only code not in capitals
 _DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
