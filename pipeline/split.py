@@ -62,6 +62,8 @@ def is_blank(page: PageText) -> bool:
 
 
 def _opens_document(header: Header, previous: list[Line], taxonomy: dict[str, DocType]) -> bool:
+    if header.national and header.number is None and header.place_date is None and _numbered(header.lines):
+        return False  # an annex (danh sách, phụ lục) under its own Quốc hiệu, numbered on from its document
     if header.national or header.number is not None:
         return True
     if _continues(header.lines):
@@ -77,10 +79,15 @@ def _opens_document(header: Header, previous: list[Line], taxonomy: dict[str, Do
     return bool(header.title) and signed and not _signature_at(texts, 0)
 
 
+def _numbered(lines: list[Line]) -> bool:
+    """Nghị định 30 numbers pages from the second one on, centred at the top."""
+    return bool(lines) and bool(_PAGE_NUMBER.fullmatch(lines[0].text)) and int(re.sub(r"\D", "", lines[0].text)) > 1
+
+
 def _continues(lines: list[Line]) -> bool:
     """The page goes on with the previous one: numbered at the top, mid-sentence or down a list."""
-    if lines and _PAGE_NUMBER.fullmatch(lines[0].text) and int(re.sub(r"\D", "", lines[0].text)) > 1:
-        return True  # Nghị định 30 numbers pages from the second one on, centred at the top
+    if _numbered(lines):
+        return True
     first = next((line.text for line in lines if has_text(line.text)), "")
     opening = first.lstrip("-–—•*“\"'( ")
     if opening[:1].islower():

@@ -135,3 +135,10 @@ def test_a_draft_with_its_own_header_after_a_to_trinh_is_a_document_of_its_own()
 def test_the_operative_quyet_dinh_heading_does_not_open_a_document():
     operative = "QUYẾT ĐỊNH:\nĐiều 1. Khởi tố bị can đối với Nguyễn Văn An.\nĐiều 2. Giao cho Đội điều tra thi hành."
     assert bounds(split_batch(pages(DECISION, operative), TAXONOMY)) == [[1, 2]]
+
+
+def test_an_annex_under_its_own_quoc_hieu_numbered_on_stays_with_its_document():
+    annex = ("3\nỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+             "DANH SÁCH\nTập thể, cá nhân được tặng Bằng khen\n(Kèm theo Quyết định số 99/QĐ-UBND ngày 16/01/2025)")
+    assert bounds(split_batch(pages(DECISION, "hiện hành vi phạm tội;\n" + SIGNED, annex), TAXONOMY)) == [[1, 2, 3]]
+    assert bounds(split_batch(pages(DECISION, annex.removeprefix("3\n")), TAXONOMY)) == [[1], [2]]
