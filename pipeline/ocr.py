@@ -573,7 +573,8 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
 
 def _stamps(page, look: PageLook, words: list[Word], ocred: bool, signed: list[tuple[float, float, float, float]]) -> list:
     """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink,
-    else from the OCR words of the page. An e-signature stamp is none of them."""
+    else from the OCR words of the page, and from a grey render at the scan's resolution when
+    those words hint at a stamp. An e-signature stamp is none of them."""
     found = []
     try:
         if look.colour >= COLOUR_INK:
@@ -581,6 +582,14 @@ def _stamps(page, look: PageLook, words: list[Word], ocred: bool, signed: list[t
             found = list(stamp_reader.find_stamps(image, STAMP_DPI))
         elif ocred:
             found = list(stamp_reader.stamps_in_words(words, float(page.width), float(page.height)))
+            if stamp_reader.stamp_hint(words, float(page.height)):
+                # the stamp's own words are there: read its frame from the page image, at the
+                # scan's resolution (a register stamp's handwriting is lost at less)
+                dpi = min(float(look.scan_dpi or STAMP_DPI), STAMP_DPI)
+                image = page.to_image(resolution=dpi).original.convert("L")
+                from_image = stamp_reader.find_stamps_grey(image, dpi, words)
+                if from_image:
+                    found = from_image
     except Exception:  # a stamp that cannot be read must not cost the page its text
         logging.getLogger(__name__).warning("stamps of page %s could not be read", page.page_number, exc_info=True)
     return [stamp for stamp in found if stamp.box is None or not _inside(

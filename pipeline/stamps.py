@@ -649,6 +649,7 @@ class _Vote:
     value: str | None  # None: the reading saw handwriting there but not a clean value
     conf: float
     dissent: bool = False  # no value, and a glyph that is no digit among the digits
+    text: str = ""  # what was read
 
 
 def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None, list[_OcrWord], list[_OcrWord]]:
@@ -686,7 +687,7 @@ DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789/.-"
 # Tesseract's English model held to digits reads handwritten digits far better than its
 # Vietnamese one (measured on dev-real's stamps: 19 of 20 fields against 9 of 20 at best).
 FIELD_LANG = "eng"
-AGREEMENT = 0.5  # share of the field's own readings that must give the value…
+AGREEMENT = 1 / 3  # share of the field's own readings that must give the value (others may read nothing)…
 AGAINST = 3  # … and at least this many times as many as give anything else
 
 
@@ -696,7 +697,7 @@ def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]]
     `readings` are whole-stamp readings (lines, and the scale of the image read); they say where
     each field's handwriting is. That line is then cut out on its own and read as one line of
     digits and separators eighteen ways: at three ink heights, as it is, binarised and thickened,
-    upright or leaning. A value is kept when at least half of those readings give it, at least
+    upright or leaning. A value is kept when at least a third of those readings give it, at least
     three times as many as give anything else (whole-stamp readings of another clean value count
     against it too), and one of them with confidence.
     """
@@ -709,18 +710,47 @@ def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]]
                 places[field].append((vote.value is not None, words, scale))
                 if vote.value is not None:
                     whole[field].append(vote.value)
+    boxes = _field_boxes(places)
     variants: list[tuple[str, Image.Image]] = []
-    for field, found in places.items():
-        if found:  # where a reading saw the field: one that read it cleanly, at full size, first
-            _, words, scale = max(found, key=lambda place: (place[0], place[2]))
-            line = _handwriting_line(clean, _box_of(words, scale))
-            variants.extend((field, image) for image in _line_variants(line))
+    for field, box in boxes.items():
+        line = _handwriting_line(clean, box, wide=field == "date")
+        variants.extend((field, image) for image in _line_variants(line))
     votes: dict[str, list[_Vote]] = {"number": [], "date": []}
     if variants:
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
         for (field, _), lines in zip(variants, read):
             votes[field].append(_field_vote(lines, field, True))
     return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"])
+
+
+def _field_boxes(places: dict[str, list[tuple[bool, list[_OcrWord], float]]]) -> dict[str, tuple[float, float, float, float]]:
+    """Where each field's handwriting is (x0, x1, y0, y1 of the clean image).
+
+    The number: where a reading saw it (one that read it cleanly, at full size, first). The date
+    is the stamp's next row, a little more than a line under the number and starting near it: a
+    reading's date place is taken only there (a reading that missed the date takes the
+    "Chuyển" row for it), and when no reading saw it there, that row itself is read.
+    """
+    def best(found):
+        _, words, scale = max(found, key=lambda place: (place[0], place[2]))
+        return _box_of(words, scale)
+
+    boxes = {}
+    if places["number"]:
+        boxes["number"] = best(places["number"])
+    if "number" not in boxes:
+        if places["date"]:
+            boxes["date"] = best(places["date"])
+        return boxes
+    x0, x1, y0, y1 = boxes["number"]
+    h, cy = y1 - y0, (y0 + y1) / 2
+    under = []
+    for place in places["date"]:
+        dx0, dx1, dy0, dy1 = _box_of(place[1], place[2])
+        if 0.7 * h <= (dy0 + dy1) / 2 - cy <= 2.2 * h and x0 - 2 * h <= dx0 <= x1 + h:
+            under.append(place)
+    boxes["date"] = best(under) if under else (x0 - 0.5 * h, x1 + 2 * h, cy + 0.75 * h, cy + 1.9 * h)
+    return boxes
 
 
 def _line_variants(line: Image.Image) -> list[Image.Image]:
@@ -752,7 +782,7 @@ def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
         match = _DATE.fullmatch(text)
         value = _iso(*match.groups()) if match else None
     dissent = value is None and re.search(r"\d", text) is not None
-    return _Vote(value, conf, dissent)
+    return _Vote(value, conf, dissent, text)
 
 
 def _agreed(votes: list[_Vote], others: list[str] = ()) -> str | None:
@@ -761,11 +791,22 @@ def _agreed(votes: list[_Vote], others: list[str] = ()) -> str | None:
         return None
     best = max(set(values), key=values.count)
     mine = values.count(best)
-    against = len(values) - mine + sum(v.dissent for v in votes) + sum(o != best for o in others)
+    # A date reading that only lost characters of the winning one ("26/24", "26//" of "26/9/24")
+    # does not speak against it: the date's own shape (three groups, a real day and month) is
+    # checked anyway. A number's shorter reading does ("101" of "1091" is the error to fear).
+    texts = [v.text for v in votes if v.value == best]
+    lost = {id(v) for v in votes if v.dissent and _DATE.fullmatch(texts[0]) and _within(v.text, texts[0])}
+    against = len(values) - mine + sum(v.dissent and id(v) not in lost for v in votes) + sum(o != best for o in others)
     if mine < AGREEMENT * len(votes) or AGAINST * against > mine or max(
             v.conf for v in votes if v.value == best) < FIELD_CONF:
         return None
     return best
+
+
+def _within(short: str, long: str) -> bool:
+    """`short` is `long` with some characters left out."""
+    it = iter(long)
+    return all(c in it for c in short)
 
 
 def _box_of(words: list[_OcrWord], scale: float) -> tuple[float, float, float, float]:
@@ -774,7 +815,7 @@ def _box_of(words: list[_OcrWord], scale: float) -> tuple[float, float, float, f
             min(w.top for w in words) / scale, max(w.top + w.height for w in words) / scale)
 
 
-def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float]) -> Image.Image:
+def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float], wide: bool = False) -> Image.Image:
     """The ink of one field's line alone: the shapes centred within the words' height, from just
     left of the words to the right, on white (the lines above and below left out)."""
     x0, x1, y0, y1 = box
@@ -788,7 +829,7 @@ def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float]
         for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
             cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
             cx0, cx1 = starts[idx].min(), ends[idx].max()
-            if y0 <= (cy0 + cy1) / 2 <= y1 and cx1 >= x0 - 0.3 * h and cx0 <= x1 + 2 * h:
+            if y0 <= (cy0 + cy1) / 2 <= y1 and cx1 >= x0 - 0.3 * h and cx0 <= x1 + (3 if wide else 2) * h:
                 keep.append((cx0, cy0, cx1, cy1))
                 for i in idx:
                     out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
@@ -947,6 +988,18 @@ def stamps_in_words(words: list[Word], width: float, height: float) -> list[Stam
     if received is not None:
         stamps.append(received)
     return stamps
+
+
+def stamp_hint(words: list[Word], height: float) -> bool:
+    """Whether a grey page's OCR words suggest a stamp worth reading from the page image: one of
+    a register stamp's own words ("ĐẾN" in capitals, "Chuyển:", "Ngày:", "Số và ký hiệu") or a
+    MẬT in the top part of the page. Cheap; pages without such a hint skip find_stamps_grey."""
+    zone = [w for w in words if w.bottom <= STAMP_ZONE * height and _core(w.text)]
+    for line in _word_lines(zone):
+        for w in line:
+            if _cue(w, line) is not None or _key(w.text) == "MAT" or _is_chuyen(_key(w.text)):
+                return True
+    return False
 
 
 STAMP_ZONE = 0.4  # stamps and marks are looked for in the top 40 % of the page

@@ -15,7 +15,7 @@ from PIL import Image
 
 from conftest import shared_or_skip
 from pipeline.models import Word
-from pipeline.stamps import find_stamps, find_stamps_grey, stamps_in_words, suppress_stamp_ink
+from pipeline.stamps import find_stamps, find_stamps_grey, stamp_hint, stamps_in_words, suppress_stamp_ink
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -202,3 +202,9 @@ def test_words_mat_line_under_the_number():
     # "mặt" in a sentence, or far from the number, is no mark
     assert stamps_in_words(HEADER + line("Về mặt", 120, 106), 595, 842) == []
     assert stamps_in_words(HEADER + line("MẬT", 130, 400), 595, 842) == []
+
+
+def test_stamp_hint_only_where_a_stamp_says_its_words():
+    assert not stamp_hint(HEADER + line("QUYẾT ĐỊNH", 250, 115), 842)
+    assert stamp_hint(HEADER + line("ĐẾN", 22, 128, 40) + line("Chuyển:", 22, 152, 30), 842)
+    assert not stamp_hint(HEADER + line("ĐẾN", 22, 600, 40), 842)  # low on the page: no stamp zone
