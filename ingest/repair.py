@@ -108,7 +108,7 @@ class Repair:
         """Classify and describe a run of pages with the current code and taxonomy."""
         pages = self.page_texts(refs)
         classification = classify(pages, self.taxonomy)
-        return classification, extract_metadata(pages, classification)
+        return classification, extract_metadata(pages, classification, self.taxonomy)
 
     # ---- what needs a person ---------------------------------------------------------------
 

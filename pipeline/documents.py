@@ -20,7 +20,7 @@ def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, Doc
         drafts.append(DocumentDraft(
             pages=[PageRef(batch_id, n) for n in segment.pages],
             classification=classification,
-            metadata=extract_metadata(segment_pages, classification),
+            metadata=extract_metadata(segment_pages, classification, taxonomy),
             case_id=segment.case_id,
             continues_previous=segment.continues_previous,
         ))
