@@ -58,6 +58,10 @@ VECTOR_OCR_DPI = 300  # pages drawn without a scan image are rendered for Tesser
 # that makes a page worth a colour render for the stamp reader.
 COLOUR_CHROMA = 70
 COLOUR_INK = 0.001
+# A faint violet register stamp can vanish into the paper at LOOK_DPI; on a colour scan the top of
+# the page (where NĐ 30/2020 puts the number, MẬT marks and the "đến" stamp) is searched anyway.
+TINT_CHROMA = 6
+STAMP_TOP = 0.45
 STAMP_DPI = 300
 
 PLUGIN = "pipeline.ocr_plugin"
@@ -128,6 +132,7 @@ class PageLook:
     barcodes: list[str]
     uncovered: float = 0.0  # share of the ink outside the layer's words (good and partial layers)
     colour: float = 0.0  # share of pixels in clearly coloured ink (stamps, seals, coloured print)
+    tinted: bool = False  # a colour scan (paper has some chroma), whatever its ink
     scan_dpi: float | None = None  # resolution of the image that covers the page (a scan), if any
     text_stamps: list[SignatureWidget] = field(default_factory=list)  # e-signature stamps drawn as page text
 
@@ -163,8 +168,9 @@ def inspect_pages(pdf_path: Path, widgets: dict[int, list[SignatureWidget]] | No
                 layer = "good" if is_good_vietnamese(text, min_tokens=3) else "junk"
             image = page.to_image(resolution=LOOK_DPI).original
             scan_dpi, pictures = _images(page)
+            colour, tinted = colour_share(image)
             look = PageLook(layer=layer, ink=ink_share(image), barcodes=decode_barcodes(image),
-                            colour=colour_share(image), scan_dpi=scan_dpi)
+                            colour=colour, tinted=tinted, scan_dpi=scan_dpi)
             if layer == "good":
                 words = [(w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()]
                 scale = image.width / float(page.width)
@@ -254,13 +260,14 @@ def _paper(histogram: list[int]) -> int:
     return 255
 
 
-def colour_share(image: Image.Image) -> float:
-    """Share of pixels in clearly coloured ink: red and blue stamps and seals, not yellowed paper."""
+def colour_share(image: Image.Image) -> tuple[float, bool]:
+    """(share of pixels in clearly coloured ink — red and blue stamps and seals, not yellowed paper —,
+    whether the page is a colour image at all: a grey or bilevel scan has no chroma anywhere)."""
     if image.mode not in ("RGB", "RGBA", "P", "CMYK"):
-        return 0.0
+        return 0.0, False
     pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
     chroma = pixels.max(axis=2) - pixels.min(axis=2)
-    return float((chroma >= COLOUR_CHROMA).mean())
+    return float((chroma >= COLOUR_CHROMA).mean()), bool(np.percentile(chroma, 90) >= TINT_CHROMA)
 
 
 def uncovered_ink(image: Image.Image, words: list[tuple[float, float, float, float]],
@@ -572,15 +579,19 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
 
 
 def _stamps(page, look: PageLook, words: list[Word], ocred: bool, signed: list[tuple[float, float, float, float]]) -> list:
-    """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink,
-    else from the OCR words of the page, and from a grey render at the scan's resolution when
-    those words hint at a stamp. An e-signature stamp is none of them."""
+    """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink (of
+    its top on any other colour scan), else from the OCR words of the page, and from a grey render
+    at the scan's resolution when those words hint at a stamp. An e-signature stamp is none of them."""
     found = []
     try:
         if look.colour >= COLOUR_INK:
             image = page.to_image(resolution=STAMP_DPI).original.convert("RGB")
             found = list(stamp_reader.find_stamps(image, STAMP_DPI))
-        elif ocred:
+        elif look.tinted:
+            top = page.crop((0, 0, float(page.width), float(page.height) * STAMP_TOP))
+            image = top.to_image(resolution=STAMP_DPI).original.convert("RGB")
+            found = list(stamp_reader.find_stamps(image, STAMP_DPI))  # same origin: boxes hold
+        if not found and ocred:
             found = list(stamp_reader.stamps_in_words(words, float(page.width), float(page.height)))
             if stamp_reader.stamp_hint(words, float(page.height)):
                 # the stamp's own words are there: read its frame from the page image, at the
