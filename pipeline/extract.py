@@ -24,10 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .header import Header, Line, edit_distance, name_words, page_lines, read_header, starts_with, tokens
+from .header import (Header, Line, edit_distance, is_abbreviation, name_words, page_lines, read_header, starts_with,
+                     tokens)
 from .models import Classification, Metadata, PageText, Person
 from .taxonomy import DocType, load_taxonomy
-from .text import fold, fold_with_offsets, normalize
+from .text import fold, fold_with_offsets, normalize, vietnamese_score
 
 T = TypeVar("T")
 
@@ -60,6 +61,8 @@ _DATE_SLASHES = re.compile(r"ngay\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{
 # The parts of a date line, each checked on its own: the day is often left blank for a pen.
 _DATE_PARTS = re.compile(r"ngay(?P<day>.*?)thang(?P<month>.*?)nam(?P<year>\s*\d{4})")
 _DATE_SLASHED = re.compile(r"ngay(?P<day>\s*\d{1,2})\s*[/.-](?P<month>\s*\d{1,2})\s*[/.-](?P<year>\s*\d{4})")
+# The day's place unreadable (pen over "ngày", "tháng" cut): the printed month still ends the line.
+_MONTH_YEAR = re.compile(r"(?P<day>)(?:thang|\b)(?P<month>\s*\d{1,2})\s*nam(?P<year>\s*\d{4})\W*$")
 # A second line of the agency that continues its name (a place, a level), not a unit under it.
 _CONTINUATION = [tokens(t) for t in ("TỈNH", "THÀNH PHỐ", "TP", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN",
                                      "KHU VỰC", "TỐI CAO", "CẤP CAO", "TẠI", "NHÂN DÂN", "TRUNG ƯƠNG")]
@@ -164,7 +167,7 @@ def read_date(text: str, line: Line | None = None) -> DateParts:
     only when it is plain digits and, with `line`'s OCR words, read with confidence."""
     folded, offsets = fold_with_offsets(text)
     folded = folded.lower()
-    found = _DATE_PARTS.search(folded) or _DATE_SLASHED.search(folded)
+    found = _DATE_PARTS.search(folded) or _DATE_SLASHED.search(folded) or _MONTH_YEAR.search(folded)
     if not found:
         return DateParts(None, None, None)
     values: dict[str, int | None] = {}
@@ -254,10 +257,15 @@ def issuer(agency: list[str]) -> str | None:
     """
     lines = []
     for text in agency:
+        if _NUMBER_LABEL.match(fold(text).lower()):
+            continue  # a "Số: /2025NQ-HĐND" left blank on a draft is no agency line
+        text = _parted(text)
+        if text is None:
+            return None  # a word OCR garbled: a person reads the issuer from the header picture
         words = text.split()
         while words and not re.search(r"[^\W\d_]", words[0]):
             words.pop(0)
-        while words and not re.search(r"[^\W\d_]", words[-1]):
+        while words and not re.search(r"[^\W_]", words[-1]):  # "KHU VỰC 3" keeps its 3
             words.pop()
         if words:
             lines.append(" ".join(words))
@@ -269,6 +277,29 @@ def issuer(agency: list[str]) -> str | None:
         continues = any(toks[: len(c)] == c for c in _CONTINUATION)
         name += (" " if continues else " / ") + text
     return name
+
+
+_NUMBER_LABEL = re.compile(r"s[o0-9]?\s*[:;]")
+
+
+def _parted(line: str) -> str | None:
+    """The agency line with words OCR ran together parted where exactly one cut makes two syllables
+    ('HƯNGYÊN' → 'HƯNG YÊN'); None when a word is neither a syllable, an abbreviation nor such a pair."""
+    words = []
+    for word in line.split():
+        letters = re.sub(r"[^\w]|[\d_]", "", word)
+        if not letters or _syllable(letters) or is_abbreviation(letters):
+            words.append(word)
+            continue
+        cuts = [i for i in range(1, len(word)) if _syllable(word[:i]) and _syllable(word[i:])]
+        if len(cuts) != 1:
+            return None
+        words += [word[: cuts[0]], word[cuts[0] :]]
+    return " ".join(words)
+
+
+def _syllable(token: str) -> bool:
+    return vietnamese_score(token)[0] == 1.0
 
 
 def extract_metadata(pages: list[PageText], classification: Classification,
@@ -305,6 +336,8 @@ def extract_metadata(pages: list[PageText], classification: Classification,
     received = next((s for s in first.stamps if s.kind == "received"), None)
     if received is not None:
         meta.received = {"number": received.number, "date": received.date}
+        if received.number is None or received.date is None:
+            _review(meta, "received")  # a stamp was seen, its handwriting not read surely
     stamped = next((s.mark for s in first.stamps if s.kind == "classification" and s.mark), None)
     meta.classification_mark = stamped or header.mark
     meta.esignatures = list(dict.fromkeys(sig for page in pages for sig in page.esignatures))

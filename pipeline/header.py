@@ -123,7 +123,9 @@ _NUMBER = re.compile(r"^(\w{1,3})\s*[:;.,]?\s*(?=[^/]{0,20}/+\s*(?:\d{4}\s*/+\s*
 # ("ngay" may run into what follows: "ngàyÂÖtháng"; "Ngày:" is a form label, as in register stamps.)
 _DATE = r"ngay(?!\s*:).{0,40}?\d{4}"
 _DATE_LINE_END = re.compile(rf"(?:{_DATE})\W*")
-_PLACE_DATE = re.compile(rf"\D{{0,40}}\b(?:{_DATE})\W*")
+# ...or "ngày" itself garbled by the pen over it ("ngà3y", "ngà{yỆ"), the printed "tháng 12 năm 2024" intact.
+_MONTH_END = r"thang\b.{0,12}?\bnam\s*\d{4}"
+_PLACE_DATE = re.compile(rf"(?:\D{{0,40}}\b(?:{_DATE})|[^/:]{{0,50}}?\b{_MONTH_END})\W*")
 _SUBJECT = re.compile(r"^v\s*/\s*v\b", re.IGNORECASE)
 
 
@@ -527,7 +529,7 @@ def is_wordy(text: str) -> bool:
     toks = [t for t in re.findall(r"[^\W\d_]+", text)]
     if not toks or not any(len(t) >= 3 for t in toks):
         return False
-    good = sum(1 for t in toks if len(t) >= 2 and (_syllables(t) or _abbreviation(t)))
+    good = sum(1 for t in toks if len(t) >= 2 and (_syllables(t) or is_abbreviation(t)))
     return good >= 0.75 * len(toks)
 
 
@@ -539,7 +541,7 @@ def _syllables(token: str) -> bool:
                for i in range(1, len(token)))
 
 
-def _abbreviation(token: str) -> bool:
+def is_abbreviation(token: str) -> bool:
     return token.isupper() and 2 <= len(token) <= 8 and sum(c in "AEIOUY" for c in fold(token)) <= 1
 
 

@@ -300,3 +300,33 @@ def test_a_type_code_one_letter_off_the_titles_is_a_misreading():
 def test_split_number(raw, parts):
     found = split_number(raw)
     assert (found.digits, found.year, found.symbol) == parts if parts else found is None
+
+
+@pytest.mark.parametrize("date_line", ["Quảng Ngãi, ngà3y tháng 9 năm 2024", "Quảng Ngãi, ngày Â4t‡h áng 9 năm 2024"])
+def test_a_pen_over_the_word_ngay_leaves_the_printed_month(date_line):
+    rows = with_row(103, [(105, "Số:", 96), (140, "44", 90), (165, "/CT-UBND", 91), (277, date_line, 95)])
+    meta = extract_metadata(real(rows), CHI_THI)
+    assert (meta.date, meta.month) == (None, "2024-09")
+    assert "date" in meta.review
+
+
+def test_issuer_words_run_together_are_parted_or_left_for_review():
+    def issuer_of(first: str, second: str) -> tuple[str | None, list[str]]:
+        rows = [(60, [(100, first, 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+                (75, [(100, second, 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)])] + REAL_ROWS[2:]
+        meta = extract_metadata(real(rows), CHI_THI)
+        return meta.issuer, meta.review
+
+    assert issuer_of("ỦY BANNHÂN DÂN", "TỈNH QUẢNG NGÃI")[0] == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"  # one cut only
+    assert issuer_of("VIỆN KIỂM SÁT NHÂN DÂN", "KHU VỰC 3")[0] == "VIỆN KIỂM SÁT NHÂN DÂN KHU VỰC 3"
+    name, review = issuer_of("HĐND TỈNH HƯNGYÊN", "VĂN PHÒNG")  # HƯ|NGYÊN, HƯN|GYÊN, HƯNG|YÊN: which?
+    assert name is None and "issuer" in review
+
+
+def test_a_register_stamp_read_without_its_handwriting_is_listed_for_review():
+    seen = Stamp("received", "ĐẾN Số: ...", box=(60, 110, 200, 160))
+    meta = extract_metadata(real(REAL_ROWS, stamps=[seen]), CHI_THI)
+    assert meta.received == {"number": None, "date": None} and "received" in meta.review
+    read = Stamp("received", "ĐẾN Số: 1945", number="1945", date="2024-08-30", box=(60, 110, 200, 160))
+    meta = extract_metadata(real(REAL_ROWS, stamps=[read]), CHI_THI)
+    assert meta.received == {"number": "1945", "date": "2024-08-30"} and "received" not in meta.review
