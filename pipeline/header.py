@@ -127,6 +127,8 @@ _DATE_LINE_END = re.compile(rf"(?:{_DATE})\W*")
 _MONTH_END = r"thang\b.{0,12}?\bnam\s*\d{4}"
 _PLACE_DATE = re.compile(rf"(?:\D{{0,40}}\b(?:{_DATE})|[^/:]{{0,50}}?\b{_MONTH_END})\W*")
 _SUBJECT = re.compile(r"^v\s*/\s*v\b", re.IGNORECASE)
+# A trích yếu "Về việc ..." under the title runs as wide as it needs: a subtitle however long.
+_ABOUT = re.compile(r"ve\s*viec\b")
 
 
 # --- reading order ------------------------------------------------------------------------
@@ -575,7 +577,8 @@ def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
     subtitle: list[str] = []
     # Centred lines from word boxes can be told from body text, so a subtitle may wrap once.
     most = 2 if lines and lines[0].x0 is not None else 1
-    while title and i < len(lines) and len(subtitle) < most and _is_subtitle(lines[i], lines):
+    while title and i < len(lines) and len(subtitle) < most and (
+            _is_subtitle(lines[i], lines) or not subtitle and _ABOUT.match(fold(lines[i].text).lower())):
         subtitle.append(lines[i].text)
         i += 1
     return title, subtitle, i

@@ -204,3 +204,14 @@ def test_the_packaged_taxonomy_holds_every_shared_key_and_the_nd30_types():
     assert "ĐƠN ĐỀ NGHỊ" in TAXONOMY["don_de_nghi"].titles and "ĐƠN ĐỀ NGHỊ" not in TAXONOMY["don_kien_nghi"].titles
     for key, entry in shared.items():  # shared's types are the same types here
         assert (list(TAXONOMY[key].titles), list(TAXONOMY[key].symbols)) == (entry["titles"], entry["symbols"]), key
+
+
+def test_a_long_trich_yeu_under_an_administrative_title_is_its_subtitle():
+    from test_header import REAL_ROWS, boxed
+
+    about = "Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với ông"
+    rows = REAL_ROWS[:3] + [(145, [(270, "QUYẾT ĐỊNH", 96)]), (165, [(70, about, 95)]),
+                            (180, [(244, "Nguyễn Văn A", 95)])] + REAL_ROWS[5:]
+    found = classify([PageText(1, "", words=boxed(rows))], load_taxonomy())
+    assert (found.doc_type, found.title) == ("quyet_dinh", "QUYẾT ĐỊNH")
+    assert found.subtitle == f"{about} Nguyễn Văn A"
