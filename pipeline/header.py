@@ -117,7 +117,8 @@ _NATIONAL = tokens("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
 _MOTTO = tokens("Độc lập - Tự do - Hạnh phúc")
 # A label then a number, a slash and a symbol; the label is "Số" as OCR reads it (SỐ, Sô, S6, Sl,
 # 1ố...). The number may be blank, dots, or pen strokes OCR reads as junk ("Số:      /QĐ-UBND").
-_NUMBER = re.compile(r"^(\w{1,3})\s*[:;.,]?\s*(?=[^/]{0,20}/+\s*(?:\d{4}\s*/+\s*)?[^\W\d_])")
+# Specks may come before the label ("_§ố:") and after the slash ("z//'KH-VP").
+_NUMBER = re.compile(r"^[\W_]{0,3}([^\W_]\w{0,2})\s*[:;.,]?\s*(?=[^/]{0,20}/+[^\w\s/]?\s*(?:\d{4}\s*/+\s*)?[^\W\d_])")
 # "<Place>, ngày 18 tháng 5 năm 2024" or "..., ngày 18/5/2024" on folded lowercase text, ending
 # with the year; the day and month may be dots left for a hand to fill in.
 # ("ngay" may run into what follows: "ngàyÂÖtháng"; "Ngày:" is a form label, as in register stamps.)

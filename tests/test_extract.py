@@ -330,3 +330,10 @@ def test_a_register_stamp_read_without_its_handwriting_is_listed_for_review():
     read = Stamp("received", "ĐẾN Số: 1945", number="1945", date="2024-08-30", box=(60, 110, 200, 160))
     meta = extract_metadata(real(REAL_ROWS, stamps=[read]), CHI_THI)
     assert meta.received == {"number": "1945", "date": "2024-08-30"} and "received" not in meta.review
+
+
+@pytest.mark.parametrize("line,symbol", [("_§ố: Ô# /CT-UBND", "CT-UBND"), ("Só:z//'KH-VP", "KH-VP")])
+def test_specks_around_the_number_label_and_slash_leave_the_printed_symbol(line, symbol):
+    rows = with_row(103, [(105, line, 80), (277, "Quảng Ngãi, ngày 15 tháng 3 năm 2024", 95)])
+    meta = extract_metadata(real(rows), CHI_THI)
+    assert (meta.number, meta.symbol) == (None, symbol) and "number" in meta.review
