@@ -110,7 +110,7 @@ def run_ocr(job: OcrJob) -> OcrResult:
             shutil.copyfile(source, partial)
         os.replace(partial, job.output_pdf)
         pages = extract_pages(job.output_pdf, looks, _turns(capture), ocred=set(to_ocr), widgets=widgets,
-                              hocr_dir=capture)
+                              hocr_dir=capture, scans=source)
     return OcrResult(batch_id=job.batch_id, pdf=job.output_pdf, pages=pages, signed=signed, ocr_pages=to_ocr)
 
 
@@ -536,13 +536,18 @@ def _confidences(words: list[dict], hocr: list[_HocrWord]) -> list[float | None]
 
 def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], ocred: set[int],
                   widgets: dict[int, list[SignatureWidget]] | None = None,
-                  hocr_dir: Path | None = None) -> list[PageText]:
+                  hocr_dir: Path | None = None, scans: Path | None = None) -> list[PageText]:
     """Normalized text and word boxes of every page (pdfplumber), Tesseract's word confidences,
-    e-signatures and stamps. Words an e-signature stamp draws are left out."""
+    e-signatures and stamps. Words an e-signature stamp draws are left out.
+
+    `scans`: the pages as they came, before levelling; a stamp's pen strokes read better there
+    than after the page image was turned by a fraction of a degree and encoded again."""
     widgets = widgets or {}
     pages = []
-    with pdfplumber.open(pdf_path) as pdf:
+    with pdfplumber.open(pdf_path) as pdf, pdfplumber.open(scans or pdf_path) as came:
         for number, (page, look) in enumerate(zip(pdf.pages, looks), 1):
+            # boxes differ by the levelling's fraction of a degree; a page Tesseract turned is read as turned
+            scan = came.pages[number - 1] if scans and not turns.get(number) else page
             width, height = float(page.width), float(page.height)
             blank_or_separator = look.blank or look.separator
             signed = stamp_boxes(page, widgets.get(number, []))
@@ -573,22 +578,23 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
                 rotation=turns.get(number, 0), blank=look.blank, barcodes=look.barcodes,
                 layer="none" if blank_or_separator else ("ocr" if number in ocred else "kept"),
                 esignatures=esignatures(widgets.get(number, [])),
-                stamps=[] if blank_or_separator else _stamps(page, look, words, number in ocred, signed),
+                stamps=[] if blank_or_separator else _stamps(page, scan, look, words, number in ocred, signed),
             ))
     return pages
 
 
-def _stamps(page, look: PageLook, words: list[Word], ocred: bool, signed: list[tuple[float, float, float, float]]) -> list:
+def _stamps(page, scan, look: PageLook, words: list[Word], ocred: bool,
+            signed: list[tuple[float, float, float, float]]) -> list:
     """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink (of
     its top on any other colour scan), else from the OCR words of the page, and from a grey render
     at the scan's resolution when those words hint at a stamp. An e-signature stamp is none of them."""
     found = []
     try:
         if look.colour >= COLOUR_INK:
-            image = page.to_image(resolution=STAMP_DPI).original.convert("RGB")
+            image = scan.to_image(resolution=STAMP_DPI).original.convert("RGB")
             found = list(stamp_reader.find_stamps(image, STAMP_DPI))
         elif look.tinted:
-            top = page.crop((0, 0, float(page.width), float(page.height) * STAMP_TOP))
+            top = scan.crop((0, 0, float(scan.width), float(scan.height) * STAMP_TOP))
             image = top.to_image(resolution=STAMP_DPI).original.convert("RGB")
             found = list(stamp_reader.find_stamps(image, STAMP_DPI))  # same origin: boxes hold
         if not found and ocred:
