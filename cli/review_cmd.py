@@ -90,8 +90,11 @@ def register(app: typer.Typer) -> None:
         for doc in documents:
             where = doc["case_id"] or ("unassigned" + (f" (folder {doc['folder']!r})" if doc.get("folder") else ""))
             fields = f" empty: {', '.join(doc['fields'])}" if doc["fields"] else ""
-            out.print(f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  {doc['number'] or ''}  "
-                      f"{doc['date'] or ''}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
+            # What was read of a number or date left for a person: "…/QĐ-UBND", "…/2025-01".
+            number = doc["number"] or (f"…/{doc['symbol']}" if doc["symbol"] else "")
+            date = doc["date"] or (f"…/{doc['month']}" if doc["month"] else "")
+            out.print(f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  {number}  "
+                      f"{date}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
                       highlight=False, markup=False)
             if doc.get("crops"):
                 out.print(f"    header to read: {next(iter(doc['crops'].values()))}", highlight=False, markup=False)

@@ -131,7 +131,8 @@ class Repair:
                 continue
             item = {
                 "id": doc.id, "case_id": doc.case_id, "type": doc.type, "confidence": round(doc.confidence, 3),
-                "number": doc.number, "date": doc.date, "title": doc.title, "reasons": reasons,
+                "number": doc.number, "symbol": doc.symbol, "date": doc.date, "month": doc.month,
+                "title": doc.title, "reasons": reasons,
                 "fields": list(doc.review), "pages": len(doc.pages),
             }
             crops = self._header_crops(doc)
