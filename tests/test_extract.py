@@ -337,3 +337,11 @@ def test_specks_around_the_number_label_and_slash_leave_the_printed_symbol(line,
     rows = with_row(103, [(105, line, 80), (277, "Quảng Ngãi, ngày 15 tháng 3 năm 2024", 95)])
     meta = extract_metadata(real(rows), CHI_THI)
     assert (meta.number, meta.symbol) == (None, symbol) and "number" in meta.review
+
+
+def test_a_mat_box_grazing_the_number_line_leaves_the_number():
+    rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (277, "Quảng Ngãi, ngày 15 tháng 3 năm 2024", 96)])
+    rows = rows[:3] + [(125, [(140, "TỐI MẬT", 90)])] + rows[3:]
+    grazing = Stamp("classification", "TỐI MẬT", mark="TỐI MẬT", box=(125, 108, 200, 140))  # 6 of 11 pt of the number
+    meta = extract_metadata(real(rows, stamps=[grazing]), CHI_THI)
+    assert (meta.number, meta.classification_mark) == ("04/CT-UBND", "TỐI MẬT")
