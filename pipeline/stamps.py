@@ -30,6 +30,7 @@ from datetime import date as Date
 import numpy as np
 from PIL import Image, ImageFilter
 
+from .header import edit_distance
 from .models import Stamp, Word
 from .text import fold, normalize
 
@@ -578,16 +579,6 @@ def _key(word: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", fold(word).upper())
 
 
-def _edit_distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def _is_den(key: str) -> bool:
     return key == "DEN"  # not fuzzier: "DÂN" of the agency's name is one letter away
 
@@ -597,11 +588,11 @@ def _is_so(key: str) -> bool:
 
 
 def _is_ngay(key: str) -> bool:
-    return 3 <= len(key) <= 5 and _edit_distance(key, "NGAY") <= 1
+    return 3 <= len(key) <= 5 and edit_distance(key, "NGAY", 1) <= 1
 
 
 def _is_chuyen(key: str) -> bool:
-    return 5 <= len(key) <= 8 and _edit_distance(key, "CHUYEN") <= 2
+    return 5 <= len(key) <= 8 and edit_distance(key, "CHUYEN", 2) <= 2
 
 
 def _is_register(lines: list[list[_OcrWord]]) -> bool:
@@ -621,7 +612,7 @@ def _has_so_ky_hieu(keys: list[str]) -> bool:
     """The register stamp's last row, "Số và ký hiệu HS", however noisily read."""
     for i, key in enumerate(keys):
         if _is_so(key) and "VA" in keys[i + 1:i + 3] and any(
-                len(k) >= 3 and _edit_distance(k[:4], "HIEU") <= 1 for k in keys[i + 2:i + 5]):
+                len(k) >= 3 and edit_distance(k[:4], "HIEU", 1) <= 1 for k in keys[i + 2:i + 5]):
             return True
     return False
 
@@ -1061,7 +1052,7 @@ def _cue(word: Word, line: list[Word]) -> str | None:
     text = word.text.strip()
     if key == "DEN" and text.strip(_PUNCT).isupper():
         return "den"
-    if 5 <= len(key) <= 7 and _edit_distance(key, "CHUYEN") <= 1 and text.endswith(":"):
+    if 5 <= len(key) <= 7 and edit_distance(key, "CHUYEN", 1) <= 1 and text.endswith(":"):
         return "chuyen"
     if _is_ngay(key) and text.endswith(":"):
         return "ngay"
