@@ -26,7 +26,7 @@ from typing import TypeVar
 
 from .header import (Header, Line, edit_distance, is_abbreviation, name_words, page_lines, read_header, starts_with,
                      tokens)
-from .models import Classification, Metadata, PageText, Person
+from .models import Classification, ESignature, Metadata, PageText, Person
 from .taxonomy import DocType, load_taxonomy
 from .text import fold, fold_with_offsets, normalize, vietnamese_score
 
@@ -147,6 +147,7 @@ class DateParts:
     year: int | None
     month: int | None
     day: int | None
+    unsure_month: int | None = None  # plain digits 1-12 under a sure year, read with too little confidence
 
     @property
     def month_iso(self) -> str | None:
@@ -171,6 +172,7 @@ def read_date(text: str, line: Line | None = None) -> DateParts:
     if not found:
         return DateParts(None, None, None)
     values: dict[str, int | None] = {}
+    unsure: int | None = None
     for part, digits in (("day", 2), ("month", 2), ("year", 4)):
         value = found[part].strip(" .,")
         if _kept(line, text, found.start(part), found.end(part)):
@@ -180,9 +182,19 @@ def read_date(text: str, line: Line | None = None) -> DateParts:
         span = (offsets[start], offsets[end - 1] + 1) if end > start else (0, 0)
         need = MIN_WORD_CONFIDENCE if part == "day" else MIN_PRINTED_CONFIDENCE
         values[part] = int(value) if clean and _sure(line, text, *span, need) else None
+        if part == "month" and clean and values[part] is None and 1 <= int(value) <= 12:
+            unsure = int(value)
     if values["year"] is None:
-        values["month"] = None  # a month without its year says nothing
-    return DateParts(values["year"], values["month"], values["day"])
+        values["month"] = unsure = None  # a month without its year says nothing
+    return DateParts(values["year"], values["month"], values["day"], unsure)
+
+
+def _signed_then(year: int, month: int, esignatures: list[ESignature]) -> bool:
+    """An e-signature was made in that month or the next (papers are signed within days of their
+    date): independent evidence for a printed month OCR read as plain digits but unsurely."""
+    following = (year + month // 12, month % 12 + 1)
+    return any(sig.signed_at and (int(sig.signed_at[:4]), int(sig.signed_at[5:7])) in ((year, month), following)
+               for sig in esignatures)
 
 
 def _sure(line: Line | None, text: str, start: int, end: int, need: float) -> bool:
@@ -315,6 +327,7 @@ def extract_metadata(pages: list[PageText], classification: Classification,
     first = pages[0]
     header = read_header(first)
     trusted = _trusted(first)
+    signed = list(dict.fromkeys(sig for page in pages for sig in page.esignatures))
     if header.number is not None:
         line = header.number_line
         parts = split_number(header.number, _kept(line, line.text, len(line.text) - len(header.number), len(line.text))
@@ -328,6 +341,8 @@ def extract_metadata(pages: list[PageText], classification: Classification,
     if header.place_date is not None:
         date = read_date(header.place_date, header.date_line)
         meta.month = date.month_iso if trusted else None
+        if meta.month is None and trusted and date.unsure_month and _signed_then(date.year, date.unsure_month, signed):
+            meta.month = f"{date.year:04d}-{date.unsure_month:02d}"
         meta.date = _checked(date.iso, trusted, "date", meta)
     elif header.national:
         _review(meta, "date")  # the Quốc hiệu block always holds a date line: it went unread
@@ -340,7 +355,7 @@ def extract_metadata(pages: list[PageText], classification: Classification,
             _review(meta, "received")  # a stamp was seen, its handwriting not read surely
     stamped = next((s.mark for s in first.stamps if s.kind == "classification" and s.mark), None)
     meta.classification_mark = stamped or header.mark
-    meta.esignatures = list(dict.fromkeys(sig for page in pages for sig in page.esignatures))
+    meta.esignatures = signed
 
     roles = _ROLES + (_PETITIONER if starts_with(classification.title or "", "ĐƠN") else [])
     found = {True: _Found(), False: _Found()}  # by whether OCR read the page with good confidence

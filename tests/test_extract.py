@@ -345,3 +345,14 @@ def test_a_mat_box_grazing_the_number_line_leaves_the_number():
     grazing = Stamp("classification", "TỐI MẬT", mark="TỐI MẬT", box=(125, 108, 200, 140))  # 6 of 11 pt of the number
     meta = extract_metadata(real(rows, stamps=[grazing]), CHI_THI)
     assert (meta.number, meta.classification_mark) == ("04/CT-UBND", "TỐI MẬT")
+
+
+def test_an_unsure_printed_month_stands_when_the_e_signature_was_made_then():
+    rows = with_row(103, [(105, "Số:", 96), (140, "44", 90), (165, "/CT-UBND", 91), (277, "Quảng Ngãi, ngày", 95),
+                          (380, "/1}", 25), (405, "tháng", 96), (440, "01", 81), (455, "năm 2025", 96)])
+    alone = extract_metadata(real(rows), CHI_THI)
+    assert alone.month is None  # 81 is too little for a printed month on its own
+    signed = [ESignature("Ủy ban nhân dân tỉnh Quảng Ngãi", "2025-02-03T08:41:42")]
+    assert extract_metadata(real(rows, esignatures=signed), CHI_THI).month == "2025-01"
+    later = [ESignature("Ủy ban nhân dân tỉnh Quảng Ngãi", "2025-04-03T08:41:42")]  # no evidence for January
+    assert extract_metadata(real(rows, esignatures=later), CHI_THI).month is None
