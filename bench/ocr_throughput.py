@@ -29,6 +29,7 @@ from pipeline.config import Settings  # noqa: E402
 
 CORPUS = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus" / "dev"
 DEFAULT_CASES = ["2024-HS-7001", "2024-HS-7003", "2024-HS-7008"]
+BIN = Path(sys.executable).parent  # img2pdf and ocrmypdf of the same environment, on PATH or not
 
 
 def anchor(batches, work: Path) -> float:
@@ -37,9 +38,9 @@ def anchor(batches, work: Path) -> float:
         source = batch.paths[0]
         if batch.kind == "images":
             source = work / f"joined-{n}.pdf"
-            subprocess.run(["img2pdf", *map(str, batch.paths), "-o", str(source)], check=True)
+            subprocess.run([str(BIN / "img2pdf"), *map(str, batch.paths), "-o", str(source)], check=True)
         subprocess.run(
-            ["ocrmypdf", "-q", "-l", "vie", "--skip-text", "--rotate-pages", "--deskew", str(source),
+            [str(BIN / "ocrmypdf"), "-q", "-l", "vie", "--skip-text", "--rotate-pages", "--deskew", str(source),
              str(work / f"anchor-{n}.pdf")],
             check=True,
         )
