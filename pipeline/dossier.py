@@ -24,6 +24,7 @@ from .assemble import (
 from .catalog import Catalog, DocumentRow
 from .config import Settings
 from .hashing import sha256_file
+from .models import Word
 from .taxonomy import DocType, load_taxonomy
 from .text import fold
 
@@ -182,7 +183,8 @@ def rebuild_dossier(
         words = {}
         for batch_id in batch_ids:
             for page in catalog.batch_pages(batch_id):
-                words[(batch_id, page.number)] = page.words
+                # the bút lục goes where no word is, nor a stamp (an e-signature's words are not the page's)
+                words[(batch_id, page.number)] = page.words + [Word(s.kind, *s.box) for s in page.stamps if s.box]
         built = assemble(
             case_id, documents, {b: home_path(settings, info["ocr_pdf"]) for b, info in batches.items()}, originals,
             (settings.dossiers_dir / case_id).absolute(), taxonomy,

@@ -29,7 +29,7 @@ class ESignature:
 class Stamp:
     """A stamp read on its own from a page region: an incoming-register stamp or a MẬT/TỐI MẬT box."""
 
-    kind: str  # received | classification
+    kind: str  # received | classification | esignature (only its box: nothing is drawn over it)
     text: str  # as read, one line per row
     number: str | None = None  # received: the register number ("ĐẾN Số: 1945" → "1945"), only when read cleanly
     date: str | None = None  # received: ISO date, only when read cleanly

@@ -35,7 +35,7 @@ from . import stamps as stamp_reader
 from .barcodes import decode_barcodes
 from .deskew import straighten
 from .esignature import SignatureWidget, esignatures, is_signing_text, read_signatures, stamp_in_text
-from .models import OcrJob, OcrResult, PageText, Word
+from .models import OcrJob, OcrResult, PageText, Stamp, Word
 from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
 from .text import is_good_vietnamese, normalize
@@ -578,7 +578,9 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
                 rotation=turns.get(number, 0), blank=look.blank, barcodes=look.barcodes,
                 layer="none" if blank_or_separator else ("ocr" if number in ocred else "kept"),
                 esignatures=esignatures(widgets.get(number, [])),
-                stamps=[] if blank_or_separator else _stamps(page, scan, look, words, number in ocred, signed),
+                stamps=[] if blank_or_separator else (
+                    _stamps(page, scan, look, words, number in ocred, signed)
+                    + [Stamp("esignature", "", box=tuple(round(v, 1) for v in box)) for box in signed]),
             ))
     return pages
 
