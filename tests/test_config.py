@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from pipeline.config import load_settings
 

@@ -10,7 +10,6 @@ import os
 import time
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from conftest import shared_or_skip
