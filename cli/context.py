@@ -72,3 +72,11 @@ def emit_json(data: Any) -> None:
 def fail(message: str, code: ExitCode) -> None:
     err.print(f"[bold red]hoso:[/] {message}", highlight=False)
     raise typer.Exit(int(code))
+
+
+NUMBER_READ, DATE_READ = "…/{}", "{}-…"  # the pen-filled part left for a person
+
+
+def as_read(whole: str | None, known: str | None, shape: str) -> str:
+    """A number or date for a person to see: whole, else what was read of it in `shape` ("…/QĐ-UBND", "2025-01-…")."""
+    return whole or (shape.format(known) if known else "")

@@ -13,7 +13,7 @@ from pipeline.dossier import history as dossier_history
 from pipeline.dossier import home_path, rebuild_dossier, source_parts
 from pipeline.integrity import BundleError, export_bundle
 
-from .context import emit_json, fail, home, out
+from .context import DATE_READ, NUMBER_READ, as_read, emit_json, fail, home, out
 from .exitcodes import ExitCode
 
 app = typer.Typer(help="Show, export, seal and trace case dossiers.", no_args_is_help=True)
@@ -87,7 +87,8 @@ def show(
         pages, numbers = doc["dossier_pages"], doc["but_luc"]
         span = f"p. {pages[0]}–{pages[1]}" if pages else "not assembled"
         bl = f"BL {numbers[0]}–{numbers[1]}" if numbers else ""
-        out.print(f"{n:>3}. {span:<12} {bl:<12} {doc['type']:<24} {doc['number'] or '':<18} {doc['date'] or '':<10} "
+        out.print(f"{n:>3}. {span:<12} {bl:<12} {doc['type']:<24} {as_read(doc['number'], doc['symbol'], NUMBER_READ):<18} "
+                  f"{as_read(doc['date'], doc['month'], DATE_READ):<10} "
                   f"{doc['title'] or ''}", highlight=False)
         if text:
             for page_text in doc["pages_text"]:

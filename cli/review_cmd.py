@@ -12,7 +12,7 @@ import typer
 from ingest.repair import Change, NotFound, Repair
 from pipeline.corrections import CorrectionError
 
-from .context import emit_json, err, fail, home, out
+from .context import DATE_READ, NUMBER_READ, as_read, emit_json, err, fail, home, out
 from .exitcodes import ExitCode
 
 JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
@@ -90,11 +90,8 @@ def register(app: typer.Typer) -> None:
         for doc in documents:
             where = doc["case_id"] or ("unassigned" + (f" (folder {doc['folder']!r})" if doc.get("folder") else ""))
             fields = f" empty: {', '.join(doc['fields'])}" if doc["fields"] else ""
-            # What was read of a number or date left for a person: "…/QĐ-UBND", "…/2025-01".
-            number = doc["number"] or (f"…/{doc['symbol']}" if doc["symbol"] else "")
-            date = doc["date"] or (f"…/{doc['month']}" if doc["month"] else "")
-            out.print(f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  {number}  "
-                      f"{date}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
+            out.print(f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  "
+                      f"{as_read(doc['number'], doc['symbol'], NUMBER_READ)}  {as_read(doc['date'], doc['month'], DATE_READ)}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
                       highlight=False, markup=False)
             if doc.get("crops"):
                 out.print(f"    header to read: {next(iter(doc['crops'].values()))}", highlight=False, markup=False)
