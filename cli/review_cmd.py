@@ -32,6 +32,11 @@ def run_repair(action: Callable[[Repair], Change], json_out: bool) -> None:
         emit_json(change.to_json())
     else:
         print_change(change)
+    unread = change.extra.get("reread_failed", [])
+    if unread:
+        fail("; ".join(f"scan {item['batch'][:12]}… could not be read again and keeps its old page texts: "
+                       f"{item['reason']}" for item in unread) + " (`hoso verify` checks the archived originals)",
+             ExitCode.ERROR)
     failed = [d for d in change.dossiers if "error" in d]
     if failed:
         fail("the correction is recorded, but the dossier of " + ", ".join(d["case_id"] for d in failed) +

@@ -413,10 +413,15 @@ class Repair:
                     max_pixels=self.settings.max_pixels, tmp_dir=self.consumer.tmp_dir,
                 )
                 pending.append((job, self.consumer._submit(job)))
-        read = 0
+        read, failed = 0, []
         try:
             for job, future in pending:
-                result = future.result()
+                try:
+                    result = future.result()
+                except Exception as exc:  # that scan keeps its old pages; the others go on
+                    log.exception("scan %s could not be read again", job.batch_id)
+                    failed.append({"batch": job.batch_id, "reason": f"{type(exc).__name__}: {exc}"})
+                    continue
                 digest = sha256_file(result.pdf)
                 with self.catalog.transaction():
                     self.catalog.replace_batch_pages(job.batch_id, digest, result.pages)
@@ -424,7 +429,7 @@ class Repair:
         finally:
             self.consumer.close()
         self._pages.clear()
-        return {"reread_batches": len(pending), "reread_pages": read}
+        return {"reread_batches": len(pending) - len(failed), "reread_pages": read, "reread_failed": failed}
 
     def reprocess(self, target: str | None = None) -> Change:
         """Split, classify and extract the batches of a case, a document or everything again, from the

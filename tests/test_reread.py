@@ -6,16 +6,19 @@ e-signature stamp; the number "04" and the day "15" are written by hand.
 """
 from __future__ import annotations
 
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from index import open_backend
 from ingest.consume import Consumer
+from pipeline.catalog import Catalog
 
 from conftest import shared_or_skip
-from dossier_kit import CASE, UNIT, cli_json, tiny_home
+from dossier_kit import CASE, UNIT, cli, cli_json, tiny_home
 
 pytestmark = pytest.mark.ocr
 
@@ -25,9 +28,12 @@ SUBTITLE = "tăng cường công tác phòng, chống tham nhũng"
 
 @pytest.fixture(scope="module")
 def old_home(tmp_path_factory):
+    return filed_the_old_way(tmp_path_factory.mktemp("reread"))
+
+
+def filed_the_old_way(root: Path) -> Path:
     """The scan filed as the old OCR stage filed it: its e-signature layer kept, page never OCRed."""
     source = shared_or_skip(REAL)
-    root = tmp_path_factory.mktemp("reread")
     inbox = root / "inbox" / CASE
     inbox.mkdir(parents=True)
     original = inbox / "chi_thi.pdf"
@@ -75,3 +81,19 @@ def test_reprocess_ocr_reads_the_page_and_review_shows_the_header(old_home):
         with Image.open(next(iter(crops.values()))) as crop:
             width, height = crop.size
         assert width > 1000 and 0.3 < height / width < 0.6  # the top third of an A4 page at 150 dpi
+
+
+def test_a_scan_that_cannot_be_read_again_keeps_its_pages_and_says_so(tmp_path):
+    home = filed_the_old_way(tmp_path)
+    before = cli_json(home, "dossier", "show", CASE)["documents"]
+    shutil.rmtree(home / "archive")  # the archived original is gone (a disk replaced, a bad restore)
+    result = cli(home, "reprocess", "--ocr", CASE, code=1)
+    assert "could not be read again and keeps its old page texts" in " ".join(result.stderr.split())
+    assert cli_json(home, "search", SUBTITLE)["hits"] == []
+    assert cli_json(home, "dossier", "show", CASE)["documents"] == before  # the old reading stays filed
+    catalog = Catalog(home / "catalog.sqlite")
+    try:
+        (batch,) = catalog.batches()
+        assert [p.layer for p in catalog.batch_pages(batch["id"])] == ["kept"]  # still waiting to be read
+    finally:
+        catalog.close()
