@@ -24,11 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .header import (Header, Line, edit_distance, is_abbreviation, name_words, page_lines, read_header, starts_with,
-                     tokens)
+from .header import (Header, Line, edit_distance, is_abbreviation, is_syllable, name_words, page_lines, read_header,
+                     starts_with, syllable_cuts, tokens)
 from .models import Classification, ESignature, Metadata, PageText, Person
 from .taxonomy import DocType, load_taxonomy
-from .text import fold, fold_with_offsets, normalize, vietnamese_score
+from .text import fold, fold_with_offsets, normalize
 
 T = TypeVar("T")
 
@@ -56,8 +56,6 @@ _DASHES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2011": 
 # What follows "Số:" — n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3 —: anything (blank, dots, pen strokes read as junk), the year, the symbol.
 _NUMBER_PARTS = re.compile(r"(?P<pre>.*?)/+[^\w\s/]?(?:(?P<year>\d{4})/+)?(?P<symbol>[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)")
 _MIXED_CASE_CODES = {"TTR": "TTr"}  # Tờ trình (Nghị định 30/2020, Phụ lục III): the only code not in capitals
-_DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
-_DATE_SLASHES = re.compile(r"ngay\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 # The parts of a date line, each checked on its own: the day is often left blank for a pen.
 _DATE_PARTS = re.compile(r"ngay(?P<day>.*?)thang(?P<month>.*?)nam(?P<year>\s*\d{4})")
 _DATE_SLASHED = re.compile(r"ngay(?P<day>\s*\d{1,2})\s*[/.-](?P<month>\s*\d{1,2})\s*[/.-](?P<year>\s*\d{4})")
@@ -125,19 +123,6 @@ def normalize_number(raw: str) -> str | None:
 def number_symbol(number: str) -> str:
     """The ký hiệu of a normalized number: '175/2024/HS-ST' → 'HS-ST'."""
     return number.rsplit("/", 1)[-1]
-
-
-def parse_date(line: str) -> str | None:
-    """ISO date of '..., ngày 18 tháng 5 năm 2024' or 'ngày 18/5/2024' (None if unreadable)."""
-    folded = fold(line).lower()
-    found = _DATE_WORDS.search(folded) or _DATE_SLASHES.search(folded)
-    if not found:
-        return None
-    day, month, year = (int(g) for g in found.groups())
-    try:
-        return datetime.date(year, month, day).isoformat()
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)
@@ -300,18 +285,14 @@ def _parted(line: str) -> str | None:
     words = []
     for word in line.split():
         letters = re.sub(r"[^\w]|[\d_]", "", word)
-        if not letters or _syllable(letters) or is_abbreviation(letters):
+        if not letters or is_syllable(letters) or is_abbreviation(letters):
             words.append(word)
             continue
-        cuts = [i for i in range(1, len(word)) if _syllable(word[:i]) and _syllable(word[i:])]
+        cuts = syllable_cuts(word)
         if len(cuts) != 1:
             return None
         words += [word[: cuts[0]], word[cuts[0] :]]
     return " ".join(words)
-
-
-def _syllable(token: str) -> bool:
-    return vietnamese_score(token)[0] == 1.0
 
 
 def extract_metadata(pages: list[PageText], classification: Classification,

@@ -545,10 +545,16 @@ def is_wordy(text: str) -> bool:
 
 def _syllables(token: str) -> bool:
     """One Vietnamese syllable, or two that OCR ran together ('HƯNGYÊN')."""
-    if vietnamese_score(token)[0] == 1.0:
-        return True
-    return any(vietnamese_score(token[:i])[0] == 1.0 and vietnamese_score(token[i:])[0] == 1.0
-               for i in range(1, len(token)))
+    return is_syllable(token) or bool(syllable_cuts(token))
+
+
+def is_syllable(token: str) -> bool:
+    return vietnamese_score(token)[0] == 1.0
+
+
+def syllable_cuts(token: str) -> list[int]:
+    """Where a token OCR ran together cuts into two syllables ('BANNHÂN' → [3])."""
+    return [i for i in range(1, len(token)) if is_syllable(token[:i]) and is_syllable(token[i:])]
 
 
 def is_abbreviation(token: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.classify import classify
-from pipeline.extract import MIN_OCR_CONFIDENCE, extract_metadata, normalize_number, parse_date
+from pipeline.extract import MIN_OCR_CONFIDENCE, extract_metadata, normalize_number, read_date
 from pipeline.models import Classification, PageText, Person
 from pipeline.taxonomy import load_taxonomy
 
@@ -71,8 +71,8 @@ def test_normalize_number(raw, number):
     ("Hạ Long, ngày 31 tháng 2 năm 2024", None),
     ("Hạ Long, ngày ..... tháng ..... năm 2024", None),
 ])
-def test_parse_date(line, iso):
-    assert parse_date(line) == iso
+def test_read_date(line, iso):
+    assert read_date(line).iso == iso
 
 
 def test_decision():
