@@ -244,11 +244,14 @@ def _stamp_blocks(words: list[dict], width: float, height: float) -> list[tuple[
     return found
 
 
+INK_CONTRAST = 60  # grey levels below the paper (its 90th percentile) that make a pixel ink
+
+
 def ink_share(image: Image.Image) -> float:
-    """Share of pixels at least 60 grey levels darker than the paper (its 90th percentile)."""
+    """Share of pixels at least INK_CONTRAST grey levels darker than the paper."""
     histogram = image.convert("L").histogram()
     total = sum(histogram)
-    return sum(histogram[: max(_paper(histogram) - 60, 0)]) / total
+    return sum(histogram[: max(_paper(histogram) - INK_CONTRAST, 0)]) / total
 
 
 def _paper(histogram: list[int]) -> int:
@@ -277,8 +280,8 @@ def uncovered_ink(image: Image.Image, words: list[tuple[float, float, float, flo
     Ink inside `pictures` (seal and signature images of a born-digital page) does not count, nor
     do long straight runs (table rules, underlines), which no text layer holds.
     """
-    gray = np.asarray(image.convert("L"), dtype=np.int16)
-    ink = gray < _paper(image.convert("L").histogram()) - 60
+    gray = image.convert("L")
+    ink = np.asarray(gray, dtype=np.int16) < _paper(gray.histogram()) - INK_CONTRAST
     ink &= ~(_long_runs(ink, axis=1) | _long_runs(ink, axis=0))
     total = int(ink.sum())
     if total == 0:
