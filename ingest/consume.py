@@ -140,7 +140,7 @@ class Consumer:
                 self.progress.file(row.path)
                 job = self._guarded(row, lock, outcomes, lambda: self._prepare(row))
                 if isinstance(job, tuple):
-                    future = self._guarded(row, lock, outcomes, lambda: self._submit(job[0]))
+                    future = self._guarded(row, lock, outcomes, lambda: self.submit_ocr(job[0]))
                     if future is not None:
                         running[future] = (row, lock, job[1])
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
@@ -222,7 +222,8 @@ class Consumer:
             originals.append({"name": path.name, "path": str(path), "sha256": sha, "archive": str(target)})
         return originals
 
-    def _submit(self, job: OcrJob) -> Future:
+    def submit_ocr(self, job: OcrJob) -> Future:
+        """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
         return self._ensure_pool().submit(run_ocr, job)
 
     def _ensure_pool(self) -> ProcessPoolExecutor:

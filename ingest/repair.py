@@ -412,7 +412,7 @@ class Repair:
                     output_pdf=Path(batch["ocr_pdf"]), languages=self.settings.languages,
                     max_pixels=self.settings.max_pixels, tmp_dir=self.consumer.tmp_dir,
                 )
-                pending.append((job, self.consumer._submit(job)))
+                pending.append((job, self.consumer.submit_ocr(job)))
         read, failed = 0, []
         try:
             for job, future in pending:
