@@ -14,7 +14,7 @@ Corpora (../shared/corpus, or $HOSO_SHARED/corpus):
 
 Each batch (a scan as it arrives) is read — OCR, or the exact truth text (with dev-real's register
 stamps and MẬT marks given as `PageText.stamps`, as a perfect stamp reader would) — then split, classified
-and described by `pipeline.documents.find_documents`, as ingest does. Truth documents are matched to
+and described by `pipeline.stages.documents.find_documents`, as ingest does. Truth documents are matched to
 the found documents by their first page; a document whose start was missed counts as wrong in every
 measure. Measured per corpus:
 - pages OCRed (`PageText.layer` "ocr", checked against `OcrResult.ocr_pages`: a page Tesseract
@@ -40,7 +40,7 @@ Targets are printed next to the measures. Mistakes name documents by file and pa
 holds personal names: subtitles are never printed).
 
 --cache keeps each batch's OCR, keyed by its files' sha256, the OCR languages and the source of the
-OCR stage (pipeline/ocr.py, pipeline/stamps.py, what they import, and pipeline/models.py), so a
+OCR stage (pipeline/stages/ocr.py, stamps.py, what they import, and pipeline/models.py), so a
 changed OCR stage is read again while changes to the later stages re-run in seconds.
 """
 from __future__ import annotations
@@ -65,9 +65,9 @@ sys.path.insert(0, str(REPO))
 
 from ingest.sources import sniff  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
-from pipeline.documents import find_documents  # noqa: E402
+from pipeline.stages.documents import find_documents  # noqa: E402
 from pipeline.models import DocumentDraft, OcrJob, PageText, Stamp  # noqa: E402
-from pipeline.ocr import run_ocr  # noqa: E402
+from pipeline.stages.ocr import run_ocr  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text import fold, words  # noqa: E402
 
@@ -321,15 +321,21 @@ def truth_pages(batch: TruthBatch) -> list[PageText]:
 def _imports(path: Path) -> set[Path]:
     """The pipeline modules a pipeline module imports (relative or `pipeline.` imports)."""
     found = set()
+    package = path.parent.relative_to(REPO).parts  # e.g. ("pipeline", "stages")
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1 or (node.level == 0 and (node.module or "").startswith("pipeline")):
-                module = (node.module or "").removeprefix("pipeline").lstrip(".")
-                names = [module] if module else [alias.name for alias in node.names]
-                for name in names:
-                    candidate = REPO / "pipeline" / (name.replace(".", "/") + ".py")
-                    if candidate.exists():
-                        found.add(candidate)
+            if node.level:
+                base = list(package[:len(package) - node.level + 1])
+            elif (node.module or "").startswith("pipeline"):
+                base = []
+            else:
+                continue
+            module = base + [part for part in (node.module or "").split(".") if part]
+            names = [module] if node.module else [module + [alias.name] for alias in node.names]
+            for name in names:
+                candidate = REPO.joinpath(*name).with_suffix(".py")
+                if candidate.exists():
+                    found.add(candidate)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("pipeline."):
@@ -340,9 +346,9 @@ def _imports(path: Path) -> set[Path]:
 
 
 def ocr_code_hash() -> str:
-    """sha256 of the OCR stage's source: pipeline/ocr.py, pipeline/stamps.py, what they import, models.py."""
+    """sha256 of the OCR stage's source: pipeline/stages/ocr.py, stamps.py, what they import, models.py."""
     pipeline = REPO / "pipeline"
-    todo = [pipeline / "ocr.py", pipeline / "stamps.py", pipeline / "models.py"]
+    todo = [pipeline / "stages" / "ocr.py", pipeline / "stages" / "stamps.py", pipeline / "models.py"]
     seen: set[Path] = set()
     while todo:
         path = todo.pop()

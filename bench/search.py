@@ -189,7 +189,7 @@ def main() -> None:
 
     if "sqlite" in wanted:
         from index.sqlite_fts import SqliteBackend
-        from pipeline.catalog import Catalog
+        from pipeline.store.catalog import Catalog
 
         with tempfile.TemporaryDirectory(prefix="hoso-bench-search-") as tmp:
             catalog = Catalog(Path(tmp) / "catalog.sqlite")

@@ -109,7 +109,7 @@ def main() -> int:
     os.environ["HOSO_HOME"] = str(home)
     from index import open_backend
     from index.base import SearchQuery
-    from pipeline.catalog import Catalog
+    from pipeline.store.catalog import Catalog
     from pipeline.config import load_settings
 
     results = []

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from index import BackendMismatch, open_backend
 from index.base import SearchBackend
-from pipeline.catalog import Catalog
+from pipeline.store.catalog import Catalog
 from pipeline.config import Settings, load_settings
 
 from .exitcodes import ExitCode

@@ -5,7 +5,7 @@ from typing import Optional
 
 import typer
 
-from pipeline.dossier import rebuild_dossier, who
+from pipeline.dossier.build import rebuild_dossier, who
 
 from .context import emit_json, fail, home, out
 from .exitcodes import ExitCode

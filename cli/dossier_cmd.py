@@ -8,10 +8,10 @@ from typing import Optional
 
 import typer
 
-from pipeline.catalog import Catalog, DocumentRow
-from pipeline.dossier import history as dossier_history
-from pipeline.dossier import home_path, rebuild_dossier, source_parts
-from pipeline.integrity import BundleError, export_bundle
+from pipeline.store.catalog import Catalog, DocumentRow
+from pipeline.dossier.build import history as dossier_history
+from pipeline.dossier.build import home_path, rebuild_dossier, source_parts
+from pipeline.dossier.integrity import BundleError, export_bundle
 
 from .context import DATE_READ, NUMBER_READ, as_read, emit_json, fail, home, out
 from .exitcodes import ExitCode

@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
         json_out: bool = JSON,
     ) -> None:
         """Print a separator sheet: a big QR code HOSO:SEP (or HOSO:CASE=<id>) to put between papers."""
-        from pipeline.separator import separator_pdf
+        from pipeline.stages.separator import separator_pdf
 
         from .context import settings
 

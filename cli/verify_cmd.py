@@ -6,9 +6,9 @@ from typing import List, Optional
 
 import typer
 
-from pipeline.catalog import Catalog
-from pipeline.dossier import home_path
-from pipeline.integrity import Problem, Report, verify_bundle, verify_home
+from pipeline.store.catalog import Catalog
+from pipeline.dossier.build import home_path
+from pipeline.dossier.integrity import Problem, Report, verify_bundle, verify_home
 
 from .context import emit_json, fail, home, out, settings
 from .exitcodes import ExitCode
@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _check_pdfa(cfg, catalog: Catalog, report: Report) -> None:
-    from pipeline.pdfa import structural_check, verapdf
+    from pipeline.dossier.pdfa import structural_check, verapdf
 
     for case_id in report.extra.get("cases", []):
         latest = catalog.latest_dossier(case_id)

@@ -13,7 +13,7 @@ import typer
 from ingest.consume import Consumer, FileOutcome
 from ingest.sources import make_batch
 from ingest.watch import HomeWatchLock, Watcher, WatcherBusy, settle
-from pipeline.catalog import FileRow
+from pipeline.store.catalog import FileRow
 
 from .context import emit_json, err, fail, home, out, settings
 from .exitcodes import ExitCode

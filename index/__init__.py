@@ -5,7 +5,7 @@ changed configuration cannot silently search an empty index.
 """
 from __future__ import annotations
 
-from pipeline.catalog import Catalog
+from pipeline.store.catalog import Catalog
 from pipeline.config import Settings
 
 from .base import SearchBackend

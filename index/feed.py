@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
 
-from pipeline.catalog import Catalog, DocumentRow
+from pipeline.store.catalog import Catalog, DocumentRow
 
 from .base import IndexedPage, SearchBackend
 

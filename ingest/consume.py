@@ -23,13 +23,13 @@ from pathlib import Path
 
 from index.base import SearchBackend
 from index.feed import index_documents
-from pipeline.dossier import rebuild_dossier as rebuild_case_dossier
-from pipeline.catalog import Catalog, DocumentRow, FileRow
+from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
+from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
-from pipeline.documents import described, document_id, find_documents
+from pipeline.stages.documents import described, document_id, find_documents
 from pipeline.models import OcrJob, OcrResult
-from pipeline.normalize import BadInput, count_pages
-from pipeline.ocr import run_ocr
+from pipeline.stages.normalize import BadInput, count_pages
+from pipeline.stages.ocr import run_ocr
 from pipeline.hashing import sha256_file
 from pipeline.taxonomy import DocType, load_taxonomy
 
@@ -80,7 +80,7 @@ def _worker_init(ignore_sigint: bool = False) -> None:
 
 def _warm() -> int:
     """Runs once in each worker so the first real job finds OCRmyPDF imported."""
-    import pipeline.ocr  # noqa: F401
+    import pipeline.stages.ocr  # noqa: F401
 
     time.sleep(0.2)  # hold this worker so the next warm-up task starts another one
     return os.getpid()
@@ -345,7 +345,7 @@ class Consumer:
             self.rebuild_dossier(case_id)
 
     def rebuild_dossier(self, case_id: str) -> None:
-        """A new dossier version with this run's documents in place (pipeline.dossier); once per case per run.
+        """A new dossier version with this run's documents in place (pipeline.dossier.build); once per case per run.
 
         A failed build is logged and leaves the case without current dossier pages
         (`cases_without_current_dossier`), so the documents are still indexed and a later run retries.

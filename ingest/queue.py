@@ -11,7 +11,7 @@ import os
 import socket
 from pathlib import Path
 
-from pipeline.catalog import Catalog, FileRow
+from pipeline.store.catalog import Catalog, FileRow
 
 
 def worker_id() -> str:

@@ -18,14 +18,14 @@ from typing import Callable
 
 from index.base import SearchBackend
 from pipeline import corrections as ops
-from pipeline.catalog import Catalog, DocumentRow
-from pipeline.classify import classify
+from pipeline.store.catalog import Catalog, DocumentRow
+from pipeline.stages.classify import classify
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.documents import described, document_id, find_documents
-from pipeline.dossier import rebuild_dossier, who
-from pipeline.extract import extract_metadata
-from pipeline.crops import header_crop
+from pipeline.stages.documents import described, document_id, find_documents
+from pipeline.dossier.build import rebuild_dossier, who
+from pipeline.stages.extract import extract_metadata
+from pipeline.stages.crops import header_crop
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, OcrJob, PageText
 from pipeline.taxonomy import UNKNOWN

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from pipeline.catalog import Catalog, FileRow
+from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
 from pipeline.hashing import sha256_file
 

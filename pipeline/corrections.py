@@ -31,9 +31,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .assemble import DossierDocument, plan_dossier
-from .catalog import DocumentRow
-from .documents import described, document_id
+from .dossier.assemble import DossierDocument, plan_dossier
+from .store.catalog import DocumentRow
+from .stages.documents import described, document_id
 from .models import Classification, Metadata, PageRef
 from .taxonomy import DocType
 

@@ -2,7 +2,7 @@
 # veraPDF, the reference PDF/A validator, from Maven Central (greenfield CLI; needs java and mvn).
 #   scripts/verapdf.sh fetch             download it once into $HOSO_VERAPDF_HOME (~/.cache/hoso/verapdf)
 #   scripts/verapdf.sh validate FILE...  PDF/A-2b check; exit 0 when every file passes
-# pipeline/pdfa.py finds the copy fetched here; the dossier tests use it when it is present.
+# pipeline/dossier/pdfa.py finds the copy fetched here; the dossier tests use it when it is present.
 set -euo pipefail
 VERSION="${VERAPDF_VERSION:-1.28.2}"
 DEST="${HOSO_VERAPDF_HOME:-$HOME/.cache/hoso/verapdf}"

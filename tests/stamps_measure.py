@@ -1,4 +1,4 @@
-"""Measure pipeline.stamps on ../shared/corpus/dev-real (not a test; run it by hand).
+"""Measure pipeline.stages.stamps on ../shared/corpus/dev-real (not a test; run it by hand).
 
     OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py [--all|--stamped] [--only CASE] [--colour-only|--grey-only] [--words-only]
     OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py --real-dev
@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from PIL import Image  # noqa: E402
 
 from pipeline.models import Word  # noqa: E402
-from pipeline.stamps import find_stamps, find_stamps_grey, stamp_hint, stamps_in_words  # noqa: E402
+from pipeline.stages.stamps import find_stamps, find_stamps_grey, stamp_hint, stamps_in_words  # noqa: E402
 
 SHARED = Path(os.environ.get("HOSO_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 CORPUS = SHARED / "corpus" / "dev-real"

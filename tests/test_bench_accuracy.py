@@ -132,7 +132,7 @@ def test_cache_key_follows_the_ocr_code():
     assert code == acc.ocr_code_hash()
     assert acc.cache_key(files, "vie", code) != acc.cache_key(files, "vie", "other code")
     assert acc.cache_key(files, "vie", code) != acc.cache_key(files, "vie+eng", code)
-    assert REPO / "pipeline" / "models.py" in acc._imports(REPO / "pipeline" / "ocr.py")
+    assert REPO / "pipeline" / "models.py" in acc._imports(REPO / "pipeline" / "stages" / "ocr.py")
 
 
 # --- score() with hand-made documents (find_documents stubbed) --------------------------------

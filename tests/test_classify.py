@@ -5,7 +5,7 @@ from importlib import resources
 
 import pytest
 
-from pipeline.classify import classify
+from pipeline.stages.classify import classify
 from pipeline.models import PageText
 from pipeline.taxonomy import load_taxonomy
 

@@ -11,9 +11,9 @@ import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from pipeline.assemble import DossierDocument, document_name, plan_dossier
-from pipeline.dossier import history, rebuild_dossier
-from pipeline.pdfa import structural_check, verapdf
+from pipeline.dossier.assemble import DossierDocument, document_name, plan_dossier
+from pipeline.dossier.build import history, rebuild_dossier
+from pipeline.dossier.pdfa import structural_check, verapdf
 from pipeline.taxonomy import load_taxonomy
 
 from conftest import REPO
@@ -337,7 +337,7 @@ def test_reorder_persists_across_rebuilds(built):
 
 def test_stamp_avoids_a_corner_with_text():
     from pipeline.models import Word
-    from pipeline.stamp import _choose_corner
+    from pipeline.dossier.folio import _choose_corner
 
     # A4 as displayed; the Quốc hiệu reaching the top right corner pushes the stamp to the bottom right.
     crowded = [Word("CỘNG", 400, 10, 590, 30)]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from pipeline.pdfa import structural_check
+from pipeline.dossier.pdfa import structural_check
 from pipeline.text import normalize
 
 from conftest import FIXTURE_CASE, hoso, hoso_json

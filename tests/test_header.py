@@ -1,7 +1,7 @@
 """Reading the two-column Nghị định 30 header: word boxes, plain text, interleaved rows, OCR noise."""
 from __future__ import annotations
 
-from pipeline.header import match_at, page_lines, read_header, tokens
+from pipeline.stages.layout import match_at, page_lines, read_header, tokens
 from pipeline.models import PageText, Stamp, Word
 
 WIDTH = 595.0

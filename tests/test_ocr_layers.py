@@ -19,9 +19,9 @@ import pdfplumber
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline.esignature import parse_pdf_date, read_signatures, signed_at_from_text, signer_from_text
+from pipeline.stages.esignature import parse_pdf_date, read_signatures, signed_at_from_text, signer_from_text
 from pipeline.models import OcrJob, OcrResult
-from pipeline.ocr import _confidences, _stamp_blocks, inspect_pages, read_hocr, run_ocr
+from pipeline.stages.ocr import _confidences, _stamp_blocks, inspect_pages, read_hocr, run_ocr
 from pipeline.text import fold
 
 from conftest import REPO, shared_or_skip
@@ -316,7 +316,7 @@ def test_only_stamp_sized_blocks_that_say_signing_are_stamps():
 
 
 def test_a_schedule_is_no_signing_stamp():
-    from pipeline.esignature import is_signing_text
+    from pipeline.stages.esignature import is_signing_text
 
     assert not is_signing_text("15/5/2025 08:00 Khai mạc hội nghị")
     assert is_signing_text("ttcbth@quangngai.gov.vn 18.03.2024 09:29:39 +07:00")

@@ -5,8 +5,8 @@ import img2pdf
 import pikepdf
 from PIL import Image
 
-from pipeline.deskew import fine_skew, straighten
-from pipeline.ocr import ink_share
+from pipeline.stages.deskew import fine_skew, straighten
+from pipeline.stages.ocr import ink_share
 from samples.make_samples import render_document
 
 

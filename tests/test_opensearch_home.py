@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.catalog import Catalog, DocumentRow
+from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
 from pipeline.models import PageText
 from pipeline.text import normalize

@@ -15,7 +15,7 @@ from PIL import Image
 
 from index import open_backend
 from ingest.consume import Consumer
-from pipeline.catalog import Catalog
+from pipeline.store.catalog import Catalog
 
 from conftest import shared_or_skip
 from dossier_kit import CASE, UNIT, cli, cli_json, tiny_home

@@ -12,7 +12,7 @@ import pytest
 
 from index import open_backend
 from ingest.consume import Consumer
-from pipeline.documents import document_id
+from pipeline.stages.documents import document_id
 from pipeline.models import PageRef
 
 from conftest import hoso, hoso_json
@@ -225,7 +225,7 @@ def test_corrections_survive_reprocess(home):
     corrected = home.show()
 
     # Reprocessing without the corrections would give the automatic values back...
-    from pipeline.documents import find_documents
+    from pipeline.stages.documents import find_documents
     from pipeline.taxonomy import load_taxonomy
 
     drafts = find_documents(home.batches["scan-a"], home.catalog.batch_pages(home.batches["scan-a"]), load_taxonomy())
@@ -259,7 +259,7 @@ def test_reprocess_changes_nothing_when_nothing_changed(home):
 
 def test_reprocess_with_a_new_splitter_replays_what_still_applies(home, monkeypatch):
     import ingest.repair
-    from pipeline.documents import find_documents as real
+    from pipeline.stages.documents import find_documents as real
 
     opening, detention = home.doc_with("214/QĐ-CSĐT"), home.doc_with("20/LTG-CSĐT")
     cli(home.path, "doc", "set-type", detention, "lenh_bat")  # say a clerk knows better

@@ -1,5 +1,5 @@
 """`hoso separator` (issue 5, item 1): the sheet it prints reads back as the OCR stage reads pages
-(pdfplumber at 72 dpi, pipeline.ocr.LOOK_DPI, then zbar), also after printing and scanning, and the
+(pdfplumber at 72 dpi, pipeline.stages.ocr.LOOK_DPI, then zbar), also after printing and scanning, and the
 splitter takes it as a document or case break."""
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pdfplumber
 import pikepdf
 from PIL import Image
 
-from pipeline.barcodes import decode_barcodes
+from pipeline.stages.barcodes import decode_barcodes
 from pipeline.models import PageText
-from pipeline.ocr import LOOK_DPI, inspect_pages
-from pipeline.split import split_batch
+from pipeline.stages.ocr import LOOK_DPI, inspect_pages
+from pipeline.stages.split import split_batch
 from pipeline.taxonomy import load_taxonomy
 
 from conftest import hoso, hoso_json

@@ -6,9 +6,9 @@ import io
 import pytest
 from PIL import Image
 
-from pipeline.barcodes import decode_barcodes
+from pipeline.stages.barcodes import decode_barcodes
 from pipeline.models import PageText
-from pipeline.split import split_batch
+from pipeline.stages.split import split_batch
 from pipeline.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()

@@ -1,4 +1,4 @@
-"""pipeline.stamps: register stamps and MẬT boxes read on their own, their ink kept out of the body.
+"""pipeline.stages.stamps: register stamps and MẬT boxes read on their own, their ink kept out of the body.
 
 Real Tesseract on crops of ../shared/corpus/dev-real pages (small, so the tests stay quick), and
 synthetic OCR words for the rules of stamps_in_words. tests/stamps_measure.py measures the whole
@@ -14,7 +14,7 @@ from PIL import Image
 
 from conftest import shared_or_skip
 from pipeline.models import Word
-from pipeline.stamps import find_stamps, find_stamps_grey, stamp_hint, stamps_in_words, suppress_stamp_ink
+from pipeline.stages.stamps import find_stamps, find_stamps_grey, stamp_hint, stamps_in_words, suppress_stamp_ink
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 

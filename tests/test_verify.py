@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.dossier import rebuild_dossier
+from pipeline.dossier.build import rebuild_dossier
 
 from conftest import hoso
 from dossier_kit import CASE, cli, cli_json, tiny_home

@@ -14,7 +14,7 @@ from PIL import Image
 
 from ingest.runs import processes_of, reap_dead_runs, run_alive, run_tmp_dir
 from ingest.watch import HomeWatchLock, StabilityTracker, WatcherBusy, ignored, unreadable
-from pipeline.catalog import Catalog
+from pipeline.store.catalog import Catalog
 
 
 class Clock:

@@ -1,8 +1,8 @@
-"""OCRmyPDF plugin of hoso's OCR stage (loaded by `pipeline.ocr` as ``plugins=["pipeline.ocr_plugin"]``).
+"""OCRmyPDF plugin of hoso's OCR stage (loaded by `pipeline.stages.ocr` as ``plugins=["pipeline.stages.ocr_plugin"]``).
 
 - Keeps what Tesseract itself said about each page, from OCRmyPDF's own run (no second OCR):
   the page's hOCR (words, boxes, word confidences) and the orientation it turned the page by.
-- Shows Tesseract a page image without stamp and seal ink (`pipeline.stamps.suppress_stamp_ink`)
+- Shows Tesseract a page image without stamp and seal ink (`pipeline.stages.stamps.suppress_stamp_ink`)
   on the pages hoso names; the output PDF keeps its colour.
 - Renders a scan page no finer than its scan for OCR: a page with visible text (a flattened
   e-signature stamp) would otherwise be rendered at OCRmyPDF's vector DPI (400), a third more

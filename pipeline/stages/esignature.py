@@ -19,7 +19,7 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 
-from .models import ESignature
+from ..models import ESignature
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the page's default user space (PDF points)
 

@@ -23,7 +23,7 @@ import pikepdf
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
 
-from .models import Word
+from ..models import Word
 
 FONT_FILE = "data/DejaVuSans-Bold.ttf"
 CAPTION = "BÚT LỤC"

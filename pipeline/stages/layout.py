@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .models import PageText, Word
-from .text import fold, fold_with_offsets, normalize, vietnamese_score
+from ..models import PageText, Word
+from ..text import fold, fold_with_offsets, normalize, vietnamese_score
 
 HEADER_LINES = 12  # the header block and the title sit within the first lines of a page
 

@@ -6,9 +6,9 @@ from dataclasses import asdict
 
 from .classify import classify
 from .extract import extract_metadata
-from .models import Classification, DocumentDraft, Metadata, PageRef, PageText
+from ..models import Classification, DocumentDraft, Metadata, PageRef, PageText
 from .split import split_batch
-from .taxonomy import DocType
+from ..taxonomy import DocType
 
 
 def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, DocType]) -> list[DocumentDraft]:

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from .models import ESignature, PageText, Stamp, Word
+from ..models import ESignature, PageText, Stamp, Word
 
 SCHEMA_VERSION = 1
 

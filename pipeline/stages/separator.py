@@ -2,7 +2,7 @@
 
 `HOSO:SEP` marks a document break; `HOSO:CASE=<id>` a case break (the pages after it
 belong to that case, whatever `--case` or the folder say). The code is a big QR code
-(about 80 mm: read by the OCR stage at 72 dpi, pipeline.ocr.LOOK_DPI) and is printed
+(about 80 mm: read by the OCR stage at 72 dpi, pipeline.stages.ocr.LOOK_DPI) and is printed
 in clear too, so a sheet whose QR code is damaged still reads from its OCR text.
 Neither the sheet nor its text goes into any dossier.
 """

@@ -30,11 +30,11 @@ from pathlib import Path
 import pikepdf
 
 from .frontmatter import Cover, Seal, TocEntry, render as render_front, vn_date
-from .hashing import sha256_file
-from .models import Word
+from ..hashing import sha256_file
+from ..models import Word
 from .pdfa import PdfaResult, save_pdfa
-from .stamp import Stamper
-from .taxonomy import DocType
+from .folio import Stamper
+from ..taxonomy import DocType
 
 MANIFEST_FORMAT = "hoso-dossier/2"
 # Bumped when the way a dossier is drawn changes, so an unchanged case is rebuilt once.
@@ -171,7 +171,7 @@ _GENERIC_TITLES = {"quyet dinh", "thong bao", "bao cao", "lenh", "ket luan", "to
 
 
 def _fold(text: str) -> str:
-    from .text import fold
+    from ..text import fold
 
     return fold(text).lower().strip()
 

@@ -21,12 +21,12 @@ from typing import Iterator
 from .assemble import (
     AssembledDossier, CaseInfo, DossierDocument, SourcePart, assemble, build_key, document_name, plan_dossier,
 )
-from .catalog import Catalog, DocumentRow
-from .config import Settings
-from .hashing import sha256_file
-from .models import Word
-from .taxonomy import DocType, load_taxonomy
-from .text import fold
+from ..store.catalog import Catalog, DocumentRow
+from ..config import Settings
+from ..hashing import sha256_file
+from ..models import Word
+from ..taxonomy import DocType, load_taxonomy
+from ..text import fold
 
 log = logging.getLogger("hoso.dossier")
 

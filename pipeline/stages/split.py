@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 
 from .classify import match_title
-from .header import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
-from .models import PageText, Segment
-from .taxonomy import DocType
+from .layout import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
+from ..models import PageText, Segment
+from ..taxonomy import DocType
 
 SEPARATOR = "HOSO:SEP"
 CASE_PREFIX = "HOSO:CASE="

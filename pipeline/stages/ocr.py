@@ -11,7 +11,7 @@ whose only text is an e-signature stamp, a junk layer (TCVN3 fonts, English OCR 
 diacritics) and a born-digital page drawn as glyph outlines all go to Tesseract. E-signature
 widgets are read before the form is flattened: their facts go to `PageText.esignatures`, their
 words stay out of the page text. Word confidences are Tesseract's own, from OCRmyPDF's run
-(`pipeline.ocr_plugin` keeps each page's hOCR).
+(`pipeline.stages.ocr_plugin` keeps each page's hOCR).
 """
 from __future__ import annotations
 
@@ -35,10 +35,10 @@ from . import stamps as stamp_reader
 from .barcodes import decode_barcodes
 from .deskew import straighten
 from .esignature import SignatureWidget, esignatures, is_signing_text, read_signatures, stamp_in_text
-from .models import OcrJob, OcrResult, PageText, Stamp, Word
+from ..models import OcrJob, OcrResult, PageText, Stamp, Word
 from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
-from .text import is_good_vietnamese, normalize
+from ..text import is_good_vietnamese, normalize
 
 BLANK_INK = 0.0005
 LOOK_DPI = 72  # enough for ink coverage and an 80 mm separator QR code
@@ -64,7 +64,7 @@ TINT_CHROMA = 6
 STAMP_TOP = 0.45
 STAMP_DPI = 300
 
-PLUGIN = "pipeline.ocr_plugin"
+PLUGIN = "pipeline.stages.ocr_plugin"
 
 
 def run_ocr(job: OcrJob) -> OcrResult:
@@ -367,7 +367,7 @@ def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], mode
             pages=",".join(map(str, pages)),
             rotate_pages=orient,
             rotate_pages_threshold=5.0 if orient else None,
-            deskew=False,  # pages were levelled by pipeline.deskew, at a fraction of the cost
+            deskew=False,  # pages were levelled by pipeline.stages.deskew, at a fraction of the cost
             output_type="pdf",  # PDF/A comes once, for the whole dossier
             optimize=0,
             jobs=1,

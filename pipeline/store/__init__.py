@@ -1,0 +1,1 @@
+"""The catalog: the source of truth from which dossiers and the index can be rebuilt."""
