@@ -594,20 +594,21 @@ def _stamps(page, scan, look: PageLook, words: list[Word], ocred: bool,
     its top on any other colour scan), else from the OCR words of the page, and from a grey render
     at the scan's resolution when those words hint at a stamp. An e-signature stamp is none of them."""
     found = []
+    # At the scan's own resolution: a register stamp's handwriting is lost at less, and resampled
+    # pen strokes read worse at more.
+    dpi = min(float(look.scan_dpi or STAMP_DPI), STAMP_DPI)
     try:
         if look.colour >= COLOUR_INK:
-            image = scan.to_image(resolution=STAMP_DPI).original.convert("RGB")
-            found = list(stamp_reader.find_stamps(image, STAMP_DPI))
+            image = scan.to_image(resolution=dpi).original.convert("RGB")
+            found = list(stamp_reader.find_stamps(image, dpi))
         elif look.tinted:
             top = scan.crop((0, 0, float(scan.width), float(scan.height) * STAMP_TOP))
-            image = top.to_image(resolution=STAMP_DPI).original.convert("RGB")
-            found = list(stamp_reader.find_stamps(image, STAMP_DPI))  # same origin: boxes hold
+            image = top.to_image(resolution=dpi).original.convert("RGB")
+            found = list(stamp_reader.find_stamps(image, dpi))  # same origin: boxes hold
         if not found and ocred:
             found = list(stamp_reader.stamps_in_words(words, float(page.width), float(page.height)))
             if stamp_reader.stamp_hint(words, float(page.height)):
-                # the stamp's own words are there: read its frame from the page image, at the
-                # scan's resolution (a register stamp's handwriting is lost at less)
-                dpi = min(float(look.scan_dpi or STAMP_DPI), STAMP_DPI)
+                # the stamp's own words are there: read its frame from the page image
                 image = page.to_image(resolution=dpi).original.convert("L")
                 from_image = stamp_reader.find_stamps_grey(image, dpi, words)
                 if from_image:

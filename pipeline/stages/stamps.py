@@ -351,6 +351,10 @@ def _read_inks(own: Image.Image, full: Image.Image, frame: _Frame, dpi: float) -
         return Stamp(kind="classification", text=_text_of(own_lines), mark=mark, box=box)
     if not (_is_register(own_lines) or _is_register(first)):
         return None
+    if frame.w < REGISTER_MIN_ASPECT * frame.h:
+        # Part of a stamp framed (a ruled line taken for a side): its fields may run on past
+        # the crop, and what is left of them would read as another number.
+        return Stamp(kind="received", text=_text_of(first), box=box)
     (third,) = _ocr_batch([clean], "--psm 4")
     number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)])
     return Stamp(kind="received", text=_text_of(first), number=number, date=when, box=box)
@@ -571,7 +575,8 @@ def _text_of(lines: list[list[_OcrWord]]) -> str:
 
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})(?!\d)")
 _PUNCT = ".,:;…_-–—~^`'\"„“”‚‘’*|()[]{}<>«»"
-FIELD_CONF = 50.0  # Tesseract's confidence in a handwritten field, at least, in one of the readings
+FIELD_CONF = 50.0  # Tesseract's confidence in a reading of a handwritten field that counts
+REGISTER_MIN_ASPECT = 1.25  # a register stamp is wider than tall (measured 1.4–2.0 on dev-real)
 
 
 def _key(word: str) -> str:
@@ -704,7 +709,9 @@ def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]]
     boxes = _field_boxes(places)
     variants: list[tuple[str, Image.Image]] = []
     for field, box in boxes.items():
-        line = _handwriting_line(clean, box, wide=field == "date")
+        # A reading may run the two lines together: the number's ink is never the date's.
+        line = _handwriting_line(clean, box, wide=field == "date",
+                                 without=boxes["number"] if field == "date" and "number" in boxes else None)
         variants.extend((field, image) for image in _line_variants(line))
     votes: dict[str, list[_Vote]] = {"number": [], "date": []}
     if variants:
@@ -777,7 +784,9 @@ def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
 
 
 def _agreed(votes: list[_Vote], others: list[str] = ()) -> str | None:
-    values = [v.value for v in votes if v.value is not None]
+    # Readings Tesseract itself doubts (below FIELD_CONF) count neither for a value nor against it.
+    sure = [v for v in votes if v.conf >= FIELD_CONF]
+    values = [v.value for v in sure if v.value is not None]
     if not values:
         return None
     best = max(set(values), key=values.count)
@@ -785,11 +794,10 @@ def _agreed(votes: list[_Vote], others: list[str] = ()) -> str | None:
     # A date reading that only lost characters of the winning one ("26/24", "26//" of "26/9/24")
     # does not speak against it: the date's own shape (three groups, a real day and month) is
     # checked anyway. A number's shorter reading does ("101" of "1091" is the error to fear).
-    texts = [v.text for v in votes if v.value == best]
-    lost = {id(v) for v in votes if v.dissent and _DATE.fullmatch(texts[0]) and _within(v.text, texts[0])}
-    against = len(values) - mine + sum(v.dissent and id(v) not in lost for v in votes) + sum(o != best for o in others)
-    if mine < AGREEMENT * len(votes) or AGAINST * against > mine or max(
-            v.conf for v in votes if v.value == best) < FIELD_CONF:
+    texts = [v.text for v in sure if v.value == best]
+    lost = {id(v) for v in sure if v.dissent and _DATE.fullmatch(texts[0]) and _within(v.text, texts[0])}
+    against = len(values) - mine + sum(v.dissent and id(v) not in lost for v in sure) + sum(o != best for o in others)
+    if mine < AGREEMENT * len(votes) or AGAINST * against > mine:
         return None
     return best
 
@@ -806,9 +814,11 @@ def _box_of(words: list[_OcrWord], scale: float) -> tuple[float, float, float, f
             min(w.top for w in words) / scale, max(w.top + w.height for w in words) / scale)
 
 
-def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float], wide: bool = False) -> Image.Image:
+def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float], wide: bool = False,
+                      without: tuple[float, float, float, float] | None = None) -> Image.Image:
     """The ink of one field's line alone: the shapes centred within the words' height, from just
-    left of the words to the right, on white (the lines above and below left out)."""
+    left of the words to the right, on white (the lines above and below left out, and the shapes
+    centred in `without`)."""
     x0, x1, y0, y1 = box
     h = max(y1 - y0, 10.0)
     a = np.asarray(clean)
@@ -820,10 +830,15 @@ def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float]
         for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
             cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
             cx0, cx1 = starts[idx].min(), ends[idx].max()
+            if without is not None and (without[0] <= (cx0 + cx1) / 2 <= without[1]
+                                        and without[2] <= (cy0 + cy1) / 2 <= without[3]):
+                continue
             if y0 <= (cy0 + cy1) / 2 <= y1 and cx1 >= x0 - 0.3 * h and cx0 <= x1 + (3 if wide else 2) * h:
-                keep.append((cx0, cy0, cx1, cy1))
-                for i in idx:
-                    out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
+                keep.append((cx0, cy0, cx1, cy1, idx))
+    keep = _on_one_line(keep)
+    for *_, idx in keep:
+        for i in idx:
+            out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
     if not keep:
         return Image.fromarray(out[int(y0):int(y1) + 1, int(x0):int(x1) + 1])
     bx0, by0 = min(b[0] for b in keep), min(b[1] for b in keep)
@@ -832,6 +847,22 @@ def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float]
     crop = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
     crop[pad:pad + by1 - by0, pad:pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
     return Image.fromarray(crop)
+
+
+def _on_one_line(shapes: list) -> list:
+    """The shapes (x0, y0, x1, y1, …) of one line of handwriting: without what lies well above or
+    below the line the bigger shapes make (a stroke of the next line, a dot) and without rules
+    taller than any digit (what is left of the frame)."""
+    if len(shapes) < 3:
+        return shapes
+    heights = sorted(s[3] - s[1] for s in shapes)
+    tall = heights[len(heights) // 2:]  # the bigger half: digits, not dots
+    hm = tall[len(tall) // 2]
+    mids = sorted((s[1] + s[3]) / 2 for s in shapes if s[3] - s[1] >= hm * 0.7)
+    mid = mids[len(mids) // 2]
+    return [s for s in shapes
+            if abs((s[1] + s[3]) / 2 - mid) <= 0.75 * hm
+            and not (s[3] - s[1] > 1.7 * hm and s[2] - s[0] < 0.25 * (s[3] - s[1]))]
 
 
 def _upright(image: Image.Image, shear: float) -> Image.Image:
