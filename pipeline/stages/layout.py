@@ -7,9 +7,6 @@ subtitle line under it. Text read row by row interleaves the two columns
 ("VIỆN KIỂM SÁT NHÂN DÂN CỘNG HÒA XÃ HỘI..."), so the page is first put in
 reading order, left column before right: by word boxes when OCR gave some,
 else by cutting plain-text rows where a right-column phrase begins.
-
-Also home of the small text-shape helpers the split, classify and extract
-stages share (folded tokens, fuzzy phrase match, capitals, person names).
 """
 from __future__ import annotations
 
@@ -17,102 +14,12 @@ import re
 from dataclasses import dataclass, field
 
 from ..models import PageText, Word
-from ..text import fold, fold_with_offsets, normalize, vietnamese_score
+from ..text import (edit_distance, find_phrase, fold, fold_with_offsets, has_text, is_abbreviation, is_caps, is_syllable,
+                    match_at, normalize, syllable_cuts, tokens)
 
 HEADER_LINES = 12  # the header block and the title sit within the first lines of a page
 
 _TOKEN = re.compile(r"\w+")
-
-
-# --- text-shape helpers -------------------------------------------------------------------
-
-
-def tokens(text: str) -> list[str]:
-    """Folded lowercase word tokens: 'Số: 12/QĐ' → ['so', '12', 'qd'].
-
-    Tesseract often doubles a bold Đ ('QUYẾT ĐÐỊNH'); no Vietnamese word has 'đđ', so it is undone.
-    """
-    return _TOKEN.findall(re.sub("d{2,}", "d", fold(text).lower()))
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of short strings, or limit + 1 as soon as it must exceed `limit`.
-
-    Only the band of cells within `limit` of the diagonal can stay under the limit.
-    """
-    over = limit + 1
-    if abs(len(a) - len(b)) > limit:
-        return over
-    previous = [j if j <= limit else over for j in range(len(b) + 1)]
-    for i, ca in enumerate(a, 1):
-        current = [i if i <= limit else over] + [over] * len(b)
-        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
-            cost = previous[j - 1] + (ca != b[j - 1])
-            cost = previous[j] + 1 if previous[j] + 1 < cost else cost
-            current[j] = current[j - 1] + 1 if current[j - 1] + 1 < cost else cost
-        if min(current) > limit:
-            return over
-        previous = current
-    return min(previous[-1], over)
-
-
-def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | None:
-    """Fuzzy match of folded `phrase` tokens at toks[i]: (tokens used, edit distance) or None.
-
-    Compared without spaces over n-1..n+1 tokens, so OCR that splits or merges words
-    ('QUY ẾT', 'khởitố') still matches; one edit is allowed per six letters.
-    """
-    target = "".join(phrase)
-    allowed = len(target) // 6
-    best: tuple[int, int] | None = None
-    for used in (len(phrase), len(phrase) - 1, len(phrase) + 1):
-        if used < 1 or i + used > len(toks):
-            continue
-        distance = edit_distance(target, "".join(toks[i : i + used]), allowed)
-        if distance <= allowed and (best is None or distance < best[1]):
-            best = (used, distance)
-    return best
-
-
-def find_phrase(phrase: list[str], toks: list[str]) -> int | None:
-    """Token index where `phrase` matches `toks` best (the earliest of equals), or None."""
-    found = [(m[1], i) for i in range(len(toks)) if (m := match_at(phrase, toks, i))]
-    return min(found)[1] if found else None
-
-
-def starts_with(text: str, phrase: str) -> bool:
-    """Does `text` begin with `phrase`, up to OCR noise and diacritics?"""
-    return match_at(tokens(phrase), tokens(text), 0) is not None
-
-
-def is_caps(text: str) -> bool:
-    """A line in capitals (titles, agency names, signature roles)."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
-
-
-def name_words(words: list[str]) -> int:
-    """How many leading words form a personal name: 'Nguyễn Thị Hải đã ...' → 3 (0 if none).
-
-    A Vietnamese name is two to six capitalised words ('Trịnh Công An', 'Nguyễn Văn A').
-    """
-    count = 0
-    while count < len(words) and count < 6 and words[count].isalpha() and words[count].istitle():
-        count += 1
-    return count if count >= 2 else 0
-
-
-def is_person_name(text: str) -> bool:
-    """A line holding only a personal name (the signer under a signature block)."""
-    words = text.split()
-    return 2 <= len(words) <= 6 and name_words(words) == len(words)
-
-
-def has_text(text: str) -> bool:
-    """A line with at least one real word (not a rule '-----' or stamp speckle)."""
-    return any(len(t) >= 2 and not t.isdigit() for t in tokens(text))
-
-
 _NATIONAL = tokens("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
 _MOTTO = tokens("Độc lập - Tự do - Hạnh phúc")
 # A label then a number, a slash and a symbol; the label is "Số" as OCR reads it (SỐ, Sô, S6, Sl,
@@ -548,19 +455,6 @@ def _syllables(token: str) -> bool:
     return is_syllable(token) or bool(syllable_cuts(token))
 
 
-def is_syllable(token: str) -> bool:
-    return vietnamese_score(token)[0] == 1.0
-
-
-def syllable_cuts(token: str) -> list[int]:
-    """Where a token OCR ran together cuts into two syllables ('BANNHÂN' → [3])."""
-    return [i for i in range(1, len(token)) if is_syllable(token[:i]) and is_syllable(token[i:])]
-
-
-def is_abbreviation(token: str) -> bool:
-    return token.isupper() and 2 <= len(token) <= 8 and sum(c in "AEIOUY" for c in fold(token)) <= 1
-
-
 def _header_line(text: str) -> tuple[str | None, str]:
     """(national | number | date | subject | None, the value) for a line of the header block."""
     folded, offsets = fold_with_offsets(text)
@@ -577,6 +471,51 @@ def _header_line(text: str) -> tuple[str | None, str]:
     if _SUBJECT.match(folded):
         return "subject", text
     return None, text
+
+
+# --- the number line taken apart -------------------------------------------------------------
+
+_DASHES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "_": "-"})
+# What follows "Số:" — n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3 —: anything (blank, dots, pen strokes read as junk), the year, the symbol.
+_NUMBER_PARTS = re.compile(r"(?P<pre>.*?)/+[^\w\s/]?(?:(?P<year>\d{4})/+)?(?P<symbol>[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)")
+_MIXED_CASE_CODES = {"TTR": "TTr"}  # Tờ trình (Nghị định 30/2020, Phụ lục III): the only code not in capitals
+
+
+@dataclass(frozen=True)
+class NumberParts:
+    """What follows "Số:", taken apart: '54/2024/HS-ST' → digits '54', year '2024', symbol 'HS-ST'."""
+
+    digits: str | None  # None when blank, dots or junk (a pen's number OCR could not read)
+    year: str | None
+    symbol: str
+
+    @property
+    def number(self) -> str | None:
+        if self.digits is None:
+            return None
+        return "/".join([self.digits] + ([self.year] if self.year else []) + [self.symbol])
+
+
+def split_number(raw: str, spaced: bool = False) -> NumberParts | None:
+    """The parts of a "Số:" value, or None when no symbol reads cleanly.
+
+    '389 / QĐÐ — CSĐT' → 389, QĐ-CSĐT; '0+ /CT-UBND' → no digits, CT-UBND; '204/2024/H S-ST' → None
+    (words left after the number make it ambiguous: 'H' or 'HS-ST'?). `spaced`: the text is a kept
+    text layer, whose letter-spaced digits ('5 6 5', an e-office form's font) are one number.
+    """
+    text = normalize(raw).translate(_DASHES)
+    parts = text.split()
+    while parts and not re.search(r"\w", parts[-1]):
+        parts.pop()  # a speck after the symbol
+    text = re.sub(r"\s*([/-])\s*", r"\1", " ".join(parts)).upper().strip(".,;: ")
+    text = re.sub("Đ{2,}", "Đ", text)  # Tesseract reads a bold Đ as 'ĐÐ'; no ký hiệu doubles it
+    found = _NUMBER_PARTS.fullmatch(text)
+    if not found:
+        return None
+    symbol = "-".join(_MIXED_CASE_CODES.get(part, part) for part in found["symbol"].split("-"))
+    pre = re.sub(r"(?<=\d) (?=\d)", "", found["pre"]) if spaced else found["pre"]
+    digits = pre if re.fullmatch(r"\d{1,6}", pre) else None
+    return NumberParts(digits, found["year"], symbol)
 
 
 def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:

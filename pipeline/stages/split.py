@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 
-from .classify import match_title
-from .layout import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
+from .layout import Header, Line, read_header
 from ..models import PageText, Segment
-from ..taxonomy import DocType
+from ..taxonomy import DocType, match_title
+from ..text import has_text, is_caps, is_person_name, starts_with, tokens
 
 SEPARATOR = "HOSO:SEP"
 CASE_PREFIX = "HOSO:CASE="
