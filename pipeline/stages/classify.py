@@ -6,19 +6,19 @@ code of the "Số:" line (QĐ in 12/QĐ-VKS-P2) supports or weakens the match.
 """
 from __future__ import annotations
 
-from .layout import HEADER_LINES, read_header, split_number, title_at
-from ..models import Classification, PageText
+from .layout import HEADER_LINES, PageLayout, split_number, title_at
+from ..models import Classification
 from ..taxonomy import UNKNOWN, DocType, match_title
 from ..text import fold, is_caps
 
 CONG_VAN = "cong_van"  # an official letter: no title, "Số: n/<agency>-<unit>" and a "V/v" subject
 
 
-def classify(pages: list[PageText], taxonomy: dict[str, DocType]) -> Classification:
+def classify(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> Classification:
     """Doc type key (UNKNOWN "khac" when unsure), confidence in [0, 1], title and subtitle as read."""
-    if not pages:
+    if not layouts:
         return Classification(UNKNOWN, 0.0)
-    header = read_header(pages[0])
+    header = layouts[0]  # the first page's: its title and "Số:" line
     title, subtitle = header.title, header.subtitle
     match = match_title(title, subtitle, taxonomy)
     if title and not subtitle and header.body < len(header.lines):

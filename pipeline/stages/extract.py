@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .layout import Header, Line, page_lines, read_header, split_number
+from .layout import Line, PageLayout, split_number
 from ..models import Classification, ESignature, Metadata, PageText, Person
 from ..taxonomy import DocType, load_taxonomy
 from ..text import (edit_distance, fold, fold_with_offsets, is_abbreviation, is_syllable, name_words, starts_with,
@@ -167,14 +167,14 @@ def _words_at(line: Line | None, text: str, start: int, end: int) -> list:
     return found
 
 
-def number_sure(header: Header) -> bool:
+def number_sure(layout: PageLayout) -> bool:
     """Did OCR read the digits of the number with confidence? The words that carry digits before
     a slash count ('155/QĐ-CSĐT', '44', 'Số:0+'), the year after the first slash does not; digits
     typed against their symbol in one word need less than digits standing on their own."""
-    line = header.number_line
-    if line is None or not line.words or header.number is None:
+    line = layout.number_line
+    if line is None or not line.words or layout.number is None:
         return True
-    start = len(line.text) - len(header.number)
+    start = len(line.text) - len(layout.number)
     position = 0
     for word in line.words:
         left, right = position, position + len(word.text)
@@ -204,7 +204,7 @@ def misread_code(symbol: str, doc_type: str, taxonomy: dict[str, DocType]) -> bo
     return False
 
 
-def issuer(agency: list[str]) -> str | None:
+def issuer(agency: tuple[str, ...]) -> str | None:
     """The issuing body from the agency lines above "Số:", specks at the line ends dropped.
 
     A line that continues the name above it (a place or level: "TỈNH QUẢNG NGÃI", "KHU VỰC 3")
@@ -254,7 +254,7 @@ def _parted(line: str) -> str | None:
     return " ".join(words)
 
 
-def extract_metadata(pages: list[PageText], classification: Classification,
+def extract_metadata(layouts: list[PageLayout], classification: Classification,
                      taxonomy: dict[str, DocType] | None = None) -> Metadata:
     """Số, date and issuer from the first page's header; persons, crime and article from all pages.
 
@@ -262,12 +262,12 @@ def extract_metadata(pages: list[PageText], classification: Classification,
     the first page's register stamp, a MẬT / TỐI MẬT mark, the signatures of every page.
     """
     meta = Metadata()
-    if not pages:
+    if not layouts:
         return meta
-    first = pages[0]
-    header = read_header(first)
+    header = layouts[0]  # the first page's: its header holds the số, date and issuer
+    first = header.page
     trusted = _trusted(first)
-    signed = list(dict.fromkeys(sig for page in pages for sig in page.esignatures))
+    signed = list(dict.fromkeys(sig for layout in layouts for sig in layout.page.esignatures))
     if header.number is not None:
         line = header.number_line
         parts = split_number(header.number, _kept(line, line.text, len(line.text) - len(header.number), len(line.text))
@@ -299,9 +299,9 @@ def extract_metadata(pages: list[PageText], classification: Classification,
 
     roles = _ROLES + (_PETITIONER if starts_with(classification.title or "", "ĐƠN") else [])
     found = {True: _Found(), False: _Found()}  # by whether OCR read the page with good confidence
-    for page in pages:
-        text = " ".join(line.text for line in page_lines(page))
-        evidence = found[_trusted(page)]
+    for layout in layouts:
+        text = " ".join(line.text for line in layout.lines)
+        evidence = found[_trusted(layout.page)]
         evidence.persons.update(_persons(text, roles))
         evidence.crimes.update(_crimes(text))
         evidence.articles.update(int(n) for n in _ARTICLE.findall(fold(text).lower()))

@@ -7,11 +7,14 @@ subtitle line under it. Text read row by row interleaves the two columns
 ("VIỆN KIỂM SÁT NHÂN DÂN CỘNG HÒA XÃ HỘI..."), so the page is first put in
 reading order, left column before right: by word boxes when OCR gave some,
 else by cutting plain-text rows where a right-column phrase begins.
+
+`read_layout` reads a page once into a `PageLayout` (its lines in reading order,
+the header fields, title and subtitle); split, classify and extract all take that.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..models import PageText, Word
 from ..text import (edit_distance, find_phrase, fold, fold_with_offsets, has_text, is_abbreviation, is_caps, is_syllable,
@@ -73,11 +76,6 @@ class Reading:
     @property
     def body(self) -> int:
         return self.right.stop if self.columns else 0
-
-
-def page_lines(page: PageText) -> list[Line]:
-    """The page's lines with the two header columns one after the other, never interleaved."""
-    return read_order(page).lines
 
 
 def read_order(page: PageText) -> Reading:
@@ -323,87 +321,98 @@ def _place_date_start(row: str, spans: list[tuple[int, str]]) -> int | None:
 # --- the header block ---------------------------------------------------------------------
 
 
-@dataclass
-class Header:
-    lines: list[Line]  # the page in reading order
-    agency: list[str] = field(default_factory=list)  # left column above "Số:"
+@dataclass(frozen=True)
+class PageLayout:
+    """A page's layout, read once per page: its lines in reading order, the header's fields, the
+    title and subtitle (empty when absent). Split, classify and extract take this, with the page."""
+
+    page: PageText
+    lines: tuple[Line, ...]  # the page in reading order
+    agency: tuple[str, ...] = ()  # left column above "Số:"
     number: str | None = None  # what follows the "Số:" label, as read
     national: bool = False  # Quốc hiệu or tiêu ngữ seen
     place_date: str | None = None  # "Hạ Long, ngày 18 tháng 5 năm 2024"
     subject: str | None = None  # "V/v ..." line of a công văn
-    title: list[str] = field(default_factory=list)  # heading line(s) in capitals
-    subtitle: list[str] = field(default_factory=list)  # e.g. "Khởi tố bị can"
+    title: tuple[str, ...] = ()  # heading line(s) in capitals
+    subtitle: tuple[str, ...] = ()  # e.g. "Khởi tố bị can"
     body: int = 0  # index in lines of the first line after the header, title and subtitle
     number_line: Line | None = None  # the "Số:" line (its words carry OCR confidences)
     date_line: Line | None = None  # the place/date line, rows of a wrapped one joined
     mark: str | None = None  # "MẬT" | "TỐI MẬT" | "TUYỆT MẬT" printed under the number
 
 
-def read_header(page: PageText) -> Header:
-    """The header block, title and subtitle at the top of a page (empty fields when absent)."""
+def read_layout(page: PageText) -> PageLayout:
+    """The page in reading order, with its header block, title and subtitle."""
     reading = read_order(page)
-    if reading.columns:
-        return _read_columns(reading)
-    lines = reading.lines
-    header = Header(lines=lines)
+    return _read_columns(page, reading) if reading.columns else _read_rows(page, reading.lines)
+
+
+def _read_rows(page: PageText, lines: list[Line]) -> PageLayout:
+    """The header of a page read as rows (plain text, or word boxes without two header columns)."""
     texts = [line.text for line in lines]
+    national = False
+    number = place_date = subject = None
+    number_line = date_line = None
     agency: list[str] = []
     i = 0
     while i < min(len(texts), HEADER_LINES):
         text = texts[i]
         kind, value = _header_line(text)
+        found_any = national or number is not None or place_date is not None
         if not has_text(text):
             pass
         elif kind == "national":
-            header.national = True
+            national = True
         elif kind == "number":
-            if header.number is None:
-                header.number, header.number_line = value, lines[i]
+            if number is None:
+                number, number_line = value, lines[i]
         elif kind == "date":
-            if header.place_date is None:
-                header.place_date, header.date_line = value, lines[i]
+            if place_date is None:
+                place_date, date_line = value, lines[i]
         elif kind == "subject":
-            header.subject = value
-        elif header.subject and text[:1].islower() and not header.national:
-            header.subject += " " + text  # the V/v line wrapped in the left column
-        elif not _found_any(header) and is_caps(text) and len(agency) < 4:
+            subject = value
+        elif subject and text[:1].islower() and not national:
+            subject += " " + text  # the V/v line wrapped in the left column
+        elif not found_any and is_caps(text) and len(agency) < 4:
             agency.append(text)
         elif not any(_header_line(t)[0] for t in texts[i + 1 : i + 3]):
             break  # else an unreadable line inside the header block is passed over
         i += 1
-    if not _found_any(header):
-        i = 0  # capitals with no header after them are a title, not an agency
-    else:
-        header.agency = agency
-    header.title, header.subtitle, header.body = title_at(lines, i)
-    return header
+    if not (national or number is not None or place_date is not None):
+        i, agency = 0, []  # capitals with no header after them are a title, not an agency
+    title, subtitle, body = title_at(lines, i)
+    return PageLayout(page, tuple(lines), tuple(agency), number=number, national=national, place_date=place_date,
+                      subject=subject, title=tuple(title), subtitle=tuple(subtitle), body=body,
+                      number_line=number_line, date_line=date_line)
 
 
-def _read_columns(reading: Reading) -> Header:
+def _read_columns(page: PageText, reading: Reading) -> PageLayout:
     """The header of a page whose two columns were told apart by their word boxes."""
     lines = reading.lines
-    header = Header(lines=lines, national=True)
+    number = subject = mark = place_date = None
+    number_line = date_line = None
+    agency: list[str] = []
     left = [lines[k] for k in reading.left]
     k = 0
     while k < len(left):
         line = left[k]
-        if header.number is None and _label_only(line.text) and k + 1 < len(left) and left[k + 1].text.startswith("/"):
+        if number is None and _label_only(line.text) and k + 1 < len(left) and left[k + 1].text.startswith("/"):
             k += 1
             line = _joined(line, left[k])  # "Số:" and "/CT-UBND" on two rows, the blank between
         text = line.text
         kind, value = _header_line(text)
         if not has_text(text):
             pass
-        elif kind == "number" and header.number is None:
-            header.number, header.number_line = value, line
-        elif kind == "subject" and header.subject is None:
-            header.subject = value
-        elif header.subject is not None and not is_caps(text):
-            header.subject += " " + text  # the V/v line wrapped
-        elif mark := secrecy_mark(text):
-            header.mark = header.mark or mark
-        elif header.number is None and header.subject is None and is_caps(text) and is_wordy(text):
-            header.agency.append(text)
+        elif kind == "number" and number is None:
+            number, number_line = value, line
+        elif kind == "subject" and subject is None:
+            subject = value
+        elif subject is not None and not is_caps(text):
+            subject += " " + text  # the V/v line wrapped
+        elif found_mark := secrecy_mark(text):
+            mark = mark or found_mark
+        elif number is None and subject is None and is_caps(text) and is_wordy(text):
+            agency.append(text)
         k += 1
     right = [lines[k] for k in reading.right]
     for j, line in enumerate(right):
@@ -412,10 +421,12 @@ def _read_columns(reading: Reading) -> Header:
             line = _joined(line, right[j + 1])  # "Quảng Ngãi, ngày" / "tháng 01 năm 2025"
             kind, value = _header_line(line.text)
         if kind == "date":
-            header.place_date, header.date_line = value, line
+            place_date, date_line = value, line
             break
-    header.title, header.subtitle, header.body = title_at(lines, reading.body)
-    return header
+    title, subtitle, body = title_at(lines, reading.body)
+    return PageLayout(page, tuple(lines), tuple(agency), number=number, national=True, place_date=place_date,
+                      subject=subject, title=tuple(title), subtitle=tuple(subtitle), body=body,
+                      number_line=number_line, date_line=date_line, mark=mark)
 
 
 def _label_only(text: str) -> bool:
@@ -535,10 +546,6 @@ def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
         subtitle.append(lines[i].text)
         i += 1
     return title, subtitle, i
-
-
-def _found_any(header: Header) -> bool:
-    return header.national or header.number is not None or header.place_date is not None
 
 
 def _is_subtitle(line: Line, lines: list[Line]) -> bool:
