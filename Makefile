@@ -21,7 +21,9 @@ demo: deps
 	$(HOSO) --home $(DEMO_HOME) dossier show 2025-HS-0001
 
 # Unit and integration tests: real Tesseract, and a real OpenSearch node started for the run.
+# lint-imports first: the layering of pyproject.toml's contracts (README "Architecture").
 test: deps-test
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	scripts/opensearch.sh start
 	set -o pipefail; OMP_THREAD_LIMIT=1 HOSO_TEST_OPENSEARCH_URL=$$(scripts/opensearch.sh url) \
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
@@ -29,6 +31,7 @@ test: deps-test
 
 # The inner loop: no OCR, no OpenSearch node (a minute or two).
 test-fast: deps
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch"
 
 bench: deps-test

@@ -19,13 +19,12 @@ from typing import Callable
 from index.base import SearchBackend
 from pipeline import corrections as ops
 from pipeline.store.catalog import Catalog, DocumentRow
-from pipeline.stages.classify import classify
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.stages.documents import described, document_id, find_documents
+from pipeline.stages.documents import describe_document, described, document_id, find_documents
 from pipeline.dossier.build import rebuild_dossier, who
-from pipeline.stages.extract import extract_metadata
 from pipeline.stages.crops import header_crop
+from pipeline.stages.layout import read_layout
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, OcrJob, PageText
 from pipeline.taxonomy import UNKNOWN
@@ -106,9 +105,7 @@ class Repair:
 
     def describe(self, refs: list[Page]) -> tuple[Classification, Metadata]:
         """Classify and describe a run of pages with the current code and taxonomy."""
-        pages = self.page_texts(refs)
-        classification = classify(pages, self.taxonomy)
-        return classification, extract_metadata(pages, classification, self.taxonomy)
+        return describe_document([read_layout(page) for page in self.page_texts(refs)], self.taxonomy)
 
     # ---- what needs a person ---------------------------------------------------------------
 

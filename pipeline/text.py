@@ -1,4 +1,4 @@
-"""Vietnamese text normalization and diacritic folding.
+"""Vietnamese text normalization and diacritic folding, and the text-shape tests built on them.
 
 Every piece of text that enters the catalog, the index, a query or a title
 match goes through `normalize` first, so all of them agree on one form:
@@ -175,3 +175,108 @@ def is_good_vietnamese(text: str, min_tokens: int = 15) -> bool:
         return False
     syllable_share, marked_share = vietnamese_score(text)
     return syllable_share >= 0.75 and marked_share >= 0.2
+
+
+# --- text shape: folded tokens, fuzzy phrases, capitals, names, syllables -------------------
+# Shared by the stages that read a page (layout, split, classify, extract) and the stamp reader.
+
+_TOKEN = re.compile(r"\w+")
+
+
+def tokens(text: str) -> list[str]:
+    """Folded lowercase word tokens: 'Số: 12/QĐ' → ['so', '12', 'qd'].
+
+    Tesseract often doubles a bold Đ ('QUYẾT ĐÐỊNH'); no Vietnamese word has 'đđ', so it is undone.
+    """
+    return _TOKEN.findall(re.sub("d{2,}", "d", fold(text).lower()))
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of short strings, or limit + 1 as soon as it must exceed `limit`.
+
+    Only the band of cells within `limit` of the diagonal can stay under the limit.
+    """
+    over = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return over
+    previous = [j if j <= limit else over for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        current = [i if i <= limit else over] + [over] * len(b)
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            cost = previous[j - 1] + (ca != b[j - 1])
+            cost = previous[j] + 1 if previous[j] + 1 < cost else cost
+            current[j] = current[j - 1] + 1 if current[j - 1] + 1 < cost else cost
+        if min(current) > limit:
+            return over
+        previous = current
+    return min(previous[-1], over)
+
+
+def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | None:
+    """Fuzzy match of folded `phrase` tokens at toks[i]: (tokens used, edit distance) or None.
+
+    Compared without spaces over n-1..n+1 tokens, so OCR that splits or merges words
+    ('QUY ẾT', 'khởitố') still matches; one edit is allowed per six letters.
+    """
+    target = "".join(phrase)
+    allowed = len(target) // 6
+    best: tuple[int, int] | None = None
+    for used in (len(phrase), len(phrase) - 1, len(phrase) + 1):
+        if used < 1 or i + used > len(toks):
+            continue
+        distance = edit_distance(target, "".join(toks[i : i + used]), allowed)
+        if distance <= allowed and (best is None or distance < best[1]):
+            best = (used, distance)
+    return best
+
+
+def find_phrase(phrase: list[str], toks: list[str]) -> int | None:
+    """Token index where `phrase` matches `toks` best (the earliest of equals), or None."""
+    found = [(m[1], i) for i in range(len(toks)) if (m := match_at(phrase, toks, i))]
+    return min(found)[1] if found else None
+
+
+def starts_with(text: str, phrase: str) -> bool:
+    """Does `text` begin with `phrase`, up to OCR noise and diacritics?"""
+    return match_at(tokens(phrase), tokens(text), 0) is not None
+
+
+def is_caps(text: str) -> bool:
+    """A line in capitals (titles, agency names, signature roles)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+def has_text(text: str) -> bool:
+    """A line with at least one real word (not a rule '-----' or stamp speckle)."""
+    return any(len(t) >= 2 and not t.isdigit() for t in tokens(text))
+
+
+def name_words(words: list[str]) -> int:
+    """How many leading words form a personal name: 'Nguyễn Thị Hải đã ...' → 3 (0 if none).
+
+    A Vietnamese name is two to six capitalised words ('Trịnh Công An', 'Nguyễn Văn A').
+    """
+    count = 0
+    while count < len(words) and count < 6 and words[count].isalpha() and words[count].istitle():
+        count += 1
+    return count if count >= 2 else 0
+
+
+def is_person_name(text: str) -> bool:
+    """A line holding only a personal name (the signer under a signature block)."""
+    words = text.split()
+    return 2 <= len(words) <= 6 and name_words(words) == len(words)
+
+
+def is_syllable(token: str) -> bool:
+    return vietnamese_score(token)[0] == 1.0
+
+
+def syllable_cuts(token: str) -> list[int]:
+    """Where a token OCR ran together cuts into two syllables ('BANNHÂN' → [3])."""
+    return [i for i in range(1, len(token)) if is_syllable(token[:i]) and is_syllable(token[i:])]
+
+
+def is_abbreviation(token: str) -> bool:
+    return token.isupper() and 2 <= len(token) <= 8 and sum(c in "AEIOUY" for c in fold(token)) <= 1

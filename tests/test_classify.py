@@ -8,6 +8,7 @@ import pytest
 from pipeline.stages.classify import classify
 from pipeline.models import PageText
 from pipeline.taxonomy import load_taxonomy
+from test_header import laid_out
 
 TAXONOMY = load_taxonomy()
 POLICE = "CÔNG AN TỈNH QUẢNG NINH\nCƠ QUAN CẢNH SÁT ĐIỀU TRA"
@@ -23,7 +24,7 @@ def page(agency: str, number: str | None, title: str, body: str = BODY) -> list[
 
 def test_truth_text_types_are_all_right(truth):
     documents = [doc for batch in truth["batches"] for doc in batch["documents"]]
-    results = [classify([PageText(i + 1, t) for i, t in enumerate(doc["text"])], TAXONOMY) for doc in documents]
+    results = [classify(laid_out([PageText(i + 1, t) for i, t in enumerate(doc["text"])]), TAXONOMY) for doc in documents]
     assert [r.doc_type for r in results] == [doc["type"] for doc in documents]
     assert all(r.confidence >= 0.9 for r in results)
     assert [r.title for r in results] == [doc["title"] for doc in documents]
@@ -51,7 +52,7 @@ def test_truth_text_types_are_all_right(truth):
 ])
 def test_official_documents(title, number, expected):
     agency = PROCURACY if number and "VKS" in number else POLICE
-    result = classify(page(agency, number, title), TAXONOMY)
+    result = classify(laid_out(page(agency, number, title)), TAXONOMY)
     assert result.doc_type == expected
     assert result.confidence >= 0.9
 
@@ -65,7 +66,7 @@ def test_official_documents(title, number, expected):
 ])
 def test_petitions(title, expected):
     text = f"{NATIONAL}\n{title}\nKính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh.\nTôi tên là Lê Văn Tám."
-    result = classify([PageText(1, text)], TAXONOMY)
+    result = classify(laid_out([PageText(1, text)]), TAXONOMY)
     assert (result.doc_type, result.confidence, result.title) == (expected, 1.0, title)
 
 
@@ -76,51 +77,51 @@ def test_petitions(title, expected):
     "iUYẾT ĐỊNH\nehởi tố bị can",  # a wrong first letter
 ])
 def test_ocr_noise_is_tolerated(title):
-    assert classify(page(POLICE, "14/QĐ-CSĐT", title), TAXONOMY).doc_type == "qd_khoi_to_bi_can"
+    assert classify(laid_out(page(POLICE, "14/QĐ-CSĐT", title)), TAXONOMY).doc_type == "qd_khoi_to_bi_can"
 
 
 def test_negation_is_never_read_as_its_opposite():
     noisy = page(POLICE, "13 / QĐ - CSĐT", "QUYẾT ĐỊNH\nKhông khới tố vụ án hình sư")
-    assert classify(noisy, TAXONOMY).doc_type == "qd_khong_khoi_to_vu_an"
+    assert classify(laid_out(noisy), TAXONOMY).doc_type == "qd_khong_khoi_to_vu_an"
 
 
 def test_a_quyet_dinh_that_no_procedural_type_names_is_quyet_dinh():
-    result = classify(page(POLICE, "31/QĐ-CSĐT", "QUYẾT ĐỊNH\nGia hạn thời hạn tạm giam"), TAXONOMY)
+    result = classify(laid_out(page(POLICE, "31/QĐ-CSĐT", "QUYẾT ĐỊNH\nGia hạn thời hạn tạm giam")), TAXONOMY)
     assert (result.doc_type, result.confidence) == ("quyet_dinh", 1.0)
     assert (result.title, result.subtitle) == ("QUYẾT ĐỊNH", "Gia hạn thời hạn tạm giam")
 
 
 def test_unknown_document_is_khac():
-    result = classify([PageText(1, "GIẤY CHỨNG NHẬN\nChứng nhận ông Nguyễn Văn An đã...")], TAXONOMY)
+    result = classify(laid_out([PageText(1, "GIẤY CHỨNG NHẬN\nChứng nhận ông Nguyễn Văn An đã...")]), TAXONOMY)
     assert result.doc_type == "khac"
-    assert classify([], TAXONOMY).doc_type == classify([PageText(1, "")], TAXONOMY).doc_type == "khac"
+    assert classify(laid_out([]), TAXONOMY).doc_type == classify(laid_out([PageText(1, "")]), TAXONOMY).doc_type == "khac"
 
 
 def test_a_symbol_that_names_another_type_lowers_confidence():
-    agreeing = classify(page(POLICE, "20/LTG-CSĐT", "LỆNH TẠM GIAM"), TAXONOMY)
-    contradicting = classify(page(POLICE, "20/CT-VKS-P2", "LỆNH TẠM GIAM"), TAXONOMY)
+    agreeing = classify(laid_out(page(POLICE, "20/LTG-CSĐT", "LỆNH TẠM GIAM")), TAXONOMY)
+    contradicting = classify(laid_out(page(POLICE, "20/CT-VKS-P2", "LỆNH TẠM GIAM")), TAXONOMY)
     assert contradicting.doc_type == "lenh_tam_giam"
     assert contradicting.confidence < 0.8 <= agreeing.confidence
 
 
 def test_the_symbol_alone_names_a_type_with_low_confidence():
-    result = classify(page(POLICE, "20/LTG-CSĐT", "~~ ẢÃ ~~", body="Ra lệnh tạm giam đối với bị can"), TAXONOMY)
+    result = classify(laid_out(page(POLICE, "20/LTG-CSĐT", "~~ ẢÃ ~~", body="Ra lệnh tạm giam đối với bị can")), TAXONOMY)
     assert (result.doc_type, result.confidence) == ("lenh_tam_giam", 0.5)
-    shared = classify(page(POLICE, "20/QĐ-CSĐT", "~~ ẢÃ ~~", body="Khởi tố bị can"), TAXONOMY)
+    shared = classify(laid_out(page(POLICE, "20/QĐ-CSĐT", "~~ ẢÃ ~~", body="Khởi tố bị can")), TAXONOMY)
     assert shared.doc_type == "khac"  # QĐ is the code of several types
 
 
 def test_cong_van():
     text = f"{PROCURACY}\nSố: 345/VKS-P9\nV/v phối hợp giải quyết đơn\n{NATIONAL}\nKính gửi: Công an tỉnh Quảng Ninh"
-    result = classify([PageText(1, text)], TAXONOMY)
+    result = classify(laid_out([PageText(1, text)]), TAXONOMY)
     assert (result.doc_type, result.subtitle) == ("cong_van", "V/v phối hợp giải quyết đơn")
     with_code = f"{PROCURACY}\nSố: 345/TB-VKS\nV/v phối hợp\n{NATIONAL}\nKính gửi: Công an tỉnh"
-    assert classify([PageText(1, with_code)], TAXONOMY).doc_type == "thong_bao"
+    assert classify(laid_out([PageText(1, with_code)]), TAXONOMY).doc_type == "thong_bao"
 
 
 def test_title_found_below_an_unexpected_line():
     text = f"{POLICE}\nSố: 14/QĐ-CSĐT\n{NATIONAL}\nMẬT — lưu hành nội bộ, không sao chụp\nQUYẾT ĐỊNH\nKhởi tố bị can\n{BODY}"
-    result = classify([PageText(1, text)], TAXONOMY)
+    result = classify(laid_out([PageText(1, text)]), TAXONOMY)
     assert (result.doc_type, result.title, result.subtitle) == ("qd_khoi_to_bi_can", "QUYẾT ĐỊNH", "Khởi tố bị can")
 
 
@@ -130,9 +131,9 @@ def test_an_admin_can_add_a_type_without_code_changes(tmp_path):
     toml.write_text(shipped + '\n[lenh_cam_di_khoi_noi_cu_tru]\nname = "Lệnh cấm đi khỏi nơi cư trú"\n'
                     'titles = ["LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ"]\nsymbols = ["LCĐKNCT"]\norder = 45\n', "utf-8")
     taxonomy = load_taxonomy(toml)
-    result = classify(page(POLICE, "7/LCĐKNCT-CSĐT", "LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ"), taxonomy)
+    result = classify(laid_out(page(POLICE, "7/LCĐKNCT-CSĐT", "LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ")), taxonomy)
     assert (result.doc_type, result.confidence) == ("lenh_cam_di_khoi_noi_cu_tru", 1.0)
-    assert classify(page(POLICE, "7/LCĐKNCT-CSĐT", "LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ"), TAXONOMY).doc_type == "khac"
+    assert classify(laid_out(page(POLICE, "7/LCĐKNCT-CSĐT", "LỆNH CẤM ĐI KHỎI NƠI CƯ TRÚ")), TAXONOMY).doc_type == "khac"
 
 
 def test_a_speck_beside_the_subtitle_does_not_hide_it():
@@ -140,7 +141,7 @@ def test_a_speck_beside_the_subtitle_does_not_hide_it():
 
     rows = [row if row[0] != 140 else (140, [(195, "Phê chuẩn quyết định khởi tố bị can"), (520, "' ụ")])
             for row in HEADER_ROWS]
-    result = classify([PageText(1, "", words=boxed(rows))], TAXONOMY)
+    result = classify(laid_out([PageText(1, "", words=boxed(rows))]), TAXONOMY)
     assert result.doc_type == "qd_phe_chuan"
 
 
@@ -170,7 +171,7 @@ UBND = "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI"
     ("GIẤY GIỚI THIỆU", "16/GGT-UBND", "giay_gioi_thieu"),
 ])
 def test_administrative_types_by_title(title, number, expected):
-    result = classify(page(UBND, number, title, body="Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;"),
+    result = classify(laid_out(page(UBND, number, title, body="Căn cứ Luật Tổ chức chính quyền địa phương ngày 19/6/2015;")),
                       TAXONOMY)
     assert result.doc_type == expected
     assert result.confidence >= 0.9
@@ -178,12 +179,12 @@ def test_administrative_types_by_title(title, number, expected):
 
 def test_a_shared_code_without_a_title_names_no_type():
     for number in ("20/CT-UBND", "20/TB-UBND"):  # Chỉ thị or Cáo trạng; Thông báo or Tin báo
-        assert classify(page(UBND, number, "~~ ẢÃ ~~", body="các sở, ban, ngành"), TAXONOMY).doc_type == "khac"
+        assert classify(laid_out(page(UBND, number, "~~ ẢÃ ~~", body="các sở, ban, ngành")), TAXONOMY).doc_type == "khac"
 
 
 def test_the_symbol_supports_the_title_when_a_pen_number_does_not_read():
-    agreeing = classify(page(UBND, "0+ /TTr-UBND", "TỜ TRÌNH"), TAXONOMY)
-    contradicting = classify(page(UBND, "0+ /QĐ-UBND", "TỜ TRÌNH"), TAXONOMY)
+    agreeing = classify(laid_out(page(UBND, "0+ /TTr-UBND", "TỜ TRÌNH")), TAXONOMY)
+    contradicting = classify(laid_out(page(UBND, "0+ /QĐ-UBND", "TỜ TRÌNH")), TAXONOMY)
     assert agreeing.doc_type == contradicting.doc_type == "to_trinh"
     assert contradicting.confidence < 0.8 <= agreeing.confidence
 
@@ -212,6 +213,6 @@ def test_a_long_trich_yeu_under_an_administrative_title_is_its_subtitle():
     about = "Về việc bổ nhiệm vào ngạch Thanh tra viên và xếp lương đối với ông"
     rows = REAL_ROWS[:3] + [(145, [(270, "QUYẾT ĐỊNH", 96)]), (165, [(70, about, 95)]),
                             (180, [(244, "Nguyễn Văn A", 95)])] + REAL_ROWS[5:]
-    found = classify([PageText(1, "", words=boxed(rows))], load_taxonomy())
+    found = classify(laid_out([PageText(1, "", words=boxed(rows))]), load_taxonomy())
     assert (found.doc_type, found.title) == ("quyet_dinh", "QUYẾT ĐỊNH")
     assert found.subtitle == f"{about} Nguyễn Văn A"

@@ -14,6 +14,7 @@ from pipeline.models import PageText
 from pipeline.stages.ocr import LOOK_DPI, inspect_pages
 from pipeline.stages.split import split_batch
 from pipeline.taxonomy import load_taxonomy
+from test_header import laid_out
 
 from conftest import hoso, hoso_json
 
@@ -97,11 +98,11 @@ def test_splitter_takes_the_sheets_as_breaks(tmp_path):
 
     # A page that would continue the decision starts a document after a HOSO:SEP sheet.
     taxonomy = load_taxonomy()
-    joined = split_batch([PageText(1, DECISION), PageText(2, CONTINUED)], taxonomy)
+    joined = split_batch(laid_out([PageText(1, DECISION), PageText(2, CONTINUED)]), taxonomy)
     assert [s.pages for s in joined] == [[1, 2]]
     pages = [PageText(1, DECISION), sheet_page(2, "sep"), PageText(3, CONTINUED), sheet_page(4, "case"),
              PageText(5, DECISION)]
-    segments = split_batch(pages, taxonomy)
+    segments = split_batch(laid_out(pages), taxonomy)
     assert [s.pages for s in segments] == [[1], [3], [5]]  # the sheets belong to no document
     assert [s.case_id for s in segments] == [None, None, CASE]
 

@@ -1,69 +1,24 @@
 """Doc type of a document, from its title, subtitle and "Số:" symbol, driven by the taxonomy.
 
-A type's `titles` in doc-types.toml are read as: entries in capitals are alternative
-heading lines ("QUYẾT ĐỊNH", "ĐƠN KIẾN NGHỊ"); other entries are alternative lines
-under the heading ("Khởi tố bị can"). The heading is matched at the start of the
-title, the subtitle right after it, both fuzzily on folded text, so OCR noise is
-tolerated while "Không khởi tố vụ án hình sự" can never pass for "Khởi tố vụ án hình
-sự". Of the types that match, the one matching the most letters wins: "Phê chuẩn
-quyết định khởi tố bị can" is qd_phe_chuan, the generic "QUYẾT ĐỊNH" alone is nothing.
-The type code of the "Số:" line (QĐ in 12/QĐ-VKS-P2) supports or weakens the match.
+The title lines are matched to the taxonomy's titles (`taxonomy.match_title`: the most specific
+type wins, "Không khởi tố vụ án hình sự" never passes for "Khởi tố vụ án hình sự"). The type
+code of the "Số:" line (QĐ in 12/QĐ-VKS-P2) supports or weakens the match.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .extract import split_number
-from .layout import HEADER_LINES, is_caps, match_at, read_header, title_at, tokens
-from ..models import Classification, PageText
-from ..taxonomy import UNKNOWN, DocType
-from ..text import fold
+from .layout import HEADER_LINES, PageLayout, split_number, title_at
+from ..models import Classification
+from ..taxonomy import UNKNOWN, DocType, match_title
+from ..text import fold, is_caps
 
 CONG_VAN = "cong_van"  # an official letter: no title, "Số: n/<agency>-<unit>" and a "V/v" subject
-_FILLER = ["ve", "viec"]  # "QUYẾT ĐỊNH / Về việc khởi tố bị can"
 
 
-@dataclass(frozen=True)
-class TitleMatch:
-    key: str
-    letters: int  # letters of the taxonomy title matched: more is more specific
-    quality: float  # 1 - edit distance / letters
-
-
-def match_title(title: list[str], subtitle: list[str], taxonomy: dict[str, DocType]) -> TitleMatch | None:
-    """The most specific taxonomy type whose heading (and subtitle) the title lines match."""
-    toks = tokens(" ".join(title + subtitle))
-    best: TitleMatch | None = None
-    for doc_type in taxonomy.values():
-        headings = [tokens(t) for t in doc_type.titles if is_caps(t)]
-        subtitles = [tokens(t) for t in doc_type.titles if not is_caps(t)]
-        for heading in headings:
-            for start in (0, 1):  # one word may come first: "BẢN KẾT LUẬN GIÁM ĐỊNH"
-                found = match_at(heading, toks, start)
-                if not found:
-                    continue
-                end = start + found[0]
-                if toks[end : end + 2] == _FILLER:
-                    end += 2
-                followers = _follow(subtitles, toks, end) if subtitles else [([], 0)]
-                for phrase, distance in followers:
-                    letters = len("".join(heading + phrase))
-                    candidate = TitleMatch(doc_type.key, letters, 1 - (found[1] + distance) / letters)
-                    if best is None or (candidate.letters, candidate.quality) > (best.letters, best.quality):
-                        best = candidate
-    return best
-
-
-def _follow(subtitles: list[list[str]], toks: list[str], end: int) -> list[tuple[list[str], int]]:
-    """The subtitle phrases matching right after the heading, with their edit distances."""
-    return [(s, m[1]) for s in subtitles if (m := match_at(s, toks, end))]
-
-
-def classify(pages: list[PageText], taxonomy: dict[str, DocType]) -> Classification:
+def classify(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> Classification:
     """Doc type key (UNKNOWN "khac" when unsure), confidence in [0, 1], title and subtitle as read."""
-    if not pages:
+    if not layouts:
         return Classification(UNKNOWN, 0.0)
-    header = read_header(pages[0])
+    header = layouts[0]  # the first page's: its title and "Số:" line
     title, subtitle = header.title, header.subtitle
     match = match_title(title, subtitle, taxonomy)
     if title and not subtitle and header.body < len(header.lines):

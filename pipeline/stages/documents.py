@@ -6,25 +6,32 @@ from dataclasses import asdict
 
 from .classify import classify
 from .extract import extract_metadata
+from .layout import PageLayout, read_layout
 from ..models import Classification, DocumentDraft, Metadata, PageRef, PageText
 from .split import split_batch
 from ..taxonomy import DocType
 
 
 def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, DocType]) -> list[DocumentDraft]:
-    by_number = {page.number: page for page in pages}
+    layouts = [read_layout(page) for page in pages]  # each page's layout is read once, for every stage
+    by_number = {layout.page.number: layout for layout in layouts}
     drafts = []
-    for segment in split_batch(pages, taxonomy):
-        segment_pages = [by_number[n] for n in segment.pages]
-        classification = classify(segment_pages, taxonomy)
+    for segment in split_batch(layouts, taxonomy):
+        classification, metadata = describe_document([by_number[n] for n in segment.pages], taxonomy)
         drafts.append(DocumentDraft(
             pages=[PageRef(batch_id, n) for n in segment.pages],
             classification=classification,
-            metadata=extract_metadata(segment_pages, classification, taxonomy),
+            metadata=metadata,
             case_id=segment.case_id,
             continues_previous=segment.continues_previous,
         ))
     return drafts
+
+
+def describe_document(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> tuple[Classification, Metadata]:
+    """The doc type of a document's pages, then what they say (number, date, issuer, persons...)."""
+    classification = classify(layouts, taxonomy)
+    return classification, extract_metadata(layouts, classification, taxonomy)
 
 
 def document_id(case_id: str | None, first_page: PageRef) -> str:

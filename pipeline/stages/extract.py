@@ -24,11 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .layout import (Header, Line, edit_distance, is_abbreviation, is_syllable, name_words, page_lines, read_header,
-                     starts_with, syllable_cuts, tokens)
+from .layout import Line, PageLayout, split_number
 from ..models import Classification, ESignature, Metadata, PageText, Person
 from ..taxonomy import DocType, load_taxonomy
-from ..text import fold, fold_with_offsets, normalize
+from ..text import (edit_distance, fold, fold_with_offsets, is_abbreviation, is_syllable, name_words, starts_with,
+                    syllable_cuts, tokens)
 
 T = TypeVar("T")
 
@@ -52,10 +52,6 @@ MIN_PRINTED_CONFIDENCE = 85.0
 # the symbol read at 0-42 on real-dev, never as plain digits. A floor, not a proof.
 MIN_TYPED_NUMBER_CONFIDENCE = 30.0
 
-_DASHES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "_": "-"})
-# What follows "Số:" — n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3 —: anything (blank, dots, pen strokes read as junk), the year, the symbol.
-_NUMBER_PARTS = re.compile(r"(?P<pre>.*?)/+[^\w\s/]?(?:(?P<year>\d{4})/+)?(?P<symbol>[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)")
-_MIXED_CASE_CODES = {"TTR": "TTr"}  # Tờ trình (Nghị định 30/2020, Phụ lục III): the only code not in capitals
 # The parts of a date line, each checked on its own: the day is often left blank for a pen.
 _DATE_PARTS = re.compile(r"ngay(?P<day>.*?)thang(?P<month>.*?)nam(?P<year>\s*\d{4})")
 _DATE_SLASHED = re.compile(r"ngay(?P<day>\s*\d{1,2})\s*[/.-](?P<month>\s*\d{1,2})\s*[/.-](?P<year>\s*\d{4})")
@@ -72,43 +68,6 @@ _BEFORE_NAMES = re.compile(r"\s*(?:doi voi|la|:)?\s*")
 # A crime name ends at punctuation or where the sentence goes on: "... tài sản quy định tại Điều".
 _CRIME_END = re.compile(r"\s+(?:quy dinh tai|theo|xay ra|lien quan|doi voi|ra truoc)\b")
 _ARTICLE = re.compile(r"\bdieu\s*(\d{1,3})\s+(?:cua\s+)?(?:bo\s*luat\s*hinh\s*su|blhs)\b")
-
-
-@dataclass(frozen=True)
-class NumberParts:
-    """What follows "Số:", taken apart: '54/2024/HS-ST' → digits '54', year '2024', symbol 'HS-ST'."""
-
-    digits: str | None  # None when blank, dots or junk (a pen's number OCR could not read)
-    year: str | None
-    symbol: str
-
-    @property
-    def number(self) -> str | None:
-        if self.digits is None:
-            return None
-        return "/".join([self.digits] + ([self.year] if self.year else []) + [self.symbol])
-
-
-def split_number(raw: str, spaced: bool = False) -> NumberParts | None:
-    """The parts of a "Số:" value, or None when no symbol reads cleanly.
-
-    '389 / QĐÐ — CSĐT' → 389, QĐ-CSĐT; '0+ /CT-UBND' → no digits, CT-UBND; '204/2024/H S-ST' → None
-    (words left after the number make it ambiguous: 'H' or 'HS-ST'?). `spaced`: the text is a kept
-    text layer, whose letter-spaced digits ('5 6 5', an e-office form's font) are one number.
-    """
-    text = normalize(raw).translate(_DASHES)
-    parts = text.split()
-    while parts and not re.search(r"\w", parts[-1]):
-        parts.pop()  # a speck after the symbol
-    text = re.sub(r"\s*([/-])\s*", r"\1", " ".join(parts)).upper().strip(".,;: ")
-    text = re.sub("Đ{2,}", "Đ", text)  # Tesseract reads a bold Đ as 'ĐÐ'; no ký hiệu doubles it
-    found = _NUMBER_PARTS.fullmatch(text)
-    if not found:
-        return None
-    symbol = "-".join(_MIXED_CASE_CODES.get(part, part) for part in found["symbol"].split("-"))
-    pre = re.sub(r"(?<=\d) (?=\d)", "", found["pre"]) if spaced else found["pre"]
-    digits = pre if re.fullmatch(r"\d{1,6}", pre) else None
-    return NumberParts(digits, found["year"], symbol)
 
 
 def normalize_number(raw: str) -> str | None:
@@ -208,14 +167,14 @@ def _words_at(line: Line | None, text: str, start: int, end: int) -> list:
     return found
 
 
-def number_sure(header: Header) -> bool:
+def number_sure(layout: PageLayout) -> bool:
     """Did OCR read the digits of the number with confidence? The words that carry digits before
     a slash count ('155/QĐ-CSĐT', '44', 'Số:0+'), the year after the first slash does not; digits
     typed against their symbol in one word need less than digits standing on their own."""
-    line = header.number_line
-    if line is None or not line.words or header.number is None:
+    line = layout.number_line
+    if line is None or not line.words or layout.number is None:
         return True
-    start = len(line.text) - len(header.number)
+    start = len(line.text) - len(layout.number)
     position = 0
     for word in line.words:
         left, right = position, position + len(word.text)
@@ -245,7 +204,7 @@ def misread_code(symbol: str, doc_type: str, taxonomy: dict[str, DocType]) -> bo
     return False
 
 
-def issuer(agency: list[str]) -> str | None:
+def issuer(agency: tuple[str, ...]) -> str | None:
     """The issuing body from the agency lines above "Số:", specks at the line ends dropped.
 
     A line that continues the name above it (a place or level: "TỈNH QUẢNG NGÃI", "KHU VỰC 3")
@@ -295,7 +254,7 @@ def _parted(line: str) -> str | None:
     return " ".join(words)
 
 
-def extract_metadata(pages: list[PageText], classification: Classification,
+def extract_metadata(layouts: list[PageLayout], classification: Classification,
                      taxonomy: dict[str, DocType] | None = None) -> Metadata:
     """Số, date and issuer from the first page's header; persons, crime and article from all pages.
 
@@ -303,12 +262,12 @@ def extract_metadata(pages: list[PageText], classification: Classification,
     the first page's register stamp, a MẬT / TỐI MẬT mark, the signatures of every page.
     """
     meta = Metadata()
-    if not pages:
+    if not layouts:
         return meta
-    first = pages[0]
-    header = read_header(first)
+    header = layouts[0]  # the first page's: its header holds the số, date and issuer
+    first = header.page
     trusted = _trusted(first)
-    signed = list(dict.fromkeys(sig for page in pages for sig in page.esignatures))
+    signed = list(dict.fromkeys(sig for layout in layouts for sig in layout.page.esignatures))
     if header.number is not None:
         line = header.number_line
         parts = split_number(header.number, _kept(line, line.text, len(line.text) - len(header.number), len(line.text))
@@ -340,9 +299,9 @@ def extract_metadata(pages: list[PageText], classification: Classification,
 
     roles = _ROLES + (_PETITIONER if starts_with(classification.title or "", "ĐƠN") else [])
     found = {True: _Found(), False: _Found()}  # by whether OCR read the page with good confidence
-    for page in pages:
-        text = " ".join(line.text for line in page_lines(page))
-        evidence = found[_trusted(page)]
+    for layout in layouts:
+        text = " ".join(line.text for line in layout.lines)
+        evidence = found[_trusted(layout.page)]
         evidence.persons.update(_persons(text, roles))
         evidence.crimes.update(_crimes(text))
         evidence.articles.update(int(n) for n in _ARTICLE.findall(fold(text).lower()))

@@ -8,111 +8,21 @@ subtitle line under it. Text read row by row interleaves the two columns
 reading order, left column before right: by word boxes when OCR gave some,
 else by cutting plain-text rows where a right-column phrase begins.
 
-Also home of the small text-shape helpers the split, classify and extract
-stages share (folded tokens, fuzzy phrase match, capitals, person names).
+`read_layout` reads a page once into a `PageLayout` (its lines in reading order,
+the header fields, title and subtitle); split, classify and extract all take that.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..models import PageText, Word
-from ..text import fold, fold_with_offsets, normalize, vietnamese_score
+from ..text import (edit_distance, find_phrase, fold, fold_with_offsets, has_text, is_abbreviation, is_caps, is_syllable,
+                    match_at, normalize, syllable_cuts, tokens)
 
 HEADER_LINES = 12  # the header block and the title sit within the first lines of a page
 
 _TOKEN = re.compile(r"\w+")
-
-
-# --- text-shape helpers -------------------------------------------------------------------
-
-
-def tokens(text: str) -> list[str]:
-    """Folded lowercase word tokens: 'Số: 12/QĐ' → ['so', '12', 'qd'].
-
-    Tesseract often doubles a bold Đ ('QUYẾT ĐÐỊNH'); no Vietnamese word has 'đđ', so it is undone.
-    """
-    return _TOKEN.findall(re.sub("d{2,}", "d", fold(text).lower()))
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of short strings, or limit + 1 as soon as it must exceed `limit`.
-
-    Only the band of cells within `limit` of the diagonal can stay under the limit.
-    """
-    over = limit + 1
-    if abs(len(a) - len(b)) > limit:
-        return over
-    previous = [j if j <= limit else over for j in range(len(b) + 1)]
-    for i, ca in enumerate(a, 1):
-        current = [i if i <= limit else over] + [over] * len(b)
-        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
-            cost = previous[j - 1] + (ca != b[j - 1])
-            cost = previous[j] + 1 if previous[j] + 1 < cost else cost
-            current[j] = current[j - 1] + 1 if current[j - 1] + 1 < cost else cost
-        if min(current) > limit:
-            return over
-        previous = current
-    return min(previous[-1], over)
-
-
-def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | None:
-    """Fuzzy match of folded `phrase` tokens at toks[i]: (tokens used, edit distance) or None.
-
-    Compared without spaces over n-1..n+1 tokens, so OCR that splits or merges words
-    ('QUY ẾT', 'khởitố') still matches; one edit is allowed per six letters.
-    """
-    target = "".join(phrase)
-    allowed = len(target) // 6
-    best: tuple[int, int] | None = None
-    for used in (len(phrase), len(phrase) - 1, len(phrase) + 1):
-        if used < 1 or i + used > len(toks):
-            continue
-        distance = edit_distance(target, "".join(toks[i : i + used]), allowed)
-        if distance <= allowed and (best is None or distance < best[1]):
-            best = (used, distance)
-    return best
-
-
-def find_phrase(phrase: list[str], toks: list[str]) -> int | None:
-    """Token index where `phrase` matches `toks` best (the earliest of equals), or None."""
-    found = [(m[1], i) for i in range(len(toks)) if (m := match_at(phrase, toks, i))]
-    return min(found)[1] if found else None
-
-
-def starts_with(text: str, phrase: str) -> bool:
-    """Does `text` begin with `phrase`, up to OCR noise and diacritics?"""
-    return match_at(tokens(phrase), tokens(text), 0) is not None
-
-
-def is_caps(text: str) -> bool:
-    """A line in capitals (titles, agency names, signature roles)."""
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
-
-
-def name_words(words: list[str]) -> int:
-    """How many leading words form a personal name: 'Nguyễn Thị Hải đã ...' → 3 (0 if none).
-
-    A Vietnamese name is two to six capitalised words ('Trịnh Công An', 'Nguyễn Văn A').
-    """
-    count = 0
-    while count < len(words) and count < 6 and words[count].isalpha() and words[count].istitle():
-        count += 1
-    return count if count >= 2 else 0
-
-
-def is_person_name(text: str) -> bool:
-    """A line holding only a personal name (the signer under a signature block)."""
-    words = text.split()
-    return 2 <= len(words) <= 6 and name_words(words) == len(words)
-
-
-def has_text(text: str) -> bool:
-    """A line with at least one real word (not a rule '-----' or stamp speckle)."""
-    return any(len(t) >= 2 and not t.isdigit() for t in tokens(text))
-
-
 _NATIONAL = tokens("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
 _MOTTO = tokens("Độc lập - Tự do - Hạnh phúc")
 # A label then a number, a slash and a symbol; the label is "Số" as OCR reads it (SỐ, Sô, S6, Sl,
@@ -166,11 +76,6 @@ class Reading:
     @property
     def body(self) -> int:
         return self.right.stop if self.columns else 0
-
-
-def page_lines(page: PageText) -> list[Line]:
-    """The page's lines with the two header columns one after the other, never interleaved."""
-    return read_order(page).lines
 
 
 def read_order(page: PageText) -> Reading:
@@ -416,87 +321,98 @@ def _place_date_start(row: str, spans: list[tuple[int, str]]) -> int | None:
 # --- the header block ---------------------------------------------------------------------
 
 
-@dataclass
-class Header:
-    lines: list[Line]  # the page in reading order
-    agency: list[str] = field(default_factory=list)  # left column above "Số:"
+@dataclass(frozen=True)
+class PageLayout:
+    """A page's layout, read once per page: its lines in reading order, the header's fields, the
+    title and subtitle (empty when absent). Split, classify and extract take this, with the page."""
+
+    page: PageText
+    lines: tuple[Line, ...]  # the page in reading order
+    agency: tuple[str, ...] = ()  # left column above "Số:"
     number: str | None = None  # what follows the "Số:" label, as read
     national: bool = False  # Quốc hiệu or tiêu ngữ seen
     place_date: str | None = None  # "Hạ Long, ngày 18 tháng 5 năm 2024"
     subject: str | None = None  # "V/v ..." line of a công văn
-    title: list[str] = field(default_factory=list)  # heading line(s) in capitals
-    subtitle: list[str] = field(default_factory=list)  # e.g. "Khởi tố bị can"
+    title: tuple[str, ...] = ()  # heading line(s) in capitals
+    subtitle: tuple[str, ...] = ()  # e.g. "Khởi tố bị can"
     body: int = 0  # index in lines of the first line after the header, title and subtitle
     number_line: Line | None = None  # the "Số:" line (its words carry OCR confidences)
     date_line: Line | None = None  # the place/date line, rows of a wrapped one joined
     mark: str | None = None  # "MẬT" | "TỐI MẬT" | "TUYỆT MẬT" printed under the number
 
 
-def read_header(page: PageText) -> Header:
-    """The header block, title and subtitle at the top of a page (empty fields when absent)."""
+def read_layout(page: PageText) -> PageLayout:
+    """The page in reading order, with its header block, title and subtitle."""
     reading = read_order(page)
-    if reading.columns:
-        return _read_columns(reading)
-    lines = reading.lines
-    header = Header(lines=lines)
+    return _read_columns(page, reading) if reading.columns else _read_rows(page, reading.lines)
+
+
+def _read_rows(page: PageText, lines: list[Line]) -> PageLayout:
+    """The header of a page read as rows (plain text, or word boxes without two header columns)."""
     texts = [line.text for line in lines]
+    national = False
+    number = place_date = subject = None
+    number_line = date_line = None
     agency: list[str] = []
     i = 0
     while i < min(len(texts), HEADER_LINES):
         text = texts[i]
         kind, value = _header_line(text)
+        found_any = national or number is not None or place_date is not None
         if not has_text(text):
             pass
         elif kind == "national":
-            header.national = True
+            national = True
         elif kind == "number":
-            if header.number is None:
-                header.number, header.number_line = value, lines[i]
+            if number is None:
+                number, number_line = value, lines[i]
         elif kind == "date":
-            if header.place_date is None:
-                header.place_date, header.date_line = value, lines[i]
+            if place_date is None:
+                place_date, date_line = value, lines[i]
         elif kind == "subject":
-            header.subject = value
-        elif header.subject and text[:1].islower() and not header.national:
-            header.subject += " " + text  # the V/v line wrapped in the left column
-        elif not _found_any(header) and is_caps(text) and len(agency) < 4:
+            subject = value
+        elif subject and text[:1].islower() and not national:
+            subject += " " + text  # the V/v line wrapped in the left column
+        elif not found_any and is_caps(text) and len(agency) < 4:
             agency.append(text)
         elif not any(_header_line(t)[0] for t in texts[i + 1 : i + 3]):
             break  # else an unreadable line inside the header block is passed over
         i += 1
-    if not _found_any(header):
-        i = 0  # capitals with no header after them are a title, not an agency
-    else:
-        header.agency = agency
-    header.title, header.subtitle, header.body = title_at(lines, i)
-    return header
+    if not (national or number is not None or place_date is not None):
+        i, agency = 0, []  # capitals with no header after them are a title, not an agency
+    title, subtitle, body = title_at(lines, i)
+    return PageLayout(page, tuple(lines), tuple(agency), number=number, national=national, place_date=place_date,
+                      subject=subject, title=tuple(title), subtitle=tuple(subtitle), body=body,
+                      number_line=number_line, date_line=date_line)
 
 
-def _read_columns(reading: Reading) -> Header:
+def _read_columns(page: PageText, reading: Reading) -> PageLayout:
     """The header of a page whose two columns were told apart by their word boxes."""
     lines = reading.lines
-    header = Header(lines=lines, national=True)
+    number = subject = mark = place_date = None
+    number_line = date_line = None
+    agency: list[str] = []
     left = [lines[k] for k in reading.left]
     k = 0
     while k < len(left):
         line = left[k]
-        if header.number is None and _label_only(line.text) and k + 1 < len(left) and left[k + 1].text.startswith("/"):
+        if number is None and _label_only(line.text) and k + 1 < len(left) and left[k + 1].text.startswith("/"):
             k += 1
             line = _joined(line, left[k])  # "Số:" and "/CT-UBND" on two rows, the blank between
         text = line.text
         kind, value = _header_line(text)
         if not has_text(text):
             pass
-        elif kind == "number" and header.number is None:
-            header.number, header.number_line = value, line
-        elif kind == "subject" and header.subject is None:
-            header.subject = value
-        elif header.subject is not None and not is_caps(text):
-            header.subject += " " + text  # the V/v line wrapped
-        elif mark := secrecy_mark(text):
-            header.mark = header.mark or mark
-        elif header.number is None and header.subject is None and is_caps(text) and is_wordy(text):
-            header.agency.append(text)
+        elif kind == "number" and number is None:
+            number, number_line = value, line
+        elif kind == "subject" and subject is None:
+            subject = value
+        elif subject is not None and not is_caps(text):
+            subject += " " + text  # the V/v line wrapped
+        elif found_mark := secrecy_mark(text):
+            mark = mark or found_mark
+        elif number is None and subject is None and is_caps(text) and is_wordy(text):
+            agency.append(text)
         k += 1
     right = [lines[k] for k in reading.right]
     for j, line in enumerate(right):
@@ -505,10 +421,12 @@ def _read_columns(reading: Reading) -> Header:
             line = _joined(line, right[j + 1])  # "Quảng Ngãi, ngày" / "tháng 01 năm 2025"
             kind, value = _header_line(line.text)
         if kind == "date":
-            header.place_date, header.date_line = value, line
+            place_date, date_line = value, line
             break
-    header.title, header.subtitle, header.body = title_at(lines, reading.body)
-    return header
+    title, subtitle, body = title_at(lines, reading.body)
+    return PageLayout(page, tuple(lines), tuple(agency), number=number, national=True, place_date=place_date,
+                      subject=subject, title=tuple(title), subtitle=tuple(subtitle), body=body,
+                      number_line=number_line, date_line=date_line, mark=mark)
 
 
 def _label_only(text: str) -> bool:
@@ -548,19 +466,6 @@ def _syllables(token: str) -> bool:
     return is_syllable(token) or bool(syllable_cuts(token))
 
 
-def is_syllable(token: str) -> bool:
-    return vietnamese_score(token)[0] == 1.0
-
-
-def syllable_cuts(token: str) -> list[int]:
-    """Where a token OCR ran together cuts into two syllables ('BANNHÂN' → [3])."""
-    return [i for i in range(1, len(token)) if is_syllable(token[:i]) and is_syllable(token[i:])]
-
-
-def is_abbreviation(token: str) -> bool:
-    return token.isupper() and 2 <= len(token) <= 8 and sum(c in "AEIOUY" for c in fold(token)) <= 1
-
-
 def _header_line(text: str) -> tuple[str | None, str]:
     """(national | number | date | subject | None, the value) for a line of the header block."""
     folded, offsets = fold_with_offsets(text)
@@ -577,6 +482,51 @@ def _header_line(text: str) -> tuple[str | None, str]:
     if _SUBJECT.match(folded):
         return "subject", text
     return None, text
+
+
+# --- the number line taken apart -------------------------------------------------------------
+
+_DASHES = str.maketrans({"\u2014": "-", "\u2013": "-", "\u2010": "-", "\u2011": "-", "\u2212": "-", "_": "-"})
+# What follows "Số:" — n[/year]/SYMBOL[-UNIT...]: 155/QĐ-CSĐT, 54/2024/HS-ST, 12/QĐ-VKSKV3 —: anything (blank, dots, pen strokes read as junk), the year, the symbol.
+_NUMBER_PARTS = re.compile(r"(?P<pre>.*?)/+[^\w\s/]?(?:(?P<year>\d{4})/+)?(?P<symbol>[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*)")
+_MIXED_CASE_CODES = {"TTR": "TTr"}  # Tờ trình (Nghị định 30/2020, Phụ lục III): the only code not in capitals
+
+
+@dataclass(frozen=True)
+class NumberParts:
+    """What follows "Số:", taken apart: '54/2024/HS-ST' → digits '54', year '2024', symbol 'HS-ST'."""
+
+    digits: str | None  # None when blank, dots or junk (a pen's number OCR could not read)
+    year: str | None
+    symbol: str
+
+    @property
+    def number(self) -> str | None:
+        if self.digits is None:
+            return None
+        return "/".join([self.digits] + ([self.year] if self.year else []) + [self.symbol])
+
+
+def split_number(raw: str, spaced: bool = False) -> NumberParts | None:
+    """The parts of a "Số:" value, or None when no symbol reads cleanly.
+
+    '389 / QĐÐ — CSĐT' → 389, QĐ-CSĐT; '0+ /CT-UBND' → no digits, CT-UBND; '204/2024/H S-ST' → None
+    (words left after the number make it ambiguous: 'H' or 'HS-ST'?). `spaced`: the text is a kept
+    text layer, whose letter-spaced digits ('5 6 5', an e-office form's font) are one number.
+    """
+    text = normalize(raw).translate(_DASHES)
+    parts = text.split()
+    while parts and not re.search(r"\w", parts[-1]):
+        parts.pop()  # a speck after the symbol
+    text = re.sub(r"\s*([/-])\s*", r"\1", " ".join(parts)).upper().strip(".,;: ")
+    text = re.sub("Đ{2,}", "Đ", text)  # Tesseract reads a bold Đ as 'ĐÐ'; no ký hiệu doubles it
+    found = _NUMBER_PARTS.fullmatch(text)
+    if not found:
+        return None
+    symbol = "-".join(_MIXED_CASE_CODES.get(part, part) for part in found["symbol"].split("-"))
+    pre = re.sub(r"(?<=\d) (?=\d)", "", found["pre"]) if spaced else found["pre"]
+    digits = pre if re.fullmatch(r"\d{1,6}", pre) else None
+    return NumberParts(digits, found["year"], symbol)
 
 
 def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
@@ -596,10 +546,6 @@ def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
         subtitle.append(lines[i].text)
         i += 1
     return title, subtitle, i
-
-
-def _found_any(header: Header) -> bool:
-    return header.national or header.number is not None or header.place_date is not None
 
 
 def _is_subtitle(line: Line, lines: list[Line]) -> bool:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 
-from .classify import match_title
-from .layout import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
+from .layout import Line, PageLayout
 from ..models import PageText, Segment
-from ..taxonomy import DocType
+from ..taxonomy import DocType, match_title
+from ..text import has_text, is_caps, is_person_name, starts_with, tokens
 
 SEPARATOR = "HOSO:SEP"
 CASE_PREFIX = "HOSO:CASE="
@@ -26,7 +26,7 @@ _PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
 _LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2}|[ivx]{1,4})\s*[.)]\s|^([a-zđ])\)\s", re.IGNORECASE)
 
 
-def split_batch(pages: list[PageText], taxonomy: dict[str, DocType]) -> list[Segment]:
+def split_batch(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> list[Segment]:
     """Segments of consecutive pages, one per document, in page order.
 
     The first segment gets `continues_previous=True` when the batch opens on a page with no
@@ -35,8 +35,9 @@ def split_batch(pages: list[PageText], taxonomy: dict[str, DocType]) -> list[Seg
     segments: list[Segment] = []
     case_id: str | None = None
     forced = False  # a separator sheet came before: the next page starts a document
-    previous: list[Line] = []
-    for page in pages:
+    previous: tuple[Line, ...] = ()  # the lines of the page before (blank pages and sheets aside)
+    for layout in layouts:
+        page = layout.page
         codes = page.barcodes + _PRINTED_CODE.findall(page.text)
         cases = [code[len(CASE_PREFIX) :] for code in codes if code.startswith(CASE_PREFIX)]
         if cases or SEPARATOR in codes:
@@ -45,14 +46,13 @@ def split_batch(pages: list[PageText], taxonomy: dict[str, DocType]) -> list[Seg
             continue
         if is_blank(page):
             continue  # a blank back side says nothing about where documents start
-        header = read_header(page)
-        opens = _opens_document(header, previous, taxonomy)
+        opens = _opens_document(layout, previous, taxonomy)
         if forced or opens or not segments:
             segments.append(Segment([page.number], case_id, continues_previous=not (forced or opens)))
         else:
             segments[-1].pages.append(page.number)
         forced = False
-        previous = header.lines
+        previous = layout.lines
     return segments
 
 
@@ -61,30 +61,30 @@ def is_blank(page: PageText) -> bool:
     return page.blank or sum(1 for t in tokens(page.text) if len(t) >= 2 and t.isalpha()) < 3
 
 
-def _opens_document(header: Header, previous: list[Line], taxonomy: dict[str, DocType]) -> bool:
-    if header.national and header.number is None and header.place_date is None and _numbered(header.lines):
+def _opens_document(layout: PageLayout, previous: tuple[Line, ...], taxonomy: dict[str, DocType]) -> bool:
+    if layout.national and layout.number is None and layout.place_date is None and _numbered(layout.lines):
         return False  # an annex (danh sách, phụ lục) under its own Quốc hiệu, numbered on from its document
-    if header.national or header.number is not None:
+    if layout.national or layout.number is not None:
         return True
-    if _continues(header.lines):
+    if _continues(layout.lines):
         return False
-    if header.title and match_title(header.title, header.subtitle, taxonomy):
+    if layout.title and match_title(layout.title, layout.subtitle, taxonomy):
         return True
-    top = [line.text for line in header.lines[:6]]
+    top = [line.text for line in layout.lines[:6]]
     if any(starts_with(text, "Kính gửi") for text in top):
         return True
     # After a signed page, a title in capitals (that is not itself a signature) opens a document.
-    texts, before = _texts(header.lines), _texts(previous)
+    texts, before = _texts(layout.lines), _texts(previous)
     signed = any(_signature_at(before, i) for i in range(max(0, len(before) - 4), len(before)))
-    return bool(header.title) and signed and not _signature_at(texts, 0)
+    return bool(layout.title) and signed and not _signature_at(texts, 0)
 
 
-def _numbered(lines: list[Line]) -> bool:
+def _numbered(lines: tuple[Line, ...]) -> bool:
     """Nghị định 30 numbers pages from the second one on, centred at the top."""
     return bool(lines) and bool(_PAGE_NUMBER.fullmatch(lines[0].text)) and int(re.sub(r"\D", "", lines[0].text)) > 1
 
 
-def _continues(lines: list[Line]) -> bool:
+def _continues(lines: tuple[Line, ...]) -> bool:
     """The page goes on with the previous one: numbered at the top, mid-sentence or down a list."""
     if _numbered(lines):
         return True
@@ -101,5 +101,5 @@ def _signature_at(texts: list[str], i: int) -> bool:
     return is_caps(texts[i]) and any(is_person_name(name) for name in texts[i + 1 : i + 3])
 
 
-def _texts(lines: list[Line]) -> list[str]:
+def _texts(lines: tuple[Line, ...]) -> list[str]:
     return [line.text for line in lines if has_text(line.text)]
