@@ -30,9 +30,8 @@ from datetime import date as Date
 import numpy as np
 from PIL import Image, ImageFilter
 
-from .layout import edit_distance
 from ..models import Stamp, Word
-from ..text import fold, normalize
+from ..text import edit_distance, fold, normalize
 
 # Colour of ink against the paper it lies on (channels 0..255 after the paper is made white).
 CHROMA_MIN = 20  # max-min of the white-balanced channels
