@@ -368,6 +368,19 @@ def _levelled_inks(rgb: Image.Image, frame: _Frame, family: str, px_mm: float) -
     return _without_frame(own, _inset(px_mm)), full
 
 
+def _within_frame(ink: Image.Image, inset: float) -> Image.Image:
+    """Paper beyond the frame (`inset` pixels in from the crop's edges, less half a millimetre for
+    handwriting that strays over a side): the page's own lines around a stamp are not the stamp's."""
+    a = np.asarray(ink).copy()
+    h, w = a.shape
+    i = max(0, int(round(inset - 0.5 * READ_PX_PER_MM)))
+    a[:i, :] = 255
+    a[h - i:, :] = 255
+    a[:, :i] = 255
+    a[:, w - i:] = 255
+    return Image.fromarray(a)
+
+
 def _window(size: tuple[int, int], frame: _Frame, px_mm: float) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
     """(the page crop holding the turned frame with a margin, the levelled frame's box in that crop)."""
     width, height = size
@@ -1159,7 +1172,8 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     """
     from PIL import ImageDraw
 
-    grey = image.convert("L")
+    unpainted = image.convert("L")  # a stamp is read with its own print (the painting only finds it)
+    grey = unpainted.copy()
     width, height = grey.size
     px_mm = max(dpi / 25.4, min(width, height) / 297.0)
     k = dpi / 72.0
@@ -1173,18 +1187,26 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     work_mm = px_mm / factor
     mask = np.asarray(work) < paper - 60
     stamps: list[Stamp] = []
-    for region in _regions(mask, work_mm):
+    frames: list[_Frame] = []
+    # Ink left over alone, and the ruled lines within it: body text the OCR doubted may touch a
+    # stamp and make one region of both, while a frame's sides are long unbroken lines and
+    # letters are not.
+    ruled = _ruled(mask, work_mm)
+    for ink, region in [(mask, r) for r in _regions(mask, work_mm)] + [(ruled, r) for r in _regions(ruled, work_mm)]:
         x0, y0, x1, y1 = region
         if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm:
             continue
-        frame = _frame(mask, np.zeros_like(mask), region, work_mm)
+        frame = _frame(ink, np.zeros_like(ink), region, work_mm)
         if frame is None or frame.w > 100 * work_mm or frame.h > 80 * work_mm:
             continue
+        if any(abs(frame.cx - f.cx) < f.w / 2 and abs(frame.cy - f.cy) < f.h / 2 for f in frames):
+            continue
+        frames.append(frame)
         full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
         window = _window(grey.size, full, px_mm)
-        levelled = _level(grey.crop(window[0]), full, window, px_mm)
+        levelled = _level(unpainted.crop(window[0]), full, window, px_mm)
         ink = levelled.point(lambda v: 255 if v >= paper - 20 else int(v * 255 / max(paper - 20, 1)))
-        stamp = _read_inks(_without_frame(ink, _inset(px_mm)), ink, full, dpi)
+        stamp = _read_inks(_without_frame(ink, _inset(px_mm)), _within_frame(ink, _inset(px_mm)), full, dpi)
         if stamp is not None:
             stamps.append(stamp)
     # What the words show and the image did not (a MẬT printed in black is painted out above).
@@ -1196,3 +1218,29 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
 
 
 PRINTED_CONF = 90.0  # words Tesseract read this confidently are print, not a stamp or handwriting
+RULE_MM = (8.0, 6.0)  # a frame's side: an unbroken line at least this long (mm), across and down
+
+
+def _ruled(mask: np.ndarray, px_mm: float) -> np.ndarray:
+    """The ink of long unbroken lines (a frame's sides, tilted a few degrees too) in `mask`."""
+    k = 2  # rows (columns) joined: a tilted thin line is then one long run
+    across = _long_runs_of(_band(mask, k), int(RULE_MM[0] * px_mm))
+    down = _long_runs_of(_band(mask.T, k), int(RULE_MM[1] * px_mm)).T
+    return mask & (across | down)
+
+
+def _long_runs_of(rows: np.ndarray, min_len: int) -> np.ndarray:
+    """The runs along rows of at least min_len pixels, one-pixel gaps closed."""
+    closed = rows.copy()
+    closed[:, 1:-1] |= rows[:, :-2] & rows[:, 2:]
+    h, w = closed.shape
+    padded = np.zeros((h, w + 2), np.int8)
+    padded[:, 1:-1] = closed
+    d = np.diff(padded, axis=1)
+    ys, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)
+    out = np.zeros_like(closed)
+    for y, start, end in zip(ys, starts, ends):
+        if end - start >= min_len:
+            out[y, start:end] = True
+    return out
