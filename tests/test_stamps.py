@@ -155,6 +155,31 @@ def test_register_stamp_on_a_bilevel_page():
     assert len(with_image) == 1 and with_image[0].number == "937"
 
 
+def test_register_stamp_on_a_bilevel_page_touching_body_text():
+    # Its frame touches a body line the OCR doubted: ink alone makes one region of both, too big
+    # for a stamp; the frame's unbroken sides find it. The page's own "Số: 109/…" above the frame
+    # is no field of the stamp.
+    header = region(page("scan_2024-HS-8004_2.tif", 8, 300), 0.0, 0.0, 1.0, 0.3)
+    received = [s for s in find_stamps_grey(header, 300, words_of(header, 300)) if s.kind == "received"]
+    assert [(s.number, s.date) for s in received] == [("1492", "2024-07-04")]
+
+
+def test_ruled_keeps_a_tilted_frame_and_drops_text():
+    from PIL import ImageDraw
+
+    from pipeline.stages.stamps import _ruled
+
+    canvas = Image.new("L", (600, 300), 255)
+    draw = ImageDraw.Draw(canvas)
+    draw.polygon([(50, 60), (300, 50), (305, 200), (55, 210)], outline=0, width=2)  # a frame, 2° off level
+    for x in range(330, 590, 12):  # a line of letters: short strokes with gaps
+        draw.rectangle((x, 100, x + 7, 120), fill=0)
+    ink = np.asarray(canvas) < 128
+    lines = _ruled(ink, 5.9)
+    assert lines[:, :320].sum() > 0.8 * ink[:, :320].sum()
+    assert lines[:, 320:].sum() == 0
+
+
 # --------------------------------------------------------------------------------------------
 # stamps_in_words rules, on synthetic words (points, top-left origin)
 

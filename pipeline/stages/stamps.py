@@ -1188,11 +1188,11 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     mask = np.asarray(work) < paper - 60
     stamps: list[Stamp] = []
     frames: list[_Frame] = []
-    # Ink left over alone, and the ruled lines within it: body text the OCR doubted may touch a
-    # stamp and make one region of both, while a frame's sides are long unbroken lines and
-    # letters are not.
+    # The ruled lines within the ink left over first, then that ink alone: body text the OCR
+    # doubted may touch a stamp and make one region of both, or give a frame a side of text,
+    # while a frame's own sides are long unbroken lines and letters are not.
     ruled = _ruled(mask, work_mm)
-    for ink, region in [(mask, r) for r in _regions(mask, work_mm)] + [(ruled, r) for r in _regions(ruled, work_mm)]:
+    for ink, region in [(ruled, r) for r in _regions(ruled, work_mm)] + [(mask, r) for r in _regions(mask, work_mm)]:
         x0, y0, x1, y1 = region
         if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm:
             continue
