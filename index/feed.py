@@ -48,7 +48,9 @@ def index_documents(
     count = 0
     for start in range(0, len(documents), DOCUMENTS_PER_STEP):
         step = documents[start:start + DOCUMENTS_PER_STEP]
-        generation = catalog.get_meta(INDEX_GENERATION)
+        with catalog.transaction():  # until the index holds them again: a failure half-way leaves them so
+            catalog.set_indexed([d.id for d in step], False)
+            generation = catalog.get_meta(INDEX_GENERATION)
         count += backend.replace_documents([d.id for d in step], track(pages_of(catalog, step)))
         with catalog.transaction():
             if catalog.get_meta(INDEX_GENERATION) == generation:

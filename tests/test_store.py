@@ -254,3 +254,30 @@ def test_a_rebuild_does_not_hold_the_catalog_and_what_was_indexed_meanwhile_is_c
         assert all(d.indexed for d in catalog.documents(CASE))
         hits = backend.search(SearchQuery("khoi to", limit=10)).hits
         assert sorted((h.document_id, h.seq) for h in hits) == [("d1", 1), ("d1", 2), ("d2", 1)]
+
+
+class _FailsHalfWay:
+    """A backend that drops the documents, then cannot take their pages (a cluster going down)."""
+
+    name = "failing"
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def replace_documents(self, document_ids, pages):
+        self.inner.delete_documents(document_ids)
+        raise ConnectionError("the index went away")
+
+
+def test_documents_the_index_dropped_and_did_not_take_back_are_not_indexed(tmp_path):
+    with open_catalog(tmp_path / "catalog.sqlite") as catalog:
+        _home_with_pages(catalog)
+        with catalog.transaction():
+            catalog.put_document(_document("d1", [1]))
+        backend = SqliteBackend(catalog.db)
+        index_documents(catalog, backend, catalog.documents(CASE))
+        assert catalog.document("d1").indexed and backend.info()["pages"] == 1
+        with pytest.raises(ConnectionError):
+            index_documents(catalog, _FailsHalfWay(backend), catalog.documents(CASE))
+        assert backend.info()["pages"] == 0 and not catalog.document("d1").indexed
+        assert catalog.counts()["not_indexed"] == 1
