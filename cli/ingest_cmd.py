@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
         """Rebuild the search index from the catalog alone."""
         with home(switch_backend=recreate) as (cfg, catalog, backend):
             documents = catalog.documents(all_cases=True)
-            if pending:
+            if pending and not recreate:  # a fresh index holds every document
                 documents = [d for d in documents if not d.indexed]
             total = sum(len(d.pages) for d in documents)
             with _bar() as bar:
@@ -136,7 +136,7 @@ def register(app: typer.Typer) -> None:
 
                 try:
                     if recreate:
-                        indexed, count = rebuild_index(catalog, backend, tracked)
+                        indexed, count = rebuild_index(catalog, backend, documents, tracked)
                     else:
                         indexed, count = len(documents), index_documents(catalog, backend, documents, tracked)
                 except Exception as exc:

@@ -58,10 +58,11 @@ def index_documents(
     return count
 
 
-def rebuild_index(catalog: Catalog, backend: SearchBackend, track: Track = lambda pages: pages) -> tuple[int, int]:
-    """Build a fresh index from every document of the catalog and make it the live one; then index
-    what was written while it was built. Returns (documents, pages) indexed."""
-    documents = catalog.documents(all_cases=True)
+def rebuild_index(
+    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow], track: Track = lambda pages: pages,
+) -> tuple[int, int]:
+    """Build a fresh index from `documents` (every document of the catalog, as just read) and make it
+    the live one; then index what was written while it was built. Returns (documents, pages) indexed."""
     count = backend.rebuild(track(pages_of(catalog, documents)))
     with catalog.transaction():
         # What others indexed during the rebuild may have gone to the index it replaced.

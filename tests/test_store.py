@@ -249,7 +249,8 @@ def test_a_rebuild_does_not_hold_the_catalog_and_what_was_indexed_meanwhile_is_c
             assert watcher.document("d2").indexed
 
         backend = SqliteBackend(catalog.db)
-        documents, pages = rebuild_index(catalog, _WritesMeanwhile(backend, a_watcher_files_and_indexes_a_document))
+        documents, pages = rebuild_index(catalog, _WritesMeanwhile(backend, a_watcher_files_and_indexes_a_document),
+                                         catalog.documents(all_cases=True))
         assert (documents, pages) == (2, 3)
         assert all(d.indexed for d in catalog.documents(CASE))
         hits = backend.search(SearchQuery("khoi to", limit=10)).hits
