@@ -9,14 +9,14 @@ class Cases:
     db: sqlite3.Connection
 
     def ensure_case(self, case_id: str) -> None:
-        self.db.execute("INSERT OR IGNORE INTO cases(id, created_at) VALUES (?, ?)", (case_id, time.time()))
+        self.db.execute("INSERT INTO cases(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (case_id, time.time()))
 
     def link_batch(self, case_id: str | None, batch_id: str, file_id: int) -> None:
         if case_id is None:
             return
         self.ensure_case(case_id)
         self.db.execute(
-            "INSERT OR IGNORE INTO case_batches(case_id, batch_id, file_id, arrival) VALUES (?, ?, ?, ?)",
+            "INSERT INTO case_batches(case_id, batch_id, file_id, arrival) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (case_id, batch_id, file_id, time.time()),
         )
 
@@ -52,8 +52,9 @@ class Cases:
             (info.get("crime"), info.get("article"), info.get("accused"), new),
         )
         self.db.execute(
-            "INSERT OR IGNORE INTO case_batches(case_id, batch_id, file_id, arrival)"
-            " SELECT ?, batch_id, file_id, arrival FROM case_batches WHERE case_id = ?", (new, old),
+            "INSERT INTO case_batches(case_id, batch_id, file_id, arrival)"
+            " SELECT ?, batch_id, file_id, arrival FROM case_batches WHERE case_id = ? ON CONFLICT DO NOTHING",
+            (new, old),
         )
         self.db.execute("DELETE FROM case_batches WHERE case_id = ?", (old,))
 

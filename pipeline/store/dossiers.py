@@ -76,8 +76,8 @@ class Dossiers:
         """Freeze [(batch_id, page within batch, bút lục)]; pages sealed before keep their number."""
         now = time.time()
         cur = self.db.executemany(
-            "INSERT OR IGNORE INTO sealed_pages(case_id, batch_id, number, but_luc, version, sealed_at, who)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sealed_pages(case_id, batch_id, number, but_luc, version, sealed_at, who)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(case_id, batch_id, number, but_luc, version, now, who) for batch_id, number, but_luc in pages],
         )
         return cur.rowcount
