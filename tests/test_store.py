@@ -67,6 +67,22 @@ CREATE TABLE IF NOT EXISTS corrections (
 );
 INSERT INTO meta(key, value) VALUES ('schema_version', '1');
 """
+# What the hoso of later turns added to such a home when it opened it (ALTER TABLE, CREATE TABLE).
+ISSUE_5 = [
+    "ALTER TABLE files ADD COLUMN quarantine TEXT",
+    "CREATE TABLE sealed_pages (case_id TEXT NOT NULL, batch_id TEXT NOT NULL, number INTEGER NOT NULL,"
+    " but_luc INTEGER NOT NULL, version INTEGER NOT NULL, sealed_at REAL NOT NULL, who TEXT,"
+    " PRIMARY KEY (case_id, batch_id, number))",
+    *(f"ALTER TABLE corrections ADD COLUMN {c}" for c in ("batch_id TEXT", "number INTEGER", "case_id TEXT",
+                                                          "data TEXT")),
+    "ALTER TABLE pages ADD COLUMN turn INTEGER NOT NULL DEFAULT 0",
+]
+ISSUE_9 = [
+    *ISSUE_5,
+    *(f"ALTER TABLE pages ADD COLUMN {c} TEXT" for c in ("layer", "esignatures", "stamps")),
+    *(f"ALTER TABLE documents ADD COLUMN {c} TEXT" for c in ("symbol", "month", "received", "classification_mark",
+                                                             "esignatures")),
+]
 CASE = "2024-HS-0001"
 BATCH = "b" * 64
 
@@ -116,10 +132,16 @@ def test_a_new_home_gets_every_migration_recorded_and_opening_it_again_changes_n
         assert [tuple(r) for r in catalog.db.execute("SELECT * FROM schema_migrations")] == applied
 
 
-def test_a_turn_1_home_is_upgraded_step_by_step_and_keeps_every_row(tmp_path):
+@pytest.mark.parametrize("later", [[], ISSUE_5, ISSUE_9], ids=["turn 1", "opened by issue 5", "opened by issue 9"])
+def test_a_turn_1_home_is_upgraded_step_by_step_and_keeps_every_row(tmp_path, later):
     old = tmp_path / "old" / "catalog.sqlite"
     old.parent.mkdir()
     turn_1_home(old)
+    db = sqlite3.connect(old)
+    for statement in later:
+        db.execute(statement)
+    db.commit()
+    db.close()
     with open_catalog(tmp_path / "new.sqlite") as fresh:
         wanted = columns(fresh.db)
     with open_catalog(old) as catalog:
