@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ingest.consume import Consumer, FileOutcome, Progress as ConsumerProgress
 from ingest.sources import discover
-from index.feed import index_documents, pages_of
+from index.feed import index_documents, rebuild_index
 
 from .context import emit_json, err, fail, home, out
 from .exitcodes import ExitCode
@@ -123,7 +123,7 @@ def register(app: typer.Typer) -> None:
         """Rebuild the search index from the catalog alone."""
         with home(switch_backend=recreate) as (cfg, catalog, backend):
             documents = catalog.documents(all_cases=True)
-            if pending:
+            if pending and not recreate:  # a fresh index holds every document
                 documents = [d for d in documents if not d.indexed]
             total = sum(len(d.pages) for d in documents)
             with _bar() as bar:
@@ -136,17 +136,15 @@ def register(app: typer.Typer) -> None:
 
                 try:
                     if recreate:
-                        with catalog.transaction():
-                            count = backend.rebuild(tracked(pages_of(catalog, documents)))
-                            catalog.set_indexed([d.id for d in documents], True)
+                        indexed, count = rebuild_index(catalog, backend, documents, tracked)
                     else:
-                        count = index_documents(catalog, backend, documents, tracked)
+                        indexed, count = len(documents), index_documents(catalog, backend, documents, tracked)
                 except Exception as exc:
                     fail(f"the index could not be updated: {exc}", ExitCode.INDEX_UNAVAILABLE)
         if json_out:
-            emit_json({"documents": len(documents), "pages": count, "backend": backend.name})
+            emit_json({"documents": indexed, "pages": count, "backend": backend.name})
         else:
-            out.print(f"indexed {count} pages of {len(documents)} documents in {backend.name}")
+            out.print(f"indexed {count} pages of {indexed} documents in {backend.name}")
 
 
 def _print_outcomes(outcomes: list[FileOutcome]) -> None:

@@ -71,6 +71,9 @@ class SearchBackend(Protocol):
 
     def delete_documents(self, document_ids: Iterable[str]) -> None: ...
 
+    def replace_documents(self, document_ids: list[str], pages: Iterable[IndexedPage]) -> int:
+        """Drop these documents' pages, then index `pages` (theirs as they are now); returns how many."""
+
     def search(self, query: SearchQuery) -> SearchResult: ...
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:

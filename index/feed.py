@@ -1,4 +1,10 @@
-"""Turn catalog documents into index records: the index is always rebuildable from the catalog."""
+"""Turn catalog documents into index records: the index is always rebuildable from the catalog.
+
+No catalog write transaction is held while a backend works (OpenSearch is a network call; a
+watcher must not wait for a whole reindex): documents are marked indexed afterwards, in a short
+transaction, and only if the index got what the catalog still holds — the document was not
+written again meanwhile (its revision) and the index was not rebuilt meanwhile (the generation).
+"""
 from __future__ import annotations
 
 from typing import Callable, Iterable, Iterator
@@ -6,6 +12,12 @@ from typing import Callable, Iterable, Iterator
 from pipeline.store.catalog import Catalog, DocumentRow
 
 from .base import IndexedPage, SearchBackend
+
+# Bumped by each rebuild: what was sent to the index before it may be in the index it replaced.
+INDEX_GENERATION = "index_generation"
+DOCUMENTS_PER_STEP = 100  # each step replaces its documents, then marks them, on its own
+
+Track = Callable[[Iterator[IndexedPage]], Iterable[IndexedPage]]
 
 
 def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[IndexedPage]:
@@ -26,15 +38,37 @@ def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[Ind
 
 
 def index_documents(
-    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow],
-    track: Callable[[Iterator[IndexedPage]], Iterable[IndexedPage]] = lambda pages: pages,
+    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow], track: Track = lambda pages: pages,
 ) -> int:
-    """Replace these documents' pages in the index and mark them indexed, in one catalog transaction.
+    """Replace these documents' pages in the index and mark them indexed, DOCUMENTS_PER_STEP at a time.
 
     `track` sees every page on its way to the backend (a progress bar). Returns the pages indexed.
+    A failure leaves the documents of the failed step and after it marked not indexed.
     """
-    with catalog.transaction():
-        backend.delete_documents([d.id for d in documents])
-        count = backend.index_pages(track(pages_of(catalog, documents)))
-        catalog.set_indexed([d.id for d in documents], True)
+    count = 0
+    for start in range(0, len(documents), DOCUMENTS_PER_STEP):
+        step = documents[start:start + DOCUMENTS_PER_STEP]
+        with catalog.transaction():  # until the index holds them again: a failure half-way leaves them so
+            catalog.set_indexed([d.id for d in step], False)
+            generation = catalog.get_meta(INDEX_GENERATION)
+        count += backend.replace_documents([d.id for d in step], track(pages_of(catalog, step)))
+        with catalog.transaction():
+            if catalog.get_meta(INDEX_GENERATION) == generation:
+                catalog.mark_indexed({d.id: d.revision for d in step})
     return count
+
+
+def rebuild_index(
+    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow], track: Track = lambda pages: pages,
+) -> tuple[int, int]:
+    """Build a fresh index from `documents` (every document of the catalog, as just read) and make it
+    the live one; then index what was written while it was built. Returns (documents, pages) indexed."""
+    count = backend.rebuild(track(pages_of(catalog, documents)))
+    with catalog.transaction():
+        # What others indexed during the rebuild may have gone to the index it replaced.
+        catalog.set_meta(INDEX_GENERATION, str(int(catalog.get_meta(INDEX_GENERATION) or 0) + 1))
+        catalog.mark_all_unindexed()
+        catalog.mark_indexed({d.id: d.revision for d in documents})
+    behind = [d for d in catalog.documents(all_cases=True) if not d.indexed]
+    count += index_documents(catalog, backend, behind, track)
+    return len({d.id for d in documents + behind}), count

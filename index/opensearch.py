@@ -331,6 +331,10 @@ class OpenSearchBackend:
             self._bulk(actions)
             self._refresh(self.pages_alias, self.documents_alias)
 
+    def replace_documents(self, document_ids: list[str], pages: Iterable[IndexedPage]) -> int:
+        self.delete_documents(document_ids)
+        return self.index_pages(pages)
+
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
         """Load a new version, swap both aliases in one call, delete the old version."""
         with _reachable(self.url):

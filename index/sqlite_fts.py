@@ -24,8 +24,11 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from pipeline.store.database import transaction
 from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
@@ -34,24 +37,41 @@ from .query import (
     parse_query, person_words,
 )
 
-_SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS pages_fts USING fts5(
-    exact, folded, tokenize = "unicode61 remove_diacritics 0"
-);
-CREATE TABLE IF NOT EXISTS pages_meta (
-    id INTEGER PRIMARY KEY,          -- = pages_fts.rowid
-    page_id TEXT NOT NULL UNIQUE,    -- IndexedPage.page_id
-    case_id TEXT, document_id TEXT NOT NULL, seq INTEGER NOT NULL, doc_type TEXT,
-    number TEXT, date TEXT, year TEXT,
-    persons TEXT,                    -- names, one per line
-    persons_folded TEXT,             -- folded names, each ' word word ' on a line of its own
-    article INTEGER,
-    source_file TEXT, batch_id TEXT, batch_page INTEGER
-);
-CREATE INDEX IF NOT EXISTS pages_meta_document ON pages_meta(document_id);
-CREATE INDEX IF NOT EXISTS pages_meta_case ON pages_meta(case_id);
-CREATE TABLE IF NOT EXISTS pages_vocab (term TEXT PRIMARY KEY) WITHOUT ROWID;
-"""
+
+@dataclass(frozen=True)
+class _Tables:
+    """The names of one set of index tables: the live ones, or the next ones a rebuild fills."""
+
+    fts: str
+    meta: str
+    vocab: str
+
+    def create(self) -> list[str]:
+        return [
+            f"""CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts} USING fts5(
+                exact, folded, tokenize = "unicode61 remove_diacritics 0"
+            )""",
+            f"""CREATE TABLE IF NOT EXISTS {self.meta} (
+                id INTEGER PRIMARY KEY,          -- = pages_fts.rowid
+                page_id TEXT NOT NULL UNIQUE,    -- IndexedPage.page_id
+                case_id TEXT, document_id TEXT NOT NULL, seq INTEGER NOT NULL, doc_type TEXT,
+                number TEXT, date TEXT, year TEXT,
+                persons TEXT,                    -- names, one per line
+                persons_folded TEXT,             -- folded names, each ' word word ' on a line of its own
+                article INTEGER,
+                source_file TEXT, batch_id TEXT, batch_page INTEGER
+            )""",
+            f"CREATE TABLE IF NOT EXISTS {self.vocab} (term TEXT PRIMARY KEY) WITHOUT ROWID",
+        ]
+
+
+_LIVE = _Tables("pages_fts", "pages_meta", "pages_vocab")
+_NEXT = _Tables("pages_fts_next", "pages_meta_next", "pages_vocab_next")  # filled by rebuild, then renamed
+# Named indexes keep their name when their table is renamed: made on the live table, after a swap.
+_LIVE_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS pages_meta_document ON pages_meta(document_id)",
+    "CREATE INDEX IF NOT EXISTS pages_meta_case ON pages_meta(case_id)",
+)
 
 # Same tiers and constants as the OpenSearch backend (index/opensearch.py).
 EXACT_BONUS, PHRASE_BONUS, STRICT_BONUS = 10_000.0, 1_000.0, 100.0
@@ -114,38 +134,40 @@ class SqliteBackend:
 
     def __init__(self, db: sqlite3.Connection):
         self.db = db
-        if db.in_transaction:  # executescript would commit the caller's transaction
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
+        present = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+        if not present >= {_LIVE.fts, _LIVE.meta, _LIVE.vocab, "pages_meta_document", "pages_meta_case"}:
+            with self._transaction():  # once per home: opening it for a search writes nothing
+                for statement in (*_LIVE.create(), *_LIVE_INDEXES):
                     db.execute(statement)
-        else:
-            db.executescript(_SCHEMA)
         self._vocab: set[str] = set()  # words this process already put in pages_vocab (a cache)
         if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'page_fts'").fetchone():
             self._migrate_v1()
 
     # ---- writing ------------------------------------------------------------------------------
 
-    def _insert(self, pages: Iterable[IndexedPage]) -> int:
+    def _insert(self, pages: Iterable[IndexedPage], tables: _Tables = _LIVE, known: set[str] | None = None) -> int:
+        """Add or replace pages in these tables, 500 pages a transaction (or all in the caller's).
+
+        `known`: the words already in the tables' vocabulary (by default this process's cache of the live one)."""
         count = 0
         batch: list[IndexedPage] = []
+        known = self._vocab if known is None else known
 
         def flush() -> None:
             nonlocal batch
             batch = list({p.page_id: p for p in batch}.values())  # the same page twice: the last one wins
-            if len(self._vocab) > 1_000_000:  # OCR noise makes many words: keep the cache bounded
-                self._vocab.clear()
-            known = self._vocab
+            if len(known) > 1_000_000:  # OCR noise makes many words: keep the cache bounded
+                known.clear()
             ids = [(p.page_id,) for p in batch]
-            old = [r for (pid,) in ids for r in self.db.execute("SELECT id FROM pages_meta WHERE page_id = ?", (pid,))]
+            old = [r for (pid,) in ids for r in self.db.execute(f"SELECT id FROM {tables.meta} WHERE page_id = ?", (pid,))]
             if old:
-                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", [tuple(r) for r in old])
-                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", [tuple(r) for r in old])
+                self.db.executemany(f"DELETE FROM {tables.fts} WHERE rowid = ?", [tuple(r) for r in old])
+                self.db.executemany(f"DELETE FROM {tables.meta} WHERE id = ?", [tuple(r) for r in old])
             new_terms: set[str] = set()
             fts_rows = []
             for p in batch:
                 cur = self.db.execute(
-                    "INSERT INTO pages_meta(page_id, case_id, document_id, seq, doc_type, number, date, year, persons,"
+                    f"INSERT INTO {tables.meta}(page_id, case_id, document_id, seq, doc_type, number, date, year, persons,"
                     " persons_folded, article, source_file, batch_id, batch_page)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (p.page_id, p.case_id, p.document_id, p.seq, p.doc_type, p.number, p.date, _year(p.date),
@@ -156,20 +178,22 @@ class SqliteBackend:
                 folded = fold(text).lower()
                 fts_rows.append((cur.lastrowid, text, _folded_column(folded)))
                 new_terms.update(w for w in _TOKEN.findall(folded) if len(w) >= _VOCAB_MIN and w.isalpha())
-            self.db.executemany("INSERT INTO pages_fts(rowid, exact, folded) VALUES (?, ?, ?)", fts_rows)
+            self.db.executemany(f"INSERT INTO {tables.fts}(rowid, exact, folded) VALUES (?, ?, ?)", fts_rows)
             new_terms -= known
             if new_terms:
-                self.db.executemany("INSERT OR IGNORE INTO pages_vocab(term) VALUES (?)", [(t,) for t in new_terms])
+                self.db.executemany(f"INSERT OR IGNORE INTO {tables.vocab}(term) VALUES (?)", [(t,) for t in new_terms])
                 known.update(new_terms)
 
         for page in pages:
             batch.append(page)
             if len(batch) >= 500:
-                flush()
+                with self._transaction():
+                    flush()
                 count += len(batch)
                 batch = []
         if batch:
-            flush()
+            with self._transaction():
+                flush()
             count += len(batch)
         return count
 
@@ -184,35 +208,43 @@ class SqliteBackend:
                 self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", ids)
                 self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
 
+    def replace_documents(self, document_ids: list[str], pages: Iterable[IndexedPage]) -> int:
+        with self._transaction():  # searches never see the documents half replaced
+            self.delete_documents(document_ids)
+            return self._insert(pages)
+
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
-        # One transaction: readers keep seeing the old rows until COMMIT (WAL).
+        """Fill a new set of tables beside the live one, 500 pages a transaction, then swap them in
+        in one short transaction: searches see the old index until then, and the catalog's other
+        writers (a watcher) are never kept waiting for the whole rebuild."""
         with self._transaction():
-            self.db.execute("DELETE FROM pages_fts")
-            self.db.execute("DELETE FROM pages_meta")
-            self.db.execute("DELETE FROM pages_vocab")
-            self._vocab.clear()
-            count = self._insert(pages)
-            self.db.execute("INSERT INTO pages_fts(pages_fts) VALUES ('optimize')")
+            for table in (_NEXT.fts, _NEXT.meta, _NEXT.vocab):  # left by a rebuild that was cut off
+                self.db.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in _NEXT.create():
+                self.db.execute(statement)
+        vocabulary: set[str] = set()
+        count = self._insert(pages, _NEXT, vocabulary)
+        with self._transaction():
+            self.db.execute(f"INSERT INTO {_NEXT.fts}({_NEXT.fts}) VALUES ('optimize')")
+        with self._transaction():
+            for live, following in zip((_LIVE.fts, _LIVE.meta, _LIVE.vocab), (_NEXT.fts, _NEXT.meta, _NEXT.vocab)):
+                self.db.execute(f"DROP TABLE {live}")
+                self.db.execute(f"ALTER TABLE {following} RENAME TO {live}")
+            for statement in _LIVE_INDEXES:
+                self.db.execute(statement)
+        self._vocab = vocabulary
         return count
 
-    def _transaction(self):
-        """BEGIN IMMEDIATE … COMMIT unless the caller (e.g. Catalog.transaction) already holds one."""
-        db = self.db
-
-        class _Tx:
-            def __enter__(self_inner):
-                self_inner.started = not db.in_transaction
-                if self_inner.started:
-                    db.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self_inner, exc_type, exc, tb):
-                if self_inner.started:
-                    db.execute("ROLLBACK" if exc_type else "COMMIT")
-                if exc_type:
-                    self._vocab.clear()  # what was added may have been rolled back
-                return False
-
-        return _Tx()
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The catalog's transaction (joining the caller's); a rollback empties the vocabulary cache,
+        since what was added may be gone."""
+        try:
+            with transaction(self.db):
+                yield
+        except BaseException:
+            self._vocab.clear()
+            raise
 
     def _migrate_v1(self) -> None:
         """Catalogs indexed before pages_meta existed: move the rows of the old `page_fts` table over."""

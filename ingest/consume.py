@@ -276,11 +276,12 @@ class Consumer:
     # ---- documents -------------------------------------------------------------------
 
     def _store(self, row: FileRow, originals: list[dict], result: OcrResult | None) -> FileOutcome:
+        ocr_sha256 = sha256_file(result.pdf) if result is not None else None  # file work before the transaction
         with self.catalog.transaction():
             if result is not None:
                 self.catalog.add_batch(
                     batch_id=row.sha256, kind=row.kind, originals=originals, ocr_pdf=str(result.pdf),
-                    ocr_sha256=sha256_file(result.pdf), pages=result.pages, signed=result.signed,
+                    ocr_sha256=ocr_sha256, pages=result.pages, signed=result.signed,
                 )
             pages = self.catalog.batch_pages(row.sha256)
             count, cases = self.file_documents(row, pages)

@@ -245,8 +245,7 @@ class Repair:
         if self.backend is not None:
             try:
                 if removed:
-                    with self.catalog.transaction():
-                        self.backend.delete_documents(removed)
+                    self.backend.delete_documents(removed)
             except Exception as exc:
                 log.warning("could not delete %s from the index: %s", removed, exc)
                 change.indexed = False

@@ -1,0 +1,137 @@
+"""Documents and their pages (which page of which batch, in document order)."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DocumentRow:
+    id: str
+    case_id: str | None
+    type: str
+    confidence: float
+    number: str | None
+    date: str | None
+    issuer: str | None
+    title: str | None
+    subtitle: str | None
+    persons: list[dict]
+    crime: str | None
+    article: int | None
+    review: list[str]
+    position: int | None
+    arrival: float
+    indexed: bool
+    pages: list[tuple[str, int, int | None, int | None]] = field(default_factory=list)
+    # (batch_id, number, dossier_page, but_luc) in document order
+    symbol: str | None = None
+    month: str | None = None
+    received: dict | None = None
+    classification_mark: str | None = None
+    esignatures: list[dict] = field(default_factory=list)
+    revision: int = 0  # set by the catalog on each write (put_document); 0: never written
+
+
+def _json_or_null(value: object) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+class Documents:
+    db: sqlite3.Connection
+
+    def put_document(self, doc: DocumentRow) -> None:
+        """Insert or replace a document and its page list; `doc.revision` becomes its new revision."""
+        self.db.execute("UPDATE document_revision SET last = last + 1")
+        doc.revision = self.db.execute("SELECT last FROM document_revision").fetchone()[0]
+        self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
+        self.db.execute(
+            "INSERT INTO documents(id, case_id, type, confidence, number, date, issuer, title, subtitle,"
+            " symbol, month, received, classification_mark, esignatures,"
+            " persons, crime, article, review, position, arrival, indexed, revision, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.case_id, doc.type, doc.confidence, doc.number, doc.date, doc.issuer, doc.title,
+             doc.subtitle, doc.symbol, doc.month, _json_or_null(doc.received), doc.classification_mark,
+             json.dumps(doc.esignatures, ensure_ascii=False),
+             json.dumps(doc.persons, ensure_ascii=False), doc.crime, doc.article,
+             json.dumps(doc.review), doc.position, doc.arrival, int(doc.indexed), doc.revision, time.time()),
+        )
+        self.db.executemany(
+            "INSERT INTO document_pages(document_id, seq, batch_id, number) VALUES (?, ?, ?, ?)",
+            [(doc.id, seq, batch_id, number) for seq, (batch_id, number, *_rest) in enumerate(doc.pages, 1)],
+        )
+
+    def delete_document(self, document_id: str) -> None:
+        self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    def document(self, document_id: str) -> DocumentRow | None:
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return self._document(row) if row else None
+
+    def documents(self, case_id: str | None = None, *, all_cases: bool = False) -> list[DocumentRow]:
+        if all_cases:
+            rows = self.db.execute("SELECT * FROM documents ORDER BY case_id, arrival, id")
+        else:
+            rows = self.db.execute(
+                "SELECT * FROM documents WHERE case_id IS ? ORDER BY arrival, id", (case_id,)
+            )
+        return [self._document(r) for r in rows]
+
+    def _document(self, row: sqlite3.Row) -> DocumentRow:
+        data = dict(row)
+        data.pop("created_at")
+        data["persons"] = json.loads(data["persons"] or "[]")
+        data["review"] = json.loads(data["review"] or "[]")
+        data["received"] = json.loads(data["received"]) if data["received"] else None
+        data["esignatures"] = json.loads(data["esignatures"] or "[]")
+        data["indexed"] = bool(data["indexed"])
+        pages = self.db.execute(
+            "SELECT batch_id, number, dossier_page, but_luc FROM document_pages WHERE document_id = ? ORDER BY seq",
+            (row["id"],),
+        )
+        return DocumentRow(**data, pages=[tuple(p) for p in pages])
+
+    def documents_touching(self, batch_ids: list[str]) -> list[DocumentRow]:
+        """Every document with a page in one of these batches."""
+        ids: list[str] = []
+        for batch_id in batch_ids:
+            ids += [r[0] for r in self.db.execute(
+                "SELECT DISTINCT document_id FROM document_pages WHERE batch_id = ?", (batch_id,)
+            ) if r[0] not in ids]
+        return [d for d in (self.document(i) for i in ids) if d is not None]
+
+    def case_has_documents(self, case_id: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM documents WHERE case_id = ? LIMIT 1", (case_id,)
+        ).fetchone() is not None
+
+    def set_document_position(self, document_id: str, position: int | None) -> None:
+        """A clerk's place for the document in its dossier (1-based); None: back to automatic order."""
+        self.db.execute("UPDATE documents SET position = ? WHERE id = ?", (position, document_id))
+
+    def set_indexed(self, document_ids: list[str], indexed: bool) -> None:
+        self.db.executemany(
+            "UPDATE documents SET indexed = ? WHERE id = ?", [(int(indexed), d) for d in document_ids]
+        )
+
+    def mark_all_unindexed(self) -> None:
+        self.db.execute("UPDATE documents SET indexed = 0")
+
+    def mark_indexed(self, revisions: dict[str, int]) -> int:
+        """Mark indexed the documents still at these revisions ({document id: revision}); a document
+        written again since keeps waiting for the index. Returns how many were marked."""
+        cur = self.db.executemany(
+            "UPDATE documents SET indexed = 1 WHERE id = ? AND revision = ?", list(revisions.items())
+        )
+        return cur.rowcount
+
+    def document_counts(self) -> dict[str, int]:
+        """Documents, their pages, and documents not indexed."""
+        one = lambda sql: self.db.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "documents": one("SELECT COUNT(*) FROM documents"),
+            "pages": one("SELECT COUNT(*) FROM document_pages"),
+            "not_indexed": one("SELECT COUNT(*) FROM documents WHERE indexed = 0"),
+        }

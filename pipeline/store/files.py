@@ -1,0 +1,160 @@
+"""Files: one row per arrival of a batch (a file, or a group of loose pages) — the ingest queue."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+
+FILE_STATES = ("queued", "processing", "done", "duplicate", "quarantined")
+
+
+@dataclass
+class FileRow:
+    id: int
+    path: str
+    paths: list[str]
+    kind: str
+    size: int
+    sha256: str
+    case_id: str | None
+    folder: str | None
+    state: str
+    reason: str | None
+    pages: int | None
+    documents: int | None
+    created_at: float
+    updated_at: float
+    quarantine: str | None = None  # folder holding the quarantined copy
+
+
+def _row_to_file(row: sqlite3.Row) -> FileRow:
+    data = dict(row)
+    data["paths"] = json.loads(data["paths"])
+    data.pop("worker", None)
+    return FileRow(**data)
+
+
+class Files:
+    db: sqlite3.Connection
+
+    def add_file(
+        self, *, path: str, paths: list[str], kind: str, size: int, sha256: str,
+        case_id: str | None, folder: str | None,
+    ) -> int:
+        now = time.time()
+        cur = self.db.execute(
+            "INSERT INTO files(path, paths, kind, size, sha256, case_id, folder, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            (path, json.dumps(paths, ensure_ascii=False), kind, size, sha256, case_id, folder, now, now),
+        )
+        return int(cur.lastrowid)
+
+    def get_file(self, file_id: int) -> FileRow:
+        return _row_to_file(self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone())
+
+    def files(self, state: str | None = None) -> list[FileRow]:
+        if state is None:
+            rows = self.db.execute("SELECT * FROM files ORDER BY id")
+        else:
+            rows = self.db.execute("SELECT * FROM files WHERE state = ? ORDER BY id", (state,))
+        return [_row_to_file(r) for r in rows]
+
+    def find_active_file(self, path: str, sha256: str) -> FileRow | None:
+        """A queued or processing arrival of the same path and bytes (do not queue it twice)."""
+        row = self.db.execute(
+            "SELECT * FROM files WHERE path = ? AND sha256 = ? AND state IN ('queued','processing')",
+            (path, sha256),
+        ).fetchone()
+        return _row_to_file(row) if row else None
+
+    def set_file_state(
+        self, file_id: int, state: str, *, reason: str | None = None, worker: str | None = None,
+        pages: int | None = None, documents: int | None = None, case_id: str | None = None,
+    ) -> None:
+        assert state in FILE_STATES, state
+        self.db.execute(
+            "UPDATE files SET state = ?, reason = ?, worker = ?, updated_at = ?,"
+            " pages = COALESCE(?, pages), documents = COALESCE(?, documents),"
+            " case_id = COALESCE(?, case_id) WHERE id = ?",
+            (state, reason, worker, time.time(), pages, documents, case_id, file_id),
+        )
+
+    def claim_file(self, file_id: int, worker: str) -> bool:
+        """queued → processing, only if nobody else took it."""
+        cur = self.db.execute(
+            "UPDATE files SET state = 'processing', worker = ?, updated_at = ? WHERE id = ? AND state = 'queued'",
+            (worker, time.time(), file_id),
+        )
+        return cur.rowcount == 1
+
+    def set_quarantine_folder(self, file_id: int, folder: str | None) -> None:
+        self.db.execute("UPDATE files SET quarantine = ? WHERE id = ?", (folder, file_id))
+
+    def requeue_file(self, file_id: int, *, paths: list[str], kind: str, size: int, sha256: str) -> None:
+        """A quarantined arrival goes back to `queued`, to be read from `paths` (its quarantine copy)."""
+        self.db.execute(
+            "UPDATE files SET state = 'queued', reason = NULL, worker = NULL, paths = ?, kind = ?, size = ?,"
+            " sha256 = ?, updated_at = ? WHERE id = ? AND state = 'quarantined'",
+            (json.dumps(paths, ensure_ascii=False), kind, size, sha256, time.time(), file_id),
+        )
+
+    def queue_stats(self, now: float | None = None) -> dict:
+        """Queue depth (queued + processing), the oldest waiting file, files and pages done in the last hour."""
+        now = time.time() if now is None else now
+        depth = self.db.execute("SELECT COUNT(*) FROM files WHERE state IN ('queued','processing')").fetchone()[0]
+        oldest = self.db.execute(
+            "SELECT path, created_at FROM files WHERE state IN ('queued','processing') ORDER BY created_at LIMIT 1"
+        ).fetchone()
+        files, pages = self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(pages), 0) FROM files WHERE state = 'done' AND updated_at >= ?",
+            (now - 3600,),
+        ).fetchone()
+        return {
+            "queue_depth": depth,
+            "oldest_waiting": None if oldest is None else {
+                "path": oldest[0], "since": oldest[1], "seconds": round(now - oldest[1], 1),
+            },
+            "files_per_hour": files,
+            "pages_per_hour": pages,
+        }
+
+    def file_counts(self) -> dict[str, int]:
+        counts = {state: 0 for state in FILE_STATES}
+        for row in self.db.execute("SELECT state, COUNT(*) FROM files GROUP BY state"):
+            counts[row[0]] = row[1]
+        return counts
+
+    def unassigned_file_count(self) -> int:
+        """Files stored without a case."""
+        return self.db.execute("SELECT COUNT(*) FROM files WHERE case_id IS NULL AND state = 'done'").fetchone()[0]
+
+    def done_file_for(self, sha256: str, case_id: str | None) -> FileRow | None:
+        row = self.db.execute(
+            "SELECT * FROM files WHERE sha256 = ? AND state = 'done' AND case_id IS ? ORDER BY id LIMIT 1",
+            (sha256, case_id),
+        ).fetchone()
+        return _row_to_file(row) if row else None
+
+    def unassigned_folders(self) -> dict[str, str | None]:
+        """{batch id: folder name that did not match the case-id pattern (or None)} of unassigned files."""
+        folders: dict[str, str | None] = {}
+        for sha, folder in self.db.execute(
+            "SELECT sha256, folder FROM files WHERE case_id IS NULL AND state = 'done' ORDER BY id"
+        ):
+            folders[sha] = folders.get(sha) or folder
+        return folders
+
+    def assign_files(self, batch_id: str, case_id: str) -> None:
+        """Unassigned files of this batch belong to `case_id` now (a clerk filed their documents)."""
+        self.db.execute(
+            "UPDATE files SET case_id = ?, updated_at = ? WHERE sha256 = ? AND case_id IS NULL AND state = 'done'",
+            (case_id, time.time(), batch_id),
+        )
+
+    def move_files_to_case(self, old: str, new: str) -> None:
+        """Files of case `old` belong to `new` (rename or merge of cases)."""
+        self.db.execute("UPDATE files SET case_id = ? WHERE case_id = ?", (new, old))
+
+    def case_has_files(self, case_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM files WHERE case_id = ? LIMIT 1", (case_id,)).fetchone() is not None

@@ -1,0 +1,237 @@
+"""Numbered migrations of the catalog, each recorded in `schema_migrations` once applied.
+
+Migration 1 is the whole schema a new home gets. Homes made before migrations were numbered
+(their `meta` table says schema_version 1 whatever they hold) lack some of what 1 and 2–4 bring:
+1 creates the tables they miss (`sealed_pages`), 2–4 add the columns they miss. A step that finds
+its column already there (every home made by migration 1) does nothing, so each home takes
+exactly the steps it needs. Each migration runs in its own transaction, so a failed one leaves
+the catalog at the version before it.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from .database import table_columns, table_exists, transaction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AddColumn:
+    """ALTER TABLE … ADD COLUMN, unless the table has the column already."""
+
+    table: str
+    column: str
+    declaration: str
+
+    def sql(self) -> str:
+        return f"ALTER TABLE {self.table} ADD COLUMN {self.column} {self.declaration}"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    steps: tuple[str | AddColumn, ...]
+
+
+class MigrationError(Exception):
+    """A migration failed; it was rolled back and the catalog stays at the version before it."""
+
+
+_CATALOG = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    # schema_migrations says which version a home is at now.
+    "DELETE FROM meta WHERE key = 'schema_version'",
+    # One row per arrival of a batch (a file, or a group of loose pages): the queue.
+    """CREATE TABLE IF NOT EXISTS files (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL,              -- the file, or the first loose page
+        paths TEXT NOT NULL,             -- JSON list of every file of the batch, in page order
+        kind TEXT NOT NULL,              -- pdf | tiff | images | unsupported
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,            -- content id of the batch (see ingest.sources)
+        case_id TEXT,                    -- NULL: unassigned
+        folder TEXT,                     -- case folder name that did not match the pattern
+        state TEXT NOT NULL CHECK (state IN ('queued','processing','done','duplicate','quarantined')),
+        reason TEXT,
+        pages INTEGER,
+        documents INTEGER,
+        worker TEXT,                     -- host:pid of the process working on it
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        quarantine TEXT                  -- folder under quarantine/ holding its copy, while quarantined
+    )""",
+    "CREATE INDEX IF NOT EXISTS files_state ON files(state, created_at)",
+    "CREATE INDEX IF NOT EXISTS files_sha ON files(sha256)",
+    # One row per distinct batch content that was OCRed.
+    """CREATE TABLE IF NOT EXISTS batches (
+        id TEXT PRIMARY KEY,             -- sha256 of the content
+        kind TEXT NOT NULL,
+        originals TEXT NOT NULL,         -- JSON list of {"name", "sha256", "archive"} in page order
+        ocr_pdf TEXT NOT NULL,           -- working PDF with a text layer, under the home
+        ocr_sha256 TEXT NOT NULL,
+        page_count INTEGER NOT NULL,
+        signed INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS pages (
+        batch_id TEXT NOT NULL REFERENCES batches(id),
+        number INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        width REAL, height REAL,
+        words TEXT,                      -- JSON [[text, x0, top, x1, bottom, conf], ...]
+        confidence REAL,
+        rotation INTEGER NOT NULL DEFAULT 0,
+        blank INTEGER NOT NULL DEFAULT 0,
+        barcodes TEXT,
+        layer TEXT,                      -- ocr | kept | none (see PageText.layer)
+        esignatures TEXT,                -- JSON [{"signer", "signed_at"}]
+        stamps TEXT,                     -- JSON [{"kind", "text", "number", "date", "mark", "box"}]
+        turn INTEGER NOT NULL DEFAULT 0, -- a clerk's clockwise turn, applied in the dossier
+        PRIMARY KEY (batch_id, number)
+    )""",
+    """CREATE TABLE IF NOT EXISTS cases (
+        id TEXT PRIMARY KEY,
+        crime TEXT, article INTEGER, accused TEXT,
+        created_at REAL NOT NULL
+    )""",
+    # A batch may belong to several cases (same bytes filed under two cases).
+    """CREATE TABLE IF NOT EXISTS case_batches (
+        case_id TEXT NOT NULL REFERENCES cases(id),
+        batch_id TEXT NOT NULL REFERENCES batches(id),
+        file_id INTEGER REFERENCES files(id),
+        arrival REAL NOT NULL,
+        PRIMARY KEY (case_id, batch_id)
+    )""",
+    """CREATE TABLE IF NOT EXISTS documents (
+        id TEXT PRIMARY KEY,             -- stable: derived from case and first page
+        case_id TEXT,                    -- NULL: unassigned
+        type TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        number TEXT, date TEXT, issuer TEXT, title TEXT, subtitle TEXT,
+        symbol TEXT, month TEXT,         -- ký hiệu part and YYYY-MM, kept when number or day went unread
+        received TEXT,                   -- JSON {"number", "date"} of the incoming-register stamp
+        classification_mark TEXT,        -- MẬT | TỐI MẬT as marked on the paper
+        esignatures TEXT,                -- JSON [{"signer", "signed_at"}]
+        persons TEXT,                    -- JSON [{"name","role"}]
+        crime TEXT, article INTEGER,
+        review TEXT,                     -- JSON list of fields to check
+        position INTEGER,                -- clerk's manual place in the dossier, NULL = automatic
+        arrival REAL NOT NULL,
+        indexed INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS documents_case ON documents(case_id)",
+    """CREATE TABLE IF NOT EXISTS document_pages (
+        document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,            -- 1-based page within the document
+        batch_id TEXT NOT NULL,
+        number INTEGER NOT NULL,         -- page within the batch
+        dossier_page INTEGER,            -- page in the case's dossier PDF, set by assembly
+        but_luc INTEGER,
+        PRIMARY KEY (document_id, seq)
+    )""",
+    "CREATE INDEX IF NOT EXISTS document_pages_page ON document_pages(batch_id, number)",
+    """CREATE TABLE IF NOT EXISTS dossiers (
+        case_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        pdf TEXT NOT NULL, pdf_sha256 TEXT NOT NULL,
+        manifest TEXT NOT NULL, manifest_sha256 TEXT NOT NULL,
+        pages INTEGER NOT NULL,
+        sealed INTEGER NOT NULL DEFAULT 0,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (case_id, version)
+    )""",
+    # Every manual correction: who, when, old -> new, anchored to the page its document started on
+    # (batch_id, number) so that `hoso reprocess` replays it. Reprocessing re-applies them.
+    """CREATE TABLE IF NOT EXISTS corrections (
+        id INTEGER PRIMARY KEY,
+        document_id TEXT, field TEXT NOT NULL, old TEXT, new TEXT,
+        who TEXT NOT NULL, at REAL NOT NULL,
+        batch_id TEXT, number INTEGER, case_id TEXT,
+        data TEXT                        -- JSON, what a structural correction needs to be replayed
+    )""",
+    # Bút lục frozen by `hoso dossier seal`: a page of a batch keeps its number in the case for good.
+    """CREATE TABLE IF NOT EXISTS sealed_pages (
+        case_id TEXT NOT NULL,
+        batch_id TEXT NOT NULL,
+        number INTEGER NOT NULL,         -- page within the batch
+        but_luc INTEGER NOT NULL,
+        version INTEGER NOT NULL,        -- the dossier version the seal made
+        sealed_at REAL NOT NULL,
+        who TEXT,
+        PRIMARY KEY (case_id, batch_id, number)
+    )""",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "catalog", _CATALOG),
+    # Homes of turn 1, before `hoso retry`.
+    Migration(2, "quarantine folder of a file", (AddColumn("files", "quarantine", "TEXT"),)),
+    # Homes before review and repair (issue 5).
+    Migration(3, "corrections anchored to a page; page turns", (
+        AddColumn("corrections", "batch_id", "TEXT"), AddColumn("corrections", "number", "INTEGER"),
+        AddColumn("corrections", "case_id", "TEXT"), AddColumn("corrections", "data", "TEXT"),
+        AddColumn("pages", "turn", "INTEGER NOT NULL DEFAULT 0"),
+    )),
+    # Homes before real documents (issue 9): how each page was read, e-signatures and stamps as facts.
+    Migration(4, "how pages were read; e-signatures and stamps", (
+        AddColumn("pages", "layer", "TEXT"), AddColumn("pages", "esignatures", "TEXT"),
+        AddColumn("pages", "stamps", "TEXT"),
+        AddColumn("documents", "symbol", "TEXT"), AddColumn("documents", "month", "TEXT"),
+        AddColumn("documents", "received", "TEXT"), AddColumn("documents", "classification_mark", "TEXT"),
+        AddColumn("documents", "esignatures", "TEXT"),
+    )),
+    # Each write of a document takes the next revision, so that the index marks a document indexed
+    # only if it was not written again while its pages were on their way (index.feed).
+    Migration(5, "document revisions", (
+        AddColumn("documents", "revision", "INTEGER NOT NULL DEFAULT 0"),
+        "CREATE TABLE document_revision (last INTEGER NOT NULL)",
+        "INSERT INTO document_revision(last) VALUES (0)",
+    )),
+)
+
+
+def applied_versions(db: sqlite3.Connection) -> set[int]:
+    if not table_exists(db, "schema_migrations"):
+        return set()
+    return {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
+
+
+def migrate(db: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Apply the migrations this catalog has not had, in order; returns the versions applied.
+
+    Nothing is written when the catalog is up to date. Another process migrating the same home
+    at the same time is harmless: each migration checks again, inside its transaction, that it is
+    still to be done.
+    """
+    if {m.version for m in migrations} <= applied_versions(db):
+        return []
+    with transaction(db):
+        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+    done = []
+    for migration in sorted(migrations, key=lambda m: m.version):
+        try:
+            with transaction(db):
+                if migration.version in applied_versions(db):
+                    continue
+                for step in migration.steps:
+                    if isinstance(step, AddColumn):
+                        if step.column not in table_columns(db, step.table):
+                            db.execute(step.sql())
+                    else:
+                        db.execute(step)
+                db.execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                           (migration.version, migration.name, time.time()))
+        except Exception as exc:
+            raise MigrationError(
+                f"catalog migration {migration.version} ({migration.name}) failed and was rolled back: {exc}"
+            ) from exc
+        log.info("catalog migration %d (%s) applied", migration.version, migration.name)
+        done.append(migration.version)
+    return done
