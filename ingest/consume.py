@@ -26,7 +26,8 @@ from index.feed import index_documents
 from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
-from pipeline.stages.documents import described, document_id, find_documents
+from pipeline.stages.documents import find_documents
+from pipeline.filing import file_drafts
 from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
@@ -291,31 +292,13 @@ class Consumer:
 
     def file_documents(self, row: FileRow, pages) -> tuple[int, set[str | None]]:
         """Split, classify and store the batch's documents under their cases."""
-        case_id = row.case_id
-        cases: set[str | None] = set()
-        count = 0
-        for draft in find_documents(row.sha256, pages, self.taxonomy):
-            case_id = draft.case_id or case_id  # a case separator sheet switches case
+        filed = file_drafts(row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id,
+                            previous=self.catalog.last_document, arrival=lambda first, k: time.time())
+        for case_id in filed.cases:
             self.catalog.link_batch(case_id, row.sha256, row.id)
-            cases.add(case_id)
-            refs = [(p.batch_id, p.number, None, None) for p in draft.pages]
-            previous = self._last_document(case_id) if draft.continues_previous else None
-            if previous is not None and previous.pages[-1][0] != row.sha256:
-                previous.pages += refs  # a document split across two scan files
-                previous.indexed = False
-                self.catalog.put_document(previous)
-                continue
-            self.catalog.put_document(DocumentRow(
-                id=document_id(case_id, draft.pages[0]), case_id=case_id,
-                **described(draft.classification, draft.metadata),
-                position=None, arrival=time.time(), indexed=False, pages=refs,
-            ))
-            count += 1
-        return count, cases
-
-    def _last_document(self, case_id: str | None) -> DocumentRow | None:
-        documents = self.catalog.documents(case_id)
-        return documents[-1] if documents else None
+        for doc in filed.extended + filed.new:
+            self.catalog.put_document(doc)
+        return len(filed.new), set(filed.cases)
 
     # ---- failure ---------------------------------------------------------------------
 

@@ -22,12 +22,13 @@ from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.stages.classify import classify
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.stages.documents import described, document_id, find_documents
+from pipeline.stages.documents import find_documents
 from pipeline.dossier.build import rebuild_dossier, who
+from pipeline.filing import file_drafts
 from pipeline.stages.extract import extract_metadata
 from pipeline.stages.crops import header_crop
 from pipeline.hashing import sha256_file
-from pipeline.models import Classification, Metadata, OcrJob, PageText
+from pipeline.models import Classification, Metadata, OcrJob, PageRef, PageText
 from pipeline.taxonomy import UNKNOWN
 
 from .consume import Consumer
@@ -513,7 +514,7 @@ class Repair:
             scope = wider
 
     def _refile(self, files, old: list[DocumentRow]) -> list[DocumentRow]:
-        """The automatic documents of these files, as ingest files them (Consumer.file_documents), keeping
+        """The automatic documents of these files, filed as ingest files them (pipeline.filing), keeping
         each document's arrival so the dossier order does not shift."""
         arrival_first = {first_page(d): d.arrival for d in old}
         arrival_page = {p: d.arrival for d in old for p in page_refs(d)}
@@ -521,27 +522,19 @@ class Repair:
         for row in files:
             pages = self.catalog.batch_pages(row.sha256)
             self._pages[row.sha256] = {p.number: p for p in pages}
-            case_id = row.case_id
-            for k, draft in enumerate(find_documents(row.sha256, pages, self.taxonomy), 1):
-                case_id = draft.case_id or case_id  # a case separator sheet switches case
-                refs = [(p.batch_id, p.number, None, None) for p in draft.pages]
-                if draft.continues_previous:
-                    previous = next((d for d in reversed(docs) if d.case_id == case_id), None)
-                    if previous is not None and previous.pages[-1][0] != row.sha256:
-                        previous.pages += refs  # a document split across two scan files
-                        continue
-                first = (draft.pages[0].batch_id, draft.pages[0].number)
-                if first in arrival_first:
-                    arrival = arrival_first[first]
-                else:
-                    arrival = arrival_page.get(first, row.updated_at) + 1e-6 * k
-                docs.append(DocumentRow(
-                    id=document_id(case_id, draft.pages[0]), case_id=case_id,
-                    **described(draft.classification, draft.metadata),
-                    position=None, arrival=arrival, indexed=False, pages=refs,
-                ))
-        return docs
 
+            def arrival(first: PageRef, k: int, row=row) -> float:
+                page = (first.batch_id, first.number)
+                if page in arrival_first:
+                    return arrival_first[page]
+                return arrival_page.get(page, row.updated_at) + 1e-6 * k
+
+            filed = file_drafts(
+                row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id, arrival=arrival,
+                previous=lambda case_id: next((d for d in reversed(docs) if d.case_id == case_id), None),
+            )
+            docs += filed.new
+        return docs
 
 def _gist(doc: DocumentRow) -> tuple:
     return (doc.case_id, doc.type, doc.number, doc.symbol, doc.date, doc.month, doc.issuer, doc.title, doc.subtitle,

@@ -497,6 +497,13 @@ class Catalog:
             )
         return [self._document(r) for r in rows]
 
+    def last_document(self, case_id: str | None) -> DocumentRow | None:
+        """The case's last document in arrival order (the one a continuing scan may extend)."""
+        row = self.db.execute(
+            "SELECT * FROM documents WHERE case_id IS ? ORDER BY arrival DESC, id DESC LIMIT 1", (case_id,)
+        ).fetchone()
+        return self._document(row) if row else None
+
     def _document(self, row: sqlite3.Row) -> DocumentRow:
         data = dict(row)
         data.pop("created_at")
