@@ -30,7 +30,7 @@ from typing import Callable
 
 from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
-from pipeline.hashing import sha256_file
+from pipeline.hashing import HashedFile, hash_file
 
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
@@ -293,14 +293,19 @@ def archived_copy(catalog: Catalog, archive_dir: Path, row: FileRow, sha256: str
     return candidate if candidate.exists() else None
 
 
-def settle(catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path]) -> tuple[str | None, str | None]:
-    """After success: take the row's files out of the inbox (or quarantine) — only once the
-    archive copy of each is verified byte for byte. Returns (where they went, why not)."""
+def settle(catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path],
+           hashed: list[HashedFile]) -> tuple[str | None, str | None]:
+    """After success: take the row's files out of the inbox (or quarantine) — only those still
+    unchanged since they were hashed (`hashed`: on arrival or while archived; a file this process
+    did not read is read now) whose bytes the archive holds. Returns (where they went, why not)."""
     present = [Path(p) for p in row.paths if Path(p).exists()]
+    read = {f.path: f for f in hashed}
     for path in present:
-        sha = sha256_file(path)
-        kept = archived_copy(catalog, settings.archive_dir, row, sha, path.name)
-        if kept is None or not kept.exists() or sha256_file(kept) != sha:
+        original = read.get(path) or hash_file(path)
+        if not original.unchanged():
+            return None, f"left in place: {path.name} changed after it was archived"
+        kept = archived_copy(catalog, settings.archive_dir, row, original.sha256, path.name)
+        if kept is None or not kept.exists():
             return None, f"left in place: no verified archive copy of {path.name}"
     moved_to = None
     for path in present:
@@ -622,7 +627,8 @@ class Watcher:
             if earlier is not None and earlier.paths == [str(p) for p in batch.paths]:
                 # Done before a crash, not yet moved out of the inbox: only finish that.
                 self._finish(earlier, FileOutcome(earlier.path, "done", earlier.case_id, earlier.documents or 0,
-                                                  earlier.pages or 0, "was already done; taken out of the inbox"),
+                                                  earlier.pages or 0, "was already done; taken out of the inbox",
+                                                  batch.files),
                              ready.seen_at, ready)
                 continue
             batches.append(batch)
@@ -670,7 +676,7 @@ class Watcher:
         moved_to, note = None, None
         if outcome.status in ("done", "duplicate"):
             try:
-                moved_to, note = settle(self.catalog, self.settings, row, self.roots)
+                moved_to, note = settle(self.catalog, self.settings, row, self.roots, outcome.hashed)
             except OSError as exc:
                 note = f"left in place: {exc}"
         paths = [Path(p) for p in row.paths] + (ready.files if ready else [])
