@@ -15,6 +15,7 @@ from ingest.archive import ArchiveError, archive_originals
 from ingest.consume import Consumer
 from ingest.sources import discover
 from ingest.watch import settle
+from pipeline.dossier.build import rebuild_dossier
 from pipeline.hashing import sha256_file
 
 from dossier_kit import CASE, page_pdf, tiny_home
@@ -97,4 +98,36 @@ def test_copies_that_are_not_the_batch_that_arrived_are_not_kept(tmp_path):
 
     kept = archive_originals(pages, archive, batch_sha256([sha256_file(p) for p in pages]))
     assert [k.path.read_bytes() for k in kept] == [p.read_bytes() for p in pages]
+
+
+# ---- dossiers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def built(tmp_path):
+    t = tiny_home(tmp_path)
+    t.batch("scan", ["CÁO TRẠNG số 12/CT-VKS truy tố bị can Nguyễn Văn An", "Trang hai của cáo trạng"])
+    t.document("D-indict", "cao_trang", "scan", [1, 2], date="2024-05-05", number="12/CT-VKS")
+    first = rebuild_dossier(t.settings, t.catalog, CASE)
+    yield t, first
+    t.catalog.close()
+
+
+def test_an_unchanged_dossier_is_known_by_its_build_key_without_reading_its_pdf(built, reads):
+    t, first = built
+    assert t.catalog.latest_dossier(CASE)["build_key"] == first.assembled.build_key
+    with t.catalog.transaction():  # as a crash before the places were recorded leaves them
+        t.catalog.db.execute("UPDATE document_pages SET dossier_page = NULL, but_luc = NULL")
+    again = rebuild_dossier(t.settings, t.catalog, CASE)
+    assert (again.built, again.version, reads) == (False, 1, [])
+    # The pages get back the places the version gave them.
+    assert [tuple(p[2:]) for p in t.catalog.document("D-indict").pages] == [n[2:] for n in first.assembled.numbering]
+
+    with t.catalog.transaction():  # a version recorded before the key had a column: its manifest has it
+        t.catalog.db.execute("UPDATE dossiers SET build_key = NULL")
+    assert not rebuild_dossier(t.settings, t.catalog, CASE).built
+
+    first.pdf.chmod(0o644)
+    first.pdf.unlink()  # a lost version is built again
+    assert rebuild_dossier(t.settings, t.catalog, CASE).version == 2
 

@@ -128,6 +128,7 @@ CREATE TABLE IF NOT EXISTS dossiers (
     pages INTEGER NOT NULL,
     sealed INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
+    build_key TEXT,                  -- digest of everything the build depended on (dossier.assemble.build_key)
     PRIMARY KEY (case_id, version)
 );
 
@@ -238,6 +239,8 @@ class Catalog:
             ("pages", "layer", "TEXT"), ("pages", "esignatures", "TEXT"), ("pages", "stamps", "TEXT"),
             ("documents", "symbol", "TEXT"), ("documents", "month", "TEXT"), ("documents", "received", "TEXT"),
             ("documents", "classification_mark", "TEXT"), ("documents", "esignatures", "TEXT"),
+            # Work done once (issue 10): an unchanged dossier is known by its build key, not by hashing its PDF.
+            ("dossiers", "build_key", "TEXT"),
         ):
             if column not in {r[1] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                 try:
@@ -551,14 +554,15 @@ class Catalog:
 
     def add_dossier(
         self, *, case_id: str, pdf: str, pdf_sha256: str, manifest: str, manifest_sha256: str, pages: int,
+        build_key: str,
     ) -> int:
         version = 1 + (self.db.execute(
             "SELECT COALESCE(MAX(version), 0) FROM dossiers WHERE case_id = ?", (case_id,)
         ).fetchone()[0])
         self.db.execute(
-            "INSERT INTO dossiers(case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, time.time()),
+            "INSERT INTO dossiers(case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, created_at,"
+            " build_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, time.time(), build_key),
         )
         return version
 
