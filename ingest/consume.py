@@ -136,7 +136,7 @@ class Consumer:
     # ---- processing ------------------------------------------------------------------
 
     def process(self, file_ids: list[int]) -> list[FileOutcome]:
-        rows = [self.catalog.get_file(i) for i in file_ids]
+        rows = self.catalog.get_files(file_ids)
         self.progress.begin(sum(count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows))
         outcomes: dict[int, FileOutcome] = {}
         running: dict[Future, tuple[FileRow, BatchLock, list[dict]]] = {}

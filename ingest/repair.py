@@ -101,8 +101,9 @@ class Repair:
             raise CorrectionError(f"case id {case_id!r} does not match the pattern {self.settings.case_id_pattern}")
 
     def page_texts(self, refs: list[Page]) -> list[PageText]:
-        for batch_id in {b for b, _ in refs} - set(self._pages):
-            self._pages[batch_id] = {p.number: p for p in self.catalog.batch_pages(batch_id)}
+        missing = list(dict.fromkeys(b for b, _ in refs if b not in self._pages))
+        for batch_id, pages in self.catalog.pages_of_batches(missing).items():
+            self._pages[batch_id] = {p.number: p for p in pages}
         return [self._pages[b][n] for b, n in refs]
 
     def describe(self, refs: list[Page]) -> tuple[Classification, Metadata]:
@@ -116,9 +117,11 @@ class Repair:
     def review(self, case_id: str | None = None) -> list[dict]:
         folders = self.catalog.unassigned_folders()
         listed = []
-        for doc in self.catalog.documents(all_cases=True):
-            if case_id is not None and doc.case_id != case_id:
-                continue
+        documents = [d for d in self.catalog.documents(all_cases=True) if case_id is None or d.case_id == case_id]
+        # The working PDFs of the first pages whose header a person is to read, in one query.
+        ocr_pdfs = {b["id"]: Path(b["ocr_pdf"]) for b in self.catalog.batches(list(dict.fromkeys(
+            d.pages[0][0] for d in documents if d.pages and any(f in HEADER_FIELDS for f in d.review))))}
+        for doc in documents:
             reasons = []
             if doc.confidence < self.settings.review_confidence:
                 reasons.append("low_confidence")
@@ -136,7 +139,7 @@ class Repair:
                 "title": doc.title, "reasons": reasons,
                 "fields": list(doc.review), "pages": len(doc.pages),
             }
-            crops = self._header_crops(doc)
+            crops = self._header_crops(doc, ocr_pdfs)
             if crops:
                 item["crops"] = crops
             if doc.case_id is None:
@@ -144,13 +147,13 @@ class Repair:
             listed.append(item)
         return listed
 
-    def _header_crops(self, doc: DocumentRow) -> dict[str, str]:
+    def _header_crops(self, doc: DocumentRow, ocr_pdfs: dict[str, Path]) -> dict[str, str]:
         """{field: PNG of the first page's header} for the header fields left for a person to read."""
         fields = [f for f in doc.review if f in HEADER_FIELDS]
         if not fields or not doc.pages:
             return {}
         batch_id, number, *_ = doc.pages[0]
-        pdf = Path(self.catalog.batch(batch_id)["ocr_pdf"])
+        pdf = ocr_pdfs[batch_id]
         out = self.settings.home / "review" / f"{doc.id}-header.png"
         try:
             crop = str(header_crop(pdf, number, out))
@@ -235,9 +238,8 @@ class Repair:
         after_ids = {d.id for d in ws.docs}
         removed = [d.id for d in before if d.id not in after_ids]
         before_ids = {d.id for d in before}
-        for doc in ws.changed():
-            if doc.id not in before_ids and self.catalog.document(doc.id) is not None:
-                raise CorrectionError(f"document {doc.id} exists already; nothing was changed")
+        for doc in self.catalog.documents_by_id([d.id for d in ws.changed() if d.id not in before_ids]):
+            raise CorrectionError(f"document {doc.id} exists already; nothing was changed")
         for doc_id in removed:
             self.catalog.delete_document(doc_id)
         for doc in ws.changed():
@@ -254,7 +256,7 @@ class Repair:
             except Exception as exc:
                 log.warning("could not delete %s from the index: %s", removed, exc)
                 change.indexed = False
-            fresh = [d for d in (self.catalog.document(doc.id) for doc in changed) if d is not None]
+            fresh = self.catalog.documents_by_id([doc.id for doc in changed])
             change.indexed = self.consumer.index_documents(fresh) and change.indexed
         for case_id in change.cases:
             if case_id is None:
@@ -519,8 +521,9 @@ class Repair:
         arrival_first = {first_page(d): d.arrival for d in old}
         arrival_page = {p: d.arrival for d in old for p in page_refs(d)}
         docs: list[DocumentRow] = []
+        pages_of = self.catalog.pages_of_batches([row.sha256 for row in files])
         for row in files:
-            pages = self.catalog.batch_pages(row.sha256)
+            pages = pages_of[row.sha256]
             self._pages[row.sha256] = {p.number: p for p in pages}
 
             def arrival(first: PageRef, k: int, row=row) -> float:

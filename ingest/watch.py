@@ -640,14 +640,15 @@ class Watcher:
             self._process(ids, seen, by_path)
 
     def _process(self, ids: list[int], seen: dict, by_path: dict | None = None) -> None:
-        rows = {i: self.catalog.get_file(i) for i in ids}
+        ids = list(dict.fromkeys(ids))
+        rows = self.catalog.get_files(ids)
         outcomes = {o.path: o for o in self.consumer.process(ids)}
         _crash_point("processed")
-        for file_id, row in rows.items():
+        for row, now in zip(rows, self.catalog.get_files(ids)):
             outcome = outcomes.get(row.path) or FileOutcome(row.path, "queued", row.case_id, 0, 0,
                                                             "not started before the stop; queued for the next run")
-            since = seen.get(row.path, seen.get(file_id, row.created_at))
-            self._finish(self.catalog.get_file(file_id), outcome, since, (by_path or {}).get(row.path))
+            since = seen.get(row.path, seen.get(row.id, row.created_at))
+            self._finish(now, outcome, since, (by_path or {}).get(row.path))
 
     def _finish_unread(self, ready: Ready, reason: str) -> None:
         with self._state_lock:

@@ -15,6 +15,7 @@ from ingest.archive import ArchiveError, archive_originals
 from ingest.consume import Consumer
 from ingest.sources import discover
 from ingest.watch import settle
+from index.feed import pages_of
 from pipeline.dossier.build import rebuild_dossier
 from pipeline.hashing import sha256_file
 
@@ -131,3 +132,29 @@ def test_an_unchanged_dossier_is_known_by_its_build_key_without_reading_its_pdf(
     first.pdf.unlink()  # a lost version is built again
     assert rebuild_dossier(t.settings, t.catalog, CASE).version == 2
 
+
+# ---- queries ----------------------------------------------------------------------------------------
+
+
+def statements(catalog, work) -> list[str]:
+    seen: list[str] = []
+    catalog.db.set_trace_callback(seen.append)
+    try:
+        work()
+    finally:
+        catalog.db.set_trace_callback(None)
+    return seen
+
+
+def test_documents_and_their_index_pages_are_read_in_the_same_few_queries_however_many(tmp_path):
+    t = tiny_home(tmp_path)
+    t.batch("one", ["Trang một"])
+    t.batch("two", ["Trang một", "Trang hai", "Trang ba"])
+    t.document("D-1", "khac", "one", [1])
+    read = lambda: list(pages_of(t.catalog, t.catalog.documents(CASE)))  # noqa: E731
+    few = statements(t.catalog, read)
+    for n in (1, 2, 3):
+        t.document(f"D-2-{n}", "khac", "two", [n])
+    assert len(statements(t.catalog, read)) == len(few) == 4  # documents, their pages, page texts, batches
+    assert [p.text for p in read()] == ["Trang một", "Trang một", "Trang hai", "Trang ba"]
+    t.catalog.close()

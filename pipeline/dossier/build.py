@@ -145,7 +145,7 @@ def rebuild_dossier(
         if not rows and (seal or catalog.latest_dossier(case_id) is None):
             return None  # a case whose documents all moved away gets an empty version instead
         batch_ids = list(dict.fromkeys(b for d in rows for b, *_ in d.pages))
-        batches = {b: catalog.batch(b) for b in batch_ids}
+        batches = {b["id"]: b for b in catalog.batches(batch_ids)}
         turns = catalog.page_turns(batch_ids)  # pages a clerk turned (`hoso page rotate`)
         documents = [dossier_document(d, batches) for d in rows]
         frozen = catalog.sealed_pages(case_id)
@@ -182,8 +182,8 @@ def rebuild_dossier(
 
         previous_manifest = _read_manifest(settings, latest)
         words = {}
-        for batch_id in batch_ids:
-            for page in catalog.batch_pages(batch_id):
+        for batch_id, pages in catalog.pages_of_batches(batch_ids).items():
+            for page in pages:
                 # the bút lục goes where no word is, nor a stamp (an e-signature's words are not the page's)
                 words[(batch_id, page.number)] = page.words + [Word(s.kind, *s.box) for s in page.stamps if s.box]
         built = assemble(

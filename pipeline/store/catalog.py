@@ -296,6 +296,12 @@ class Catalog:
     def get_file(self, file_id: int) -> FileRow:
         return _row_to_file(self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone())
 
+    def get_files(self, file_ids: list[int]) -> list[FileRow]:
+        """These file rows, in this order."""
+        found = {r["id"]: _row_to_file(r) for ids in _chunks(list(dict.fromkeys(file_ids)))
+                 for r in self.db.execute(f"SELECT * FROM files WHERE id IN ({_marks(ids)})", ids)}
+        return [found[i] for i in file_ids]
+
     def files(self, state: str | None = None) -> list[FileRow]:
         if state is None:
             rows = self.db.execute("SELECT * FROM files ORDER BY id")
@@ -427,18 +433,40 @@ class Catalog:
         row["originals"] = json.loads(row["originals"])
         return row
 
-    def batches(self) -> list[dict]:
-        return [self.batch(r[0]) for r in self.db.execute("SELECT id FROM batches ORDER BY created_at")]
+    def batches(self, batch_ids: list[str] | None = None) -> list[dict]:
+        """Every batch, oldest first; or these, in this order."""
+        if batch_ids is None:
+            rows = self.db.execute("SELECT * FROM batches ORDER BY created_at").fetchall()
+        else:
+            found = {r["id"]: r for ids in _chunks(batch_ids) for r in self.db.execute(
+                f"SELECT * FROM batches WHERE id IN ({_marks(ids)})", ids)}
+            rows = [found[b] for b in batch_ids if b in found]
+        return [dict(r, originals=json.loads(r["originals"])) for r in rows]
 
     def batch_pages(self, batch_id: str, with_words: bool = True) -> list[PageText]:
         rows = self.db.execute("SELECT * FROM pages WHERE batch_id = ? ORDER BY number", (batch_id,))
         return [_row_to_page(r, with_words) for r in rows]
 
+    def pages_of_batches(self, batch_ids: list[str], with_words: bool = True) -> dict[str, list[PageText]]:
+        """{batch id: its pages in order} of these batches."""
+        pages: dict[str, list[PageText]] = {b: [] for b in batch_ids}
+        for ids in _chunks(list(pages)):
+            for row in self.db.execute(
+                f"SELECT * FROM pages WHERE batch_id IN ({_marks(ids)}) ORDER BY batch_id, number", ids
+            ):
+                pages[row["batch_id"]].append(_row_to_page(row, with_words))
+        return pages
+
     def page_texts(self, refs: list[tuple[str, int]]) -> list[str]:
-        return [
-            self.db.execute("SELECT text FROM pages WHERE batch_id = ? AND number = ?", ref).fetchone()[0]
-            for ref in refs
-        ]
+        """The texts of these pages (batch id, page within the batch), in that order."""
+        texts: dict[tuple[str, int], str] = {}
+        for chunk in _chunks(list(dict.fromkeys(refs))):
+            rows = self.db.execute(
+                f"SELECT batch_id, number, text FROM pages WHERE (batch_id, number) IN {_pair_marks(chunk)}",
+                [v for ref in chunk for v in ref],
+            )
+            texts.update(((b, n), text) for b, n, text in rows)
+        return [texts[tuple(ref)] for ref in refs]
 
     # ---- cases -----------------------------------------------------------------------
 
@@ -460,8 +488,15 @@ class Catalog:
     def case_exists(self, case_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
 
-    def cases_of_batch(self, batch_id: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT case_id FROM case_batches WHERE batch_id = ?", (batch_id,))]
+    def cases_of_batches(self, batch_ids: list[str]) -> dict[str, list[str]]:
+        """{batch id: the cases it is filed under} of these batches."""
+        cases: dict[str, list[str]] = {b: [] for b in batch_ids}
+        for ids in _chunks(list(cases)):
+            for case_id, batch_id in self.db.execute(
+                f"SELECT case_id, batch_id FROM case_batches WHERE batch_id IN ({_marks(ids)})", ids
+            ):
+                cases[batch_id].append(case_id)
+        return cases
 
     # ---- documents -------------------------------------------------------------------
 
@@ -488,38 +523,37 @@ class Catalog:
         self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
 
     def document(self, document_id: str) -> DocumentRow | None:
-        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
-        return self._document(row) if row else None
+        found = self._documents_where("id = ?", (document_id,))
+        return found[0] if found else None
 
     def documents(self, case_id: str | None = None, *, all_cases: bool = False) -> list[DocumentRow]:
         if all_cases:
-            rows = self.db.execute("SELECT * FROM documents ORDER BY case_id, arrival, id")
-        else:
-            rows = self.db.execute(
-                "SELECT * FROM documents WHERE case_id IS ? ORDER BY arrival, id", (case_id,)
-            )
-        return [self._document(r) for r in rows]
+            return self._documents_where("1 = 1", (), order="case_id, arrival, id")
+        return self._documents_where("case_id IS ?", (case_id,))
+
+    def documents_by_id(self, document_ids: list[str]) -> list[DocumentRow]:
+        """The documents of these ids that exist, in that order."""
+        found = {d.id: d for ids in _chunks(list(dict.fromkeys(document_ids)))
+                 for d in self._documents_where(f"id IN ({_marks(ids)})", ids)}
+        return [found[i] for i in document_ids if i in found]
 
     def last_document(self, case_id: str | None) -> DocumentRow | None:
         """The case's last document in arrival order (the one a continuing scan may extend)."""
-        row = self.db.execute(
-            "SELECT * FROM documents WHERE case_id IS ? ORDER BY arrival DESC, id DESC LIMIT 1", (case_id,)
-        ).fetchone()
-        return self._document(row) if row else None
-
-    def _document(self, row: sqlite3.Row) -> DocumentRow:
-        data = dict(row)
-        data.pop("created_at")
-        data["persons"] = json.loads(data["persons"] or "[]")
-        data["review"] = json.loads(data["review"] or "[]")
-        data["received"] = json.loads(data["received"]) if data["received"] else None
-        data["esignatures"] = json.loads(data["esignatures"] or "[]")
-        data["indexed"] = bool(data["indexed"])
-        pages = self.db.execute(
-            "SELECT batch_id, number, dossier_page, but_luc FROM document_pages WHERE document_id = ? ORDER BY seq",
-            (row["id"],),
+        found = self._documents_where(
+            "id = (SELECT id FROM documents WHERE case_id IS ? ORDER BY arrival DESC, id DESC LIMIT 1)", (case_id,)
         )
-        return DocumentRow(**data, pages=[tuple(p) for p in pages])
+        return found[0] if found else None
+
+    def _documents_where(self, where: str, params: tuple | list, order: str = "arrival, id") -> list[DocumentRow]:
+        """The documents matching `where`, with their pages: two queries, however many documents."""
+        rows = self.db.execute(f"SELECT * FROM documents WHERE {where} ORDER BY {order}", params).fetchall()
+        pages: dict[str, list[tuple]] = {}
+        for doc_id, *page in self.db.execute(
+            "SELECT document_id, batch_id, number, dossier_page, but_luc FROM document_pages"
+            f" WHERE document_id IN (SELECT id FROM documents WHERE {where}) ORDER BY document_id, seq", params,
+        ):
+            pages.setdefault(doc_id, []).append(tuple(page))
+        return [_row_to_document(r, pages.get(r["id"], [])) for r in rows]
 
     def set_dossier_pages(self, numbering: list[tuple[str, int, int, int | None]]) -> None:
         """[(document_id, seq, dossier_page, but_luc)] after assembly."""
@@ -530,10 +564,18 @@ class Catalog:
 
     def dossier_page(self, document_id: str, seq: int) -> tuple[int | None, int | None]:
         """(page in the dossier PDF, bút lục) of a document's page."""
-        row = self.db.execute(
-            "SELECT dossier_page, but_luc FROM document_pages WHERE document_id = ? AND seq = ?", (document_id, seq)
-        ).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        return self.dossier_pages([(document_id, seq)])[(document_id, seq)]
+
+    def dossier_pages(self, pages: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        """{(document id, seq): (page in the dossier PDF, bút lục)} of these document pages (None, None: unknown)."""
+        found = dict.fromkeys(pages, (None, None))
+        for chunk in _chunks(list(found)):
+            rows = self.db.execute(
+                "SELECT document_id, seq, dossier_page, but_luc FROM document_pages"
+                f" WHERE (document_id, seq) IN {_pair_marks(chunk)}", [v for ref in chunk for v in ref],
+            )
+            found.update(((doc_id, seq), (page, but_luc)) for doc_id, seq, page, but_luc in rows)
+        return found
 
     def set_indexed(self, document_ids: list[str], indexed: bool) -> None:
         self.db.executemany(
@@ -670,9 +712,9 @@ class Catalog:
     def page_turns(self, batch_ids: list[str]) -> dict[tuple[str, int], int]:
         """{(batch id, page): turn} of the turned pages of these batches."""
         turns = {}
-        for batch_id in batch_ids:
-            for number, turn in self.db.execute(
-                "SELECT number, turn FROM pages WHERE batch_id = ? AND turn != 0", (batch_id,)
+        for ids in _chunks(batch_ids):
+            for batch_id, number, turn in self.db.execute(
+                f"SELECT batch_id, number, turn FROM pages WHERE batch_id IN ({_marks(ids)}) AND turn != 0", ids
             ):
                 turns[(batch_id, number)] = turn
         return turns
@@ -683,13 +725,14 @@ class Catalog:
         ).fetchone() is not None
 
     def documents_touching(self, batch_ids: list[str]) -> list[DocumentRow]:
-        """Every document with a page in one of these batches."""
-        ids: list[str] = []
-        for batch_id in batch_ids:
-            ids += [r[0] for r in self.db.execute(
-                "SELECT DISTINCT document_id FROM document_pages WHERE batch_id = ?", (batch_id,)
-            ) if r[0] not in ids]
-        return [d for d in (self.document(i) for i in ids) if d is not None]
+        """Every document with a page in one of these batches (in the order of the batches, then pages)."""
+        rank = {b: n for n, b in enumerate(batch_ids)}
+        found: list[DocumentRow] = []
+        for ids in _chunks(batch_ids):
+            found += self._documents_where(
+                f"id IN (SELECT document_id FROM document_pages WHERE batch_id IN ({_marks(ids)}))", ids)
+        first = {d.id: min((rank[b], n) for b, n, *_ in d.pages if b in rank) for d in found}
+        return sorted({d.id: d for d in found}.values(), key=lambda d: first[d.id])
 
     def batches_of_case(self, case_id: str) -> list[str]:
         return [r[0] for r in self.db.execute(
@@ -739,6 +782,35 @@ class Catalog:
         self.db.execute("DELETE FROM case_batches WHERE case_id = ?", (case_id,))
         self.db.execute("DELETE FROM cases WHERE id = ?", (case_id,))
         return True
+
+
+def _row_to_document(row: sqlite3.Row, pages: list[tuple]) -> DocumentRow:
+    data = dict(row)
+    data.pop("created_at")
+    data["persons"] = json.loads(data["persons"] or "[]")
+    data["review"] = json.loads(data["review"] or "[]")
+    data["received"] = json.loads(data["received"]) if data["received"] else None
+    data["esignatures"] = json.loads(data["esignatures"] or "[]")
+    data["indexed"] = bool(data["indexed"])
+    return DocumentRow(**data, pages=pages)
+
+
+# Ids per `IN (...)` list: one query per this many rows, far below SQLite's and PostgreSQL's parameter limits.
+_CHUNK = 500
+
+
+def _chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start:start + _CHUNK]
+
+
+def _marks(items: list) -> str:
+    return ", ".join("?" * len(items))
+
+
+def _pair_marks(pairs: list) -> str:
+    """`(VALUES (?, ?), ...)` for a row-value `IN` (SQLite 3.15+, PostgreSQL)."""
+    return f"(VALUES {', '.join(['(?, ?)'] * len(pairs))})"
 
 
 def _json_or_null(value: object) -> str | None:
