@@ -117,12 +117,15 @@ class Consumer:
         """Record every batch as `queued` before any work starts."""
         ids = []
         with self.catalog.transaction():
+            active = self.catalog.active_files([str(batch.path) for batch in batches])
             for batch in batches:
-                active = self.catalog.find_active_file(str(batch.path), batch.sha256)
-                ids.append(active.id if active else self.catalog.add_file(
-                    path=str(batch.path), paths=[str(p) for p in batch.paths], kind=batch.kind,
-                    size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
-                ))
+                key = (str(batch.path), batch.sha256)
+                if key not in active:
+                    active[key] = self.catalog.add_file(
+                        path=str(batch.path), paths=[str(p) for p in batch.paths], kind=batch.kind,
+                        size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
+                    )
+                ids.append(active[key])
         self._hashed.update(zip(ids, (batch.files for batch in batches)))
         return ids
 

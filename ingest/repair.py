@@ -202,21 +202,20 @@ class Repair:
             if links is not None:
                 links()
             change = Change(action, documents=[d.id for d in ws.changed()], removed=removed)
-            for rec in records:
-                rec_id = self.catalog.add_correction(
-                    rec["document_id"], rec["field"], rec["old"], rec["new"], self.who, page=rec.get("page"),
-                    case_id=rec.get("case_id"), data=rec.get("data"),
-                )
-                change.corrections.append(self._recorded(rec_id))
+            change.corrections = self._recorded([self.catalog.add_correction(
+                rec["document_id"], rec["field"], rec["old"], rec["new"], self.who, page=rec.get("page"),
+                case_id=rec.get("case_id"), data=rec.get("data"),
+            ) for rec in records])
             touched = {d.case_id for d in before if d.id in removed} | {d.case_id for d in ws.changed()}
             change.cases = sorted(touched, key=lambda c: (c is None, c or ""))
         self._follow(change, ws.changed(), removed, reason=action)
         return change
 
-    def _recorded(self, correction_id: int) -> dict:
-        """A correction as recorded: id, document_id, field, old, new, who, at."""
-        row = next(c for c in reversed(self.catalog.corrections()) if c["id"] == correction_id)
-        return {k: row[k] for k in ("id", "document_id", "field", "old", "new", "who", "at")}
+    def _recorded(self, correction_ids: list[int]) -> list[dict]:
+        """These corrections as recorded: id, document_id, field, old, new, who, at."""
+        rows = {c["id"]: c for c in self.catalog.corrections()}
+        return [{k: rows[i][k] for k in ("id", "document_id", "field", "old", "new", "who", "at")}
+                for i in correction_ids]
 
     def _check(self, before: list[DocumentRow], ws: Workspace) -> None:
         twice = ws.collisions()
@@ -362,7 +361,7 @@ class Repair:
             self.catalog.set_page_turn(page[0], page[1], new)
             rec_id = self.catalog.add_correction(doc.id, "page.rotate", old, new, self.who, page=page,
                                                  case_id=doc.case_id, data={"seq": seq})
-        change.corrections.append(self._recorded(rec_id))
+        change.corrections += self._recorded([rec_id])
         change.extra["turn"] = new
         self._follow(change, [], [], reason=f"rotate {page_id}")
         return change
@@ -393,7 +392,7 @@ class Repair:
                 rec_id = self.catalog.add_correction(None, name, old, new, self.who, case_id=old)
                 self.catalog.drop_case_if_unused(old)
             change.extra.pop("unchanged")
-            change.corrections.append(self._recorded(rec_id))
+            change.corrections += self._recorded([rec_id])
         return change
 
     # ---- reprocess -------------------------------------------------------------------------------

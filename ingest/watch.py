@@ -283,12 +283,11 @@ def _free_name(target: Path) -> Path:
     raise FileExistsError(target)
 
 
-def archived_copy(catalog: Catalog, archive_dir: Path, row: FileRow, sha256: str, name: str) -> Path | None:
-    """The archive file holding these bytes, if the catalog or the archive knows it."""
-    if catalog.batch_exists(row.sha256):
-        for original in catalog.batch(row.sha256)["originals"]:
-            if original["sha256"] == sha256:
-                return Path(original["archive"])
+def archived_copy(recorded: dict[str, Path], archive_dir: Path, sha256: str, name: str) -> Path | None:
+    """The archive file holding these bytes: as the batch recorded it ({sha256: archive copy}), or
+    where the archive keeps them."""
+    if sha256 in recorded:
+        return recorded[sha256]
     candidate = archive_path(archive_dir, sha256, name)
     return candidate if candidate.exists() else None
 
@@ -300,11 +299,12 @@ def settle(catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path]
     did not read is read now) whose bytes the archive holds. Returns (where they went, why not)."""
     present = [Path(p) for p in row.paths if Path(p).exists()]
     read = {f.path: f for f in hashed}
+    recorded = {o["sha256"]: Path(o["archive"]) for b in catalog.batches([row.sha256]) for o in b["originals"]}
     for path in present:
         original = read.get(path) or hash_file(path)
         if not original.unchanged():
             return None, f"left in place: {path.name} changed after it was archived"
-        kept = archived_copy(catalog, settings.archive_dir, row, original.sha256, path.name)
+        kept = archived_copy(recorded, settings.archive_dir, original.sha256, path.name)
         if kept is None or not kept.exists():
             return None, f"left in place: no verified archive copy of {path.name}"
     moved_to = None

@@ -158,3 +158,20 @@ def test_documents_and_their_index_pages_are_read_in_the_same_few_queries_howeve
     assert len(statements(t.catalog, read)) == len(few) == 4  # documents, their pages, page texts, batches
     assert [p.text for p in read()] == ["Trang một", "Trang một", "Trang hai", "Trang ba"]
     t.catalog.close()
+
+
+def test_an_arrival_queued_already_is_found_in_one_query_and_not_queued_twice(tmp_path):
+    t = tiny_home(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in range(3):
+        page_pdf(inbox / f"scan{n}.pdf", [f"Trang {n}"])
+    batches = discover([inbox], CASE, t.settings.case_id_pattern)
+    consumer = Consumer(t.settings, t.catalog, None)
+    ids: list[list[int]] = []
+    for _ in range(2):
+        queries = [s for s in statements(t.catalog, lambda: ids.append(consumer.enqueue(batches)))
+                   if s.startswith("SELECT")]
+        assert len(queries) == 1, queries
+    assert ids[0] == ids[1] and len(set(ids[0])) == 3
+    t.catalog.close()

@@ -309,13 +309,16 @@ class Catalog:
             rows = self.db.execute("SELECT * FROM files WHERE state = ? ORDER BY id", (state,))
         return [_row_to_file(r) for r in rows]
 
-    def find_active_file(self, path: str, sha256: str) -> FileRow | None:
-        """A queued or processing arrival of the same path and bytes (do not queue it twice)."""
-        row = self.db.execute(
-            "SELECT * FROM files WHERE path = ? AND sha256 = ? AND state IN ('queued','processing')",
-            (path, sha256),
-        ).fetchone()
-        return _row_to_file(row) if row else None
+    def active_files(self, paths: list[str]) -> dict[tuple[str, str], int]:
+        """{(path, sha256): file id} of the queued or processing arrivals at these paths (not to queue twice)."""
+        active: dict[tuple[str, str], int] = {}
+        for chunk in _chunks(list(dict.fromkeys(paths))):
+            for file_id, path, sha256 in self.db.execute(
+                f"SELECT id, path, sha256 FROM files WHERE path IN ({_marks(chunk)})"
+                " AND state IN ('queued','processing') ORDER BY id", chunk,
+            ):
+                active.setdefault((path, sha256), file_id)
+        return active
 
     def set_file_state(
         self, file_id: int, state: str, *, reason: str | None = None, worker: str | None = None,
