@@ -136,11 +136,10 @@ class SqliteBackend:
             if len(self._vocab) > 1_000_000:  # OCR noise makes many words: keep the cache bounded
                 self._vocab.clear()
             known = self._vocab
-            ids = [(p.page_id,) for p in batch]
-            old = [r for (pid,) in ids for r in self.db.execute("SELECT id FROM pages_meta WHERE page_id = ?", (pid,))]
+            old = self._meta_rows("page_id", [p.page_id for p in batch])
             if old:
-                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", [tuple(r) for r in old])
-                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", [tuple(r) for r in old])
+                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", old)
+                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", old)
             new_terms: set[str] = set()
             fts_rows = []
             for p in batch:
@@ -179,10 +178,18 @@ class SqliteBackend:
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
         with self._transaction():
-            for document_id in document_ids:
-                ids = [tuple(r) for r in self.db.execute("SELECT id FROM pages_meta WHERE document_id = ?", (document_id,))]
-                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", ids)
-                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
+            ids = self._meta_rows("document_id", list(document_ids))
+            self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", ids)
+            self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
+
+    def _meta_rows(self, column: str, values: list[str]) -> list[tuple[int]]:
+        """[(rowid,)] of the indexed pages whose `column` is one of `values`: a query per 500 values."""
+        rows: list[tuple[int]] = []
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
+            rows += [tuple(r) for r in self.db.execute(
+                f"SELECT id FROM pages_meta WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk)]
+        return rows
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
         # One transaction: readers keep seeing the old rows until COMMIT (WAL).

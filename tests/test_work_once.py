@@ -175,3 +175,20 @@ def test_an_arrival_queued_already_is_found_in_one_query_and_not_queued_twice(tm
         assert len(queries) == 1, queries
     assert ids[0] == ids[1] and len(set(ids[0])) == 3
     t.catalog.close()
+
+
+def test_the_embedded_index_replaces_and_deletes_pages_in_one_query_per_lookup(tmp_path):
+    t = tiny_home(tmp_path)
+    t.batch("two", ["Khởi tố vụ án", "Khởi tố bị can"])
+    t.document("D-a", "khac", "two", [1])
+    t.document("D-b", "khac", "two", [2])
+    backend = open_backend(t.settings, t.catalog)
+    documents = t.catalog.documents(CASE)
+    pages = list(pages_of(t.catalog, documents))
+    backend.index_pages(pages)
+    again = statements(t.catalog, lambda: backend.index_pages(pages))  # the same pages again: replaced
+    assert len([s for s in again if s.startswith("SELECT id FROM pages_meta")]) == 1
+    gone = statements(t.catalog, lambda: backend.delete_documents([d.id for d in documents]))
+    assert len([s for s in gone if s.startswith("SELECT")]) == 1
+    assert t.catalog.db.execute("SELECT COUNT(*) FROM pages_meta").fetchone()[0] == 0
+    t.catalog.close()
