@@ -25,8 +25,8 @@ def dossier_documents(catalog: Catalog, case_id: str) -> list[DocumentRow]:
     return sorted(documents, key=lambda d: (d.pages[0][2] is None, d.pages[0][2] or 0, d.arrival))
 
 
-def describe(catalog: Catalog, doc: DocumentRow, with_text: bool) -> dict:
-    batches = {b: catalog.batch(b) for b in {b for b, *_ in doc.pages}}
+def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, int], str] | None) -> dict:
+    """A document as `dossier show` lists it, from its batches and (when asked for) its pages' texts."""
     pages = [p[2] for p in doc.pages if p[2] is not None]
     numbers = [p[3] for p in doc.pages if p[3] is not None]
     data = {
@@ -41,8 +41,8 @@ def describe(catalog: Catalog, doc: DocumentRow, with_text: bool) -> dict:
         "position": doc.position,
         "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in source_parts(doc, batches)],
     }
-    if with_text:
-        data["pages_text"] = catalog.page_texts([(b, n) for b, n, *_ in doc.pages])
+    if texts is not None:
+        data["pages_text"] = [texts[(b, n)] for b, n, *_ in doc.pages]
         data["pages_but_luc"] = [p[3] for p in doc.pages]
     return data
 
@@ -61,7 +61,11 @@ def show(
     """The documents of a case, in dossier order, with their pages and bút lục."""
     with home(need_backend=False) as (cfg, catalog, _):
         _need_case(catalog, case_id)
-        documents = [describe(catalog, d, text) for d in dossier_documents(catalog, case_id)]
+        rows = dossier_documents(catalog, case_id)
+        refs = [(b, n) for d in rows for b, n, *_ in d.pages]
+        batches = {b["id"]: b for b in catalog.batches(list(dict.fromkeys(b for b, _ in refs)))}
+        texts = dict(zip(refs, catalog.page_texts(refs))) if text else None
+        documents = [describe(d, batches, texts) for d in rows]
         dossier = catalog.latest_dossier(case_id)
         seals = catalog.seals(case_id)
         current = cfg.dossiers_dir / case_id / f"{case_id}.pdf"

@@ -41,8 +41,9 @@ def register(app: typer.Typer) -> None:
             except Exception as exc:
                 fail(f"the {backend.name} index cannot be searched: {exc}", ExitCode.INDEX_UNAVAILABLE)
             hits = []
+            places = catalog.dossier_pages([(hit.document_id, hit.seq) for hit in result.hits])
             for hit in result.hits:
-                page, but_luc = catalog.dossier_page(hit.document_id, hit.seq)
+                page, but_luc = places[(hit.document_id, hit.seq)]
                 hits.append({
                     "case_id": hit.case_id, "document_id": hit.document_id, "doc_type": hit.doc_type,
                     "page": page, "but_luc": but_luc, "score": hit.score, "snippet": hit.snippet,

@@ -102,6 +102,8 @@ def register(app: typer.Typer) -> None:
             outcomes: list[FileOutcome] = []
             requeued: list[FileRow] = []
             pattern = re.compile(cfg.case_id_pattern)
+            consumer = Consumer(cfg, catalog, backend)
+            consumer.quarantine_move = True  # a copy that fails again moves to its new folder
             for row in rows:
                 copies, gone = _copies(row)
                 if gone:
@@ -109,20 +111,15 @@ def register(app: typer.Typer) -> None:
                                                 f"cannot retry: no copy of {', '.join(gone)} is left in quarantine"))
                     continue
                 # Kind, size and content id of what is there now; the case stays the row's own.
-                batch = make_batch(copies, copies[0].parent, row.case_id or "", pattern)
-                with catalog.transaction():
-                    catalog.requeue_file(row.id, paths=[str(p) for p in copies], kind=batch.kind,
-                                         size=batch.size, sha256=batch.sha256)
+                consumer.requeue(row, make_batch(copies, copies[0].parent, row.case_id or "", pattern))
                 requeued.append(row)
             if requeued:
-                consumer = Consumer(cfg, catalog, backend)
-                consumer.quarantine_move = True  # a copy that fails again moves to its new folder
                 results = {o.path: o for o in consumer.process([r.id for r in requeued])}
                 for old in requeued:
                     row = catalog.get_file(old.id)
                     outcome = results.get(row.path) or FileOutcome(row.path, row.state, row.case_id, 0, 0, row.reason)
                     if outcome.status in ("done", "duplicate"):
-                        settle(catalog, cfg, row, roots=[])
+                        settle(catalog, cfg, row, [], outcome.hashed)
                     elif old.quarantine and old.quarantine != row.quarantine:
                         _drop_if_empty(Path(old.quarantine))
                     outcomes.append(outcome)

@@ -7,6 +7,7 @@ written again meanwhile (its revision) and the index was not rebuilt meanwhile (
 """
 from __future__ import annotations
 
+from itertools import islice
 from typing import Callable, Iterable, Iterator
 
 from pipeline.store.catalog import Catalog, DocumentRow
@@ -20,21 +21,27 @@ DOCUMENTS_PER_STEP = 100  # each step replaces its documents, then marks them, o
 Track = Callable[[Iterator[IndexedPage]], Iterable[IndexedPage]]
 
 
+# Documents whose page texts are read in one catalog query (the texts of a whole home need not fit in memory).
+DOCUMENTS_PER_READ = 200
+
+
 def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[IndexedPage]:
     source_names: dict[str, list[dict]] = {}
-    for doc in documents:
-        texts = catalog.page_texts([(batch_id, number) for batch_id, number, *_ in doc.pages])
-        persons = [p["name"] for p in doc.persons]
-        for seq, ((batch_id, number, *_), text) in enumerate(zip(doc.pages, texts), 1):
-            if batch_id not in source_names:
-                source_names[batch_id] = catalog.batch(batch_id)["originals"]
-            originals = source_names[batch_id]
-            original = originals[number - 1] if len(originals) > 1 else originals[0]
-            yield IndexedPage(
-                case_id=doc.case_id, document_id=doc.id, seq=seq, doc_type=doc.type, text=text,
-                number=doc.number, date=doc.date, persons=persons, article=doc.article,
-                source_file=original["name"], batch_id=batch_id, batch_page=number,
-            )
+    documents = iter(documents)
+    while chunk := list(islice(documents, DOCUMENTS_PER_READ)):
+        texts = iter(catalog.page_texts([(b, n) for doc in chunk for b, n, *_ in doc.pages]))
+        unknown = list(dict.fromkeys(b for doc in chunk for b, *_ in doc.pages if b not in source_names))
+        source_names.update((b["id"], b["originals"]) for b in catalog.batches(unknown))
+        for doc in chunk:
+            persons = [p["name"] for p in doc.persons]
+            for seq, (batch_id, number, *_) in enumerate(doc.pages, 1):
+                originals = source_names[batch_id]
+                original = originals[number - 1] if len(originals) > 1 else originals[0]
+                yield IndexedPage(
+                    case_id=doc.case_id, document_id=doc.id, seq=seq, doc_type=doc.type, text=next(texts),
+                    number=doc.number, date=doc.date, persons=persons, article=doc.article,
+                    source_file=original["name"], batch_id=batch_id, batch_page=number,
+                )
 
 
 def index_documents(

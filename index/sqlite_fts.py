@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from pipeline.store.database import transaction
+from pipeline.store.database import chunks, marks, transaction
 from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
@@ -158,11 +158,10 @@ class SqliteBackend:
             batch = list({p.page_id: p for p in batch}.values())  # the same page twice: the last one wins
             if len(known) > 1_000_000:  # OCR noise makes many words: keep the cache bounded
                 known.clear()
-            ids = [(p.page_id,) for p in batch]
-            old = [r for (pid,) in ids for r in self.db.execute(f"SELECT id FROM {tables.meta} WHERE page_id = ?", (pid,))]
+            old = self._meta_rows("page_id", [p.page_id for p in batch], tables)
             if old:
-                self.db.executemany(f"DELETE FROM {tables.fts} WHERE rowid = ?", [tuple(r) for r in old])
-                self.db.executemany(f"DELETE FROM {tables.meta} WHERE id = ?", [tuple(r) for r in old])
+                self.db.executemany(f"DELETE FROM {tables.fts} WHERE rowid = ?", old)
+                self.db.executemany(f"DELETE FROM {tables.meta} WHERE id = ?", old)
             new_terms: set[str] = set()
             fts_rows = []
             for p in batch:
@@ -203,10 +202,17 @@ class SqliteBackend:
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
         with self._transaction():
-            for document_id in document_ids:
-                ids = [tuple(r) for r in self.db.execute("SELECT id FROM pages_meta WHERE document_id = ?", (document_id,))]
-                self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", ids)
-                self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
+            ids = self._meta_rows("document_id", list(document_ids))
+            self.db.executemany("DELETE FROM pages_fts WHERE rowid = ?", ids)
+            self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
+
+    def _meta_rows(self, column: str, values: list[str], tables: _Tables = _LIVE) -> list[tuple[int]]:
+        """[(rowid,)] of the indexed pages whose `column` is one of `values`: a query per 500 values."""
+        rows: list[tuple[int]] = []
+        for chunk in chunks(values):
+            rows += [tuple(r) for r in self.db.execute(
+                f"SELECT id FROM {tables.meta} WHERE {column} IN ({marks(chunk)})", chunk)]
+        return rows
 
     def replace_documents(self, document_ids: list[str], pages: Iterable[IndexedPage]) -> int:
         with self._transaction():  # searches never see the documents half replaced

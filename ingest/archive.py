@@ -1,20 +1,31 @@
 """The archive of originals (content-addressed by sha256) and the quarantine.
 
-Originals are copied, never moved, and verified by hash before anything may
-remove them from an inbox: the archive copy is the file of record.
+Originals are copied, never moved, and verified by hash (while they are copied) before
+anything may remove them from an inbox: the archive copy is the file of record.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.hashing import sha256_file
+from pipeline.hashing import HashedFile, copy_file
+
+from .sources import batch_sha256
 
 
 class ArchiveError(Exception):
     """The archive copy could not be written or verified."""
+
+
+@dataclass
+class Archived:
+    """An original in the archive."""
+
+    path: Path  # the archive copy
+    original: HashedFile | None  # the file as it was read for the copy; None: archived before, not read again
 
 
 def archive_path(archive_dir: Path, sha256: str, name: str) -> Path:
@@ -22,24 +33,33 @@ def archive_path(archive_dir: Path, sha256: str, name: str) -> Path:
     return archive_dir / sha256[:2] / f"{sha256}{suffix}"
 
 
-def archive_original(source: Path, archive_dir: Path, sha256: str | None = None) -> tuple[Path, str]:
-    """Copy `source` into the archive (if not already there) and verify it. Returns (path, sha256)."""
-    sha256 = sha256 or sha256_file(source)
-    target = archive_path(archive_dir, sha256, source.name)
-    if target.exists() and sha256_file(target) == sha256:
-        return target, sha256
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-    shutil.copyfile(source, partial)
-    with open(partial, "rb") as fh:
-        os.fsync(fh.fileno())
-    copied = sha256_file(partial)
-    if copied != sha256:
-        partial.unlink(missing_ok=True)
-        raise ArchiveError(f"{source}: the file changed while it was copied (sha256 {sha256[:12]} → {copied[:12]})")
-    os.replace(partial, target)
-    target.chmod(0o444)
-    return target, sha256
+def archive_originals(sources: list[Path], archive_dir: Path, batch_id: str) -> list[Archived]:
+    """Copy a batch's files into the archive, each hashed while it is copied, and keep the copies only
+    if together they are the batch that arrived (its content id `batch_id`): what was copied is
+    verified without reading it again. A single file archived before is not copied again."""
+    if len(sources) == 1:
+        kept = archive_path(archive_dir, batch_id, sources[0].name)
+        if kept.exists():
+            return [Archived(kept, None)]
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    partials = [archive_dir / f".{source.name}.{os.getpid()}-{n}.part" for n, source in enumerate(sources)]
+    try:
+        copied = [copy_file(source, partial) for source, partial in zip(sources, partials)]
+        digest = batch_sha256([c.sha256 for c in copied])
+        if digest != batch_id:
+            raise ArchiveError(f"{sources[0]}: the file changed after it arrived (sha256 {batch_id[:12]} → "
+                               f"{digest[:12]}); nothing of it was archived")
+        archived = []
+        for partial, original in zip(partials, copied):
+            target = archive_path(archive_dir, original.sha256, original.path.name)
+            target.parent.mkdir(exist_ok=True)
+            os.replace(partial, target)
+            target.chmod(0o444)
+            archived.append(Archived(target, original))
+        return archived
+    finally:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
 
 
 def quarantine(sources: list[Path], quarantine_dir: Path, reason: str, *, move: bool = False) -> Path:

@@ -18,7 +18,7 @@ import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from index.base import SearchBackend
@@ -26,16 +26,18 @@ from index.feed import index_documents
 from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
-from pipeline.stages.documents import described, document_id, find_documents
+from pipeline.stages.documents import find_documents
+from pipeline.filing import file_drafts
 from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
-from pipeline.hashing import sha256_file
+from pipeline.hashing import HashedFile, sha256_file
 from pipeline.taxonomy import DocType, load_taxonomy
 
-from .archive import ArchiveError, archive_original, archive_path, quarantine
+from .archive import ArchiveError, archive_originals, quarantine
 from .queue import BatchLock, claim
 from .runs import run_tmp_dir
+from .sources import Batch
 
 log = logging.getLogger("hoso.ingest")
 
@@ -52,9 +54,11 @@ class FileOutcome:
     documents: int
     pages: int
     reason: str | None
+    # The row's files as this run read them (hashed on arrival, or while archived): what may leave the inbox.
+    hashed: list[HashedFile] = field(default_factory=list, repr=False)
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "hashed"}
 
 
 class Progress:
@@ -97,6 +101,7 @@ class Consumer:
         self._pool: ProcessPoolExecutor | None = None
         self._saved_tmpdir: str | None = None
         self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
+        self._hashed: dict[int, list[HashedFile]] = {}  # file id → its files as last read (see FileOutcome)
         # This run's temp folder under the home; OCR workers get it as TMPDIR (see ingest.runs).
         self.tmp_dir = run_tmp_dir(settings.tmp_dir) / f"consumer-{next(_consumers)}"
         # The watcher keeps one warm pool across process() calls, moves bad files out of its
@@ -108,22 +113,33 @@ class Consumer:
 
     # ---- queue -----------------------------------------------------------------------
 
-    def enqueue(self, batches: list) -> list[int]:
+    def enqueue(self, batches: list[Batch]) -> list[int]:
         """Record every batch as `queued` before any work starts."""
         ids = []
         with self.catalog.transaction():
+            active = self.catalog.active_files([str(batch.path) for batch in batches])
             for batch in batches:
-                active = self.catalog.find_active_file(str(batch.path), batch.sha256)
-                ids.append(active.id if active else self.catalog.add_file(
-                    path=str(batch.path), paths=[str(p) for p in batch.paths], kind=batch.kind,
-                    size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
-                ))
+                key = (str(batch.path), batch.sha256)
+                if key not in active:
+                    active[key] = self.catalog.add_file(
+                        path=str(batch.path), paths=[str(p) for p in batch.paths], kind=batch.kind,
+                        size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
+                    )
+                ids.append(active[key])
+        self._hashed.update(zip(ids, (batch.files for batch in batches)))
         return ids
+
+    def requeue(self, row: FileRow, batch: Batch) -> None:
+        """A quarantined arrival goes back to `queued`, to be read from `batch` (its quarantine copy)."""
+        with self.catalog.transaction():
+            self.catalog.requeue_file(row.id, paths=[str(p) for p in batch.paths], kind=batch.kind,
+                                      size=batch.size, sha256=batch.sha256)
+        self._hashed[row.id] = batch.files
 
     # ---- processing ------------------------------------------------------------------
 
     def process(self, file_ids: list[int]) -> list[FileOutcome]:
-        rows = [self.catalog.get_file(i) for i in file_ids]
+        rows = self.catalog.get_files(file_ids)
         self.progress.begin(sum(count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows))
         outcomes: dict[int, FileOutcome] = {}
         running: dict[Future, tuple[FileRow, BatchLock, list[dict]]] = {}
@@ -151,6 +167,8 @@ class Consumer:
         finally:
             if not self.keep_pool:
                 self._shutdown_pool()
+            for file_id in file_ids:
+                self._hashed.pop(file_id, None)
         self.refresh_cases(self._touched)
         return [outcomes[i] for i in file_ids if i in outcomes]
 
@@ -178,6 +196,7 @@ class Consumer:
                                               "run `hoso retry` once the cause is fixed")
         finally:
             if final is not None:
+                final.hashed = self._hashed.get(row.id, [])
                 outcomes[row.id] = final
                 lock.release()
                 self.progress.finished(final)
@@ -208,19 +227,20 @@ class Consumer:
         return job, originals
 
     def _archive(self, row: FileRow) -> list[dict]:
-        originals = []
-        for path in map(Path, row.paths):
-            source = path
-            if not path.exists():
-                kept = archive_path(self.settings.archive_dir, row.sha256, path.name)
-                if len(row.paths) == 1 and kept.exists():
-                    source = kept  # it left the inbox after it was archived: the archive copy is it
-                else:
-                    raise BadInput(f"{path} is gone: it left the inbox before hoso could archive it, so "
-                                   "nothing of it was kept; put it back (or scan it again), then `hoso retry`")
-            target, sha = archive_original(source, self.settings.archive_dir)
-            originals.append({"name": path.name, "path": str(path), "sha256": sha, "archive": str(target)})
-        return originals
+        """Archive the row's files, verified against the content id it arrived with (no second hash)."""
+        paths = [Path(p) for p in row.paths]
+        try:
+            archived = archive_originals(paths, self.settings.archive_dir, row.sha256)
+        except FileNotFoundError as exc:
+            if exc.filename not in row.paths:
+                raise
+            raise BadInput(f"{exc.filename} is gone: it left the inbox before hoso could archive it, so "
+                           "nothing of it was kept; put it back (or scan it again), then `hoso retry`") from None
+        # A file archived before was not read again: what was read of it on arrival still stands.
+        arrived = {f.path: f for f in self._hashed.get(row.id, [])}
+        self._hashed[row.id] = [a.original or arrived[p] for p, a in zip(paths, archived) if a.original or p in arrived]
+        return [{"name": p.name, "path": str(p), "sha256": a.original.sha256 if a.original else row.sha256,
+                 "archive": str(a.path)} for p, a in zip(paths, archived)]
 
     def submit_ocr(self, job: OcrJob) -> Future:
         """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
@@ -292,31 +312,13 @@ class Consumer:
 
     def file_documents(self, row: FileRow, pages) -> tuple[int, set[str | None]]:
         """Split, classify and store the batch's documents under their cases."""
-        case_id = row.case_id
-        cases: set[str | None] = set()
-        count = 0
-        for draft in find_documents(row.sha256, pages, self.taxonomy):
-            case_id = draft.case_id or case_id  # a case separator sheet switches case
+        filed = file_drafts(row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id,
+                            previous=self.catalog.last_document, arrival=lambda first, k: time.time())
+        for case_id in filed.cases:
             self.catalog.link_batch(case_id, row.sha256, row.id)
-            cases.add(case_id)
-            refs = [(p.batch_id, p.number, None, None) for p in draft.pages]
-            previous = self._last_document(case_id) if draft.continues_previous else None
-            if previous is not None and previous.pages[-1][0] != row.sha256:
-                previous.pages += refs  # a document split across two scan files
-                previous.indexed = False
-                self.catalog.put_document(previous)
-                continue
-            self.catalog.put_document(DocumentRow(
-                id=document_id(case_id, draft.pages[0]), case_id=case_id,
-                **described(draft.classification, draft.metadata),
-                position=None, arrival=time.time(), indexed=False, pages=refs,
-            ))
-            count += 1
-        return count, cases
-
-    def _last_document(self, case_id: str | None) -> DocumentRow | None:
-        documents = self.catalog.documents(case_id)
-        return documents[-1] if documents else None
+        for doc in filed.extended + filed.new:
+            self.catalog.put_document(doc)
+        return len(filed.new), set(filed.cases)
 
     # ---- failure ---------------------------------------------------------------------
 

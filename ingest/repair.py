@@ -21,12 +21,13 @@ from pipeline import corrections as ops
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.stages.documents import describe_document, described, document_id, find_documents
+from pipeline.stages.documents import describe_document, find_documents
 from pipeline.dossier.build import rebuild_dossier, who
+from pipeline.filing import file_drafts
 from pipeline.stages.crops import header_crop
 from pipeline.stages.layout import read_layout
 from pipeline.hashing import sha256_file
-from pipeline.models import Classification, Metadata, OcrJob, PageText
+from pipeline.models import Classification, Metadata, OcrJob, PageRef, PageText
 from pipeline.taxonomy import UNKNOWN
 
 from .consume import Consumer
@@ -99,8 +100,9 @@ class Repair:
             raise CorrectionError(f"case id {case_id!r} does not match the pattern {self.settings.case_id_pattern}")
 
     def page_texts(self, refs: list[Page]) -> list[PageText]:
-        for batch_id in {b for b, _ in refs} - set(self._pages):
-            self._pages[batch_id] = {p.number: p for p in self.catalog.batch_pages(batch_id)}
+        missing = list(dict.fromkeys(b for b, _ in refs if b not in self._pages))
+        for batch_id, pages in self.catalog.pages_of_batches(missing).items():
+            self._pages[batch_id] = {p.number: p for p in pages}
         return [self._pages[b][n] for b, n in refs]
 
     def describe(self, refs: list[Page]) -> tuple[Classification, Metadata]:
@@ -112,9 +114,11 @@ class Repair:
     def review(self, case_id: str | None = None) -> list[dict]:
         folders = self.catalog.unassigned_folders()
         listed = []
-        for doc in self.catalog.documents(all_cases=True):
-            if case_id is not None and doc.case_id != case_id:
-                continue
+        documents = [d for d in self.catalog.documents(all_cases=True) if case_id is None or d.case_id == case_id]
+        # The working PDFs of the first pages whose header a person is to read, in one query.
+        ocr_pdfs = {b["id"]: Path(b["ocr_pdf"]) for b in self.catalog.batches(list(dict.fromkeys(
+            d.pages[0][0] for d in documents if d.pages and any(f in HEADER_FIELDS for f in d.review))))}
+        for doc in documents:
             reasons = []
             if doc.confidence < self.settings.review_confidence:
                 reasons.append("low_confidence")
@@ -132,7 +136,7 @@ class Repair:
                 "title": doc.title, "reasons": reasons,
                 "fields": list(doc.review), "pages": len(doc.pages),
             }
-            crops = self._header_crops(doc)
+            crops = self._header_crops(doc, ocr_pdfs)
             if crops:
                 item["crops"] = crops
             if doc.case_id is None:
@@ -140,13 +144,13 @@ class Repair:
             listed.append(item)
         return listed
 
-    def _header_crops(self, doc: DocumentRow) -> dict[str, str]:
+    def _header_crops(self, doc: DocumentRow, ocr_pdfs: dict[str, Path]) -> dict[str, str]:
         """{field: PNG of the first page's header} for the header fields left for a person to read."""
         fields = [f for f in doc.review if f in HEADER_FIELDS]
         if not fields or not doc.pages:
             return {}
         batch_id, number, *_ = doc.pages[0]
-        pdf = Path(self.catalog.batch(batch_id)["ocr_pdf"])
+        pdf = ocr_pdfs[batch_id]
         out = self.settings.home / "review" / f"{doc.id}-header.png"
         try:
             crop = str(header_crop(pdf, number, out))
@@ -195,21 +199,20 @@ class Repair:
             if links is not None:
                 links()
             change = Change(action, documents=[d.id for d in ws.changed()], removed=removed)
-            for rec in records:
-                rec_id = self.catalog.add_correction(
-                    rec["document_id"], rec["field"], rec["old"], rec["new"], self.who, page=rec.get("page"),
-                    case_id=rec.get("case_id"), data=rec.get("data"),
-                )
-                change.corrections.append(self._recorded(rec_id))
+            change.corrections = self._recorded([self.catalog.add_correction(
+                rec["document_id"], rec["field"], rec["old"], rec["new"], self.who, page=rec.get("page"),
+                case_id=rec.get("case_id"), data=rec.get("data"),
+            ) for rec in records])
             touched = {d.case_id for d in before if d.id in removed} | {d.case_id for d in ws.changed()}
             change.cases = sorted(touched, key=lambda c: (c is None, c or ""))
         self._follow(change, ws.changed(), removed, reason=action)
         return change
 
-    def _recorded(self, correction_id: int) -> dict:
-        """A correction as recorded: id, document_id, field, old, new, who, at."""
-        row = next(c for c in reversed(self.catalog.corrections()) if c["id"] == correction_id)
-        return {k: row[k] for k in ("id", "document_id", "field", "old", "new", "who", "at")}
+    def _recorded(self, correction_ids: list[int]) -> list[dict]:
+        """These corrections as recorded: id, document_id, field, old, new, who, at."""
+        rows = {c["id"]: c for c in self.catalog.corrections()}
+        return [{k: rows[i][k] for k in ("id", "document_id", "field", "old", "new", "who", "at")}
+                for i in correction_ids]
 
     def _check(self, before: list[DocumentRow], ws: Workspace) -> None:
         twice = ws.collisions()
@@ -231,9 +234,8 @@ class Repair:
         after_ids = {d.id for d in ws.docs}
         removed = [d.id for d in before if d.id not in after_ids]
         before_ids = {d.id for d in before}
-        for doc in ws.changed():
-            if doc.id not in before_ids and self.catalog.document(doc.id) is not None:
-                raise CorrectionError(f"document {doc.id} exists already; nothing was changed")
+        for doc in self.catalog.documents_by_id([d.id for d in ws.changed() if d.id not in before_ids]):
+            raise CorrectionError(f"document {doc.id} exists already; nothing was changed")
         for doc_id in removed:
             self.catalog.delete_document(doc_id)
         for doc in ws.changed():
@@ -249,7 +251,7 @@ class Repair:
             except Exception as exc:
                 log.warning("could not delete %s from the index: %s", removed, exc)
                 change.indexed = False
-            fresh = [d for d in (self.catalog.document(doc.id) for doc in changed) if d is not None]
+            fresh = self.catalog.documents_by_id([doc.id for doc in changed])
             change.indexed = self.consumer.index_documents(fresh) and change.indexed
         for case_id in change.cases:
             if case_id is None:
@@ -355,7 +357,7 @@ class Repair:
             self.catalog.set_page_turn(page[0], page[1], new)
             rec_id = self.catalog.add_correction(doc.id, "page.rotate", old, new, self.who, page=page,
                                                  case_id=doc.case_id, data={"seq": seq})
-        change.corrections.append(self._recorded(rec_id))
+        change.corrections += self._recorded([rec_id])
         change.extra["turn"] = new
         self._follow(change, [], [], reason=f"rotate {page_id}")
         return change
@@ -386,7 +388,7 @@ class Repair:
                 rec_id = self.catalog.add_correction(None, name, old, new, self.who, case_id=old)
                 self.catalog.drop_case_if_unused(old)
             change.extra.pop("unchanged")
-            change.corrections.append(self._recorded(rec_id))
+            change.corrections += self._recorded([rec_id])
         return change
 
     # ---- reprocess -------------------------------------------------------------------------------
@@ -509,35 +511,28 @@ class Repair:
             scope = wider
 
     def _refile(self, files, old: list[DocumentRow]) -> list[DocumentRow]:
-        """The automatic documents of these files, as ingest files them (Consumer.file_documents), keeping
+        """The automatic documents of these files, filed as ingest files them (pipeline.filing), keeping
         each document's arrival so the dossier order does not shift."""
         arrival_first = {first_page(d): d.arrival for d in old}
         arrival_page = {p: d.arrival for d in old for p in page_refs(d)}
         docs: list[DocumentRow] = []
+        pages_of = self.catalog.pages_of_batches([row.sha256 for row in files])
         for row in files:
-            pages = self.catalog.batch_pages(row.sha256)
+            pages = pages_of[row.sha256]
             self._pages[row.sha256] = {p.number: p for p in pages}
-            case_id = row.case_id
-            for k, draft in enumerate(find_documents(row.sha256, pages, self.taxonomy), 1):
-                case_id = draft.case_id or case_id  # a case separator sheet switches case
-                refs = [(p.batch_id, p.number, None, None) for p in draft.pages]
-                if draft.continues_previous:
-                    previous = next((d for d in reversed(docs) if d.case_id == case_id), None)
-                    if previous is not None and previous.pages[-1][0] != row.sha256:
-                        previous.pages += refs  # a document split across two scan files
-                        continue
-                first = (draft.pages[0].batch_id, draft.pages[0].number)
-                if first in arrival_first:
-                    arrival = arrival_first[first]
-                else:
-                    arrival = arrival_page.get(first, row.updated_at) + 1e-6 * k
-                docs.append(DocumentRow(
-                    id=document_id(case_id, draft.pages[0]), case_id=case_id,
-                    **described(draft.classification, draft.metadata),
-                    position=None, arrival=arrival, indexed=False, pages=refs,
-                ))
-        return docs
 
+            def arrival(first: PageRef, k: int, row=row) -> float:
+                page = (first.batch_id, first.number)
+                if page in arrival_first:
+                    return arrival_first[page]
+                return arrival_page.get(page, row.updated_at) + 1e-6 * k
+
+            filed = file_drafts(
+                row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id, arrival=arrival,
+                previous=lambda case_id: next((d for d in reversed(docs) if d.case_id == case_id), None),
+            )
+            docs += filed.new
+        return docs
 
 def _gist(doc: DocumentRow) -> tuple:
     return (doc.case_id, doc.type, doc.number, doc.symbol, doc.date, doc.month, doc.issuer, doc.title, doc.subtitle,

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.hashing import sha256_file
+from pipeline.hashing import HashedFile, hash_file
 
 LOOSE_PAGE = re.compile(r"^(?P<stem>.+)_p(?P<n>\d{1,4})\.(?:jpe?g|png)$", re.IGNORECASE)
 
@@ -28,16 +28,27 @@ _MAGIC = (
 
 @dataclass
 class Batch:
-    paths: list[Path]  # in page order
+    files: list[HashedFile]  # in page order, each hashed once on arrival
     kind: str  # pdf | tiff | images | unsupported | empty
-    sha256: str  # content id: the file's sha256, or of the page files' sha256s in order
-    size: int
     case_id: str | None
     folder: str | None  # a case-like folder name that did not match the case-id pattern
 
     @property
+    def paths(self) -> list[Path]:
+        return [f.path for f in self.files]
+
+    @property
     def path(self) -> Path:
-        return self.paths[0]
+        return self.files[0].path
+
+    @property
+    def sha256(self) -> str:
+        """Content id: the file's sha256, or of the page files' sha256s in order."""
+        return batch_sha256([f.sha256 for f in self.files])
+
+    @property
+    def size(self) -> int:
+        return sum(f.size for f in self.files)
 
 
 def sniff(path: Path) -> str:
@@ -109,11 +120,7 @@ def make_batch(files: list[Path], root: Path, case_id: str | None, pattern: re.P
         kind = "images" if kinds == {"image"} else ("empty" if "empty" in kinds else "unsupported")
     else:
         kind = {"image": "images"}.get(next(iter(kinds)), next(iter(kinds)))
-    hashes = [sha256_file(f) for f in files]
     folder = None
     if case_id is None:
         case_id, folder = case_for(files[0], root, pattern)
-    return Batch(
-        paths=files, kind=kind, sha256=batch_sha256(hashes), size=sum(f.stat().st_size for f in files),
-        case_id=case_id, folder=folder,
-    )
+    return Batch(files=[hash_file(f) for f in files], kind=kind, case_id=case_id, folder=folder)

@@ -30,7 +30,7 @@ from typing import Callable
 
 from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
-from pipeline.hashing import sha256_file
+from pipeline.hashing import HashedFile, hash_file
 
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
@@ -283,24 +283,29 @@ def _free_name(target: Path) -> Path:
     raise FileExistsError(target)
 
 
-def archived_copy(catalog: Catalog, archive_dir: Path, row: FileRow, sha256: str, name: str) -> Path | None:
-    """The archive file holding these bytes, if the catalog or the archive knows it."""
-    if catalog.batch_exists(row.sha256):
-        for original in catalog.batch(row.sha256)["originals"]:
-            if original["sha256"] == sha256:
-                return Path(original["archive"])
+def archived_copy(recorded: dict[str, Path], archive_dir: Path, sha256: str, name: str) -> Path | None:
+    """The archive file holding these bytes: as the batch recorded it ({sha256: archive copy}), or
+    where the archive keeps them."""
+    if sha256 in recorded:
+        return recorded[sha256]
     candidate = archive_path(archive_dir, sha256, name)
     return candidate if candidate.exists() else None
 
 
-def settle(catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path]) -> tuple[str | None, str | None]:
-    """After success: take the row's files out of the inbox (or quarantine) — only once the
-    archive copy of each is verified byte for byte. Returns (where they went, why not)."""
+def settle(catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path],
+           hashed: list[HashedFile]) -> tuple[str | None, str | None]:
+    """After success: take the row's files out of the inbox (or quarantine) — only those still
+    unchanged since they were hashed (`hashed`: on arrival or while archived; a file this process
+    did not read is read now) whose bytes the archive holds. Returns (where they went, why not)."""
     present = [Path(p) for p in row.paths if Path(p).exists()]
+    read = {f.path: f for f in hashed}
+    recorded = {o["sha256"]: Path(o["archive"]) for b in catalog.batches([row.sha256]) for o in b["originals"]}
     for path in present:
-        sha = sha256_file(path)
-        kept = archived_copy(catalog, settings.archive_dir, row, sha, path.name)
-        if kept is None or not kept.exists() or sha256_file(kept) != sha:
+        original = read.get(path) or hash_file(path)
+        if not original.unchanged():
+            return None, f"left in place: {path.name} changed after it was archived"
+        kept = archived_copy(recorded, settings.archive_dir, original.sha256, path.name)
+        if kept is None or not kept.exists():
             return None, f"left in place: no verified archive copy of {path.name}"
     moved_to = None
     for path in present:
@@ -622,7 +627,8 @@ class Watcher:
             if earlier is not None and earlier.paths == [str(p) for p in batch.paths]:
                 # Done before a crash, not yet moved out of the inbox: only finish that.
                 self._finish(earlier, FileOutcome(earlier.path, "done", earlier.case_id, earlier.documents or 0,
-                                                  earlier.pages or 0, "was already done; taken out of the inbox"),
+                                                  earlier.pages or 0, "was already done; taken out of the inbox",
+                                                  batch.files),
                              ready.seen_at, ready)
                 continue
             batches.append(batch)
@@ -634,14 +640,15 @@ class Watcher:
             self._process(ids, seen, by_path)
 
     def _process(self, ids: list[int], seen: dict, by_path: dict | None = None) -> None:
-        rows = {i: self.catalog.get_file(i) for i in ids}
+        ids = list(dict.fromkeys(ids))
+        rows = self.catalog.get_files(ids)
         outcomes = {o.path: o for o in self.consumer.process(ids)}
         _crash_point("processed")
-        for file_id, row in rows.items():
+        for row, now in zip(rows, self.catalog.get_files(ids)):
             outcome = outcomes.get(row.path) or FileOutcome(row.path, "queued", row.case_id, 0, 0,
                                                             "not started before the stop; queued for the next run")
-            since = seen.get(row.path, seen.get(file_id, row.created_at))
-            self._finish(self.catalog.get_file(file_id), outcome, since, (by_path or {}).get(row.path))
+            since = seen.get(row.path, seen.get(row.id, row.created_at))
+            self._finish(now, outcome, since, (by_path or {}).get(row.path))
 
     def _finish_unread(self, ready: Ready, reason: str) -> None:
         with self._state_lock:
@@ -670,7 +677,7 @@ class Watcher:
         moved_to, note = None, None
         if outcome.status in ("done", "duplicate"):
             try:
-                moved_to, note = settle(self.catalog, self.settings, row, self.roots)
+                moved_to, note = settle(self.catalog, self.settings, row, self.roots, outcome.hashed)
             except OSError as exc:
                 note = f"left in place: {exc}"
         paths = [Path(p) for p in row.paths] + (ready.files if ready else [])

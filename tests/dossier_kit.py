@@ -15,7 +15,7 @@ import pikepdf
 from fpdf import FPDF
 from PIL import Image
 
-from ingest.archive import archive_original
+from ingest.archive import archive_originals
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
 from pipeline.hashing import sha256_file
@@ -62,7 +62,8 @@ class TinyHome:
                    confidence: float | None = None) -> tuple[str, int]:
         """What ingest records for a born-digital scan, without OCR: archive copy, working PDF,
         page texts and a queued file row linked to the case. Returns (batch id, file id)."""
-        archived, sha = archive_original(original, self.settings.archive_dir)
+        sha = sha256_file(original)
+        archived = archive_originals([original], self.settings.archive_dir, sha)[0].path
         work = self.settings.work_dir / sha[:2]
         work.mkdir(parents=True, exist_ok=True)
         ocr_pdf = work / f"{sha}.pdf"

@@ -341,7 +341,8 @@ def assemble(
     manifest["changes"] = diff_manifests(previous.get("manifest") if previous else None, manifest, reason)
     manifest_path = version_dir / "manifest.json"
     partial = manifest_path.with_name("manifest.json.part")
-    partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    manifest_bytes = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    partial.write_bytes(manifest_bytes)
     os.replace(partial, manifest_path)
     for path in (pdf_path, manifest_path):
         path.chmod(0o444)
@@ -350,7 +351,8 @@ def assemble(
     _link(pdf_path, current)
     _link(manifest_path, out_dir / "manifest.json")
     return AssembledDossier(
-        pdf=pdf_path, pdf_sha256=pdf_sha, manifest=manifest_path, manifest_sha256=sha256_file(manifest_path),
+        pdf=pdf_path, pdf_sha256=pdf_sha, manifest=manifest_path,
+        manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
         pages=front_pages + len(numbering), numbering=numbering, order=plan.documents, version=version,
         front_pages=front_pages, current_pdf=current, pdfa=pdfa, changes=manifest["changes"], build_key=key,
     )

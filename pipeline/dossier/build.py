@@ -145,7 +145,7 @@ def rebuild_dossier(
         if not rows and (seal or catalog.latest_dossier(case_id) is None):
             return None  # a case whose documents all moved away gets an empty version instead
         batch_ids = list(dict.fromkeys(b for d in rows for b, *_ in d.pages))
-        batches = {b: catalog.batch(b) for b in batch_ids}
+        batches = {b["id"]: b for b in catalog.batches(batch_ids)}
         turns = catalog.page_turns(batch_ids)  # pages a clerk turned (`hoso page rotate`)
         documents = [dossier_document(d, batches) for d in rows]
         frozen = catalog.sealed_pages(case_id)
@@ -155,7 +155,6 @@ def rebuild_dossier(
         outputs = [{"batch": b, "file": Path(info["ocr_pdf"]).name, "sha256": info["ocr_sha256"]}
                    for b, info in batches.items()]
         latest = catalog.latest_dossier(case_id)
-        previous_manifest = _read_manifest(settings, latest)
         plan = plan_dossier(documents, taxonomy, frozen)
 
         version = catalog.next_dossier_version(case_id)
@@ -168,21 +167,23 @@ def rebuild_dossier(
             numbers = [bl for *_, bl in newly] or [p.but_luc for p in plan.pages]
             seals = seals + [{"version": version, "at": _now(), "who": who(),
                               "but_luc": [min(numbers), max(numbers)], "pages": len(newly)}]
-        elif not force and latest is not None and previous_manifest is not None:
+        elif not force and latest is not None:
             names = {d.id: document_name(d, taxonomy) for d in plan.documents}
             key = build_key(case_id, plan, case, seals, originals, outputs, names, turns)
-            if previous_manifest.get("build_key") == key and _intact(settings, latest):
-                # Nothing changed: the pages keep the places the latest version gave them.
-                front = previous_manifest["dossier"]["front_pages"]
+            if _recorded_key(settings, latest) == key and _present(settings, latest):
+                # Nothing changed: the pages keep the places the latest version gave them (after its
+                # front pages, which are all its pages but the content ones, the same now).
+                front = latest["pages"] - len(plan.pages)
                 with catalog.transaction():
                     catalog.set_dossier_pages([(p.document_id, p.seq, front + i, p.but_luc)
                                                for i, p in enumerate(plan.pages, 1)])
                 return BuildResult(case_id, latest["version"], False, Path(latest["pdf"]), latest["pages"],
                                    bool(latest["sealed"]))
 
+        previous_manifest = _read_manifest(settings, latest)
         words = {}
-        for batch_id in batch_ids:
-            for page in catalog.batch_pages(batch_id):
+        for batch_id, pages in catalog.pages_of_batches(batch_ids).items():
+            for page in pages:
                 # the bút lục goes where no word is, nor a stamp (an e-signature's words are not the page's)
                 words[(batch_id, page.number)] = page.words + [Word(s.kind, *s.box) for s in page.stamps if s.box]
         built = assemble(
@@ -197,7 +198,7 @@ def rebuild_dossier(
             catalog.set_dossier_pages(built.numbering)
             recorded = catalog.add_dossier(
                 case_id=case_id, pdf=str(built.pdf), pdf_sha256=built.pdf_sha256, manifest=str(built.manifest),
-                manifest_sha256=built.manifest_sha256, pages=built.pages,
+                manifest_sha256=built.manifest_sha256, pages=built.pages, build_key=built.build_key,
             )
             assert recorded == version, (recorded, version)
             if seal:
@@ -223,10 +224,15 @@ def _read_manifest(settings: Settings | None, row: dict | None) -> dict | None:
         return None
 
 
-def _intact(settings: Settings, row: dict) -> bool:
-    pdf, manifest = home_path(settings, row["pdf"]), home_path(settings, row["manifest"])
-    return (pdf.exists() and manifest.exists() and sha256_file(manifest) == row["manifest_sha256"]
-            and sha256_file(pdf) == row["pdf_sha256"])
+def _recorded_key(settings: Settings, row: dict) -> str | None:
+    """The build key of a dossier version: recorded with its row (before that, only in its manifest)."""
+    return row["build_key"] or (_read_manifest(settings, row) or {}).get("build_key")
+
+
+def _present(settings: Settings, row: dict) -> bool:
+    """Are the version's files there? Their bytes were hashed as they were written; `hoso verify`
+    checks them against those digests (a build does not read the whole PDF again to decide)."""
+    return home_path(settings, row["pdf"]).exists() and home_path(settings, row["manifest"]).exists()
 
 
 def history(catalog: Catalog, case_id: str, settings: Settings | None = None) -> list[dict]:

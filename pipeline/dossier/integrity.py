@@ -97,9 +97,9 @@ def verify_home(settings: Settings, catalog: Catalog, cases: list[str] | None = 
             b for c in case_ids for d in catalog.documents(c) for b, *_ in d.pages
         ))
     known_files: set[Path] = set()
-    for batch_id in batch_ids:
-        batch = catalog.batch(batch_id)
-        owner = next((c for c in catalog.cases_of_batch(batch_id) if c in case_ids), None)
+    cases_of = catalog.cases_of_batches(batch_ids)
+    for batch in catalog.batches(batch_ids):
+        owner = next((c for c in cases_of[batch["id"]] if c in case_ids), None)
         for original in batch["originals"]:
             path = _resolve(original["archive"], settings)
             known_files.add(path)

@@ -7,6 +7,7 @@ import time
 from dataclasses import asdict
 
 from ..models import ESignature, PageText, Stamp, Word
+from .database import chunks, marks, pair_marks
 
 
 def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
@@ -69,18 +70,40 @@ class Batches:
         row["originals"] = json.loads(row["originals"])
         return row
 
-    def batches(self) -> list[dict]:
-        return [self.batch(r[0]) for r in self.db.execute("SELECT id FROM batches ORDER BY created_at")]
+    def batches(self, batch_ids: list[str] | None = None) -> list[dict]:
+        """Every batch, oldest first; or these, in this order."""
+        if batch_ids is None:
+            rows = self.db.execute("SELECT * FROM batches ORDER BY created_at").fetchall()
+        else:
+            found = {r["id"]: r for ids in chunks(batch_ids) for r in self.db.execute(
+                f"SELECT * FROM batches WHERE id IN ({marks(ids)})", ids)}
+            rows = [found[b] for b in batch_ids if b in found]
+        return [dict(r, originals=json.loads(r["originals"])) for r in rows]
 
     def batch_pages(self, batch_id: str, with_words: bool = True) -> list[PageText]:
         rows = self.db.execute("SELECT * FROM pages WHERE batch_id = ? ORDER BY number", (batch_id,))
         return [_row_to_page(r, with_words) for r in rows]
 
+    def pages_of_batches(self, batch_ids: list[str], with_words: bool = True) -> dict[str, list[PageText]]:
+        """{batch id: its pages in order} of these batches."""
+        pages: dict[str, list[PageText]] = {b: [] for b in batch_ids}
+        for ids in chunks(list(pages)):
+            for row in self.db.execute(
+                f"SELECT * FROM pages WHERE batch_id IN ({marks(ids)}) ORDER BY batch_id, number", ids
+            ):
+                pages[row["batch_id"]].append(_row_to_page(row, with_words))
+        return pages
+
     def page_texts(self, refs: list[tuple[str, int]]) -> list[str]:
-        return [
-            self.db.execute("SELECT text FROM pages WHERE batch_id = ? AND number = ?", ref).fetchone()[0]
-            for ref in refs
-        ]
+        """The texts of these pages (batch id, page within the batch), in that order."""
+        texts: dict[tuple[str, int], str] = {}
+        for chunk in chunks(list(dict.fromkeys(refs))):
+            rows = self.db.execute(
+                f"SELECT batch_id, number, text FROM pages WHERE (batch_id, number) IN {pair_marks(chunk)}",
+                [v for ref in chunk for v in ref],
+            )
+            texts.update(((b, n), text) for b, n, text in rows)
+        return [texts[tuple(ref)] for ref in refs]
 
     def page_exists(self, batch_id: str, number: int) -> bool:
         return self.db.execute(
@@ -94,9 +117,9 @@ class Batches:
     def page_turns(self, batch_ids: list[str]) -> dict[tuple[str, int], int]:
         """{(batch id, page): turn} of the turned pages of these batches."""
         turns = {}
-        for batch_id in batch_ids:
-            for number, turn in self.db.execute(
-                "SELECT number, turn FROM pages WHERE batch_id = ? AND turn != 0", (batch_id,)
+        for ids in chunks(batch_ids):
+            for batch_id, number, turn in self.db.execute(
+                f"SELECT batch_id, number, turn FROM pages WHERE batch_id IN ({marks(ids)}) AND turn != 0", ids
             ):
                 turns[(batch_id, number)] = turn
         return turns

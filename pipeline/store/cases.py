@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from .database import chunks, marks
+
 
 class Cases:
     db: sqlite3.Connection
@@ -29,8 +31,15 @@ class Cases:
     def case_exists(self, case_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM cases WHERE id = ?", (case_id,)).fetchone() is not None
 
-    def cases_of_batch(self, batch_id: str) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT case_id FROM case_batches WHERE batch_id = ?", (batch_id,))]
+    def cases_of_batches(self, batch_ids: list[str]) -> dict[str, list[str]]:
+        """{batch id: the cases it is filed under} of these batches."""
+        cases: dict[str, list[str]] = {b: [] for b in batch_ids}
+        for ids in chunks(list(cases)):
+            for case_id, batch_id in self.db.execute(
+                f"SELECT case_id, batch_id FROM case_batches WHERE batch_id IN ({marks(ids)})", ids
+            ):
+                cases[batch_id].append(case_id)
+        return cases
 
     def batches_of_case(self, case_id: str) -> list[str]:
         return [r[0] for r in self.db.execute(

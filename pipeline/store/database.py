@@ -40,6 +40,24 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         db.execute("COMMIT")
 
 
+# Ids per `IN (...)` list: one query per this many rows, far below SQLite's and PostgreSQL's parameter limits.
+CHUNK = 500
+
+
+def chunks(items: list) -> Iterator[list]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def marks(items: list) -> str:
+    return ", ".join("?" * len(items))
+
+
+def pair_marks(pairs: list) -> str:
+    """`(VALUES (?, ?), ...)` for a row-value `IN` (SQLite 3.15+, PostgreSQL)."""
+    return f"(VALUES {', '.join(['(?, ?)'] * len(pairs))})"
+
+
 def table_exists(db: sqlite3.Connection, table: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
 

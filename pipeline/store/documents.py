@@ -6,6 +6,8 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 
+from .database import chunks, marks
+
 
 @dataclass
 class DocumentRow:
@@ -33,6 +35,17 @@ class DocumentRow:
     classification_mark: str | None = None
     esignatures: list[dict] = field(default_factory=list)
     revision: int = 0  # set by the catalog on each write (put_document); 0: never written
+
+
+def _row_to_document(row: sqlite3.Row, pages: list[tuple]) -> DocumentRow:
+    data = dict(row)
+    data.pop("created_at")
+    data["persons"] = json.loads(data["persons"] or "[]")
+    data["review"] = json.loads(data["review"] or "[]")
+    data["received"] = json.loads(data["received"]) if data["received"] else None
+    data["esignatures"] = json.loads(data["esignatures"] or "[]")
+    data["indexed"] = bool(data["indexed"])
+    return DocumentRow(**data, pages=pages)
 
 
 def _json_or_null(value: object) -> str | None:
@@ -67,40 +80,47 @@ class Documents:
         self.db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
 
     def document(self, document_id: str) -> DocumentRow | None:
-        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (document_id,)).fetchone()
-        return self._document(row) if row else None
+        found = self._documents_where("id = ?", (document_id,))
+        return found[0] if found else None
 
     def documents(self, case_id: str | None = None, *, all_cases: bool = False) -> list[DocumentRow]:
         if all_cases:
-            rows = self.db.execute("SELECT * FROM documents ORDER BY case_id, arrival, id")
-        else:
-            rows = self.db.execute(
-                "SELECT * FROM documents WHERE case_id IS ? ORDER BY arrival, id", (case_id,)
-            )
-        return [self._document(r) for r in rows]
+            return self._documents_where("1 = 1", (), order="case_id, arrival, id")
+        return self._documents_where("case_id IS ?", (case_id,))
 
-    def _document(self, row: sqlite3.Row) -> DocumentRow:
-        data = dict(row)
-        data.pop("created_at")
-        data["persons"] = json.loads(data["persons"] or "[]")
-        data["review"] = json.loads(data["review"] or "[]")
-        data["received"] = json.loads(data["received"]) if data["received"] else None
-        data["esignatures"] = json.loads(data["esignatures"] or "[]")
-        data["indexed"] = bool(data["indexed"])
-        pages = self.db.execute(
-            "SELECT batch_id, number, dossier_page, but_luc FROM document_pages WHERE document_id = ? ORDER BY seq",
-            (row["id"],),
+    def documents_by_id(self, document_ids: list[str]) -> list[DocumentRow]:
+        """The documents of these ids that exist, in that order."""
+        found = {d.id: d for ids in chunks(list(dict.fromkeys(document_ids)))
+                 for d in self._documents_where(f"id IN ({marks(ids)})", ids)}
+        return [found[i] for i in document_ids if i in found]
+
+    def last_document(self, case_id: str | None) -> DocumentRow | None:
+        """The case's last document in arrival order (the one a continuing scan may extend)."""
+        found = self._documents_where(
+            "id = (SELECT id FROM documents WHERE case_id IS ? ORDER BY arrival DESC, id DESC LIMIT 1)", (case_id,)
         )
-        return DocumentRow(**data, pages=[tuple(p) for p in pages])
+        return found[0] if found else None
+
+    def _documents_where(self, where: str, params: tuple | list, order: str = "arrival, id") -> list[DocumentRow]:
+        """The documents matching `where`, with their pages: two queries, however many documents."""
+        rows = self.db.execute(f"SELECT * FROM documents WHERE {where} ORDER BY {order}", params).fetchall()
+        pages: dict[str, list[tuple]] = {}
+        for doc_id, *page in self.db.execute(
+            "SELECT document_id, batch_id, number, dossier_page, but_luc FROM document_pages"
+            f" WHERE document_id IN (SELECT id FROM documents WHERE {where}) ORDER BY document_id, seq", params,
+        ):
+            pages.setdefault(doc_id, []).append(tuple(page))
+        return [_row_to_document(r, pages.get(r["id"], [])) for r in rows]
 
     def documents_touching(self, batch_ids: list[str]) -> list[DocumentRow]:
-        """Every document with a page in one of these batches."""
-        ids: list[str] = []
-        for batch_id in batch_ids:
-            ids += [r[0] for r in self.db.execute(
-                "SELECT DISTINCT document_id FROM document_pages WHERE batch_id = ?", (batch_id,)
-            ) if r[0] not in ids]
-        return [d for d in (self.document(i) for i in ids) if d is not None]
+        """Every document with a page in one of these batches (in the order of the batches, then pages)."""
+        rank = {b: n for n, b in enumerate(batch_ids)}
+        found: list[DocumentRow] = []
+        for ids in chunks(batch_ids):
+            found += self._documents_where(
+                f"id IN (SELECT document_id FROM document_pages WHERE batch_id IN ({marks(ids)}))", ids)
+        first = {d.id: min((rank[b], n) for b, n, *_ in d.pages if b in rank) for d in found}
+        return sorted({d.id: d for d in found}.values(), key=lambda d: first[d.id])
 
     def case_has_documents(self, case_id: str) -> bool:
         return self.db.execute(

@@ -5,18 +5,21 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from .database import chunks, pair_marks
+
 
 class Dossiers:
     db: sqlite3.Connection
 
     def add_dossier(
         self, *, case_id: str, pdf: str, pdf_sha256: str, manifest: str, manifest_sha256: str, pages: int,
+        build_key: str,
     ) -> int:
         version = self.next_dossier_version(case_id)
         self.db.execute(
-            "INSERT INTO dossiers(case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, time.time()),
+            "INSERT INTO dossiers(case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, created_at,"
+            " build_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (case_id, version, pdf, pdf_sha256, manifest, manifest_sha256, pages, time.time(), build_key),
         )
         return version
 
@@ -58,10 +61,18 @@ class Dossiers:
 
     def dossier_page(self, document_id: str, seq: int) -> tuple[int | None, int | None]:
         """(page in the dossier PDF, bút lục) of a document's page."""
-        row = self.db.execute(
-            "SELECT dossier_page, but_luc FROM document_pages WHERE document_id = ? AND seq = ?", (document_id, seq)
-        ).fetchone()
-        return (row[0], row[1]) if row else (None, None)
+        return self.dossier_pages([(document_id, seq)])[(document_id, seq)]
+
+    def dossier_pages(self, pages: list[tuple[str, int]]) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        """{(document id, seq): (page in the dossier PDF, bút lục)} of these document pages (None, None: unknown)."""
+        found = dict.fromkeys(pages, (None, None))
+        for chunk in chunks(list(found)):
+            rows = self.db.execute(
+                "SELECT document_id, seq, dossier_page, but_luc FROM document_pages"
+                f" WHERE (document_id, seq) IN {pair_marks(chunk)}", [v for ref in chunk for v in ref],
+            )
+            found.update(((doc_id, seq), (page, but_luc)) for doc_id, seq, page, but_luc in rows)
+        return found
 
     def cases_without_current_dossier(self) -> list[str]:
         """Cases with documents whose pages have no place in a dossier yet (assembly did not finish)."""

@@ -6,6 +6,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from .database import chunks, marks
+
 FILE_STATES = ("queued", "processing", "done", "duplicate", "quarantined")
 
 
@@ -60,13 +62,22 @@ class Files:
             rows = self.db.execute("SELECT * FROM files WHERE state = ? ORDER BY id", (state,))
         return [_row_to_file(r) for r in rows]
 
-    def find_active_file(self, path: str, sha256: str) -> FileRow | None:
-        """A queued or processing arrival of the same path and bytes (do not queue it twice)."""
-        row = self.db.execute(
-            "SELECT * FROM files WHERE path = ? AND sha256 = ? AND state IN ('queued','processing')",
-            (path, sha256),
-        ).fetchone()
-        return _row_to_file(row) if row else None
+    def get_files(self, file_ids: list[int]) -> list[FileRow]:
+        """These file rows, in this order."""
+        found = {r["id"]: _row_to_file(r) for ids in chunks(list(dict.fromkeys(file_ids)))
+                 for r in self.db.execute(f"SELECT * FROM files WHERE id IN ({marks(ids)})", ids)}
+        return [found[i] for i in file_ids]
+
+    def active_files(self, paths: list[str]) -> dict[tuple[str, str], int]:
+        """{(path, sha256): file id} of the queued or processing arrivals at these paths (not to queue twice)."""
+        active: dict[tuple[str, str], int] = {}
+        for chunk in chunks(list(dict.fromkeys(paths))):
+            for file_id, path, sha256 in self.db.execute(
+                f"SELECT id, path, sha256 FROM files WHERE path IN ({marks(chunk)})"
+                " AND state IN ('queued','processing') ORDER BY id", chunk,
+            ):
+                active.setdefault((path, sha256), file_id)
+        return active
 
     def set_file_state(
         self, file_id: int, state: str, *, reason: str | None = None, worker: str | None = None,

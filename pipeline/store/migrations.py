@@ -193,6 +193,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE document_revision (last INTEGER NOT NULL)",
         "INSERT INTO document_revision(last) VALUES (0)",
     )),
+    # An unchanged dossier is known by its build key (pipeline.dossier.assemble.build_key), not by
+    # hashing its PDF; versions built before keep theirs in their manifest.
+    Migration(6, "dossier build keys", (AddColumn("dossiers", "build_key", "TEXT"),)),
 )
 
 
