@@ -12,7 +12,7 @@ import typer
 
 from ingest.consume import Consumer, FileOutcome
 from ingest.sources import make_batch
-from ingest.watch import HomeWatchLock, Watcher, WatcherBusy, settle
+from ingest.watch import HomeWatchLock, Watcher, settle
 from pipeline.store.catalog import FileRow
 
 from .context import emit_json, err, fail, home, out, settings
@@ -54,10 +54,7 @@ def register(app: typer.Typer) -> None:
         if poll is not None and poll <= 0:
             fail("--poll takes a number of seconds above 0", ExitCode.USAGE)
         lock = HomeWatchLock(cfg.home)
-        try:
-            lock.acquire()
-        except WatcherBusy as exc:
-            fail(str(exc), ExitCode.BUSY)
+        lock.acquire()  # WatcherBusy: exit BUSY
 
         def emit(record: dict) -> None:
             if json_out:

@@ -21,6 +21,7 @@ from pipeline import corrections as ops
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.stages.classify import classify
 from pipeline.config import Settings
+from pipeline.errors import ExitCode
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
 from pipeline.stages.documents import described, document_id, find_documents
 from pipeline.dossier.build import rebuild_dossier, who
@@ -40,6 +41,8 @@ HEADER_FIELDS = ("number", "symbol", "date", "issuer")  # read from the first pa
 
 class NotFound(CorrectionError):
     """No such document, page or case."""
+
+    exit_code = ExitCode.NOT_FOUND
 
 
 @dataclass

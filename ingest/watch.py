@@ -30,6 +30,7 @@ from typing import Callable
 
 from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
+from pipeline.errors import Busy
 from pipeline.hashing import sha256_file
 
 from .archive import archive_path
@@ -225,7 +226,7 @@ class StabilityTracker:
 # ---- locks and paths ---------------------------------------------------------------------
 
 
-class WatcherBusy(Exception):
+class WatcherBusy(Busy):
     """Another `hoso watch` runs on this home."""
 
 

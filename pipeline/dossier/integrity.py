@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from ..store.catalog import Catalog
 from ..config import Settings
+from ..errors import IntegrityError
 from .build import home_path
 from ..hashing import sha256_file
 
@@ -177,7 +178,7 @@ def _orphans(report: Report, folder: Path, known: set[Path], kind: str, pattern:
 # ---- bundles --------------------------------------------------------------------------------
 
 
-class BundleError(Exception):
+class BundleError(IntegrityError):
     """The bundle could not be written (a source file is missing or altered)."""
 
 
