@@ -12,9 +12,10 @@ from rich.table import Table
 
 from ingest.consume import Consumer, FileOutcome, Progress as ConsumerProgress
 from ingest.sources import discover
+from ingest.runs import running_watcher
 from index.feed import index_documents, pages_of
 
-from .context import emit_json, err, fail, home, out
+from .context import emit_json, err, error_json, fail, home, out
 from .exitcodes import ExitCode
 
 
@@ -92,6 +93,7 @@ def register(app: typer.Typer) -> None:
                 "index": catalog.get_meta("index_backend") or "none yet",
                 "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
                 "dossiers_not_built": catalog.cases_without_current_dossier(),
+                "watcher": running_watcher(cfg.home),  # {pid, since} of a live `hoso watch`, else null
                 # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
                 **catalog.queue_stats(),
             }
@@ -106,6 +108,8 @@ def register(app: typer.Typer) -> None:
         out.print(f"queue: {data['queue_depth']} waiting"
                   + (f", oldest {oldest['path']} for {oldest['seconds']:.0f} s" if oldest else "")
                   + f"  last hour: {data['files_per_hour']} files, {data['pages_per_hour']} pages")
+        watcher = data["watcher"]
+        out.print(f"watcher: pid {watcher['pid']}, running since {watcher['since']}" if watcher else "watcher: none running")
         for item in data["unassigned"]:
             folder = f" (folder {item['folder']!r} is not a case id)" if item["folder"] else ""
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")

@@ -15,6 +15,7 @@ the inbox file stays until it is done, so a restart finds everything again (`res
 """
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import logging
 import os
@@ -36,7 +37,7 @@ from pipeline.hashing import sha256_file
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
 from .queue import claim, recover
-from .runs import kill_run, reap_dead_runs
+from .runs import WATCH_LOCK, kill_run, reap_dead_runs
 from .sources import IGNORED, LOOSE_PAGE, Batch, make_batch, sniff
 
 log = logging.getLogger("hoso.watch")
@@ -234,7 +235,7 @@ class HomeWatchLock:
     """One `hoso watch` per home (the per-batch locks still guard against `hoso ingest`)."""
 
     def __init__(self, home: Path):
-        self.path = home / "locks" / "watch.lock"
+        self.path = home / WATCH_LOCK
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -247,7 +248,8 @@ class HomeWatchLock:
             os.close(fd)
             raise WatcherBusy(f"another `hoso watch` is already running on this home ({holder})") from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}".encode())
+        since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        os.write(fd, f"pid {os.getpid()} since {since}".encode())
         self._fd = fd
 
     def release(self) -> None:

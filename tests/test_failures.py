@@ -121,3 +121,23 @@ def test_configuration_mistakes_name_the_file_or_variable(tmp_path, plain_env):
     plain_env.setenv("HOSO_CONFIG", str(missing))
     result = cli(home, "status", "--json", code=ExitCode.USAGE)
     assert "HOSO_CONFIG" in json_error(result)["message"] and str(missing) in result.stderr
+
+
+def test_status_shows_a_live_watcher(tmp_path):
+    home = tmp_path / "home"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    assert hoso_json(home, "status")["watcher"] is None
+    env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1"}
+    env.pop("HOSO_OPENSEARCH_URL", None)
+    watcher = subprocess.Popen([sys.executable, "-m", "cli", "watch", str(inbox), "--poll", "1"], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "watching" in watcher.stderr.readline()
+        seen = hoso_json(home, "status")["watcher"]
+        assert seen["pid"] == watcher.pid and seen["since"].startswith(time.strftime("%Y-"))
+        assert f"pid {watcher.pid}" in hoso(home, "status").stdout
+    finally:
+        watcher.send_signal(2)
+        watcher.wait(timeout=60)
+    assert hoso_json(home, "status")["watcher"] is None
