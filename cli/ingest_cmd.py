@@ -63,10 +63,14 @@ def register(app: typer.Typer) -> None:
                 outcomes = consumer.process(consumer.enqueue(batches))
             touched = {o.case_id for o in outcomes if o.status == "done"}
             unbuilt = [c for c in catalog.cases_without_current_dossier() if c in touched]
+        machine = consumer.resource_error  # the disk is full, the home read-only: nothing is quarantined for it
         if json_out:
-            emit_json({"files": [o.to_json() for o in outcomes], "dossiers_not_built": unbuilt})
+            emit_json({"files": [o.to_json() for o in outcomes], "dossiers_not_built": unbuilt,
+                       **(error_json(machine) if machine else {})})
         else:
             _print_outcomes(outcomes)
+        if machine:
+            raise machine
         if unbuilt:
             # The scans are safe in the catalog and searchable; only the dossier PDF is behind.
             fail(f"the dossier of {', '.join(unbuilt)} could not be built (see the log above); "
@@ -157,7 +161,7 @@ def _print_outcomes(outcomes: list[FileOutcome]) -> None:
     table = Table(show_header=True, header_style="bold")
     for column in ("file", "status", "case", "documents", "pages", "reason"):
         table.add_column(column)
-    colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow"}
+    colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow", "queued": "yellow"}
     for o in outcomes:
         table.add_row(Path(o.path).name, f"[{colors[o.status]}]{o.status}[/]", o.case_id or "unassigned",
                       str(o.documents), str(o.pages), o.reason or "")

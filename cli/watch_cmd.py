@@ -82,14 +82,17 @@ def register(app: typer.Typer) -> None:
     def retry(
         paths: Optional[list[Path]] = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
                                                                  "or their quarantine folders."),
-        all_: bool = typer.Option(False, "--all", help="Every quarantined file."),
+        all_: bool = typer.Option(False, "--all", help="Every quarantined file, and every file held back "
+                                                         "(disk full, interrupted)."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
         if not all_ and not paths:
             fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
         with home() as (cfg, catalog, backend):
-            quarantined = catalog.files("quarantined")
+            # A queued file with a reason was held back by the machine (disk full) or an interruption.
+            held = [r for r in catalog.files("queued") if r.reason]
+            quarantined = sorted(catalog.files("quarantined") + held, key=lambda r: r.id)
             if all_:
                 rows = quarantined
             else:

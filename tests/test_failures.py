@@ -123,6 +123,258 @@ def test_configuration_mistakes_name_the_file_or_variable(tmp_path, plain_env):
     assert "HOSO_CONFIG" in json_error(result)["message"] and str(missing) in result.stderr
 
 
+# ---- quarantine and verify ----------------------------------------------------------------------
+
+
+def test_a_quarantined_file_does_not_fail_verify(tmp_path):
+    home = tmp_path / "home"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("encrypted.pdf", "corrupt.pdf"):
+        shutil.copy(SAMPLES / "bad" / name, inbox / name)
+    assert hoso(home, "ingest", str(inbox), check=False).returncode == ExitCode.QUARANTINED
+    report = hoso_json(home, "verify")
+    assert report["ok"], report["problems"]
+    assert report["checked"]["original"] == 2  # the archive copies of the quarantined files, checked
+    # They are still checked: an altered archive copy is found.
+    [copy] = [p for p in (home / "archive").rglob("*.pdf") if p.stem == sha256_file(inbox / "corrupt.pdf")]
+    copy.chmod(0o644)
+    copy.write_bytes(copy.read_bytes() + b"%tampered")
+    result = hoso(home, "verify", "--json", check=False)
+    assert result.returncode == ExitCode.INTEGRITY
+    [problem] = json.loads(result.stdout)["problems"]
+    assert problem["problem"] == "altered" and problem["path"] == str(copy.resolve())
+
+
+# ---- disk full, injected at each write point -----------------------------------------------------
+
+
+@pytest.fixture
+def consumer(tmp_path, monkeypatch):
+    for key in ("HOSO_CONFIG", "HOSO_OPENSEARCH_URL"):
+        monkeypatch.delenv(key, raising=False)
+    settings = load_settings(home=tmp_path / "home", ocr_jobs=1)
+    catalog = Catalog(settings.catalog_path)
+    inbox = tmp_path / "inbox" / "2025-HS-0100"
+    inbox.mkdir(parents=True)
+    shutil.copy(SCAN, inbox / SCAN.name)
+    worker = Consumer(settings, catalog, None)
+    worker.scan = inbox / SCAN.name
+    worker.ids = worker.enqueue(discover([inbox.parent], None, settings.case_id_pattern))
+    yield worker
+    worker.close()
+    catalog.close()
+
+
+def ocr_fails_with(consumer: Consumer, monkeypatch, exc: Exception) -> None:
+    """The OCR worker's answer, without running it (the OCR stage's own writes are tested below)."""
+    def submit(job):
+        future = Future()
+        future.set_exception(exc)
+        return future
+
+    monkeypatch.setattr(consumer, "submit_ocr", submit)
+
+
+def assert_held(consumer: Consumer, outcomes, words: str) -> None:
+    """Queued again with the reason, nothing quarantined or half-written, the original untouched."""
+    [outcome] = outcomes
+    assert outcome.status == "queued" and words in outcome.reason, outcome
+    [row] = consumer.catalog.files()
+    assert row.state == "queued" and words in row.reason and row.quarantine is None
+    assert consumer.resource_error is not None and consumer.resource_error.exit_code == ExitCode.RESOURCE
+    home = consumer.settings.home
+    assert not parts_under(home) and not any((home / "quarantine").glob("*"))
+    assert sha256_file(consumer.scan) == sha256_file(SCAN)
+
+
+def test_disk_full_while_archiving(consumer, monkeypatch):
+    def copy_half(source, target):
+        Path(target).write_bytes(Path(source).read_bytes()[:1000])
+        raise disk_full(target)
+
+    monkeypatch.setattr("ingest.archive.shutil.copyfile", copy_half)
+    assert_held(consumer, consumer.process(consumer.ids), "the disk is full")
+    assert not any(p.is_file() for p in (consumer.settings.archive_dir).rglob("*"))
+
+
+def test_disk_full_while_writing_the_ocr_output(consumer, monkeypatch):
+    ocr_fails_with(consumer, monkeypatch, disk_full(consumer.settings.work_dir / "ab" / "x.pdf.part"))
+    assert_held(consumer, consumer.process(consumer.ids), "the disk is full")
+
+
+def test_a_scan_unreadable_on_a_nearly_full_disk_is_not_blamed(consumer, monkeypatch):
+    # OCRmyPDF out of temp space reports the input as unreadable; its temp files are gone by now.
+    ocr_fails_with(consumer, monkeypatch, BadInput("the file cannot be read as a scan (truncated)"))
+    monkeypatch.setattr("ingest.consume.low_on_space", lambda path, scan_size: True)
+    assert_held(consumer, consumer.process(consumer.ids), "nearly full")
+
+
+def test_an_unreadable_scan_with_room_to_spare_is_quarantined(consumer, monkeypatch):
+    ocr_fails_with(consumer, monkeypatch, BadInput("the file cannot be read as a scan (truncated)"))
+    monkeypatch.setattr("ingest.consume.low_on_space", lambda path, scan_size: False)
+    [outcome] = consumer.process(consumer.ids)
+    assert outcome.status == "quarantined" and consumer.resource_error is None
+
+
+def test_disk_full_in_the_catalog(consumer, monkeypatch):
+    def full(*args, **kwargs):
+        raise catalog_full()
+
+    monkeypatch.setattr(Catalog, "done_file_for", full)
+    assert_held(consumer, consumer.process(consumer.ids), "the disk is full")
+
+
+def test_a_row_the_catalog_could_not_requeue_is_taken_back_by_the_next_run(consumer, monkeypatch):
+    def full(*args, **kwargs):
+        raise catalog_full()
+
+    monkeypatch.setattr(Catalog, "done_file_for", full)
+    monkeypatch.setattr(Catalog, "set_file_state", full)
+    [outcome] = consumer.process(consumer.ids)
+    assert outcome.status == "queued"
+    monkeypatch.undo()
+    [row] = consumer.catalog.files()
+    assert row.state == "processing"  # the catalog could not be written at all…
+    lock = claim(consumer.catalog, consumer.locks_dir, row)  # …but its lock is free: the next run takes it
+    assert lock is not None and consumer.catalog.get_file(row.id).state == "processing"
+    lock.release()
+
+
+def test_disk_full_while_writing_the_ocr_output_file(tmp_path, monkeypatch):
+    from pipeline.stages.ocr import _publish
+
+    made = tmp_path / "made.pdf"
+    made.write_bytes(b"%PDF-1.7 " * 1000)
+    output = tmp_path / "work" / "out.pdf"
+    output.parent.mkdir()
+
+    def copy_half(source, target):
+        Path(target).write_bytes(b"%PDF")
+        raise disk_full(target)
+
+    monkeypatch.setattr("pipeline.stages.ocr.shutil.copyfile", copy_half)
+    with pytest.raises(OSError):
+        _publish(made, output)
+    assert list(output.parent.iterdir()) == []
+
+
+def test_disk_full_while_writing_a_dossier(tmp_path, monkeypatch):
+    t = tiny_home(tmp_path)
+    t.batch("scan-1", ["QUYẾT ĐỊNH khởi tố vụ án hình sự.", "CÁO TRẠNG truy tố bị can."])
+    t.document("D1", "qd_khoi_to_vu_an", "scan-1", [1, 2], date="2024-04-18")
+    rebuild_dossier(t.settings, t.catalog, CASE)
+
+    def save_half(pdf, path, **kwargs):
+        Path(path).write_bytes(b"%PDF-1.7 half")
+        raise disk_full(path)
+
+    monkeypatch.setattr("pipeline.dossier.assemble.save_pdfa", save_half)
+    result = cli(t.home, "dossier", "rebuild", CASE, "--force", "--json", code=ExitCode.RESOURCE)
+    assert "the disk is full" in json.loads(result.stdout)["error"]["message"]
+    monkeypatch.undo()
+    assert [d["version"] for d in t.catalog.dossiers(CASE)] == [1]
+    assert not (t.home / "dossiers" / CASE / "versions" / "v0002").exists()
+    assert cli(t.home, "verify", "--json").exit_code == 0
+
+
+# ---- disk full and read-only homes for real (root, where mounting is permitted) -------------------
+
+
+def _mount(*args: str) -> str | None:
+    """None when mounted, else why not."""
+    if os.geteuid() != 0:
+        return "mounting a file system needs root"
+    result = subprocess.run(["mount", *args], capture_output=True, text=True)
+    return None if result.returncode == 0 else f"this container does not permit `mount {' '.join(args)}`: " \
+                                               f"{result.stderr.strip()}"
+
+
+@contextmanager
+def small_tmpfs(where: Path, size: str):
+    where.mkdir(parents=True, exist_ok=True)
+    refused = _mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where))
+    if refused:
+        pytest.skip(refused)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_disk_full_for_real_while_archiving(tmp_path):
+    inbox = tmp_path / "inbox" / "2025-HS-0100"
+    inbox.mkdir(parents=True)
+    big = inbox / "big.pdf"  # more than the disk holds: damaged, but the archive copy fails first
+    big.write_bytes(b"%PDF-1.4\n" + os.urandom(3 * 1024 * 1024))
+    before = sha256_file(big)
+    with small_tmpfs(tmp_path / "disk", "2m") as disk:
+        home = disk / "home"
+        result = hoso(home, "ingest", str(inbox.parent), "--json", check=False)
+        assert result.returncode == ExitCode.RESOURCE, result.stderr
+        assert "Traceback" not in result.stderr and "disk is full" in result.stderr
+        report = json.loads(result.stdout)
+        [outcome] = report["files"]
+        assert outcome["status"] == "queued" and report["error"]["name"] == "RESOURCE"
+        assert not parts_under(home) and sha256_file(big) == before
+        [row] = files_of(home)
+        assert row["state"] == "queued" and "disk is full" in row["reason"]
+        # Room made: `hoso retry --all` takes the held file, which now goes where it belongs.
+        subprocess.run(["mount", "-o", "remount,size=1g", str(disk)], check=True)  # tmpfs takes only what it uses
+        retried = hoso_json(home, "retry", "--all", check=False)
+        assert [f["status"] for f in retried["files"]] == ["quarantined"]
+        assert "damaged" in retried["files"][0]["reason"]
+        assert hoso_json(home, "verify")["ok"]
+
+
+@pytest.mark.ocr
+def test_disk_full_for_real_while_ocring(tmp_path):
+    scan = SAMPLES / "inbox" / "2025-HS-0001" / "scan_2025-HS-0001_1.pdf"
+    inbox = tmp_path / "inbox" / "2025-HS-0001"
+    inbox.mkdir(parents=True)
+    shutil.copy(scan, inbox / scan.name)
+    with small_tmpfs(tmp_path / "disk", "3m") as disk:  # room for the archive copy, not for OCR
+        home = disk / "home"
+        result = hoso(home, "ingest", str(inbox.parent), "--json", check=False)
+        assert result.returncode == ExitCode.RESOURCE, result.stderr
+        assert "Traceback" not in result.stderr and "cannot be read as a scan" not in result.stdout
+        [outcome] = json.loads(result.stdout)["files"]
+        assert outcome["status"] == "queued", outcome
+        assert not parts_under(home) and not any((home / "quarantine").glob("*"))
+        assert sha256_file(inbox / scan.name) == sha256_file(scan)
+        subprocess.run(["mount", "-o", "remount,size=1g", str(disk)], check=True)
+        retried = hoso_json(home, "retry", "--all")
+        assert [f["status"] for f in retried["files"]] == ["done"]
+        assert hoso_json(home, "verify")["ok"]
+
+
+# ---- Ctrl-C during OCR, the watcher in `hoso status` ---------------------------------------------
+
+
+@pytest.mark.ocr
+def test_ctrl_c_during_ocr_rolls_back_cleanly(tmp_path):
+    home = tmp_path / "home"
+    scan = SAMPLES / "inbox" / "2025-HS-0001" / "scan_2025-HS-0001_1.pdf"
+    env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "2", "OMP_THREAD_LIMIT": "1"}
+    env.pop("HOSO_OPENSEARCH_URL", None)
+    # Its own session, so that the signal goes to the whole group, as a terminal's Ctrl-C does.
+    run = subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(scan)], cwd=REPO, env=env, text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any((home / "tmp").glob("run-*/consumer-*/ocr-*")):
+        time.sleep(0.2)
+    assert run.poll() is None, "the OCR never started"
+    time.sleep(1)
+    os.killpg(run.pid, 2)
+    _, stderr = run.communicate(timeout=60)
+    assert run.returncode == ExitCode.INTERRUPTED
+    lines = [line for line in stderr.splitlines() if line.strip() and "diacritics" not in line]
+    assert len(lines) == 1 and "interrupted" in lines[0] and "rolled back" in lines[0], stderr
+    [row] = files_of(home)
+    assert row["state"] == "queued"
+    assert not list((home / "tmp").glob("run-*"))  # its workers and temp folder are gone
+
+
 def test_status_shows_a_live_watcher(tmp_path):
     home = tmp_path / "home"
     inbox = tmp_path / "inbox"
