@@ -45,9 +45,22 @@ def setup_logging() -> None:
 
 
 @contextmanager
-def home(*, need_backend: bool = True, switch_backend: bool = False) -> Iterator[tuple[Settings, Catalog, SearchBackend | None]]:
+def home(*, need_backend: bool = True, switch_backend: bool = False,
+         reading: bool = False) -> Iterator[tuple[Settings, Catalog, SearchBackend | None]]:
+    """The home's settings, catalog and search backend.
+
+    A command that only reads (`reading`) still works where the home cannot be written (a read-only
+    mount, another user's home); any other command is refused with the path and the reason.
+    """
     cfg = settings()
-    catalog = Catalog(cfg.catalog_path)
+    unwritable = why_unwritable(cfg.catalog_path) or why_unwritable(cfg.home)
+    if unwritable is None:
+        catalog = Catalog(cfg.catalog_path)
+    elif reading and cfg.catalog_path.is_file():
+        err.print(f"hoso: reading only: {escape(unwritable)}", highlight=False, soft_wrap=True)
+        catalog = Catalog(cfg.catalog_path, read_only=True)
+    else:
+        raise ResourceError(f"the home {cfg.home} cannot be written: {unwritable}")
     backend = None
     try:
         if need_backend:

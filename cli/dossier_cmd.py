@@ -59,7 +59,7 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """The documents of a case, in dossier order, with their pages and bút lục."""
-    with home(need_backend=False) as (cfg, catalog, _):
+    with home(need_backend=False, reading=True) as (cfg, catalog, _):
         _need_case(catalog, case_id)
         documents = [describe(catalog, d, text) for d in dossier_documents(catalog, case_id)]
         dossier = catalog.latest_dossier(case_id)
@@ -204,7 +204,7 @@ def history(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Every version of the case's dossier and what changed in each."""
-    with home(need_backend=False) as (cfg, catalog, _):
+    with home(need_backend=False, reading=True) as (cfg, catalog, _):
         _need_case(catalog, case_id)
         versions = dossier_history(catalog, case_id, cfg)
     if json_out:

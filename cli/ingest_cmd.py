@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
         """What the catalog holds: files by state, cases, documents, pages, quarantine."""
-        with home(need_backend=False) as (cfg, catalog, _):
+        with home(need_backend=False, reading=True) as (cfg, catalog, _):
             counts = catalog.counts()
             quarantined = catalog.files("quarantined")
             unassigned = [f for f in catalog.files("done") if f.case_id is None]

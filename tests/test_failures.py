@@ -348,6 +348,54 @@ def test_disk_full_for_real_while_ocring(tmp_path):
         assert hoso_json(home, "verify")["ok"]
 
 
+@pytest.fixture
+def read_only_home(tmp_path):
+    """A home with a built dossier, seen through a read-only mount (root) or without write permission."""
+    t = tiny_home(tmp_path / "rw")
+    t.batch("scan-1", ["QUYẾT ĐỊNH khởi tố vụ án hình sự."])
+    t.document("D1", "qd_khoi_to_vu_an", "scan-1", [1], date="2024-04-18")
+    rebuild_dossier(t.settings, t.catalog, CASE)
+    cli(t.home, "reindex")
+    t.catalog.close()
+    if os.geteuid() != 0:
+        for path in [t.home, *t.home.rglob("*")]:
+            path.chmod(path.stat().st_mode & ~0o222)
+        yield t.home
+        for path in [t.home, *t.home.rglob("*")]:
+            path.chmod(path.stat().st_mode | 0o200)
+        return
+    # The home mounted read-only onto itself: the paths the catalog recorded stay the same.
+    refused = _mount("--bind", str(t.home), str(t.home)) or _mount("-o", "remount,bind,ro", str(t.home))
+    if refused:
+        subprocess.run(["umount", "-l", str(t.home)], check=False)
+        pytest.skip(refused)
+    yield t.home
+    subprocess.run(["umount", "-l", str(t.home)], check=False)
+
+
+def test_a_read_only_home_can_still_be_read(read_only_home):
+    home = read_only_home
+    assert hoso_json(home, "status")["documents"] == 1
+    assert hoso_json(home, "search", "khoi to")["total"] == 1
+    assert hoso_json(home, "dossier", "show", CASE)["case_id"] == CASE
+    assert hoso_json(home, "verify")["ok"]
+    doctor = hoso(home, "doctor", "--json", check=False)
+    checks = json.loads(doctor.stdout)["checks"]
+    assert not checks["home"]["ok"] and checks["catalog"]["ok"]
+    if all(c["ok"] for name, c in checks.items() if name != "home"):
+        assert doctor.returncode == ExitCode.RESOURCE
+
+
+def test_a_read_only_home_refuses_writes_saying_why(read_only_home, tmp_path):
+    home = read_only_home
+    for args in (("ingest", str(SCAN)), ("dossier", "rebuild", CASE), ("reindex",)):
+        result = hoso(home, *args, "--json", check=False)
+        assert result.returncode == ExitCode.RESOURCE, (args, result.stderr)
+        message = json_error(result)["message"]
+        assert str(home) in message and ("read-only file system" in message or "may not write" in message)
+        assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
+
+
 # ---- Ctrl-C during OCR, the watcher in `hoso status` ---------------------------------------------
 
 

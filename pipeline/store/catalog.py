@@ -208,8 +208,12 @@ def _row_to_file(row: sqlite3.Row) -> FileRow:
 class Catalog:
     """A connection to the catalog of one home."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
+        if read_only:
+            self.db = _read_only(self.path)
+            self.db.row_factory = sqlite3.Row
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
@@ -728,6 +732,25 @@ class Catalog:
         self.db.execute("DELETE FROM case_batches WHERE case_id = ?", (case_id,))
         self.db.execute("DELETE FROM cases WHERE id = ?", (case_id,))
         return True
+
+
+def _read_only(path: Path) -> sqlite3.Connection:
+    """The catalog of a home this process may not write (read-only mount, another user's home).
+
+    `mode=ro` sees a concurrent writer's commits but needs the WAL's shared-memory file; where that
+    cannot be created, `immutable=1` reads the file as it is (nobody can write there, or the
+    reader takes a snapshot).
+    """
+    if not path.is_file():
+        raise sqlite3.OperationalError(f"no catalog at {path}")
+    uri = path.absolute().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT COUNT(*) FROM meta").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    return db
 
 
 def _json_or_null(value: object) -> str | None:
