@@ -314,6 +314,11 @@ class Consumer:
         """Stop the OCR workers (a kept pool lives until this)."""
         self._shutdown_pool()
 
+    def abort(self) -> None:
+        """Kill this run's OCR now (its workers, their tesseract and gs): they ignore Ctrl-C, and the
+        pool's shutdown would wait for their jobs to finish."""
+        kill_run(self.settings.tmp_dir, self.tmp_dir.parent.name)
+
     def _collect(self, running: dict, outcomes: dict) -> None:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
         for future in done:
@@ -377,7 +382,7 @@ class Consumer:
 
     def _interrupted(self, running: dict, outcomes: dict) -> Interrupted:
         """Ctrl-C: stop this run's OCR at once and put the files in flight back in the queue."""
-        kill_run(self.settings.tmp_dir, self.tmp_dir.parent.name)  # its workers, their tesseract and gs
+        self.abort()
         for row, lock, _ in running.values():
             outcomes[row.id] = self._requeue(row, ROLLED_BACK)
             lock.release()

@@ -429,6 +429,9 @@ class Repair:
                 with self.catalog.transaction():
                     self.catalog.replace_batch_pages(job.batch_id, digest, result.pages)
                 read += len(result.ocr_pages)
+        except KeyboardInterrupt:
+            self.consumer.abort()  # each scan is replaced in one transaction: the ones not read keep their pages
+            raise
         finally:
             self.consumer.close()
         self._pages.clear()

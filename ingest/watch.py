@@ -37,7 +37,7 @@ from pipeline.hashing import sha256_file
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
 from .queue import claim, recover
-from .runs import WATCH_LOCK, kill_run, reap_dead_runs
+from .runs import WATCH_LOCK, reap_dead_runs
 from .sources import IGNORED, LOOSE_PAGE, Batch, make_batch, sniff
 
 log = logging.getLogger("hoso.watch")
@@ -537,7 +537,7 @@ class Watcher:
             consumer_thread.join(0.1)
         if consumer_thread.is_alive():  # roll back: cut the OCR off, its rows go back to queued
             self.say("rolling back the file being processed")
-            kill_run(self.settings.tmp_dir, self.consumer.tmp_dir.parent.name)
+            self.consumer.abort()
             consumer_thread.join(60)
         if self._observer is not None:
             self._observer.join(5)

@@ -217,6 +217,18 @@ def test_an_unreadable_scan_with_room_to_spare_is_quarantined(consumer, monkeypa
     assert outcome.status == "quarantined" and consumer.resource_error is None
 
 
+def test_disk_full_while_copying_a_bad_scan_into_quarantine(consumer, monkeypatch):
+    ocr_fails_with(consumer, monkeypatch, BadInput("the PDF is encrypted with a password"))
+    monkeypatch.setattr("ingest.consume.low_on_space", lambda path, scan_size: False)
+
+    def copy_half(source, target):
+        Path(target).write_bytes(b"%PDF")
+        raise disk_full(target)
+
+    monkeypatch.setattr("ingest.archive.shutil.copy2", copy_half)
+    assert_held(consumer, consumer.process(consumer.ids), "the disk is full")  # no half quarantine folder either
+
+
 def test_disk_full_in_the_catalog(consumer, monkeypatch):
     def full(*args, **kwargs):
         raise catalog_full()
