@@ -44,16 +44,8 @@ class ConfigError(UsageError):
     """The configuration file or a HOSO_* variable is wrong."""
 
 
-class NotFound(HosoError):
-    exit_code = ExitCode.NOT_FOUND
-
-
 class IntegrityError(HosoError):
     exit_code = ExitCode.INTEGRITY
-
-
-class MissingDependency(HosoError):
-    exit_code = ExitCode.MISSING_DEPENDENCY
 
 
 class IndexUnavailable(HosoError):
