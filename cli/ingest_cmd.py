@@ -96,6 +96,8 @@ def register(app: typer.Typer) -> None:
                 "not_indexed": counts["not_indexed"],
                 "index": catalog.get_meta("index_backend") or "none yet",
                 "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
+                # queued again with a reason: the disk was full, the run was interrupted (`hoso retry --all`)
+                "held": [{"path": f.path, "reason": f.reason} for f in catalog.files("queued") if f.reason],
                 "dossiers_not_built": catalog.cases_without_current_dossier(),
                 "watcher": running_watcher(cfg.home),  # {pid, since} of a live `hoso watch`, else null
                 # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
@@ -119,6 +121,8 @@ def register(app: typer.Typer) -> None:
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")
         for item in data["quarantine"]:
             out.print(f"[red]quarantined[/] {item['path']}: {item['reason']}")
+        for item in data["held"]:
+            out.print(f"[yellow]held[/] {item['path']}: {item['reason']}")
         for case_id in data["dossiers_not_built"]:
             out.print(f"[red]dossier not built[/] {case_id}: `hoso dossier rebuild {case_id}` once the cause is fixed")
 

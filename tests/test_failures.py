@@ -331,6 +331,8 @@ def test_disk_full_for_real_while_archiving(tmp_path):
         assert not parts_under(home) and sha256_file(big) == before
         [row] = files_of(home)
         assert row["state"] == "queued" and "disk is full" in row["reason"]
+        [held] = hoso_json(home, "status")["held"]
+        assert held["path"] == str(big) and "disk is full" in held["reason"]
         # Room made: `hoso retry --all` takes the held file, which now goes where it belongs.
         subprocess.run(["mount", "-o", "remount,size=1g", str(disk)], check=True)  # tmpfs takes only what it uses
         retried = hoso_json(home, "retry", "--all", check=False)
