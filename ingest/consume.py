@@ -140,8 +140,7 @@ class Consumer:
                 if self.stopping:
                     break
                 if self.resource_error is not None:  # the next file would fail the same way
-                    outcomes[row.id] = FileOutcome(row.path, "queued", row.case_id, 0, 0,
-                                                   HELD.format(f"not started: {self.resource_error}"))
+                    outcomes[row.id] = self._hold(row, HELD.format(f"not started: {self.resource_error}"))
                     continue
                 lock = claim(self.catalog, self.locks_dir, row)
                 if lock is None:
@@ -209,11 +208,15 @@ class Consumer:
                     raise
         self.resource_error = self.resource_error or machine
         log.info("%s: %s", row.path, machine)  # the outcome and the command's message say it
+        return self._hold(row, HELD.format(machine))
+
+    def _hold(self, row: FileRow, reason: str) -> FileOutcome:
+        """Back to `queued` with the reason, where `hoso retry --all` and `hoso status` find it."""
         try:
-            return self._requeue(row, HELD.format(machine))
+            return self._requeue(row, reason)
         except Exception:  # the catalog cannot be written either: the next claim takes the row back
             log.exception("%s could not be queued again", row.path)
-            return FileOutcome(row.path, "queued", row.case_id, 0, 0, HELD.format(machine))
+            return FileOutcome(row.path, "queued", row.case_id, 0, 0, reason)
 
     def _machine_fault(self, row: FileRow, exc: BaseException) -> ResourceError | None:
         """The machine's failure behind `exc`: a full disk, a read-only home, a home we may not write.

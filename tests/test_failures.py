@@ -198,6 +198,23 @@ def test_disk_full_while_archiving(consumer, monkeypatch):
     assert not any(p.is_file() for p in (consumer.settings.archive_dir).rglob("*"))
 
 
+def test_a_full_disk_ends_the_run_and_holds_the_files_not_started(consumer, monkeypatch):
+    shutil.copy(SAMPLES / "more" / "cong_van.pdf", consumer.scan.parent / "cong_van.pdf")
+    ids = consumer.enqueue(discover([consumer.scan.parent.parent], None, consumer.settings.case_id_pattern))
+    copies = []
+
+    def no_room(source, target):
+        copies.append(source)
+        raise disk_full(target)
+
+    monkeypatch.setattr("ingest.archive.shutil.copyfile", no_room)
+    outcomes = consumer.process(ids)
+    assert len(copies) == 1  # the second file was not tried
+    assert [o.status for o in outcomes] == ["queued", "queued"] and "not started" in outcomes[1].reason
+    held = consumer.catalog.files("queued")
+    assert len(held) == 2 and all("the disk is full" in r.reason for r in held)  # what `hoso retry --all` takes
+
+
 def test_disk_full_while_writing_the_ocr_output(consumer, monkeypatch):
     ocr_fails_with(consumer, monkeypatch, disk_full(consumer.settings.work_dir / "ab" / "x.pdf.part"))
     assert_held(consumer, consumer.process(consumer.ids), "the disk is full")
