@@ -116,8 +116,13 @@ def register(app: typer.Typer) -> None:
                 requeued.append(row)
             if requeued:
                 consumer = Consumer(cfg, catalog, backend)
-                consumer.quarantine_move = True  # a copy that fails again moves to its new folder
-                results = {o.path: o for o in consumer.process([r.id for r in requeued])}
+                results = {}
+                # A quarantine copy that fails again moves to its new folder; a held file is read from
+                # where it arrived, which stays as it is.
+                for move in (True, False):
+                    consumer.quarantine_move = move
+                    results |= {o.path: o for o in consumer.process([r.id for r in requeued
+                                                                     if bool(r.quarantine) == move])}
                 for old in requeued:
                     row = catalog.get_file(old.id)
                     outcome = results.get(row.path) or FileOutcome(row.path, row.state, row.case_id, 0, 0, row.reason)

@@ -355,6 +355,7 @@ def test_disk_full_for_real_while_archiving(tmp_path):
         retried = hoso_json(home, "retry", "--all", check=False)
         assert [f["status"] for f in retried["files"]] == ["quarantined"]
         assert "damaged" in retried["files"][0]["reason"]
+        assert sha256_file(big) == before  # copied to quarantine, the inbox as it was
         assert hoso_json(home, "verify")["ok"]
 
 
