@@ -741,8 +741,6 @@ def _read_only(path: Path) -> sqlite3.Connection:
     cannot be created, `immutable=1` reads the file as it is (nobody can write there, or the
     reader takes a snapshot).
     """
-    if not path.is_file():
-        raise sqlite3.OperationalError(f"no catalog at {path}")
     uri = path.absolute().as_uri()
     db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
     try:
