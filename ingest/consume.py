@@ -392,7 +392,8 @@ class Consumer:
         running.clear()
         back = [o.path for o in outcomes.values() if o.reason == ROLLED_BACK]
         return Interrupted("interrupted (Ctrl-C): " + (
-            f"{', '.join(Path(p).name for p in back)} rolled back to queued; ingest again to resume"
+            f"{', '.join(Path(p).name for p in back)} rolled back to queued; `hoso retry --all` (or the same "
+            "`hoso ingest` again) resumes"
             if back else "no file was in progress"))
 
     def _requeue(self, row: FileRow, reason: str) -> FileOutcome:
