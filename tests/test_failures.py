@@ -25,7 +25,7 @@ from ingest.queue import claim
 from ingest.sources import discover
 from pipeline.config import load_settings
 from pipeline.dossier.build import rebuild_dossier
-from pipeline.errors import ExitCode
+from pipeline.errors import ExitCode, why_unwritable
 from pipeline.hashing import sha256_file
 from pipeline.stages.normalize import BadInput
 from pipeline.store.catalog import Catalog
@@ -426,6 +426,16 @@ def test_a_read_only_home_refuses_writes_saying_why(read_only_home, tmp_path):
         message = json_error(result)["message"]
         assert str(home) in message and ("read-only file system" in message or "may not write" in message)
         assert "Traceback" not in result.stderr and "OperationalError" not in result.stderr
+
+
+def test_a_home_of_another_user_is_refused_naming_its_owner_and_mode(tmp_path, monkeypatch):
+    import pwd
+
+    # Root may write anywhere: what another user meets is played by os.access saying no.
+    monkeypatch.setattr("pipeline.errors.os.access", lambda path, mode: False)
+    why = why_unwritable(tmp_path / "home" / "catalog.sqlite")  # the nearest existing folder is named
+    assert why.startswith(f"{tmp_path} belongs to {pwd.getpwuid(tmp_path.stat().st_uid).pw_name} (mode drwx")
+    assert why.endswith("may not write it")
 
 
 # ---- Ctrl-C during OCR, the watcher in `hoso status` ---------------------------------------------
