@@ -9,15 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import typer
 from rich.console import Console
+from rich.markup import escape
 
-from index import BackendMismatch, open_backend
+from index import open_backend
 from index.base import SearchBackend
 from pipeline.store.catalog import Catalog
 from pipeline.config import Settings, load_settings
-
-from .exitcodes import ExitCode
+from pipeline.errors import ExitCode, Failed, HosoError, ResourceError, why_unwritable
 
 # Progress, logs and human output go to stderr/stdout through rich; --json prints one object on stdout.
 err = Console(stderr=True)
@@ -28,16 +27,14 @@ out = Console()
 class State:
     home: Path | None = None
     verbose: bool = False
+    json_emitted: bool = False  # a command prints one JSON object: an error after it adds none
 
 
 state = State()
 
 
 def settings() -> Settings:
-    try:
-        return load_settings(home=state.home)
-    except Exception as exc:  # pydantic validation of the config file or HOSO_* variables
-        fail(f"configuration error: {exc}", ExitCode.USAGE)
+    return load_settings(home=state.home)
 
 
 def setup_logging() -> None:
@@ -48,16 +45,26 @@ def setup_logging() -> None:
 
 
 @contextmanager
-def home(*, need_backend: bool = True, switch_backend: bool = False) -> Iterator[tuple[Settings, Catalog, SearchBackend | None]]:
+def home(*, need_backend: bool = True, switch_backend: bool = False,
+         reading: bool = False) -> Iterator[tuple[Settings, Catalog, SearchBackend | None]]:
+    """The home's settings, catalog and search backend.
+
+    A command that only reads (`reading`) still works where the home cannot be written (a read-only
+    mount, another user's home); any other command is refused with the path and the reason.
+    """
     cfg = settings()
-    catalog = Catalog(cfg.catalog_path)
+    unwritable = why_unwritable(cfg.catalog_path) or why_unwritable(cfg.home)
+    if unwritable is None:
+        catalog = Catalog(cfg.catalog_path)
+    elif reading and cfg.catalog_path.is_file():
+        err.print(f"hoso: reading only: {escape(unwritable)}", highlight=False, soft_wrap=True)
+        catalog = Catalog(cfg.catalog_path, read_only=True)
+    else:
+        raise ResourceError(f"the home {cfg.home} cannot be written: {unwritable}")
     backend = None
     try:
         if need_backend:
-            try:
-                backend = open_backend(cfg, catalog, switch=switch_backend)
-            except BackendMismatch as exc:
-                fail(str(exc), ExitCode.INDEX_UNAVAILABLE)
+            backend = open_backend(cfg, catalog, switch=switch_backend)
         yield cfg, catalog, backend
     finally:
         if backend is not None:
@@ -67,11 +74,24 @@ def home(*, need_backend: bool = True, switch_backend: bool = False) -> Iterator
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+    state.json_emitted = True
 
 
 def fail(message: str, code: ExitCode) -> None:
-    err.print(f"[bold red]hoso:[/] {message}", highlight=False)
-    raise typer.Exit(int(code))
+    """End the command: the handler of cli/main.py prints the message and exits with `code`."""
+    raise Failed(message, code)
+
+
+def error_json(error: HosoError) -> dict:
+    code = ExitCode(error.exit_code)
+    return {"error": {"code": int(code), "name": code.name, "message": str(error)}}
+
+
+def report_error(error: HosoError, json_out: bool) -> None:
+    """The message on stderr; under --json also the error object on stdout, unless the command printed its own."""
+    err.print(f"[bold red]hoso:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
+    if json_out and not state.json_emitted:
+        emit_json(error_json(error))
 
 
 NUMBER_READ, DATE_READ = "…/{}", "{}-…"  # the pen-filled part left for a person

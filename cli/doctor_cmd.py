@@ -8,6 +8,8 @@ import typer
 
 from index import open_backend
 
+from pipeline.errors import ResourceError, why_unwritable
+
 from .context import emit_json, home, out
 from .exitcodes import ExitCode
 
@@ -48,18 +50,24 @@ def register(app: typer.Typer) -> None:
     def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
         """Check programs, language data, disk, catalog and index."""
         checks: dict[str, dict] = {"tesseract": _tesseract(), "ghostscript": _ghostscript(), "ocrmypdf": _ocrmypdf()}
-        with home(need_backend=False) as (cfg, catalog, _):
-            free = shutil.disk_usage(cfg.home).free
-            checks["disk"] = {"ok": free >= MIN_FREE_BYTES, "free_bytes": free, "home": str(cfg.home.resolve())}
-            integrity = catalog.integrity_check()
-            checks["catalog"] = {"ok": integrity == "ok", "integrity_check": integrity, "path": str(cfg.catalog_path)}
-            try:
-                backend = open_backend(cfg, catalog)
-                info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
-                checks["index"] = {"ok": info.get("health") != "red", **info}
-                backend.close()
-            except Exception as exc:  # a mismatch, or a server that cannot be reached
-                checks["index"] = {"ok": False, "error": str(exc)}
+        try:
+            with home(need_backend=False, reading=True) as (cfg, catalog, _):
+                free = shutil.disk_usage(cfg.home).free
+                checks["disk"] = {"ok": free >= MIN_FREE_BYTES, "free_bytes": free, "home": str(cfg.home.resolve())}
+                unwritable = why_unwritable(cfg.catalog_path) or why_unwritable(cfg.home)
+                checks["home"] = {"ok": unwritable is None, "path": str(cfg.home),
+                                  **({"error": f"cannot be written: {unwritable}"} if unwritable else {})}
+                integrity = catalog.integrity_check()
+                checks["catalog"] = {"ok": integrity == "ok", "integrity_check": integrity, "path": str(cfg.catalog_path)}
+                try:
+                    backend = open_backend(cfg, catalog)
+                    info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
+                    checks["index"] = {"ok": info.get("health") != "red", **info}
+                    backend.close()
+                except Exception as exc:  # a mismatch, or a server that cannot be reached
+                    checks["index"] = {"ok": False, "error": str(exc)}
+        except ResourceError as exc:  # no catalog yet, and none can be made in this home
+            checks["home"] = {"ok": False, "error": str(exc)}
         ok = all(check["ok"] for check in checks.values())
         if json_out:
             emit_json({"ok": ok, "checks": checks})
@@ -71,6 +79,6 @@ def register(app: typer.Typer) -> None:
                 out.print(f"{mark:<16} {name:<12} {detail}", highlight=False)
         if not ok:
             failed = {n for n, c in checks.items() if not c["ok"]}
-            code = ExitCode.INTEGRITY if failed == {"catalog"} else (
-                ExitCode.INDEX_UNAVAILABLE if failed == {"index"} else ExitCode.MISSING_DEPENDENCY)
+            code = {frozenset({"catalog"}): ExitCode.INTEGRITY, frozenset({"index"}): ExitCode.INDEX_UNAVAILABLE,
+                    frozenset({"home"}): ExitCode.RESOURCE}.get(frozenset(failed), ExitCode.MISSING_DEPENDENCY)
             raise typer.Exit(int(code))

@@ -59,7 +59,7 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """The documents of a case, in dossier order, with their pages and bút lục."""
-    with home(need_backend=False) as (cfg, catalog, _):
+    with home(need_backend=False, reading=True) as (cfg, catalog, _):
         _need_case(catalog, case_id)
         rows = dossier_documents(catalog, case_id)
         refs = [(b, n) for d in rows for b, n, *_ in d.pages]
@@ -208,7 +208,7 @@ def history(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Every version of the case's dossier and what changed in each."""
-    with home(need_backend=False) as (cfg, catalog, _):
+    with home(need_backend=False, reading=True) as (cfg, catalog, _):
         _need_case(catalog, case_id)
         versions = dossier_history(catalog, case_id, cfg)
     if json_out:

@@ -12,9 +12,10 @@ from rich.table import Table
 
 from ingest.consume import Consumer, FileOutcome, Progress as ConsumerProgress
 from ingest.sources import discover
+from ingest.runs import running_watcher
 from index.feed import index_documents, rebuild_index
 
-from .context import emit_json, err, fail, home, out
+from .context import emit_json, err, error_json, fail, home, out
 from .exitcodes import ExitCode
 
 
@@ -62,10 +63,14 @@ def register(app: typer.Typer) -> None:
                 outcomes = consumer.process(consumer.enqueue(batches))
             touched = {o.case_id for o in outcomes if o.status == "done"}
             unbuilt = [c for c in catalog.cases_without_current_dossier() if c in touched]
+        machine = consumer.resource_error  # the disk is full, the home read-only: nothing is quarantined for it
         if json_out:
-            emit_json({"files": [o.to_json() for o in outcomes], "dossiers_not_built": unbuilt})
+            emit_json({"files": [o.to_json() for o in outcomes], "dossiers_not_built": unbuilt,
+                       **(error_json(machine) if machine else {})})
         else:
             _print_outcomes(outcomes)
+        if machine:
+            raise machine
         if unbuilt:
             # The scans are safe in the catalog and searchable; only the dossier PDF is behind.
             fail(f"the dossier of {', '.join(unbuilt)} could not be built (see the log above); "
@@ -78,7 +83,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
         """What the catalog holds: files by state, cases, documents, pages, quarantine."""
-        with home(need_backend=False) as (cfg, catalog, _):
+        with home(need_backend=False, reading=True) as (cfg, catalog, _):
             counts = catalog.counts()
             quarantined = catalog.files("quarantined")
             unassigned = [f for f in catalog.files("done") if f.case_id is None]
@@ -91,7 +96,10 @@ def register(app: typer.Typer) -> None:
                 "not_indexed": counts["not_indexed"],
                 "index": catalog.get_meta("index_backend") or "none yet",
                 "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
+                # queued again with a reason: the disk was full, the run was interrupted (`hoso retry --all`)
+                "held": [{"path": f.path, "reason": f.reason} for f in catalog.files("queued") if f.reason],
                 "dossiers_not_built": catalog.cases_without_current_dossier(),
+                "watcher": running_watcher(cfg.home),  # {pid, since} of a live `hoso watch`, else null
                 # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
                 **catalog.queue_stats(),
             }
@@ -106,11 +114,15 @@ def register(app: typer.Typer) -> None:
         out.print(f"queue: {data['queue_depth']} waiting"
                   + (f", oldest {oldest['path']} for {oldest['seconds']:.0f} s" if oldest else "")
                   + f"  last hour: {data['files_per_hour']} files, {data['pages_per_hour']} pages")
+        watcher = data["watcher"]
+        out.print(f"watcher: pid {watcher['pid']}, running since {watcher['since']}" if watcher else "watcher: none running")
         for item in data["unassigned"]:
             folder = f" (folder {item['folder']!r} is not a case id)" if item["folder"] else ""
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")
         for item in data["quarantine"]:
             out.print(f"[red]quarantined[/] {item['path']}: {item['reason']}")
+        for item in data["held"]:
+            out.print(f"[yellow]held[/] {item['path']}: {item['reason']}")
         for case_id in data["dossiers_not_built"]:
             out.print(f"[red]dossier not built[/] {case_id}: `hoso dossier rebuild {case_id}` once the cause is fixed")
 
@@ -151,7 +163,7 @@ def _print_outcomes(outcomes: list[FileOutcome]) -> None:
     table = Table(show_header=True, header_style="bold")
     for column in ("file", "status", "case", "documents", "pages", "reason"):
         table.add_column(column)
-    colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow"}
+    colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow", "queued": "yellow"}
     for o in outcomes:
         table.add_row(Path(o.path).name, f"[{colors[o.status]}]{o.status}[/]", o.case_id or "unassigned",
                       str(o.documents), str(o.pages), o.reason or "")

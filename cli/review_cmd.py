@@ -9,8 +9,7 @@ from typing import Callable, Optional
 
 import typer
 
-from ingest.repair import Change, NotFound, Repair
-from pipeline.corrections import CorrectionError
+from ingest.repair import Change, Repair
 
 from .context import DATE_READ, NUMBER_READ, as_read, emit_json, err, fail, home, out
 from .exitcodes import ExitCode
@@ -21,13 +20,7 @@ JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 def run_repair(action: Callable[[Repair], Change], json_out: bool) -> None:
     """Run one correction against the home, print what it did, exit with the right code."""
     with home() as (cfg, catalog, backend):
-        repair = Repair(cfg, catalog, backend)
-        try:
-            change = action(repair)
-        except NotFound as exc:
-            fail(str(exc), ExitCode.NOT_FOUND)
-        except CorrectionError as exc:
-            fail(str(exc), ExitCode.USAGE)
+        change = action(Repair(cfg, catalog, backend))  # NotFound, CorrectionError: their own exit codes
     if json_out:
         emit_json(change.to_json())
     else:

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
             date_bounds(date_from, date_to)
         except ValueError as exc:
             fail(str(exc), ExitCode.USAGE)
-        with home() as (cfg, catalog, backend):
+        with home(reading=True) as (cfg, catalog, backend):
             try:
                 result = backend.search(SearchQuery(
                     text=query, case_id=case, doc_type=doc_type, number=number, person=person, article=article,

@@ -31,14 +31,14 @@ def register(app: typer.Typer) -> None:
             if not bundle.is_file():
                 fail(f"no bundle {bundle}", ExitCode.NOT_FOUND)
             cfg = settings()
-            catalog = Catalog(cfg.catalog_path) if cfg.catalog_path.exists() else None
+            catalog = Catalog(cfg.catalog_path, read_only=True) if cfg.catalog_path.exists() else None
             try:
                 report = verify_bundle(bundle, catalog)
             finally:
                 if catalog is not None:
                     catalog.close()
         else:
-            with home(need_backend=False) as (cfg, catalog, _):
+            with home(need_backend=False, reading=True) as (cfg, catalog, _):
                 unknown = [c for c in cases or [] if not catalog.case_exists(c)]
                 if unknown:
                     fail(f"no case {', '.join(unknown)} in this home", ExitCode.NOT_FOUND)

@@ -12,7 +12,7 @@ import typer
 
 from ingest.consume import Consumer, FileOutcome
 from ingest.sources import make_batch
-from ingest.watch import HomeWatchLock, Watcher, WatcherBusy, settle
+from ingest.watch import HomeWatchLock, Watcher, settle
 from pipeline.store.catalog import FileRow
 
 from .context import emit_json, err, fail, home, out, settings
@@ -54,10 +54,7 @@ def register(app: typer.Typer) -> None:
         if poll is not None and poll <= 0:
             fail("--poll takes a number of seconds above 0", ExitCode.USAGE)
         lock = HomeWatchLock(cfg.home)
-        try:
-            lock.acquire()
-        except WatcherBusy as exc:
-            fail(str(exc), ExitCode.BUSY)
+        lock.acquire()  # WatcherBusy: exit BUSY
 
         def emit(record: dict) -> None:
             if json_out:
@@ -85,14 +82,17 @@ def register(app: typer.Typer) -> None:
     def retry(
         paths: Optional[list[Path]] = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
                                                                  "or their quarantine folders."),
-        all_: bool = typer.Option(False, "--all", help="Every quarantined file."),
+        all_: bool = typer.Option(False, "--all", help="Every quarantined file, and every file held back "
+                                                         "(disk full, interrupted)."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
         if not all_ and not paths:
             fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
         with home() as (cfg, catalog, backend):
-            quarantined = catalog.files("quarantined")
+            # A queued file with a reason was held back by the machine (disk full) or an interruption.
+            held = [r for r in catalog.files("queued") if r.reason]
+            quarantined = sorted(catalog.files("quarantined") + held, key=lambda r: r.id)
             if all_:
                 rows = quarantined
             else:
@@ -103,7 +103,6 @@ def register(app: typer.Typer) -> None:
             requeued: list[FileRow] = []
             pattern = re.compile(cfg.case_id_pattern)
             consumer = Consumer(cfg, catalog, backend)
-            consumer.quarantine_move = True  # a copy that fails again moves to its new folder
             for row in rows:
                 copies, gone = _copies(row)
                 if gone:
@@ -114,7 +113,13 @@ def register(app: typer.Typer) -> None:
                 consumer.requeue(row, make_batch(copies, copies[0].parent, row.case_id or "", pattern))
                 requeued.append(row)
             if requeued:
-                results = {o.path: o for o in consumer.process([r.id for r in requeued])}
+                results = {}
+                # A quarantine copy that fails again moves to its new folder; a held file is read from
+                # where it arrived, which stays as it is.
+                for move in (True, False):
+                    consumer.quarantine_move = move
+                    results |= {o.path: o for o in consumer.process([r.id for r in requeued
+                                                                     if bool(r.quarantine) == move])}
                 for old in requeued:
                     row = catalog.get_file(old.id)
                     outcome = results.get(row.path) or FileOutcome(row.path, row.state, row.case_id, 0, 0, row.reason)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pipeline.store.catalog import Catalog
 from pipeline.config import Settings
+from pipeline.errors import IndexUnavailable
 
 from .base import SearchBackend
 
 
-class BackendMismatch(Exception):
+class BackendMismatch(IndexUnavailable):
     """The configuration selects another backend than the one this home was indexed with."""
 
 

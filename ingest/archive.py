@@ -75,13 +75,20 @@ def quarantine(sources: list[Path], quarantine_dir: Path, reason: str, *, move: 
         n += 1
         folder = quarantine_dir / f"{stamp}-{sources[0].name}-{n}"
     folder.mkdir(parents=True)
-    for source in sources:
-        if not source.exists():
-            continue
-        if move:
-            shutil.move(source, folder / source.name)
-        else:
-            shutil.copy2(source, folder / source.name)
-    lines = [f"reason: {reason}", "files:", *[f"  {s}" for s in sources]]
-    (folder / f"{sources[0].name}.reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        for source in sources:
+            if not source.exists():
+                continue
+            if move:
+                shutil.move(source, folder / source.name)
+            else:
+                shutil.copy2(source, folder / source.name)
+        lines = [f"reason: {reason}", "files:", *[f"  {s}" for s in sources]]
+        (folder / f"{sources[0].name}.reason.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    except BaseException:  # e.g. the disk is full: what moved goes back, no half folder stays
+        for source in sources:
+            if move and not source.exists() and (folder / source.name).exists():
+                shutil.move(folder / source.name, source)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return folder

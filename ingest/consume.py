@@ -3,7 +3,9 @@ documents, rebuild the touched dossiers and index them.
 
 Both `hoso ingest` and `hoso watch` drive this one consumer. Every batch's
 final state (done, duplicate, quarantined) and reason are stamped in a
-`finally`, so no row is left `processing` by an error.
+`finally`, so no row is left `processing` by an error. A failure of the
+machine (disk full, read-only home) is not the file's: its row goes back to
+`queued` with the reason and the run takes no further file.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import tempfile
 import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import resource_tracker
 from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +29,7 @@ from index.feed import index_documents
 from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
+from pipeline.errors import Interrupted, ResourceError, low_on_space, resource_error
 from pipeline.stages.documents import find_documents
 from pipeline.filing import file_drafts
 from pipeline.models import OcrJob, OcrResult
@@ -36,13 +40,14 @@ from pipeline.taxonomy import DocType, load_taxonomy
 
 from .archive import ArchiveError, archive_originals, quarantine
 from .queue import BatchLock, claim
-from .runs import run_tmp_dir
+from .runs import kill_run, run_tmp_dir
 from .sources import Batch
 
 log = logging.getLogger("hoso.ingest")
 
 UNSUPPORTED = "unsupported file type: hoso takes scans as PDF, TIFF, JPEG or PNG"
 ROLLED_BACK = "stopped before it was finished; it is queued again for the next run"
+HELD = "{}; the file is queued again: fix that, then `hoso retry --all` (or ingest it again)"
 _consumers = itertools.count(1)
 
 
@@ -73,13 +78,13 @@ class Progress:
     def finished(self, outcome: FileOutcome) -> None: ...
 
 
-def _worker_init(ignore_sigint: bool = False) -> None:
+def _worker_init() -> None:
     # Tesseract's OpenMP threads would fight over the cores the pool already uses.
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    if ignore_sigint:
-        # Ctrl-C reaches the whole process group: the watcher decides to finish or roll back,
-        # not its workers (tesseract and gs inherit the ignored SIGINT).
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C reaches the whole process group: the consumer (or the watcher) decides to finish or
+    # roll back, not its workers (tesseract and gs inherit the ignored SIGINT); a worker dying of
+    # it mid-job would print its traceback and leave the pool's semaphores to the resource tracker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _warm() -> int:
@@ -110,6 +115,7 @@ class Consumer:
         self.keep_pool = False
         self.quarantine_move = False
         self.stopping = False
+        self.resource_error: ResourceError | None = None  # the machine failed during this process() call
 
     # ---- queue -----------------------------------------------------------------------
 
@@ -144,10 +150,14 @@ class Consumer:
         outcomes: dict[int, FileOutcome] = {}
         running: dict[Future, tuple[FileRow, BatchLock, list[dict]]] = {}
         self._touched = set()
+        self.resource_error = None
         try:
             for row in rows:
                 if self.stopping:
                     break
+                if self.resource_error is not None:  # the next file would fail the same way
+                    outcomes[row.id] = self._hold(row, HELD.format(f"not started: {self.resource_error}"))
+                    continue
                 lock = claim(self.catalog, self.locks_dir, row)
                 if lock is None:
                     outcomes[row.id] = FileOutcome(row.path, "processing", row.case_id, 0, 0,
@@ -164,6 +174,8 @@ class Consumer:
                     self._collect(running, outcomes)
             while running:
                 self._collect(running, outcomes)
+        except KeyboardInterrupt:
+            raise self._interrupted(running, outcomes) from None
         finally:
             if not self.keep_pool:
                 self._shutdown_pool()
@@ -180,20 +192,11 @@ class Consumer:
             if isinstance(result, FileOutcome):
                 final = result
             return result
-        except BadInput as exc:
-            final = self._quarantine(row, str(exc))
-        except ArchiveError as exc:
-            final = self._quarantine(row, str(exc))
-        except Exception as exc:  # a bug or an OCR crash: keep the file, say what happened
-            cut_off = isinstance(exc, (BrokenProcessPool, CancelledError))
-            if cut_off and self.keep_pool and not self.stopping:
-                time.sleep(1.0)  # a stop signal sent to the whole process group kills workers too: let it land
-            if cut_off and self.stopping:
-                final = self._requeue(row)  # its OCR was cut off by a stop: not the file's fault
-            else:
-                log.exception("processing %s failed", row.path)
-                final = self._quarantine(row, f"processing failed ({type(exc).__name__}: {exc}); "
-                                              "run `hoso retry` once the cause is fixed")
+        except Exception as exc:
+            final = self._failed(row, exc)
+        except KeyboardInterrupt:
+            final = self._requeue(row, ROLLED_BACK)
+            raise
         finally:
             if final is not None:
                 final.hashed = self._hashed.get(row.id, [])
@@ -201,6 +204,49 @@ class Consumer:
                 lock.release()
                 self.progress.finished(final)
         return None
+
+    def _failed(self, row: FileRow, exc: Exception) -> FileOutcome:
+        """Where a failed row goes: back to the queue when the machine is at fault, else to quarantine."""
+        machine = self._machine_fault(row, exc)
+        if machine is None:
+            cut_off = isinstance(exc, (BrokenProcessPool, CancelledError))
+            if cut_off and self.keep_pool and not self.stopping:
+                time.sleep(1.0)  # a stop signal sent to the whole process group kills workers too: let it land
+            if cut_off and self.stopping:
+                return self._requeue(row, ROLLED_BACK)  # its OCR was cut off by a stop: not the file's fault
+            if isinstance(exc, (BadInput, ArchiveError)):
+                reason = str(exc)
+            else:  # a bug or an OCR crash: keep the file, say what happened
+                log.exception("processing %s failed", row.path)
+                reason = f"processing failed ({type(exc).__name__}: {exc}); run `hoso retry` once the cause is fixed"
+            try:
+                return self._quarantine(row, reason)
+            except Exception as quarantine_failed:  # e.g. no room for the quarantine copy either
+                machine = self._machine_fault(row, quarantine_failed)
+                if machine is None:
+                    raise
+        self.resource_error = self.resource_error or machine
+        log.info("%s: %s", row.path, machine)  # the outcome and the command's message say it
+        return self._hold(row, HELD.format(machine))
+
+    def _hold(self, row: FileRow, reason: str) -> FileOutcome:
+        """Back to `queued` with the reason, where `hoso retry --all` and `hoso status` find it."""
+        try:
+            return self._requeue(row, reason)
+        except Exception:  # the catalog cannot be written either: the next claim takes the row back
+            log.exception("%s could not be queued again", row.path)
+            return FileOutcome(row.path, "queued", row.case_id, 0, 0, reason)
+
+    def _machine_fault(self, row: FileRow, exc: BaseException) -> ResourceError | None:
+        """The machine's failure behind `exc`: a full disk, a read-only home, a home we may not write.
+
+        A scan that "cannot be read" while the home's disk is nearly full is not blamed on the scan:
+        OCR's temp files (removed by now) may well be what filled it.
+        """
+        machine = resource_error(exc, self.settings.home)
+        if machine is None and isinstance(exc, (BadInput, ArchiveError)) and low_on_space(self.settings.home, row.size):
+            machine = ResourceError(f"the disk holding {self.settings.home} is nearly full ({exc})")
+        return machine
 
     def _prepare(self, row: FileRow) -> FileOutcome | tuple[OcrJob, list[dict]] | None:
         if row.kind == "empty":
@@ -251,6 +297,10 @@ class Consumer:
             self._shutdown_pool()  # a worker died (e.g. out of memory): start fresh ones
         if self._pool is None:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            # multiprocessing's resource tracker must not carry the TMPDIR below: killing a run's
+            # processes (Ctrl-C, a watcher's stop) would kill it too, and it would be relaunched
+            # into KeyError tracebacks for every semaphore of the pool.
+            resource_tracker.ensure_running()
             # Workers and their tesseract/gs children inherit it: temp files stay under the home
             # and a dead run's orphans can be found and killed (ingest.runs). Given back when
             # the pool stops, since the folder goes with it.
@@ -258,7 +308,7 @@ class Consumer:
             os.environ["TMPDIR"] = str(self.tmp_dir)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.settings.ocr_jobs, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init, initargs=(self.keep_pool,),
+                initializer=_worker_init,
             )
         return self._pool
 
@@ -286,6 +336,11 @@ class Consumer:
     def close(self) -> None:
         """Stop the OCR workers (a kept pool lives until this)."""
         self._shutdown_pool()
+
+    def abort(self) -> None:
+        """Kill this run's OCR now (its workers, their tesseract and gs): they ignore Ctrl-C, and the
+        pool's shutdown would wait for their jobs to finish."""
+        kill_run(self.settings.tmp_dir, self.tmp_dir.parent.name)
 
     def _collect(self, running: dict, outcomes: dict) -> None:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
@@ -331,10 +386,23 @@ class Consumer:
         log.warning("quarantined %s: %s (%s)", row.path, reason, folder)
         return FileOutcome(row.path, "quarantined", row.case_id, 0, 0, reason)
 
-    def _requeue(self, row: FileRow) -> FileOutcome:
+    def _interrupted(self, running: dict, outcomes: dict) -> Interrupted:
+        """Ctrl-C: stop this run's OCR at once and put the files in flight back in the queue."""
+        self.abort()
+        for row, lock, _ in running.values():
+            outcomes[row.id] = self._requeue(row, ROLLED_BACK)
+            lock.release()
+        running.clear()
+        back = [o.path for o in outcomes.values() if o.reason == ROLLED_BACK]
+        return Interrupted("interrupted (Ctrl-C): " + (
+            f"{', '.join(Path(p).name for p in back)} rolled back to queued; `hoso retry --all` (or the same "
+            "`hoso ingest` again) resumes"
+            if back else "no file was in progress"))
+
+    def _requeue(self, row: FileRow, reason: str) -> FileOutcome:
         with self.catalog.transaction():
-            self.catalog.set_file_state(row.id, "queued", reason=ROLLED_BACK)
-        return FileOutcome(row.path, "queued", row.case_id, 0, 0, ROLLED_BACK)
+            self.catalog.set_file_state(row.id, "queued", reason=reason)
+        return FileOutcome(row.path, "queued", row.case_id, 0, 0, reason)
 
     # ---- dossiers and index ----------------------------------------------------------
 
@@ -355,8 +423,13 @@ class Consumer:
         """
         try:
             rebuild_case_dossier(self.settings, self.catalog, case_id, taxonomy=self.taxonomy, reason="ingest")
-        except Exception:
-            log.exception("the dossier of %s could not be built", case_id)
+        except Exception as exc:
+            machine = resource_error(exc, self.settings.home)
+            if machine is None:
+                log.exception("the dossier of %s could not be built", case_id)
+            else:
+                log.error("the dossier of %s could not be built: %s", case_id, machine)
+                self.resource_error = self.resource_error or machine
 
     def index_documents(self, documents: list[DocumentRow]) -> bool:
         """Index these documents' pages; on failure they stay marked not indexed."""
@@ -364,8 +437,9 @@ class Consumer:
             return True
         try:
             index_documents(self.catalog, self.backend, documents)
-        except Exception as exc:  # the index is down: the catalog keeps the backlog
+        except Exception as exc:  # the index is down (or the disk full): the catalog keeps the backlog
             log.warning("indexing failed, %d documents wait for `hoso reindex --pending`: %s", len(documents), exc)
+            self.resource_error = self.resource_error or resource_error(exc, self.settings.home)
             return False
         return True
 

@@ -54,6 +54,9 @@ def claim(catalog: Catalog, locks_dir: Path, row: FileRow) -> BatchLock | None:
     lock = BatchLock(locks_dir, row.sha256)
     if not lock.acquire():
         return None
+    if catalog.get_file(row.id).state == "processing":
+        # We hold its lock, so the worker that left it `processing` died (or could not write the catalog).
+        catalog.set_file_state(row.id, "queued", reason=row.reason)
     if not catalog.claim_file(row.id, worker_id()):
         lock.release()
         return None

@@ -20,6 +20,7 @@ from index.base import SearchBackend
 from pipeline import corrections as ops
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
+from pipeline.errors import ExitCode
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
 from pipeline.stages.documents import describe_document, find_documents
 from pipeline.dossier.build import rebuild_dossier, who
@@ -40,6 +41,8 @@ HEADER_FIELDS = ("number", "symbol", "date", "issuer")  # read from the first pa
 
 class NotFound(CorrectionError):
     """No such document, page or case."""
+
+    exit_code = ExitCode.NOT_FOUND
 
 
 @dataclass
@@ -424,6 +427,9 @@ class Repair:
                 with self.catalog.transaction():
                     self.catalog.replace_batch_pages(job.batch_id, digest, result.pages)
                 read += len(result.ocr_pages)
+        except KeyboardInterrupt:
+            self.consumer.abort()  # each scan is replaced in one transaction: the ones not read keep their pages
+            raise
         finally:
             self.consumer.close()
         self._pages.clear()

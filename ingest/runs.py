@@ -8,6 +8,7 @@ its TMPDIR — a worker or a tesseract/gs child orphaned by `kill -9` — is kil
 """
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import re
@@ -21,6 +22,8 @@ log = logging.getLogger("hoso.runs")
 RUN_DIR = re.compile(r"^run-(?P<pid>\d+)-(?P<start>\d+)$")
 # Temp entries left under <home>/tmp by anything else: removed once this old.
 STALE_SECONDS = 6 * 3600
+# Held by the one `hoso watch` of a home (ingest.watch.HomeWatchLock); it holds "pid N since ISO-TIME".
+WATCH_LOCK = Path("locks") / "watch.lock"
 
 
 def start_time(pid: int) -> int | None:
@@ -142,3 +145,19 @@ def _zombie(pid: int) -> bool:
     except OSError:
         return True
     return stat[stat.rindex(")") + 2:].split()[0] == "Z"
+
+
+def running_watcher(home: Path) -> dict | None:
+    """{"pid", "since"} of the `hoso watch` holding this home's lock, None when none runs."""
+    try:
+        fd = os.open(home / WATCH_LOCK, os.O_RDONLY)  # a read-only home can be asked too
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:  # held: the watcher is alive
+        m = re.match(r"pid (\d+)(?: since (\S+))?", os.read(fd, 200).decode(errors="replace"))
+        return {"pid": int(m[1]) if m else None, "since": m[2] if m else None}
+    finally:
+        os.close(fd)
+    return None

@@ -15,6 +15,7 @@ the inbox file stays until it is done, so a restart finds everything again (`res
 """
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import logging
 import os
@@ -30,12 +31,13 @@ from typing import Callable
 
 from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
+from pipeline.errors import Busy
 from pipeline.hashing import HashedFile, hash_file
 
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
 from .queue import claim, recover
-from .runs import kill_run, reap_dead_runs
+from .runs import WATCH_LOCK, reap_dead_runs
 from .sources import IGNORED, LOOSE_PAGE, Batch, make_batch, sniff
 
 log = logging.getLogger("hoso.watch")
@@ -225,7 +227,7 @@ class StabilityTracker:
 # ---- locks and paths ---------------------------------------------------------------------
 
 
-class WatcherBusy(Exception):
+class WatcherBusy(Busy):
     """Another `hoso watch` runs on this home."""
 
 
@@ -233,7 +235,7 @@ class HomeWatchLock:
     """One `hoso watch` per home (the per-batch locks still guard against `hoso ingest`)."""
 
     def __init__(self, home: Path):
-        self.path = home / "locks" / "watch.lock"
+        self.path = home / WATCH_LOCK
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -246,7 +248,8 @@ class HomeWatchLock:
             os.close(fd)
             raise WatcherBusy(f"another `hoso watch` is already running on this home ({holder})") from None
         os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}".encode())
+        since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        os.write(fd, f"pid {os.getpid()} since {since}".encode())
         self._fd = fd
 
     def release(self) -> None:
@@ -539,7 +542,7 @@ class Watcher:
             consumer_thread.join(0.1)
         if consumer_thread.is_alive():  # roll back: cut the OCR off, its rows go back to queued
             self.say("rolling back the file being processed")
-            kill_run(self.settings.tmp_dir, self.consumer.tmp_dir.parent.name)
+            self.consumer.abort()
             consumer_thread.join(60)
         if self._observer is not None:
             self._observer.join(5)

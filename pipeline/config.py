@@ -4,12 +4,16 @@ The TOML file is `HOSO_CONFIG`, else `<home>/hoso.toml` if present.
 """
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import field_validator
+from pydantic import ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from .errors import ConfigError
 
 DEFAULT_HOME = Path("hoso-data")
 
@@ -102,14 +106,48 @@ class Settings(BaseSettings):
 def _config_file(home: Path) -> Path | None:
     explicit = os.environ.get("HOSO_CONFIG")
     if explicit:
+        if not Path(explicit).is_file():
+            raise ConfigError(f"HOSO_CONFIG names {explicit}, which is not a file")
         return Path(explicit)
-    candidate = home / "hoso.toml"
+    candidate = home.absolute() / "hoso.toml"
     return candidate if candidate.exists() else None
 
 
+def _check_keys(config: Path) -> None:
+    """A misspelt key would otherwise be ignored without a word and its default used."""
+    try:
+        keys = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"the configuration file {config} cannot be read: {exc}") from None
+    for key in keys:
+        if key not in Settings.model_fields:
+            close = difflib.get_close_matches(key, Settings.model_fields, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"the configuration file {config} has an unknown setting {key!r}{hint}")
+
+
+def _plain(exc: ValidationError, config: Path | None) -> str:
+    """Pydantic's report as one line: which setting, where it came from, what is wrong with it."""
+    problems = []
+    for item in exc.errors():
+        name = ".".join(str(part) for part in item["loc"])
+        env = f"HOSO_{name.split('.')[0].upper()}"
+        where = f"the variable {env}" if env in os.environ else (f"{config}" if config else "the default")
+        problems.append(f"{name} (from {where}): {item['msg']}, got {item.get('input')!r}")
+    return "configuration error: " + "; ".join(problems)
+
+
 def load_settings(**overrides: Any) -> Settings:
-    """Settings of a home (--home, else HOSO_HOME, else ./hoso-data), explicit overrides first."""
+    """Settings of a home (--home, else HOSO_HOME, else ./hoso-data), explicit overrides first.
+
+    A missing HOSO_CONFIG file, an unknown key in the file or a bad value is a ConfigError in plain words.
+    """
     home = overrides.get("home") or os.environ.get("HOSO_HOME") or DEFAULT_HOME
     config = _config_file(Path(home))
+    if config is not None:
+        _check_keys(config)
     with_file = type("Settings", (Settings,), {"model_config": {**Settings.model_config, "toml_file": config}})
-    return with_file(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return with_file(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        raise ConfigError(_plain(exc, config)) from None

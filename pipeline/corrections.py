@@ -34,6 +34,7 @@ from typing import Callable
 from .dossier.assemble import DossierDocument, plan_dossier
 from .store.catalog import DocumentRow
 from .stages.documents import described, document_id
+from .errors import UsageError
 from .models import Classification, Metadata, PageRef
 from .taxonomy import DocType
 
@@ -57,7 +58,7 @@ ROLES = ("bi_can", "bi_cao", "nguoi_bi_hai", "nguoi_lam_don", "nguoi_lam_chung",
 CASE_WIDE = ("case.rename", "case.merge")
 
 
-class CorrectionError(Exception):
+class CorrectionError(UsageError):
     """A correction that cannot be made (bad value, no such document, sealed pages)."""
 
 

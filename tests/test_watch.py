@@ -128,6 +128,8 @@ def test_stop_finishes_the_current_file_or_rolls_it_back(tmp_path):
         wait_until(processing, 60, "OCR to start", on_fail=watcher.report)
         assert watcher.stop(signal.SIGTERM) == 0
         assert by_path(watcher.records())["rollback.pdf"][0]["status"] == "queued"
+        # Cut off cleanly: no resource_tracker warning, no KeyError '/mp-…' traceback.
+        assert "Traceback" not in watcher.stderr() and "resource_tracker" not in watcher.stderr()
     rows = {Path(r["path"]).name: r["state"] for r in catalog_rows(home)}
     assert rows == {"finish.pdf": "done", "rollback.pdf": "queued"}
     assert (inbox / CASE / "rollback.pdf").exists()

@@ -245,7 +245,7 @@ def assemble(
     plan = plan_dossier(documents, taxonomy, frozen)
     names = {d.id: document_name(d, taxonomy) for d in plan.documents}
     key = build_key(case_id, plan, case, seals, originals, outputs or [], names, turns)
-    version_dir = out_dir / "versions" / f"v{version:04d}"
+    version_dir = version_folder(out_dir, version)
     version_dir.mkdir(parents=True, exist_ok=True)
     pdf_path = version_dir / f"{case_id}.pdf"
     built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -356,6 +356,10 @@ def assemble(
         pages=front_pages + len(numbering), numbering=numbering, order=plan.documents, version=version,
         front_pages=front_pages, current_pdf=current, pdfa=pdfa, changes=manifest["changes"], build_key=key,
     )
+
+
+def version_folder(out_dir: Path, version: int) -> Path:
+    return out_dir / "versions" / f"v{version:04d}"
 
 
 def _bytes_io(data: bytes):

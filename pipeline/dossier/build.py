@@ -12,6 +12,7 @@ import getpass
 import json
 import logging
 import os
+import shutil
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Iterator
 
 from .assemble import (
     AssembledDossier, CaseInfo, DossierDocument, SourcePart, assemble, build_key, document_name, plan_dossier,
+    version_folder,
 )
 from ..store.catalog import Catalog, DocumentRow
 from ..config import Settings
@@ -186,14 +188,19 @@ def rebuild_dossier(
             for page in pages:
                 # the bút lục goes where no word is, nor a stamp (an e-signature's words are not the page's)
                 words[(batch_id, page.number)] = page.words + [Word(s.kind, *s.box) for s in page.stamps if s.box]
-        built = assemble(
-            case_id, documents, {b: home_path(settings, info["ocr_pdf"]) for b, info in batches.items()}, originals,
-            (settings.dossiers_dir / case_id).absolute(), taxonomy,
-            version=version, case=case, frozen=frozen, seals=seals, words=words, outputs=outputs,
-            previous=({"version": latest["version"], "manifest_sha256": latest["manifest_sha256"],
-                       "manifest": previous_manifest} if latest else None),
-            reason="seal" if seal else reason, tmp_dir=settings.tmp_dir, turns=turns,
-        )
+        out_dir = (settings.dossiers_dir / case_id).absolute()
+        try:
+            built = assemble(
+                case_id, documents, {b: home_path(settings, info["ocr_pdf"]) for b, info in batches.items()},
+                originals, out_dir, taxonomy,
+                version=version, case=case, frozen=frozen, seals=seals, words=words, outputs=outputs,
+                previous=({"version": latest["version"], "manifest_sha256": latest["manifest_sha256"],
+                           "manifest": previous_manifest} if latest else None),
+                reason="seal" if seal else reason, tmp_dir=settings.tmp_dir, turns=turns,
+            )
+        except BaseException:  # e.g. the disk filled up: no half-written version the catalog never recorded
+            shutil.rmtree(version_folder(out_dir, version), ignore_errors=True)
+            raise
         with catalog.transaction():
             catalog.set_dossier_pages(built.numbering)
             recorded = catalog.add_dossier(

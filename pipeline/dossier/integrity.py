@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 
 from ..store.catalog import Catalog
 from ..config import Settings
+from ..errors import IntegrityError
 from .build import home_path
 from ..hashing import sha256_file
 
@@ -112,6 +113,7 @@ def verify_home(settings: Settings, catalog: Catalog, cases: list[str] | None = 
         _verify_case_dossiers(settings, catalog, case_id, report, everything)
 
     if everything:
+        known_files |= _unbatched_arrivals(report, settings, catalog, known_files)
         _orphans(report, settings.archive_dir, known_files, "original")
         _orphans(report, settings.work_dir, known_files, "ocr_output", pattern="??/*.pdf")
         if settings.dossiers_dir.is_dir():
@@ -122,6 +124,29 @@ def verify_home(settings: Settings, catalog: Catalog, cases: list[str] | None = 
                         report.problems.append(Problem("orphaned", "file", str(path), folder.name,
                                                        detail="in the dossiers folder of a case the catalog does not know"))
     return report
+
+
+def _unbatched_arrivals(report: Report, settings: Settings, catalog: Catalog, batched: set[Path]) -> set[Path]:
+    """Archive copies and OCR outputs of arrivals that never became a batch: quarantined (an encrypted or
+    damaged PDF is archived before it is found out) or held back (disk full). Their files rows know them."""
+    waiting = [r for r in catalog.files() if r.state in ("quarantined", "queued", "processing")]
+    contents = {r.sha256 for r in waiting}  # a single file's sha256 is the arrival's content id
+    for row in waiting:
+        if row.kind == "images":  # loose pages: the content id is of the pages' sha256s
+            folder = Path(row.quarantine) if row.quarantine else None
+            for page in map(Path, row.paths):
+                copy = folder / page.name if folder is not None and (folder / page.name).is_file() else page
+                if copy.is_file():
+                    contents.add(sha256_file(copy))
+    known: set[Path] = set()
+    if settings.archive_dir.is_dir():
+        for path in settings.archive_dir.glob("??/*"):
+            if path.is_file() and path.name.split(".")[0] in contents and path.resolve() not in batched:
+                known.add(path.resolve())
+                _check_file(report, "original", path, path.name.split(".")[0])  # named by its sha256
+    if settings.work_dir.is_dir():
+        known |= {p.resolve() for p in settings.work_dir.glob("??/*.pdf") if p.stem in contents}
+    return known
 
 
 def _verify_case_dossiers(settings: Settings, catalog: Catalog, case_id: str, report: Report, everything: bool) -> None:
@@ -177,7 +202,7 @@ def _orphans(report: Report, folder: Path, known: set[Path], kind: str, pattern:
 # ---- bundles --------------------------------------------------------------------------------
 
 
-class BundleError(Exception):
+class BundleError(IntegrityError):
     """The bundle could not be written (a source file is missing or altered)."""
 
 

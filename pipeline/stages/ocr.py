@@ -86,7 +86,6 @@ def run_ocr(job: OcrJob) -> OcrResult:
                 widgets.setdefault(number, []).extend(look.text_stamps)
         to_ocr = [n for n, look in enumerate(looks, 1) if look.needs_ocr]
         job.output_pdf.parent.mkdir(parents=True, exist_ok=True)
-        partial = job.output_pdf.with_name(job.output_pdf.name + ".part")
         capture = Path(tmp) / "hocr"
         capture.mkdir()
         if to_ocr:
@@ -105,13 +104,22 @@ def run_ocr(job: OcrJob) -> OcrResult:
                 # redo keeps the page as it is and sets /Rotate; only the text layer is read again.
                 _ocrmypdf(job, current, turned, pages=misread, mode="redo", orient=True, looks=looks, capture=capture)
                 current = turned
-            shutil.copyfile(current, partial)
         else:
-            shutil.copyfile(source, partial)
-        os.replace(partial, job.output_pdf)
+            current = source
+        _publish(current, job.output_pdf)
         pages = extract_pages(job.output_pdf, looks, _turns(capture), ocred=set(to_ocr), widgets=widgets,
                               hocr_dir=capture, scans=source)
     return OcrResult(batch_id=job.batch_id, pdf=job.output_pdf, pages=pages, signed=signed, ocr_pages=to_ocr)
+
+
+def _publish(made: Path, output: Path) -> None:
+    """Copy the finished PDF into place through a `.part` file that a failed copy (disk full) does not leave."""
+    partial = output.with_name(output.name + ".part")
+    try:
+        shutil.copyfile(made, partial)
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _signatures(source: Path) -> dict[int, list[SignatureWidget]]:

@@ -30,9 +30,10 @@ class Catalog(Database, Files, Batches, Cases, Documents, Dossiers, Corrections)
 
     The aggregates' methods are all here; what spans several aggregates is below."""
 
-    def __init__(self, path: Path):
-        super().__init__(path)
-        migrate(self.db)
+    def __init__(self, path: Path, *, read_only: bool = False):
+        super().__init__(path, read_only=read_only)
+        if not read_only:
+            migrate(self.db)
 
     def counts(self) -> dict[str, int]:
         documents = self.document_counts()

@@ -23,6 +23,24 @@ def connect(path: Path) -> sqlite3.Connection:
     return db
 
 
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """The catalog of a home this process may not write (read-only mount, another user's home).
+
+    `mode=ro` sees a concurrent writer's commits but needs the WAL's shared-memory file; where that
+    cannot be created, `immutable=1` reads the file as it is (nobody can write there, or the
+    reader takes a snapshot).
+    """
+    uri = path.absolute().as_uri()
+    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("SELECT COUNT(*) FROM meta").fetchone()
+    except sqlite3.OperationalError:
+        db.close()
+        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    return db
+
+
 @contextmanager
 def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE … COMMIT (ROLLBACK on any exception), so concurrent hoso processes serialize
@@ -69,9 +87,9 @@ def table_columns(db: sqlite3.Connection, table: str) -> set[str]:
 class Database:
     """The connection every aggregate of the catalog works through (`self.db`)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
-        self.db = connect(self.path)
+        self.db = connect_read_only(self.path) if read_only else connect(self.path)
 
     def close(self) -> None:
         self.db.close()
