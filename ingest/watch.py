@@ -15,7 +15,6 @@ the inbox file stays until it is done, so a restart finds everything again (`res
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import queue as queue_mod
@@ -27,6 +26,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from filelock import FileLock, Timeout
 
 from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
@@ -234,26 +235,19 @@ class HomeWatchLock:
 
     def __init__(self, home: Path):
         self.path = home / "locks" / "watch.lock"
-        self._fd: int | None = None
+        self._lock = FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(fd)
+            self._lock.acquire()
+        except Timeout:
+            holder = self.path.read_text(errors="replace").strip() or "another process"
             raise WatcherBusy(f"another `hoso watch` is already running on this home ({holder})") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}".encode())
-        self._fd = fd
+        self.path.write_text(f"pid {os.getpid()}")  # the flock is on the file, not its content
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        self._lock.release()
 
 
 def ignored(path: Path, root: Path) -> bool:

@@ -7,7 +7,6 @@ bút lục of every document page, sealed numbers). One build per case at a time
 """
 from __future__ import annotations
 
-import fcntl
 import getpass
 import json
 import logging
@@ -53,14 +52,12 @@ def who() -> str:
 @contextmanager
 def case_lock(settings: Settings, case_id: str) -> Iterator[None]:
     """Only one process builds a case's dossier at a time."""
+    from filelock import FileLock  # slow to import, and commands that only read a dossier never lock
+
     folder = settings.home / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"dossier-{case_id}.lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with FileLock(folder / f"dossier-{case_id}.lock"):
+        yield
 
 
 def home_path(settings: Settings, path: str | Path) -> Path:

@@ -258,11 +258,8 @@ def verify_bundle(path: Path, catalog: Catalog | None = None) -> Report:
         expected: set[str] = set()
 
         def digest(name: str) -> str:
-            h = hashlib.sha256()
             with zf.open(name) as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-            return h.hexdigest()
+                return hashlib.file_digest(fh, "sha256").hexdigest()
 
         def check(kind: str, name: str, sha: str | None, case_id: str | None) -> None:
             expected.add(name)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 from ..models import PageText, Word
 from ..text import fold, fold_with_offsets, normalize, vietnamese_score
 
@@ -36,24 +38,8 @@ def tokens(text: str) -> list[str]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of short strings, or limit + 1 as soon as it must exceed `limit`.
-
-    Only the band of cells within `limit` of the diagonal can stay under the limit.
-    """
-    over = limit + 1
-    if abs(len(a) - len(b)) > limit:
-        return over
-    previous = [j if j <= limit else over for j in range(len(b) + 1)]
-    for i, ca in enumerate(a, 1):
-        current = [i if i <= limit else over] + [over] * len(b)
-        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
-            cost = previous[j - 1] + (ca != b[j - 1])
-            cost = previous[j] + 1 if previous[j] + 1 < cost else cost
-            current[j] = current[j - 1] + 1 if current[j - 1] + 1 < cost else cost
-        if min(current) > limit:
-            return over
-        previous = current
-    return min(previous[-1], over)
+    """Levenshtein distance, or limit + 1 when it exceeds `limit`."""
+    return Levenshtein.distance(a, b, score_cutoff=limit)
 
 
 def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | None:
