@@ -325,11 +325,6 @@ def _same_fs(a: Path, b: Path) -> bool:
 # ---- the watcher -------------------------------------------------------------------------
 
 
-@dataclass
-class _Resume:
-    ids: list[int]
-
-
 _STOP = object()
 
 

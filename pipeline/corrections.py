@@ -156,10 +156,6 @@ def decode(field_name: str, text: str | None):
     return text
 
 
-def current_value(doc: DocumentRow, field_name: str):
-    return getattr(doc, field_name)
-
-
 # ---- the documents being corrected -------------------------------------------------------
 
 
@@ -192,9 +188,6 @@ class Workspace:
 
     def containing(self, page: Page) -> DocumentRow | None:
         return next((d for d in self.docs if page in page_refs(d)), None)
-
-    def by_id(self, doc_id: str) -> DocumentRow | None:
-        return next((d for d in self.docs if d.id == doc_id), None)
 
     def touch(self, doc: DocumentRow, *, reid: bool = False) -> None:
         doc.indexed = False

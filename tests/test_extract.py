@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.stages.classify import classify
-from pipeline.stages.extract import MIN_OCR_CONFIDENCE, extract_metadata, normalize_number, read_date
+from pipeline.stages.extract import MIN_OCR_CONFIDENCE, extract_metadata, read_date, split_number
 from pipeline.models import Classification, PageText, Person
 from pipeline.taxonomy import load_taxonomy
 
@@ -59,8 +59,9 @@ def test_truth_text_numbers_and_dates_are_exact(truth):
     ("204/2024/H S-ST", None),  # 'H' or 'HS-ST'?
     ("........./QĐ-CSĐT", None),  # left for a hand to fill in
 ])
-def test_normalize_number(raw, number):
-    assert normalize_number(raw) == number
+def test_split_number_gives_the_whole_number(raw, number):
+    parts = split_number(raw)
+    assert (parts.number if parts else None) == number
 
 
 @pytest.mark.parametrize("line, iso", [

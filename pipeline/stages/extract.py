@@ -111,20 +111,6 @@ def split_number(raw: str, spaced: bool = False) -> NumberParts | None:
     return NumberParts(digits, found["year"], symbol)
 
 
-def normalize_number(raw: str) -> str | None:
-    """'389 / QĐÐ - CSĐT' → '389/QĐ-CSĐT'; None when it does not read as one n[/year]/SYMBOL.
-
-    Words left after the number make it ambiguous ('204/2024/H S-ST': 'H' or 'HS-ST'?), so None.
-    """
-    parts = split_number(raw)
-    return parts.number if parts else None
-
-
-def number_symbol(number: str) -> str:
-    """The ký hiệu of a normalized number: '175/2024/HS-ST' → 'HS-ST'."""
-    return number.rsplit("/", 1)[-1]
-
-
 @dataclass(frozen=True)
 class DateParts:
     """The parts of a date line that read cleanly and surely (None for the others)."""
