@@ -38,11 +38,11 @@ from .esignature import SignatureWidget, esignatures, is_signing_text, read_sign
 from ..models import OcrJob, OcrResult, PageText, Stamp, Word
 from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
+from .separator import CODE_PREFIX
 from ..text import is_good_vietnamese, normalize
 
 BLANK_INK = 0.0005
 LOOK_DPI = 72  # enough for ink coverage and an 80 mm separator QR code
-SEPARATOR_PREFIX = "HOSO:"
 
 # A text layer "covers" the page when at most this share of the page's ink (at LOOK_DPI, ruling
 # lines left out) lies outside its words; a seal and a signature on a fully OCRed scan stay well
@@ -143,7 +143,7 @@ class PageLook:
 
     @property
     def separator(self) -> bool:
-        return any(code.startswith(SEPARATOR_PREFIX) for code in self.barcodes)
+        return any(code.startswith(CODE_PREFIX) for code in self.barcodes)
 
     @property
     def needs_ocr(self) -> bool:

@@ -15,12 +15,9 @@ import re
 from .classify import match_title
 from .layout import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
 from ..models import PageText, Segment
+from .separator import CASE_PREFIX, PRINTED_CODE, SEPARATOR
 from ..taxonomy import DocType
 
-SEPARATOR = "HOSO:SEP"
-CASE_PREFIX = "HOSO:CASE="
-# The separator sheet may also print its code in words; read it when the barcode is unreadable.
-_PRINTED_CODE = re.compile(r"HOSO:SEP\b|HOSO:CASE=[\w-]+")
 _PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
 # "2.", "Điều 2.", "b)", "III." (a section in capitals, which could pass for a title)
 _LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2}|[ivx]{1,4})\s*[.)]\s|^([a-zđ])\)\s", re.IGNORECASE)
@@ -37,7 +34,7 @@ def split_batch(pages: list[PageText], taxonomy: dict[str, DocType]) -> list[Seg
     forced = False  # a separator sheet came before: the next page starts a document
     previous: list[Line] = []
     for page in pages:
-        codes = page.barcodes + _PRINTED_CODE.findall(page.text)
+        codes = page.barcodes + PRINTED_CODE.findall(page.text)
         cases = [code[len(CASE_PREFIX) :] for code in codes if code.startswith(CASE_PREFIX)]
         if cases or SEPARATOR in codes:
             case_id = cases[-1] if cases else case_id
