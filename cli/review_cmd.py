@@ -5,21 +5,26 @@ from __future__ import annotations
 import re
 import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
-from ingest.repair import Change, NotFound, Repair
-from pipeline.corrections import CorrectionError
-
 from .context import DATE_READ, NUMBER_READ, as_read, emit_json, err, fail, home, out
 from .exitcodes import ExitCode
+
+# ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf, fpdf2): imported by the commands
+# that repair, so that registering them does not slow every other command's start.
+if TYPE_CHECKING:
+    from ingest.repair import Change, Repair
 
 JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 
 def run_repair(action: Callable[[Repair], Change], json_out: bool) -> None:
     """Run one correction against the home, print what it did, exit with the right code."""
+    from ingest.repair import NotFound, Repair
+    from pipeline.corrections import CorrectionError
+
     with home() as (cfg, catalog, backend):
         repair = Repair(cfg, catalog, backend)
         try:
@@ -82,6 +87,8 @@ def register(app: typer.Typer) -> None:
         json_out: bool = JSON,
     ) -> None:
         """Documents that need a person: low confidence, type `khac`, no case, fields left empty."""
+        from ingest.repair import Repair
+
         with home(need_backend=False) as (cfg, catalog, backend):
             documents = Repair(cfg, catalog, backend).review(case)
         if json_out:
@@ -184,6 +191,8 @@ case_app = typer.Typer(help="List, rename and merge cases.", no_args_is_help=Tru
 @case_app.command("list")
 def case_list(json_out: bool = JSON) -> None:
     """Every case: documents, pages, dossier version, sealing, documents to review."""
+    from ingest.repair import Repair
+
     with home(need_backend=False) as (cfg, catalog, backend):
         data = Repair(cfg, catalog, backend).cases()
     if json_out:

@@ -10,13 +10,13 @@ from typing import Optional
 
 import typer
 
-from ingest.consume import Consumer, FileOutcome
-from ingest.sources import make_batch
-from ingest.watch import HomeWatchLock, Watcher, WatcherBusy, settle
 from pipeline.store.catalog import FileRow
 
 from .context import emit_json, err, fail, home, out, settings
 from .exitcodes import ExitCode
+
+# ingest.consume and ingest.watch (OCRmyPDF, pikepdf, fpdf2) are imported by the commands
+# themselves: registering them must not slow every other command's start.
 
 
 def _line(record: dict) -> str:
@@ -43,6 +43,8 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="One JSON line per file on stdout."),
     ) -> None:
         """Watch scan folders: every stable file becomes dossier pages, unattended (Ctrl-C stops)."""
+        from ingest.watch import HomeWatchLock, Watcher, WatcherBusy
+
         cfg = settings()
         folders = list(dirs or cfg.watch_dirs)
         if not folders:
@@ -89,6 +91,10 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
+        from ingest.consume import Consumer, FileOutcome
+        from ingest.sources import make_batch
+        from ingest.watch import settle
+
         if not all_ and not paths:
             fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
         with home() as (cfg, catalog, backend):
