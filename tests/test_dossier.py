@@ -16,7 +16,7 @@ from pipeline.dossier.build import history, rebuild_dossier
 from pipeline.dossier.pdfa import structural_check, verapdf
 from pipeline.taxonomy import load_taxonomy
 
-from conftest import REPO
+from conftest import REPO, unavailable
 from dossier_kit import CASE, UNIT, FONT, cli, cli_json, ink_corner, labels, outline, stamp_text, tiny_home, toc_rows
 
 TAXONOMY = load_taxonomy()
@@ -245,7 +245,7 @@ def test_verapdf_passes_both_routes(built, tmp_path):
     fallback = rebuild_dossier(t.settings, t.catalog, CASE)
     found = _verapdf(result.pdf, fallback.pdf)
     if found is None:
-        pytest.skip("veraPDF is not available here (needs java and mvn: scripts/verapdf.sh fetch)")
+        unavailable("veraPDF is not available here (needs java and mvn: scripts/verapdf.sh fetch)")
     assert found[0], found[1]
 
 

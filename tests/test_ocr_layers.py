@@ -24,7 +24,7 @@ from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.ocr import _confidences, _stamp_blocks, inspect_pages, read_hocr, run_ocr
 from pipeline.text import fold
 
-from conftest import REPO, shared_or_skip
+from conftest import REPO, shared_or_skip, unavailable
 
 if str(REPO) not in sys.path:  # samples.make_samples, also under a bare `pytest`
     sys.path.insert(0, str(REPO))
@@ -126,7 +126,7 @@ def digital(tmp_path_factory) -> OcrResult:
     """Page 1 born-digital with a good layer (and a seal picture); page 2 the same kind of page
     with its glyphs turned into outlines (gs -dNoOutputFonts): no text, no image."""
     if not shutil.which("gs"):
-        pytest.skip("Ghostscript is not installed")
+        unavailable("Ghostscript is not installed")
     work = tmp_path_factory.mktemp("digital")
     good = born_digital(work / "good.pdf", BODY, seal=True)
     text = born_digital(work / "text.pdf", [line.replace("27/QĐ", "28/QĐ").replace("Trần Văn Hùng", "Lê Thị Mai")

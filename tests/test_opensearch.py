@@ -23,8 +23,6 @@ pytestmark = pytest.mark.opensearch
 
 @pytest.fixture
 def os_backend(opensearch_url, unique_prefix):
-    if not opensearch_url:
-        pytest.skip("no OpenSearch node: run through `make test`, which starts one")
     from index.opensearch import OpenSearchBackend
 
     backend = OpenSearchBackend.from_settings(Settings(opensearch_url=opensearch_url,
@@ -205,8 +203,6 @@ PARITY_QUERIES = [
 
 @pytest.fixture(scope="module")
 def both_loaded(opensearch_url, truth):
-    if not opensearch_url:
-        pytest.skip("no OpenSearch node: run through `make test`, which starts one")
     from index.opensearch import OpenSearchBackend
 
     pages = truth_pages(truth)
