@@ -422,7 +422,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
     subtitle_missed: list[dict] = []
     extra_values = 0
     mistakes: list[dict] = []
-    for batch, (pages, ocred, error) in zip(batches, read):
+    for batch, (pages, ocred, error) in zip(batches, read, strict=True):
         name = batch.name
         if error:
             mistakes.append({"file": name, "page": None, "error": f"not read: {error}"})

@@ -219,5 +219,5 @@ def history(
             flags += " [bold red]manifest missing or altered[/]"
         changes = v.get("changes") or {}
         out.print(f"v{v['version']:<3} {when}  {changes.get('reason', ''):<8} {v['pages']:>4} pages"
-                  f"  {'BL %d–%d' % tuple(bl) if bl else '':<11}{flags}  {_describe_changes(changes)}",
+                  f"  {f'BL {bl[0]}–{bl[1]}' if bl else '':<11}{flags}  {_describe_changes(changes)}",
                   highlight=False)

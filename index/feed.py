@@ -13,7 +13,7 @@ def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[Ind
     for doc in documents:
         texts = catalog.page_texts([(batch_id, number) for batch_id, number, *_ in doc.pages])
         persons = [p["name"] for p in doc.persons]
-        for seq, ((batch_id, number, *_), text) in enumerate(zip(doc.pages, texts), 1):
+        for seq, ((batch_id, number, *_), text) in enumerate(zip(doc.pages, texts, strict=True), 1):
             if batch_id not in source_names:
                 source_names[batch_id] = catalog.batch(batch_id)["originals"]
             originals = source_names[batch_id]

@@ -19,6 +19,7 @@ from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 from index.base import SearchBackend
@@ -138,9 +139,9 @@ class Consumer:
                                                    "another hoso process is working on this file")
                     continue
                 self.progress.file(row.path)
-                job = self._guarded(row, lock, outcomes, lambda: self._prepare(row))
+                job = self._guarded(row, lock, outcomes, partial(self._prepare, row))
                 if isinstance(job, tuple):
-                    future = self._guarded(row, lock, outcomes, lambda: self.submit_ocr(job[0]))
+                    future = self._guarded(row, lock, outcomes, partial(self.submit_ocr, job[0]))
                     if future is not None:
                         running[future] = (row, lock, job[1])
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
@@ -271,7 +272,8 @@ class Consumer:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
         for future in done:
             row, lock, originals = running.pop(future)
-            self._guarded(row, lock, outcomes, lambda: self._store(row, originals, future.result()))
+            # _guarded calls the step at once, in this iteration (and catches what future.result() raises).
+            self._guarded(row, lock, outcomes, lambda: self._store(row, originals, future.result()))  # noqa: B023
 
     # ---- documents -------------------------------------------------------------------
 

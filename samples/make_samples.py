@@ -40,6 +40,7 @@ from typing import Callable, Iterable, Sequence
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
+SAMPLES_DIR = Path(__file__).resolve().parent
 SEED = 20250301
 DEFAULT_DPI = 150
 
@@ -155,7 +156,7 @@ class Page:
 
     @property
     def text(self) -> str:
-        return "\n".join(l.text for l in self.lines if l.text)
+        return "\n".join(line.text for line in self.lines if line.text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1594,7 +1595,7 @@ def _render_batch(b: Batch) -> tuple[list, dict]:
     return images, {"docs": docs, **extra}
 
 
-def build_all(out_dir: str | os.PathLike = Path(__file__).resolve().parent,
+def build_all(out_dir: str | os.PathLike = SAMPLES_DIR,
               with_bad: bool = True) -> dict:
     """Render every batch (and the bad inputs) under ``out_dir``; write and return truth."""
     out = Path(out_dir)
@@ -1791,7 +1792,7 @@ def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
                                new_field_spec=fields.SigFieldSpec("ChuKySo",
                                                                   box=(360, 40, 560, 100)))
     finally:
-        for m, dt_ in zip(clocked, saved):
+        for m, dt_ in zip(clocked, saved, strict=True):
             m.datetime = dt_
     return out.getvalue(), "pyhanko"
 
@@ -1964,7 +1965,7 @@ def build_bad(out: Path) -> list[dict]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parent),
+    ap.add_argument("--out", default=str(SAMPLES_DIR),
                     help="output root (default: the samples/ folder)")
     ap.add_argument("--no-bad", action="store_true", help="skip samples/bad/")
     args = ap.parse_args(argv)

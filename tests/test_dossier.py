@@ -136,7 +136,7 @@ def test_toc_bookmarks_stamps_and_labels_agree(built, tmp_path):
     page_labels = labels(pdf)
     assert page_labels[:front] == ["i", "ii", "iii"][:front]
     assert page_labels[front:] == [str(n) for n in range(1, 6)]
-    for (_, first_bl, _, first_page), (_, index) in zip(expected, marks[2:]):
+    for (_, first_bl, _, first_page), (_, index) in zip(expected, marks[2:], strict=True):
         assert page_labels[index] == str(first_bl) and index == first_page - 1
 
     # Stamps carry the same numbers; the catalog agrees for `dossier show` and search hits.

@@ -161,7 +161,7 @@ def test_crime_name_with_words_that_look_like_a_sentence_end():
 
 from test_header import REAL_ROWS, boxed  # noqa: E402
 
-from pipeline.stages.extract import MIN_WORD_CONFIDENCE, split_number  # noqa: E402
+from pipeline.stages.extract import MIN_WORD_CONFIDENCE  # noqa: E402
 from pipeline.models import ESignature, Stamp  # noqa: E402
 
 CHI_THI = Classification("chi_thi", 1.0, "CHỈ THỊ")

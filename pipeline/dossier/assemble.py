@@ -342,7 +342,7 @@ def assemble(
                 "but_luc": [pages_of[doc.id][0][1], pages_of[doc.id][-1][1]],
                 "late": doc.id in plan.late,
                 "pages": [[p.batch_id, p.number, page, p.but_luc]
-                          for p, (page, _) in zip([q for q in plan.pages if q.document_id == doc.id], pages_of[doc.id])],
+                          for p, (page, _) in zip([q for q in plan.pages if q.document_id == doc.id], pages_of[doc.id], strict=True)],
                 "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in doc.sources],
             }
             for doc in plan.documents

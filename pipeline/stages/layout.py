@@ -299,7 +299,7 @@ def _beside_title(words: list[Word], gutter: float, width: float) -> list[Word]:
     span = max(w.x1 for w in words) - min(w.x0 for w in words)
     found: list[Word] = []
     for row in rows[:6]:
-        if row[-1].x1 - row[0].x0 > 0.8 * span and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row)) < 0.05 * width:
+        if row[-1].x1 - row[0].x0 > 0.8 * span and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row, strict=False)) < 0.05 * width:
             break  # body text
         found += [w for chunk in _chunks(row, width) if chunk[-1].x1 < gutter for w in chunk]
     return found
@@ -362,7 +362,7 @@ def _deinterleave(rows: list[str]) -> list[str]:
     band = interleaved[-1] + 1
     left: list[str] = []
     right: list[str] = []
-    for row, cut in zip(rows[:band], cuts[:band]):
+    for row, cut in zip(rows[:band], cuts[:band], strict=False):
         if cut is None:
             left.append(row)
         else:

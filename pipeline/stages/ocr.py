@@ -324,7 +324,7 @@ def _images(page) -> tuple[float | None, list[tuple[float, float, float, float]]
         shown = max(x1 - x0, 0.0) * max(bottom - top, 0.0)
         if shown >= PAGE_IMAGE * area:
             source = image.get("srcsize") or (0, 0)
-            dpis = [pixels * 72.0 / size for pixels, size in zip(source, (x1 - x0, bottom - top)) if size > 0 and pixels]
+            dpis = [pixels * 72.0 / size for pixels, size in zip(source, (x1 - x0, bottom - top), strict=False) if size > 0 and pixels]
             if dpis:
                 scan_dpi = max(scan_dpi or 0.0, min(dpis))
         else:
@@ -548,7 +548,7 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
     widgets = widgets or {}
     pages = []
     with pdfplumber.open(pdf_path) as pdf, pdfplumber.open(scans or pdf_path) as came:
-        for number, (page, look) in enumerate(zip(pdf.pages, looks), 1):
+        for number, (page, look) in enumerate(zip(pdf.pages, looks, strict=False), 1):
             # boxes differ by the levelling's fraction of a degree; a page Tesseract turned is read as turned
             scan = came.pages[number - 1] if scans and not turns.get(number) else page
             width, height = float(page.width), float(page.height)
@@ -572,7 +572,7 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
                     hocr = read_hocr(hocr_dir / f"{number:06d}.hocr", width, height)
                 confs = _confidences(raw, hocr) if number in ocred else [None] * len(raw)
                 words = [Word(normalize(w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]),
-                              float(w["bottom"]), conf=conf) for w, conf in zip(raw, confs)]
+                              float(w["bottom"]), conf=conf) for w, conf in zip(raw, confs, strict=True)]
                 text = normalize(own.extract_text() or "")
             read = [w.conf for w in words if w.conf is not None]
             pages.append(PageText(
@@ -615,4 +615,4 @@ def _stamps(page, scan, look: PageLook, words: list[Word], ocred: bool,
     except Exception:  # a stamp that cannot be read must not cost the page its text
         logging.getLogger(__name__).warning("stamps of page %s could not be read", page.page_number, exc_info=True)
     return [stamp for stamp in found if stamp.box is None or not _inside(
-        dict(zip(("x0", "top", "x1", "bottom"), stamp.box)), signed)]
+        dict(zip(("x0", "top", "x1", "bottom"), stamp.box, strict=True)), signed)]
