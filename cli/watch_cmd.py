@@ -6,7 +6,6 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -37,8 +36,8 @@ def _line(record: dict) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def watch(
-        dirs: Optional[list[Path]] = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
-        poll: Optional[float] = typer.Option(None, "--poll", metavar="SECONDS",
+        dirs: list[Path] | None = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
+        poll: float | None = typer.Option(None, "--poll", metavar="SECONDS",
                                              help="Poll every SECONDS instead of inotify (network shares)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON line per file on stdout."),
     ) -> None:
@@ -85,7 +84,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def retry(
-        paths: Optional[list[Path]] = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
+        paths: list[Path] | None = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
                                                                  "or their quarantine folders."),
         all_: bool = typer.Option(False, "--all", help="Every quarantined file."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
