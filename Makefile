@@ -28,10 +28,10 @@ test: deps-test
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
 	  scripts/opensearch.sh stop; exit $$status
 
-# The inner loop: lint, then the tests that need no OCR and no OpenSearch node (under a minute).
+# The inner loop: lint, then the tests that need no OCR, OpenSearch node or veraPDF (under a minute).
 test-fast: deps
 	$(VENV)/bin/ruff check .
-	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch"
+	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not verapdf"
 
 bench: deps-test
 	$(VENV)/bin/python bench/ocr_throughput.py

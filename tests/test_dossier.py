@@ -235,6 +235,7 @@ def test_born_digital_page_without_embedded_fonts_goes_through_ghostscript(tmp_p
         assert "CONG VAN so 5/VKS" in pdf.pages[-1].extract_text()
 
 
+@pytest.mark.verapdf
 def test_verapdf_passes_both_routes(built, tmp_path):
     """The reference validator, when it can be had (java + mvn): the fast route and the Ghostscript one."""
     _, result = built
