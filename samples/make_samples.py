@@ -53,7 +53,6 @@ TEXT_W = PAGE_W_MM - MARGIN_LEFT - MARGIN_RIGHT
 BODY_PT = 13.0
 HEADER_PT = 12.0
 TITLE_PT = 14.0
-SMALL_PT = 11.0
 LINE_FACTOR = 1.32          # line height / font size
 FIRST_INDENT = 12.7         # mm
 PARA_GAP = 0.8              # mm between paragraphs

@@ -4,8 +4,6 @@ from __future__ import annotations
 from pipeline.models import PageText, Stamp, Word
 from pipeline.stages.layout import match_at, page_lines, read_header, tokens
 
-WIDTH = 595.0
-
 
 def boxed(rows: list[tuple[float, list[tuple]]], slope: float = 0.0) -> list[Word]:
     """Word boxes from (top, [(x0, 'words of one chunk'[, conf]), ...]) rows, 6 pt per letter.
