@@ -4,19 +4,18 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import typer
 from rich.console import Console
 
 from index import BackendMismatch, open_backend
 from index.base import SearchBackend
-from pipeline.config import Settings, load_settings
 from pipeline.store.catalog import Catalog
+from pipeline.config import Settings, load_settings
 
 from .exitcodes import ExitCode
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
+from typing import Optional
 
 import typer
 
+from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.build import home_path, rebuild_dossier, source_parts
 from pipeline.dossier.integrity import BundleError, export_bundle
-from pipeline.store.catalog import Catalog, DocumentRow
 
 from .context import DATE_READ, NUMBER_READ, as_read, emit_json, fail, home, out
 from .exitcodes import ExitCode
@@ -97,10 +98,10 @@ def show(
 @app.command("export")
 def export(
     case_id: str = typer.Argument(..., metavar="CASE"),
-    out_file: Path | None = typer.Option(None, "--out", help="Where to write the dossier PDF."),
-    bundle: Path | None = typer.Option(None, "--bundle", help="Write a zip with the dossier PDF, its manifest "
+    out_file: Optional[Path] = typer.Option(None, "--out", help="Where to write the dossier PDF."),
+    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the dossier PDF, its manifest "
                                                                  "and the originals (check it with `hoso verify --bundle`)."),
-    version: int | None = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
+    version: Optional[int] = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Copy the case's dossier PDF out of the home, or write a verifiable bundle."""

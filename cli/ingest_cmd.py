@@ -1,9 +1,10 @@
 """`hoso ingest`, `hoso status`, `hoso reindex`."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
+
+import re
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -50,7 +51,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def ingest(
         paths: list[Path] = typer.Argument(..., help="Files or folders (recursively) of scans."),
-        case: str | None = typer.Option(None, "--case", help="File every batch under this case id."),
+        case: Optional[str] = typer.Option(None, "--case", help="File every batch under this case id."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Ingest scans: archive, OCR, split into documents, assemble dossiers, index."""

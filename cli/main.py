@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from . import doc_cmd, doctor_cmd, dossier_cmd, ingest_cmd, review_cmd, search_cmd, verify_cmd, watch_cmd
+from . import doctor_cmd, dossier_cmd, ingest_cmd, search_cmd, watch_cmd
+from . import doc_cmd, review_cmd, verify_cmd
 from .context import setup_logging, state
 
 app = typer.Typer(
@@ -16,7 +18,7 @@ app = typer.Typer(
 
 @app.callback()
 def main(
-    home: Path | None = typer.Option(None, "--home", envvar="HOSO_HOME",
+    home: Optional[Path] = typer.Option(None, "--home", envvar="HOSO_HOME",
                                         help="Folder with the catalog, archive, dossiers and quarantine."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what is done, on stderr."),
 ) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
@@ -84,7 +83,7 @@ def print_change(change: Change) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def review(
-        case: str | None = typer.Option(None, "--case", help="Only this case."),
+        case: Optional[str] = typer.Option(None, "--case", help="Only this case."),
         json_out: bool = JSON,
     ) -> None:
         """Documents that need a person: low confidence, type `khac`, no case, fields left empty."""
@@ -112,7 +111,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def reprocess(
-        target: str | None = typer.Argument(None, metavar="[CASE|DOC]",
+        target: Optional[str] = typer.Argument(None, metavar="[CASE|DOC]",
                                                help="A case or a document (its scans); everything if left out."),
         ocr: bool = typer.Option(False, "--ocr", help="First OCR again the pages whose text layer was kept "
                                                        "(read before every page was judged by what it shows)."),
@@ -133,7 +132,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def separator(
         out_file: Path = typer.Option(..., "--out", help="Where to write the PDF to print."),
-        case: str | None = typer.Option(None, "--case", help="A case break: the pages after it belong to "
+        case: Optional[str] = typer.Option(None, "--case", help="A case break: the pages after it belong to "
                                                                 "this case. Without it: a document break."),
         copies: int = typer.Option(1, "--copies", min=1, max=500, help="How many sheets."),
         json_out: bool = JSON,

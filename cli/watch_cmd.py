@@ -6,6 +6,7 @@ import re
 import signal
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -36,8 +37,8 @@ def _line(record: dict) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def watch(
-        dirs: list[Path] | None = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
-        poll: float | None = typer.Option(None, "--poll", metavar="SECONDS",
+        dirs: Optional[list[Path]] = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
+        poll: Optional[float] = typer.Option(None, "--poll", metavar="SECONDS",
                                              help="Poll every SECONDS instead of inotify (network shares)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON line per file on stdout."),
     ) -> None:
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def retry(
-        paths: list[Path] | None = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
+        paths: Optional[list[Path]] = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
                                                                  "or their quarantine folders."),
         all_: bool = typer.Option(False, "--all", help="Every quarantined file."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),

@@ -5,8 +5,8 @@ changed configuration cannot silently search an empty index.
 """
 from __future__ import annotations
 
-from pipeline.config import Settings
 from pipeline.store.catalog import Catalog
+from pipeline.config import Settings
 
 from .base import SearchBackend
 

@@ -6,9 +6,8 @@ numbers through the catalog, so renumbering a dossier never stales the index.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Iterable, Protocol
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Turn catalog documents into index records: the index is always rebuildable from the catalog."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from pipeline.store.catalog import Catalog, DocumentRow
 

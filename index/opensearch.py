@@ -36,13 +36,7 @@ from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
-    FUZZY_MAX_EXPANSIONS,
-    FUZZY_PREFIX,
-    ParsedQuery,
-    date_bounds,
-    fuzzy_terms,
-    make_snippet,
-    parse_query,
+    FUZZY_MAX_EXPANSIONS, FUZZY_PREFIX, ParsedQuery, date_bounds, fuzzy_terms, make_snippet, parse_query,
     person_words,
 )
 
@@ -152,7 +146,7 @@ class OpenSearchBackend:
         self._ready = False
 
     @classmethod
-    def from_settings(cls, settings: Any) -> OpenSearchBackend:
+    def from_settings(cls, settings: Any) -> "OpenSearchBackend":
         """A client for `settings.opensearch_url` (comma-separated for several nodes).
 
         Nothing is contacted here: a home whose cluster is down still ingests (pages stay
@@ -244,8 +238,7 @@ class OpenSearchBackend:
 
         `_id`s are deterministic, so sending a chunk twice is harmless."""
         from opensearchpy import helpers
-        from opensearchpy.exceptions import ConnectionError as OSConnectionError
-        from opensearchpy.exceptions import TransportError
+        from opensearchpy.exceptions import ConnectionError as OSConnectionError, TransportError
 
         done = 0
         chunk: list[dict] = []

@@ -24,21 +24,14 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from typing import Iterable, Iterator
 
 from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
-    FUZZY_MAX_EXPANSIONS,
-    FUZZY_MIN_LETTERS,
-    FUZZY_PREFIX,
-    ParsedQuery,
-    date_bounds,
-    fuzzy_terms,
-    make_snippet,
-    parse_query,
-    person_words,
+    FUZZY_MAX_EXPANSIONS, FUZZY_MIN_LETTERS, FUZZY_PREFIX, ParsedQuery, date_bounds, fuzzy_terms, make_snippet,
+    parse_query, person_words,
 )
 
 _SCHEMA = """

@@ -15,23 +15,23 @@ import shutil
 import signal
 import tempfile
 import time
-from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures import wait as wait_futures
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
 from index.base import SearchBackend
 from index.feed import index_documents
-from pipeline.config import Settings
 from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
-from pipeline.hashing import sha256_file
-from pipeline.models import OcrJob, OcrResult
+from pipeline.store.catalog import Catalog, DocumentRow, FileRow
+from pipeline.config import Settings
 from pipeline.stages.documents import described, document_id, find_documents
+from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
-from pipeline.store.catalog import Catalog, DocumentRow, FileRow
+from pipeline.hashing import sha256_file
 from pipeline.taxonomy import DocType, load_taxonomy
 
 from .archive import ArchiveError, archive_original, archive_path, quarantine

@@ -38,7 +38,7 @@ class BatchLock:
     def release(self) -> None:
         self._lock.release()
 
-    def __enter__(self) -> BatchLock:
+    def __enter__(self) -> "BatchLock":
         return self
 
     def __exit__(self, *exc: object) -> None:

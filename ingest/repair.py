@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 from index.base import SearchBackend
 from pipeline import corrections as ops
+from pipeline.store.catalog import Catalog, DocumentRow
+from pipeline.stages.classify import classify
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
+from pipeline.stages.documents import described, document_id, find_documents
 from pipeline.dossier.build import rebuild_dossier, who
+from pipeline.stages.extract import extract_metadata
+from pipeline.stages.crops import header_crop
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, OcrJob, PageText
-from pipeline.stages.classify import classify
-from pipeline.stages.crops import header_crop
-from pipeline.stages.documents import described, document_id, find_documents
-from pipeline.stages.extract import extract_metadata
-from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.taxonomy import UNKNOWN
 
 from .consume import Consumer

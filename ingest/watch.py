@@ -23,15 +23,15 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from filelock import FileLock, Timeout
 
+from pipeline.store.catalog import Catalog, FileRow
 from pipeline.config import Settings
 from pipeline.hashing import sha256_file
-from pipeline.store.catalog import Catalog, FileRow
 
 from .archive import archive_path
 from .consume import Consumer, FileOutcome

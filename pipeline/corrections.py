@@ -28,13 +28,13 @@ import copy
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .dossier.assemble import DossierDocument, plan_dossier
-from .models import Classification, Metadata, PageRef
-from .stages.documents import described, document_id
 from .store.catalog import DocumentRow
+from .stages.documents import described, document_id
+from .models import Classification, Metadata, PageRef
 from .taxonomy import DocType
 
 Page = tuple[str, int]  # (batch id, page within the batch)
@@ -180,7 +180,7 @@ class Workspace:
     touched: set[int] = field(default_factory=set)  # id() of documents changed
 
     @classmethod
-    def of(cls, docs: list[DocumentRow], describe: Describe | None = None) -> Workspace:
+    def of(cls, docs: list[DocumentRow], describe: Describe | None = None) -> "Workspace":
         return cls(copy.deepcopy(docs), describe)
 
     def starting_at(self, page: Page) -> DocumentRow | None:

@@ -33,10 +33,10 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
@@ -73,7 +73,7 @@ _FONT_ROOTS = ["/usr/share/fonts/truetype", "/usr/share/fonts/TTF", "/usr/local/
 _REF_PX = 1000.0
 
 
-@cache
+@lru_cache(maxsize=None)
 def font_path(style: str = "") -> str:
     for rel in _FONT_FILES[style]:
         for root in _FONT_ROOTS:
@@ -88,7 +88,7 @@ def font_path(style: str = "") -> str:
         "or fonts-dejavu-core")
 
 
-@cache
+@lru_cache(maxsize=None)
 def _font(style: str, px: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path(style), px, layout_engine=ImageFont.Layout.BASIC)
 
@@ -1735,7 +1735,7 @@ def _test_key_and_cert() -> tuple[bytes, bytes]:
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Viện kiểm sát nhân dân tỉnh Quảng Ninh (MẪU THỬ)"),
         x509.NameAttribute(NameOID.COMMON_NAME, "Phạm Quang Minh (TEST)"),
     ])
-    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(0x2025)
             .not_valid_before(t0).not_valid_after(t0.replace(year=2035))
@@ -1755,13 +1755,13 @@ def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
     import hashlib
 
     try:
+        from pyhanko.pdf_utils import generic
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
         import pyhanko.pdf_utils.metadata.info as _mi
         import pyhanko.pdf_utils.metadata.xmp_xml as _mx
         import pyhanko.sign.signers.pdf_cms as _pc
         import pyhanko.sign.signers.pdf_signer as _ps
-        from pyhanko.pdf_utils import generic
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
     except ImportError:
         return _structural_signature(pdf_bytes), "pikepdf-structural"
     kp, cp = _test_key_and_cert()

@@ -8,8 +8,9 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import REPO, hoso, hoso_json
 from pipeline.hashing import sha256_file
+
+from conftest import REPO, hoso, hoso_json
 
 pytestmark = pytest.mark.ocr
 SAMPLES = REPO / "samples"

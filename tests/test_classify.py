@@ -5,8 +5,8 @@ from importlib import resources
 
 import pytest
 
-from pipeline.models import PageText
 from pipeline.stages.classify import classify
+from pipeline.models import PageText
 from pipeline.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()

@@ -11,12 +11,13 @@ import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
-from conftest import REPO, unavailable
-from dossier_kit import CASE, FONT, UNIT, cli, cli_json, ink_corner, labels, outline, stamp_text, tiny_home, toc_rows
 from pipeline.dossier.assemble import DossierDocument, document_name, plan_dossier
 from pipeline.dossier.build import history, rebuild_dossier
 from pipeline.dossier.pdfa import structural_check, verapdf
 from pipeline.taxonomy import load_taxonomy
+
+from conftest import REPO, unavailable
+from dossier_kit import CASE, UNIT, FONT, cli, cli_json, ink_corner, labels, outline, stamp_text, tiny_home, toc_rows
 
 TAXONOMY = load_taxonomy()
 
@@ -336,8 +337,8 @@ def test_reorder_persists_across_rebuilds(built):
 
 
 def test_stamp_avoids_a_corner_with_text():
-    from pipeline.dossier.folio import _choose_corner
     from pipeline.models import Word
+    from pipeline.dossier.folio import _choose_corner
 
     # A4 as displayed; the Quốc hiệu reaching the top right corner pushes the stamp to the bottom right.
     crowded = [Word("CỘNG", 400, 10, 590, 30)]

@@ -7,10 +7,11 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from conftest import FIXTURE_CASE, hoso, hoso_json
-from dossier_kit import labels, outline, stamp_text, toc_rows
 from pipeline.dossier.pdfa import structural_check
 from pipeline.text import normalize
+
+from conftest import FIXTURE_CASE, hoso, hoso_json
+from dossier_kit import labels, outline, stamp_text, toc_rows
 
 pytestmark = pytest.mark.ocr
 

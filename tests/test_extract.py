@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.models import Classification, PageText, Person
 from pipeline.stages.classify import classify
 from pipeline.stages.extract import MIN_OCR_CONFIDENCE, extract_metadata, read_date, split_number
+from pipeline.models import Classification, PageText, Person
 from pipeline.taxonomy import load_taxonomy
 
 TAXONOMY = load_taxonomy()
@@ -159,9 +159,10 @@ def test_crime_name_with_words_that_look_like_a_sentence_end():
 # --- real papers: pen-filled number and day, stamps, citations, issuers ---------------------
 # Word confidences as Tesseract 5 `vie` gives them on real scans (see pipeline/stages/extract.py).
 
-from pipeline.models import ESignature, Stamp  # noqa: E402
-from pipeline.stages.extract import MIN_WORD_CONFIDENCE  # noqa: E402
 from test_header import REAL_ROWS, boxed  # noqa: E402
+
+from pipeline.stages.extract import MIN_WORD_CONFIDENCE  # noqa: E402
+from pipeline.models import ESignature, Stamp  # noqa: E402
 
 CHI_THI = Classification("chi_thi", 1.0, "CHỈ THỊ")
 

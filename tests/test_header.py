@@ -1,8 +1,8 @@
 """Reading the two-column Nghị định 30 header: word boxes, plain text, interleaved rows, OCR noise."""
 from __future__ import annotations
 
-from pipeline.models import PageText, Stamp, Word
 from pipeline.stages.layout import match_at, page_lines, read_header, tokens
+from pipeline.models import PageText, Stamp, Word
 
 
 def boxed(rows: list[tuple[float, list[tuple]]], slope: float = 0.0) -> list[Word]:

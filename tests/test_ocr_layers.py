@@ -19,11 +19,12 @@ import pdfplumber
 import pytest
 from PIL import Image, ImageDraw
 
-from conftest import REPO, shared_or_skip, unavailable
-from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.esignature import parse_pdf_date, read_signatures, signed_at_from_text, signer_from_text
+from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.ocr import _confidences, _stamp_blocks, inspect_pages, read_hocr, run_ocr
 from pipeline.text import fold
+
+from conftest import REPO, shared_or_skip, unavailable
 
 if str(REPO) not in sys.path:  # samples.make_samples, also under a bare `pytest`
     sys.path.insert(0, str(REPO))
@@ -74,14 +75,8 @@ def esig_page(tmp_path_factory) -> OcrResult:
 @pytest.fixture(scope="module")
 def junk_and_blank(tmp_path_factory) -> OcrResult:
     """A scan under an English-only OCR layer (no diacritics), then a blank page."""
-    from samples.make_samples import (
-        add_text_layer,
-        doc_0002_thong_bao,
-        layout_document,
-        pdf_from_images,
-        render_page,
-        strip_diacritics,
-    )
+    from samples.make_samples import add_text_layer, doc_0002_thong_bao, layout_document, pdf_from_images, \
+        render_page, strip_diacritics
 
     work = tmp_path_factory.mktemp("junk")
     page = layout_document(doc_0002_thong_bao())[0]
@@ -230,7 +225,6 @@ def test_a_scan_with_a_flattened_stamp_is_partial_and_read(tmp_path):
     """A scan with e-signature stamp text drawn into the page (no widget left to tell): partial,
     read by Tesseract, the stamp a signature."""
     from fpdf import FPDF
-
     from samples.make_samples import doc_0002_thong_bao, layout_document, render_page
 
     scan = tmp_path / "scan.png"

@@ -15,6 +15,7 @@ from index.base import IndexedPage, SearchQuery
 from index.sqlite_fts import SqliteBackend
 from pipeline.config import Settings
 from pipeline.text import normalize
+
 from test_search_contract import truth_pages
 
 pytestmark = pytest.mark.opensearch
@@ -140,8 +141,7 @@ def test_delete_documents_finds_every_page_by_terms_query(os_backend):
 
 
 def test_bulk_retries_rejections_and_connection_errors(os_backend, monkeypatch):
-    from opensearchpy.exceptions import ConnectionError as OSConnectionError
-    from opensearchpy.exceptions import TransportError
+    from opensearchpy.exceptions import ConnectionError as OSConnectionError, TransportError
 
     import index.opensearch as mod
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, hoso, hoso_json
+from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
 from pipeline.models import PageText
-from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.text import normalize
+
+from conftest import REPO, hoso, hoso_json
 from test_opensearch import closed_port
 
 pytestmark = pytest.mark.opensearch
@@ -131,8 +132,8 @@ def test_reindex_recreate_swaps_the_alias_and_deletes_the_old_index(tmp_path, tr
 
 
 def test_a_down_cluster_leaves_a_backlog_that_reindex_pending_catches_up(tmp_path, truth, os_env):
-    from index import open_backend
     from ingest.consume import Consumer
+    from index import open_backend
 
     home = tmp_path / "home"
     documents = fill_catalog(home, truth)

@@ -10,12 +10,14 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from conftest import hoso, hoso_json
-from dossier_kit import CASE, UNIT, cli, cli_json, page_pdf, tiny_home
 from index import open_backend
 from ingest.consume import Consumer
-from pipeline.models import PageRef
 from pipeline.stages.documents import document_id
+from pipeline.models import PageRef
+
+from conftest import hoso, hoso_json
+from dossier_kit import CASE, UNIT, cli, cli_json, page_pdf, tiny_home
+
 
 USER = "thu.ky.lan"
 HEADER = """{agency}

@@ -6,8 +6,8 @@ import io
 import segno
 from PIL import Image
 
-from pipeline.models import PageText
 from pipeline.stages.barcodes import decode_barcodes
+from pipeline.models import PageText
 from pipeline.stages.split import split_batch
 from pipeline.taxonomy import load_taxonomy
 

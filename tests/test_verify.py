@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.dossier.build import rebuild_dossier
+
 from conftest import hoso
 from dossier_kit import CASE, cli, cli_json, tiny_home
-from pipeline.dossier.build import rebuild_dossier
 
 
 @pytest.fixture

@@ -12,27 +12,20 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
+from .assemble import (
+    AssembledDossier, CaseInfo, DossierDocument, SourcePart, assemble, build_key, document_name, plan_dossier,
+)
+from ..store.catalog import Catalog, DocumentRow
 from ..config import Settings
 from ..hashing import sha256_file
 from ..models import Word
-from ..store.catalog import Catalog, DocumentRow
 from ..taxonomy import DocType, load_taxonomy
 from ..text import fold
-from .assemble import (
-    AssembledDossier,
-    CaseInfo,
-    DossierDocument,
-    SourcePart,
-    assemble,
-    build_key,
-    document_name,
-    plan_dossier,
-)
 
 log = logging.getLogger("hoso.dossier")
 

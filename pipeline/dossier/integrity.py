@@ -19,10 +19,10 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..config import Settings
-from ..hashing import sha256_file
 from ..store.catalog import Catalog
+from ..config import Settings
 from .build import home_path
+from ..hashing import sha256_file
 
 BUNDLE_FORMAT = "hoso-bundle/1"
 BUNDLE_INFO = "hoso-bundle.json"

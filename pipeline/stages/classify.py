@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .extract import split_number
+from .layout import HEADER_LINES, is_caps, match_at, read_header, title_at, tokens
 from ..models import Classification, PageText
 from ..taxonomy import UNKNOWN, DocType
 from ..text import fold
-from .extract import split_number
-from .layout import HEADER_LINES, is_caps, match_at, read_header, title_at, tokens
 
 CONG_VAN = "cong_van"  # an official letter: no title, "Số: n/<agency>-<unit>" and a "V/v" subject
 _FILLER = ["ve", "viec"]  # "QUYẾT ĐỊNH / Về việc khởi tố bị can"

@@ -24,22 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from .layout import (Header, Line, edit_distance, is_abbreviation, is_syllable, name_words, page_lines, read_header,
+                     starts_with, syllable_cuts, tokens)
 from ..models import Classification, ESignature, Metadata, PageText, Person
 from ..taxonomy import DocType, load_taxonomy
 from ..text import fold, fold_with_offsets, normalize
-from .layout import (
-    Header,
-    Line,
-    edit_distance,
-    is_abbreviation,
-    is_syllable,
-    name_words,
-    page_lines,
-    read_header,
-    starts_with,
-    syllable_cuts,
-    tokens,
-)
 
 T = TypeVar("T")
 

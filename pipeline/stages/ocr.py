@@ -31,15 +31,15 @@ import ocrmypdf
 import pdfplumber
 from PIL import Image
 
-from ..models import OcrJob, OcrResult, PageText, Stamp, Word
-from ..text import is_good_vietnamese, normalize
 from . import stamps as stamp_reader
 from .barcodes import decode_barcodes
 from .deskew import straighten
 from .esignature import SignatureWidget, esignatures, is_signing_text, read_signatures, stamp_in_text
+from ..models import OcrJob, OcrResult, PageText, Stamp, Word
 from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
 from .separator import CODE_PREFIX
+from ..text import is_good_vietnamese, normalize
 
 BLANK_INK = 0.0005
 LOOK_DPI = 72  # enough for ink coverage and an 80 mm separator QR code

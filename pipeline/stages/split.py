@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 
-from ..models import PageText, Segment
-from ..taxonomy import DocType
 from .classify import match_title
 from .layout import Header, Line, has_text, is_caps, is_person_name, read_header, starts_with, tokens
+from ..models import PageText, Segment
 from .separator import CASE_PREFIX, PRINTED_CODE, SEPARATOR
+from ..taxonomy import DocType
 
 _PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
 # "2.", "Điều 2.", "b)", "III." (a section in capitals, which could pass for a title)
