@@ -20,19 +20,21 @@ demo: deps
 	$(HOSO) --home $(DEMO_HOME) search "khoi to vu an"
 	$(HOSO) --home $(DEMO_HOME) dossier show 2025-HS-0001
 
-# Unit and integration tests: real Tesseract, and a real OpenSearch node started for the run.
-# lint-imports first: the layering of pyproject.toml's contracts (README "Architecture").
+# Lint (ruff), the layering of pyproject.toml's contracts (lint-imports, README "Architecture"), then unit
+# and integration tests: real Tesseract, and a real OpenSearch node started for the run.
 test: deps-test
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	scripts/opensearch.sh start
 	set -o pipefail; OMP_THREAD_LIMIT=1 HOSO_TEST_OPENSEARCH_URL=$$(scripts/opensearch.sh url) \
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
 	  scripts/opensearch.sh stop; exit $$status
 
-# The inner loop: no OCR, no OpenSearch node (a minute or two).
+# The inner loop: lint, then the tests that need no OCR, OpenSearch node or veraPDF (under a minute).
 test-fast: deps
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
-	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch"
+	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not verapdf"
 
 bench: deps-test
 	$(VENV)/bin/python bench/ocr_throughput.py

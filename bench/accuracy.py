@@ -65,8 +65,8 @@ sys.path.insert(0, str(REPO))
 
 from ingest.sources import sniff  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
-from pipeline.stages.documents import find_documents  # noqa: E402
 from pipeline.models import DocumentDraft, OcrJob, PageText, Stamp  # noqa: E402
+from pipeline.stages.documents import find_documents  # noqa: E402
 from pipeline.stages.ocr import run_ocr  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text import fold, words  # noqa: E402
@@ -422,7 +422,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
     subtitle_missed: list[dict] = []
     extra_values = 0
     mistakes: list[dict] = []
-    for batch, (pages, ocred, error) in zip(batches, read):
+    for batch, (pages, ocred, error) in zip(batches, read, strict=True):
         name = batch.name
         if error:
             mistakes.append({"file": name, "page": None, "error": f"not read: {error}"})

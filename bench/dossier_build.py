@@ -24,11 +24,11 @@ import pikepdf
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.store.catalog import Catalog, DocumentRow  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.dossier.build import rebuild_dossier  # noqa: E402
-from pipeline.hashing import sha256_file  # noqa: E402
 from pipeline.dossier.pdfa import verapdf  # noqa: E402
+from pipeline.hashing import sha256_file  # noqa: E402
+from pipeline.store.catalog import Catalog, DocumentRow  # noqa: E402
 
 TYPES = ["qd_khoi_to_vu_an", "qd_khoi_to_bi_can", "lenh_tam_giam", "bien_ban_loi_khai", "bien_ban_hoi_cung",
          "ket_luan_giam_dinh", "ket_luan_dieu_tra", "cao_trang", "ban_an"]

@@ -15,6 +15,11 @@ Prints, per backend: bulk pages/s (`rebuild`, the path `hoso reindex --recreate`
 takes) and search latency p50/p95 over a fixed mix (diacritic, diacritic-free,
 phrase, filtered, faceted), overall and per kind. Targets at 100k pages:
 OpenSearch p95 ≤ 50 ms, embedded p95 ≤ 150 ms.
+
+First, the command's start-up: `hoso search` and `hoso status` p50, start to exit,
+on a small home (200 pages, embedded index), beside `python -c pass` run alternately
+in the same run (--startup-runs, 0 to skip), after one warm-up run of each.
+Target: `hoso search` p50 ≤ 300 ms.
 """
 from __future__ import annotations
 
@@ -28,8 +33,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -158,6 +163,45 @@ def run_backend(name: str, backend, corpus: Corpus, n: int, rounds: int, mix) ->
     return report
 
 
+STARTUP_PAGES = 200
+STARTUP_TARGET_MS = 300
+
+
+def startup(corpus: Corpus, runs: int) -> dict:
+    """p50 start-to-exit of `hoso search`, `hoso status` and `python -c pass`, alternated."""
+    from index.sqlite_fts import SqliteBackend
+    from pipeline.store.catalog import Catalog
+
+    script = Path(sys.executable).with_name("hoso")
+    hoso = [str(script)] if script.exists() else [sys.executable, "-m", "cli"]
+    # The embedded index and no config file; bytecode cached as in an installed hoso (a shell's
+    # PYTHONDONTWRITEBYTECODE would compile hoso's own modules again at every start).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_") and k != "PYTHONDONTWRITEBYTECODE"}
+    with tempfile.TemporaryDirectory(prefix="hoso-bench-startup-") as home:
+        catalog = Catalog(Path(home) / "catalog.sqlite")
+        SqliteBackend(catalog.db).rebuild(corpus.pages(STARTUP_PAGES))
+        catalog.set_meta("index_backend", "sqlite")
+        catalog.close()
+        commands = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "hoso search": [*hoso, "--home", home, "search", "khoi to vu an"],
+            "hoso status": [*hoso, "--home", home, "status"],
+        }
+        seconds: dict[str, list[float]] = {name: [] for name in commands}
+        for argv in commands.values():  # warm-up: bytecode written, files in the page cache
+            subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(runs):
+            for name, argv in commands.items():
+                t0 = time.perf_counter()
+                subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                seconds[name].append(time.perf_counter() - t0)
+    p50 = {name: statistics.median(v) * 1000 for name, v in seconds.items()}
+    return {
+        "pages": STARTUP_PAGES, "runs": runs, "p50_ms": {name: round(ms) for name, ms in p50.items()},
+        "ratio_to_python": {name: round(ms / p50["python -c pass"], 1) for name, ms in p50.items()},
+    }
+
+
 def opensearch_url(explicit: str | None) -> str | None:
     if explicit:
         return explicit
@@ -175,6 +219,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="times the whole query mix is run (after a warm-up)")
     parser.add_argument("--url", help="OpenSearch URL (default: HOSO_TEST_OPENSEARCH_URL or scripts/opensearch.sh url)")
     parser.add_argument("--backends", default="sqlite,opensearch")
+    parser.add_argument("--startup-runs", type=int, default=15, help="runs of each command for start-up (0: skip)")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     parser.add_argument("--verbose", action="store_true", help="also print each query's median latency and total")
     args = parser.parse_args()
@@ -186,6 +231,10 @@ def main() -> None:
     mix = [(k, q if q.case_id is None else SearchQuery(q.text, case_id=first)) for k, q in mix]
     reports: dict[str, dict] = {"machine": {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}}
     wanted = args.backends.split(",")
+
+    if args.startup_runs > 0:
+        print(f"[startup] {args.startup_runs} runs of each command ...", file=sys.stderr, flush=True)
+        reports["startup"] = startup(corpus, args.startup_runs)
 
     if "sqlite" in wanted:
         from index.sqlite_fts import SqliteBackend
@@ -221,6 +270,14 @@ def main() -> None:
     print(f"{args.pages} pages, {args.rounds} rounds of {len(mix)} queries; "
           f"{os.cpu_count()} CPUs, load average before {reports['machine']['loadavg_before'][0]:.2f}, "
           f"after {reports['machine']['loadavg_after'][0]:.2f}")
+    if "startup" in reports:
+        r = reports["startup"]
+        search_ms = r["p50_ms"]["hoso search"]
+        verdict = "ok" if search_ms <= STARTUP_TARGET_MS else "MISSED"
+        print(f"start-up on a small home ({r['pages']} pages), p50 of {r['runs']} runs, start to exit:")
+        for name, ms in r["p50_ms"].items():
+            print(f"    {name:<15} {ms:>6} ms  {r['ratio_to_python'][name]:>5}× python -c pass")
+        print(f"    (target: hoso search p50 ≤ {STARTUP_TARGET_MS} ms: {verdict})")
     targets = {"sqlite": 150, "opensearch": 50}
     for name in ("sqlite", "opensearch"):
         r = reports.get(name)

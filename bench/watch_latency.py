@@ -46,8 +46,8 @@ def corpus_pages() -> list[tuple[Path, str]]:
 
 
 def synthetic_page(dpi: int) -> tuple[bytes, str]:
-    from PIL import Image, ImageDraw, ImageFont
     import img2pdf
+    from PIL import Image, ImageDraw, ImageFont
 
     lines = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "", "QUYẾT ĐỊNH",
              "Về việc khởi tố vụ án hình sự", "", "Viện kiểm sát nhân dân huyện Hoành Bồ quyết định khởi tố",
@@ -109,8 +109,8 @@ def main() -> int:
     os.environ["HOSO_HOME"] = str(home)
     from index import open_backend
     from index.base import SearchQuery
-    from pipeline.store.catalog import Catalog
     from pipeline.config import load_settings
+    from pipeline.store.catalog import Catalog
 
     results = []
     try:

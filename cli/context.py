@@ -4,19 +4,20 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
 from index import open_backend
 from index.base import SearchBackend
-from pipeline.store.catalog import Catalog
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ExitCode, Failed, HosoError, ResourceError, why_unwritable
+from pipeline.store.catalog import Catalog
 
 # Progress, logs and human output go to stderr/stdout through rich; --json prints one object on stdout.
 err = Console(stderr=True)

@@ -1,8 +1,6 @@
 """`hoso doc ...`: a clerk's corrections to one document: reorder, set-type, set, move, split, merge."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from pipeline.dossier.build import rebuild_dossier, who
@@ -17,7 +15,7 @@ app = typer.Typer(help="Correct one document: its place in the dossier, type, fi
 @app.command("reorder")
 def reorder(
     document_id: str = typer.Argument(..., metavar="DOC", help="Document id (see `hoso dossier show CASE`)."),
-    position: Optional[int] = typer.Option(None, "--position", help="Its place in the dossier, 1 = first."),
+    position: int | None = typer.Option(None, "--position", help="Its place in the dossier, 1 = first."),
     auto: bool = typer.Option(False, "--auto", help="Back to the automatic order (stage, date, arrival)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:

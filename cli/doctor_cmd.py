@@ -7,7 +7,6 @@ import subprocess
 import typer
 
 from index import open_backend
-
 from pipeline.errors import ResourceError, why_unwritable
 
 from .context import emit_json, home, out

@@ -4,14 +4,13 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.build import home_path, rebuild_dossier, source_parts
 from pipeline.dossier.integrity import BundleError, export_bundle
+from pipeline.store.catalog import Catalog, DocumentRow
 
 from .context import DATE_READ, NUMBER_READ, as_read, emit_json, fail, home, out
 from .exitcodes import ExitCode
@@ -64,7 +63,7 @@ def show(
         rows = dossier_documents(catalog, case_id)
         refs = [(b, n) for d in rows for b, n, *_ in d.pages]
         batches = {b["id"]: b for b in catalog.batches(list(dict.fromkeys(b for b, _ in refs)))}
-        texts = dict(zip(refs, catalog.page_texts(refs))) if text else None
+        texts = dict(zip(refs, catalog.page_texts(refs), strict=True)) if text else None
         documents = [describe(d, batches, texts) for d in rows]
         dossier = catalog.latest_dossier(case_id)
         seals = catalog.seals(case_id)
@@ -102,10 +101,10 @@ def show(
 @app.command("export")
 def export(
     case_id: str = typer.Argument(..., metavar="CASE"),
-    out_file: Optional[Path] = typer.Option(None, "--out", help="Where to write the dossier PDF."),
-    bundle: Optional[Path] = typer.Option(None, "--bundle", help="Write a zip with the dossier PDF, its manifest "
+    out_file: Path | None = typer.Option(None, "--out", help="Where to write the dossier PDF."),
+    bundle: Path | None = typer.Option(None, "--bundle", help="Write a zip with the dossier PDF, its manifest "
                                                                  "and the originals (check it with `hoso verify --bundle`)."),
-    version: Optional[int] = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
+    version: int | None = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Copy the case's dossier PDF out of the home, or write a verifiable bundle."""
@@ -223,5 +222,5 @@ def history(
             flags += " [bold red]manifest missing or altered[/]"
         changes = v.get("changes") or {}
         out.print(f"v{v['version']:<3} {when}  {changes.get('reason', ''):<8} {v['pages']:>4} pages"
-                  f"  {'BL %d–%d' % tuple(bl) if bl else '':<11}{flags}  {_describe_changes(changes)}",
+                  f"  {f'BL {bl[0]}–{bl[1]}' if bl else '':<11}{flags}  {_describe_changes(changes)}",
                   highlight=False)

@@ -1,26 +1,28 @@
 """`hoso ingest`, `hoso status`, `hoso reindex`."""
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
-
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.consume import Consumer, FileOutcome, Progress as ConsumerProgress
-from ingest.sources import discover
-from ingest.runs import running_watcher
 from index.feed import index_documents, rebuild_index
+from ingest.runs import running_watcher
 
 from .context import emit_json, err, error_json, fail, home, out
 from .exitcodes import ExitCode
 
+# ingest.consume loads OCRmyPDF, pikepdf and fpdf2: only `hoso ingest` imports it, so that
+# `hoso status` (and every command importing this module) starts fast.
+if TYPE_CHECKING:
+    from ingest.consume import FileOutcome
 
-class BarProgress(ConsumerProgress):
-    """Pages done/total and the current file, on stderr."""
+
+class BarProgress:
+    """Pages done/total and the current file, on stderr (the consumer's `Progress`)."""
 
     def __init__(self, bar: Progress):
         self.bar = bar
@@ -35,6 +37,8 @@ class BarProgress(ConsumerProgress):
     def advance(self, pages: int) -> None:
         self.bar.advance(self.task, pages)
 
+    def finished(self, outcome: FileOutcome) -> None: ...
+
 
 def _bar() -> Progress:
     return Progress(
@@ -47,10 +51,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def ingest(
         paths: list[Path] = typer.Argument(..., help="Files or folders (recursively) of scans."),
-        case: Optional[str] = typer.Option(None, "--case", help="File every batch under this case id."),
+        case: str | None = typer.Option(None, "--case", help="File every batch under this case id."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Ingest scans: archive, OCR, split into documents, assemble dossiers, index."""
+        from ingest.consume import Consumer
+        from ingest.sources import discover
+
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             fail(f"no such file or folder: {', '.join(missing)}", ExitCode.USAGE)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from typer._click.exceptions import ClickException  # typer's own copy of click
@@ -10,8 +9,7 @@ from typer.core import TyperGroup
 
 from pipeline.errors import ExitCode, Failed, HosoError, Interrupted, resource_error
 
-from . import doctor_cmd, dossier_cmd, ingest_cmd, search_cmd, watch_cmd
-from . import doc_cmd, review_cmd, verify_cmd
+from . import doc_cmd, doctor_cmd, dossier_cmd, ingest_cmd, review_cmd, search_cmd, verify_cmd, watch_cmd
 from .context import emit_json, error_json, report_error, setup_logging, state
 
 
@@ -50,7 +48,7 @@ app = typer.Typer(
 
 @app.callback()
 def main(
-    home: Optional[Path] = typer.Option(None, "--home", envvar="HOSO_HOME",
+    home: Path | None = typer.Option(None, "--home", envvar="HOSO_HOME",
                                         help="Folder with the catalog, archive, dossiers and quarantine."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what is done, on stderr."),
 ) -> None:

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
-from ingest.repair import Change, Repair
-
 from .context import DATE_READ, NUMBER_READ, as_read, emit_json, err, fail, home, out
 from .exitcodes import ExitCode
+
+# ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf, fpdf2): imported by the commands
+# that repair, so that registering them does not slow every other command's start.
+if TYPE_CHECKING:
+    from ingest.repair import Change, Repair
 
 JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 
 def run_repair(action: Callable[[Repair], Change], json_out: bool) -> None:
     """Run one correction against the home, print what it did, exit with the right code."""
+    from ingest.repair import Repair
+
     with home() as (cfg, catalog, backend):
         change = action(Repair(cfg, catalog, backend))  # NotFound, CorrectionError: their own exit codes
     if json_out:
@@ -71,10 +77,12 @@ def print_change(change: Change) -> None:
 def register(app: typer.Typer) -> None:
     @app.command()
     def review(
-        case: Optional[str] = typer.Option(None, "--case", help="Only this case."),
+        case: str | None = typer.Option(None, "--case", help="Only this case."),
         json_out: bool = JSON,
     ) -> None:
         """Documents that need a person: low confidence, type `khac`, no case, fields left empty."""
+        from ingest.repair import Repair
+
         with home(need_backend=False) as (cfg, catalog, backend):
             documents = Repair(cfg, catalog, backend).review(case)
         if json_out:
@@ -97,7 +105,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def reprocess(
-        target: Optional[str] = typer.Argument(None, metavar="[CASE|DOC]",
+        target: str | None = typer.Argument(None, metavar="[CASE|DOC]",
                                                help="A case or a document (its scans); everything if left out."),
         ocr: bool = typer.Option(False, "--ocr", help="First OCR again the pages whose text layer was kept "
                                                        "(read before every page was judged by what it shows)."),
@@ -118,7 +126,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def separator(
         out_file: Path = typer.Option(..., "--out", help="Where to write the PDF to print."),
-        case: Optional[str] = typer.Option(None, "--case", help="A case break: the pages after it belong to "
+        case: str | None = typer.Option(None, "--case", help="A case break: the pages after it belong to "
                                                                 "this case. Without it: a document break."),
         copies: int = typer.Option(1, "--copies", min=1, max=500, help="How many sheets."),
         json_out: bool = JSON,
@@ -177,6 +185,8 @@ case_app = typer.Typer(help="List, rename and merge cases.", no_args_is_help=Tru
 @case_app.command("list")
 def case_list(json_out: bool = JSON) -> None:
     """Every case: documents, pages, dossier version, sealing, documents to review."""
+    from ingest.repair import Repair
+
     with home(need_backend=False) as (cfg, catalog, backend):
         data = Repair(cfg, catalog, backend).cases()
     if json_out:

@@ -1,8 +1,6 @@
 """`hoso search`: find the page, open the dossier there."""
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from index.base import SearchQuery
@@ -16,13 +14,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def search(
         query: str = typer.Argument(..., help='Words, with or without diacritics; "quoted phrases".'),
-        case: Optional[str] = typer.Option(None, "--case", help="Only this case."),
-        doc_type: Optional[str] = typer.Option(None, "--type", help="Only this doc type key."),
-        number: Optional[str] = typer.Option(None, "--number", help="Only documents with this số/ký hiệu."),
-        person: Optional[str] = typer.Option(None, "--person", help="Only documents naming this person."),
-        article: Optional[int] = typer.Option(None, "--article", help="Only this article of the Criminal Code."),
-        date_from: Optional[str] = typer.Option(None, "--from", help="Document date from (YYYY, YYYY-MM, YYYY-MM-DD)."),
-        date_to: Optional[str] = typer.Option(None, "--to", help="Document date up to (inclusive)."),
+        case: str | None = typer.Option(None, "--case", help="Only this case."),
+        doc_type: str | None = typer.Option(None, "--type", help="Only this doc type key."),
+        number: str | None = typer.Option(None, "--number", help="Only documents with this số/ký hiệu."),
+        person: str | None = typer.Option(None, "--person", help="Only documents naming this person."),
+        article: int | None = typer.Option(None, "--article", help="Only this article of the Criminal Code."),
+        date_from: str | None = typer.Option(None, "--from", help="Document date from (YYYY, YYYY-MM, YYYY-MM-DD)."),
+        date_to: str | None = typer.Option(None, "--to", help="Document date up to (inclusive)."),
         facets: bool = typer.Option(False, "--facets", help="Also count the matching pages by type, case, year."),
         limit: int = typer.Option(10, "--limit", min=1, max=1000),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
-from pipeline.store.catalog import Catalog
 from pipeline.dossier.build import home_path
 from pipeline.dossier.integrity import Problem, Report, verify_bundle, verify_home
+from pipeline.store.catalog import Catalog
 
 from .context import emit_json, fail, home, out, settings
 from .exitcodes import ExitCode
@@ -17,8 +16,8 @@ from .exitcodes import ExitCode
 def register(app: typer.Typer) -> None:
     @app.command()
     def verify(
-        cases: Optional[List[str]] = typer.Argument(None, metavar="[CASE]...", help="Only these cases (default: all)."),
-        bundle: Optional[Path] = typer.Option(None, "--bundle", help="Check a bundle from `hoso dossier export "
+        cases: list[str] | None = typer.Argument(None, metavar="[CASE]...", help="Only these cases (default: all)."),
+        bundle: Path | None = typer.Option(None, "--bundle", help="Check a bundle from `hoso dossier export "
                                                                      "--bundle` (no catalog needed)."),
         pdfa: bool = typer.Option(False, "--pdfa", help="Also check that each current dossier is PDF/A-2b "
                                                         "(veraPDF when installed, else a structural check)."),

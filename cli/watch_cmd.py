@@ -6,17 +6,16 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
-from ingest.consume import Consumer, FileOutcome
-from ingest.sources import make_batch
-from ingest.watch import HomeWatchLock, Watcher, settle
 from pipeline.store.catalog import FileRow
 
 from .context import emit_json, err, fail, home, out, settings
 from .exitcodes import ExitCode
+
+# ingest.consume and ingest.watch (OCRmyPDF, pikepdf, fpdf2) are imported by the commands
+# themselves: registering them must not slow every other command's start.
 
 
 def _line(record: dict) -> str:
@@ -37,12 +36,14 @@ def _line(record: dict) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def watch(
-        dirs: Optional[list[Path]] = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
-        poll: Optional[float] = typer.Option(None, "--poll", metavar="SECONDS",
+        dirs: list[Path] | None = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
+        poll: float | None = typer.Option(None, "--poll", metavar="SECONDS",
                                              help="Poll every SECONDS instead of inotify (network shares)."),
         json_out: bool = typer.Option(False, "--json", help="One JSON line per file on stdout."),
     ) -> None:
         """Watch scan folders: every stable file becomes dossier pages, unattended (Ctrl-C stops)."""
+        from ingest.watch import HomeWatchLock, Watcher
+
         cfg = settings()
         folders = list(dirs or cfg.watch_dirs)
         if not folders:
@@ -80,13 +81,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def retry(
-        paths: Optional[list[Path]] = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
+        paths: list[Path] | None = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
                                                                  "or their quarantine folders."),
         all_: bool = typer.Option(False, "--all", help="Every quarantined file, and every file held back "
                                                          "(disk full, interrupted)."),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
+        from ingest.consume import Consumer, FileOutcome
+        from ingest.sources import make_batch
+        from ingest.watch import settle
+
         if not all_ and not paths:
             fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
         with home() as (cfg, catalog, backend):

@@ -5,9 +5,9 @@ changed configuration cannot silently search an empty index.
 """
 from __future__ import annotations
 
-from pipeline.store.catalog import Catalog
 from pipeline.config import Settings
 from pipeline.errors import IndexUnavailable
+from pipeline.store.catalog import Catalog
 
 from .base import SearchBackend
 

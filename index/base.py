@@ -6,8 +6,9 @@ numbers through the catalog, so renumbering a dossier never stales the index.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Protocol
+from typing import Protocol
 
 
 @dataclass

@@ -7,8 +7,8 @@ written again meanwhile (its revision) and the index was not rebuilt meanwhile (
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Callable, Iterable, Iterator
 
 from pipeline.store.catalog import Catalog, DocumentRow
 

@@ -36,7 +36,13 @@ from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
-    FUZZY_MAX_EXPANSIONS, FUZZY_PREFIX, ParsedQuery, date_bounds, fuzzy_terms, make_snippet, parse_query,
+    FUZZY_MAX_EXPANSIONS,
+    FUZZY_PREFIX,
+    ParsedQuery,
+    date_bounds,
+    fuzzy_terms,
+    make_snippet,
+    parse_query,
     person_words,
 )
 
@@ -146,7 +152,7 @@ class OpenSearchBackend:
         self._ready = False
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "OpenSearchBackend":
+    def from_settings(cls, settings: Any) -> OpenSearchBackend:
         """A client for `settings.opensearch_url` (comma-separated for several nodes).
 
         Nothing is contacted here: a home whose cluster is down still ingests (pages stay
@@ -238,7 +244,8 @@ class OpenSearchBackend:
 
         `_id`s are deterministic, so sending a chunk twice is harmless."""
         from opensearchpy import helpers
-        from opensearchpy.exceptions import ConnectionError as OSConnectionError, TransportError
+        from opensearchpy.exceptions import ConnectionError as OSConnectionError
+        from opensearchpy.exceptions import TransportError
 
         done = 0
         chunk: list[dict] = []

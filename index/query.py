@@ -147,17 +147,3 @@ def person_words(name: str) -> list[str]:
     """A person's name as folded, lower-case words ('Nguyễn Văn An' → ['nguyen', 'van', 'an'])."""
     return [fold(w).lower() for w in words(name)]
 
-
-def person_matches(persons: list[str], wanted: str) -> bool:
-    """Does one of these names hold the wanted words in a row, diacritics and case ignored?
-
-    'văn an', 'Nguyen Van An' and 'Nguyễn Văn An' all match 'Nguyễn Văn An'; 'Văn A' does not."""
-    target = person_words(wanted)
-    if not target:
-        return False
-    n = len(target)
-    for name in persons:
-        have = person_words(name)
-        if any(have[i:i + n] == target for i in range(len(have) - n + 1)):
-            return True
-    return False

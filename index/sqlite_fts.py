@@ -24,17 +24,24 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from pipeline.store.database import chunks, marks, transaction
 from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
-    FUZZY_MAX_EXPANSIONS, FUZZY_MIN_LETTERS, FUZZY_PREFIX, ParsedQuery, date_bounds, fuzzy_terms, make_snippet,
-    parse_query, person_words,
+    FUZZY_MAX_EXPANSIONS,
+    FUZZY_MIN_LETTERS,
+    FUZZY_PREFIX,
+    ParsedQuery,
+    date_bounds,
+    fuzzy_terms,
+    make_snippet,
+    parse_query,
+    person_words,
 )
 
 
@@ -233,7 +240,7 @@ class SqliteBackend:
         with self._transaction():
             self.db.execute(f"INSERT INTO {_NEXT.fts}({_NEXT.fts}) VALUES ('optimize')")
         with self._transaction():
-            for live, following in zip((_LIVE.fts, _LIVE.meta, _LIVE.vocab), (_NEXT.fts, _NEXT.meta, _NEXT.vocab)):
+            for live, following in zip((_LIVE.fts, _LIVE.meta, _LIVE.vocab), (_NEXT.fts, _NEXT.meta, _NEXT.vocab), strict=True):
                 self.db.execute(f"DROP TABLE {live}")
                 self.db.execute(f"ALTER TABLE {following} RENAME TO {live}")
             for statement in _LIVE_INDEXES:

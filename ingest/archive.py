@@ -44,13 +44,13 @@ def archive_originals(sources: list[Path], archive_dir: Path, batch_id: str) -> 
     archive_dir.mkdir(parents=True, exist_ok=True)
     partials = [archive_dir / f".{source.name}.{os.getpid()}-{n}.part" for n, source in enumerate(sources)]
     try:
-        copied = [copy_file(source, partial) for source, partial in zip(sources, partials)]
+        copied = [copy_file(source, partial) for source, partial in zip(sources, partials, strict=True)]
         digest = batch_sha256([c.sha256 for c in copied])
         if digest != batch_id:
             raise ArchiveError(f"{sources[0]}: the file changed after it arrived (sha256 {batch_id[:12]} → "
                                f"{digest[:12]}); nothing of it was archived")
         archived = []
-        for partial, original in zip(partials, copied):
+        for partial, original in zip(partials, copied, strict=True):
             target = archive_path(archive_dir, original.sha256, original.path.name)
             target.parent.mkdir(exist_ok=True)
             os.replace(partial, target)

@@ -17,25 +17,26 @@ import shutil
 import signal
 import tempfile
 import time
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import resource_tracker
-from concurrent.futures import wait as wait_futures, FIRST_COMPLETED
 from dataclasses import asdict, dataclass, field
+from functools import partial
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from index.base import SearchBackend
 from index.feed import index_documents
-from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
-from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.config import Settings
+from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
 from pipeline.errors import Interrupted, ResourceError, low_on_space, resource_error
-from pipeline.stages.documents import find_documents
 from pipeline.filing import file_drafts
+from pipeline.hashing import HashedFile, sha256_file
 from pipeline.models import OcrJob, OcrResult
+from pipeline.stages.documents import find_documents
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
-from pipeline.hashing import HashedFile, sha256_file
+from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import DocType, load_taxonomy
 
 from .archive import ArchiveError, archive_originals, quarantine
@@ -132,7 +133,7 @@ class Consumer:
                         size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
                     )
                 ids.append(active[key])
-        self._hashed.update(zip(ids, (batch.files for batch in batches)))
+        self._hashed.update(zip(ids, (batch.files for batch in batches), strict=True))
         return ids
 
     def requeue(self, row: FileRow, batch: Batch) -> None:
@@ -164,9 +165,9 @@ class Consumer:
                                                    "another hoso process is working on this file")
                     continue
                 self.progress.file(row.path)
-                job = self._guarded(row, lock, outcomes, lambda: self._prepare(row))
+                job = self._guarded(row, lock, outcomes, partial(self._prepare, row))
                 if isinstance(job, tuple):
-                    future = self._guarded(row, lock, outcomes, lambda: self.submit_ocr(job[0]))
+                    future = self._guarded(row, lock, outcomes, partial(self.submit_ocr, job[0]))
                     if future is not None:
                         running[future] = (row, lock, job[1])
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
@@ -284,9 +285,9 @@ class Consumer:
                            "nothing of it was kept; put it back (or scan it again), then `hoso retry`") from None
         # A file archived before was not read again: what was read of it on arrival still stands.
         arrived = {f.path: f for f in self._hashed.get(row.id, [])}
-        self._hashed[row.id] = [a.original or arrived[p] for p, a in zip(paths, archived) if a.original or p in arrived]
+        self._hashed[row.id] = [a.original or arrived[p] for p, a in zip(paths, archived, strict=True) if a.original or p in arrived]
         return [{"name": p.name, "path": str(p), "sha256": a.original.sha256 if a.original else row.sha256,
-                 "archive": str(a.path)} for p, a in zip(paths, archived)]
+                 "archive": str(a.path)} for p, a in zip(paths, archived, strict=True)]
 
     def submit_ocr(self, job: OcrJob) -> Future:
         """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
@@ -346,7 +347,8 @@ class Consumer:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
         for future in done:
             row, lock, originals = running.pop(future)
-            self._guarded(row, lock, outcomes, lambda: self._store(row, originals, future.result()))
+            # _guarded calls the step at once, in this iteration (and catches what future.result() raises).
+            self._guarded(row, lock, outcomes, lambda: self._store(row, originals, future.result()))  # noqa: B023
 
     # ---- documents -------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The durable work queue: catalog states plus an fcntl lock per batch.
+"""The durable work queue: catalog states plus a file lock (flock) per batch.
 
 A worker holds the batch's lock while it works on it; the kernel releases the
 lock when the worker dies, so a `processing` row whose lock can be taken was
@@ -6,10 +6,11 @@ left behind by a crash and goes back to `queued`.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from pipeline.store.catalog import Catalog, FileRow
 
@@ -24,25 +25,20 @@ class BatchLock:
     def __init__(self, locks_dir: Path, sha256: str):
         locks_dir.mkdir(parents=True, exist_ok=True)
         self.path = locks_dir / f"{sha256}.lock"
-        self._fd: int | None = None
+        # Held by the process, like the flock under it, whichever thread releases it.
+        self._lock = FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> bool:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            self._lock.acquire()
+        except Timeout:
             return False
-        self._fd = fd
         return True
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        self._lock.release()
 
-    def __enter__(self) -> "BatchLock":
+    def __enter__(self) -> BatchLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import logging
 import re
-from pathlib import Path
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Callable
+from pathlib import Path
 
 from index.base import SearchBackend
 from pipeline import corrections as ops
-from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
-from pipeline.errors import ExitCode
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.stages.documents import describe_document, find_documents
 from pipeline.dossier.build import rebuild_dossier, who
+from pipeline.errors import ExitCode
 from pipeline.filing import file_drafts
-from pipeline.stages.crops import header_crop
-from pipeline.stages.layout import read_layout
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, OcrJob, PageRef, PageText
+from pipeline.stages.crops import header_crop
+from pipeline.stages.documents import describe_document, find_documents
+from pipeline.stages.layout import read_layout
+from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.taxonomy import UNKNOWN
 
 from .consume import Consumer
@@ -535,7 +535,7 @@ class Repair:
 
             filed = file_drafts(
                 row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id, arrival=arrival,
-                previous=lambda case_id: next((d for d in reversed(docs) if d.case_id == case_id), None),
+                previous=lambda case_id, docs=docs: next((d for d in reversed(docs) if d.case_id == case_id), None),
             )
             docs += filed.new
         return docs

@@ -17,6 +17,8 @@ import signal
 import time
 from pathlib import Path
 
+import psutil
+
 log = logging.getLogger("hoso.runs")
 
 RUN_DIR = re.compile(r"^run-(?P<pid>\d+)-(?P<start>\d+)$")
@@ -27,14 +29,14 @@ WATCH_LOCK = Path("locks") / "watch.lock"
 
 
 def start_time(pid: int) -> int | None:
-    """The process's start time in clock ticks since boot (field 22 of /proc/PID/stat)."""
+    """The process's start in hundredths of a second since boot: with its pid, it names one process.
+
+    Counted from boot, unlike psutil's epoch time it stays put when the clock is set.
+    """
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return round((psutil.Process(pid).create_time() - psutil.boot_time()) * 100)
+    except psutil.Error:  # gone, or not ours to see
         return None
-    # The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    fields = stat[stat.rindex(")") + 2:].split()
-    return int(fields[19])
 
 
 def run_tmp_dir(tmp_root: Path, pid: int | None = None) -> Path:
@@ -51,30 +53,16 @@ def run_alive(name: str) -> bool:
     return start_time(pid) == start
 
 
-def _environ(pid: int) -> dict[str, str]:
-    try:
-        raw = Path(f"/proc/{pid}/environ").read_bytes()
-    except OSError:  # gone, or another user's process
-        return {}
-    env = {}
-    for item in raw.split(b"\0"):
-        key, sep, value = item.partition(b"=")
-        if sep:
-            env[key.decode(errors="replace")] = value.decode(errors="replace")
-    return env
-
-
 def processes_of(tmp_root: Path) -> dict[int, str]:
     """pid → run folder name, for every process whose TMPDIR is a run folder under `tmp_root`."""
     root = os.path.realpath(tmp_root) + os.sep
     found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        tmpdir = _environ(int(entry.name)).get("TMPDIR", "")
+    # Another user's process, or one that died meanwhile, has environ None.
+    for proc in psutil.process_iter(["environ"]):
+        tmpdir = (proc.info["environ"] or {}).get("TMPDIR", "")
         if tmpdir and os.path.realpath(tmpdir).startswith(root):
             tmpdir = os.path.realpath(tmpdir)
-            found[int(entry.name)] = tmpdir[len(root):].split(os.sep)[0]
+            found[proc.pid] = tmpdir[len(root):].split(os.sep)[0]
     return found
 
 
@@ -133,18 +121,17 @@ def reap_dead_runs(tmp_root: Path) -> dict[str, list]:
 def _wait_gone(pids: list[int], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        alive = [p for p in pids if Path(f"/proc/{p}").exists() and not _zombie(p)]
-        if not alive:
+        if not any(_running(p) for p in pids):
             return
         time.sleep(0.02)
 
 
-def _zombie(pid: int) -> bool:
+def _running(pid: int) -> bool:
+    """Alive and not a zombie: a killed child of ours stays a zombie until reaped, yet runs no more."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat[stat.rindex(")") + 2:].split()[0] == "Z"
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def running_watcher(home: Path) -> dict | None:

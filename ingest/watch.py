@@ -16,7 +16,6 @@ the inbox file stays until it is done, so a restart finds everything again (`res
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 import os
 import queue as queue_mod
@@ -25,14 +24,16 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from pipeline.store.catalog import Catalog, FileRow
+from filelock import FileLock, Timeout
+
 from pipeline.config import Settings
 from pipeline.errors import Busy
 from pipeline.hashing import HashedFile, hash_file
+from pipeline.store.catalog import Catalog, FileRow
 
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
@@ -236,27 +237,21 @@ class HomeWatchLock:
 
     def __init__(self, home: Path):
         self.path = home / WATCH_LOCK
-        self._fd: int | None = None
+        self._lock = FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(fd)
+            self._lock.acquire()
+        except Timeout:
+            holder = self.path.read_text(errors="replace").strip() or "another process"
             raise WatcherBusy(f"another `hoso watch` is already running on this home ({holder})") from None
-        os.ftruncate(fd, 0)
+        # The flock is on the file, not its content: `hoso status` reads who holds it and since when.
         since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        os.write(fd, f"pid {os.getpid()} since {since}".encode())
-        self._fd = fd
+        self.path.write_text(f"pid {os.getpid()} since {since}")
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        self._lock.release()
 
 
 def ignored(path: Path, root: Path) -> bool:
@@ -337,11 +332,6 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 
 # ---- the watcher -------------------------------------------------------------------------
-
-
-@dataclass
-class _Resume:
-    ids: list[int]
 
 
 _STOP = object()
@@ -647,7 +637,7 @@ class Watcher:
         rows = self.catalog.get_files(ids)
         outcomes = {o.path: o for o in self.consumer.process(ids)}
         _crash_point("processed")
-        for row, now in zip(rows, self.catalog.get_files(ids)):
+        for row, now in zip(rows, self.catalog.get_files(ids), strict=True):
             outcome = outcomes.get(row.path) or FileOutcome(row.path, "queued", row.case_id, 0, 0,
                                                             "not started before the stop; queued for the next run")
             since = seen.get(row.path, seen.get(row.id, row.created_at))

@@ -28,14 +28,14 @@ import copy
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .dossier.assemble import DossierDocument, plan_dossier
-from .store.catalog import DocumentRow
-from .stages.documents import described, document_id
 from .errors import UsageError
 from .models import Classification, Metadata, PageRef
+from .stages.documents import described, document_id
+from .store.catalog import DocumentRow
 from .taxonomy import DocType
 
 Page = tuple[str, int]  # (batch id, page within the batch)
@@ -157,10 +157,6 @@ def decode(field_name: str, text: str | None):
     return text
 
 
-def current_value(doc: DocumentRow, field_name: str):
-    return getattr(doc, field_name)
-
-
 # ---- the documents being corrected -------------------------------------------------------
 
 
@@ -185,7 +181,7 @@ class Workspace:
     touched: set[int] = field(default_factory=set)  # id() of documents changed
 
     @classmethod
-    def of(cls, docs: list[DocumentRow], describe: Describe | None = None) -> "Workspace":
+    def of(cls, docs: list[DocumentRow], describe: Describe | None = None) -> Workspace:
         return cls(copy.deepcopy(docs), describe)
 
     def starting_at(self, page: Page) -> DocumentRow | None:
@@ -193,9 +189,6 @@ class Workspace:
 
     def containing(self, page: Page) -> DocumentRow | None:
         return next((d for d in self.docs if page in page_refs(d)), None)
-
-    def by_id(self, doc_id: str) -> DocumentRow | None:
-        return next((d for d in self.docs if d.id == doc_id), None)
 
     def touch(self, doc: DocumentRow, *, reid: bool = False) -> None:
         doc.indexed = False

@@ -1,8 +1,8 @@
 """File a batch's drafted documents under their cases: ingest and `hoso reprocess` both file this way."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .models import DocumentDraft, PageRef
 from .stages.documents import described, document_id

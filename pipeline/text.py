@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz.distance import Levenshtein
+
 _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111", "\u0189": "\u0110"})
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}  # huyền sắc ngã hỏi nặng
 
@@ -192,24 +194,8 @@ def tokens(text: str) -> list[str]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of short strings, or limit + 1 as soon as it must exceed `limit`.
-
-    Only the band of cells within `limit` of the diagonal can stay under the limit.
-    """
-    over = limit + 1
-    if abs(len(a) - len(b)) > limit:
-        return over
-    previous = [j if j <= limit else over for j in range(len(b) + 1)]
-    for i, ca in enumerate(a, 1):
-        current = [i if i <= limit else over] + [over] * len(b)
-        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
-            cost = previous[j - 1] + (ca != b[j - 1])
-            cost = previous[j] + 1 if previous[j] + 1 < cost else cost
-            current[j] = current[j - 1] + 1 if current[j - 1] + 1 < cost else cost
-        if min(current) > limit:
-            return over
-        previous = current
-    return min(previous[-1], over)
+    """Levenshtein distance, or limit + 1 when it exceeds `limit`."""
+    return Levenshtein.distance(a, b, score_cutoff=limit)
 
 
 def match_at(phrase: list[str], toks: list[str], i: int) -> tuple[int, int] | None:

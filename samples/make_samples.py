@@ -33,13 +33,14 @@ import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
+SAMPLES_DIR = Path(__file__).resolve().parent
 SEED = 20250301
 DEFAULT_DPI = 150
 
@@ -52,7 +53,6 @@ TEXT_W = PAGE_W_MM - MARGIN_LEFT - MARGIN_RIGHT
 BODY_PT = 13.0
 HEADER_PT = 12.0
 TITLE_PT = 14.0
-SMALL_PT = 11.0
 LINE_FACTOR = 1.32          # line height / font size
 FIRST_INDENT = 12.7         # mm
 PARA_GAP = 0.8              # mm between paragraphs
@@ -73,7 +73,7 @@ _FONT_ROOTS = ["/usr/share/fonts/truetype", "/usr/share/fonts/TTF", "/usr/local/
 _REF_PX = 1000.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def font_path(style: str = "") -> str:
     for rel in _FONT_FILES[style]:
         for root in _FONT_ROOTS:
@@ -88,7 +88,7 @@ def font_path(style: str = "") -> str:
         "or fonts-dejavu-core")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _font(style: str, px: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(font_path(style), px, layout_engine=ImageFont.Layout.BASIC)
 
@@ -155,7 +155,7 @@ class Page:
 
     @property
     def text(self) -> str:
-        return "\n".join(l.text for l in self.lines if l.text)
+        return "\n".join(line.text for line in self.lines if line.text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1594,7 +1594,7 @@ def _render_batch(b: Batch) -> tuple[list, dict]:
     return images, {"docs": docs, **extra}
 
 
-def build_all(out_dir: str | os.PathLike = Path(__file__).resolve().parent,
+def build_all(out_dir: str | os.PathLike = SAMPLES_DIR,
               with_bad: bool = True) -> dict:
     """Render every batch (and the bad inputs) under ``out_dir``; write and return truth."""
     out = Path(out_dir)
@@ -1735,7 +1735,7 @@ def _test_key_and_cert() -> tuple[bytes, bytes]:
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Viện kiểm sát nhân dân tỉnh Quảng Ninh (MẪU THỬ)"),
         x509.NameAttribute(NameOID.COMMON_NAME, "Phạm Quang Minh (TEST)"),
     ])
-    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(0x2025)
             .not_valid_before(t0).not_valid_after(t0.replace(year=2035))
@@ -1755,13 +1755,13 @@ def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
     import hashlib
 
     try:
-        from pyhanko.pdf_utils import generic
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
         import pyhanko.pdf_utils.metadata.info as _mi
         import pyhanko.pdf_utils.metadata.xmp_xml as _mx
         import pyhanko.sign.signers.pdf_cms as _pc
         import pyhanko.sign.signers.pdf_signer as _ps
+        from pyhanko.pdf_utils import generic
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
     except ImportError:
         return _structural_signature(pdf_bytes), "pikepdf-structural"
     kp, cp = _test_key_and_cert()
@@ -1791,7 +1791,7 @@ def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
                                new_field_spec=fields.SigFieldSpec("ChuKySo",
                                                                   box=(360, 40, 560, 100)))
     finally:
-        for m, dt_ in zip(clocked, saved):
+        for m, dt_ in zip(clocked, saved, strict=True):
             m.datetime = dt_
     return out.getvalue(), "pyhanko"
 
@@ -1964,7 +1964,7 @@ def build_bad(out: Path) -> list[dict]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parent),
+    ap.add_argument("--out", default=str(SAMPLES_DIR),
                     help="output root (default: the samples/ folder)")
     ap.add_argument("--no-bad", action="store_true", help="skip samples/bad/")
     args = ap.parse_args(argv)

@@ -1,12 +1,15 @@
 """Shared fixtures: the dev corpus, a home OCRed once per session, search backends."""
 from __future__ import annotations
 
+import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -17,15 +20,36 @@ CORPUS = SHARED / "corpus" / "dev"
 FIXTURE_CASE = "2024-HS-7003"
 
 
+def unavailable(message: str) -> NoReturn:
+    """A test whose program, node or data is missing here is skipped; in CI (CI=true) the run fails."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: every test must run)", pytrace=False)
+    pytest.skip(message)
+
+
 def shared_or_skip(relative: str) -> Path:
-    """A file or folder of ../shared; skipped where it is missing, except in CI where that is a failure."""
+    """A file or folder of ../shared (see `unavailable` when it is missing)."""
     path = SHARED / relative
     if not path.exists():
-        message = f"../shared/{relative} is not next to this checkout"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"../shared/{relative} is not next to this checkout")
     return path
+
+
+@functools.cache
+def tesseract_missing() -> str | None:
+    """Why Tesseract cannot read Vietnamese here, or None."""
+    tesseract = shutil.which("tesseract")
+    if tesseract is None:
+        return "Tesseract is not installed (scripts/install-deps.sh installs it)"
+    languages = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout.split()
+    missing = sorted({"vie", "osd"} - set(languages))
+    return f"Tesseract lacks the {'/'.join(missing)} language data (tesseract-ocr-vie, tesseract-ocr-osd)" if missing else None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before any fixture: the session's OCRed home would otherwise fail in its own way first.
+    if item.get_closest_marker("ocr") and (why := tesseract_missing()):
+        unavailable(why)
 
 
 def corpus_or_skip() -> Path:
@@ -65,8 +89,12 @@ def ocr_home(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="session")
-def opensearch_url() -> str | None:
-    return os.environ.get("HOSO_TEST_OPENSEARCH_URL") or None
+def opensearch_url() -> str:
+    """The test node's URL (see `unavailable` when there is none)."""
+    url = os.environ.get("HOSO_TEST_OPENSEARCH_URL")
+    if not url:
+        unavailable("no OpenSearch node: run through `make test`, which starts one (or set HOSO_TEST_OPENSEARCH_URL)")
+    return url
 
 
 @pytest.fixture

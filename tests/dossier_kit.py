@@ -16,11 +16,11 @@ from fpdf import FPDF
 from PIL import Image
 
 from ingest.archive import archive_originals
-from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.config import Settings
+from pipeline.dossier.folio import CAPTION, _font
 from pipeline.hashing import sha256_file
 from pipeline.models import PageText, Word
-from pipeline.dossier.folio import CAPTION, _font
+from pipeline.store.catalog import Catalog, DocumentRow
 
 FONT = str(resources.files("pipeline").joinpath("data/DejaVuSerif.ttf"))
 UNIT = "Viện kiểm sát nhân dân tỉnh Quảng Ninh"

@@ -8,9 +8,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from pipeline.hashing import sha256_file
-
 from conftest import REPO, hoso, hoso_json
+from pipeline.hashing import sha256_file
 
 pytestmark = pytest.mark.ocr
 SAMPLES = REPO / "samples"

@@ -5,8 +5,8 @@ from importlib import resources
 
 import pytest
 
-from pipeline.stages.classify import classify
 from pipeline.models import PageText
+from pipeline.stages.classify import classify
 from pipeline.taxonomy import load_taxonomy
 from test_header import laid_out
 

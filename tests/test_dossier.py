@@ -11,13 +11,12 @@ import pikepdf
 import pytest
 from fontTools.ttLib import TTFont
 
+from conftest import REPO, unavailable
+from dossier_kit import CASE, FONT, UNIT, cli, cli_json, ink_corner, labels, outline, stamp_text, tiny_home, toc_rows
 from pipeline.dossier.assemble import DossierDocument, document_name, plan_dossier
 from pipeline.dossier.build import history, rebuild_dossier
 from pipeline.dossier.pdfa import structural_check, verapdf
 from pipeline.taxonomy import load_taxonomy
-
-from conftest import REPO
-from dossier_kit import CASE, UNIT, FONT, cli, cli_json, ink_corner, labels, outline, stamp_text, tiny_home, toc_rows
 
 TAXONOMY = load_taxonomy()
 
@@ -136,7 +135,7 @@ def test_toc_bookmarks_stamps_and_labels_agree(built, tmp_path):
     page_labels = labels(pdf)
     assert page_labels[:front] == ["i", "ii", "iii"][:front]
     assert page_labels[front:] == [str(n) for n in range(1, 6)]
-    for (_, first_bl, _, first_page), (_, index) in zip(expected, marks[2:]):
+    for (_, first_bl, _, first_page), (_, index) in zip(expected, marks[2:], strict=True):
         assert page_labels[index] == str(first_bl) and index == first_page - 1
 
     # Stamps carry the same numbers; the catalog agrees for `dossier show` and search hits.
@@ -236,6 +235,7 @@ def test_born_digital_page_without_embedded_fonts_goes_through_ghostscript(tmp_p
         assert "CONG VAN so 5/VKS" in pdf.pages[-1].extract_text()
 
 
+@pytest.mark.verapdf
 def test_verapdf_passes_both_routes(built, tmp_path):
     """The reference validator, when it can be had (java + mvn): the fast route and the Ghostscript one."""
     _, result = built
@@ -245,7 +245,7 @@ def test_verapdf_passes_both_routes(built, tmp_path):
     fallback = rebuild_dossier(t.settings, t.catalog, CASE)
     found = _verapdf(result.pdf, fallback.pdf)
     if found is None:
-        pytest.skip("veraPDF is not available here (needs java and mvn: scripts/verapdf.sh fetch)")
+        unavailable("veraPDF is not available here (needs java and mvn: scripts/verapdf.sh fetch)")
     assert found[0], found[1]
 
 
@@ -336,8 +336,8 @@ def test_reorder_persists_across_rebuilds(built):
 
 
 def test_stamp_avoids_a_corner_with_text():
-    from pipeline.models import Word
     from pipeline.dossier.folio import _choose_corner
+    from pipeline.models import Word
 
     # A4 as displayed; the Quốc hiệu reaching the top right corner pushes the stamp to the bottom right.
     crowded = [Word("CỘNG", 400, 10, 590, 30)]

@@ -7,11 +7,10 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from pipeline.dossier.pdfa import structural_check
-from pipeline.text import normalize
-
 from conftest import FIXTURE_CASE, hoso, hoso_json
 from dossier_kit import labels, outline, stamp_text, toc_rows
+from pipeline.dossier.pdfa import structural_check
+from pipeline.text import normalize
 
 pytestmark = pytest.mark.ocr
 

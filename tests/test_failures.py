@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO, hoso, hoso_json
+from dossier_kit import CASE, cli, tiny_home
 from ingest.consume import Consumer
 from ingest.queue import claim
 from ingest.sources import discover
@@ -29,9 +31,6 @@ from pipeline.errors import ExitCode, why_unwritable
 from pipeline.hashing import sha256_file
 from pipeline.stages.normalize import BadInput
 from pipeline.store.catalog import Catalog
-
-from conftest import REPO, hoso, hoso_json
-from dossier_kit import CASE, cli, tiny_home
 
 SAMPLES = REPO / "samples"
 SCAN = SAMPLES / "more" / "thong_bao.pdf"
@@ -109,7 +108,7 @@ def test_configuration_mistakes_name_the_file_or_variable(tmp_path, plain_env):
 
     (home / "hoso.toml").write_text('review_confidence = "high"\n', "utf-8")
     result = cli(home, "status", code=ExitCode.USAGE)
-    [line] = [l for l in result.stderr.splitlines() if l.strip()]  # one plain line, not pydantic's report
+    [line] = [text for text in result.stderr.splitlines() if text.strip()]  # one plain line, not pydantic's report
     assert "review_confidence" in line and str(home / "hoso.toml") in line and "'high'" in line
 
     (home / "hoso.toml").unlink()
@@ -298,7 +297,7 @@ def test_disk_full_while_writing_a_dossier(tmp_path, monkeypatch):
         Path(path).write_bytes(b"%PDF-1.7 half")
         raise disk_full(path)
 
-    monkeypatch.setattr("pipeline.dossier.assemble.save_pdfa", save_half)
+    monkeypatch.setattr("pipeline.dossier.pdfa.save_pdfa", save_half)  # assemble imports it when it writes
     result = cli(t.home, "dossier", "rebuild", CASE, "--force", "--json", code=ExitCode.RESOURCE)
     assert "the disk is full" in json.loads(result.stdout)["error"]["message"]
     monkeypatch.undo()

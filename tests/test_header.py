@@ -1,11 +1,9 @@
 """Reading the two-column Nghị định 30 header: word boxes, plain text, interleaved rows, OCR noise."""
 from __future__ import annotations
 
-from pipeline.stages.layout import PageLayout, read_layout
 from pipeline.models import PageText, Stamp, Word
+from pipeline.stages.layout import PageLayout, read_layout
 from pipeline.text import match_at, tokens
-
-WIDTH = 595.0
 
 
 def laid_out(pages: list[PageText]) -> list[PageLayout]:

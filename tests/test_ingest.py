@@ -6,10 +6,9 @@ import json
 import pikepdf
 import pytest
 
+from conftest import FIXTURE_CASE, hoso, hoso_json
 from pipeline.hashing import sha256_file
 from pipeline.text import fold, normalize
-
-from conftest import FIXTURE_CASE, hoso, hoso_json
 
 pytestmark = pytest.mark.ocr
 

@@ -4,7 +4,7 @@
 - a junk (English-only) OCR layer is read again; a blank page is not;
 - a born-digital page drawn as glyph outlines is read; a good born-digital page keeps its layer;
 - word confidences are Tesseract's own, from OCRmyPDF's run.
-Each fixture is OCRed once per module.
+Each fixture is OCRed once per module; the tests that OCR are marked `ocr`.
 """
 from __future__ import annotations
 
@@ -19,12 +19,11 @@ import pdfplumber
 import pytest
 from PIL import Image, ImageDraw
 
-from pipeline.stages.esignature import parse_pdf_date, read_signatures, signed_at_from_text, signer_from_text
+from conftest import REPO, shared_or_skip, unavailable
 from pipeline.models import OcrJob, OcrResult
+from pipeline.stages.esignature import parse_pdf_date, read_signatures, signed_at_from_text, signer_from_text
 from pipeline.stages.ocr import _confidences, _stamp_blocks, inspect_pages, read_hocr, run_ocr
 from pipeline.text import fold
-
-from conftest import REPO, shared_or_skip
 
 if str(REPO) not in sys.path:  # samples.make_samples, also under a bare `pytest`
     sys.path.insert(0, str(REPO))
@@ -75,8 +74,14 @@ def esig_page(tmp_path_factory) -> OcrResult:
 @pytest.fixture(scope="module")
 def junk_and_blank(tmp_path_factory) -> OcrResult:
     """A scan under an English-only OCR layer (no diacritics), then a blank page."""
-    from samples.make_samples import add_text_layer, doc_0002_thong_bao, layout_document, pdf_from_images, \
-        render_page, strip_diacritics
+    from samples.make_samples import (
+        add_text_layer,
+        doc_0002_thong_bao,
+        layout_document,
+        pdf_from_images,
+        render_page,
+        strip_diacritics,
+    )
 
     work = tmp_path_factory.mktemp("junk")
     page = layout_document(doc_0002_thong_bao())[0]
@@ -126,7 +131,7 @@ def digital(tmp_path_factory) -> OcrResult:
     """Page 1 born-digital with a good layer (and a seal picture); page 2 the same kind of page
     with its glyphs turned into outlines (gs -dNoOutputFonts): no text, no image."""
     if not shutil.which("gs"):
-        pytest.skip("Ghostscript is not installed")
+        unavailable("Ghostscript is not installed")
     work = tmp_path_factory.mktemp("digital")
     good = born_digital(work / "good.pdf", BODY, seal=True)
     text = born_digital(work / "text.pdf", [line.replace("27/QĐ", "28/QĐ").replace("Trần Văn Hùng", "Lê Thị Mai")
@@ -143,6 +148,7 @@ def digital(tmp_path_factory) -> OcrResult:
 # --- the e-signature page --------------------------------------------------------------------
 
 
+@pytest.mark.ocr
 def test_a_scan_under_e_signature_stamps_is_read(esig_page):
     page = esig_page.pages[0]
     assert esig_page.ocr_pages == [1] and page.layer == "ocr"
@@ -150,6 +156,7 @@ def test_a_scan_under_e_signature_stamps_is_read(esig_page):
     assert "UY BAN NHAN DAN" in folded(page.text)
 
 
+@pytest.mark.ocr
 def test_the_e_signature_stamps_are_facts_not_text(esig_page):
     page = esig_page.pages[0]
     for stamp_text in ("KY BOI", "THOI GIAN KY", "TTCBTH", "18/03/2024", "18.03.2024"):
@@ -164,6 +171,7 @@ def test_the_e_signature_stamps_are_facts_not_text(esig_page):
     assert [stamp.kind for stamp in top_right] == ["esignature", "esignature"]
 
 
+@pytest.mark.ocr
 def test_word_confidences_are_tesseracts(esig_page, junk_and_blank):
     for page in (esig_page.pages[0], junk_and_blank.pages[0]):
         confs = [word.conf for word in page.words]
@@ -180,6 +188,7 @@ def test_word_confidences_are_tesseracts(esig_page, junk_and_blank):
 # --- junk layer and blank page ---------------------------------------------------------------
 
 
+@pytest.mark.ocr
 def test_a_junk_layer_is_read_again(junk_and_blank):
     page = junk_and_blank.pages[0]
     assert junk_and_blank.ocr_pages == [1] and page.layer == "ocr"
@@ -187,6 +196,7 @@ def test_a_junk_layer_is_read_again(junk_and_blank):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text and "THÔNG BÁO" in page.text
 
 
+@pytest.mark.ocr
 def test_a_blank_page_skips_tesseract(junk_and_blank):
     blank = junk_and_blank.pages[1]
     assert blank.blank and blank.layer == "none" and blank.text == "" and blank.confidence is None
@@ -195,6 +205,7 @@ def test_a_blank_page_skips_tesseract(junk_and_blank):
 # --- born-digital pages ----------------------------------------------------------------------
 
 
+@pytest.mark.ocr
 def test_a_good_born_digital_layer_is_kept(digital):
     kept = digital.pages[0]
     assert kept.layer == "kept" and 1 not in digital.ocr_pages
@@ -202,6 +213,7 @@ def test_a_good_born_digital_layer_is_kept(digital):
     assert kept.confidence is None and all(word.conf is None for word in kept.words)
 
 
+@pytest.mark.ocr
 def test_an_outline_glyph_page_is_read(digital):
     page = digital.pages[1]
     assert digital.ocr_pages == [2] and page.layer == "ocr"
@@ -213,10 +225,12 @@ def test_an_outline_glyph_page_is_read(digital):
 # --- layers judged by what the page shows -----------------------------------------------------------------------
 
 
+@pytest.mark.ocr
 def test_a_scan_with_a_flattened_stamp_is_partial_and_read(tmp_path):
     """A scan with e-signature stamp text drawn into the page (no widget left to tell): partial,
     read by Tesseract, the stamp a signature."""
     from fpdf import FPDF
+
     from samples.make_samples import doc_0002_thong_bao, layout_document, render_page
 
     scan = tmp_path / "scan.png"
@@ -251,6 +265,7 @@ def test_a_born_digital_page_with_a_seal_picture_covers_its_page(tmp_path):
     assert look.colour > 0.001  # the red seal: worth a colour render for the stamp reader
 
 
+@pytest.mark.ocr
 def test_signed_born_digital_page_keeps_its_number_and_drops_its_stamp(tmp_path):
     """qng_565 is born-digital: signed fields draw its number and day (kept) and a stamp (dropped)."""
     source = shared_or_skip(f"{REAL_DEV}/qng_565-TB-UBND_20241115.pdf")

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.store.catalog import Catalog, DocumentRow
+from conftest import REPO, hoso, hoso_json
 from pipeline.config import Settings
 from pipeline.models import PageText
+from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.text import normalize
-
-from conftest import REPO, hoso, hoso_json
 from test_opensearch import closed_port
 
 pytestmark = pytest.mark.opensearch
@@ -25,8 +24,6 @@ CASES = ("2024-HS-7001", "2024-HS-7003")
 
 @pytest.fixture
 def os_env(opensearch_url, unique_prefix):
-    if not opensearch_url:
-        pytest.skip("no OpenSearch node: run through `make test`, which starts one")
     env = {"HOSO_OPENSEARCH_URL": opensearch_url, "HOSO_OPENSEARCH_INDEX_PREFIX": unique_prefix}
     yield env
     from index.opensearch import OpenSearchBackend
@@ -134,8 +131,8 @@ def test_reindex_recreate_swaps_the_alias_and_deletes_the_old_index(tmp_path, tr
 
 
 def test_a_down_cluster_leaves_a_backlog_that_reindex_pending_catches_up(tmp_path, truth, os_env):
-    from ingest.consume import Consumer
     from index import open_backend
+    from ingest.consume import Consumer
 
     home = tmp_path / "home"
     documents = fill_catalog(home, truth)

@@ -9,10 +9,9 @@ import subprocess
 
 import pytest
 
-from pipeline.text import fold
-
 from conftest import hoso_json, shared_or_skip
 from dossier_kit import cli_json
+from pipeline.text import fold
 
 pytestmark = pytest.mark.ocr
 

@@ -13,7 +13,6 @@ import pytest
 from pipeline.config import Settings
 from pipeline.models import PageText
 from pipeline.store.catalog import DocumentRow, open_catalog
-
 from test_watch_support import REPO, WatchProcess, by_path, drop, hoso_json, scan_bytes, wait_until, watch_env
 
 pytestmark = [pytest.mark.ocr, pytest.mark.opensearch]

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from conftest import shared_or_skip
+from dossier_kit import CASE, UNIT, cli, cli_json, tiny_home
 from index import open_backend
 from ingest.consume import Consumer
 from pipeline.store.catalog import Catalog
-
-from conftest import shared_or_skip
-from dossier_kit import CASE, UNIT, cli, cli_json, tiny_home
 
 pytestmark = pytest.mark.ocr
 

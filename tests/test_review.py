@@ -10,14 +10,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from index import open_backend
-from ingest.consume import Consumer
-from pipeline.stages.documents import document_id
-from pipeline.models import PageRef
-
 from conftest import hoso, hoso_json
 from dossier_kit import CASE, UNIT, cli, cli_json, page_pdf, tiny_home
-
+from index import open_backend
+from ingest.consume import Consumer
+from pipeline.models import PageRef
+from pipeline.stages.documents import document_id
 
 USER = "thu.ky.lan"
 HEADER = """{agency}

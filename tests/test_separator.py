@@ -9,14 +9,13 @@ import pdfplumber
 import pikepdf
 from PIL import Image
 
-from pipeline.stages.barcodes import decode_barcodes
+from conftest import hoso, hoso_json
 from pipeline.models import PageText
+from pipeline.stages.barcodes import decode_barcodes
 from pipeline.stages.ocr import LOOK_DPI, inspect_pages
 from pipeline.stages.split import split_batch
 from pipeline.taxonomy import load_taxonomy
 from test_header import laid_out
-
-from conftest import hoso, hoso_json
 
 CASE = "2024-HS-0123"
 DECISION = """CÔNG AN TỈNH QUẢNG NINH

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import io
 
-import pytest
+import segno
 from PIL import Image
 
-from pipeline.stages.barcodes import decode_barcodes
 from pipeline.models import PageText
+from pipeline.stages.barcodes import decode_barcodes
 from pipeline.stages.split import split_batch
 from pipeline.taxonomy import load_taxonomy
 from test_header import laid_out
@@ -107,7 +107,6 @@ def test_separator_sheets():
 
 
 def test_separator_sheet_barcode_is_decoded():
-    segno = pytest.importorskip("segno")
     buffer = io.BytesIO()
     segno.make("HOSO:CASE=2024-HS-0123", error="m").save(buffer, kind="png", scale=4, border=4)
     code = Image.open(io.BytesIO(buffer.getvalue()))

@@ -46,7 +46,7 @@ def words_of(image: Image.Image, dpi: float) -> list[Word]:
     k = 72.0 / dpi
     return [Word(text.strip(), x * k, y * k, (x + w) * k, (y + h) * k, float(conf))
             for text, x, y, w, h, conf in zip(data["text"], data["left"], data["top"], data["width"],
-                                               data["height"], data["conf"]) if text.strip()]
+                                               data["height"], data["conf"], strict=True) if text.strip()]
 
 
 def coloured_pixels(image: Image.Image) -> int:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from index.base import SearchQuery
 from index.feed import index_documents, rebuild_index
 from index.sqlite_fts import SqliteBackend
-from index.base import SearchQuery
 from pipeline.store.catalog import DocumentRow, open_catalog
 from pipeline.store.migrations import MIGRATIONS, Migration, MigrationError, migrate
 

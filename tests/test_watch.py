@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from test_watch_support import (
-    WatchProcess, by_path, catalog_rows, drop, hoso, hoso_json, inbox_files, scan_bytes, wait_until,
+    WatchProcess,
+    by_path,
+    catalog_rows,
+    drop,
+    hoso,
+    hoso_json,
+    inbox_files,
+    scan_bytes,
+    wait_until,
 )
 
 pytestmark = pytest.mark.ocr

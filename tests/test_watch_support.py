@@ -107,7 +107,7 @@ class WatchProcess:
                 env=watch_env(home, **env), stdout=out, stderr=err, start_new_session=True,
             )
 
-    def __enter__(self) -> "WatchProcess":
+    def __enter__(self) -> WatchProcess:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -12,6 +12,7 @@ import pikepdf
 import pytest
 from PIL import Image
 
+from ingest.queue import BatchLock
 from ingest.runs import processes_of, reap_dead_runs, run_alive, run_tmp_dir
 from ingest.watch import HomeWatchLock, StabilityTracker, WatcherBusy, ignored, unreadable
 from pipeline.store.catalog import Catalog
@@ -167,12 +168,34 @@ def test_ignore_rules(tmp_path):
 def test_one_watcher_per_home(tmp_path):
     first = HomeWatchLock(tmp_path)
     first.acquire()
-    with pytest.raises(WatcherBusy, match="already running"):
+    with pytest.raises(WatcherBusy, match=rf"already running on this home \(pid {os.getpid()} since "):
         HomeWatchLock(tmp_path).acquire()
     first.release()
     again = HomeWatchLock(tmp_path)
     again.acquire()
     again.release()
+
+
+def test_a_batch_lock_is_held_once_and_freed_by_the_death_of_its_holder(tmp_path):
+    first, second = BatchLock(tmp_path, "abc"), BatchLock(tmp_path, "abc")
+    assert first.acquire() and not second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+    # A worker killed while it holds the lock: the kernel frees it, so the batch can be taken again.
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from ingest.queue import BatchLock\n"
+        f"lock = BatchLock(__import__('pathlib').Path({str(tmp_path)!r}), 'abc')\n"
+        "assert lock.acquire()\n"
+        "print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert not first.acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert first.acquire()
+    first.release()
 
 
 def test_dead_runs_are_reaped_live_ones_kept(tmp_path):

@@ -10,16 +10,15 @@ from pathlib import Path
 import pytest
 
 import pipeline.hashing as hashing
+from dossier_kit import CASE, page_pdf, tiny_home
 from index import open_backend
+from index.feed import pages_of
 from ingest.archive import ArchiveError, archive_originals
 from ingest.consume import Consumer
 from ingest.sources import discover
 from ingest.watch import settle
-from index.feed import pages_of
 from pipeline.dossier.build import rebuild_dossier
 from pipeline.hashing import sha256_file
-
-from dossier_kit import CASE, page_pdf, tiny_home
 
 OTHER_CASE = "2024-HS-0043"
 

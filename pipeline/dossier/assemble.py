@@ -26,15 +26,18 @@ import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pikepdf
-
-from .frontmatter import Cover, Seal, TocEntry, render as render_front, vn_date
 from ..hashing import sha256_file
 from ..models import Word
-from .pdfa import PdfaResult, save_pdfa
-from .folio import Stamper
 from ..taxonomy import DocType
+
+# pikepdf and fpdf2 (and the modules drawing with them) are imported where a PDF is written:
+# a plan (`hoso dossier show`, a clerk's corrections) needs neither, and they are slow to load.
+if TYPE_CHECKING:
+    import pikepdf
+
+    from .pdfa import PdfaResult
 
 MANIFEST_FORMAT = "hoso-dossier/2"
 # Bumped when the way a dossier is drawn changes, so an unchanged case is rebuilt once.
@@ -209,6 +212,8 @@ def bookmark_title(doc: DossierDocument, taxonomy: dict[str, DocType]) -> str:
 
 
 def _vn_date(iso: str) -> str:
+    from .frontmatter import vn_date
+
     return vn_date(iso)
 
 
@@ -240,6 +245,13 @@ def assemble(
     `previous`: {"version", "manifest_sha256", "manifest": parsed manifest or None} of the version before.
     `turns`: {(batch id, page): degrees clockwise} a clerk turned pages by (`hoso page rotate`).
     """
+    import pikepdf
+
+    from .folio import Stamper
+    from .frontmatter import Cover, Seal, TocEntry
+    from .frontmatter import render as render_front
+    from .pdfa import save_pdfa
+
     case = case or CaseInfo(unit="Viện kiểm sát nhân dân")
     seals = seals or []
     plan = plan_dossier(documents, taxonomy, frozen)
@@ -330,7 +342,7 @@ def assemble(
                 "but_luc": [pages_of[doc.id][0][1], pages_of[doc.id][-1][1]],
                 "late": doc.id in plan.late,
                 "pages": [[p.batch_id, p.number, page, p.but_luc]
-                          for p, (page, _) in zip([q for q in plan.pages if q.document_id == doc.id], pages_of[doc.id])],
+                          for p, (page, _) in zip([q for q in plan.pages if q.document_id == doc.id], pages_of[doc.id], strict=True)],
                 "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in doc.sources],
             }
             for doc in plan.documents
@@ -393,6 +405,8 @@ def _decorate(
     taxonomy: dict[str, DocType], case: CaseInfo,
 ) -> None:
     """Bookmarks, page labels, document information and XMP."""
+    import pikepdf
+
     if "/Outlines" in pdf.Root:
         del pdf.Root["/Outlines"]
     with pdf.open_outline() as outline:

@@ -7,28 +7,34 @@ bút lục of every document page, sealed numbers). One build per case at a time
 """
 from __future__ import annotations
 
-import fcntl
 import getpass
 import json
 import logging
 import os
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from .assemble import (
-    AssembledDossier, CaseInfo, DossierDocument, SourcePart, assemble, build_key, document_name, plan_dossier,
-    version_folder,
-)
-from ..store.catalog import Catalog, DocumentRow
 from ..config import Settings
 from ..hashing import sha256_file
 from ..models import Word
+from ..store.catalog import Catalog, DocumentRow
 from ..taxonomy import DocType, load_taxonomy
 from ..text import fold
+from .assemble import (
+    AssembledDossier,
+    CaseInfo,
+    DossierDocument,
+    SourcePart,
+    assemble,
+    build_key,
+    document_name,
+    plan_dossier,
+    version_folder,
+)
 
 log = logging.getLogger("hoso.dossier")
 
@@ -55,14 +61,12 @@ def who() -> str:
 @contextmanager
 def case_lock(settings: Settings, case_id: str) -> Iterator[None]:
     """Only one process builds a case's dossier at a time."""
+    from filelock import FileLock  # slow to import, and commands that only read a dossier never lock
+
     folder = settings.home / "locks"
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"dossier-{case_id}.lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with FileLock(folder / f"dossier-{case_id}.lock"):
+        yield
 
 
 def home_path(settings: Settings, path: str | Path) -> Path:

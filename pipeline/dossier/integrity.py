@@ -19,11 +19,11 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..store.catalog import Catalog
 from ..config import Settings
 from ..errors import IntegrityError
-from .build import home_path
 from ..hashing import sha256_file
+from ..store.catalog import Catalog
+from .build import home_path
 
 BUNDLE_FORMAT = "hoso-bundle/1"
 BUNDLE_INFO = "hoso-bundle.json"
@@ -283,11 +283,8 @@ def verify_bundle(path: Path, catalog: Catalog | None = None) -> Report:
         expected: set[str] = set()
 
         def digest(name: str) -> str:
-            h = hashlib.sha256()
             with zf.open(name) as fh:
-                while chunk := fh.read(1 << 20):
-                    h.update(chunk)
-            return h.hexdigest()
+                return hashlib.file_digest(fh, "sha256").hexdigest()
 
         def check(kind: str, name: str, sha: str | None, case_id: str | None) -> None:
             expected.add(name)

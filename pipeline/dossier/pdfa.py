@@ -19,9 +19,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pikepdf
 from pikepdf.pdfa import PdfaError

@@ -6,10 +6,10 @@ code of the "Số:" line (QĐ in 12/QĐ-VKS-P2) supports or weakens the match.
 """
 from __future__ import annotations
 
-from .layout import HEADER_LINES, PageLayout, split_number, title_at
 from ..models import Classification
 from ..taxonomy import UNKNOWN, DocType, match_title
 from ..text import fold, is_caps
+from .layout import HEADER_LINES, PageLayout, split_number, title_at
 
 CONG_VAN = "cong_van"  # an official letter: no title, "Số: n/<agency>-<unit>" and a "V/v" subject
 

@@ -29,7 +29,7 @@ def skew_degrees(image: Image.Image, around: float = 0.0, span: float = COARSE_M
         angle = around + i * step
         turned = ink.rotate(angle, resample=Image.BILINEAR)
         rows = turned.resize((1, turned.height), Image.BOX).tobytes()
-        sharpness = sum((a - b) ** 2 for a, b in zip(rows, rows[1:]))
+        sharpness = sum((a - b) ** 2 for a, b in zip(rows, rows[1:], strict=False))
         if sharpness > best_sharpness:
             best, best_sharpness = angle, sharpness
     return best

@@ -4,12 +4,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import asdict
 
+from ..models import Classification, DocumentDraft, Metadata, PageRef, PageText
+from ..taxonomy import DocType
 from .classify import classify
 from .extract import extract_metadata
 from .layout import PageLayout, read_layout
-from ..models import Classification, DocumentDraft, Metadata, PageRef, PageText
 from .split import split_batch
-from ..taxonomy import DocType
 
 
 def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, DocType]) -> list[DocumentDraft]:

@@ -63,7 +63,7 @@ def read_signatures(pdf_path: Path) -> dict[int, list[SignatureWidget]]:
         if not widgets:
             return found
         texts = _appearance_texts([(annot, page) for _, annot, _, page in widgets])
-        for (number, annot, field, _), text in zip(widgets, texts):
+        for (number, annot, field, _), text in zip(widgets, texts, strict=True):
             rect = _rect(annot)
             if rect is None:
                 continue

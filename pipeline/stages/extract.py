@@ -24,11 +24,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from .layout import Line, PageLayout, split_number
 from ..models import Classification, ESignature, Metadata, PageText, Person
 from ..taxonomy import DocType, load_taxonomy
-from ..text import (edit_distance, fold, fold_with_offsets, is_abbreviation, is_syllable, name_words, starts_with,
-                    syllable_cuts, tokens)
+from ..text import (
+    edit_distance,
+    fold,
+    fold_with_offsets,
+    is_abbreviation,
+    is_syllable,
+    name_words,
+    starts_with,
+    syllable_cuts,
+    tokens,
+)
+from .layout import Line, PageLayout, split_number
 
 T = TypeVar("T")
 
@@ -70,18 +79,6 @@ _CRIME_END = re.compile(r"\s+(?:quy dinh tai|theo|xay ra|lien quan|doi voi|ra tr
 _ARTICLE = re.compile(r"\bdieu\s*(\d{1,3})\s+(?:cua\s+)?(?:bo\s*luat\s*hinh\s*su|blhs)\b")
 
 
-def normalize_number(raw: str) -> str | None:
-    """'389 / QĐÐ - CSĐT' → '389/QĐ-CSĐT'; None when it does not read as one n[/year]/SYMBOL.
-
-    Words left after the number make it ambiguous ('204/2024/H S-ST': 'H' or 'HS-ST'?), so None.
-    """
-    parts = split_number(raw)
-    return parts.number if parts else None
-
-
-def number_symbol(number: str) -> str:
-    """The ký hiệu of a normalized number: '175/2024/HS-ST' → 'HS-ST'."""
-    return number.rsplit("/", 1)[-1]
 
 
 @dataclass(frozen=True)

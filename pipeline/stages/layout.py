@@ -17,8 +17,20 @@ import re
 from dataclasses import dataclass
 
 from ..models import PageText, Word
-from ..text import (edit_distance, find_phrase, fold, fold_with_offsets, has_text, is_abbreviation, is_caps, is_syllable,
-                    match_at, normalize, syllable_cuts, tokens)
+from ..text import (
+    edit_distance,
+    find_phrase,
+    fold,
+    fold_with_offsets,
+    has_text,
+    is_abbreviation,
+    is_caps,
+    is_syllable,
+    match_at,
+    normalize,
+    syllable_cuts,
+    tokens,
+)
 
 HEADER_LINES = 12  # the header block and the title sit within the first lines of a page
 
@@ -218,7 +230,7 @@ def _beside_title(words: list[Word], gutter: float, width: float) -> list[Word]:
     span = max(w.x1 for w in words) - min(w.x0 for w in words)
     found: list[Word] = []
     for row in rows[:6]:
-        if row[-1].x1 - row[0].x0 > 0.8 * span and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row)) < 0.05 * width:
+        if row[-1].x1 - row[0].x0 > 0.8 * span and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row, strict=False)) < 0.05 * width:
             break  # body text
         found += [w for chunk in _chunks(row, width) if chunk[-1].x1 < gutter for w in chunk]
     return found
@@ -281,7 +293,7 @@ def _deinterleave(rows: list[str]) -> list[str]:
     band = interleaved[-1] + 1
     left: list[str] = []
     right: list[str] = []
-    for row, cut in zip(rows[:band], cuts[:band]):
+    for row, cut in zip(rows[:band], cuts[:band], strict=False):
         if cut is None:
             left.append(row)
         else:

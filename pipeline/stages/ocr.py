@@ -31,18 +31,18 @@ import ocrmypdf
 import pdfplumber
 from PIL import Image
 
+from ..models import OcrJob, OcrResult, PageText, Stamp, Word
+from ..text import is_good_vietnamese, normalize
 from . import stamps as stamp_reader
 from .barcodes import decode_barcodes
 from .deskew import straighten
 from .esignature import SignatureWidget, esignatures, is_signing_text, read_signatures, stamp_in_text
-from ..models import OcrJob, OcrResult, PageText, Stamp, Word
 from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
-from ..text import is_good_vietnamese, normalize
+from .separator import CODE_PREFIX
 
 BLANK_INK = 0.0005
 LOOK_DPI = 72  # enough for ink coverage and an 80 mm separator QR code
-SEPARATOR_PREFIX = "HOSO:"
 
 # A text layer "covers" the page when at most this share of the page's ink (at LOOK_DPI, ruling
 # lines left out) lies outside its words; a seal and a signature on a fully OCRed scan stay well
@@ -151,7 +151,7 @@ class PageLook:
 
     @property
     def separator(self) -> bool:
-        return any(code.startswith(SEPARATOR_PREFIX) for code in self.barcodes)
+        return any(code.startswith(CODE_PREFIX) for code in self.barcodes)
 
     @property
     def needs_ocr(self) -> bool:
@@ -332,7 +332,7 @@ def _images(page) -> tuple[float | None, list[tuple[float, float, float, float]]
         shown = max(x1 - x0, 0.0) * max(bottom - top, 0.0)
         if shown >= PAGE_IMAGE * area:
             source = image.get("srcsize") or (0, 0)
-            dpis = [pixels * 72.0 / size for pixels, size in zip(source, (x1 - x0, bottom - top)) if size > 0 and pixels]
+            dpis = [pixels * 72.0 / size for pixels, size in zip(source, (x1 - x0, bottom - top), strict=False) if size > 0 and pixels]
             if dpis:
                 scan_dpi = max(scan_dpi or 0.0, min(dpis))
         else:
@@ -556,7 +556,7 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
     widgets = widgets or {}
     pages = []
     with pdfplumber.open(pdf_path) as pdf, pdfplumber.open(scans or pdf_path) as came:
-        for number, (page, look) in enumerate(zip(pdf.pages, looks), 1):
+        for number, (page, look) in enumerate(zip(pdf.pages, looks, strict=False), 1):
             # boxes differ by the levelling's fraction of a degree; a page Tesseract turned is read as turned
             scan = came.pages[number - 1] if scans and not turns.get(number) else page
             width, height = float(page.width), float(page.height)
@@ -580,7 +580,7 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
                     hocr = read_hocr(hocr_dir / f"{number:06d}.hocr", width, height)
                 confs = _confidences(raw, hocr) if number in ocred else [None] * len(raw)
                 words = [Word(normalize(w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]),
-                              float(w["bottom"]), conf=conf) for w, conf in zip(raw, confs)]
+                              float(w["bottom"]), conf=conf) for w, conf in zip(raw, confs, strict=True)]
                 text = normalize(own.extract_text() or "")
             read = [w.conf for w in words if w.conf is not None]
             pages.append(PageText(
@@ -624,4 +624,4 @@ def _stamps(page, scan, look: PageLook, words: list[Word], ocred: bool,
     except Exception:  # a stamp that cannot be read must not cost the page its text
         logging.getLogger(__name__).warning("stamps of page %s could not be read", page.page_number, exc_info=True)
     return [stamp for stamp in found if stamp.box is None or not _inside(
-        dict(zip(("x0", "top", "x1", "bottom"), stamp.box)), signed)]
+        dict(zip(("x0", "top", "x1", "bottom"), stamp.box, strict=True)), signed)]

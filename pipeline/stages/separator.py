@@ -8,13 +8,15 @@ Neither the sheet nor its text goes into any dossier.
 """
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
-from fpdf import FPDF
-
-SEPARATOR = "HOSO:SEP"
-CASE_PREFIX = "HOSO:CASE="
+CODE_PREFIX = "HOSO:"  # what every code of a sheet starts with
+SEPARATOR = f"{CODE_PREFIX}SEP"
+CASE_PREFIX = f"{CODE_PREFIX}CASE="
+# The code as printed in clear, to read from the OCR text when the QR code is unreadable.
+PRINTED_CODE = re.compile(rf"{SEPARATOR}\b|{CASE_PREFIX}[\w-]+")
 QR_MM = 80.0
 
 
@@ -30,6 +32,7 @@ def separator_pdf(out: Path, case_id: str | None = None, *, unit: str | None = N
     """Write an A4 PDF with `copies` identical separator sheets; returns the code on them."""
     code = payload(case_id)
     import segno  # the QR code
+    from fpdf import FPDF  # imported here: split and OCR read the codes above without it
 
     qr = segno.make(code, error="m", micro=False, boost_error=False)
     matrix = [[bool(v & 1) for v in row] for row in qr.matrix]

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import re
 
-from .layout import Line, PageLayout
 from ..models import PageText, Segment
 from ..taxonomy import DocType, match_title
 from ..text import has_text, is_caps, is_person_name, starts_with, tokens
+from .layout import Line, PageLayout
+from .separator import CASE_PREFIX, PRINTED_CODE, SEPARATOR
 
-SEPARATOR = "HOSO:SEP"
-CASE_PREFIX = "HOSO:CASE="
-# The separator sheet may also print its code in words; read it when the barcode is unreadable.
-_PRINTED_CODE = re.compile(r"HOSO:SEP\b|HOSO:CASE=[\w-]+")
 _PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
 # "2.", "Điều 2.", "b)", "III." (a section in capitals, which could pass for a title)
 _LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2}|[ivx]{1,4})\s*[.)]\s|^([a-zđ])\)\s", re.IGNORECASE)
@@ -38,7 +35,7 @@ def split_batch(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> list
     previous: tuple[Line, ...] = ()  # the lines of the page before (blank pages and sheets aside)
     for layout in layouts:
         page = layout.page
-        codes = page.barcodes + _PRINTED_CODE.findall(page.text)
+        codes = page.barcodes + PRINTED_CODE.findall(page.text)
         cases = [code[len(CASE_PREFIX) :] for code in codes if code.startswith(CASE_PREFIX)]
         if cases or SEPARATOR in codes:
             case_id = cases[-1] if cases else case_id

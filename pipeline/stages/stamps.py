@@ -139,7 +139,7 @@ def _regions(mask: np.ndarray, px_mm: float) -> list[tuple[int, int, int, int]]:
             grown |= _shift(cells, dy, dx)
     seen = np.zeros_like(grown)
     boxes = []
-    for y0, x0 in zip(*np.nonzero(grown)):
+    for y0, x0 in zip(*np.nonzero(grown), strict=True):
         if seen[y0, x0]:
             continue
         seen[y0, x0] = True
@@ -220,7 +220,7 @@ class _Frame:
         return out
 
     def bbox(self) -> tuple[float, float, float, float]:
-        xs, ys = zip(*self.corners())
+        xs, ys = zip(*self.corners(), strict=True)
         return min(xs), min(ys), max(xs), max(ys)
 
 
@@ -728,7 +728,7 @@ def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]]
     votes: dict[str, list[_Vote]] = {"number": [], "date": []}
     if variants:
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
-        for (field, _), lines in zip(variants, read):
+        for (field, _), lines in zip(variants, read, strict=True):
             votes[field].append(_field_vote(lines, field, True))
     return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"])
 
@@ -956,7 +956,7 @@ def _cell_runs(cells: np.ndarray) -> list[tuple[int, int, int]]:
     for y in range(cells.shape[0]):
         row = np.concatenate(([False], cells[y], [False])).astype(np.int8)
         d = np.diff(row)
-        runs.extend((y, int(s), int(e)) for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
+        runs.extend((y, int(s), int(e)) for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
     return runs
 
 
@@ -1112,7 +1112,7 @@ def _register_in_lines(lines: list[list[Word]]) -> Stamp | None:
     if not cues:
         return None
     best = None
-    for kind, anchor in cues:
+    for _, anchor in cues:
         near = [(k, w) for k, w in cues if abs(w.x0 - anchor.x0) <= 150 and abs(w.top - anchor.top) <= 90]
         kinds = {k for k, _ in near}
         region = [w for _, w in near]
@@ -1137,7 +1137,7 @@ def _fields_in_words(lines: list[list[Word]], box) -> tuple[str | None, str | No
     number = when = None
     found: list[Word] = []
     for line in lines:
-        for i, w in enumerate(line):
+        for w in line:
             if not (x0 <= w.x0 <= x1 and y0 <= w.top <= y1):
                 continue
             core = _core(w.text)
@@ -1240,7 +1240,7 @@ def _long_runs_of(rows: np.ndarray, min_len: int) -> np.ndarray:
     ys, starts = np.nonzero(d == 1)
     _, ends = np.nonzero(d == -1)
     out = np.zeros_like(closed)
-    for y, start, end in zip(ys, starts, ends):
+    for y, start, end in zip(ys, starts, ends, strict=True):
         if end - start >= min_len:
             out[y, start:end] = True
     return out

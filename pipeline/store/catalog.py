@@ -9,9 +9,9 @@ embedded search index keeps its own FTS tables in the same database file
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .batches import Batches
 from .cases import Cases

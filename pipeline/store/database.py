@@ -6,9 +6,9 @@ so that a PostgreSQL store has one place to differ.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def connect(path: Path) -> sqlite3.Connection:
