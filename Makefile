@@ -24,6 +24,7 @@ demo: deps
 # and integration tests: real Tesseract, and a real OpenSearch node started for the run.
 test: deps-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	scripts/opensearch.sh start
 	set -o pipefail; OMP_THREAD_LIMIT=1 HOSO_TEST_OPENSEARCH_URL=$$(scripts/opensearch.sh url) \
@@ -33,6 +34,7 @@ test: deps-test
 # The inner loop: lint, then the tests that need no OCR, OpenSearch node or veraPDF (under a minute).
 test-fast: deps
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not verapdf"
 

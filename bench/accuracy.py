@@ -43,6 +43,7 @@ holds personal names: subtitles are never printed).
 OCR stage (pipeline/stages/ocr.py, stamps.py, what they import, and pipeline/models.py), so a
 changed OCR stage is read again while changes to the later stages re-run in seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,19 +78,42 @@ TEXT_CORPORA = ("dev", "dev-real")  # with page text: --source truth works on th
 
 # (measure, ">=" or "<=", target) per corpus.
 TARGETS: dict[str, list[tuple[str, str, float]]] = {
-    "dev": [("boundary_f1", ">=", 0.99), ("type_accuracy", ">=", 0.98), ("number_exact", ">=", 0.97),
-            ("date_exact", ">=", 0.97)],
-    "dev-real": [("boundary_f1", ">=", 0.99), ("type_accuracy", ">=", 0.98), ("number_exact", ">=", 0.97),
-                 ("date_exact", ">=", 0.97), ("received_number_exact", ">=", 0.95),
-                 ("received_date_exact", ">=", 0.95), ("mark_accuracy", ">=", 0.98)],
-    "real-dev": [("pages_read", ">=", 1.0), ("page1_subtitle", ">=", 1.0), ("type_accuracy", ">=", 0.9),
-                 ("symbol_exact", ">=", 0.95), ("month_exact", ">=", 0.95), ("silent_wrong_share", "<=", 0.02)],
+    "dev": [
+        ("boundary_f1", ">=", 0.99),
+        ("type_accuracy", ">=", 0.98),
+        ("number_exact", ">=", 0.97),
+        ("date_exact", ">=", 0.97),
+    ],
+    "dev-real": [
+        ("boundary_f1", ">=", 0.99),
+        ("type_accuracy", ">=", 0.98),
+        ("number_exact", ">=", 0.97),
+        ("date_exact", ">=", 0.97),
+        ("received_number_exact", ">=", 0.95),
+        ("received_date_exact", ">=", 0.95),
+        ("mark_accuracy", ">=", 0.98),
+    ],
+    "real-dev": [
+        ("pages_read", ">=", 1.0),
+        ("page1_subtitle", ">=", 1.0),
+        ("type_accuracy", ">=", 0.9),
+        ("symbol_exact", ">=", 0.95),
+        ("month_exact", ">=", 0.95),
+        ("silent_wrong_share", "<=", 0.02),
+    ],
 }
 # Field measures: (name in the report, field compared).
-FIELD_MEASURES = [("type_accuracy", "type"), ("number_exact", "number"), ("symbol_exact", "symbol"),
-                  ("date_exact", "date"), ("month_exact", "month"), ("issuer_exact", "issuer"),
-                  ("received_number_exact", "received_number"), ("received_date_exact", "received_date"),
-                  ("mark_accuracy", "mark")]
+FIELD_MEASURES = [
+    ("type_accuracy", "type"),
+    ("number_exact", "number"),
+    ("symbol_exact", "symbol"),
+    ("date_exact", "date"),
+    ("month_exact", "month"),
+    ("issuer_exact", "issuer"),
+    ("received_number_exact", "received_number"),
+    ("received_date_exact", "received_date"),
+    ("mark_accuracy", "mark"),
+]
 SILENT_FIELDS = ("number", "symbol", "date", "type", "issuer", "received_number", "received_date")
 RECEIVED_FIELDS = ("received_number", "received_date")  # measured only where the truth has a stamp
 SUBTITLE_SHARE = 0.8  # page 1 must hold this share of the subtitle's words
@@ -139,13 +163,26 @@ def load_corpus(name: str, root: Path = SHARED) -> list[TruthBatch]:
 def truth_batch(batch: dict, folder: Path, received: bool) -> TruthBatch:
     docs = []
     for doc in batch["documents"]:
-        docs.append(TruthDoc(
-            first=doc["pages"][0], last=doc["pages"][-1], type=doc["type"], number=doc["number"] or "",
-            date=doc["date"] or "", received=doc.get("received") if received else None,
-            mark=(doc.get("classification_mark") or "") if received else None, has_received=received,
-            text=doc["text"], stamps=truth_stamps(doc, batch.get("page_marks")) if received else {}))
-    return TruthBatch(name=Path(batch["files"][0]).name, case_id=batch.get("case_id"),
-                      sources=[folder / f for f in batch["files"]], documents=docs)
+        docs.append(
+            TruthDoc(
+                first=doc["pages"][0],
+                last=doc["pages"][-1],
+                type=doc["type"],
+                number=doc["number"] or "",
+                date=doc["date"] or "",
+                received=doc.get("received") if received else None,
+                mark=(doc.get("classification_mark") or "") if received else None,
+                has_received=received,
+                text=doc["text"],
+                stamps=truth_stamps(doc, batch.get("page_marks")) if received else {},
+            )
+        )
+    return TruthBatch(
+        name=Path(batch["files"][0]).name,
+        case_id=batch.get("case_id"),
+        sources=[folder / f for f in batch["files"]],
+        documents=docs,
+    )
 
 
 def truth_stamps(doc: dict, page_marks: list[list[str]] | None) -> dict[int, list[Stamp]]:
@@ -157,15 +194,21 @@ def truth_stamps(doc: dict, page_marks: list[list[str]] | None) -> dict[int, lis
     first, last = doc["pages"][0], doc["pages"][-1]
 
     def page_of(mark: str) -> int:
-        marked = [n for n in range(first, last + 1)
-                  if page_marks and n <= len(page_marks) and mark in page_marks[n - 1]]
+        marked = [
+            n for n in range(first, last + 1) if page_marks and n <= len(page_marks) and mark in page_marks[n - 1]
+        ]
         return marked[0] if marked else first
 
     stamps: dict[int, list[Stamp]] = {}
     if doc.get("received"):
-        stamps.setdefault(page_of("received_stamp"), []).append(Stamp(
-            kind="received", text=doc.get("received_stamp") or "", number=doc["received"].get("number"),
-            date=doc["received"].get("date")))
+        stamps.setdefault(page_of("received_stamp"), []).append(
+            Stamp(
+                kind="received",
+                text=doc.get("received_stamp") or "",
+                number=doc["received"].get("number"),
+                date=doc["received"].get("date"),
+            )
+        )
     if doc.get("classification_mark"):
         mark = doc["classification_mark"]
         stamps.setdefault(page_of("classification_mark"), []).append(Stamp(kind="classification", text=mark, mark=mark))
@@ -173,17 +216,29 @@ def truth_stamps(doc: dict, page_marks: list[list[str]] | None) -> dict[int, lis
 
 
 def real_dev_batch(item: dict, folder: Path) -> TruthBatch:
-    return TruthBatch(name=Path(item["file"]).name, case_id=None, sources=[folder / item["file"]],
-                      documents=[real_dev_doc(doc) for doc in item["documents"]], kind=item["kind"],
-                      blank_backs="blank_page_seal_ghost" in item.get("phenomena", []))
+    return TruthBatch(
+        name=Path(item["file"]).name,
+        case_id=None,
+        sources=[folder / item["file"]],
+        documents=[real_dev_doc(doc) for doc in item["documents"]],
+        kind=item["kind"],
+        blank_backs="blank_page_seal_ghost" in item.get("phenomena", []),
+    )
 
 
 def real_dev_doc(doc: dict) -> TruthDoc:
     """A real-dev label as a truth document; a draft (number printed blank) has no number or date to measure."""
     draft = doc["number"] is None
-    return TruthDoc(first=doc["pages"][0], last=doc["pages"][-1], type=doc["generic_type"],
-                    number=None if draft else doc["number"], date=None if draft else (doc["date"] or ""),
-                    issuer=doc.get("issuer") or None, subtitle=doc.get("subtitle"), draft=draft)
+    return TruthDoc(
+        first=doc["pages"][0],
+        last=doc["pages"][-1],
+        type=doc["generic_type"],
+        number=None if draft else doc["number"],
+        date=None if draft else (doc["date"] or ""),
+        issuer=doc.get("issuer") or None,
+        subtitle=doc.get("subtitle"),
+        draft=draft,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,9 +260,15 @@ def issuer_key(issuer: str | None) -> str:
 def expected(doc: TruthDoc) -> dict[str, str | None]:
     """What the pipeline should store for a truth document; None: not measured."""
     want: dict[str, str | None] = {
-        "type": doc.type, "number": doc.number, "symbol": symbol_of(doc.number), "date": doc.date,
-        "month": None if doc.date is None else doc.date[:7], "issuer": doc.issuer,
-        "received_number": None, "received_date": None, "mark": doc.mark,
+        "type": doc.type,
+        "number": doc.number,
+        "symbol": symbol_of(doc.number),
+        "date": doc.date,
+        "month": None if doc.date is None else doc.date[:7],
+        "issuer": doc.issuer,
+        "received_number": None,
+        "received_date": None,
+        "mark": doc.mark,
     }
     if doc.has_received:
         want["received_number"] = (doc.received or {}).get("number") or ""
@@ -220,9 +281,15 @@ def observed(draft: DocumentDraft) -> dict[str, str | None]:
     meta = draft.metadata
     received = meta.received or {}
     return {
-        "type": draft.classification.doc_type, "number": meta.number, "symbol": meta.symbol, "date": meta.date,
-        "month": meta.month, "issuer": meta.issuer, "received_number": received.get("number"),
-        "received_date": received.get("date"), "mark": meta.classification_mark,
+        "type": draft.classification.doc_type,
+        "number": meta.number,
+        "symbol": meta.symbol,
+        "date": meta.date,
+        "month": meta.month,
+        "issuer": meta.issuer,
+        "received_number": received.get("number"),
+        "received_date": received.get("date"),
+        "mark": meta.classification_mark,
     }
 
 
@@ -267,8 +334,11 @@ def page_reason(page: PageText, batch: TruthBatch, layer: str | None = None) -> 
     """Why a page was not OCRed (its `layer`, by default the page's own), and whether that is a real reason."""
     layer = layer or page.layer
     if layer == "kept":
-        return ("kept text layer (born-digital)", True) if batch.kind in (None, "born_digital") else (
-            "kept text layer on a scan", False)
+        return (
+            ("kept text layer (born-digital)", True)
+            if batch.kind in (None, "born_digital")
+            else ("kept text layer on a scan", False)
+        )
     if page.barcodes:
         return "separator", True
     if page.blank or layer == "none":
@@ -314,8 +384,11 @@ def met(value: float | None, op: str, target: float) -> bool:
 
 def truth_pages(batch: TruthBatch) -> list[PageText]:
     """The batch's pages from the truth text, with the truth stamps (dev-real) as read perfectly."""
-    return [PageText(doc.first + i, text, stamps=list(doc.stamps.get(doc.first + i, [])))
-            for doc in batch.documents for i, text in enumerate(doc.text or [])]
+    return [
+        PageText(doc.first + i, text, stamps=list(doc.stamps.get(doc.first + i, [])))
+        for doc in batch.documents
+        for i, text in enumerate(doc.text or [])
+    ]
 
 
 def _imports(path: Path) -> set[Path]:
@@ -325,7 +398,7 @@ def _imports(path: Path) -> set[Path]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             if node.level:
-                base = list(package[:len(package) - node.level + 1])
+                base = list(package[: len(package) - node.level + 1])
             elif (node.module or "").startswith("pipeline"):
                 base = []
             else:
@@ -384,8 +457,15 @@ def ocr_pages(sources: list[Path], cache: Path | None, code: str) -> Reading:
     kind = {"image": "images"}.get(sniff(sources[0]), sniff(sources[0]))
     try:
         with tempfile.TemporaryDirectory(prefix="hoso-accuracy-") as tmp:
-            job = OcrJob(batch_id=key, kind=kind, sources=sources, output_pdf=Path(tmp) / "out.pdf",
-                         languages=settings.languages, max_pixels=settings.max_pixels, tmp_dir=Path(tmp))
+            job = OcrJob(
+                batch_id=key,
+                kind=kind,
+                sources=sources,
+                output_pdf=Path(tmp) / "out.pdf",
+                languages=settings.languages,
+                max_pixels=settings.max_pixels,
+                tmp_dir=Path(tmp),
+            )
             result = run_ocr(job)
     except Exception as exc:  # noqa: BLE001 - one batch failing is a measure, not the end of the bench
         return [], None, f"{type(exc).__name__}: {exc}"
@@ -436,9 +516,15 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
             got = observed(found[start])
             values = {k: v for k, v in got.items() if k in SILENT_FIELDS and stored(k, v)}
             extra_values += len(values)
-            mistakes.append({"file": name, "page": start, "error": "extra document start",
-                             "got": values,
-                             "review": found[start].metadata.review})
+            mistakes.append(
+                {
+                    "file": name,
+                    "page": start,
+                    "error": "extra document start",
+                    "got": values,
+                    "review": found[start].metadata.review,
+                }
+            )
         for draft in found.values():
             tally.review.update(draft.metadata.review)
             review_documents += bool(draft.metadata.review)
@@ -460,9 +546,16 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                 continue
             differ = [n for n in want if want[n] is not None and not same(n, got[n], want[n])]
             if differ:
-                mistakes.append({"file": name, "page": doc.first, "error": "metadata",
-                                 "got": {n: got[n] for n in differ}, "want": {n: want[n] for n in differ},
-                                 "review": draft.metadata.review})
+                mistakes.append(
+                    {
+                        "file": name,
+                        "page": doc.first,
+                        "error": "metadata",
+                        "got": {n: got[n] for n in differ},
+                        "want": {n: want[n] for n in differ},
+                        "review": draft.metadata.review,
+                    }
+                )
         if ocr:
             layer_of = {}
             for page in pages:
@@ -475,8 +568,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                     continue
                 reason, real = page_reason(page, batch, layer)
                 real_reason += real
-                not_ocred.append({"file": name, "page": page.number, "layer": layer, "reason": reason,
-                                  "real": real})
+                not_ocred.append({"file": name, "page": page.number, "layer": layer, "reason": reason, "real": real})
             for doc in batch.documents:
                 for number, text in enumerate(doc.text or [], doc.first):
                     missing, extra = bag_difference(text, by_number[number].text if number in by_number else "")
@@ -487,14 +579,19 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                 share = subtitle_share(batch.documents[0].subtitle, by_number[1].text if 1 in by_number else "")
                 subtitle_found += share >= SUBTITLE_SHARE
                 if share < SUBTITLE_SHARE:
-                    subtitle_missed.append({"file": name, "page": 1, "share": round(share, 2),
-                                            "layer": layer_of.get(1)})
+                    subtitle_missed.append(
+                        {"file": name, "page": 1, "share": round(share, 2), "layer": layer_of.get(1)}
+                    )
 
     pages_total = sum(layers.values())
     report: dict = {
-        "corpus": corpus, "source": "ocr" if ocr else "truth", "batches": len(batches), "documents": documents,
+        "corpus": corpus,
+        "source": "ocr" if ocr else "truth",
+        "batches": len(batches),
+        "documents": documents,
         "drafts": drafts_count,
-        "boundary_precision": ratio(right_starts, found_starts), "boundary_recall": ratio(right_starts, true_starts),
+        "boundary_precision": ratio(right_starts, found_starts),
+        "boundary_recall": ratio(right_starts, true_starts),
     }
     p, r = report["boundary_precision"], report["boundary_recall"]
     report["boundary_f1"] = round(2 * p * r / (p + r), 4) if p + r else 0.0
@@ -505,8 +602,9 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
         if total:
             counts[measure] = [tally.right[measure], total]
     report["counts"] = counts
-    report["pages"] = {"total": pages_total, "ocr": layers["ocr"], "kept": layers["kept"],
-                       "none": layers["none"]} if ocr else None
+    report["pages"] = (
+        {"total": pages_total, "ocr": layers["ocr"], "kept": layers["kept"], "none": layers["none"]} if ocr else None
+    )
     report["pages_read"] = ratio(real_reason, pages_total) if ocr and pages_total else None
     report["layer_mismatch"] = mismatched if ocr else None
     report["pages_not_ocred"] = not_ocred if ocr else None
@@ -514,20 +612,30 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
     report["page1_subtitle"] = ratio(subtitle_found, subtitle_files) if subtitle_files else None
     report["page1_subtitle_files"] = [subtitle_found, subtitle_files] if subtitle_files else None
     report["page1_subtitle_missed"] = subtitle_missed if subtitle_files else None
-    report["review"] = {"entries": sum(tally.review.values()), "documents": review_documents,
-                        "by_field": dict(sorted(tally.review.items()))}
+    report["review"] = {
+        "entries": sum(tally.review.values()),
+        "documents": review_documents,
+        "by_field": dict(sorted(tally.review.items())),
+    }
     wrong = sum(w for w, _ in tally.silent.values())
     stored_values = sum(n for _, n in tally.silent.values())
-    report["silent_wrong"] = {"wrong": wrong, "stored": stored_values,
-                              "by_field": {k: v for k, v in tally.silent.items() if v[1]},
-                              "extra_start_values": extra_values}
+    report["silent_wrong"] = {
+        "wrong": wrong,
+        "stored": stored_values,
+        "by_field": {k: v for k, v in tally.silent.items() if v[1]},
+        "extra_start_values": extra_values,
+    }
     report["silent_wrong_share"] = ratio(wrong, stored_values)
     targets = {}
     for measure, op, target in TARGETS.get(corpus, []):
         if measure in ("pages_read", "page1_subtitle", "word_error") and not ocr:
             continue
-        targets[measure] = {"op": op, "target": target, "value": report[measure],
-                            "met": met(report[measure], op, target)}
+        targets[measure] = {
+            "op": op,
+            "target": target,
+            "value": report[measure],
+            "met": met(report[measure], op, target),
+        }
     report["targets"] = targets
     report["targets_met"] = all(t["met"] for t in targets.values())
     report["mistakes"] = mistakes
@@ -539,12 +647,21 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
 
 
 LABELS = {
-    "pages_read": "pages OCRed or kept for a reason", "boundary_precision": "boundary precision",
-    "boundary_recall": "boundary recall", "boundary_f1": "boundary F1", "type_accuracy": "type",
-    "number_exact": "số/ký hiệu exact", "symbol_exact": "symbol exact", "date_exact": "date exact",
-    "month_exact": "month exact", "issuer_exact": "issuer exact", "received_number_exact": "received number exact",
-    "received_date_exact": "received date exact", "mark_accuracy": "MẬT/TỐI MẬT mark",
-    "word_error": "word error (order-free)", "page1_subtitle": "page 1 holds its subtitle",
+    "pages_read": "pages OCRed or kept for a reason",
+    "boundary_precision": "boundary precision",
+    "boundary_recall": "boundary recall",
+    "boundary_f1": "boundary F1",
+    "type_accuracy": "type",
+    "number_exact": "số/ký hiệu exact",
+    "symbol_exact": "symbol exact",
+    "date_exact": "date exact",
+    "month_exact": "month exact",
+    "issuer_exact": "issuer exact",
+    "received_number_exact": "received number exact",
+    "received_date_exact": "received date exact",
+    "mark_accuracy": "MẬT/TỐI MẬT mark",
+    "word_error": "word error (order-free)",
+    "page1_subtitle": "page 1 holds its subtitle",
     "silent_wrong_share": "silent wrong",
 }
 
@@ -564,12 +681,16 @@ def print_report(report: dict) -> None:
     pages = report["pages"]
     if pages:
         total = pages["total"]
-        print(f"  {'pages OCRed / kept / none':<34} {pages['ocr']}/{total} · {pages['kept']}/{total} · "
-              f"{pages['none']}/{total}")
+        print(
+            f"  {'pages OCRed / kept / none':<34} {pages['ocr']}/{total} · {pages['kept']}/{total} · "
+            f"{pages['none']}/{total}"
+        )
         row("pages_read", f"{report['pages_read']:.4f}")
         if report["layer_mismatch"]:
-            print(f"  {'  PageText.layer ≠ OcrResult.ocr_pages':<34} {report['layer_mismatch']} pages "
-                  "(the pages Tesseract read decide)")
+            print(
+                f"  {'  PageText.layer ≠ OcrResult.ocr_pages':<34} {report['layer_mismatch']} pages "
+                "(the pages Tesseract read decide)"
+            )
     for key in ("boundary_precision", "boundary_recall", "boundary_f1"):
         row(key, f"{report[key]:.4f}")
     for key, _ in FIELD_MEASURES:
@@ -584,8 +705,10 @@ def print_report(report: dict) -> None:
     silent = report["silent_wrong"]
     row("silent_wrong_share", f"{report['silent_wrong_share']:.4f} ({silent['wrong']}/{silent['stored']} stored)")
     if silent["by_field"]:
-        print(f"  {'  by field (wrong/stored)':<34} "
-              + ", ".join(f"{k} {w}/{n}" for k, (w, n) in silent["by_field"].items()))
+        print(
+            f"  {'  by field (wrong/stored)':<34} "
+            + ", ".join(f"{k} {w}/{n}" for k, (w, n) in silent["by_field"].items())
+        )
     if silent["extra_start_values"]:
         print(f"  {'  values on extra document starts':<34} {silent['extra_start_values']}")
     review = report["review"]
@@ -634,15 +757,21 @@ def main() -> None:
     code = ocr_code_hash()
     reports = {}
     for corpus in corpora:
-        batches = [b for b in load_corpus(corpus)
-                   if not args.cases or b.case_id in args.cases or any(c in b.name for c in args.cases)]
+        batches = [
+            b
+            for b in load_corpus(corpus)
+            if not args.cases or b.case_id in args.cases or any(c in b.name for c in args.cases)
+        ]
         started = time.monotonic()
         if args.source == "truth":
             read = [(truth_pages(b), None, None) for b in batches]
         else:
             with ProcessPoolExecutor(args.jobs) as pool:
-                read = list(pool.map(ocr_pages, [b.sources for b in batches], [args.cache] * len(batches),
-                                     [code] * len(batches)))
+                read = list(
+                    pool.map(
+                        ocr_pages, [b.sources for b in batches], [args.cache] * len(batches), [code] * len(batches)
+                    )
+                )
         seconds = time.monotonic() - started
         report = score(corpus, batches, read, ocr=args.source == "ocr")
         report["read_seconds"] = round(seconds, 1)
@@ -651,8 +780,13 @@ def main() -> None:
             print_report(report)
             print()
     if args.json:
-        print(json.dumps({"corpora": reports, "targets_met": all(r["targets_met"] for r in reports.values())},
-                         ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {"corpora": reports, "targets_met": all(r["targets_met"] for r in reports.values())},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

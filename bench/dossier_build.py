@@ -8,6 +8,7 @@ of N pages in 10-page batches, and times `pipeline.dossier.build.rebuild_dossier
 first build, an unchanged rebuild (skipped), and a forced rebuild. Checks the
 result with pikepdf's PDF/A validator (always) and veraPDF (when installed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,17 @@ from pipeline.dossier.pdfa import verapdf  # noqa: E402
 from pipeline.hashing import sha256_file  # noqa: E402
 from pipeline.store.catalog import Catalog, DocumentRow  # noqa: E402
 
-TYPES = ["qd_khoi_to_vu_an", "qd_khoi_to_bi_can", "lenh_tam_giam", "bien_ban_loi_khai", "bien_ban_hoi_cung",
-         "ket_luan_giam_dinh", "ket_luan_dieu_tra", "cao_trang", "ban_an"]
+TYPES = [
+    "qd_khoi_to_vu_an",
+    "qd_khoi_to_bi_can",
+    "lenh_tam_giam",
+    "bien_ban_loi_khai",
+    "bien_ban_hoi_cung",
+    "ket_luan_giam_dinh",
+    "ket_luan_dieu_tra",
+    "cao_trang",
+    "ban_an",
+]
 
 
 def main() -> None:
@@ -43,8 +53,19 @@ def main() -> None:
     source = args.source
     if source is None:
         source = tmp / "source"
-        subprocess.run([sys.executable, "-m", "cli", "--home", str(source), "ingest",
-                        str(REPO.parent / "shared/corpus/dev/inbox/2024-HS-7003")], check=True, cwd=REPO)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "cli",
+                "--home",
+                str(source),
+                "ingest",
+                str(REPO.parent / "shared/corpus/dev/inbox/2024-HS-7003"),
+            ],
+            check=True,
+            cwd=REPO,
+        )
     src = Catalog(source / "catalog.sqlite")
     pool = []  # (pdf, page number, PageText)
     for batch in src.batches():
@@ -79,19 +100,40 @@ def main() -> None:
                 p.close()
             sha = sha256_file(path)
             pages = [replace(page, number=n) for n, (_, page) in enumerate(picks, 1)]
-            catalog.add_batch(batch_id=sha, kind="pdf", originals=[{"name": path.name, "sha256": sha,
-                                                                     "archive": str(path)}],
-                              ocr_pdf=str(path), ocr_sha256=sha, pages=pages, signed=False)
+            catalog.add_batch(
+                batch_id=sha,
+                kind="pdf",
+                originals=[{"name": path.name, "sha256": sha, "archive": str(path)}],
+                ocr_pdf=str(path),
+                ocr_sha256=sha,
+                pages=pages,
+                signed=False,
+            )
             # Documents of 1-3 pages.
             n = 1
             while n <= count:
                 length = min(1 + (batch_no + n) % 3, count - n + 1)
-                catalog.put_document(DocumentRow(
-                    id=f"D{batch_no:04d}{n:02d}", case_id=case, type=TYPES[(batch_no + n) % len(TYPES)],
-                    confidence=1.0, number=f"{batch_no}/QĐ-VKS", date=f"2024-{1 + batch_no % 12:02d}-{1 + n:02d}",
-                    issuer=None, title=None, subtitle=None, persons=[], crime=None, article=None, review=[],
-                    position=None, arrival=time.time(), indexed=False,
-                    pages=[(sha, k, None, None) for k in range(n, n + length)]))
+                catalog.put_document(
+                    DocumentRow(
+                        id=f"D{batch_no:04d}{n:02d}",
+                        case_id=case,
+                        type=TYPES[(batch_no + n) % len(TYPES)],
+                        confidence=1.0,
+                        number=f"{batch_no}/QĐ-VKS",
+                        date=f"2024-{1 + batch_no % 12:02d}-{1 + n:02d}",
+                        issuer=None,
+                        title=None,
+                        subtitle=None,
+                        persons=[],
+                        crime=None,
+                        article=None,
+                        review=[],
+                        position=None,
+                        arrival=time.time(),
+                        indexed=False,
+                        pages=[(sha, k, None, None) for k in range(n, n + length)],
+                    )
+                )
                 n += length
             made += count
 
@@ -103,8 +145,11 @@ def main() -> None:
     pdf = result.pdf
     vera = verapdf(pdf)
     report = {
-        "pages": args.pages, "documents": len(catalog.documents(case)), "pdf_pages": result.pages,
-        "pdf_mb": round(pdf.stat().st_size / 1e6, 1), "seconds": timings,
+        "pages": args.pages,
+        "documents": len(catalog.documents(case)),
+        "pdf_pages": result.pages,
+        "pdf_mb": round(pdf.stat().st_size / 1e6, 1),
+        "seconds": timings,
         "pages_per_second": round(args.pages / timings["forced"], 1),
         "pdfa": result.assembled.pdfa.to_json() if result.assembled else None,
         "verapdf": None if vera is None else ("pass" if vera[0] else "fail"),

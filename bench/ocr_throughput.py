@@ -10,6 +10,7 @@ The anchor is `ocrmypdf -l vie --skip-text --rotate-pages --deskew` (PDF/A outpu
 all cores) on each scan in turn; loose JPEG pages are first joined with img2pdf, as a clerk would.
 Target: ratio (hoso pages/min ÷ ocrmypdf pages/min) ≥ 1.0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,17 @@ def anchor(batches, work: Path) -> float:
             source = work / f"joined-{n}.pdf"
             subprocess.run([str(BIN / "img2pdf"), *map(str, batch.paths), "-o", str(source)], check=True)
         subprocess.run(
-            [str(BIN / "ocrmypdf"), "-q", "-l", "vie", "--skip-text", "--rotate-pages", "--deskew", str(source),
-             str(work / f"anchor-{n}.pdf")],
+            [
+                str(BIN / "ocrmypdf"),
+                "-q",
+                "-l",
+                "vie",
+                "--skip-text",
+                "--rotate-pages",
+                "--deskew",
+                str(source),
+                str(work / f"anchor-{n}.pdf"),
+            ],
             check=True,
         )
     return time.perf_counter() - started
@@ -51,7 +61,9 @@ def hoso(paths: list[Path], home: Path) -> tuple[float, int]:
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "cli", "--home", str(home), "ingest", *map(str, paths), "--json"],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     seconds = time.perf_counter() - started
     if result.returncode not in (0, 3):
@@ -77,8 +89,10 @@ def main() -> None:
     anchor_rate = pages / anchor_seconds * 60
     print(f"cases: {', '.join(cases)}  batches: {len(batches)}  pages: {pages}  cores: {os.cpu_count()}")
     print(f"ocrmypdf by hand : {anchor_seconds:7.1f} s  {anchor_rate:6.1f} pages/min")
-    print(f"hoso ingest      : {hoso_seconds:7.1f} s  {hoso_rate:6.1f} pages/min  (archive, OCR, split, classify, "
-          "dossier, index)")
+    print(
+        f"hoso ingest      : {hoso_seconds:7.1f} s  {hoso_rate:6.1f} pages/min  (archive, OCR, split, classify, "
+        "dossier, index)"
+    )
     print(f"ratio hoso/ocrmypdf: {hoso_rate / anchor_rate:.2f}  (target ≥ 1.0)")
 
 

@@ -21,6 +21,7 @@ on a small home (200 pages, embedded index), beside `python -c pass` run alterna
 in the same run (--startup-runs, 0 to skip), after one warm-up run of each.
 Target: `hoso search` p50 ≤ 300 ms.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,9 +91,16 @@ class Corpus:
                         out.append(line)
                         size += len(line) + 1
                     yield IndexedPage(
-                        case_id=case_id, document_id=f"B{case_no:05d}-{doc_no:03d}", seq=seq,
-                        doc_type=template["type"], text="\n".join(out), number=number, date=date,
-                        persons=people, article=case["article"], source_file=f"{case_id}/scan{doc_no:03d}.pdf",
+                        case_id=case_id,
+                        document_id=f"B{case_no:05d}-{doc_no:03d}",
+                        seq=seq,
+                        doc_type=template["type"],
+                        text="\n".join(out),
+                        number=number,
+                        date=date,
+                        persons=people,
+                        article=case["article"],
+                        source_file=f"{case_id}/scan{doc_no:03d}.pdf",
                     )
                     made += 1
                     in_case += 1
@@ -151,11 +159,16 @@ def run_backend(name: str, backend, corpus: Corpus, n: int, rounds: int, mix) ->
             totals[(kind, query.text)] = result.total
     every = [v for vs in latencies.values() for v in vs]
     report = {
-        "pages": loaded, "load_seconds": round(load_s, 2), "pages_per_second": round(loaded / load_s),
-        "p50_ms": round(percentile(every, 0.5), 1), "p95_ms": round(percentile(every, 0.95), 1),
+        "pages": loaded,
+        "load_seconds": round(load_s, 2),
+        "pages_per_second": round(loaded / load_s),
+        "p50_ms": round(percentile(every, 0.5), 1),
+        "p95_ms": round(percentile(every, 0.95), 1),
         "max_ms": round(max(every), 1),
-        "by_kind": {k: {"p50_ms": round(percentile(v, 0.5), 1), "p95_ms": round(percentile(v, 0.95), 1)}
-                    for k, v in latencies.items()},
+        "by_kind": {
+            k: {"p50_ms": round(percentile(v, 0.5), 1), "p95_ms": round(percentile(v, 0.95), 1)}
+            for k, v in latencies.items()
+        },
         "totals": {f"{k}: {q}": t for (k, q), t in totals.items()},
         "per_query_p50_ms": {k: round(percentile(v, 0.5), 1) for k, v in per_query.items()},
         "info": backend.info(),
@@ -197,7 +210,9 @@ def startup(corpus: Corpus, runs: int) -> dict:
                 seconds[name].append(time.perf_counter() - t0)
     p50 = {name: statistics.median(v) * 1000 for name, v in seconds.items()}
     return {
-        "pages": STARTUP_PAGES, "runs": runs, "p50_ms": {name: round(ms) for name, ms in p50.items()},
+        "pages": STARTUP_PAGES,
+        "runs": runs,
+        "p50_ms": {name: round(ms) for name, ms in p50.items()},
         "ratio_to_python": {name: round(ms / p50["python -c pass"], 1) for name, ms in p50.items()},
     }
 
@@ -267,9 +282,11 @@ def main() -> None:
     if args.json:
         print(json.dumps(reports, ensure_ascii=False, indent=1))
         return
-    print(f"{args.pages} pages, {args.rounds} rounds of {len(mix)} queries; "
-          f"{os.cpu_count()} CPUs, load average before {reports['machine']['loadavg_before'][0]:.2f}, "
-          f"after {reports['machine']['loadavg_after'][0]:.2f}")
+    print(
+        f"{args.pages} pages, {args.rounds} rounds of {len(mix)} queries; "
+        f"{os.cpu_count()} CPUs, load average before {reports['machine']['loadavg_before'][0]:.2f}, "
+        f"after {reports['machine']['loadavg_after'][0]:.2f}"
+    )
     if "startup" in reports:
         r = reports["startup"]
         search_ms = r["p50_ms"]["hoso search"]
@@ -284,16 +301,21 @@ def main() -> None:
         if not r:
             continue
         verdict = "ok" if r["p95_ms"] <= targets[name] else "MISSED"
-        print(f"{name:<11} bulk {r['pages_per_second']:>6} pages/s   search p50 {r['p50_ms']:>6} ms  "
-              f"p95 {r['p95_ms']:>6} ms  (target p95 ≤ {targets[name]} ms: {verdict})")
+        print(
+            f"{name:<11} bulk {r['pages_per_second']:>6} pages/s   search p50 {r['p50_ms']:>6} ms  "
+            f"p95 {r['p95_ms']:>6} ms  (target p95 ≤ {targets[name]} ms: {verdict})"
+        )
         for kind, v in r["by_kind"].items():
             print(f"    {kind:<15} p50 {v['p50_ms']:>6} ms  p95 {v['p95_ms']:>6} ms")
         if args.verbose:
             for key, ms in r["per_query_p50_ms"].items():
                 print(f"        {ms:>7} ms  {r['totals'][key]:>6} pages  {key}")
     if "sqlite" in reports and "opensearch" in reports:
-        differ = {k: (reports["sqlite"]["totals"][k], t) for k, t in reports["opensearch"]["totals"].items()
-                  if reports["sqlite"]["totals"].get(k) != t}
+        differ = {
+            k: (reports["sqlite"]["totals"][k], t)
+            for k, t in reports["opensearch"]["totals"].items()
+            if reports["sqlite"]["totals"].get(k) != t
+        }
         print("totals agree between backends" if not differ else f"totals differ: {differ}")
 
 

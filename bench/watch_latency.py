@@ -10,6 +10,7 @@ clock stops when the search index returns a page of that case for a word of the 
 query `hoso search` runs, polled in-process every 20 ms (a `hoso search` child is then run to
 confirm). Target: ≤ 4 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,16 @@ def synthetic_page(dpi: int) -> tuple[bytes, str]:
     import img2pdf
     from PIL import Image, ImageDraw, ImageFont
 
-    lines = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "", "QUYẾT ĐỊNH",
-             "Về việc khởi tố vụ án hình sự", "", "Viện kiểm sát nhân dân huyện Hoành Bồ quyết định khởi tố",
-             "vụ án trộm cắp tài sản xảy ra tại xã Thống Nhất."]
+    lines = [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "",
+        "QUYẾT ĐỊNH",
+        "Về việc khởi tố vụ án hình sự",
+        "",
+        "Viện kiểm sát nhân dân huyện Hoành Bồ quyết định khởi tố",
+        "vụ án trộm cắp tài sản xảy ra tại xã Thống Nhất.",
+    ]
     image = Image.new("L", (int(8.27 * dpi), int(11.69 * dpi)), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", int(dpi * 0.17))
@@ -98,14 +106,24 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="hoso-watch-latency-"))
     home, inbox = work / "home", work / "inbox"
     inbox.mkdir(parents=True)
-    env = {**os.environ, "HOSO_HOME": str(home), "HOSO_WATCH_STABILITY_SECONDS": str(args.stability),
-           "HOSO_OCR_JOBS": str(args.jobs)}
+    env = {
+        **os.environ,
+        "HOSO_HOME": str(home),
+        "HOSO_WATCH_STABILITY_SECONDS": str(args.stability),
+        "HOSO_OCR_JOBS": str(args.jobs),
+    }
     env.pop("HOSO_OPENSEARCH_URL", None)
     env.pop("TMPDIR", None)
     err_log = open(work / "watch.err", "w")
     out_log = open(work / "watch.out", "w")
-    watcher = subprocess.Popen([sys.executable, "-m", "cli", "watch", str(inbox), "--json"], cwd=REPO, env=env,
-                               stdout=out_log, stderr=err_log, start_new_session=True)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "cli", "watch", str(inbox), "--json"],
+        cwd=REPO,
+        env=env,
+        stdout=out_log,
+        stderr=err_log,
+        start_new_session=True,
+    )
     os.environ["HOSO_HOME"] = str(home)
     from index import open_backend
     from index.base import SearchQuery
@@ -136,14 +154,22 @@ def main() -> int:
                     latency = time.monotonic() - t0
                     break
                 if time.monotonic() - t0 > 300 or watcher.poll() is not None:
-                    raise SystemExit(f"run {n}: not searchable\n{(work / 'watch.err').read_text()}"
-                                     f"\n{(work / 'watch.out').read_text()}")
+                    raise SystemExit(
+                        f"run {n}: not searchable\n{(work / 'watch.err').read_text()}"
+                        f"\n{(work / 'watch.out').read_text()}"
+                    )
                 time.sleep(0.02)
-            confirm = subprocess.run([sys.executable, "-m", "cli", "search", query, "--case", case, "--json"],
-                                     cwd=REPO, env=env, capture_output=True, text=True)
+            confirm = subprocess.run(
+                [sys.executable, "-m", "cli", "search", query, "--case", case, "--json"],
+                cwd=REPO,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if confirm.returncode != 0 or json.loads(confirm.stdout or "{}").get("total", 0) < 1:
-                raise SystemExit(f"run {n}: `hoso search` does not find what the index returned:\n"
-                                 f"{confirm.stdout}\n{confirm.stderr}")
+                raise SystemExit(
+                    f"run {n}: `hoso search` does not find what the index returned:\n{confirm.stdout}\n{confirm.stderr}"
+                )
             results.append(round(latency, 2))
             if not args.json:
                 print(f"run {n}: searchable after {latency:.2f} s", file=sys.stderr)
@@ -159,17 +185,24 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     median = statistics.median(results)
     report = {
-        "scan": label, "stability_seconds": args.stability, "ocr_jobs": args.jobs, "runs": results,
-        "median_seconds": median, "target_seconds": TARGET_SECONDS, "met": median <= TARGET_SECONDS,
+        "scan": label,
+        "stability_seconds": args.stability,
+        "ocr_jobs": args.jobs,
+        "runs": results,
+        "median_seconds": median,
+        "target_seconds": TARGET_SECONDS,
+        "met": median <= TARGET_SECONDS,
         "watcher_seconds": [r["seconds"] for r in records],  # seen → done, incl. dossier rebuild
         "load_average": os.getloadavg()[0],
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
-        print(f"watch latency ({label}, stability {args.stability:g} s): median {median:.2f} s over "
-              f"{len(results)} runs {results}; target ≤ {TARGET_SECONDS:g} s: {'met' if report['met'] else 'NOT met'}"
-              f" (load average {report['load_average']:.1f})")
+        print(
+            f"watch latency ({label}, stability {args.stability:g} s): median {median:.2f} s over "
+            f"{len(results)} runs {results}; target ≤ {TARGET_SECONDS:g} s: {'met' if report['met'] else 'NOT met'}"
+            f" (load average {report['load_average']:.1f})"
+        )
     return 0
 
 

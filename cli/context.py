@@ -1,4 +1,5 @@
 """What every command shares: the home, its settings, catalog and search backend, and output."""
+
 from __future__ import annotations
 
 import json
@@ -41,13 +42,15 @@ def settings() -> Settings:
 def setup_logging() -> None:
     logging.basicConfig(
         level=logging.INFO if state.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
 
 
 @contextmanager
-def home(*, need_backend: bool = True, switch_backend: bool = False,
-         reading: bool = False) -> Iterator[tuple[Settings, Catalog, SearchBackend | None]]:
+def home(
+    *, need_backend: bool = True, switch_backend: bool = False, reading: bool = False
+) -> Iterator[tuple[Settings, Catalog, SearchBackend | None]]:
     """The home's settings, catalog and search backend.
 
     A command that only reads (`reading`) still works where the home cannot be written (a read-only

@@ -1,4 +1,5 @@
 """`hoso doc ...`: a clerk's corrections to one document: reorder, set-type, set, move, split, merge."""
+
 from __future__ import annotations
 
 import typer
@@ -8,8 +9,9 @@ from pipeline.dossier.build import rebuild_dossier, who
 from .context import emit_json, fail, home, out
 from .exitcodes import ExitCode
 
-app = typer.Typer(help="Correct one document: its place in the dossier, type, fields, case, pages.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Correct one document: its place in the dossier, type, fields, case, pages.", no_args_is_help=True
+)
 
 
 @app.command("reorder")
@@ -32,22 +34,31 @@ def reorder(
             fail(f"{document_id} belongs to no case, so to no dossier", ExitCode.USAGE)
         frozen = catalog.sealed_pages(doc.case_id)
         if any((b, n) in frozen for b, n, *_ in doc.pages):
-            fail(f"{document_id} is in the sealed part of the {doc.case_id} dossier: its bút lục are frozen "
-                 "and it cannot move", ExitCode.USAGE)
+            fail(
+                f"{document_id} is in the sealed part of the {doc.case_id} dossier: its bút lục are frozen "
+                "and it cannot move",
+                ExitCode.USAGE,
+            )
         with catalog.transaction():
             catalog.set_document_position(document_id, position)
             catalog.add_correction(document_id, "position", doc.position, position, who())
         reason = f"reorder {document_id} to {position}" if position else f"reorder {document_id} to automatic"
         result = rebuild_dossier(cfg, catalog, doc.case_id, reason=reason)
         placed = catalog.document(document_id)
-        order = [d.id for d in sorted(catalog.documents(doc.case_id),
-                                      key=lambda d: (d.pages[0][2] is None, d.pages[0][2] or 0))]
+        order = [
+            d.id
+            for d in sorted(catalog.documents(doc.case_id), key=lambda d: (d.pages[0][2] is None, d.pages[0][2] or 0))
+        ]
     numbers = [p[3] for p in placed.pages if p[3] is not None]
     pages = [p[2] for p in placed.pages if p[2] is not None]
     data = {
-        "document_id": document_id, "case_id": doc.case_id, "requested": position,
-        "position": order.index(document_id) + 1, "dossier_pages": [pages[0], pages[-1]] if pages else None,
-        "but_luc": [numbers[0], numbers[-1]] if numbers else None, "version": result.version if result else None,
+        "document_id": document_id,
+        "case_id": doc.case_id,
+        "requested": position,
+        "position": order.index(document_id) + 1,
+        "dossier_pages": [pages[0], pages[-1]] if pages else None,
+        "but_luc": [numbers[0], numbers[-1]] if numbers else None,
+        "version": result.version if result else None,
     }
     if json_out:
         emit_json(data)
@@ -76,10 +87,14 @@ def set_type(
 @app.command("set")
 def set_field(
     document_id: str = DOC,
-    field: str = typer.Argument(..., metavar="FIELD", help="number, date, issuer, title, subtitle, crime, "
-                                                          "article or persons."),
-    value: str = typer.Argument(..., metavar="VALUE", help="The value; '' clears it. date: YYYY-MM-DD or "
-                                                          "dd/mm/yyyy; persons: 'Name:role; Name:role'."),
+    field: str = typer.Argument(
+        ..., metavar="FIELD", help="number, date, issuer, title, subtitle, crime, article or persons."
+    ),
+    value: str = typer.Argument(
+        ...,
+        metavar="VALUE",
+        help="The value; '' clears it. date: YYYY-MM-DD or dd/mm/yyyy; persons: 'Name:role; Name:role'.",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """Set one field of the document's description (it leaves the review list)."""

@@ -1,4 +1,5 @@
 """`hoso doctor`: is everything this machine needs there?"""
+
 from __future__ import annotations
 
 import shutil
@@ -24,8 +25,18 @@ def _tesseract() -> dict:
     except Exception as exc:  # not installed, or broken
         return {"ok": False, "error": f"tesseract not usable: {exc}"}
     missing = [lang for lang in ("vie", "osd") if lang not in languages]
-    return {"ok": not missing, "version": version, "languages": languages,
-            **({"error": f"missing language data: {', '.join(missing)} (apt-get install tesseract-ocr-vie tesseract-ocr-osd)"} if missing else {})}
+    return {
+        "ok": not missing,
+        "version": version,
+        "languages": languages,
+        **(
+            {
+                "error": f"missing language data: {', '.join(missing)} (apt-get install tesseract-ocr-vie tesseract-ocr-osd)"
+            }
+            if missing
+            else {}
+        ),
+    }
 
 
 def _ghostscript() -> dict:
@@ -54,10 +65,17 @@ def register(app: typer.Typer) -> None:
                 free = shutil.disk_usage(cfg.home).free
                 checks["disk"] = {"ok": free >= MIN_FREE_BYTES, "free_bytes": free, "home": str(cfg.home.resolve())}
                 unwritable = why_unwritable(cfg.catalog_path) or why_unwritable(cfg.home)
-                checks["home"] = {"ok": unwritable is None, "path": str(cfg.home),
-                                  **({"error": f"cannot be written: {unwritable}"} if unwritable else {})}
+                checks["home"] = {
+                    "ok": unwritable is None,
+                    "path": str(cfg.home),
+                    **({"error": f"cannot be written: {unwritable}"} if unwritable else {}),
+                }
                 integrity = catalog.integrity_check()
-                checks["catalog"] = {"ok": integrity == "ok", "integrity_check": integrity, "path": str(cfg.catalog_path)}
+                checks["catalog"] = {
+                    "ok": integrity == "ok",
+                    "integrity_check": integrity,
+                    "path": str(cfg.catalog_path),
+                }
                 try:
                     backend = open_backend(cfg, catalog)
                     info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
@@ -73,11 +91,17 @@ def register(app: typer.Typer) -> None:
         else:
             for name, check in checks.items():
                 mark = "[green]ok[/]" if check["ok"] else "[red]FAIL[/]"
-                detail = check.get("error") or (check.get("version") if name != "index" else None) or ", ".join(
-                    f"{k}={v}" for k, v in check.items() if k != "ok")
+                detail = (
+                    check.get("error")
+                    or (check.get("version") if name != "index" else None)
+                    or ", ".join(f"{k}={v}" for k, v in check.items() if k != "ok")
+                )
                 out.print(f"{mark:<16} {name:<12} {detail}", highlight=False)
         if not ok:
             failed = {n for n, c in checks.items() if not c["ok"]}
-            code = {frozenset({"catalog"}): ExitCode.INTEGRITY, frozenset({"index"}): ExitCode.INDEX_UNAVAILABLE,
-                    frozenset({"home"}): ExitCode.RESOURCE}.get(frozenset(failed), ExitCode.MISSING_DEPENDENCY)
+            code = {
+                frozenset({"catalog"}): ExitCode.INTEGRITY,
+                frozenset({"index"}): ExitCode.INDEX_UNAVAILABLE,
+                frozenset({"home"}): ExitCode.RESOURCE,
+            }.get(frozenset(failed), ExitCode.MISSING_DEPENDENCY)
             raise typer.Exit(int(code))

@@ -1,4 +1,5 @@
 """`hoso dossier show|export|seal|history|rebuild`: the e-dossier of a case."""
+
 from __future__ import annotations
 
 import shutil
@@ -29,12 +30,23 @@ def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, 
     pages = [p[2] for p in doc.pages if p[2] is not None]
     numbers = [p[3] for p in doc.pages if p[3] is not None]
     data = {
-        "id": doc.id, "type": doc.type, "number": doc.number, "symbol": doc.symbol, "date": doc.date,
-        "month": doc.month, "title": doc.title, "confidence": doc.confidence, "issuer": doc.issuer,
-        "subtitle": doc.subtitle, "received": doc.received, "classification_mark": doc.classification_mark,
-        "esignatures": doc.esignatures, "review": doc.review,
+        "id": doc.id,
+        "type": doc.type,
+        "number": doc.number,
+        "symbol": doc.symbol,
+        "date": doc.date,
+        "month": doc.month,
+        "title": doc.title,
+        "confidence": doc.confidence,
+        "issuer": doc.issuer,
+        "subtitle": doc.subtitle,
+        "received": doc.received,
+        "classification_mark": doc.classification_mark,
+        "esignatures": doc.esignatures,
+        "review": doc.review,
         "persons": [{"name": p.get("name"), "role": p.get("role")} for p in doc.persons],
-        "crime": doc.crime, "article": doc.article,
+        "crime": doc.crime,
+        "article": doc.article,
         "dossier_pages": [pages[0], pages[-1]] if pages else None,
         "but_luc": [numbers[0], numbers[-1]] if numbers else None,
         "position": doc.position,
@@ -90,9 +102,12 @@ def show(
         pages, numbers = doc["dossier_pages"], doc["but_luc"]
         span = f"p. {pages[0]}–{pages[1]}" if pages else "not assembled"
         bl = f"BL {numbers[0]}–{numbers[1]}" if numbers else ""
-        out.print(f"{n:>3}. {span:<12} {bl:<12} {doc['type']:<24} {as_read(doc['number'], doc['symbol'], NUMBER_READ):<18} "
-                  f"{as_read(doc['date'], doc['month'], DATE_READ):<10} "
-                  f"{doc['title'] or ''}", highlight=False)
+        out.print(
+            f"{n:>3}. {span:<12} {bl:<12} {doc['type']:<24} {as_read(doc['number'], doc['symbol'], NUMBER_READ):<18} "
+            f"{as_read(doc['date'], doc['month'], DATE_READ):<10} "
+            f"{doc['title'] or ''}",
+            highlight=False,
+        )
         if text:
             for page_text in doc["pages_text"]:
                 out.print(page_text, highlight=False)
@@ -102,8 +117,11 @@ def show(
 def export(
     case_id: str = typer.Argument(..., metavar="CASE"),
     out_file: Path | None = typer.Option(None, "--out", help="Where to write the dossier PDF."),
-    bundle: Path | None = typer.Option(None, "--bundle", help="Write a zip with the dossier PDF, its manifest "
-                                                                 "and the originals (check it with `hoso verify --bundle`)."),
+    bundle: Path | None = typer.Option(
+        None,
+        "--bundle",
+        help="Write a zip with the dossier PDF, its manifest and the originals (check it with `hoso verify --bundle`).",
+    ),
     version: int | None = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
@@ -137,8 +155,10 @@ def export(
     if "pdf" in result:
         out.print(f"wrote {result['pdf']} (version {result['version']}, {result['pages']} pages)")
     if "bundle" in result:
-        out.print(f"wrote {result['bundle']}: dossier, manifest and {result['files'] - 2} originals; "
-                  f"manifest sha256 {result['manifest_sha256']}")
+        out.print(
+            f"wrote {result['bundle']}: dossier, manifest and {result['files'] - 2} originals; "
+            f"manifest sha256 {result['manifest_sha256']}"
+        )
 
 
 @app.command("seal")
@@ -153,9 +173,15 @@ def seal(
         if result is None:
             fail(f"case {case_id} has no documents to seal", ExitCode.NOT_FOUND)
         seals = catalog.seals(case_id)
-    data = {"case_id": case_id, "version": result.version, "new_version": result.built, "pdf": str(result.pdf),
-            "pages": result.pages, "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
-            "seals": seals}
+    data = {
+        "case_id": case_id,
+        "version": result.version,
+        "new_version": result.built,
+        "pdf": str(result.pdf),
+        "pages": result.pages,
+        "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
+        "seals": seals,
+    }
     if json_out:
         emit_json(data)
         return
@@ -178,21 +204,35 @@ def rebuild(
         result = rebuild_dossier(cfg, catalog, case_id, reason="rebuild", force=force)
         if result is None:
             fail(f"case {case_id} has no documents", ExitCode.NOT_FOUND)
-    data = {"case_id": case_id, "version": result.version, "new_version": result.built, "pdf": str(result.pdf),
-            "pages": result.pages, "seconds": round(time.monotonic() - started, 3)}
+    data = {
+        "case_id": case_id,
+        "version": result.version,
+        "new_version": result.built,
+        "pdf": str(result.pdf),
+        "pages": result.pages,
+        "seconds": round(time.monotonic() - started, 3),
+    }
     if result.assembled is not None and result.assembled.pdfa is not None:
         data["pdfa"] = result.assembled.pdfa.to_json()
     if json_out:
         emit_json(data)
     else:
-        out.print(f"{case_id}: version {result.version}" + ("" if result.built else " (unchanged)") +
-                  f", {result.pages} pages, {data['seconds']} s")
+        out.print(
+            f"{case_id}: version {result.version}"
+            + ("" if result.built else " (unchanged)")
+            + f", {result.pages} pages, {data['seconds']} s"
+        )
 
 
 def _describe_changes(changes: dict) -> str:
     parts = []
-    for key, word in (("added", "+"), ("removed", "−"), ("moved", "moved "), ("renumbered", "renumbered "),
-                      ("edited", "edited ")):
+    for key, word in (
+        ("added", "+"),
+        ("removed", "−"),
+        ("moved", "moved "),
+        ("renumbered", "renumbered "),
+        ("edited", "edited "),
+    ):
         items = changes.get(key) or []
         if items:
             names = ", ".join(f"{i['name']}{' ' + i['number'] if i.get('number') else ''}" for i in items[:3])
@@ -221,6 +261,8 @@ def history(
         if not v["manifest_intact"]:
             flags += " [bold red]manifest missing or altered[/]"
         changes = v.get("changes") or {}
-        out.print(f"v{v['version']:<3} {when}  {changes.get('reason', ''):<8} {v['pages']:>4} pages"
-                  f"  {f'BL {bl[0]}–{bl[1]}' if bl else '':<11}{flags}  {_describe_changes(changes)}",
-                  highlight=False)
+        out.print(
+            f"v{v['version']:<3} {when}  {changes.get('reason', ''):<8} {v['pages']:>4} pages"
+            f"  {f'BL {bl[0]}–{bl[1]}' if bl else '':<11}{flags}  {_describe_changes(changes)}",
+            highlight=False,
+        )

@@ -1,4 +1,5 @@
 """`hoso ingest`, `hoso status`, `hoso reindex`."""
+
 from __future__ import annotations
 
 import re
@@ -42,8 +43,13 @@ class BarProgress:
 
 def _bar() -> Progress:
     return Progress(
-        TextColumn("[bold]pages"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[current]}"), console=err, transient=True,
+        TextColumn("[bold]pages"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[current]}"),
+        console=err,
+        transient=True,
     )
 
 
@@ -72,16 +78,24 @@ def register(app: typer.Typer) -> None:
             unbuilt = [c for c in catalog.cases_without_current_dossier() if c in touched]
         machine = consumer.resource_error  # the disk is full, the home read-only: nothing is quarantined for it
         if json_out:
-            emit_json({"files": [o.to_json() for o in outcomes], "dossiers_not_built": unbuilt,
-                       **(error_json(machine) if machine else {})})
+            emit_json(
+                {
+                    "files": [o.to_json() for o in outcomes],
+                    "dossiers_not_built": unbuilt,
+                    **(error_json(machine) if machine else {}),
+                }
+            )
         else:
             _print_outcomes(outcomes)
         if machine:
             raise machine
         if unbuilt:
             # The scans are safe in the catalog and searchable; only the dossier PDF is behind.
-            fail(f"the dossier of {', '.join(unbuilt)} could not be built (see the log above); "
-                 "fix the cause, then `hoso dossier rebuild CASE`", ExitCode.ERROR)
+            fail(
+                f"the dossier of {', '.join(unbuilt)} could not be built (see the log above); "
+                "fix the cause, then `hoso dossier rebuild CASE`",
+                ExitCode.ERROR,
+            )
         if any(o.status == "quarantined" for o in outcomes):
             raise typer.Exit(int(ExitCode.QUARANTINED))
         if any(o.status == "processing" for o in outcomes):
@@ -115,14 +129,20 @@ def register(app: typer.Typer) -> None:
             return
         files = ", ".join(f"{n} {s}" for s, n in data["files"].items())
         out.print(f"files: {files}")
-        out.print(f"cases: {data['cases']}  documents: {data['documents']}  pages: {data['pages']}  "
-                  f"index: {data['index']} ({data['not_indexed']} documents not indexed)")
+        out.print(
+            f"cases: {data['cases']}  documents: {data['documents']}  pages: {data['pages']}  "
+            f"index: {data['index']} ({data['not_indexed']} documents not indexed)"
+        )
         oldest = data["oldest_waiting"]
-        out.print(f"queue: {data['queue_depth']} waiting"
-                  + (f", oldest {oldest['path']} for {oldest['seconds']:.0f} s" if oldest else "")
-                  + f"  last hour: {data['files_per_hour']} files, {data['pages_per_hour']} pages")
+        out.print(
+            f"queue: {data['queue_depth']} waiting"
+            + (f", oldest {oldest['path']} for {oldest['seconds']:.0f} s" if oldest else "")
+            + f"  last hour: {data['files_per_hour']} files, {data['pages_per_hour']} pages"
+        )
         watcher = data["watcher"]
-        out.print(f"watcher: pid {watcher['pid']}, running since {watcher['since']}" if watcher else "watcher: none running")
+        out.print(
+            f"watcher: pid {watcher['pid']}, running since {watcher['since']}" if watcher else "watcher: none running"
+        )
         for item in data["unassigned"]:
             folder = f" (folder {item['folder']!r} is not a case id)" if item["folder"] else ""
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")
@@ -172,6 +192,12 @@ def _print_outcomes(outcomes: list[FileOutcome]) -> None:
         table.add_column(column)
     colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow", "queued": "yellow"}
     for o in outcomes:
-        table.add_row(Path(o.path).name, f"[{colors[o.status]}]{o.status}[/]", o.case_id or "unassigned",
-                      str(o.documents), str(o.pages), o.reason or "")
+        table.add_row(
+            Path(o.path).name,
+            f"[{colors[o.status]}]{o.status}[/]",
+            o.case_id or "unassigned",
+            str(o.documents),
+            str(o.pages),
+            o.reason or "",
+        )
     out.print(table)

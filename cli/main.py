@@ -1,4 +1,5 @@
 """`hoso`: the command line of clerks, prosecutors and admins."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,14 +43,18 @@ class HosoCommands(TyperGroup):
 
 app = typer.Typer(
     help="hoso — hồ sơ: scanned procuracy case files in, searchable e-dossiers out.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=HosoCommands,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    cls=HosoCommands,
 )
 
 
 @app.callback()
 def main(
-    home: Path | None = typer.Option(None, "--home", envvar="HOSO_HOME",
-                                        help="Folder with the catalog, archive, dossiers and quarantine."),
+    home: Path | None = typer.Option(
+        None, "--home", envvar="HOSO_HOME", help="Folder with the catalog, archive, dossiers and quarantine."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what is done, on stderr."),
 ) -> None:
     state.home = home

@@ -1,5 +1,6 @@
 """`hoso review`, `hoso reprocess`, `hoso page rotate|delete`, `hoso case list|rename|merge`,
 `hoso separator`: what needs a person, and a clerk's repairs (the `doc` ones are in doc_cmd)."""
+
 from __future__ import annotations
 
 import re
@@ -33,17 +34,29 @@ def run_repair(action: Callable[[Repair], Change], json_out: bool) -> None:
         print_change(change)
     unread = change.extra.get("reread_failed", [])
     if unread:
-        fail("; ".join(f"scan {item['batch'][:12]}… could not be read again and keeps its old page texts: "
-                       f"{item['reason']}" for item in unread) + " (`hoso verify` checks the archived originals)",
-             ExitCode.ERROR)
+        fail(
+            "; ".join(
+                f"scan {item['batch'][:12]}… could not be read again and keeps its old page texts: {item['reason']}"
+                for item in unread
+            )
+            + " (`hoso verify` checks the archived originals)",
+            ExitCode.ERROR,
+        )
     failed = [d for d in change.dossiers if "error" in d]
     if failed:
-        fail("the correction is recorded, but the dossier of " + ", ".join(d["case_id"] for d in failed) +
-             " could not be rebuilt: " + failed[0]["error"] + " (`hoso dossier rebuild CASE` once fixed)",
-             ExitCode.ERROR)
+        fail(
+            "the correction is recorded, but the dossier of "
+            + ", ".join(d["case_id"] for d in failed)
+            + " could not be rebuilt: "
+            + failed[0]["error"]
+            + " (`hoso dossier rebuild CASE` once fixed)",
+            ExitCode.ERROR,
+        )
     if not change.indexed:
-        fail("the correction is recorded, but the search index could not follow; run `hoso reindex --pending`",
-             ExitCode.INDEX_UNAVAILABLE)
+        fail(
+            "the correction is recorded, but the search index could not follow; run `hoso reindex --pending`",
+            ExitCode.INDEX_UNAVAILABLE,
+        )
 
 
 def print_change(change: Change) -> None:
@@ -52,18 +65,28 @@ def print_change(change: Change) -> None:
         out.print(f"{change.action}: nothing to change, it is so already")
         return
     for rec in change.corrections:
-        out.print(f"{change.action}: {rec['field']} {rec['old'] or '∅'} → {rec['new'] or '∅'} "
-                  f"(correction #{rec['id']} by {rec['who']})", highlight=False, markup=False)
+        out.print(
+            f"{change.action}: {rec['field']} {rec['old'] or '∅'} → {rec['new'] or '∅'} "
+            f"(correction #{rec['id']} by {rec['who']})",
+            highlight=False,
+            markup=False,
+        )
     if change.action == "reprocess":
         if "reread_batches" in data:
             out.print(f"read again: {data['reread_pages']} pages of {data['reread_batches']} scans", highlight=False)
         replayed = data["replayed"]
-        out.print(f"reprocessed {data['batches']} batches: {data['before']} → {data['after']} documents, "
-                  f"{len(data['added'])} new, {len(data['changed'])} changed, {len(change.removed)} gone; "
-                  f"{replayed['applied'] + replayed['satisfied']} replayed", highlight=False)
+        out.print(
+            f"reprocessed {data['batches']} batches: {data['before']} → {data['after']} documents, "
+            f"{len(data['added'])} new, {len(data['changed'])} changed, {len(change.removed)} gone; "
+            f"{replayed['applied'] + replayed['satisfied']} replayed",
+            highlight=False,
+        )
         for item in replayed["skipped"]:
-            err.print(f"correction #{item['id']} ({item['field']}) no longer applies: {item['reason']}",
-                      highlight=False, markup=False)
+            err.print(
+                f"correction #{item['id']} ({item['field']}) no longer applies: {item['reason']}",
+                highlight=False,
+                markup=False,
+            )
     if change.documents:
         out.print("documents: " + ", ".join(change.documents[:20]) + (" …" if len(change.documents) > 20 else ""))
     if change.removed:
@@ -91,24 +114,34 @@ def register(app: typer.Typer) -> None:
         if not documents:
             out.print("nothing to review")
             return
-        out.print(f"{len(documents)} documents to review (confidence below {cfg.review_confidence}, `khac`, "
-                  "no case, fields left empty):")
+        out.print(
+            f"{len(documents)} documents to review (confidence below {cfg.review_confidence}, `khac`, "
+            "no case, fields left empty):"
+        )
         for doc in documents:
             where = doc["case_id"] or ("unassigned" + (f" (folder {doc['folder']!r})" if doc.get("folder") else ""))
             fields = f" empty: {', '.join(doc['fields'])}" if doc["fields"] else ""
-            out.print(f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  "
-                      f"{as_read(doc['number'], doc['symbol'], NUMBER_READ)}  {as_read(doc['date'], doc['month'], DATE_READ)}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
-                      highlight=False, markup=False)
+            out.print(
+                f"{doc['id']}  {where}  {doc['type']} ({doc['confidence']:.2f})  "
+                f"{as_read(doc['number'], doc['symbol'], NUMBER_READ)}  {as_read(doc['date'], doc['month'], DATE_READ)}  {doc['title'] or ''}  [{', '.join(doc['reasons'])}]{fields}",
+                highlight=False,
+                markup=False,
+            )
             if doc.get("crops"):
                 out.print(f"    header to read: {next(iter(doc['crops'].values()))}", highlight=False, markup=False)
         out.print("fix with `hoso doc set-type|set|move|split|merge`, `hoso page rotate|delete`", highlight=False)
 
     @app.command()
     def reprocess(
-        target: str | None = typer.Argument(None, metavar="[CASE|DOC]",
-                                               help="A case or a document (its scans); everything if left out."),
-        ocr: bool = typer.Option(False, "--ocr", help="First OCR again the pages whose text layer was kept "
-                                                       "(read before every page was judged by what it shows)."),
+        target: str | None = typer.Argument(
+            None, metavar="[CASE|DOC]", help="A case or a document (its scans); everything if left out."
+        ),
+        ocr: bool = typer.Option(
+            False,
+            "--ocr",
+            help="First OCR again the pages whose text layer was kept "
+            "(read before every page was judged by what it shows).",
+        ),
         json_out: bool = JSON,
     ) -> None:
         """Split, classify and extract again (current code and taxonomy; no OCR unless --ocr); corrections are
@@ -126,8 +159,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def separator(
         out_file: Path = typer.Option(..., "--out", help="Where to write the PDF to print."),
-        case: str | None = typer.Option(None, "--case", help="A case break: the pages after it belong to "
-                                                                "this case. Without it: a document break."),
+        case: str | None = typer.Option(
+            None, "--case", help="A case break: the pages after it belong to this case. Without it: a document break."
+        ),
         copies: int = typer.Option(1, "--copies", min=1, max=500, help="How many sheets."),
         json_out: bool = JSON,
     ) -> None:
@@ -143,8 +177,11 @@ def register(app: typer.Typer) -> None:
         if json_out:
             emit_json({"out": str(out_file), "code": code, "case_id": case, "pages": copies})
         else:
-            out.print(f"wrote {out_file}: {copies} sheet(s) with {code}; print at 100% (no fit-to-page shrinking)",
-                      highlight=False, markup=False)
+            out.print(
+                f"wrote {out_file}: {copies} sheet(s) with {code}; print at 100% (no fit-to-page shrinking)",
+                highlight=False,
+                markup=False,
+            )
 
     app.add_typer(page_app, name="page")
     app.add_typer(case_app, name="case")
@@ -201,8 +238,12 @@ def case_list(json_out: bool = JSON) -> None:
         if case["merged_into"]:
             notes.append(f"now in {case['merged_into']}")
         version = f"v{case['version']}" if case["version"] else "no dossier"
-        out.print(f"{case['id']:<16} {case['documents']:>4} documents {case['pages']:>5} pages  {version:<10} "
-                  + "; ".join(notes), highlight=False, markup=False)
+        out.print(
+            f"{case['id']:<16} {case['documents']:>4} documents {case['pages']:>5} pages  {version:<10} "
+            + "; ".join(notes),
+            highlight=False,
+            markup=False,
+        )
     out.print(f"unassigned documents: {data['unassigned']}")
 
 

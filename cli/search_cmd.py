@@ -1,4 +1,5 @@
 """`hoso search`: find the page, open the dossier there."""
+
 from __future__ import annotations
 
 import typer
@@ -32,20 +33,37 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), ExitCode.USAGE)
         with home(reading=True) as (cfg, catalog, backend):
             try:
-                result = backend.search(SearchQuery(
-                    text=query, case_id=case, doc_type=doc_type, number=number, person=person, article=article,
-                    date_from=date_from, date_to=date_to, limit=limit, facets=facets,
-                ))
+                result = backend.search(
+                    SearchQuery(
+                        text=query,
+                        case_id=case,
+                        doc_type=doc_type,
+                        number=number,
+                        person=person,
+                        article=article,
+                        date_from=date_from,
+                        date_to=date_to,
+                        limit=limit,
+                        facets=facets,
+                    )
+                )
             except Exception as exc:
                 fail(f"the {backend.name} index cannot be searched: {exc}", ExitCode.INDEX_UNAVAILABLE)
             hits = []
             places = catalog.dossier_pages([(hit.document_id, hit.seq) for hit in result.hits])
             for hit in result.hits:
                 page, but_luc = places[(hit.document_id, hit.seq)]
-                hits.append({
-                    "case_id": hit.case_id, "document_id": hit.document_id, "doc_type": hit.doc_type,
-                    "page": page, "but_luc": but_luc, "score": hit.score, "snippet": hit.snippet,
-                })
+                hits.append(
+                    {
+                        "case_id": hit.case_id,
+                        "document_id": hit.document_id,
+                        "doc_type": hit.doc_type,
+                        "page": page,
+                        "but_luc": but_luc,
+                        "score": hit.score,
+                        "snippet": hit.snippet,
+                    }
+                )
         if json_out:
             emit_json({"hits": hits, "total": result.total, **({"facets": result.facets} if facets else {})})
             return

@@ -1,4 +1,5 @@
 """`hoso verify`: recompute the sha256 of originals, outputs and manifests; report what is wrong."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,10 +18,14 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def verify(
         cases: list[str] | None = typer.Argument(None, metavar="[CASE]...", help="Only these cases (default: all)."),
-        bundle: Path | None = typer.Option(None, "--bundle", help="Check a bundle from `hoso dossier export "
-                                                                     "--bundle` (no catalog needed)."),
-        pdfa: bool = typer.Option(False, "--pdfa", help="Also check that each current dossier is PDF/A-2b "
-                                                        "(veraPDF when installed, else a structural check)."),
+        bundle: Path | None = typer.Option(
+            None, "--bundle", help="Check a bundle from `hoso dossier export --bundle` (no catalog needed)."
+        ),
+        pdfa: bool = typer.Option(
+            False,
+            "--pdfa",
+            help="Also check that each current dossier is PDF/A-2b (veraPDF when installed, else a structural check).",
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Check originals, OCR outputs, dossiers and manifests: missing, altered or orphaned files (exit 4)."""
@@ -62,8 +67,9 @@ def _check_pdfa(cfg, catalog: Catalog, report: Report) -> None:
         if found is not None:
             report.extra["pdfa_validator"] = "veraPDF"
             if not found[0]:
-                report.problems.append(Problem("altered", "pdfa", latest["pdf"], case_id,
-                                               detail="veraPDF: " + found[1][-800:]))
+                report.problems.append(
+                    Problem("altered", "pdfa", latest["pdf"], case_id, detail="veraPDF: " + found[1][-800:])
+                )
             continue
         report.extra["pdfa_validator"] = "structural"
         for problem in structural_check(pdf):

@@ -1,4 +1,5 @@
 """`hoso watch` (watched scan folders) and `hoso retry` (quarantined files, once the cause is fixed)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def watch(
         dirs: list[Path] | None = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
-        poll: float | None = typer.Option(None, "--poll", metavar="SECONDS",
-                                             help="Poll every SECONDS instead of inotify (network shares)."),
+        poll: float | None = typer.Option(
+            None, "--poll", metavar="SECONDS", help="Poll every SECONDS instead of inotify (network shares)."
+        ),
         json_out: bool = typer.Option(False, "--json", help="One JSON line per file on stdout."),
     ) -> None:
         """Watch scan folders: every stable file becomes dossier pages, unattended (Ctrl-C stops)."""
@@ -81,10 +83,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def retry(
-        paths: list[Path] | None = typer.Argument(None, help="Quarantined files (as `hoso status` lists them) "
-                                                                 "or their quarantine folders."),
-        all_: bool = typer.Option(False, "--all", help="Every quarantined file, and every file held back "
-                                                         "(disk full, interrupted)."),
+        paths: list[Path] | None = typer.Argument(
+            None, help="Quarantined files (as `hoso status` lists them) or their quarantine folders."
+        ),
+        all_: bool = typer.Option(
+            False, "--all", help="Every quarantined file, and every file held back (disk full, interrupted)."
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
@@ -111,8 +115,16 @@ def register(app: typer.Typer) -> None:
             for row in rows:
                 copies, gone = _copies(row)
                 if gone:
-                    outcomes.append(FileOutcome(row.path, "quarantined", row.case_id, 0, 0,
-                                                f"cannot retry: no copy of {', '.join(gone)} is left in quarantine"))
+                    outcomes.append(
+                        FileOutcome(
+                            row.path,
+                            "quarantined",
+                            row.case_id,
+                            0,
+                            0,
+                            f"cannot retry: no copy of {', '.join(gone)} is left in quarantine",
+                        )
+                    )
                     continue
                 # Kind, size and content id of what is there now; the case stays the row's own.
                 consumer.requeue(row, make_batch(copies, copies[0].parent, row.case_id or "", pattern))
@@ -123,8 +135,9 @@ def register(app: typer.Typer) -> None:
                 # where it arrived, which stays as it is.
                 for move in (True, False):
                     consumer.quarantine_move = move
-                    results |= {o.path: o for o in consumer.process([r.id for r in requeued
-                                                                     if bool(r.quarantine) == move])}
+                    results |= {
+                        o.path: o for o in consumer.process([r.id for r in requeued if bool(r.quarantine) == move])
+                    }
                 for old in requeued:
                     row = catalog.get_file(old.id)
                     outcome = results.get(row.path) or FileOutcome(row.path, row.state, row.case_id, 0, 0, row.reason)
@@ -139,8 +152,9 @@ def register(app: typer.Typer) -> None:
             if not outcomes:
                 out.print("nothing in quarantine")
             for o in outcomes:
-                out.print(f"{o.status:<11} {o.path}" + (f" · {o.reason}" if o.reason else ""), highlight=False,
-                          markup=False)
+                out.print(
+                    f"{o.status:<11} {o.path}" + (f" · {o.reason}" if o.reason else ""), highlight=False, markup=False
+                )
         if any(o.status == "quarantined" for o in outcomes):
             raise typer.Exit(int(ExitCode.QUARANTINED))
         if any(o.status == "processing" for o in outcomes):
@@ -190,4 +204,3 @@ def _drop_if_empty(folder: Path) -> None:
         for p in folder.iterdir():
             p.unlink()
         folder.rmdir()
-

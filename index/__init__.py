@@ -3,6 +3,7 @@
 Exactly one backend is active per home; the catalog remembers which, so a
 changed configuration cannot silently search an empty index.
 """
+
 from __future__ import annotations
 
 from pipeline.config import Settings

@@ -4,6 +4,7 @@ A backend indexes one record per dossier page and answers queries with
 (document, page-within-document) hits; the CLI maps those to dossier page
 numbers through the catalog, so renumbering a dossier never stales the index.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -5,6 +5,7 @@ watcher must not wait for a whole reindex): documents are marked indexed afterwa
 transaction, and only if the index got what the catalog still holds — the document was not
 written again meanwhile (its revision) and the index was not rebuilt meanwhile (the generation).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
@@ -38,14 +39,26 @@ def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[Ind
                 originals = source_names[batch_id]
                 original = originals[number - 1] if len(originals) > 1 else originals[0]
                 yield IndexedPage(
-                    case_id=doc.case_id, document_id=doc.id, seq=seq, doc_type=doc.type, text=next(texts),
-                    number=doc.number, date=doc.date, persons=persons, article=doc.article,
-                    source_file=original["name"], batch_id=batch_id, batch_page=number,
+                    case_id=doc.case_id,
+                    document_id=doc.id,
+                    seq=seq,
+                    doc_type=doc.type,
+                    text=next(texts),
+                    number=doc.number,
+                    date=doc.date,
+                    persons=persons,
+                    article=doc.article,
+                    source_file=original["name"],
+                    batch_id=batch_id,
+                    batch_page=number,
                 )
 
 
 def index_documents(
-    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow], track: Track = lambda pages: pages,
+    catalog: Catalog,
+    backend: SearchBackend,
+    documents: list[DocumentRow],
+    track: Track = lambda pages: pages,
 ) -> int:
     """Replace these documents' pages in the index and mark them indexed, DOCUMENTS_PER_STEP at a time.
 
@@ -54,7 +67,7 @@ def index_documents(
     """
     count = 0
     for start in range(0, len(documents), DOCUMENTS_PER_STEP):
-        step = documents[start:start + DOCUMENTS_PER_STEP]
+        step = documents[start : start + DOCUMENTS_PER_STEP]
         with catalog.transaction():  # until the index holds them again: a failure half-way leaves them so
             catalog.set_indexed([d.id for d in step], False)
             generation = catalog.get_meta(INDEX_GENERATION)
@@ -66,7 +79,10 @@ def index_documents(
 
 
 def rebuild_index(
-    catalog: Catalog, backend: SearchBackend, documents: list[DocumentRow], track: Track = lambda pages: pages,
+    catalog: Catalog,
+    backend: SearchBackend,
+    documents: list[DocumentRow],
+    track: Track = lambda pages: pages,
 ) -> tuple[int, int]:
     """Build a fresh index from `documents` (every document of the catalog, as just read) and make it
     the live one; then index what was written while it was built. Returns (documents, pages) indexed."""

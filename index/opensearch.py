@@ -23,6 +23,7 @@ on `text_folded` (AND); pages where every word also matches with its
 diacritics (`text_exact`) come first, then pages holding the whole query as a
 phrase, then pages matching without OCR tolerance, then BM25 relevance.
 """
+
 from __future__ import annotations
 
 import logging
@@ -131,12 +132,23 @@ def _year(date: str | None) -> str | None:
 def page_source(page: IndexedPage) -> dict[str, Any]:
     text = normalize(page.text)
     return {
-        "page_id": page.page_id, "case_id": page.case_id, "document_id": page.document_id, "seq": page.seq,
-        "doc_type": page.doc_type, "number": page.number, "date": page.date, "year": _year(page.date),
-        "persons": list(page.persons), "persons_folded": [" ".join(person_words(p)) for p in page.persons],
-        "article": page.article, "source_file": page.source_file, "batch_id": page.batch_id,
+        "page_id": page.page_id,
+        "case_id": page.case_id,
+        "document_id": page.document_id,
+        "seq": page.seq,
+        "doc_type": page.doc_type,
+        "number": page.number,
+        "date": page.date,
+        "year": _year(page.date),
+        "persons": list(page.persons),
+        "persons_folded": [" ".join(person_words(p)) for p in page.persons],
+        "article": page.article,
+        "source_file": page.source_file,
+        "batch_id": page.batch_id,
         "batch_page": page.batch_page,
-        "text": text, "text_exact": _tokens(text), "text_folded": _tokens(fold(text)),
+        "text": text,
+        "text_exact": _tokens(text),
+        "text_folded": _tokens(fold(text)),
     }
 
 
@@ -163,9 +175,12 @@ class OpenSearchBackend:
         hosts = [h.strip() for h in str(settings.opensearch_url).split(",") if h.strip()]
         kwargs: dict[str, Any] = {
             "hosts": hosts,
-            "timeout": urllib3.Timeout(connect=float(settings.opensearch_connect_timeout),
-                                       read=float(settings.opensearch_timeout)),
-            "max_retries": 2, "retry_on_timeout": True, "retry_on_status": (502, 503, 504),
+            "timeout": urllib3.Timeout(
+                connect=float(settings.opensearch_connect_timeout), read=float(settings.opensearch_timeout)
+            ),
+            "max_retries": 2,
+            "retry_on_timeout": True,
+            "retry_on_status": (502, 503, 504),
             "http_compress": False,
         }
         if settings.opensearch_user:
@@ -197,7 +212,9 @@ class OpenSearchBackend:
     def _create(self, version: int, *, loading: bool = False) -> tuple[str, str]:
         pages, documents = f"{self.pages_alias}-v{version}", f"{self.documents_alias}-v{version}"
         settings: dict[str, Any] = {
-            "number_of_shards": 1, "auto_expand_replicas": "0-1", "analysis": ANALYSIS,
+            "number_of_shards": 1,
+            "auto_expand_replicas": "0-1",
+            "analysis": ANALYSIS,
         }
         if loading:  # a bulk load into an index nobody searches yet: refresh once at the end
             settings["refresh_interval"] = "-1"
@@ -214,13 +231,17 @@ class OpenSearchBackend:
         live = self._live_indices()
         if not live[self.pages_alias] or not live[self.documents_alias]:
             if self.client.indices.exists(index=self.pages_alias) and not live[self.pages_alias]:
-                raise OpenSearchUnavailable(f"{self.pages_alias} is a concrete index, not an alias; delete it "
-                                            "or choose another opensearch_index_prefix")
+                raise OpenSearchUnavailable(
+                    f"{self.pages_alias} is a concrete index, not an alias; delete it "
+                    "or choose another opensearch_index_prefix"
+                )
             version = max(self._versions(), default=0) + 1
             try:
                 pages, documents = self._create(version)
-                actions = [{"add": {"index": pages, "alias": self.pages_alias}},
-                           {"add": {"index": documents, "alias": self.documents_alias}}]
+                actions = [
+                    {"add": {"index": pages, "alias": self.pages_alias}},
+                    {"add": {"index": documents, "alias": self.documents_alias}},
+                ]
                 for alias, indices in live.items():
                     actions += [{"remove": {"index": i, "alias": alias}} for i in indices]
                 self.client.indices.update_aliases(body={"actions": actions})
@@ -256,14 +277,22 @@ class OpenSearchBackend:
                 try:
                     ok = 0
                     for success, item in helpers.streaming_bulk(
-                        self.client, chunk, chunk_size=len(chunk), max_retries=5, initial_backoff=1, max_backoff=30,
-                        raise_on_error=False, raise_on_exception=True,
+                        self.client,
+                        chunk,
+                        chunk_size=len(chunk),
+                        max_retries=5,
+                        initial_backoff=1,
+                        max_backoff=30,
+                        raise_on_error=False,
+                        raise_on_exception=True,
                     ):
                         op, result = next(iter(item.items()))
                         if success or (op == "delete" and result.get("status") == 404):
                             ok += 1
                         else:
-                            raise OpenSearchUnavailable(f"bulk {op} of {result.get('_id')} failed: {result.get('error')}")
+                            raise OpenSearchUnavailable(
+                                f"bulk {op} of {result.get('_id')} failed: {result.get('error')}"
+                            )
                     return ok
                 except (OSConnectionError, TransportError) as exc:
                     status = getattr(exc, "status_code", None)
@@ -291,9 +320,16 @@ class OpenSearchBackend:
             doc = documents.get(page.document_id)
             if doc is None:
                 documents[page.document_id] = doc = {
-                    "document_id": page.document_id, "case_id": page.case_id, "doc_type": page.doc_type,
-                    "number": page.number, "date": page.date, "year": source["year"], "persons": source["persons"],
-                    "persons_folded": source["persons_folded"], "article": page.article, "pages": 0,
+                    "document_id": page.document_id,
+                    "case_id": page.case_id,
+                    "doc_type": page.doc_type,
+                    "number": page.number,
+                    "date": page.date,
+                    "year": source["year"],
+                    "persons": source["persons"],
+                    "persons_folded": source["persons_folded"],
+                    "article": page.article,
+                    "pages": 0,
                     "source_files": [],
                 }
             doc["pages"] = max(doc["pages"], page.seq)
@@ -303,8 +339,10 @@ class OpenSearchBackend:
     def _load(self, pages: Iterable[IndexedPage], pages_index: str, documents_index: str) -> int:
         documents: dict[str, dict] = {}
         count = self._bulk(self._page_actions(pages, pages_index, documents))
-        self._bulk({"_op_type": "index", "_index": documents_index, "_id": d["document_id"], "_source": d}
-                   for d in documents.values())
+        self._bulk(
+            {"_op_type": "index", "_index": documents_index, "_id": d["document_id"], "_source": d}
+            for d in documents.values()
+        )
         return count
 
     def _refresh(self, *indices: str) -> None:
@@ -321,7 +359,7 @@ class OpenSearchBackend:
         from opensearchpy import helpers
 
         for i in range(0, len(document_ids), 1000):
-            body = {"query": {"terms": {"document_id": document_ids[i:i + 1000]}}, "_source": False}
+            body = {"query": {"terms": {"document_id": document_ids[i : i + 1000]}}, "_source": False}
             for hit in helpers.scan(self.client, query=body, index=self.pages_alias, size=1000):
                 yield hit["_id"]
 
@@ -353,12 +391,15 @@ class OpenSearchBackend:
         new_pages, new_documents = self._create(version, loading=True)
         try:
             count = self._load(pages, new_pages, new_documents)
-            self.client.indices.put_settings(index=f"{new_pages},{new_documents}",
-                                             body={"index": {"refresh_interval": None}})
+            self.client.indices.put_settings(
+                index=f"{new_pages},{new_documents}", body={"index": {"refresh_interval": None}}
+            )
             self._refresh(new_pages, new_documents)
             self._force_merge(new_pages, new_documents)
-            actions = [{"add": {"index": new_pages, "alias": self.pages_alias}},
-                       {"add": {"index": new_documents, "alias": self.documents_alias}}]
+            actions = [
+                {"add": {"index": new_pages, "alias": self.pages_alias}},
+                {"add": {"index": new_documents, "alias": self.documents_alias}},
+            ]
             for alias, indices in live.items():
                 actions += [{"remove": {"index": i, "alias": alias}} for i in indices]
             self.client.indices.update_aliases(body={"actions": actions})
@@ -374,8 +415,9 @@ class OpenSearchBackend:
     def _force_merge(self, *indices: str) -> None:
         """One segment per fresh index before it goes live (nobody writes to it yet): faster searches."""
         try:
-            self.client.indices.forcemerge(index=",".join(indices), params={"max_num_segments": 1,
-                                                                         "request_timeout": 3600})
+            self.client.indices.forcemerge(
+                index=",".join(indices), params={"max_num_segments": 1, "request_timeout": 3600}
+            )
         except Exception as exc:  # an optimisation only
             log.warning("force merge of %s failed: %s", ", ".join(indices), exc)
 
@@ -400,8 +442,11 @@ class OpenSearchBackend:
     @staticmethod
     def _words_query(field: str, phrase: list[str]) -> dict:
         text = " ".join(phrase)
-        return {"match": {field: {"query": text, "operator": "and"}}} if len(phrase) == 1 else \
-            {"match_phrase": {field: text}}
+        return (
+            {"match": {field: {"query": text, "operator": "and"}}}
+            if len(phrase) == 1
+            else {"match_phrase": {field: text}}
+        )
 
     def build_query(self, parsed: ParsedQuery, query: SearchQuery) -> dict:
         """The bool query: AND on text_folded (+ fuzzy alternatives), tiers as `should` constant scores."""
@@ -417,10 +462,28 @@ class OpenSearchBackend:
                 phrases.append(plain)
                 must.append({"match": {"text_folded": {"query": " ".join(phrase), "operator": "and"}}})
             elif phrase[0] in fuzzy:
-                must.append({"bool": {"should": [plain, {"fuzzy": {"text_folded": {
-                    "value": phrase[0], "fuzziness": 1, "prefix_length": FUZZY_PREFIX,
-                    "max_expansions": FUZZY_MAX_EXPANSIONS, "transpositions": True, "boost": FUZZY_BOOST,
-                }}}], "minimum_should_match": 1}})
+                must.append(
+                    {
+                        "bool": {
+                            "should": [
+                                plain,
+                                {
+                                    "fuzzy": {
+                                        "text_folded": {
+                                            "value": phrase[0],
+                                            "fuzziness": 1,
+                                            "prefix_length": FUZZY_PREFIX,
+                                            "max_expansions": FUZZY_MAX_EXPANSIONS,
+                                            "transpositions": True,
+                                            "boost": FUZZY_BOOST,
+                                        }
+                                    }
+                                },
+                            ],
+                            "minimum_should_match": 1,
+                        }
+                    }
+                )
             else:
                 must.append(plain)
         exact = [self._words_query("text_exact", [w.lower() for w in phrase]) for phrase in parsed.phrases]
@@ -429,11 +492,19 @@ class OpenSearchBackend:
         ]
         whole = [w for phrase in parsed.folded_phrases for w in phrase]
         if len(whole) > 1 and len(parsed.phrases) > 1:  # one phrase: `must` already holds it
-            should.append({"constant_score": {"filter": {"match_phrase": {"text_folded": " ".join(whole)}},
-                                              "boost": PHRASE_BOOST, "_name": "phrase"}})
+            should.append(
+                {
+                    "constant_score": {
+                        "filter": {"match_phrase": {"text_folded": " ".join(whole)}},
+                        "boost": PHRASE_BOOST,
+                        "_name": "phrase",
+                    }
+                }
+            )
         if fuzzy:
-            should.append({"constant_score": {"filter": {"bool": {"must": strict}}, "boost": STRICT_BOOST,
-                                              "_name": "strict"}})
+            should.append(
+                {"constant_score": {"filter": {"bool": {"must": strict}}, "boost": STRICT_BOOST, "_name": "strict"}}
+            )
         return {"bool": {"must": must, "should": should, "filter": phrases + self._filters(query)}}
 
     def search(self, query: SearchQuery) -> SearchResult:
@@ -447,8 +518,12 @@ class OpenSearchBackend:
             "size": query.limit,
             "track_total_hits": True,
             "_source": ["case_id", "document_id", "seq", "doc_type", "text"],
-            "sort": ["_score", {"case_id": {"order": "asc", "missing": "_first"}}, {"document_id": "asc"},
-                     {"seq": "asc"}],
+            "sort": [
+                "_score",
+                {"case_id": {"order": "asc", "missing": "_first"}},
+                {"document_id": "asc"},
+                {"seq": "asc"},
+            ],
         }
         if query.facets:
             body["aggs"] = {
@@ -464,15 +539,23 @@ class OpenSearchBackend:
         hits = []
         for raw in response["hits"]["hits"]:
             src = raw["_source"]
-            hits.append(Hit(
-                case_id=src.get("case_id"), document_id=src["document_id"], seq=int(src["seq"]),
-                doc_type=src["doc_type"], score=round(float(raw.get("_score") or 0.0), 4),
-                snippet=make_snippet(src.get("text") or "", parsed), exact="exact" in raw.get("matched_queries", []),
-            ))
+            hits.append(
+                Hit(
+                    case_id=src.get("case_id"),
+                    document_id=src["document_id"],
+                    seq=int(src["seq"]),
+                    doc_type=src["doc_type"],
+                    score=round(float(raw.get("_score") or 0.0), 4),
+                    snippet=make_snippet(src.get("text") or "", parsed),
+                    exact="exact" in raw.get("matched_queries", []),
+                )
+            )
         facets = None
         if query.facets:
-            facets = {name: {b["key"]: b["doc_count"] for b in response["aggregations"][name]["buckets"]}
-                      for name in ("type", "case", "year")}
+            facets = {
+                name: {b["key"]: b["doc_count"] for b in response["aggregations"][name]["buckets"]}
+                for name in ("type", "case", "year")
+            }
         return SearchResult(hits=hits, total=int(response["hits"]["total"]["value"]), facets=facets)
 
     # ---- the rest -----------------------------------------------------------------------------
@@ -490,10 +573,16 @@ class OpenSearchBackend:
         for alias, indices in live.items():
             counts[alias] = int(self.client.count(index=alias)["count"]) if indices else 0
         return {
-            "backend": self.name, "url": self.url, "version": server["version"]["number"],
-            "cluster": server.get("cluster_name"), "health": health["status"],
-            "aliases": {alias: (indices[0] if len(indices) == 1 else indices or None) for alias, indices in live.items()},
-            "pages": counts[self.pages_alias], "documents": counts[self.documents_alias],
+            "backend": self.name,
+            "url": self.url,
+            "version": server["version"]["number"],
+            "cluster": server.get("cluster_name"),
+            "health": health["status"],
+            "aliases": {
+                alias: (indices[0] if len(indices) == 1 else indices or None) for alias, indices in live.items()
+            },
+            "pages": counts[self.pages_alias],
+            "documents": counts[self.documents_alias],
         }
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ A query is free words plus "quoted phrases". Words carrying punctuation
 (54/2024/HS-ST, QĐ-VKS-P2) become phrases of their parts, so no user input
 ever reaches a backend's query syntax unquoted.
 """
+
 from __future__ import annotations
 
 import re
@@ -97,7 +98,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _ellipsize(text: str, start: int, width: int) -> str:
-    return text[start:start + width] + ("…" if len(text) > start + width else "")
+    return text[start : start + width] + ("…" if len(text) > start + width else "")
 
 
 # ---- shared by every backend: fuzzy eligibility, date bounds, person filter ----------
@@ -146,4 +147,3 @@ def date_bounds(date_from: str | None, date_to: str | None) -> tuple[str | None,
 def person_words(name: str) -> list[str]:
     """A person's name as folded, lower-case words ('Nguyễn Văn An' → ['nguyen', 'van', 'an'])."""
     return [fold(w).lower() for w in words(name)]
-

@@ -19,6 +19,7 @@ only as far as the requested hits need (the costly part on a big home):
    pages matching the words as typed; 5. pages matching only through a fuzzy
    neighbour of a long word (one edit, same first letter).
 """
+
 from __future__ import annotations
 
 import re
@@ -130,8 +131,8 @@ def _osa_distance_le1(a: str, b: str) -> bool:
     while i < min(la, lb) and a[i] == b[i]:
         i += 1
     if la == lb:
-        return a[i + 1:] == b[i + 1:] or (a[i + 2:] == b[i + 2:] and a[i:i + 2] == b[i:i + 2][::-1])
-    return (a[i + 1:] == b[i:]) if la > lb else (a[i:] == b[i + 1:])
+        return a[i + 1 :] == b[i + 1 :] or (a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1])
+    return (a[i + 1 :] == b[i:]) if la > lb else (a[i:] == b[i + 1 :])
 
 
 class SqliteBackend:
@@ -176,9 +177,22 @@ class SqliteBackend:
                     f"INSERT INTO {tables.meta}(page_id, case_id, document_id, seq, doc_type, number, date, year, persons,"
                     " persons_folded, article, source_file, batch_id, batch_page)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (p.page_id, p.case_id, p.document_id, p.seq, p.doc_type, p.number, p.date, _year(p.date),
-                     "\n".join(p.persons), _persons_folded(p.persons), p.article, p.source_file, p.batch_id,
-                     p.batch_page),
+                    (
+                        p.page_id,
+                        p.case_id,
+                        p.document_id,
+                        p.seq,
+                        p.doc_type,
+                        p.number,
+                        p.date,
+                        _year(p.date),
+                        "\n".join(p.persons),
+                        _persons_folded(p.persons),
+                        p.article,
+                        p.source_file,
+                        p.batch_id,
+                        p.batch_page,
+                    ),
                 )
                 text = normalize(p.text).replace(_MARK, " ")
                 folded = fold(text).lower()
@@ -217,8 +231,10 @@ class SqliteBackend:
         """[(rowid,)] of the indexed pages whose `column` is one of `values`: a query per 500 values."""
         rows: list[tuple[int]] = []
         for chunk in chunks(values):
-            rows += [tuple(r) for r in self.db.execute(
-                f"SELECT id FROM {tables.meta} WHERE {column} IN ({marks(chunk)})", chunk)]
+            rows += [
+                tuple(r)
+                for r in self.db.execute(f"SELECT id FROM {tables.meta} WHERE {column} IN ({marks(chunk)})", chunk)
+            ]
         return rows
 
     def replace_documents(self, document_ids: list[str], pages: Iterable[IndexedPage]) -> int:
@@ -240,7 +256,9 @@ class SqliteBackend:
         with self._transaction():
             self.db.execute(f"INSERT INTO {_NEXT.fts}({_NEXT.fts}) VALUES ('optimize')")
         with self._transaction():
-            for live, following in zip((_LIVE.fts, _LIVE.meta, _LIVE.vocab), (_NEXT.fts, _NEXT.meta, _NEXT.vocab), strict=True):
+            for live, following in zip(
+                (_LIVE.fts, _LIVE.meta, _LIVE.vocab), (_NEXT.fts, _NEXT.meta, _NEXT.vocab), strict=True
+            ):
                 self.db.execute(f"DROP TABLE {live}")
                 self.db.execute(f"ALTER TABLE {following} RENAME TO {live}")
             for statement in _LIVE_INDEXES:
@@ -267,10 +285,20 @@ class SqliteBackend:
             rows = self.db.execute(
                 "SELECT exact, case_id, document_id, seq, doc_type, number, date, persons, article FROM page_fts"
             )
-            self._insert(IndexedPage(
-                case_id=r[1], document_id=r[2], seq=int(r[3]), doc_type=r[4], text=r[0], number=r[5], date=r[6],
-                persons=[p for p in (r[7] or "").split("\n") if p], article=int(r[8]) if r[8] is not None else None,
-            ) for r in rows.fetchall())
+            self._insert(
+                IndexedPage(
+                    case_id=r[1],
+                    document_id=r[2],
+                    seq=int(r[3]),
+                    doc_type=r[4],
+                    text=r[0],
+                    number=r[5],
+                    date=r[6],
+                    persons=[p for p in (r[7] or "").split("\n") if p],
+                    article=int(r[8]) if r[8] is not None else None,
+                )
+                for r in rows.fetchall()
+            )
             self.db.execute("DROP TABLE page_fts")
 
     # ---- searching ----------------------------------------------------------------------------
@@ -310,7 +338,7 @@ class SqliteBackend:
             (prefix, upper, len(term) - 1, len(term) + 1),
         )
         found = sorted(t for (t,) in rows if t != term and _osa_distance_le1(term, t))
-        return found[:FUZZY_MAX_EXPANSIONS - 1]
+        return found[: FUZZY_MAX_EXPANSIONS - 1]
 
     def expressions(self, parsed: ParsedQuery) -> dict[str, str | None]:
         """The FTS5 expressions of a query: folded AND (strict / with fuzzy neighbours), exact, whole phrase."""
@@ -319,8 +347,9 @@ class SqliteBackend:
         for phrase in parsed.folded_phrases:
             strict.append(_fq(phrase))
             alternatives = self._neighbours(phrase[0]) if len(phrase) == 1 and phrase[0] in fuzzy else []
-            loose.append("(" + " OR ".join(_fq([w]) for w in [phrase[0], *alternatives]) + ")"
-                         if alternatives else _fq(phrase))
+            loose.append(
+                "(" + " OR ".join(_fq([w]) for w in [phrase[0], *alternatives]) + ")" if alternatives else _fq(phrase)
+            )
         whole = [w for phrase in parsed.folded_phrases for w in phrase]
         return {
             "strict": _all(strict),
@@ -379,8 +408,17 @@ class SqliteBackend:
         hits = []
         for score, exact, rowid, meta in ranked:
             text = self.db.execute("SELECT exact FROM pages_fts WHERE rowid = ?", (rowid,)).fetchone()[0]
-            hits.append(Hit(case_id=meta[0], document_id=meta[1], seq=int(meta[2]), doc_type=meta[3],
-                            score=round(score, 4), snippet=make_snippet(text, parsed), exact=exact))
+            hits.append(
+                Hit(
+                    case_id=meta[0],
+                    document_id=meta[1],
+                    seq=int(meta[2]),
+                    doc_type=meta[3],
+                    score=round(score, 4),
+                    snippet=make_snippet(text, parsed),
+                    exact=exact,
+                )
+            )
 
         facets = None
         if query.facets:
@@ -389,7 +427,8 @@ class SqliteBackend:
             total = 0
             for doc_type, case_id, year, n in self.db.execute(
                 "SELECT m.doc_type, m.case_id, m.year, COUNT(*) FROM pages_fts f JOIN pages_meta m ON m.id = f.rowid"
-                f" WHERE pages_fts MATCH ?{where} GROUP BY 1, 2, 3", [matching, *args],
+                f" WHERE pages_fts MATCH ?{where} GROUP BY 1, 2, 3",
+                [matching, *args],
             ):
                 total += n
                 for name, key in (("type", doc_type), ("case", case_id), ("year", year)):

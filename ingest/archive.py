@@ -3,6 +3,7 @@
 Originals are copied, never moved, and verified by hash (while they are copied) before
 anything may remove them from an inbox: the archive copy is the file of record.
 """
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,10 @@ def archive_originals(sources: list[Path], archive_dir: Path, batch_id: str) -> 
         copied = [copy_file(source, partial) for source, partial in zip(sources, partials, strict=True)]
         digest = batch_sha256([c.sha256 for c in copied])
         if digest != batch_id:
-            raise ArchiveError(f"{sources[0]}: the file changed after it arrived (sha256 {batch_id[:12]} → "
-                               f"{digest[:12]}); nothing of it was archived")
+            raise ArchiveError(
+                f"{sources[0]}: the file changed after it arrived (sha256 {batch_id[:12]} → "
+                f"{digest[:12]}); nothing of it was archived"
+            )
         archived = []
         for partial, original in zip(partials, copied, strict=True):
             target = archive_path(archive_dir, original.sha256, original.path.name)

@@ -7,6 +7,7 @@ final state (done, duplicate, quarantined) and reason are stamped in a
 machine (disk full, read-only home) is not the file's: its row goes back to
 `queued` with the reason and the run takes no further file.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -129,8 +130,13 @@ class Consumer:
                 key = (str(batch.path), batch.sha256)
                 if key not in active:
                     active[key] = self.catalog.add_file(
-                        path=str(batch.path), paths=[str(p) for p in batch.paths], kind=batch.kind,
-                        size=batch.size, sha256=batch.sha256, case_id=batch.case_id, folder=batch.folder,
+                        path=str(batch.path),
+                        paths=[str(p) for p in batch.paths],
+                        kind=batch.kind,
+                        size=batch.size,
+                        sha256=batch.sha256,
+                        case_id=batch.case_id,
+                        folder=batch.folder,
                     )
                 ids.append(active[key])
         self._hashed.update(zip(ids, (batch.files for batch in batches), strict=True))
@@ -139,8 +145,9 @@ class Consumer:
     def requeue(self, row: FileRow, batch: Batch) -> None:
         """A quarantined arrival goes back to `queued`, to be read from `batch` (its quarantine copy)."""
         with self.catalog.transaction():
-            self.catalog.requeue_file(row.id, paths=[str(p) for p in batch.paths], kind=batch.kind,
-                                      size=batch.size, sha256=batch.sha256)
+            self.catalog.requeue_file(
+                row.id, paths=[str(p) for p in batch.paths], kind=batch.kind, size=batch.size, sha256=batch.sha256
+            )
         self._hashed[row.id] = batch.files
 
     # ---- processing ------------------------------------------------------------------
@@ -161,8 +168,9 @@ class Consumer:
                     continue
                 lock = claim(self.catalog, self.locks_dir, row)
                 if lock is None:
-                    outcomes[row.id] = FileOutcome(row.path, "processing", row.case_id, 0, 0,
-                                                   "another hoso process is working on this file")
+                    outcomes[row.id] = FileOutcome(
+                        row.path, "processing", row.case_id, 0, 0, "another hoso process is working on this file"
+                    )
                     continue
                 self.progress.file(row.path)
                 job = self._guarded(row, lock, outcomes, partial(self._prepare, row))
@@ -257,18 +265,23 @@ class Consumer:
         earlier = self.catalog.done_file_for(row.sha256, row.case_id)
         if earlier is not None:
             with self.catalog.transaction():
-                self.catalog.set_file_state(row.id, "duplicate", reason=f"same content as {earlier.path}",
-                                            pages=earlier.pages, documents=0)
-            return FileOutcome(row.path, "duplicate", row.case_id, 0, earlier.pages or 0,
-                               f"same content as {earlier.path}")
+                self.catalog.set_file_state(
+                    row.id, "duplicate", reason=f"same content as {earlier.path}", pages=earlier.pages, documents=0
+                )
+            return FileOutcome(
+                row.path, "duplicate", row.case_id, 0, earlier.pages or 0, f"same content as {earlier.path}"
+            )
         originals = self._archive(row)
         if self.catalog.batch_exists(row.sha256):
             # Same bytes filed under another case: reuse the OCR, file the documents here too.
             return self._store(row, originals, None)
         job = OcrJob(
-            batch_id=row.sha256, kind=row.kind, sources=[Path(o["archive"]) for o in originals],
+            batch_id=row.sha256,
+            kind=row.kind,
+            sources=[Path(o["archive"]) for o in originals],
             output_pdf=self.settings.work_dir / row.sha256[:2] / f"{row.sha256}.pdf",
-            languages=self.settings.languages, max_pixels=self.settings.max_pixels,
+            languages=self.settings.languages,
+            max_pixels=self.settings.max_pixels,
             tmp_dir=self.tmp_dir,
         )
         return job, originals
@@ -281,13 +294,24 @@ class Consumer:
         except FileNotFoundError as exc:
             if exc.filename not in row.paths:
                 raise
-            raise BadInput(f"{exc.filename} is gone: it left the inbox before hoso could archive it, so "
-                           "nothing of it was kept; put it back (or scan it again), then `hoso retry`") from None
+            raise BadInput(
+                f"{exc.filename} is gone: it left the inbox before hoso could archive it, so "
+                "nothing of it was kept; put it back (or scan it again), then `hoso retry`"
+            ) from None
         # A file archived before was not read again: what was read of it on arrival still stands.
         arrived = {f.path: f for f in self._hashed.get(row.id, [])}
-        self._hashed[row.id] = [a.original or arrived[p] for p, a in zip(paths, archived, strict=True) if a.original or p in arrived]
-        return [{"name": p.name, "path": str(p), "sha256": a.original.sha256 if a.original else row.sha256,
-                 "archive": str(a.path)} for p, a in zip(paths, archived, strict=True)]
+        self._hashed[row.id] = [
+            a.original or arrived[p] for p, a in zip(paths, archived, strict=True) if a.original or p in arrived
+        ]
+        return [
+            {
+                "name": p.name,
+                "path": str(p),
+                "sha256": a.original.sha256 if a.original else row.sha256,
+                "archive": str(a.path),
+            }
+            for p, a in zip(paths, archived, strict=True)
+        ]
 
     def submit_ocr(self, job: OcrJob) -> Future:
         """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
@@ -308,7 +332,8 @@ class Consumer:
             self._saved_tmpdir = os.environ.get("TMPDIR")
             os.environ["TMPDIR"] = str(self.tmp_dir)
             self._pool = ProcessPoolExecutor(
-                max_workers=self.settings.ocr_jobs, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=self.settings.ocr_jobs,
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_worker_init,
             )
         return self._pool
@@ -357,8 +382,13 @@ class Consumer:
         with self.catalog.transaction():
             if result is not None:
                 self.catalog.add_batch(
-                    batch_id=row.sha256, kind=row.kind, originals=originals, ocr_pdf=str(result.pdf),
-                    ocr_sha256=ocr_sha256, pages=result.pages, signed=result.signed,
+                    batch_id=row.sha256,
+                    kind=row.kind,
+                    originals=originals,
+                    ocr_pdf=str(result.pdf),
+                    ocr_sha256=ocr_sha256,
+                    pages=result.pages,
+                    signed=result.signed,
                 )
             pages = self.catalog.batch_pages(row.sha256)
             count, cases = self.file_documents(row, pages)
@@ -369,8 +399,13 @@ class Consumer:
 
     def file_documents(self, row: FileRow, pages) -> tuple[int, set[str | None]]:
         """Split, classify and store the batch's documents under their cases."""
-        filed = file_drafts(row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id,
-                            previous=self.catalog.last_document, arrival=lambda first, k: time.time())
+        filed = file_drafts(
+            row.sha256,
+            find_documents(row.sha256, pages, self.taxonomy),
+            row.case_id,
+            previous=self.catalog.last_document,
+            arrival=lambda first, k: time.time(),
+        )
         for case_id in filed.cases:
             self.catalog.link_batch(case_id, row.sha256, row.id)
         for doc in filed.extended + filed.new:
@@ -396,10 +431,15 @@ class Consumer:
             lock.release()
         running.clear()
         back = [o.path for o in outcomes.values() if o.reason == ROLLED_BACK]
-        return Interrupted("interrupted (Ctrl-C): " + (
-            f"{', '.join(Path(p).name for p in back)} rolled back to queued; `hoso retry --all` (or the same "
-            "`hoso ingest` again) resumes"
-            if back else "no file was in progress"))
+        return Interrupted(
+            "interrupted (Ctrl-C): "
+            + (
+                f"{', '.join(Path(p).name for p in back)} rolled back to queued; `hoso retry --all` (or the same "
+                "`hoso ingest` again) resumes"
+                if back
+                else "no file was in progress"
+            )
+        )
 
     def _requeue(self, row: FileRow, reason: str) -> FileOutcome:
         with self.catalog.transaction():
@@ -444,4 +484,3 @@ class Consumer:
             self.resource_error = self.resource_error or resource_error(exc, self.settings.home)
             return False
         return True
-

@@ -4,6 +4,7 @@ A worker holds the batch's lock while it works on it; the kernel releases the
 lock when the worker dies, so a `processing` row whose lock can be taken was
 left behind by a crash and goes back to `queued`.
 """
+
 from __future__ import annotations
 
 import os

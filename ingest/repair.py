@@ -8,6 +8,7 @@ renamed documents deleted, changed documents indexed) and the affected dossiers 
 rebuilt. `reprocess` re-runs split/classify/extract on the stored page texts (no OCR)
 and replays the recorded corrections through the same functions.
 """
+
 from __future__ import annotations
 
 import logging
@@ -119,8 +120,16 @@ class Repair:
         listed = []
         documents = [d for d in self.catalog.documents(all_cases=True) if case_id is None or d.case_id == case_id]
         # The working PDFs of the first pages whose header a person is to read, in one query.
-        ocr_pdfs = {b["id"]: Path(b["ocr_pdf"]) for b in self.catalog.batches(list(dict.fromkeys(
-            d.pages[0][0] for d in documents if d.pages and any(f in HEADER_FIELDS for f in d.review))))}
+        ocr_pdfs = {
+            b["id"]: Path(b["ocr_pdf"])
+            for b in self.catalog.batches(
+                list(
+                    dict.fromkeys(
+                        d.pages[0][0] for d in documents if d.pages and any(f in HEADER_FIELDS for f in d.review)
+                    )
+                )
+            )
+        }
         for doc in documents:
             reasons = []
             if doc.confidence < self.settings.review_confidence:
@@ -134,10 +143,18 @@ class Repair:
             if not reasons:
                 continue
             item = {
-                "id": doc.id, "case_id": doc.case_id, "type": doc.type, "confidence": round(doc.confidence, 3),
-                "number": doc.number, "symbol": doc.symbol, "date": doc.date, "month": doc.month,
-                "title": doc.title, "reasons": reasons,
-                "fields": list(doc.review), "pages": len(doc.pages),
+                "id": doc.id,
+                "case_id": doc.case_id,
+                "type": doc.type,
+                "confidence": round(doc.confidence, 3),
+                "number": doc.number,
+                "symbol": doc.symbol,
+                "date": doc.date,
+                "month": doc.month,
+                "title": doc.title,
+                "reasons": reasons,
+                "fields": list(doc.review),
+                "pages": len(doc.pages),
             }
             crops = self._header_crops(doc, ocr_pdfs)
             if crops:
@@ -172,20 +189,29 @@ class Repair:
             docs = self.catalog.documents(case_id)
             latest = self.catalog.latest_dossier(case_id)
             seals = self.catalog.seals(case_id)
-            rows.append({
-                "id": case_id, "documents": len(docs), "pages": sum(len(d.pages) for d in docs),
-                "version": latest["version"] if latest else None,
-                "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
-                "review": to_review.get(case_id, 0),
-                "merged_into": merged_into.get(case_id) if not docs else None,
-            })
+            rows.append(
+                {
+                    "id": case_id,
+                    "documents": len(docs),
+                    "pages": sum(len(d.pages) for d in docs),
+                    "version": latest["version"] if latest else None,
+                    "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
+                    "review": to_review.get(case_id, 0),
+                    "merged_into": merged_into.get(case_id) if not docs else None,
+                }
+            )
         return {"cases": rows, "unassigned": len(self.catalog.documents(None))}
 
     # ---- one correction ---------------------------------------------------------------------
 
     def _change(
-        self, action: str, cases: set[str | None], op: Callable[[Workspace], Outcome],
-        record: Callable[[Workspace], list[dict]], *, links: Callable[[], None] | None = None,
+        self,
+        action: str,
+        cases: set[str | None],
+        op: Callable[[Workspace], Outcome],
+        record: Callable[[Workspace], list[dict]],
+        *,
+        links: Callable[[], None] | None = None,
     ) -> Change:
         """Load the cases' documents, apply `op`, check, write, record; then index and rebuild."""
         with self.catalog.transaction():
@@ -202,10 +228,21 @@ class Repair:
             if links is not None:
                 links()
             change = Change(action, documents=[d.id for d in ws.changed()], removed=removed)
-            change.corrections = self._recorded([self.catalog.add_correction(
-                rec["document_id"], rec["field"], rec["old"], rec["new"], self.who, page=rec.get("page"),
-                case_id=rec.get("case_id"), data=rec.get("data"),
-            ) for rec in records])
+            change.corrections = self._recorded(
+                [
+                    self.catalog.add_correction(
+                        rec["document_id"],
+                        rec["field"],
+                        rec["old"],
+                        rec["new"],
+                        self.who,
+                        page=rec.get("page"),
+                        case_id=rec.get("case_id"),
+                        data=rec.get("data"),
+                    )
+                    for rec in records
+                ]
+            )
             touched = {d.case_id for d in before if d.id in removed} | {d.case_id for d in ws.changed()}
             change.cases = sorted(touched, key=lambda c: (c is None, c or ""))
         self._follow(change, ws.changed(), removed, reason=action)
@@ -214,24 +251,32 @@ class Repair:
     def _recorded(self, correction_ids: list[int]) -> list[dict]:
         """These corrections as recorded: id, document_id, field, old, new, who, at."""
         rows = {c["id"]: c for c in self.catalog.corrections()}
-        return [{k: rows[i][k] for k in ("id", "document_id", "field", "old", "new", "who", "at")}
-                for i in correction_ids]
+        return [
+            {k: rows[i][k] for k in ("id", "document_id", "field", "old", "new", "who", "at")} for i in correction_ids
+        ]
 
     def _check(self, before: list[DocumentRow], ws: Workspace) -> None:
         twice = ws.collisions()
         if twice:
-            raise CorrectionError(f"the case already has this document ({', '.join(twice)}): the same pages "
-                                  "were filed there too; nothing was changed")
+            raise CorrectionError(
+                f"the case already has this document ({', '.join(twice)}): the same pages "
+                "were filed there too; nothing was changed"
+            )
         cases = {d.case_id for d in before} | {d.case_id for d in ws.docs}
         for case_id in sorted(c for c in cases if c is not None):
             frozen = self.catalog.sealed_pages(case_id)
-            problem = ops.sealed_problem([d for d in before if d.case_id == case_id],
-                                         [d for d in ws.docs if d.case_id == case_id], frozen, self.taxonomy)
+            problem = ops.sealed_problem(
+                [d for d in before if d.case_id == case_id],
+                [d for d in ws.docs if d.case_id == case_id],
+                frozen,
+                self.taxonomy,
+            )
             if problem:
                 through = max(frozen.values())
                 raise CorrectionError(
                     f"the dossier of {case_id} is sealed (bút lục 1–{through} were handed over) and {problem}; "
-                    "nothing was changed")
+                    "nothing was changed"
+                )
 
     def _write(self, before: list[DocumentRow], ws: Workspace) -> list[str]:
         after_ids = {d.id for d in ws.docs}
@@ -277,7 +322,9 @@ class Repair:
         doc = self.document(doc_id)
         page = first_page(doc)
         return self._change(
-            "set-type", {doc.case_id}, lambda ws: ops.set_type(ws, page, key),
+            "set-type",
+            {doc.case_id},
+            lambda ws: ops.set_type(ws, page, key),
             lambda ws: [{"document_id": doc.id, "field": "type", "old": doc.type, "new": key, "page": page}],
         )
 
@@ -287,9 +334,18 @@ class Repair:
         page = first_page(doc)
         old = getattr(doc, field_name)
         return self._change(
-            f"set {field_name}", {doc.case_id}, lambda ws: ops.set_field(ws, page, field_name, value),
-            lambda ws: [{"document_id": doc.id, "field": field_name, "old": ops.encode(old),
-                         "new": ops.encode(value), "page": page}],
+            f"set {field_name}",
+            {doc.case_id},
+            lambda ws: ops.set_field(ws, page, field_name, value),
+            lambda ws: [
+                {
+                    "document_id": doc.id,
+                    "field": field_name,
+                    "old": ops.encode(old),
+                    "new": ops.encode(value),
+                    "page": page,
+                }
+            ],
         )
 
     def move(self, doc_id: str, case_id: str) -> Change:
@@ -297,7 +353,9 @@ class Repair:
         doc = self.document(doc_id)
         page = first_page(doc)
         return self._change(
-            "move", {doc.case_id, case_id}, lambda ws: ops.move(ws, page, case_id),
+            "move",
+            {doc.case_id, case_id},
+            lambda ws: ops.move(ws, page, case_id),
             lambda ws: [{"document_id": doc.id, "field": "case", "old": doc.case_id, "new": case_id, "page": page}],
             links=lambda: self._link(page[0], case_id),
         )
@@ -315,15 +373,24 @@ class Repair:
     def split(self, doc_id: str, at: int) -> Change:
         doc = self.document(doc_id)
         if not 2 <= at <= len(doc.pages):
-            raise CorrectionError(f"--at counts pages within the document: 2..{len(doc.pages)} for {doc_id} "
-                                  f"({len(doc.pages)} pages)")
+            raise CorrectionError(
+                f"--at counts pages within the document: 2..{len(doc.pages)} for {doc_id} ({len(doc.pages)} pages)"
+            )
         page = (doc.pages[at - 1][0], doc.pages[at - 1][1])
 
         def record(ws: Workspace) -> list[dict]:
             second = ws.starting_at(page)
             new_id = second.id if second else None
-            return [{"document_id": doc.id, "field": "split", "old": doc.id, "new": f"{doc.id}, {new_id}",
-                     "page": page, "data": {"at": at}}]
+            return [
+                {
+                    "document_id": doc.id,
+                    "field": "split",
+                    "old": doc.id,
+                    "new": f"{doc.id}, {new_id}",
+                    "page": page,
+                    "data": {"at": at},
+                }
+            ]
 
         return self._change("split", {doc.case_id}, lambda ws: ops.split(ws, page), record)
 
@@ -332,21 +399,43 @@ class Repair:
             raise CorrectionError("name two different documents")
         first, second = self.document(first_id), self.document(second_id)
         if first.case_id != second.case_id:
-            raise CorrectionError(f"{first_id} is in {first.case_id or 'no case'} and {second_id} in "
-                                  f"{second.case_id or 'no case'}: move one first (`hoso doc move`)")
+            raise CorrectionError(
+                f"{first_id} is in {first.case_id or 'no case'} and {second_id} in "
+                f"{second.case_id or 'no case'}: move one first (`hoso doc move`)"
+            )
         anchor, other = first_page(first), first_page(second)
         return self._change(
-            "merge", {first.case_id}, lambda ws: ops.merge(ws, anchor, other),
-            lambda ws: [{"document_id": first.id, "field": "merge", "old": second.id, "new": first.id,
-                         "page": anchor, "data": {"with": list(other)}}],
+            "merge",
+            {first.case_id},
+            lambda ws: ops.merge(ws, anchor, other),
+            lambda ws: [
+                {
+                    "document_id": first.id,
+                    "field": "merge",
+                    "old": second.id,
+                    "new": first.id,
+                    "page": anchor,
+                    "data": {"with": list(other)},
+                }
+            ],
         )
 
     def delete_page(self, page_id: str) -> Change:
         doc, seq, page = self.page(page_id)
         return self._change(
-            "page delete", {doc.case_id}, lambda ws: ops.delete_page(ws, page),
-            lambda ws: [{"document_id": doc.id, "field": "page.delete", "old": page_id, "new": None, "page": page,
-                         "data": {"seq": seq}}],
+            "page delete",
+            {doc.case_id},
+            lambda ws: ops.delete_page(ws, page),
+            lambda ws: [
+                {
+                    "document_id": doc.id,
+                    "field": "page.delete",
+                    "old": page_id,
+                    "new": None,
+                    "page": page,
+                    "data": {"seq": seq},
+                }
+            ],
         )
 
     def rotate(self, page_id: str, by: int) -> Change:
@@ -358,8 +447,9 @@ class Repair:
             old = self.catalog.page_turns([page[0]]).get(page, 0)
             new = (old + by) % 360
             self.catalog.set_page_turn(page[0], page[1], new)
-            rec_id = self.catalog.add_correction(doc.id, "page.rotate", old, new, self.who, page=page,
-                                                 case_id=doc.case_id, data={"seq": seq})
+            rec_id = self.catalog.add_correction(
+                doc.id, "page.rotate", old, new, self.who, page=page, case_id=doc.case_id, data={"seq": seq}
+            )
         change.corrections += self._recorded([rec_id])
         change.extra["turn"] = new
         self._follow(change, [], [], reason=f"rotate {page_id}")
@@ -376,11 +466,13 @@ class Repair:
         else:
             self.check_case_id(new)
             if self.catalog.case_exists(new):
-                raise CorrectionError(f"case {new} exists already: to put the documents of {old} into it, "
-                                      f"`hoso case merge {old} {new}`")
+                raise CorrectionError(
+                    f"case {new} exists already: to put the documents of {old} into it, `hoso case merge {old} {new}`"
+                )
         name = "case.merge" if merging else "case.rename"
         change = self._change(
-            "case merge" if merging else "case rename", {old, new},
+            "case merge" if merging else "case rename",
+            {old, new},
             lambda ws: ops.map_case(ws, old, new, merging=merging),
             lambda ws: [{"document_id": None, "field": name, "old": old, "new": new, "case_id": old}],
             links=lambda: self.catalog.move_case_links(old, new),
@@ -409,9 +501,13 @@ class Repair:
             if any(p.layer == "kept" for p in pages):
                 batch = self.catalog.batch(batch_id)
                 job = OcrJob(
-                    batch_id=batch_id, kind=batch["kind"], sources=[Path(o["archive"]) for o in batch["originals"]],
-                    output_pdf=Path(batch["ocr_pdf"]), languages=self.settings.languages,
-                    max_pixels=self.settings.max_pixels, tmp_dir=self.consumer.tmp_dir,
+                    batch_id=batch_id,
+                    kind=batch["kind"],
+                    sources=[Path(o["archive"]) for o in batch["originals"]],
+                    output_pdf=Path(batch["ocr_pdf"]),
+                    languages=self.settings.languages,
+                    max_pixels=self.settings.max_pixels,
+                    tmp_dir=self.consumer.tmp_dir,
                 )
                 pending.append((job, self.consumer.submit_ocr(job)))
         read, failed = 0, []
@@ -459,8 +555,10 @@ class Repair:
 
         with self.catalog.transaction():
             if self._basis(scope, cases) != basis:
-                raise CorrectionError("the catalog changed while reprocessing (a scan arrived or a correction was "
-                                      "made); nothing was changed, run it again")
+                raise CorrectionError(
+                    "the catalog changed while reprocessing (a scan arrived or a correction was "
+                    "made); nothing was changed, run it again"
+                )
             for doc in old:
                 self.catalog.delete_document(doc.id)
             for doc in ws.docs:
@@ -473,17 +571,25 @@ class Repair:
         before = {d.id: d for d in old}
         new_ids = [d.id for d in ws.docs]
         removed = [i for i in before if i not in set(new_ids)]
-        change = Change("reprocess", documents=new_ids, removed=removed,
-                        cases=sorted(cases, key=lambda c: (c is None, c or "")))
+        change = Change(
+            "reprocess", documents=new_ids, removed=removed, cases=sorted(cases, key=lambda c: (c is None, c or ""))
+        )
         change.extra = {
-            "target": target, "batches": len(scope), "files": len(files), "before": len(old), "after": len(ws.docs),
+            "target": target,
+            "batches": len(scope),
+            "files": len(files),
+            "before": len(old),
+            "after": len(ws.docs),
             "added": [i for i in new_ids if i not in before],
             "changed": [d.id for d in ws.docs if d.id in before and _gist(before[d.id]) != _gist(d)],
             "replayed": {
                 "applied": sum(1 for _, o in replayed if o.status == "applied"),
                 "satisfied": sum(1 for _, o in replayed if o.status in ("satisfied", "kept")),
-                "skipped": [{"id": c["id"], "field": c["field"], "document_id": c["document_id"], "reason": o.reason}
-                            for c, o in replayed if o.status == "skipped"],
+                "skipped": [
+                    {"id": c["id"], "field": c["field"], "document_id": c["document_id"], "reason": o.reason}
+                    for c, o in replayed
+                    if o.status == "skipped"
+                ],
             },
         }
         self._follow(change, ws.docs, removed, reason="reprocess")
@@ -534,14 +640,33 @@ class Repair:
                 return arrival_page.get(page, row.updated_at) + 1e-6 * k
 
             filed = file_drafts(
-                row.sha256, find_documents(row.sha256, pages, self.taxonomy), row.case_id, arrival=arrival,
+                row.sha256,
+                find_documents(row.sha256, pages, self.taxonomy),
+                row.case_id,
+                arrival=arrival,
                 previous=lambda case_id, docs=docs: next((d for d in reversed(docs) if d.case_id == case_id), None),
             )
             docs += filed.new
         return docs
 
+
 def _gist(doc: DocumentRow) -> tuple:
-    return (doc.case_id, doc.type, doc.number, doc.symbol, doc.date, doc.month, doc.issuer, doc.title, doc.subtitle,
-            doc.received, doc.classification_mark, doc.crime, doc.article,
-            [(p["name"], p["role"]) for p in doc.persons], list(doc.review), doc.position,
-            [(b, n) for b, n, *_ in doc.pages])
+    return (
+        doc.case_id,
+        doc.type,
+        doc.number,
+        doc.symbol,
+        doc.date,
+        doc.month,
+        doc.issuer,
+        doc.title,
+        doc.subtitle,
+        doc.received,
+        doc.classification_mark,
+        doc.crime,
+        doc.article,
+        [(p["name"], p["role"]) for p in doc.persons],
+        list(doc.review),
+        doc.position,
+        [(b, n) for b, n, *_ in doc.pages],
+    )

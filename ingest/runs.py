@@ -6,6 +6,7 @@ A run whose process is gone (pid dead, or reused by another program: the start
 time differs) is dead: its folder is removed and any process still carrying
 its TMPDIR — a worker or a tesseract/gs child orphaned by `kill -9` — is killed.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -62,7 +63,7 @@ def processes_of(tmp_root: Path) -> dict[int, str]:
         tmpdir = (proc.info["environ"] or {}).get("TMPDIR", "")
         if tmpdir and os.path.realpath(tmpdir).startswith(root):
             tmpdir = os.path.realpath(tmpdir)
-            found[proc.pid] = tmpdir[len(root):].split(os.sep)[0]
+            found[proc.pid] = tmpdir[len(root) :].split(os.sep)[0]
     return found
 
 

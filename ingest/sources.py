@@ -3,6 +3,7 @@
 A batch is one scan as it arrived: a PDF, a (multi-page) TIFF, a single image,
 or loose pages `<stem>_pNNN.jpg|png` of one folder taken together in page order.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -13,6 +13,7 @@ Threads and processes:
 Crash safety comes from the catalog queue: a batch is `queued` before work starts and
 the inbox file stays until it is done, so a restart finds everything again (`resume`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -149,8 +150,15 @@ class StabilityTracker:
     ready and none changed or appeared for `quiet` seconds. Thread-safe.
     """
 
-    def __init__(self, delay: float, give_up: float, quiet: float, *,
-                 check: Callable[[Path], str | None] = unreadable, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        delay: float,
+        give_up: float,
+        quiet: float,
+        *,
+        check: Callable[[Path], str | None] = unreadable,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.delay, self.give_up, self.quiet = delay, give_up, max(quiet, delay)
         self.check, self.clock = check, clock
         self._files: dict[Path, _Candidate] = {}
@@ -218,11 +226,17 @@ class StabilityTracker:
         errors = [f"{c.path.name}: {c.error}" for c in members if c.error]
         gave_up = None
         if errors:
-            gave_up = (f"still unreadable {self.give_up:.0f} s after it stopped changing ({'; '.join(errors)}); "
-                       "if the scanner was still writing it, raise watch_give_up_seconds and run `hoso retry`")
-        return Ready(files=[c.path for c in members], root=members[0].root,
-                     seen_at=min(c.seen_at for c in members), sigs={c.path: c.sig for c in members},
-                     gave_up=gave_up)
+            gave_up = (
+                f"still unreadable {self.give_up:.0f} s after it stopped changing ({'; '.join(errors)}); "
+                "if the scanner was still writing it, raise watch_give_up_seconds and run `hoso retry`"
+            )
+        return Ready(
+            files=[c.path for c in members],
+            root=members[0].root,
+            seen_at=min(c.seen_at for c in members),
+            sigs={c.path: c.sig for c in members},
+            gave_up=gave_up,
+        )
 
 
 # ---- locks and paths ---------------------------------------------------------------------
@@ -290,8 +304,9 @@ def archived_copy(recorded: dict[str, Path], archive_dir: Path, sha256: str, nam
     return candidate if candidate.exists() else None
 
 
-def settle(catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path],
-           hashed: list[HashedFile]) -> tuple[str | None, str | None]:
+def settle(
+    catalog: Catalog, settings: Settings, row: FileRow, roots: list[Path], hashed: list[HashedFile]
+) -> tuple[str | None, str | None]:
     """After success: take the row's files out of the inbox (or quarantine) — only those still
     unchanged since they were hashed (`hashed`: on arrival or while archived; a file this process
     did not read is read now) whose bytes the archive holds. Returns (where they went, why not)."""
@@ -340,9 +355,17 @@ _STOP = object()
 class Watcher:
     """Watch folders, feed stable batches to one consumer, keep going until stopped."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, backend, roots: list[Path], *,
-                 poll: float | None = None, emit: Callable[[dict], None] = lambda record: None,
-                 say: Callable[[str], None] = lambda text: None):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        backend,
+        roots: list[Path],
+        *,
+        poll: float | None = None,
+        emit: Callable[[dict], None] = lambda record: None,
+        say: Callable[[str], None] = lambda text: None,
+    ):
         self.settings = settings
         self.catalog = catalog
         self.backend = backend
@@ -353,10 +376,20 @@ class Watcher:
         self.pattern = re.compile(settings.case_id_pattern)
         self.home = settings.home.resolve()
         # The home's own folders are never scans, even when a watched folder holds the home.
-        self.own_dirs = [d.resolve() for d in (settings.archive_dir, settings.work_dir, settings.dossiers_dir,
-                                               settings.quarantine_dir, settings.tmp_dir, settings.home / "locks")]
-        self.tracker = StabilityTracker(settings.watch_stability_seconds, settings.watch_give_up_seconds,
-                                        settings.watch_loose_quiet_seconds)
+        self.own_dirs = [
+            d.resolve()
+            for d in (
+                settings.archive_dir,
+                settings.work_dir,
+                settings.dossiers_dir,
+                settings.quarantine_dir,
+                settings.tmp_dir,
+                settings.home / "locks",
+            )
+        ]
+        self.tracker = StabilityTracker(
+            settings.watch_stability_seconds, settings.watch_give_up_seconds, settings.watch_loose_quiet_seconds
+        )
         self.consumer = Consumer(settings, catalog, backend)
         self.consumer.keep_pool = True
         self.consumer.quarantine_move = True
@@ -400,7 +433,7 @@ class Watcher:
     def scan(self, folder: Path | None = None) -> int:
         """Note every file under the watched folders (or one folder): the start and the rescans."""
         noted = 0
-        for root in ([self._root_of(folder)] if folder is not None else self.roots):
+        for root in [self._root_of(folder)] if folder is not None else self.roots:
             if root is None:
                 continue
             start = folder if folder is not None else root
@@ -450,9 +483,11 @@ class Watcher:
         deadline = time.monotonic() + 300
         while not self.ready_event.wait(0.1) and not self.stop_requested.is_set() and time.monotonic() < deadline:
             pass
-        self.say(f"watching {', '.join(map(str, self.roots))} ({self.mode}; stable after "
-                 f"{self.settings.watch_stability_seconds:g} s; {len(requeued)} interrupted and "
-                 f"{len(resume)} queued files resumed)")
+        self.say(
+            f"watching {', '.join(map(str, self.roots))} ({self.mode}; stable after "
+            f"{self.settings.watch_stability_seconds:g} s; {len(requeued)} interrupted and "
+            f"{len(resume)} queued files resumed)"
+        )
         tick = max(0.02, min(0.05, self.settings.watch_stability_seconds / 10))
         next_rescan = time.monotonic() + self.settings.watch_rescan_seconds
         try:
@@ -505,7 +540,9 @@ class Watcher:
         try:
             self._observer.start()
         except OSError as exc:  # inotify limits reached: fall back to polling
-            self.say(f"inotify is not available ({exc}); polling every {max(1.0, self.settings.watch_stability_seconds):g} s")
+            self.say(
+                f"inotify is not available ({exc}); polling every {max(1.0, self.settings.watch_stability_seconds):g} s"
+            )
             self.mode = "polling"
             self._observer = self._polling_observer(max(1.0, self.settings.watch_stability_seconds))
             for root in self.roots:
@@ -619,10 +656,20 @@ class Watcher:
             earlier = self.catalog.done_file_for(batch.sha256, batch.case_id)
             if earlier is not None and earlier.paths == [str(p) for p in batch.paths]:
                 # Done before a crash, not yet moved out of the inbox: only finish that.
-                self._finish(earlier, FileOutcome(earlier.path, "done", earlier.case_id, earlier.documents or 0,
-                                                  earlier.pages or 0, "was already done; taken out of the inbox",
-                                                  batch.files),
-                             ready.seen_at, ready)
+                self._finish(
+                    earlier,
+                    FileOutcome(
+                        earlier.path,
+                        "done",
+                        earlier.case_id,
+                        earlier.documents or 0,
+                        earlier.pages or 0,
+                        "was already done; taken out of the inbox",
+                        batch.files,
+                    ),
+                    ready.seen_at,
+                    ready,
+                )
                 continue
             batches.append(batch)
             seen[str(batch.path)] = ready.seen_at
@@ -638,8 +685,9 @@ class Watcher:
         outcomes = {o.path: o for o in self.consumer.process(ids)}
         _crash_point("processed")
         for row, now in zip(rows, self.catalog.get_files(ids), strict=True):
-            outcome = outcomes.get(row.path) or FileOutcome(row.path, "queued", row.case_id, 0, 0,
-                                                            "not started before the stop; queued for the next run")
+            outcome = outcomes.get(row.path) or FileOutcome(
+                row.path, "queued", row.case_id, 0, 0, "not started before the stop; queued for the next run"
+            )
             since = seen.get(row.path, seen.get(row.id, row.created_at))
             self._finish(now, outcome, since, (by_path or {}).get(row.path))
 
@@ -649,9 +697,19 @@ class Watcher:
                 self._busy.pop(path, None)
                 if ready.sigs.get(path):
                     self._handled[path] = ready.sigs[path]
-        self.emit({"event": "file", "path": str(ready.files[0]), "status": "skipped", "case_id": None,
-                   "documents": 0, "pages": 0, "reason": reason, "seconds": round(time.time() - ready.seen_at, 2),
-                   "moved_to": None})
+        self.emit(
+            {
+                "event": "file",
+                "path": str(ready.files[0]),
+                "status": "skipped",
+                "case_id": None,
+                "documents": 0,
+                "pages": 0,
+                "reason": reason,
+                "seconds": round(time.time() - ready.seen_at, 2),
+                "moved_to": None,
+            }
+        )
 
     def _give_up(self, batch: Batch, ready: Ready) -> None:
         [file_id] = self.consumer.enqueue([batch])

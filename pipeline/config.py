@@ -2,6 +2,7 @@
 
 The TOML file is `HOSO_CONFIG`, else `<home>/hoso.toml` if present.
 """
+
 from __future__ import annotations
 
 import difflib

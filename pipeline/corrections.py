@@ -22,6 +22,7 @@ What each recorded `field` means, and how it replays:
 A correction whose document is not there any more (the new splitter cut the pages
 differently) is not forced on another document: replay reports it as skipped.
 """
+
 from __future__ import annotations
 
 import copy
@@ -53,8 +54,16 @@ FIELDS = {
     "article": "its article of the Bộ luật Hình sự (a number)",
     "persons": "'Name:role; Name:role' (roles: bi_can, bi_cao, nguoi_bi_hai, nguoi_lam_don, ...), or JSON",
 }
-ROLES = ("bi_can", "bi_cao", "nguoi_bi_hai", "nguoi_lam_don", "nguoi_lam_chung", "nguoi_lien_quan",
-         "nguoi_to_giac", "nguoi_bao_chua")
+ROLES = (
+    "bi_can",
+    "bi_cao",
+    "nguoi_bi_hai",
+    "nguoi_lam_don",
+    "nguoi_lam_chung",
+    "nguoi_lien_quan",
+    "nguoi_to_giac",
+    "nguoi_bao_chua",
+)
 CASE_WIDE = ("case.rename", "case.merge")
 
 
@@ -276,8 +285,13 @@ def split(ws: Workspace, page: Page) -> Outcome:
     tail = refs[at:]
     cls, meta = ws.describe(tail)
     second = DocumentRow(
-        id="", case_id=doc.case_id, **described(cls, meta), position=None, arrival=doc.arrival + 1e-6,
-        indexed=False, pages=[(b, n, None, None) for b, n in tail],
+        id="",
+        case_id=doc.case_id,
+        **described(cls, meta),
+        position=None,
+        arrival=doc.arrival + 1e-6,
+        indexed=False,
+        pages=[(b, n, None, None) for b, n in tail],
     )
     doc.pages = doc.pages[:at]
     ws.touch(doc)
@@ -374,18 +388,32 @@ def sealed_part(docs: list[DocumentRow], frozen: dict[Page, int], taxonomy: dict
     each page up to the last sealed one (None for an unsealed page in between)."""
     if not frozen:
         return []
-    plan = plan_dossier([
-        DossierDocument(id=f"{n}:{d.id}", type=d.type, number=d.number, date=d.date, title=d.title,
-                        subtitle=d.subtitle, position=d.position, arrival=d.arrival, pages=page_refs(d))
-        for n, d in enumerate(docs)
-    ], taxonomy, frozen)
+    plan = plan_dossier(
+        [
+            DossierDocument(
+                id=f"{n}:{d.id}",
+                type=d.type,
+                number=d.number,
+                date=d.date,
+                title=d.title,
+                subtitle=d.subtitle,
+                position=d.position,
+                arrival=d.arrival,
+                pages=page_refs(d),
+            )
+            for n, d in enumerate(docs)
+        ],
+        taxonomy,
+        frozen,
+    )
     numbers = [p.but_luc if p.frozen else None for p in plan.pages]
     last = max((i for i, n in enumerate(numbers) if n is not None), default=-1)
     return numbers[: last + 1]
 
 
-def sealed_problem(before: list[DocumentRow], after: list[DocumentRow], frozen: dict[Page, int],
-                   taxonomy: dict[str, DocType]) -> str | None:
+def sealed_problem(
+    before: list[DocumentRow], after: list[DocumentRow], frozen: dict[Page, int], taxonomy: dict[str, DocType]
+) -> str | None:
     """Why a change may not be made to a sealed dossier, or None: its sealed pages must all stay, in
     their order, with nothing new between them."""
     if not frozen:
@@ -394,7 +422,9 @@ def sealed_problem(before: list[DocumentRow], after: list[DocumentRow], frozen: 
     if was == will:
         return None
     kept = {p for d in after for p in page_refs(d)}
-    lost = sorted(bl for page, bl in frozen.items() if page not in kept and page in {p for d in before for p in page_refs(d)})
+    lost = sorted(
+        bl for page, bl in frozen.items() if page not in kept and page in {p for d in before for p in page_refs(d)}
+    )
     if lost:
         return f"it would take sealed bút lục {', '.join(map(str, lost[:10]))} out of the dossier"
     return "it would change the order of the sealed pages or put other pages between them"

@@ -3,6 +3,7 @@
 Any layer raises them; the one handler of the CLI (cli/main.py) prints the message, as JSON too
 under `--json`, and exits with the code. The codes are documented in the README.
 """
+
 from __future__ import annotations
 
 import errno
@@ -78,8 +79,12 @@ class Failed(HosoError):
 _FULL_OR_READ_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 _NOT_PERMITTED = {errno.EACCES, errno.EPERM}
 # sqlite3 result codes (primary code: the low byte of the extended one).
-_SQLITE_RESOURCE = {3: "no permission", 8: "the catalog is read-only", 13: "the disk is full",
-                    14: "the catalog cannot be opened"}
+_SQLITE_RESOURCE = {
+    3: "no permission",
+    8: "the catalog is read-only",
+    13: "the disk is full",
+    14: "the catalog cannot be opened",
+}
 
 
 def resource_error(exc: BaseException, home: Path | None = None) -> ResourceError | None:
@@ -104,8 +109,11 @@ def resource_error(exc: BaseException, home: Path | None = None) -> ResourceErro
 
 
 _ERRNO_WORDS = {
-    errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-    errno.EROFS: "the file system is read-only", errno.EACCES: "no permission", errno.EPERM: "not permitted",
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "no permission",
+    errno.EPERM: "not permitted",
 }
 
 
@@ -119,8 +127,10 @@ def why_unwritable(path: Path) -> str | None:
     if os.statvfs(existing).f_flag & os.ST_RDONLY:
         return f"{existing} is on a read-only file system"
     info = existing.stat()
-    return (f"{existing} belongs to {_user(info.st_uid)} (mode {stat.filemode(info.st_mode)}) and this user "
-            f"({_user(os.geteuid())}) may not write it")
+    return (
+        f"{existing} belongs to {_user(info.st_uid)} (mode {stat.filemode(info.st_mode)}) and this user "
+        f"({_user(os.geteuid())}) may not write it"
+    )
 
 
 def _user(uid: int) -> str:

@@ -1,4 +1,5 @@
 """File a batch's drafted documents under their cases: ingest and `hoso reprocess` both file this way."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -19,8 +20,12 @@ class Filed:
 
 
 def file_drafts(
-    batch_id: str, drafts: list[DocumentDraft], case_id: str | None, *,
-    previous: Callable[[str | None], DocumentRow | None], arrival: Callable[[PageRef, int], float],
+    batch_id: str,
+    drafts: list[DocumentDraft],
+    case_id: str | None,
+    *,
+    previous: Callable[[str | None], DocumentRow | None],
+    arrival: Callable[[PageRef, int], float],
 ) -> Filed:
     """The drafts of one batch as catalog documents.
 
@@ -47,9 +52,13 @@ def file_drafts(
                 filed.extended.append(earlier)
                 continue
         doc = DocumentRow(
-            id=document_id(case_id, draft.pages[0]), case_id=case_id,
+            id=document_id(case_id, draft.pages[0]),
+            case_id=case_id,
             **described(draft.classification, draft.metadata),
-            position=None, arrival=arrival(draft.pages[0], k), indexed=False, pages=refs,
+            position=None,
+            arrival=arrival(draft.pages[0], k),
+            indexed=False,
+            pages=refs,
         )
         filed.new.append(doc)
         last[case_id] = doc

@@ -3,6 +3,7 @@
 An arrival is read and hashed once; its digest is carried from there (`HashedFile`) instead
 of reading the file again, and a copy is verified by hashing the bytes on their way.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -8,6 +8,7 @@ can never pass for "Khởi tố vụ án hình sự". Of the types that match, t
 letters wins: "Phê chuẩn quyết định khởi tố bị can" is qd_phe_chuan, the generic "QUYẾT ĐỊNH"
 alone is nothing.
 """
+
 from __future__ import annotations
 
 import tomllib

@@ -7,6 +7,7 @@ emits, and one tone-mark placement (the classic "hòa", "thủy" of the Quốc h
 `fold` then drops every diacritic, including đ→d, which neither SQLite's
 unicode61 nor every OpenSearch build does.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,9 +44,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 def _maybe_new_style(decomposed: str) -> bool:
     for m in _NEW_STYLE_HINT.finditer(decomposed):
         start, end = m.span()
-        if (decomposed[start:start + 2].lower() in ("oa", "oe", "uy")
-                and (start == 0 or decomposed[start - 1] not in "qQ")
-                and not _LETTER.match(decomposed, end)):
+        if (
+            decomposed[start : start + 2].lower() in ("oa", "oe", "uy")
+            and (start == 0 or decomposed[start - 1] not in "qQ")
+            and not _LETTER.match(decomposed, end)
+        ):
             return True
     return False
 

@@ -20,6 +20,7 @@ title and subtitle, 13 pt body with first-line indent, "Nơi nhận" + signature
 Page text (``Page.text``) is the exact text drawn, one visual line per line, left column before
 right column, continuation pages starting with their page number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,11 +54,11 @@ TEXT_W = PAGE_W_MM - MARGIN_LEFT - MARGIN_RIGHT
 BODY_PT = 13.0
 HEADER_PT = 12.0
 TITLE_PT = 14.0
-LINE_FACTOR = 1.32          # line height / font size
-FIRST_INDENT = 12.7         # mm
-PARA_GAP = 0.8              # mm between paragraphs
-LEFT_COL_CX = 62.0          # centre of the left header column
-RIGHT_COL_CX = 147.0        # centre of the right header column
+LINE_FACTOR = 1.32  # line height / font size
+FIRST_INDENT = 12.7  # mm
+PARA_GAP = 0.8  # mm between paragraphs
+LEFT_COL_CX = 62.0  # centre of the left header column
+RIGHT_COL_CX = 147.0  # centre of the right header column
 MM_PER_PT = 25.4 / 72.0
 
 # --------------------------------------------------------------------------------------------
@@ -84,8 +85,8 @@ def font_path(style: str = "") -> str:
             if os.path.exists(p):
                 return p
     raise FileNotFoundError(
-        f"no serif font with Vietnamese glyphs for style {style!r}: install fonts-noto-core "
-        "or fonts-dejavu-core")
+        f"no serif font with Vietnamese glyphs for style {style!r}: install fonts-noto-core or fonts-dejavu-core"
+    )
 
 
 @cache
@@ -108,12 +109,13 @@ def nfc(s: str) -> str:
 @dataclass
 class TextLine:
     """One drawn line of text. ``x`` is the left edge, centre or right edge (see ``align``)."""
+
     text: str
     x: float
-    y: float                      # baseline, mm from the top edge
+    y: float  # baseline, mm from the top edge
     size: float = BODY_PT
-    style: str = ""               # "", "b", "i", "bi"
-    align: str = "left"           # left | center | right
+    style: str = ""  # "", "b", "i", "bi"
+    align: str = "left"  # left | center | right
 
     def left_mm(self) -> float:
         w = text_width_mm(self.text, self.size, self.style)
@@ -129,12 +131,13 @@ class Rule:
     y1: float
     x2: float
     y2: float
-    width: float = 0.25           # mm
+    width: float = 0.25  # mm
 
 
 @dataclass
 class Scribble:
     """A hand signature: a smooth polyline through ``points`` (mm)."""
+
     points: list
     width: float = 0.45
 
@@ -142,6 +145,7 @@ class Scribble:
 @dataclass
 class Picture:
     """A bilevel/grey image placed with its top-left corner at (x, y), ``w`` mm wide."""
+
     image: Image.Image
     x: float
     y: float
@@ -164,6 +168,7 @@ class Page:
 @dataclass
 class CL:
     """A column line: text, style, size, extra gap (mm) *before* the line."""
+
     text: str
     style: str = ""
     size: float = HEADER_PT
@@ -176,9 +181,9 @@ class Para:
     indent: float = FIRST_INDENT  # first-line indent, mm
     size: float = BODY_PT
     style: str = ""
-    align: str = "left"           # left | center | right
-    hang: float = 0.0             # left offset of every line, mm
-    gap: float = PARA_GAP         # space before, mm
+    align: str = "left"  # left | center | right
+    hang: float = 0.0  # left offset of every line, mm
+    gap: float = PARA_GAP  # space before, mm
 
 
 @dataclass
@@ -190,13 +195,14 @@ class Columns:
     (("L"|"R", index, length_mm or None = line width)). A scribble is drawn in the gap
     before the right (or left) line index given in ``sign_before``.
     """
+
     left: list
     right: list
     left_cx: float = LEFT_COL_CX
     right_cx: float = RIGHT_COL_CX
     left_x: float | None = None
     rule_under: tuple = ()
-    sign_before: tuple = ()       # (("R", idx), ("L", idx))
+    sign_before: tuple = ()  # (("R", idx), ("L", idx))
     gap: float = 0.0
 
 
@@ -214,11 +220,11 @@ class PageBreak:
 class Doc:
     type: str
     number: str
-    date: str                     # ISO yyyy-mm-dd
+    date: str  # ISO yyyy-mm-dd
     title: str
     subtitle: str
     blocks: list
-    key: str = ""                 # stable id, also the noise seed key
+    key: str = ""  # stable id, also the noise seed key
 
     def truth(self, first_page: int = 1, pages: Sequence[Page] | None = None) -> dict:
         pages = pages if pages is not None else layout_document(self)
@@ -237,8 +243,7 @@ def _lh(size: float) -> float:
     return size * LINE_FACTOR * MM_PER_PT
 
 
-def wrap(text: str, width_mm: float, size: float, style: str = "",
-         first_width_mm: float | None = None) -> list[str]:
+def wrap(text: str, width_mm: float, size: float, style: str = "", first_width_mm: float | None = None) -> list[str]:
     """Greedy word wrap on measured widths."""
     words = text.split()
     lines: list[str] = []
@@ -272,8 +277,9 @@ class Layout:
         self.pages.append(Page())
         self.y = MARGIN_TOP
         if self.page_numbers and len(self.pages) > 1:
-            self.page.lines.append(TextLine(str(len(self.pages)), PAGE_W_MM / 2 + 7.5,
-                                            MARGIN_TOP - 6.0, BODY_PT, "", "center"))
+            self.page.lines.append(
+                TextLine(str(len(self.pages)), PAGE_W_MM / 2 + 7.5, MARGIN_TOP - 6.0, BODY_PT, "", "center")
+            )
 
     def room(self) -> float:
         return PAGE_H_MM - MARGIN_BOTTOM - self.y
@@ -351,10 +357,13 @@ class Layout:
         for side, idx in c.sign_before:
             tl, ytop = placed[(side, idx)]
             prev_bottom = placed[(side, idx - 1)][0].y + 2.0 if idx > 0 else ytop - 18
-            self.page.marks.append(_scribble_points(tl.x if tl.align == "center" else
-                                                    tl.left_mm() + tl.width_mm() / 2,
-                                                    (prev_bottom + ytop + tl.size * MM_PER_PT) / 2,
-                                                    tl.text))
+            self.page.marks.append(
+                _scribble_points(
+                    tl.x if tl.align == "center" else tl.left_mm() + tl.width_mm() / 2,
+                    (prev_bottom + ytop + tl.size * MM_PER_PT) / 2,
+                    tl.text,
+                )
+            )
         self.y = top + h
 
 
@@ -374,8 +383,7 @@ def _scribble_points(cx: float, cy: float, key: str) -> Scribble:
         xx = cx - w / 2 + w * t + r * 0.9 * math.cos(2 * math.pi * loops * t) - slant * yy
         pts.append((xx, cy + yy))
     # flourish: back under the name, ending with a tick
-    pts += [(cx + w / 2 + 1.5, cy + 1.0), (cx + w / 4, cy + 3.2), (cx - w / 3, cy + 4.4),
-            (cx - w / 2 - 1.0, cy + 4.0)]
+    pts += [(cx + w / 2 + 1.5, cy + 1.0), (cx + w / 4, cy + 3.2), (cx - w / 3, cy + 4.4), (cx - w / 2 - 1.0, cy + 4.0)]
     return Scribble(pts)
 
 
@@ -414,8 +422,11 @@ def draw_page(page: Page, dpi: float = DEFAULT_DPI, ink: int = 0) -> Image.Image
         d.text((x, _px(tl.y, dpi)), tl.text, font=f, fill=ink, anchor="ls")
     for m in page.marks:
         if isinstance(m, Rule):
-            d.line([(_px(m.x1, dpi), _px(m.y1, dpi)), (_px(m.x2, dpi), _px(m.y2, dpi))],
-                   fill=ink, width=max(1, round(_px(m.width, dpi))))
+            d.line(
+                [(_px(m.x1, dpi), _px(m.y1, dpi)), (_px(m.x2, dpi), _px(m.y2, dpi))],
+                fill=ink,
+                width=max(1, round(_px(m.width, dpi))),
+            )
         elif isinstance(m, Scribble):
             pts = [(_px(x, dpi), _px(y, dpi)) for x, y in m.points]
             d.line(pts, fill=ink + 40, width=max(1, round(_px(m.width, dpi))), joint="curve")
@@ -427,9 +438,18 @@ def draw_page(page: Page, dpi: float = DEFAULT_DPI, ink: int = 0) -> Image.Image
     return img
 
 
-def scanify(img: Image.Image, rng: random.Random, *, skew: float | None = None,
-            speckle: float = 1.0, blur: float = 0.6, paper: int = 246, ink: int = 28,
-            bleed: Page | None = None, dpi: float = DEFAULT_DPI) -> Image.Image:
+def scanify(
+    img: Image.Image,
+    rng: random.Random,
+    *,
+    skew: float | None = None,
+    speckle: float = 1.0,
+    blur: float = 0.6,
+    paper: int = 246,
+    ink: int = 28,
+    bleed: Page | None = None,
+    dpi: float = DEFAULT_DPI,
+) -> Image.Image:
     """Make a clean render look scanned: paper tone, uneven light, skew, blur, speckle.
 
     ``skew`` in degrees (None: a random angle in ±0.5°, 0: none). ``bleed``: a page whose
@@ -466,8 +486,7 @@ def scanify(img: Image.Image, rng: random.Random, *, skew: float | None = None,
             x, y = rng.randrange(w), rng.randrange(h)
             ang = rng.uniform(0, math.pi)
             ln = rng.uniform(4, 14) * dpi / 150
-            d.line((x, y, x + ln * math.cos(ang), y + ln * math.sin(ang)),
-                   fill=rng.randrange(60, 140), width=1)
+            d.line((x, y, x + ln * math.cos(ang), y + ln * math.sin(ang)), fill=rng.randrange(60, 140), width=1)
     return img
 
 
@@ -488,9 +507,17 @@ def _page_from_strings(strings: Sequence) -> Page:
     return pages[0]
 
 
-def render_page(spec, *, dpi: float = DEFAULT_DPI, noise: bool = False, seed: int | str = 0,
-                skew: float | None = None, bilevel: bool = False, rotate: int = 0,
-                speckle: float = 1.0) -> Image.Image:
+def render_page(
+    spec,
+    *,
+    dpi: float = DEFAULT_DPI,
+    noise: bool = False,
+    seed: int | str = 0,
+    skew: float | None = None,
+    bilevel: bool = False,
+    rotate: int = 0,
+    speckle: float = 1.0,
+) -> Image.Image:
     """Render one page to a PIL image.
 
     ``spec`` is a ``Page``, or a sequence of strings (each laid out as a left-aligned line,
@@ -517,8 +544,15 @@ def page_text(spec) -> str:
     return page.text
 
 
-def render_document(doc, *, dpi: float = DEFAULT_DPI, noise: bool = True, seed: int | str | None = None,
-                    bilevel: bool = False, skew: float | None = None) -> tuple[list, list]:
+def render_document(
+    doc,
+    *,
+    dpi: float = DEFAULT_DPI,
+    noise: bool = True,
+    seed: int | str | None = None,
+    bilevel: bool = False,
+    skew: float | None = None,
+) -> tuple[list, list]:
     """Render a ``Doc`` (or a taxonomy key, see ``example_document``) to page images.
 
     Returns ``(images, texts)`` with one exact truth text per page.
@@ -551,8 +585,9 @@ def vn_date(iso: str, place: str | None = None) -> str:
     return f"{place}, {s}" if place else s
 
 
-def official_header(agency: Sequence[str], number: str | None, place_date: str | None,
-                    vv: Sequence[str] = ()) -> Columns:
+def official_header(
+    agency: Sequence[str], number: str | None, place_date: str | None, vv: Sequence[str] = ()
+) -> Columns:
     left = [CL(agency[0]), CL(agency[1], "b")]
     if number:
         left.append(CL(f"Số: {number}", "", 13, gap=2.2))
@@ -565,8 +600,14 @@ def official_header(agency: Sequence[str], number: str | None, place_date: str |
 
 
 def motto_header(place_date: str | None = None) -> list:
-    blocks = [Columns([], [CL(NATIONAL, "b", 13), CL(MOTTO, "b", 13)],
-                      right_cx=MARGIN_LEFT + TEXT_W / 2, rule_under=(("R", 1, None),))]
+    blocks = [
+        Columns(
+            [],
+            [CL(NATIONAL, "b", 13), CL(MOTTO, "b", 13)],
+            right_cx=MARGIN_LEFT + TEXT_W / 2,
+            rule_under=(("R", 1, None),),
+        )
+    ]
     if place_date:
         blocks.append(Para(place_date, 0, 13, "i", "right", gap=4.0))
     return blocks
@@ -591,8 +632,13 @@ def H(text: str) -> Para:
     return Para(text, 0, BODY_PT, "b", "center", gap=1.8)
 
 
-def signature(titles_: Sequence[str], name: str, recipients: Sequence[str] = (),
-              left: tuple | None = None, note: str | None = None) -> Columns:
+def signature(
+    titles_: Sequence[str],
+    name: str,
+    recipients: Sequence[str] = (),
+    left: tuple | None = None,
+    note: str | None = None,
+) -> Columns:
     """Signature block: right column = titles + signed name; left = 'Nơi nhận' or a 2nd signer.
 
     ``left``: (titles, name) of a second signer, drawn centred in the left column.
@@ -617,8 +663,12 @@ def signature(titles_: Sequence[str], name: str, recipients: Sequence[str] = (),
 
 
 def petition_signature(place_date: str, role: str, name: str) -> Columns:
-    right = [CL(place_date, "i", 13), CL(role, "b", 13), CL("(Ký và ghi rõ họ tên)", "i", 12),
-             CL(name, "b", 13, gap=19.0)]
+    right = [
+        CL(place_date, "i", 13),
+        CL(role, "b", 13),
+        CL("(Ký và ghi rõ họ tên)", "i", 12),
+        CL(name, "b", 13, gap=19.0),
+    ]
     return Columns([], right, sign_before=(("R", 3),), gap=6.0)
 
 
@@ -626,31 +676,74 @@ def petition_signature(place_date: str, role: str, name: str) -> Columns:
 # The cases and their documents (all names, numbers and facts are invented)
 # --------------------------------------------------------------------------------------------
 CASES = [
-    {"case_id": "2025-HS-0001", "crime": "Trộm cắp tài sản", "article": 173, "year": 2025,
-     "accused": ["Nguyễn Văn Hùng"], "victim": "Trần Thị Lan", "place": "Hạ Long",
-     "ward": "Bãi Cháy", "prosecutor": "Phạm Thị Thu Hà", "investigator": "Đỗ Minh Tuấn",
-     "opened": [10, 3]},
-    {"case_id": "2025-HS-0002", "crime": "Lừa đảo chiếm đoạt tài sản", "article": 174,
-     "year": 2025, "accused": ["Hoàng Văn Dũng"], "victim": "Lê Văn Thành", "place": "Cẩm Phả",
-     "ward": "Cẩm Thủy", "prosecutor": None, "investigator": None, "opened": None},
-    {"case_id": "2025-HS-0003", "crime": "Cố ý gây thương tích", "article": 134, "year": 2025,
-     "accused": ["Vũ Đức Mạnh"], "victim": "Đinh Văn Sơn", "place": "Uông Bí",
-     "ward": "Quang Trung", "prosecutor": "Ngô Thị Hằng", "investigator": "Lương Văn Khải",
-     "opened": [5, 3]},
+    {
+        "case_id": "2025-HS-0001",
+        "crime": "Trộm cắp tài sản",
+        "article": 173,
+        "year": 2025,
+        "accused": ["Nguyễn Văn Hùng"],
+        "victim": "Trần Thị Lan",
+        "place": "Hạ Long",
+        "ward": "Bãi Cháy",
+        "prosecutor": "Phạm Thị Thu Hà",
+        "investigator": "Đỗ Minh Tuấn",
+        "opened": [10, 3],
+    },
+    {
+        "case_id": "2025-HS-0002",
+        "crime": "Lừa đảo chiếm đoạt tài sản",
+        "article": 174,
+        "year": 2025,
+        "accused": ["Hoàng Văn Dũng"],
+        "victim": "Lê Văn Thành",
+        "place": "Cẩm Phả",
+        "ward": "Cẩm Thủy",
+        "prosecutor": None,
+        "investigator": None,
+        "opened": None,
+    },
+    {
+        "case_id": "2025-HS-0003",
+        "crime": "Cố ý gây thương tích",
+        "article": 134,
+        "year": 2025,
+        "accused": ["Vũ Đức Mạnh"],
+        "victim": "Đinh Văn Sơn",
+        "place": "Uông Bí",
+        "ward": "Quang Trung",
+        "prosecutor": "Ngô Thị Hằng",
+        "investigator": "Lương Văn Khải",
+        "opened": [5, 3],
+    },
 ]
 
-_HUNG = ("Nguyễn Văn Hùng; giới tính: nam; sinh ngày 12 tháng 8 năm 1995 tại Quảng Ninh; nơi cư "
-         "trú: tổ 5, khu 3, phường Hà Khánh, thành phố Hạ Long, tỉnh Quảng Ninh; nghề nghiệp: lao "
-         "động tự do; quốc tịch: Việt Nam; dân tộc: Kinh; tôn giáo: không.")
-_MANH = ("Vũ Đức Mạnh; giới tính: nam; sinh ngày 04 tháng 11 năm 1998 tại Quảng Ninh; nơi cư trú: "
-         "tổ 7, khu 2, phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh; nghề nghiệp: công "
-         "nhân; quốc tịch: Việt Nam; dân tộc: Kinh; tôn giáo: không.")
+_HUNG = (
+    "Nguyễn Văn Hùng; giới tính: nam; sinh ngày 12 tháng 8 năm 1995 tại Quảng Ninh; nơi cư "
+    "trú: tổ 5, khu 3, phường Hà Khánh, thành phố Hạ Long, tỉnh Quảng Ninh; nghề nghiệp: lao "
+    "động tự do; quốc tịch: Việt Nam; dân tộc: Kinh; tôn giáo: không."
+)
+_MANH = (
+    "Vũ Đức Mạnh; giới tính: nam; sinh ngày 04 tháng 11 năm 1998 tại Quảng Ninh; nơi cư trú: "
+    "tổ 7, khu 2, phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh; nghề nghiệp: công "
+    "nhân; quốc tịch: Việt Nam; dân tộc: Kinh; tôn giáo: không."
+)
 _POLICE_SIGN = (["KT. THỦ TRƯỞNG", "PHÓ THỦ TRƯỞNG"], "Thượng tá Bùi Quang Vinh")
 _VKS_SIGN = (["KT. VIỆN TRƯỞNG", "PHÓ VIỆN TRƯỞNG"], "Phạm Quang Minh")
 
 
-def _qd(key, agency, number, date, subtitle, body, sign, recipients, place="Hạ Long",
-        doc_type="qd_khoi_to_vu_an", extra_title=()):
+def _qd(
+    key,
+    agency,
+    number,
+    date,
+    subtitle,
+    body,
+    sign,
+    recipients,
+    place="Hạ Long",
+    doc_type="qd_khoi_to_vu_an",
+    extra_title=(),
+):
     blocks = [official_header(agency, number, vn_date(date, place))]
     blocks += titles("QUYẾT ĐỊNH", subtitle, *extra_title)
     blocks += body
@@ -660,42 +753,72 @@ def _qd(key, agency, number, date, subtitle, body, sign, recipients, place="Hạ
 
 # ---- case 2025-HS-0001: theft of a motorbike ------------------------------------------------
 def doc_0001_qd_khoi_to_vu_an() -> Doc:
-    return _qd("0001-qdktva", POLICE, "45/QĐ-CSĐT", "2025-03-10", "Khởi tố vụ án hình sự", [
-        P("Căn cứ Điều 143, Điều 153 và Điều 154 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ tin báo về tội phạm của bà Trần Thị Lan ngày 03/3/2025 và kết quả xác minh "
-          "ban đầu của Công an phường Bãi Cháy;"),
-        P("Xét thấy có dấu hiệu của tội Trộm cắp tài sản quy định tại khoản 1 Điều 173 Bộ luật "
-          "Hình sự xảy ra khoảng 22 giờ 30 phút ngày 02/3/2025 tại trước cửa nhà số 15 đường "
-          "Vườn Đào, phường Bãi Cháy, thành phố Hạ Long, tỉnh Quảng Ninh,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Khởi tố vụ án hình sự Trộm cắp tài sản xảy ra tại phường Bãi Cháy, thành phố "
-          "Hạ Long, tỉnh Quảng Ninh, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."),
-        P("Điều 2. Giao Đội Điều tra tổng hợp thuộc Cơ quan Cảnh sát điều tra tiến hành điều "
-          "tra vụ án theo quy định của pháp luật."),
-        P("Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh trong thời "
-          "hạn 24 giờ kể từ khi ban hành để kiểm sát việc khởi tố."),
-    ], _POLICE_SIGN, ["- VKSND tỉnh Quảng Ninh;", "- Lưu: HSVA, CSĐT."],
-        extra_title=("THỦ TRƯỞNG CƠ QUAN CẢNH SÁT ĐIỀU TRA",))
+    return _qd(
+        "0001-qdktva",
+        POLICE,
+        "45/QĐ-CSĐT",
+        "2025-03-10",
+        "Khởi tố vụ án hình sự",
+        [
+            P("Căn cứ Điều 143, Điều 153 và Điều 154 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Căn cứ tin báo về tội phạm của bà Trần Thị Lan ngày 03/3/2025 và kết quả xác minh "
+                "ban đầu của Công an phường Bãi Cháy;"
+            ),
+            P(
+                "Xét thấy có dấu hiệu của tội Trộm cắp tài sản quy định tại khoản 1 Điều 173 Bộ luật "
+                "Hình sự xảy ra khoảng 22 giờ 30 phút ngày 02/3/2025 tại trước cửa nhà số 15 đường "
+                "Vườn Đào, phường Bãi Cháy, thành phố Hạ Long, tỉnh Quảng Ninh,"
+            ),
+            H("QUYẾT ĐỊNH:"),
+            P(
+                "Điều 1. Khởi tố vụ án hình sự Trộm cắp tài sản xảy ra tại phường Bãi Cháy, thành phố "
+                "Hạ Long, tỉnh Quảng Ninh, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."
+            ),
+            P(
+                "Điều 2. Giao Đội Điều tra tổng hợp thuộc Cơ quan Cảnh sát điều tra tiến hành điều "
+                "tra vụ án theo quy định của pháp luật."
+            ),
+            P(
+                "Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh trong thời "
+                "hạn 24 giờ kể từ khi ban hành để kiểm sát việc khởi tố."
+            ),
+        ],
+        _POLICE_SIGN,
+        ["- VKSND tỉnh Quảng Ninh;", "- Lưu: HSVA, CSĐT."],
+        extra_title=("THỦ TRƯỞNG CƠ QUAN CẢNH SÁT ĐIỀU TRA",),
+    )
 
 
 def doc_0001_qd_khoi_to_bi_can() -> Doc:
-    return _qd("0001-qdktbc", POLICE, "52/QĐ-CSĐT", "2025-03-12", "Khởi tố bị can", [
-        P("Căn cứ Điều 179 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Quyết định khởi tố vụ án hình sự số 45/QĐ-CSĐT ngày 10/3/2025 của Cơ quan "
-          "Cảnh sát điều tra Công an tỉnh Quảng Ninh;"),
-        P("Xét thấy có đủ căn cứ xác định Nguyễn Văn Hùng đã lén lút chiếm đoạt chiếc xe mô tô "
-          "nhãn hiệu Honda Vision, biển kiểm soát 14B2-345.67 của bà Trần Thị Lan, trị giá "
-          "28.500.000 đồng, đã phạm vào tội Trộm cắp tài sản quy định tại khoản 1 Điều 173 Bộ "
-          "luật Hình sự,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Khởi tố bị can đối với: " + _HUNG),
-        P("Về tội: Trộm cắp tài sản, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."),
-        P("Điều 2. Bị can Nguyễn Văn Hùng có các quyền và nghĩa vụ quy định tại Điều 60 Bộ luật "
-          "Tố tụng hình sự."),
-        P("Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh để xét phê "
-          "chuẩn."),
-    ], _POLICE_SIGN, ["- VKSND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, CSĐT."],
-        doc_type="qd_khoi_to_bi_can")
+    return _qd(
+        "0001-qdktbc",
+        POLICE,
+        "52/QĐ-CSĐT",
+        "2025-03-12",
+        "Khởi tố bị can",
+        [
+            P("Căn cứ Điều 179 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Căn cứ Quyết định khởi tố vụ án hình sự số 45/QĐ-CSĐT ngày 10/3/2025 của Cơ quan "
+                "Cảnh sát điều tra Công an tỉnh Quảng Ninh;"
+            ),
+            P(
+                "Xét thấy có đủ căn cứ xác định Nguyễn Văn Hùng đã lén lút chiếm đoạt chiếc xe mô tô "
+                "nhãn hiệu Honda Vision, biển kiểm soát 14B2-345.67 của bà Trần Thị Lan, trị giá "
+                "28.500.000 đồng, đã phạm vào tội Trộm cắp tài sản quy định tại khoản 1 Điều 173 Bộ "
+                "luật Hình sự,"
+            ),
+            H("QUYẾT ĐỊNH:"),
+            P("Điều 1. Khởi tố bị can đối với: " + _HUNG),
+            P("Về tội: Trộm cắp tài sản, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."),
+            P("Điều 2. Bị can Nguyễn Văn Hùng có các quyền và nghĩa vụ quy định tại Điều 60 Bộ luật Tố tụng hình sự."),
+            P("Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh để xét phê chuẩn."),
+        ],
+        _POLICE_SIGN,
+        ["- VKSND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, CSĐT."],
+        doc_type="qd_khoi_to_bi_can",
+    )
 
 
 def doc_0001_lenh_tam_giam() -> Doc:
@@ -704,16 +827,19 @@ def doc_0001_lenh_tam_giam() -> Doc:
     blocks += titles("LỆNH TẠM GIAM")
     blocks += [
         P("Căn cứ Điều 113, Điều 119 và Điều 173 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Quyết định khởi tố bị can số 52/QĐ-CSĐT ngày 12/3/2025 đã được Viện kiểm sát "
-          "nhân dân tỉnh Quảng Ninh phê chuẩn;"),
+        P(
+            "Căn cứ Quyết định khởi tố bị can số 52/QĐ-CSĐT ngày 12/3/2025 đã được Viện kiểm sát "
+            "nhân dân tỉnh Quảng Ninh phê chuẩn;"
+        ),
         P("Xét thấy cần thiết phải tạm giam bị can để bảo đảm cho việc điều tra, truy tố, xét xử,"),
         P("Tạm giam bị can: " + _HUNG),
         P("Bị khởi tố về tội: Trộm cắp tài sản, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."),
-        P("Thời hạn tạm giam là 02 tháng, kể từ ngày 13/3/2025 đến ngày 13/5/2025 tại Trại tạm "
-          "giam Công an tỉnh Quảng Ninh."),
+        P(
+            "Thời hạn tạm giam là 02 tháng, kể từ ngày 13/3/2025 đến ngày 13/5/2025 tại Trại tạm "
+            "giam Công an tỉnh Quảng Ninh."
+        ),
         P("Giám thị Trại tạm giam Công an tỉnh Quảng Ninh có trách nhiệm thi hành Lệnh này."),
-        signature(*_POLICE_SIGN, recipients=["- VKSND tỉnh Quảng Ninh;", "- Trại tạm giam;",
-                                             "- Lưu: HSVA, CSĐT."]),
+        signature(*_POLICE_SIGN, recipients=["- VKSND tỉnh Quảng Ninh;", "- Trại tạm giam;", "- Lưu: HSVA, CSĐT."]),
     ]
     return Doc("lenh_tam_giam", number, date, "LỆNH TẠM GIAM", "", blocks, "0001-ltg")
 
@@ -723,44 +849,61 @@ def doc_0001_bien_ban_loi_khai() -> Doc:
     blocks = [official_header(POLICE, None, None)]
     blocks += titles("BIÊN BẢN GHI LỜI KHAI")
     blocks += [
-        P("Hồi 08 giờ 30 phút, ngày 14 tháng 3 năm 2025, tại trụ sở Cơ quan Cảnh sát điều tra "
-          "Công an tỉnh Quảng Ninh."),
-        P("Tôi: Đỗ Minh Tuấn, Điều tra viên, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh, "
-          "với sự tham gia của Hoàng Thị Ngọc, cán bộ điều tra, ghi biên bản."),
-        P("Tiến hành ghi lời khai của người bị hại: Trần Thị Lan; giới tính: nữ; sinh năm 1988; "
-          "nơi cư trú: số 15 đường Vườn Đào, phường Bãi Cháy, thành phố Hạ Long, tỉnh Quảng Ninh; "
-          "nghề nghiệp: kinh doanh; căn cước công dân số 022188004512."),
-        P("Người khai được giải thích quyền và nghĩa vụ theo quy định tại Điều 62 Bộ luật Tố "
-          "tụng hình sự."),
+        P(
+            "Hồi 08 giờ 30 phút, ngày 14 tháng 3 năm 2025, tại trụ sở Cơ quan Cảnh sát điều tra "
+            "Công an tỉnh Quảng Ninh."
+        ),
+        P(
+            "Tôi: Đỗ Minh Tuấn, Điều tra viên, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh, "
+            "với sự tham gia của Hoàng Thị Ngọc, cán bộ điều tra, ghi biên bản."
+        ),
+        P(
+            "Tiến hành ghi lời khai của người bị hại: Trần Thị Lan; giới tính: nữ; sinh năm 1988; "
+            "nơi cư trú: số 15 đường Vườn Đào, phường Bãi Cháy, thành phố Hạ Long, tỉnh Quảng Ninh; "
+            "nghề nghiệp: kinh doanh; căn cước công dân số 022188004512."
+        ),
+        P("Người khai được giải thích quyền và nghĩa vụ theo quy định tại Điều 62 Bộ luật Tố tụng hình sự."),
         P("Hỏi: Chị hãy trình bày sự việc bị mất tài sản ngày 02/3/2025?"),
-        P("Trả lời: Khoảng 21 giờ ngày 02/3/2025, tôi đi xe mô tô Honda Vision màu đỏ đen, biển "
-          "kiểm soát 14B2-345.67 về nhà và dựng xe ở trước cửa nhà số 15 đường Vườn Đào. Do vội "
-          "vào nhà trông con nên tôi để quên chìa khóa trên ổ khóa xe. Đến khoảng 22 giờ 45 phút "
-          "cùng ngày, khi ra cất xe thì tôi phát hiện chiếc xe đã bị mất. Tôi đi tìm quanh khu "
-          "vực nhưng không thấy nên sáng ngày 03/3/2025 đã đến Công an phường Bãi Cháy trình báo."),
+        P(
+            "Trả lời: Khoảng 21 giờ ngày 02/3/2025, tôi đi xe mô tô Honda Vision màu đỏ đen, biển "
+            "kiểm soát 14B2-345.67 về nhà và dựng xe ở trước cửa nhà số 15 đường Vườn Đào. Do vội "
+            "vào nhà trông con nên tôi để quên chìa khóa trên ổ khóa xe. Đến khoảng 22 giờ 45 phút "
+            "cùng ngày, khi ra cất xe thì tôi phát hiện chiếc xe đã bị mất. Tôi đi tìm quanh khu "
+            "vực nhưng không thấy nên sáng ngày 03/3/2025 đã đến Công an phường Bãi Cháy trình báo."
+        ),
         P("Hỏi: Chị có nhìn thấy ai lấy xe của chị không?"),
-        P("Trả lời: Tôi không trực tiếp nhìn thấy. Sau đó tôi xem lại camera của gia đình thì "
-          "thấy một thanh niên mặc áo khoác màu xám, đội mũ lưỡi trai đi bộ đến, nổ máy xe rồi "
-          "điều khiển xe đi về hướng đường Hạ Long."),
+        P(
+            "Trả lời: Tôi không trực tiếp nhìn thấy. Sau đó tôi xem lại camera của gia đình thì "
+            "thấy một thanh niên mặc áo khoác màu xám, đội mũ lưỡi trai đi bộ đến, nổ máy xe rồi "
+            "điều khiển xe đi về hướng đường Hạ Long."
+        ),
         P("Hỏi: Chiếc xe được mua khi nào, giá bao nhiêu, có giấy tờ gì chứng minh?"),
-        P("Trả lời: Tôi mua xe vào tháng 6 năm 2023 tại cửa hàng Honda ở Hạ Long với giá "
-          "36.000.000 đồng. Xe đứng tên tôi, có giấy chứng nhận đăng ký xe mô tô, tôi xin giao "
-          "nộp bản sao cho Cơ quan điều tra."),
-        P("Hỏi: Trước khi mất xe, chị có mâu thuẫn với ai không? Chị có quen biết Nguyễn Văn "
-          "Hùng không?"),
-        P("Trả lời: Tôi không có mâu thuẫn với ai. Tôi không quen biết người tên Nguyễn Văn "
-          "Hùng, chỉ nghe Cơ quan điều tra thông báo người này đã bị bắt giữ cùng chiếc xe."),
-        P("Hỏi: Cơ quan điều tra cho chị xem chiếc xe mô tô thu giữ được, chị có nhận dạng được "
-          "không?"),
-        P("Trả lời: Đúng là chiếc xe của tôi. Yên xe có vết rách nhỏ ở phía sau và móc treo đồ "
-          "bị gãy. Biển kiểm soát đã bị tháo ra nhưng số khung, số máy trùng với giấy đăng ký xe "
-          "của tôi."),
+        P(
+            "Trả lời: Tôi mua xe vào tháng 6 năm 2023 tại cửa hàng Honda ở Hạ Long với giá "
+            "36.000.000 đồng. Xe đứng tên tôi, có giấy chứng nhận đăng ký xe mô tô, tôi xin giao "
+            "nộp bản sao cho Cơ quan điều tra."
+        ),
+        P("Hỏi: Trước khi mất xe, chị có mâu thuẫn với ai không? Chị có quen biết Nguyễn Văn Hùng không?"),
+        P(
+            "Trả lời: Tôi không có mâu thuẫn với ai. Tôi không quen biết người tên Nguyễn Văn "
+            "Hùng, chỉ nghe Cơ quan điều tra thông báo người này đã bị bắt giữ cùng chiếc xe."
+        ),
+        P("Hỏi: Cơ quan điều tra cho chị xem chiếc xe mô tô thu giữ được, chị có nhận dạng được không?"),
+        P(
+            "Trả lời: Đúng là chiếc xe của tôi. Yên xe có vết rách nhỏ ở phía sau và móc treo đồ "
+            "bị gãy. Biển kiểm soát đã bị tháo ra nhưng số khung, số máy trùng với giấy đăng ký xe "
+            "của tôi."
+        ),
         P("Hỏi: Chị có yêu cầu gì không?"),
-        P("Trả lời: Tôi đề nghị Cơ quan điều tra xử lý người lấy trộm xe theo quy định của pháp "
-          "luật và trả lại chiếc xe cho tôi. Nếu không thu hồi được xe thì tôi yêu cầu người "
-          "phạm tội bồi thường toàn bộ giá trị chiếc xe."),
-        P("Việc ghi lời khai kết thúc vào hồi 10 giờ 15 phút cùng ngày. Biên bản đã được đọc lại "
-          "cho người khai nghe, người khai xác nhận đúng và cùng ký tên dưới đây."),
+        P(
+            "Trả lời: Tôi đề nghị Cơ quan điều tra xử lý người lấy trộm xe theo quy định của pháp "
+            "luật và trả lại chiếc xe cho tôi. Nếu không thu hồi được xe thì tôi yêu cầu người "
+            "phạm tội bồi thường toàn bộ giá trị chiếc xe."
+        ),
+        P(
+            "Việc ghi lời khai kết thúc vào hồi 10 giờ 15 phút cùng ngày. Biên bản đã được đọc lại "
+            "cho người khai nghe, người khai xác nhận đúng và cùng ký tên dưới đây."
+        ),
         signature(["ĐIỀU TRA VIÊN"], "Đỗ Minh Tuấn", left=(["NGƯỜI KHAI"], "Trần Thị Lan")),
     ]
     return Doc("bien_ban_loi_khai", "", date, "BIÊN BẢN GHI LỜI KHAI", "", blocks, "0001-bblk")
@@ -771,45 +914,71 @@ def doc_0001_ket_luan_dieu_tra() -> Doc:
     blocks = [official_header(POLICE, number, vn_date(date, "Hạ Long"))]
     blocks += titles("BẢN KẾT LUẬN ĐIỀU TRA", "Vụ án hình sự, đề nghị truy tố")
     blocks += [
-        P("Ngày 10/3/2025, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh ra Quyết định khởi "
-          "tố vụ án hình sự số 45/QĐ-CSĐT về tội Trộm cắp tài sản xảy ra tại phường Bãi Cháy, "
-          "thành phố Hạ Long, tỉnh Quảng Ninh."),
-        P("Ngày 12/3/2025, Cơ quan Cảnh sát điều tra ra Quyết định khởi tố bị can số 52/QĐ-CSĐT "
-          "đối với Nguyễn Văn Hùng về tội Trộm cắp tài sản, đã được Viện kiểm sát nhân dân tỉnh "
-          "Quảng Ninh phê chuẩn. Bị can bị tạm giam từ ngày 13/3/2025."),
+        P(
+            "Ngày 10/3/2025, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh ra Quyết định khởi "
+            "tố vụ án hình sự số 45/QĐ-CSĐT về tội Trộm cắp tài sản xảy ra tại phường Bãi Cháy, "
+            "thành phố Hạ Long, tỉnh Quảng Ninh."
+        ),
+        P(
+            "Ngày 12/3/2025, Cơ quan Cảnh sát điều tra ra Quyết định khởi tố bị can số 52/QĐ-CSĐT "
+            "đối với Nguyễn Văn Hùng về tội Trộm cắp tài sản, đã được Viện kiểm sát nhân dân tỉnh "
+            "Quảng Ninh phê chuẩn. Bị can bị tạm giam từ ngày 13/3/2025."
+        ),
         H("KẾT QUẢ ĐIỀU TRA"),
-        P("Khoảng 22 giờ 30 phút ngày 02/3/2025, Nguyễn Văn Hùng đi bộ trên đường Vườn Đào, "
-          "phường Bãi Cháy thì phát hiện chiếc xe mô tô nhãn hiệu Honda Vision, biển kiểm soát "
-          "14B2-345.67 của bà Trần Thị Lan dựng trước cửa nhà số 15, chìa khóa vẫn cắm trên ổ "
-          "khóa. Quan sát thấy không có người trông giữ, Hùng đã nổ máy, điều khiển xe về phòng "
-          "trọ tại phường Hà Khánh, tháo biển kiểm soát và cất giấu xe để tìm người tiêu thụ."),
-        P("Ngày 08/3/2025, khi Hùng đang mang xe đi bán tại phường Cao Xanh thì bị Công an phường "
-          "phát hiện, thu giữ vật chứng. Tại Cơ quan điều tra, Hùng đã khai nhận toàn bộ hành vi "
-          "phạm tội như đã nêu trên. Lời khai của bị can phù hợp với lời khai của người bị hại, "
-          "dữ liệu camera thu giữ và vật chứng của vụ án."),
-        P("Tại Kết luận định giá tài sản số 17/KL-HĐĐG ngày 06/3/2025, Hội đồng định giá tài sản "
-          "trong tố tụng hình sự thành phố Hạ Long kết luận chiếc xe mô tô có giá trị 28.500.000 "
-          "đồng."),
-        P("Vật chứng của vụ án gồm: 01 xe mô tô nhãn hiệu Honda Vision, số khung RLHJF8501NY012345, "
-          "số máy JF85E0123456; 01 biển kiểm soát 14B2-345.67. Cơ quan điều tra đã trả lại xe "
-          "cho bà Trần Thị Lan; bà Lan không yêu cầu bồi thường thêm."),
-        P("Về nhân thân: ngày 15/6/2021, bị can Nguyễn Văn Hùng bị Tòa án nhân dân thành phố Hạ "
-          "Long xử phạt 09 tháng tù về tội Trộm cắp tài sản, đã chấp hành xong hình phạt nhưng "
-          "chưa được xóa án tích."),
-        P("Tình tiết tăng nặng: bị can tái phạm theo điểm h khoản 1 Điều 52 Bộ luật Hình sự. "
-          "Tình tiết giảm nhẹ: bị can thành khẩn khai báo, ăn năn hối cải theo điểm s khoản 1 "
-          "Điều 51 Bộ luật Hình sự."),
-        P("Từ những căn cứ trên, có đủ cơ sở kết luận: Nguyễn Văn Hùng đã phạm tội Trộm cắp tài "
-          "sản, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."),
-        P("Căn cứ Điều 232 và Điều 233 Bộ luật Tố tụng hình sự, Cơ quan Cảnh sát điều tra Công an "
-          "tỉnh Quảng Ninh đề nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh truy tố bị can Nguyễn "
-          "Văn Hùng về tội Trộm cắp tài sản theo khoản 1 Điều 173 Bộ luật Hình sự."),
+        P(
+            "Khoảng 22 giờ 30 phút ngày 02/3/2025, Nguyễn Văn Hùng đi bộ trên đường Vườn Đào, "
+            "phường Bãi Cháy thì phát hiện chiếc xe mô tô nhãn hiệu Honda Vision, biển kiểm soát "
+            "14B2-345.67 của bà Trần Thị Lan dựng trước cửa nhà số 15, chìa khóa vẫn cắm trên ổ "
+            "khóa. Quan sát thấy không có người trông giữ, Hùng đã nổ máy, điều khiển xe về phòng "
+            "trọ tại phường Hà Khánh, tháo biển kiểm soát và cất giấu xe để tìm người tiêu thụ."
+        ),
+        P(
+            "Ngày 08/3/2025, khi Hùng đang mang xe đi bán tại phường Cao Xanh thì bị Công an phường "
+            "phát hiện, thu giữ vật chứng. Tại Cơ quan điều tra, Hùng đã khai nhận toàn bộ hành vi "
+            "phạm tội như đã nêu trên. Lời khai của bị can phù hợp với lời khai của người bị hại, "
+            "dữ liệu camera thu giữ và vật chứng của vụ án."
+        ),
+        P(
+            "Tại Kết luận định giá tài sản số 17/KL-HĐĐG ngày 06/3/2025, Hội đồng định giá tài sản "
+            "trong tố tụng hình sự thành phố Hạ Long kết luận chiếc xe mô tô có giá trị 28.500.000 "
+            "đồng."
+        ),
+        P(
+            "Vật chứng của vụ án gồm: 01 xe mô tô nhãn hiệu Honda Vision, số khung RLHJF8501NY012345, "
+            "số máy JF85E0123456; 01 biển kiểm soát 14B2-345.67. Cơ quan điều tra đã trả lại xe "
+            "cho bà Trần Thị Lan; bà Lan không yêu cầu bồi thường thêm."
+        ),
+        P(
+            "Về nhân thân: ngày 15/6/2021, bị can Nguyễn Văn Hùng bị Tòa án nhân dân thành phố Hạ "
+            "Long xử phạt 09 tháng tù về tội Trộm cắp tài sản, đã chấp hành xong hình phạt nhưng "
+            "chưa được xóa án tích."
+        ),
+        P(
+            "Tình tiết tăng nặng: bị can tái phạm theo điểm h khoản 1 Điều 52 Bộ luật Hình sự. "
+            "Tình tiết giảm nhẹ: bị can thành khẩn khai báo, ăn năn hối cải theo điểm s khoản 1 "
+            "Điều 51 Bộ luật Hình sự."
+        ),
+        P(
+            "Từ những căn cứ trên, có đủ cơ sở kết luận: Nguyễn Văn Hùng đã phạm tội Trộm cắp tài "
+            "sản, quy định tại khoản 1 Điều 173 Bộ luật Hình sự."
+        ),
+        P(
+            "Căn cứ Điều 232 và Điều 233 Bộ luật Tố tụng hình sự, Cơ quan Cảnh sát điều tra Công an "
+            "tỉnh Quảng Ninh đề nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh truy tố bị can Nguyễn "
+            "Văn Hùng về tội Trộm cắp tài sản theo khoản 1 Điều 173 Bộ luật Hình sự."
+        ),
         P("Hồ sơ vụ án gồm 86 bút lục, được chuyển kèm theo bản kết luận điều tra này."),
-        signature(*_POLICE_SIGN, recipients=["- VKSND tỉnh Quảng Ninh;", "- Bị can;",
-                                             "- Lưu: HSVA, CSĐT."]),
+        signature(*_POLICE_SIGN, recipients=["- VKSND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, CSĐT."]),
     ]
-    return Doc("ket_luan_dieu_tra", number, date, "BẢN KẾT LUẬN ĐIỀU TRA",
-               "Vụ án hình sự, đề nghị truy tố", blocks, "0001-kldt")
+    return Doc(
+        "ket_luan_dieu_tra",
+        number,
+        date,
+        "BẢN KẾT LUẬN ĐIỀU TRA",
+        "Vụ án hình sự, đề nghị truy tố",
+        blocks,
+        "0001-kldt",
+    )
 
 
 def doc_0001_cao_trang() -> Doc:
@@ -818,21 +987,29 @@ def doc_0001_cao_trang() -> Doc:
     blocks += titles("CÁO TRẠNG", "", "VIỆN TRƯỞNG VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH")
     blocks += [
         P("Căn cứ Điều 236, Điều 239 và Điều 243 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Bản kết luận điều tra số 31/KLĐT-CSĐT ngày 25/4/2025 của Cơ quan Cảnh sát điều "
-          "tra Công an tỉnh Quảng Ninh đề nghị truy tố bị can Nguyễn Văn Hùng về tội Trộm cắp "
-          "tài sản;"),
-        P("Khoảng 22 giờ 30 phút ngày 02/3/2025, tại trước cửa nhà số 15 đường Vườn Đào, phường "
-          "Bãi Cháy, thành phố Hạ Long, bị can Nguyễn Văn Hùng đã lén lút chiếm đoạt 01 xe mô tô "
-          "Honda Vision, biển kiểm soát 14B2-345.67 của bà Trần Thị Lan, trị giá 28.500.000 đồng."),
-        P("Hành vi nêu trên của bị can đã phạm vào tội Trộm cắp tài sản quy định tại khoản 1 "
-          "Điều 173 Bộ luật Hình sự.", gap=PARA_GAP),
+        P(
+            "Căn cứ Bản kết luận điều tra số 31/KLĐT-CSĐT ngày 25/4/2025 của Cơ quan Cảnh sát điều "
+            "tra Công an tỉnh Quảng Ninh đề nghị truy tố bị can Nguyễn Văn Hùng về tội Trộm cắp "
+            "tài sản;"
+        ),
+        P(
+            "Khoảng 22 giờ 30 phút ngày 02/3/2025, tại trước cửa nhà số 15 đường Vườn Đào, phường "
+            "Bãi Cháy, thành phố Hạ Long, bị can Nguyễn Văn Hùng đã lén lút chiếm đoạt 01 xe mô tô "
+            "Honda Vision, biển kiểm soát 14B2-345.67 của bà Trần Thị Lan, trị giá 28.500.000 đồng."
+        ),
+        P(
+            "Hành vi nêu trên của bị can đã phạm vào tội Trộm cắp tài sản quy định tại khoản 1 "
+            "Điều 173 Bộ luật Hình sự.",
+            gap=PARA_GAP,
+        ),
         H("QUYẾT ĐỊNH:"),
-        P("Truy tố ra trước Tòa án nhân dân tỉnh Quảng Ninh để xét xử bị can Nguyễn Văn Hùng, "
-          "sinh ngày 12/8/1995, trú tại tổ 5, khu 3, phường Hà Khánh, thành phố Hạ Long, tỉnh "
-          "Quảng Ninh về tội Trộm cắp tài sản theo khoản 1 Điều 173 Bộ luật Hình sự."),
+        P(
+            "Truy tố ra trước Tòa án nhân dân tỉnh Quảng Ninh để xét xử bị can Nguyễn Văn Hùng, "
+            "sinh ngày 12/8/1995, trú tại tổ 5, khu 3, phường Hà Khánh, thành phố Hạ Long, tỉnh "
+            "Quảng Ninh về tội Trộm cắp tài sản theo khoản 1 Điều 173 Bộ luật Hình sự."
+        ),
         P("Kèm theo cáo trạng là hồ sơ vụ án gồm 86 bút lục và vật chứng theo biên bản giao nhận."),
-        signature(*_VKS_SIGN, recipients=["- TAND tỉnh Quảng Ninh;", "- Bị can;",
-                                          "- Lưu: HSVA, VP."]),
+        signature(*_VKS_SIGN, recipients=["- TAND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, VP."]),
     ]
     return Doc("cao_trang", number, date, "CÁO TRẠNG", "", blocks, "0001-ct")
 
@@ -841,47 +1018,59 @@ def doc_0001_ban_an() -> Doc:
     number, date = "54/2025/HS-ST", "2025-06-25"
     blocks = [official_header(COURT, number, vn_date(date, "Hạ Long"))]
     blocks += titles("BẢN ÁN", "", "NHÂN DANH", gap=8.0)[:-1]
-    blocks += [Para("NƯỚC CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 0, BODY_PT, "b", "center", gap=0.3),
-               Para("TÒA ÁN NHÂN DÂN TỈNH QUẢNG NINH", 0, BODY_PT, "b", "center", gap=2.5),
-               Space(3.0)]
     blocks += [
-        P("Thành phần Hội đồng xét xử sơ thẩm gồm có: Thẩm phán - Chủ tọa phiên tòa: ông Lê Văn "
-          "Quyết; các Hội thẩm nhân dân: bà Nguyễn Thị Hoa, ông Đặng Văn Long."),
+        Para("NƯỚC CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 0, BODY_PT, "b", "center", gap=0.3),
+        Para("TÒA ÁN NHÂN DÂN TỈNH QUẢNG NINH", 0, BODY_PT, "b", "center", gap=2.5),
+        Space(3.0),
+    ]
+    blocks += [
+        P(
+            "Thành phần Hội đồng xét xử sơ thẩm gồm có: Thẩm phán - Chủ tọa phiên tòa: ông Lê Văn "
+            "Quyết; các Hội thẩm nhân dân: bà Nguyễn Thị Hoa, ông Đặng Văn Long."
+        ),
         P("Thư ký phiên tòa: bà Vũ Thị Hương, Thư ký Tòa án nhân dân tỉnh Quảng Ninh."),
-        P("Đại diện Viện kiểm sát nhân dân tỉnh Quảng Ninh tham gia phiên tòa: bà Phạm Thị Thu "
-          "Hà, Kiểm sát viên."),
-        P("Ngày 25 tháng 6 năm 2025, tại trụ sở Tòa án nhân dân tỉnh Quảng Ninh xét xử sơ thẩm "
-          "công khai vụ án hình sự thụ lý số 48/2025/TLST-HS ngày 02 tháng 6 năm 2025 đối với bị "
-          "cáo: Nguyễn Văn Hùng, sinh ngày 12/8/1995; nơi cư trú: tổ 5, khu 3, phường Hà Khánh, "
-          "thành phố Hạ Long, tỉnh Quảng Ninh; bị bắt tạm giam từ ngày 13/3/2025, có mặt."),
-        P("Người bị hại: bà Trần Thị Lan, sinh năm 1988; trú tại số 15 đường Vườn Đào, phường "
-          "Bãi Cháy, thành phố Hạ Long, có mặt."),
+        P("Đại diện Viện kiểm sát nhân dân tỉnh Quảng Ninh tham gia phiên tòa: bà Phạm Thị Thu Hà, Kiểm sát viên."),
+        P(
+            "Ngày 25 tháng 6 năm 2025, tại trụ sở Tòa án nhân dân tỉnh Quảng Ninh xét xử sơ thẩm "
+            "công khai vụ án hình sự thụ lý số 48/2025/TLST-HS ngày 02 tháng 6 năm 2025 đối với bị "
+            "cáo: Nguyễn Văn Hùng, sinh ngày 12/8/1995; nơi cư trú: tổ 5, khu 3, phường Hà Khánh, "
+            "thành phố Hạ Long, tỉnh Quảng Ninh; bị bắt tạm giam từ ngày 13/3/2025, có mặt."
+        ),
+        P(
+            "Người bị hại: bà Trần Thị Lan, sinh năm 1988; trú tại số 15 đường Vườn Đào, phường "
+            "Bãi Cháy, thành phố Hạ Long, có mặt."
+        ),
         H("NỘI DUNG VỤ ÁN:"),
-        P("Theo các tài liệu có trong hồ sơ vụ án và diễn biến tại phiên tòa, nội dung vụ án "
-          "được tóm tắt như sau: khoảng 22 giờ 30 phút ngày 02/3/2025, Nguyễn Văn Hùng đã lén "
-          "lút lấy chiếc xe mô tô Honda Vision, biển kiểm soát 14B2-345.67 của bà Trần Thị Lan "
-          "dựng trước cửa nhà số 15 đường Vườn Đào, phường Bãi Cháy. Tài sản chiếm đoạt trị giá "
-          "28.500.000 đồng."),
-        P("Tại phiên tòa, bị cáo khai nhận toàn bộ hành vi phạm tội như nội dung cáo trạng đã "
-          "truy tố. Lời khai của bị cáo phù hợp với lời khai của người bị hại, vật chứng thu giữ "
-          "và các tài liệu, chứng cứ khác có trong hồ sơ vụ án."),
+        P(
+            "Theo các tài liệu có trong hồ sơ vụ án và diễn biến tại phiên tòa, nội dung vụ án "
+            "được tóm tắt như sau: khoảng 22 giờ 30 phút ngày 02/3/2025, Nguyễn Văn Hùng đã lén "
+            "lút lấy chiếc xe mô tô Honda Vision, biển kiểm soát 14B2-345.67 của bà Trần Thị Lan "
+            "dựng trước cửa nhà số 15 đường Vườn Đào, phường Bãi Cháy. Tài sản chiếm đoạt trị giá "
+            "28.500.000 đồng."
+        ),
+        P(
+            "Tại phiên tòa, bị cáo khai nhận toàn bộ hành vi phạm tội như nội dung cáo trạng đã "
+            "truy tố. Lời khai của bị cáo phù hợp với lời khai của người bị hại, vật chứng thu giữ "
+            "và các tài liệu, chứng cứ khác có trong hồ sơ vụ án."
+        ),
         H("NHẬN ĐỊNH CỦA TÒA ÁN:"),
-        P("Hành vi của bị cáo đã đủ yếu tố cấu thành tội Trộm cắp tài sản theo khoản 1 Điều 173 "
-          "Bộ luật Hình sự như Viện kiểm sát truy tố là có căn cứ, đúng pháp luật. Bị cáo có "
-          "tình tiết tăng nặng tái phạm và được hưởng tình tiết giảm nhẹ thành khẩn khai báo, ăn "
-          "năn hối cải. Người bị hại đã nhận lại tài sản, không yêu cầu bồi thường."),
+        P(
+            "Hành vi của bị cáo đã đủ yếu tố cấu thành tội Trộm cắp tài sản theo khoản 1 Điều 173 "
+            "Bộ luật Hình sự như Viện kiểm sát truy tố là có căn cứ, đúng pháp luật. Bị cáo có "
+            "tình tiết tăng nặng tái phạm và được hưởng tình tiết giảm nhẹ thành khẩn khai báo, ăn "
+            "năn hối cải. Người bị hại đã nhận lại tài sản, không yêu cầu bồi thường."
+        ),
         H("QUYẾT ĐỊNH:"),
-        P("Căn cứ khoản 1 Điều 173; điểm s khoản 1 Điều 51; điểm h khoản 1 Điều 52 Bộ luật Hình "
-          "sự;"),
+        P("Căn cứ khoản 1 Điều 173; điểm s khoản 1 Điều 51; điểm h khoản 1 Điều 52 Bộ luật Hình sự;"),
         P("Tuyên bố bị cáo Nguyễn Văn Hùng phạm tội Trộm cắp tài sản."),
-        P("Xử phạt bị cáo Nguyễn Văn Hùng 15 (mười lăm) tháng tù, thời hạn tù tính từ ngày bắt "
-          "tạm giam 13/3/2025."),
+        P("Xử phạt bị cáo Nguyễn Văn Hùng 15 (mười lăm) tháng tù, thời hạn tù tính từ ngày bắt tạm giam 13/3/2025."),
         P("Về án phí: bị cáo phải chịu 200.000 đồng án phí hình sự sơ thẩm."),
-        P("Bị cáo, người bị hại có quyền kháng cáo bản án trong thời hạn 15 ngày kể từ ngày tuyên "
-          "án."),
-        signature(["TM. HỘI ĐỒNG XÉT XỬ", "THẨM PHÁN - CHỦ TỌA PHIÊN TÒA"], "Lê Văn Quyết",
-                  recipients=["- VKSND tỉnh Quảng Ninh;", "- Bị cáo;", "- Người bị hại;",
-                              "- Lưu: HSVA."]),
+        P("Bị cáo, người bị hại có quyền kháng cáo bản án trong thời hạn 15 ngày kể từ ngày tuyên án."),
+        signature(
+            ["TM. HỘI ĐỒNG XÉT XỬ", "THẨM PHÁN - CHỦ TỌA PHIÊN TÒA"],
+            "Lê Văn Quyết",
+            recipients=["- VKSND tỉnh Quảng Ninh;", "- Bị cáo;", "- Người bị hại;", "- Lưu: HSVA."],
+        ),
     ]
     return Doc("ban_an", number, date, "BẢN ÁN", "", blocks, "0001-ba")
 
@@ -894,24 +1083,35 @@ def doc_0002_don_to_cao() -> Doc:
     blocks += [
         P("Kính gửi: Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh.", indent=22.0, gap=5.0),
         P("Tôi tên là: Lê Văn Thành, sinh năm 1979.", gap=3.0),
-        P("Căn cước công dân số 022079001234 do Cục Cảnh sát quản lý hành chính về trật tự xã hội "
-          "cấp ngày 10/5/2021."),
-        P("Nơi cư trú: tổ 3, khu Tân Lập 4, phường Cẩm Thủy, thành phố Cẩm Phả, tỉnh Quảng Ninh. "
-          "Số điện thoại: 0912 345 678."),
-        P("Tôi làm đơn này tố cáo ông Hoàng Văn Dũng, sinh năm 1982, trú tại phường Cẩm Trung, "
-          "thành phố Cẩm Phả về hành vi lừa đảo chiếm đoạt tài sản, cụ thể như sau:"),
-        P("Tháng 9 năm 2024, ông Dũng đến gặp tôi, nói đang nhận thầu vận chuyển than cho một công "
-          "ty và cần vốn để mua xe, hứa sau ba tháng sẽ trả đủ gốc và lãi. Tin lời ông Dũng, ngày "
-          "15/9/2024 tôi đã giao cho ông Dũng số tiền 150.000.000 đồng, có giấy biên nhận viết "
-          "tay do ông Dũng ký."),
-        P("Đến hạn trả nợ, ông Dũng liên tục khất lần, sau đó tắt điện thoại và không có mặt tại "
-          "nơi cư trú. Tôi tìm hiểu thì được biết ông Dũng không hề nhận thầu vận chuyển than "
-          "như đã nói."),
-        P("Tôi cho rằng ông Dũng đã dùng thủ đoạn gian dối để chiếm đoạt tài sản của tôi. Vì "
-          "vậy, tôi kính đề nghị Quý Cơ quan điều tra làm rõ và xử lý ông Hoàng Văn Dũng theo "
-          "quy định của pháp luật, buộc ông Dũng trả lại cho tôi số tiền trên."),
-        P("Tôi xin cam đoan những nội dung tố cáo trên là đúng sự thật và chịu trách nhiệm trước "
-          "pháp luật về nội dung tố cáo của mình."),
+        P("Căn cước công dân số 022079001234 do Cục Cảnh sát quản lý hành chính về trật tự xã hội cấp ngày 10/5/2021."),
+        P(
+            "Nơi cư trú: tổ 3, khu Tân Lập 4, phường Cẩm Thủy, thành phố Cẩm Phả, tỉnh Quảng Ninh. "
+            "Số điện thoại: 0912 345 678."
+        ),
+        P(
+            "Tôi làm đơn này tố cáo ông Hoàng Văn Dũng, sinh năm 1982, trú tại phường Cẩm Trung, "
+            "thành phố Cẩm Phả về hành vi lừa đảo chiếm đoạt tài sản, cụ thể như sau:"
+        ),
+        P(
+            "Tháng 9 năm 2024, ông Dũng đến gặp tôi, nói đang nhận thầu vận chuyển than cho một công "
+            "ty và cần vốn để mua xe, hứa sau ba tháng sẽ trả đủ gốc và lãi. Tin lời ông Dũng, ngày "
+            "15/9/2024 tôi đã giao cho ông Dũng số tiền 150.000.000 đồng, có giấy biên nhận viết "
+            "tay do ông Dũng ký."
+        ),
+        P(
+            "Đến hạn trả nợ, ông Dũng liên tục khất lần, sau đó tắt điện thoại và không có mặt tại "
+            "nơi cư trú. Tôi tìm hiểu thì được biết ông Dũng không hề nhận thầu vận chuyển than "
+            "như đã nói."
+        ),
+        P(
+            "Tôi cho rằng ông Dũng đã dùng thủ đoạn gian dối để chiếm đoạt tài sản của tôi. Vì "
+            "vậy, tôi kính đề nghị Quý Cơ quan điều tra làm rõ và xử lý ông Hoàng Văn Dũng theo "
+            "quy định của pháp luật, buộc ông Dũng trả lại cho tôi số tiền trên."
+        ),
+        P(
+            "Tôi xin cam đoan những nội dung tố cáo trên là đúng sự thật và chịu trách nhiệm trước "
+            "pháp luật về nội dung tố cáo của mình."
+        ),
         P("Tài liệu kèm theo: bản sao giấy biên nhận tiền ngày 15/9/2024."),
         petition_signature(vn_date(date, "Cẩm Phả"), "NGƯỜI TỐ CÁO", "Lê Văn Thành"),
     ]
@@ -919,26 +1119,45 @@ def doc_0002_don_to_cao() -> Doc:
 
 
 def doc_0002_qd_khong_khoi_to() -> Doc:
-    return _qd("0002-qdkkt", POLICE, "09/QĐ-CSĐT", "2025-05-28", "Không khởi tố vụ án hình sự", [
-        P("Căn cứ Điều 147, khoản 1 Điều 157 và Điều 158 Bộ luật Tố tụng hình sự;"),
-        P("Xét đơn tố cáo đề ngày 03/4/2025 của ông Lê Văn Thành, trú tại phường Cẩm Thủy, "
-          "thành phố Cẩm Phả, tỉnh Quảng Ninh tố cáo ông Hoàng Văn Dũng có hành vi lừa đảo chiếm "
-          "đoạt tài sản;"),
-        P("Xét thấy kết quả xác minh xác định: việc ông Hoàng Văn Dũng nhận số tiền 150.000.000 "
-          "đồng của ông Lê Văn Thành là giao dịch vay tài sản có giấy biên nhận; ông Dũng không "
-          "dùng thủ đoạn gian dối, không bỏ trốn, đã trả được 40.000.000 đồng và cam kết trả số "
-          "tiền còn lại. Đây là quan hệ dân sự, không có sự việc phạm tội,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Không khởi tố vụ án hình sự đối với sự việc ông Lê Văn Thành tố cáo ông Hoàng "
-          "Văn Dũng về hành vi lừa đảo chiếm đoạt tài sản, vì không có sự việc phạm tội."),
-        P("Điều 2. Hướng dẫn ông Lê Văn Thành khởi kiện vụ án dân sự tại Tòa án nhân dân có "
-          "thẩm quyền nếu có yêu cầu. Người tố cáo có quyền khiếu nại quyết định này theo quy "
-          "định của Bộ luật Tố tụng hình sự."),
-        P("Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh, người tố "
-          "cáo và người bị tố cáo."),
-    ], _POLICE_SIGN, ["- VKSND tỉnh Quảng Ninh;", "- Ông Lê Văn Thành;", "- Ông Hoàng Văn Dũng;",
-                      "- Lưu: HS, CSĐT."], doc_type="qd_khong_khoi_to_vu_an",
-        extra_title=("THỦ TRƯỞNG CƠ QUAN CẢNH SÁT ĐIỀU TRA",))
+    return _qd(
+        "0002-qdkkt",
+        POLICE,
+        "09/QĐ-CSĐT",
+        "2025-05-28",
+        "Không khởi tố vụ án hình sự",
+        [
+            P("Căn cứ Điều 147, khoản 1 Điều 157 và Điều 158 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Xét đơn tố cáo đề ngày 03/4/2025 của ông Lê Văn Thành, trú tại phường Cẩm Thủy, "
+                "thành phố Cẩm Phả, tỉnh Quảng Ninh tố cáo ông Hoàng Văn Dũng có hành vi lừa đảo chiếm "
+                "đoạt tài sản;"
+            ),
+            P(
+                "Xét thấy kết quả xác minh xác định: việc ông Hoàng Văn Dũng nhận số tiền 150.000.000 "
+                "đồng của ông Lê Văn Thành là giao dịch vay tài sản có giấy biên nhận; ông Dũng không "
+                "dùng thủ đoạn gian dối, không bỏ trốn, đã trả được 40.000.000 đồng và cam kết trả số "
+                "tiền còn lại. Đây là quan hệ dân sự, không có sự việc phạm tội,"
+            ),
+            H("QUYẾT ĐỊNH:"),
+            P(
+                "Điều 1. Không khởi tố vụ án hình sự đối với sự việc ông Lê Văn Thành tố cáo ông Hoàng "
+                "Văn Dũng về hành vi lừa đảo chiếm đoạt tài sản, vì không có sự việc phạm tội."
+            ),
+            P(
+                "Điều 2. Hướng dẫn ông Lê Văn Thành khởi kiện vụ án dân sự tại Tòa án nhân dân có "
+                "thẩm quyền nếu có yêu cầu. Người tố cáo có quyền khiếu nại quyết định này theo quy "
+                "định của Bộ luật Tố tụng hình sự."
+            ),
+            P(
+                "Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh, người tố "
+                "cáo và người bị tố cáo."
+            ),
+        ],
+        _POLICE_SIGN,
+        ["- VKSND tỉnh Quảng Ninh;", "- Ông Lê Văn Thành;", "- Ông Hoàng Văn Dũng;", "- Lưu: HS, CSĐT."],
+        doc_type="qd_khong_khoi_to_vu_an",
+        extra_title=("THỦ TRƯỞNG CƠ QUAN CẢNH SÁT ĐIỀU TRA",),
+    )
 
 
 def doc_0002_thong_bao() -> Doc:
@@ -946,60 +1165,97 @@ def doc_0002_thong_bao() -> Doc:
     blocks = [official_header(POLICE, number, vn_date(date, "Hạ Long"))]
     blocks += titles("THÔNG BÁO", "Kết quả giải quyết nguồn tin về tội phạm")
     blocks += [
-        P("Kính gửi: Ông Lê Văn Thành, trú tại tổ 3, khu Tân Lập 4, phường Cẩm Thủy, thành phố "
-          "Cẩm Phả, tỉnh Quảng Ninh.", indent=22.0),
-        P("Căn cứ Điều 158 Bộ luật Tố tụng hình sự, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng "
-          "Ninh thông báo:", gap=3.0),
-        P("Ngày 28/5/2025, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh đã ra Quyết định "
-          "không khởi tố vụ án hình sự số 09/QĐ-CSĐT đối với nội dung đơn tố cáo đề ngày "
-          "03/4/2025 của ông về việc ông Hoàng Văn Dũng có hành vi lừa đảo chiếm đoạt tài sản."),
-        P("Lý do: không có sự việc phạm tội. Quan hệ giữa ông và ông Hoàng Văn Dũng là quan hệ "
-          "vay tài sản thuộc lĩnh vực dân sự."),
-        P("Nếu không đồng ý với quyết định trên, ông có quyền khiếu nại đến Viện kiểm sát nhân "
-          "dân tỉnh Quảng Ninh trong thời hạn 07 ngày kể từ ngày nhận được thông báo này."),
-        signature(*_POLICE_SIGN, recipients=["- Như trên;", "- VKSND tỉnh Quảng Ninh;",
-                                             "- Lưu: HS, CSĐT."]),
+        P(
+            "Kính gửi: Ông Lê Văn Thành, trú tại tổ 3, khu Tân Lập 4, phường Cẩm Thủy, thành phố "
+            "Cẩm Phả, tỉnh Quảng Ninh.",
+            indent=22.0,
+        ),
+        P(
+            "Căn cứ Điều 158 Bộ luật Tố tụng hình sự, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh thông báo:",
+            gap=3.0,
+        ),
+        P(
+            "Ngày 28/5/2025, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh đã ra Quyết định "
+            "không khởi tố vụ án hình sự số 09/QĐ-CSĐT đối với nội dung đơn tố cáo đề ngày "
+            "03/4/2025 của ông về việc ông Hoàng Văn Dũng có hành vi lừa đảo chiếm đoạt tài sản."
+        ),
+        P(
+            "Lý do: không có sự việc phạm tội. Quan hệ giữa ông và ông Hoàng Văn Dũng là quan hệ "
+            "vay tài sản thuộc lĩnh vực dân sự."
+        ),
+        P(
+            "Nếu không đồng ý với quyết định trên, ông có quyền khiếu nại đến Viện kiểm sát nhân "
+            "dân tỉnh Quảng Ninh trong thời hạn 07 ngày kể từ ngày nhận được thông báo này."
+        ),
+        signature(*_POLICE_SIGN, recipients=["- Như trên;", "- VKSND tỉnh Quảng Ninh;", "- Lưu: HS, CSĐT."]),
     ]
-    return Doc("thong_bao", number, date, "THÔNG BÁO", "Kết quả giải quyết nguồn tin về tội phạm",
-               blocks, "0002-tb")
+    return Doc("thong_bao", number, date, "THÔNG BÁO", "Kết quả giải quyết nguồn tin về tội phạm", blocks, "0002-tb")
 
 
 # ---- case 2025-HS-0003: causing bodily harm ------------------------------------------------
 def doc_0003_qd_khoi_to_vu_an() -> Doc:
-    return _qd("0003-qdktva", POLICE, "38/QĐ-CSĐT", "2025-03-05", "Khởi tố vụ án hình sự", [
-        P("Căn cứ Điều 143, Điều 153 và Điều 154 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Kết luận giám định pháp y về thương tích số 112/KLGĐ-TTPY ngày 27/02/2025 của "
-          "Trung tâm Pháp y tỉnh Quảng Ninh;"),
-        P("Xét thấy có dấu hiệu của tội Cố ý gây thương tích quy định tại điểm đ khoản 2 Điều 134 "
-          "Bộ luật Hình sự xảy ra khoảng 20 giờ ngày 18/02/2025 tại quán bia trên đường Quang "
-          "Trung, phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Khởi tố vụ án hình sự Cố ý gây thương tích xảy ra tại phường Quang Trung, "
-          "thành phố Uông Bí, tỉnh Quảng Ninh, quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình "
-          "sự."),
-        P("Điều 2. Giao Đội Điều tra tội phạm về trật tự xã hội tiến hành điều tra vụ án theo "
-          "quy định của pháp luật."),
-        P("Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh để kiểm "
-          "sát việc khởi tố."),
-    ], _POLICE_SIGN, ["- VKSND tỉnh Quảng Ninh;", "- Lưu: HSVA, CSĐT."],
-        extra_title=("THỦ TRƯỞNG CƠ QUAN CẢNH SÁT ĐIỀU TRA",))
+    return _qd(
+        "0003-qdktva",
+        POLICE,
+        "38/QĐ-CSĐT",
+        "2025-03-05",
+        "Khởi tố vụ án hình sự",
+        [
+            P("Căn cứ Điều 143, Điều 153 và Điều 154 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Căn cứ Kết luận giám định pháp y về thương tích số 112/KLGĐ-TTPY ngày 27/02/2025 của "
+                "Trung tâm Pháp y tỉnh Quảng Ninh;"
+            ),
+            P(
+                "Xét thấy có dấu hiệu của tội Cố ý gây thương tích quy định tại điểm đ khoản 2 Điều 134 "
+                "Bộ luật Hình sự xảy ra khoảng 20 giờ ngày 18/02/2025 tại quán bia trên đường Quang "
+                "Trung, phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh,"
+            ),
+            H("QUYẾT ĐỊNH:"),
+            P(
+                "Điều 1. Khởi tố vụ án hình sự Cố ý gây thương tích xảy ra tại phường Quang Trung, "
+                "thành phố Uông Bí, tỉnh Quảng Ninh, quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình "
+                "sự."
+            ),
+            P(
+                "Điều 2. Giao Đội Điều tra tội phạm về trật tự xã hội tiến hành điều tra vụ án theo "
+                "quy định của pháp luật."
+            ),
+            P("Điều 3. Quyết định này được gửi đến Viện kiểm sát nhân dân tỉnh Quảng Ninh để kiểm sát việc khởi tố."),
+        ],
+        _POLICE_SIGN,
+        ["- VKSND tỉnh Quảng Ninh;", "- Lưu: HSVA, CSĐT."],
+        extra_title=("THỦ TRƯỞNG CƠ QUAN CẢNH SÁT ĐIỀU TRA",),
+    )
 
 
 def doc_0003_qd_khoi_to_bi_can() -> Doc:
-    return _qd("0003-qdktbc", POLICE, "41/QĐ-CSĐT", "2025-03-06", "Khởi tố bị can", [
-        P("Căn cứ Điều 179 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Quyết định khởi tố vụ án hình sự số 38/QĐ-CSĐT ngày 05/3/2025 của Cơ quan "
-          "Cảnh sát điều tra Công an tỉnh Quảng Ninh;"),
-        P("Xét thấy có đủ căn cứ xác định Vũ Đức Mạnh đã dùng vỏ chai bia đánh vào đầu anh Đinh "
-          "Văn Sơn gây thương tích với tỷ lệ tổn thương cơ thể 14%, đã phạm vào tội Cố ý gây "
-          "thương tích quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Khởi tố bị can đối với: " + _MANH),
-        P("Về tội: Cố ý gây thương tích, quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự."),
-        P("Điều 2. Bị can Vũ Đức Mạnh có các quyền và nghĩa vụ quy định tại Điều 60 Bộ luật Tố "
-          "tụng hình sự."),
-    ], _POLICE_SIGN, ["- VKSND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, CSĐT."],
-        doc_type="qd_khoi_to_bi_can")
+    return _qd(
+        "0003-qdktbc",
+        POLICE,
+        "41/QĐ-CSĐT",
+        "2025-03-06",
+        "Khởi tố bị can",
+        [
+            P("Căn cứ Điều 179 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Căn cứ Quyết định khởi tố vụ án hình sự số 38/QĐ-CSĐT ngày 05/3/2025 của Cơ quan "
+                "Cảnh sát điều tra Công an tỉnh Quảng Ninh;"
+            ),
+            P(
+                "Xét thấy có đủ căn cứ xác định Vũ Đức Mạnh đã dùng vỏ chai bia đánh vào đầu anh Đinh "
+                "Văn Sơn gây thương tích với tỷ lệ tổn thương cơ thể 14%, đã phạm vào tội Cố ý gây "
+                "thương tích quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự,"
+            ),
+            H("QUYẾT ĐỊNH:"),
+            P("Điều 1. Khởi tố bị can đối với: " + _MANH),
+            P("Về tội: Cố ý gây thương tích, quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự."),
+            P("Điều 2. Bị can Vũ Đức Mạnh có các quyền và nghĩa vụ quy định tại Điều 60 Bộ luật Tố tụng hình sự."),
+        ],
+        _POLICE_SIGN,
+        ["- VKSND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, CSĐT."],
+        doc_type="qd_khoi_to_bi_can",
+    )
 
 
 def doc_0003_ket_luan_giam_dinh() -> Doc:
@@ -1007,45 +1263,64 @@ def doc_0003_ket_luan_giam_dinh() -> Doc:
     blocks = [official_header(FORENSIC, number, vn_date(date, "Hạ Long"))]
     blocks += titles("KẾT LUẬN GIÁM ĐỊNH", "Pháp y về thương tích")
     blocks += [
-        P("Căn cứ Quyết định trưng cầu giám định số 21/QĐ-CSĐT ngày 20/02/2025 của Cơ quan Cảnh "
-          "sát điều tra Công an tỉnh Quảng Ninh;"),
-        P("Người được giám định: Đinh Văn Sơn, sinh năm 1990; trú tại phường Thanh Sơn, thành phố "
-          "Uông Bí, tỉnh Quảng Ninh."),
-        P("Thời gian giám định: từ ngày 21/02/2025 đến ngày 27/02/2025. Địa điểm giám định: Trung "
-          "tâm Pháp y tỉnh Quảng Ninh."),
+        P(
+            "Căn cứ Quyết định trưng cầu giám định số 21/QĐ-CSĐT ngày 20/02/2025 của Cơ quan Cảnh "
+            "sát điều tra Công an tỉnh Quảng Ninh;"
+        ),
+        P(
+            "Người được giám định: Đinh Văn Sơn, sinh năm 1990; trú tại phường Thanh Sơn, thành phố "
+            "Uông Bí, tỉnh Quảng Ninh."
+        ),
+        P(
+            "Thời gian giám định: từ ngày 21/02/2025 đến ngày 27/02/2025. Địa điểm giám định: Trung "
+            "tâm Pháp y tỉnh Quảng Ninh."
+        ),
         P("Nội dung giám định: xác định tỷ lệ phần trăm tổn thương cơ thể do thương tích gây nên."),
-        P("Kết quả khám giám định: vết thương vùng đỉnh trái kích thước 6 cm x 0,3 cm đã khâu, "
-          "liền sẹo; vết thương vùng trán phải kích thước 2,5 cm x 0,2 cm; phim chụp cắt lớp vi "
-          "tính sọ não không thấy tổn thương xương sọ."),
+        P(
+            "Kết quả khám giám định: vết thương vùng đỉnh trái kích thước 6 cm x 0,3 cm đã khâu, "
+            "liền sẹo; vết thương vùng trán phải kích thước 2,5 cm x 0,2 cm; phim chụp cắt lớp vi "
+            "tính sọ não không thấy tổn thương xương sọ."
+        ),
         H("KẾT LUẬN:"),
-        P("1. Dấu hiệu chính qua giám định: sẹo vết thương vùng đỉnh trái và vùng trán phải của "
-          "anh Đinh Văn Sơn."),
-        P("2. Tỷ lệ phần trăm tổn thương cơ thể do thương tích gây nên hiện tại là 14% (mười bốn "
-          "phần trăm)."),
+        P("1. Dấu hiệu chính qua giám định: sẹo vết thương vùng đỉnh trái và vùng trán phải của anh Đinh Văn Sơn."),
+        P("2. Tỷ lệ phần trăm tổn thương cơ thể do thương tích gây nên hiện tại là 14% (mười bốn phần trăm)."),
         P("3. Vết thương do vật tày có cạnh gây nên."),
         signature(["GIÁM ĐỐC"], "Trịnh Văn Lực", left=(["GIÁM ĐỊNH VIÊN"], "Mai Thị Thanh")),
     ]
-    return Doc("ket_luan_giam_dinh", number, date, "KẾT LUẬN GIÁM ĐỊNH", "Pháp y về thương tích",
-               blocks, "0003-klgd")
+    return Doc("ket_luan_giam_dinh", number, date, "KẾT LUẬN GIÁM ĐỊNH", "Pháp y về thương tích", blocks, "0003-klgd")
 
 
 def doc_0003_qd_phe_chuan() -> Doc:
-    return _qd("0003-qdpc", VKS, "15/QĐ-VKS-P2", "2025-03-08",
-               "Phê chuẩn quyết định khởi tố bị can", [
-        P("Căn cứ Điều 41, Điều 165 và Điều 179 Bộ luật Tố tụng hình sự;"),
-        P("Xét Quyết định khởi tố bị can số 41/QĐ-CSĐT ngày 06/3/2025 của Cơ quan Cảnh sát điều "
-          "tra Công an tỉnh Quảng Ninh đối với Vũ Đức Mạnh về tội Cố ý gây thương tích quy định "
-          "tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự và hồ sơ kèm theo;"),
-        P("Xét thấy quyết định khởi tố bị can có căn cứ và hợp pháp,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Phê chuẩn Quyết định khởi tố bị can số 41/QĐ-CSĐT ngày 06/3/2025 của Cơ quan "
-          "Cảnh sát điều tra Công an tỉnh Quảng Ninh đối với Vũ Đức Mạnh, sinh ngày 04/11/1998, "
-          "trú tại tổ 7, khu 2, phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh."),
-        P("Điều 2. Yêu cầu Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh thực hiện Quyết "
-          "định này theo quy định của Bộ luật Tố tụng hình sự."),
-    ], _VKS_SIGN, ["- CQCSĐT Công an tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSKS, VP."],
+    return _qd(
+        "0003-qdpc",
+        VKS,
+        "15/QĐ-VKS-P2",
+        "2025-03-08",
+        "Phê chuẩn quyết định khởi tố bị can",
+        [
+            P("Căn cứ Điều 41, Điều 165 và Điều 179 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Xét Quyết định khởi tố bị can số 41/QĐ-CSĐT ngày 06/3/2025 của Cơ quan Cảnh sát điều "
+                "tra Công an tỉnh Quảng Ninh đối với Vũ Đức Mạnh về tội Cố ý gây thương tích quy định "
+                "tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự và hồ sơ kèm theo;"
+            ),
+            P("Xét thấy quyết định khởi tố bị can có căn cứ và hợp pháp,"),
+            H("QUYẾT ĐỊNH:"),
+            P(
+                "Điều 1. Phê chuẩn Quyết định khởi tố bị can số 41/QĐ-CSĐT ngày 06/3/2025 của Cơ quan "
+                "Cảnh sát điều tra Công an tỉnh Quảng Ninh đối với Vũ Đức Mạnh, sinh ngày 04/11/1998, "
+                "trú tại tổ 7, khu 2, phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh."
+            ),
+            P(
+                "Điều 2. Yêu cầu Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh thực hiện Quyết "
+                "định này theo quy định của Bộ luật Tố tụng hình sự."
+            ),
+        ],
+        _VKS_SIGN,
+        ["- CQCSĐT Công an tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSKS, VP."],
         doc_type="qd_phe_chuan",
-        extra_title=("VIỆN TRƯỞNG VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH",))
+        extra_title=("VIỆN TRƯỞNG VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH",),
+    )
 
 
 def doc_0003_lenh_bat() -> Doc:
@@ -1054,23 +1329,35 @@ def doc_0003_lenh_bat() -> Doc:
     blocks += titles("LỆNH BẮT BỊ CAN ĐỂ TẠM GIAM")
     blocks += [
         P("Căn cứ Điều 113 và Điều 119 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Quyết định khởi tố bị can số 41/QĐ-CSĐT ngày 06/3/2025 đã được Viện kiểm sát "
-          "nhân dân tỉnh Quảng Ninh phê chuẩn tại Quyết định số 15/QĐ-VKS-P2 ngày 08/3/2025;"),
-        P("Xét thấy bị can đã bỏ khỏi nơi cư trú, có dấu hiệu bỏ trốn, gây khó khăn cho việc "
-          "điều tra,"),
+        P(
+            "Căn cứ Quyết định khởi tố bị can số 41/QĐ-CSĐT ngày 06/3/2025 đã được Viện kiểm sát "
+            "nhân dân tỉnh Quảng Ninh phê chuẩn tại Quyết định số 15/QĐ-VKS-P2 ngày 08/3/2025;"
+        ),
+        P("Xét thấy bị can đã bỏ khỏi nơi cư trú, có dấu hiệu bỏ trốn, gây khó khăn cho việc điều tra,"),
         H("RA LỆNH:"),
         P("Bắt bị can để tạm giam đối với: " + _MANH),
-        P("Bị can bị khởi tố về tội Cố ý gây thương tích quy định tại điểm đ khoản 2 Điều 134 Bộ "
-          "luật Hình sự."),
-        P("Thời hạn tạm giam là 02 tháng kể từ ngày bắt. Nơi tạm giam: Trại tạm giam Công an "
-          "tỉnh Quảng Ninh."),
+        P("Bị can bị khởi tố về tội Cố ý gây thương tích quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự."),
+        P("Thời hạn tạm giam là 02 tháng kể từ ngày bắt. Nơi tạm giam: Trại tạm giam Công an tỉnh Quảng Ninh."),
         P("Giao Điều tra viên Lương Văn Khải thi hành Lệnh này theo quy định của pháp luật."),
-        Columns([CL("PHÊ CHUẨN CỦA VIỆN KIỂM SÁT", "b", 12), CL("Số: 16/QĐ-VKS-P2", "", 12),
-                 CL("KT. VIỆN TRƯỞNG", "b", 13), CL("PHÓ VIỆN TRƯỞNG", "b", 13),
-                 CL("Phạm Quang Minh", "b", 13, gap=21.0)],
-                [CL("", "", 12), CL("", "", 12), CL("KT. THỦ TRƯỞNG", "b", 13),
-                 CL("PHÓ THỦ TRƯỞNG", "b", 13), CL("Thượng tá Bùi Quang Vinh", "b", 13, gap=21.0)],
-                left_cx=LEFT_COL_CX - 2, sign_before=(("L", 4), ("R", 4)), gap=7.0),
+        Columns(
+            [
+                CL("PHÊ CHUẨN CỦA VIỆN KIỂM SÁT", "b", 12),
+                CL("Số: 16/QĐ-VKS-P2", "", 12),
+                CL("KT. VIỆN TRƯỞNG", "b", 13),
+                CL("PHÓ VIỆN TRƯỞNG", "b", 13),
+                CL("Phạm Quang Minh", "b", 13, gap=21.0),
+            ],
+            [
+                CL("", "", 12),
+                CL("", "", 12),
+                CL("KT. THỦ TRƯỞNG", "b", 13),
+                CL("PHÓ THỦ TRƯỞNG", "b", 13),
+                CL("Thượng tá Bùi Quang Vinh", "b", 13, gap=21.0),
+            ],
+            left_cx=LEFT_COL_CX - 2,
+            sign_before=(("L", 4), ("R", 4)),
+            gap=7.0,
+        ),
     ]
     return Doc("lenh_bat", number, date, "LỆNH BẮT BỊ CAN ĐỂ TẠM GIAM", "", blocks, "0003-lb")
 
@@ -1080,29 +1367,36 @@ def doc_0003_bien_ban_hoi_cung() -> Doc:
     blocks = [official_header(POLICE, None, None)]
     blocks += titles("BIÊN BẢN HỎI CUNG BỊ CAN")
     blocks += [
-        P("Hồi 09 giờ 00 phút, ngày 12 tháng 3 năm 2025, tại Trại tạm giam Công an tỉnh Quảng "
-          "Ninh."),
-        P("Tôi: Lương Văn Khải, Điều tra viên, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh, "
-          "với sự có mặt của Kiểm sát viên Ngô Thị Hằng, Viện kiểm sát nhân dân tỉnh Quảng Ninh, "
-          "tiến hành hỏi cung bị can: Vũ Đức Mạnh, sinh ngày 04/11/1998; nơi cư trú: tổ 7, khu 2, "
-          "phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh."),
-        P("Bị can đã được giải thích quyền và nghĩa vụ theo quy định tại Điều 60 Bộ luật Tố tụng "
-          "hình sự."),
-        P("Hỏi: Anh hãy khai lại diễn biến sự việc xảy ra tối ngày 18/02/2025 tại quán bia trên "
-          "đường Quang Trung?"),
-        P("Trả lời: Khoảng 19 giờ ngày 18/02/2025, tôi cùng hai người bạn ngồi uống bia tại "
-          "quán. Đến khoảng 20 giờ, anh Đinh Văn Sơn ở bàn bên cạnh có lời lẽ trêu chọc nhóm của "
-          "tôi nên hai bên cãi nhau. Trong lúc bực tức, tôi cầm vỏ chai bia trên bàn đập hai cái "
-          "vào đầu anh Sơn làm anh Sơn bị chảy máu. Sau đó mọi người can ngăn và đưa anh Sơn đi "
-          "bệnh viện."),
+        P("Hồi 09 giờ 00 phút, ngày 12 tháng 3 năm 2025, tại Trại tạm giam Công an tỉnh Quảng Ninh."),
+        P(
+            "Tôi: Lương Văn Khải, Điều tra viên, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh, "
+            "với sự có mặt của Kiểm sát viên Ngô Thị Hằng, Viện kiểm sát nhân dân tỉnh Quảng Ninh, "
+            "tiến hành hỏi cung bị can: Vũ Đức Mạnh, sinh ngày 04/11/1998; nơi cư trú: tổ 7, khu 2, "
+            "phường Quang Trung, thành phố Uông Bí, tỉnh Quảng Ninh."
+        ),
+        P("Bị can đã được giải thích quyền và nghĩa vụ theo quy định tại Điều 60 Bộ luật Tố tụng hình sự."),
+        P("Hỏi: Anh hãy khai lại diễn biến sự việc xảy ra tối ngày 18/02/2025 tại quán bia trên đường Quang Trung?"),
+        P(
+            "Trả lời: Khoảng 19 giờ ngày 18/02/2025, tôi cùng hai người bạn ngồi uống bia tại "
+            "quán. Đến khoảng 20 giờ, anh Đinh Văn Sơn ở bàn bên cạnh có lời lẽ trêu chọc nhóm của "
+            "tôi nên hai bên cãi nhau. Trong lúc bực tức, tôi cầm vỏ chai bia trên bàn đập hai cái "
+            "vào đầu anh Sơn làm anh Sơn bị chảy máu. Sau đó mọi người can ngăn và đưa anh Sơn đi "
+            "bệnh viện."
+        ),
         P("Hỏi: Trước đó anh có mâu thuẫn gì với anh Sơn không?"),
-        P("Trả lời: Tôi không quen biết và không có mâu thuẫn gì với anh Sơn từ trước. Tôi rất ân "
-          "hận về hành vi của mình."),
+        P(
+            "Trả lời: Tôi không quen biết và không có mâu thuẫn gì với anh Sơn từ trước. Tôi rất ân "
+            "hận về hành vi của mình."
+        ),
         P("Hỏi: Anh đã bồi thường cho người bị hại chưa?"),
-        P("Trả lời: Gia đình tôi đã bồi thường cho anh Sơn 30.000.000 đồng tiền viện phí và thuốc "
-          "men. Tôi mong anh Sơn có đơn xin giảm nhẹ hình phạt cho tôi."),
-        P("Việc hỏi cung kết thúc hồi 10 giờ 30 phút cùng ngày. Biên bản đã được đọc lại cho bị "
-          "can nghe, bị can công nhận đúng và ký tên dưới đây."),
+        P(
+            "Trả lời: Gia đình tôi đã bồi thường cho anh Sơn 30.000.000 đồng tiền viện phí và thuốc "
+            "men. Tôi mong anh Sơn có đơn xin giảm nhẹ hình phạt cho tôi."
+        ),
+        P(
+            "Việc hỏi cung kết thúc hồi 10 giờ 30 phút cùng ngày. Biên bản đã được đọc lại cho bị "
+            "can nghe, bị can công nhận đúng và ký tên dưới đây."
+        ),
         signature(["ĐIỀU TRA VIÊN"], "Lương Văn Khải", left=(["BỊ CAN"], "Vũ Đức Mạnh")),
     ]
     return Doc("bien_ban_hoi_cung", "", date, "BIÊN BẢN HỎI CUNG BỊ CAN", "", blocks, "0003-bbhc")
@@ -1114,41 +1408,75 @@ def doc_0003_don_khieu_nai() -> Doc:
     blocks += titles("ĐƠN KHIẾU NẠI", gap=8.0)[:-1]
     blocks += [
         P("Kính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh.", indent=22.0, gap=5.0),
-        P("Tôi tên là: Vũ Văn Bình, sinh năm 1970; nơi cư trú: tổ 7, khu 2, phường Quang Trung, "
-          "thành phố Uông Bí, tỉnh Quảng Ninh; là bố đẻ của bị can Vũ Đức Mạnh.", gap=3.0),
-        P("Tôi khiếu nại Lệnh bắt bị can để tạm giam số 07/LB-CSĐT ngày 10/3/2025 của Cơ quan "
-          "Cảnh sát điều tra Công an tỉnh Quảng Ninh đối với con tôi là Vũ Đức Mạnh."),
-        P("Lý do khiếu nại: con tôi có nơi cư trú rõ ràng, đã ra đầu thú, thành khẩn khai báo và "
-          "gia đình đã bồi thường cho người bị hại. Con tôi là lao động chính, đang nuôi mẹ già "
-          "bị bệnh. Việc áp dụng biện pháp tạm giam là không cần thiết."),
-        P("Vì vậy, tôi đề nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh xem xét, hủy bỏ lệnh bắt bị "
-          "can để tạm giam và thay thế bằng biện pháp ngăn chặn khác nhẹ hơn đối với con tôi."),
+        P(
+            "Tôi tên là: Vũ Văn Bình, sinh năm 1970; nơi cư trú: tổ 7, khu 2, phường Quang Trung, "
+            "thành phố Uông Bí, tỉnh Quảng Ninh; là bố đẻ của bị can Vũ Đức Mạnh.",
+            gap=3.0,
+        ),
+        P(
+            "Tôi khiếu nại Lệnh bắt bị can để tạm giam số 07/LB-CSĐT ngày 10/3/2025 của Cơ quan "
+            "Cảnh sát điều tra Công an tỉnh Quảng Ninh đối với con tôi là Vũ Đức Mạnh."
+        ),
+        P(
+            "Lý do khiếu nại: con tôi có nơi cư trú rõ ràng, đã ra đầu thú, thành khẩn khai báo và "
+            "gia đình đã bồi thường cho người bị hại. Con tôi là lao động chính, đang nuôi mẹ già "
+            "bị bệnh. Việc áp dụng biện pháp tạm giam là không cần thiết."
+        ),
+        P(
+            "Vì vậy, tôi đề nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh xem xét, hủy bỏ lệnh bắt bị "
+            "can để tạm giam và thay thế bằng biện pháp ngăn chặn khác nhẹ hơn đối với con tôi."
+        ),
         P("Tôi xin cam đoan nội dung khiếu nại trên là đúng sự thật."),
-        Columns([], [CL("NGƯỜI KHIẾU NẠI", "b", 13), CL("(Ký và ghi rõ họ tên)", "i", 12),
-                     CL("Vũ Văn Bình", "b", 13, gap=19.0)], sign_before=(("R", 2),), gap=7.0),
+        Columns(
+            [],
+            [
+                CL("NGƯỜI KHIẾU NẠI", "b", 13),
+                CL("(Ký và ghi rõ họ tên)", "i", 12),
+                CL("Vũ Văn Bình", "b", 13, gap=19.0),
+            ],
+            sign_before=(("R", 2),),
+            gap=7.0,
+        ),
     ]
     return Doc("don_khieu_nai", "", date, "ĐƠN KHIẾU NẠI", "", blocks, "0003-dkn")
 
 
 def doc_0003_qd_giai_quyet_khieu_nai() -> Doc:
-    return _qd("0003-qdgqkn", VKS, "03/QĐ-VKS-P2", "2025-04-03", "Giải quyết khiếu nại", [
-        P("Căn cứ Điều 470, Điều 471 và Điều 475 Bộ luật Tố tụng hình sự;"),
-        P("Xét đơn khiếu nại đề ngày 17/3/2025 của ông Vũ Văn Bình, trú tại phường Quang Trung, "
-          "thành phố Uông Bí, tỉnh Quảng Ninh đối với Lệnh bắt bị can để tạm giam số 07/LB-CSĐT "
-          "ngày 10/3/2025 của Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh;"),
-        P("Xét thấy bị can Vũ Đức Mạnh bị khởi tố về tội Cố ý gây thương tích theo điểm đ khoản 2 "
-          "Điều 134 Bộ luật Hình sự; sau khi gây án bị can đã bỏ khỏi nơi cư trú, có dấu hiệu "
-          "bỏ trốn. Việc bắt bị can để tạm giam là có căn cứ, đúng quy định tại Điều 119 Bộ luật "
-          "Tố tụng hình sự,"),
-        H("QUYẾT ĐỊNH:"),
-        P("Điều 1. Không chấp nhận nội dung khiếu nại của ông Vũ Văn Bình. Giữ nguyên Lệnh bắt bị "
-          "can để tạm giam số 07/LB-CSĐT ngày 10/3/2025 của Cơ quan Cảnh sát điều tra Công an "
-          "tỉnh Quảng Ninh."),
-        P("Điều 2. Quyết định này có hiệu lực kể từ ngày ký và được gửi cho người khiếu nại, Cơ "
-          "quan Cảnh sát điều tra Công an tỉnh Quảng Ninh."),
-    ], _VKS_SIGN, ["- Ông Vũ Văn Bình;", "- CQCSĐT Công an tỉnh Quảng Ninh;", "- Lưu: HSKS, VP."],
+    return _qd(
+        "0003-qdgqkn",
+        VKS,
+        "03/QĐ-VKS-P2",
+        "2025-04-03",
+        "Giải quyết khiếu nại",
+        [
+            P("Căn cứ Điều 470, Điều 471 và Điều 475 Bộ luật Tố tụng hình sự;"),
+            P(
+                "Xét đơn khiếu nại đề ngày 17/3/2025 của ông Vũ Văn Bình, trú tại phường Quang Trung, "
+                "thành phố Uông Bí, tỉnh Quảng Ninh đối với Lệnh bắt bị can để tạm giam số 07/LB-CSĐT "
+                "ngày 10/3/2025 của Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh;"
+            ),
+            P(
+                "Xét thấy bị can Vũ Đức Mạnh bị khởi tố về tội Cố ý gây thương tích theo điểm đ khoản 2 "
+                "Điều 134 Bộ luật Hình sự; sau khi gây án bị can đã bỏ khỏi nơi cư trú, có dấu hiệu "
+                "bỏ trốn. Việc bắt bị can để tạm giam là có căn cứ, đúng quy định tại Điều 119 Bộ luật "
+                "Tố tụng hình sự,"
+            ),
+            H("QUYẾT ĐỊNH:"),
+            P(
+                "Điều 1. Không chấp nhận nội dung khiếu nại của ông Vũ Văn Bình. Giữ nguyên Lệnh bắt bị "
+                "can để tạm giam số 07/LB-CSĐT ngày 10/3/2025 của Cơ quan Cảnh sát điều tra Công an "
+                "tỉnh Quảng Ninh."
+            ),
+            P(
+                "Điều 2. Quyết định này có hiệu lực kể từ ngày ký và được gửi cho người khiếu nại, Cơ "
+                "quan Cảnh sát điều tra Công an tỉnh Quảng Ninh."
+            ),
+        ],
+        _VKS_SIGN,
+        ["- Ông Vũ Văn Bình;", "- CQCSĐT Công an tỉnh Quảng Ninh;", "- Lưu: HSKS, VP."],
         doc_type="qd_giai_quyet_khieu_nai",
-        extra_title=("VIỆN TRƯỞNG VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH",))
+        extra_title=("VIỆN TRƯỞNG VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH",),
+    )
 
 
 def doc_0003_don_kien_nghi() -> Doc:
@@ -1157,15 +1485,22 @@ def doc_0003_don_kien_nghi() -> Doc:
     blocks += titles("ĐƠN KIẾN NGHỊ", gap=10.0)[:-1]
     blocks += [
         P("Kính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh.", indent=22.0, gap=5.0),
-        P("Tôi tên là: Đinh Văn Sơn, sinh năm 1990; nơi cư trú: phường Thanh Sơn, thành phố Uông "
-          "Bí, tỉnh Quảng Ninh; là người bị hại trong vụ án Cố ý gây thương tích do Cơ quan Cảnh "
-          "sát điều tra Công an tỉnh Quảng Ninh thụ lý.", gap=3.0),
-        P("Ngày 18/02/2025, tôi bị Vũ Đức Mạnh dùng vỏ chai bia đánh gây thương tích với tỷ lệ "
-          "tổn thương cơ thể 14%. Đến nay, tôi vẫn thường xuyên bị đau đầu, chưa thể trở lại làm "
-          "việc bình thường."),
-        P("Tôi kiến nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh yêu cầu Cơ quan điều tra trưng "
-          "cầu giám định bổ sung về thương tích của tôi và xem xét khoản bồi thường tổn thất về "
-          "tinh thần, thu nhập bị mất trong thời gian điều trị."),
+        P(
+            "Tôi tên là: Đinh Văn Sơn, sinh năm 1990; nơi cư trú: phường Thanh Sơn, thành phố Uông "
+            "Bí, tỉnh Quảng Ninh; là người bị hại trong vụ án Cố ý gây thương tích do Cơ quan Cảnh "
+            "sát điều tra Công an tỉnh Quảng Ninh thụ lý.",
+            gap=3.0,
+        ),
+        P(
+            "Ngày 18/02/2025, tôi bị Vũ Đức Mạnh dùng vỏ chai bia đánh gây thương tích với tỷ lệ "
+            "tổn thương cơ thể 14%. Đến nay, tôi vẫn thường xuyên bị đau đầu, chưa thể trở lại làm "
+            "việc bình thường."
+        ),
+        P(
+            "Tôi kiến nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh yêu cầu Cơ quan điều tra trưng "
+            "cầu giám định bổ sung về thương tích của tôi và xem xét khoản bồi thường tổn thất về "
+            "tinh thần, thu nhập bị mất trong thời gian điều trị."
+        ),
         P("Tôi xin chân thành cảm ơn."),
         petition_signature(vn_date(date, "Uông Bí"), "NGƯỜI KIẾN NGHỊ", "Đinh Văn Sơn"),
     ]
@@ -1177,21 +1512,22 @@ def doc_0003_thong_bao() -> Doc:
     blocks = [official_header(VKS, number, vn_date(date, "Hạ Long"))]
     blocks += titles("THÔNG BÁO", "Về việc thụ lý đơn kiến nghị")
     blocks += [
-        P("Kính gửi: Ông Đinh Văn Sơn, trú tại phường Thanh Sơn, thành phố Uông Bí, tỉnh Quảng "
-          "Ninh.", indent=22.0),
-        P("Ngày 11/4/2025, Viện kiểm sát nhân dân tỉnh Quảng Ninh nhận được đơn kiến nghị đề ngày "
-          "10/4/2025 của ông về việc đề nghị giám định bổ sung thương tích và xem xét bồi thường "
-          "trong vụ án Cố ý gây thương tích xảy ra tại phường Quang Trung, thành phố Uông Bí.",
-          gap=3.0),
-        P("Viện kiểm sát nhân dân tỉnh Quảng Ninh thông báo đã thụ lý đơn của ông và đã chuyển "
-          "yêu cầu đến Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh để xem xét, giải quyết "
-          "theo thẩm quyền. Kết quả giải quyết sẽ được thông báo bằng văn bản cho ông."),
+        P("Kính gửi: Ông Đinh Văn Sơn, trú tại phường Thanh Sơn, thành phố Uông Bí, tỉnh Quảng Ninh.", indent=22.0),
+        P(
+            "Ngày 11/4/2025, Viện kiểm sát nhân dân tỉnh Quảng Ninh nhận được đơn kiến nghị đề ngày "
+            "10/4/2025 của ông về việc đề nghị giám định bổ sung thương tích và xem xét bồi thường "
+            "trong vụ án Cố ý gây thương tích xảy ra tại phường Quang Trung, thành phố Uông Bí.",
+            gap=3.0,
+        ),
+        P(
+            "Viện kiểm sát nhân dân tỉnh Quảng Ninh thông báo đã thụ lý đơn của ông và đã chuyển "
+            "yêu cầu đến Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh để xem xét, giải quyết "
+            "theo thẩm quyền. Kết quả giải quyết sẽ được thông báo bằng văn bản cho ông."
+        ),
         P("Viện kiểm sát nhân dân tỉnh Quảng Ninh thông báo để ông biết."),
-        signature(*_VKS_SIGN, recipients=["- Như trên;", "- CQCSĐT Công an tỉnh Quảng Ninh;",
-                                          "- Lưu: VP, P2."]),
+        signature(*_VKS_SIGN, recipients=["- Như trên;", "- CQCSĐT Công an tỉnh Quảng Ninh;", "- Lưu: VP, P2."]),
     ]
-    return Doc("thong_bao", number, date, "THÔNG BÁO", "Về việc thụ lý đơn kiến nghị", blocks,
-               "0003-tb")
+    return Doc("thong_bao", number, date, "THÔNG BÁO", "Về việc thụ lý đơn kiến nghị", blocks, "0003-tb")
 
 
 def doc_0003_bao_cao() -> Doc:
@@ -1200,42 +1536,56 @@ def doc_0003_bao_cao() -> Doc:
     blocks += titles("BÁO CÁO", "Tiến độ giải quyết vụ án Cố ý gây thương tích")
     blocks += [
         P("Kính gửi: Viện trưởng Viện kiểm sát nhân dân tỉnh Quảng Ninh.", indent=22.0),
-        P("Thực hiện nhiệm vụ thực hành quyền công tố, kiểm sát điều tra vụ án Cố ý gây thương "
-          "tích xảy ra ngày 18/02/2025 tại phường Quang Trung, thành phố Uông Bí, Phòng 2 báo cáo "
-          "như sau:", gap=3.0),
-        P("1. Tình hình thụ lý: vụ án được khởi tố ngày 05/3/2025; bị can Vũ Đức Mạnh bị khởi tố "
-          "ngày 06/3/2025, Viện kiểm sát đã phê chuẩn ngày 08/3/2025. Bị can đang bị tạm giam tại "
-          "Trại tạm giam Công an tỉnh Quảng Ninh."),
-        P("2. Kết quả điều tra: Cơ quan điều tra đã lấy lời khai người bị hại, người làm chứng, "
-          "hỏi cung bị can, thu thập Kết luận giám định số 112/KLGĐ-TTPY ngày 27/02/2025 xác định "
-          "tỷ lệ tổn thương cơ thể của người bị hại là 14%."),
-        P("3. Vướng mắc: người bị hại có đơn kiến nghị đề nghị giám định bổ sung. Kiểm sát viên đã "
-          "yêu cầu Cơ quan điều tra xem xét, giải quyết theo quy định."),
-        P("4. Đề xuất: tiếp tục kiểm sát chặt chẽ việc điều tra, bảo đảm kết thúc điều tra đúng "
-          "thời hạn."),
+        P(
+            "Thực hiện nhiệm vụ thực hành quyền công tố, kiểm sát điều tra vụ án Cố ý gây thương "
+            "tích xảy ra ngày 18/02/2025 tại phường Quang Trung, thành phố Uông Bí, Phòng 2 báo cáo "
+            "như sau:",
+            gap=3.0,
+        ),
+        P(
+            "1. Tình hình thụ lý: vụ án được khởi tố ngày 05/3/2025; bị can Vũ Đức Mạnh bị khởi tố "
+            "ngày 06/3/2025, Viện kiểm sát đã phê chuẩn ngày 08/3/2025. Bị can đang bị tạm giam tại "
+            "Trại tạm giam Công an tỉnh Quảng Ninh."
+        ),
+        P(
+            "2. Kết quả điều tra: Cơ quan điều tra đã lấy lời khai người bị hại, người làm chứng, "
+            "hỏi cung bị can, thu thập Kết luận giám định số 112/KLGĐ-TTPY ngày 27/02/2025 xác định "
+            "tỷ lệ tổn thương cơ thể của người bị hại là 14%."
+        ),
+        P(
+            "3. Vướng mắc: người bị hại có đơn kiến nghị đề nghị giám định bổ sung. Kiểm sát viên đã "
+            "yêu cầu Cơ quan điều tra xem xét, giải quyết theo quy định."
+        ),
+        P("4. Đề xuất: tiếp tục kiểm sát chặt chẽ việc điều tra, bảo đảm kết thúc điều tra đúng thời hạn."),
         signature(["KIỂM SÁT VIÊN"], "Ngô Thị Hằng", recipients=["- Như trên;", "- Lưu: P2."]),
     ]
-    return Doc("bao_cao", number, date, "BÁO CÁO", "Tiến độ giải quyết vụ án Cố ý gây thương tích",
-               blocks, "0003-bc")
+    return Doc("bao_cao", number, date, "BÁO CÁO", "Tiến độ giải quyết vụ án Cố ý gây thương tích", blocks, "0003-bc")
 
 
 def doc_0003_cong_van() -> Doc:
     number, date = "12/VKS-P2", "2025-04-25"
-    blocks = [official_header(VKS, number, vn_date(date, "Hạ Long"),
-                              vv=["V/v yêu cầu cung cấp tài liệu,", "chứng cứ bổ sung"])]
+    blocks = [
+        official_header(
+            VKS, number, vn_date(date, "Hạ Long"), vv=["V/v yêu cầu cung cấp tài liệu,", "chứng cứ bổ sung"]
+        )
+    ]
     blocks += [
         Space(6.0),
         P("Kính gửi: Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh.", indent=22.0),
-        P("Viện kiểm sát nhân dân tỉnh Quảng Ninh đang thực hành quyền công tố, kiểm sát điều tra "
-          "vụ án Cố ý gây thương tích xảy ra ngày 18/02/2025 tại phường Quang Trung, thành phố "
-          "Uông Bí, bị can Vũ Đức Mạnh.", gap=4.0),
-        P("Để bảo đảm việc giải quyết vụ án khách quan, toàn diện, Viện kiểm sát nhân dân tỉnh "
-          "Quảng Ninh đề nghị Quý Cơ quan:"),
+        P(
+            "Viện kiểm sát nhân dân tỉnh Quảng Ninh đang thực hành quyền công tố, kiểm sát điều tra "
+            "vụ án Cố ý gây thương tích xảy ra ngày 18/02/2025 tại phường Quang Trung, thành phố "
+            "Uông Bí, bị can Vũ Đức Mạnh.",
+            gap=4.0,
+        ),
+        P(
+            "Để bảo đảm việc giải quyết vụ án khách quan, toàn diện, Viện kiểm sát nhân dân tỉnh "
+            "Quảng Ninh đề nghị Quý Cơ quan:"
+        ),
         P("1. Thu giữ, trích xuất dữ liệu camera tại quán bia nơi xảy ra vụ việc;"),
         P("2. Lấy lời khai bổ sung của những người làm chứng có mặt tại quán;"),
         P("3. Xem xét đơn kiến nghị của người bị hại về việc trưng cầu giám định bổ sung."),
-        P("Kết quả thực hiện đề nghị gửi về Viện kiểm sát nhân dân tỉnh Quảng Ninh trước ngày "
-          "15/5/2025."),
+        P("Kết quả thực hiện đề nghị gửi về Viện kiểm sát nhân dân tỉnh Quảng Ninh trước ngày 15/5/2025."),
         signature(*_VKS_SIGN, recipients=["- Như trên;", "- Lưu: VP, P2."]),
     ]
     return Doc("cong_van", number, date, "", "", blocks, "0003-cv")
@@ -1246,70 +1596,108 @@ def doc_0003_ket_luan_dieu_tra() -> Doc:
     blocks = [official_header(POLICE, number, vn_date(date, "Hạ Long"))]
     blocks += titles("BẢN KẾT LUẬN ĐIỀU TRA", "Vụ án hình sự, đề nghị truy tố")
     blocks += [
-        P("Ngày 05/3/2025, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh ra Quyết định khởi "
-          "tố vụ án hình sự số 38/QĐ-CSĐT về tội Cố ý gây thương tích xảy ra tại phường Quang "
-          "Trung, thành phố Uông Bí, tỉnh Quảng Ninh."),
-        P("Ngày 06/3/2025, Cơ quan Cảnh sát điều tra ra Quyết định khởi tố bị can số 41/QĐ-CSĐT "
-          "đối với Vũ Đức Mạnh, đã được Viện kiểm sát nhân dân tỉnh Quảng Ninh phê chuẩn tại "
-          "Quyết định số 15/QĐ-VKS-P2 ngày 08/3/2025. Ngày 10/3/2025, Cơ quan điều tra ra Lệnh "
-          "bắt bị can để tạm giam số 07/LB-CSĐT, bị can bị tạm giam từ ngày 11/3/2025."),
+        P(
+            "Ngày 05/3/2025, Cơ quan Cảnh sát điều tra Công an tỉnh Quảng Ninh ra Quyết định khởi "
+            "tố vụ án hình sự số 38/QĐ-CSĐT về tội Cố ý gây thương tích xảy ra tại phường Quang "
+            "Trung, thành phố Uông Bí, tỉnh Quảng Ninh."
+        ),
+        P(
+            "Ngày 06/3/2025, Cơ quan Cảnh sát điều tra ra Quyết định khởi tố bị can số 41/QĐ-CSĐT "
+            "đối với Vũ Đức Mạnh, đã được Viện kiểm sát nhân dân tỉnh Quảng Ninh phê chuẩn tại "
+            "Quyết định số 15/QĐ-VKS-P2 ngày 08/3/2025. Ngày 10/3/2025, Cơ quan điều tra ra Lệnh "
+            "bắt bị can để tạm giam số 07/LB-CSĐT, bị can bị tạm giam từ ngày 11/3/2025."
+        ),
         H("KẾT QUẢ ĐIỀU TRA"),
-        P("Khoảng 19 giờ ngày 18/02/2025, Vũ Đức Mạnh cùng hai người bạn là Trần Văn Quân và "
-          "Phạm Đức Anh ngồi uống bia tại quán bia của bà Nguyễn Thị Mai trên đường Quang Trung, "
-          "phường Quang Trung, thành phố Uông Bí. Cùng thời điểm, anh Đinh Văn Sơn cùng một số "
-          "đồng nghiệp ngồi ở bàn bên cạnh."),
-        P("Khoảng 20 giờ cùng ngày, do anh Sơn có lời nói trêu chọc nhóm của Mạnh nên hai bên "
-          "xảy ra cãi nhau. Mạnh đứng dậy, cầm vỏ chai bia thủy tinh trên bàn đập hai nhát vào "
-          "vùng đầu anh Sơn làm vỏ chai vỡ, anh Sơn bị chảy nhiều máu. Mọi người trong quán đã "
-          "can ngăn và đưa anh Sơn đến Bệnh viện Việt Nam - Thụy Điển Uông Bí cấp cứu. Sau khi "
-          "sự việc xảy ra, Mạnh bỏ về quê ở huyện Vân Đồn và tắt điện thoại."),
-        P("Ngày 19/02/2025, anh Đinh Văn Sơn có đơn trình báo gửi Công an phường Quang Trung. "
-          "Công an phường đã tiến hành khám nghiệm hiện trường, thu giữ mảnh vỡ chai bia, trích "
-          "xuất dữ liệu camera của quán và lấy lời khai những người có mặt."),
-        P("Tại Kết luận giám định pháp y về thương tích số 112/KLGĐ-TTPY ngày 27/02/2025, Trung "
-          "tâm Pháp y tỉnh Quảng Ninh kết luận: tỷ lệ tổn thương cơ thể do thương tích gây nên "
-          "của anh Đinh Văn Sơn hiện tại là 14%; vết thương do vật tày có cạnh gây nên."),
-        P("Quá trình điều tra, bị can Vũ Đức Mạnh đã khai nhận toàn bộ hành vi phạm tội. Lời khai "
-          "của bị can phù hợp với lời khai của người bị hại, người làm chứng Trần Văn Quân, Phạm "
-          "Đức Anh, bà Nguyễn Thị Mai, dữ liệu camera và vật chứng thu giữ."),
-        P("Người làm chứng Trần Văn Quân khai: khi hai bên cãi nhau, Quân đã kéo Mạnh ngồi "
-          "xuống nhưng Mạnh giằng ra, cầm vỏ chai bia trên bàn đánh anh Sơn. Người làm chứng Phạm "
-          "Đức Anh khai phù hợp với lời khai của Quân và xác nhận anh Sơn không cầm hung khí gì."),
-        P("Người làm chứng bà Nguyễn Thị Mai, chủ quán bia, khai: bà nghe thấy tiếng cãi nhau, "
-          "khi chạy ra thì thấy anh Sơn ôm đầu chảy máu, một thanh niên mặc áo phông màu đen cầm "
-          "cổ chai bia vỡ. Bà đã gọi điện báo Công an phường Quang Trung và cùng mọi người đưa "
-          "anh Sơn đi cấp cứu. Dữ liệu camera của quán ghi lại toàn bộ diễn biến sự việc."),
-        P("Vật chứng của vụ án gồm: 01 túi niêm phong bên trong có các mảnh vỡ chai bia thủy "
-          "tinh màu xanh; 01 đĩa DVD chứa dữ liệu camera trích xuất tại quán bia. Vật chứng đã "
-          "được chuyển đến Kho vật chứng Công an tỉnh Quảng Ninh để quản lý theo quy định."),
-        P("Về trách nhiệm dân sự: gia đình bị can đã bồi thường cho anh Đinh Văn Sơn số tiền "
-          "30.000.000 đồng. Anh Sơn yêu cầu bồi thường thêm tổn thất về tinh thần và thu nhập bị "
-          "mất trong thời gian điều trị, tổng cộng 25.000.000 đồng; bị can chưa thống nhất với "
-          "yêu cầu này."),
-        P("Đối với kiến nghị trưng cầu giám định bổ sung của anh Sơn: Cơ quan điều tra đã xem "
-          "xét, xác định thương tích của anh Sơn đã ổn định, không có tình tiết mới làm thay đổi "
-          "kết quả giám định nên không có căn cứ trưng cầu giám định bổ sung và đã thông báo cho "
-          "anh Sơn biết."),
-        P("Đối với Trần Văn Quân và Phạm Đức Anh: hai người này không tham gia đánh anh Sơn, đã "
-          "can ngăn Mạnh nên Cơ quan điều tra không đề cập xử lý."),
-        P("Về nhân thân: bị can Vũ Đức Mạnh chưa có tiền án, tiền sự. Tình tiết giảm nhẹ: bị can "
-          "thành khẩn khai báo, ăn năn hối cải, đã tự nguyện bồi thường một phần thiệt hại theo "
-          "điểm b, điểm s khoản 1 Điều 51 Bộ luật Hình sự. Bị can không có tình tiết tăng nặng."),
+        P(
+            "Khoảng 19 giờ ngày 18/02/2025, Vũ Đức Mạnh cùng hai người bạn là Trần Văn Quân và "
+            "Phạm Đức Anh ngồi uống bia tại quán bia của bà Nguyễn Thị Mai trên đường Quang Trung, "
+            "phường Quang Trung, thành phố Uông Bí. Cùng thời điểm, anh Đinh Văn Sơn cùng một số "
+            "đồng nghiệp ngồi ở bàn bên cạnh."
+        ),
+        P(
+            "Khoảng 20 giờ cùng ngày, do anh Sơn có lời nói trêu chọc nhóm của Mạnh nên hai bên "
+            "xảy ra cãi nhau. Mạnh đứng dậy, cầm vỏ chai bia thủy tinh trên bàn đập hai nhát vào "
+            "vùng đầu anh Sơn làm vỏ chai vỡ, anh Sơn bị chảy nhiều máu. Mọi người trong quán đã "
+            "can ngăn và đưa anh Sơn đến Bệnh viện Việt Nam - Thụy Điển Uông Bí cấp cứu. Sau khi "
+            "sự việc xảy ra, Mạnh bỏ về quê ở huyện Vân Đồn và tắt điện thoại."
+        ),
+        P(
+            "Ngày 19/02/2025, anh Đinh Văn Sơn có đơn trình báo gửi Công an phường Quang Trung. "
+            "Công an phường đã tiến hành khám nghiệm hiện trường, thu giữ mảnh vỡ chai bia, trích "
+            "xuất dữ liệu camera của quán và lấy lời khai những người có mặt."
+        ),
+        P(
+            "Tại Kết luận giám định pháp y về thương tích số 112/KLGĐ-TTPY ngày 27/02/2025, Trung "
+            "tâm Pháp y tỉnh Quảng Ninh kết luận: tỷ lệ tổn thương cơ thể do thương tích gây nên "
+            "của anh Đinh Văn Sơn hiện tại là 14%; vết thương do vật tày có cạnh gây nên."
+        ),
+        P(
+            "Quá trình điều tra, bị can Vũ Đức Mạnh đã khai nhận toàn bộ hành vi phạm tội. Lời khai "
+            "của bị can phù hợp với lời khai của người bị hại, người làm chứng Trần Văn Quân, Phạm "
+            "Đức Anh, bà Nguyễn Thị Mai, dữ liệu camera và vật chứng thu giữ."
+        ),
+        P(
+            "Người làm chứng Trần Văn Quân khai: khi hai bên cãi nhau, Quân đã kéo Mạnh ngồi "
+            "xuống nhưng Mạnh giằng ra, cầm vỏ chai bia trên bàn đánh anh Sơn. Người làm chứng Phạm "
+            "Đức Anh khai phù hợp với lời khai của Quân và xác nhận anh Sơn không cầm hung khí gì."
+        ),
+        P(
+            "Người làm chứng bà Nguyễn Thị Mai, chủ quán bia, khai: bà nghe thấy tiếng cãi nhau, "
+            "khi chạy ra thì thấy anh Sơn ôm đầu chảy máu, một thanh niên mặc áo phông màu đen cầm "
+            "cổ chai bia vỡ. Bà đã gọi điện báo Công an phường Quang Trung và cùng mọi người đưa "
+            "anh Sơn đi cấp cứu. Dữ liệu camera của quán ghi lại toàn bộ diễn biến sự việc."
+        ),
+        P(
+            "Vật chứng của vụ án gồm: 01 túi niêm phong bên trong có các mảnh vỡ chai bia thủy "
+            "tinh màu xanh; 01 đĩa DVD chứa dữ liệu camera trích xuất tại quán bia. Vật chứng đã "
+            "được chuyển đến Kho vật chứng Công an tỉnh Quảng Ninh để quản lý theo quy định."
+        ),
+        P(
+            "Về trách nhiệm dân sự: gia đình bị can đã bồi thường cho anh Đinh Văn Sơn số tiền "
+            "30.000.000 đồng. Anh Sơn yêu cầu bồi thường thêm tổn thất về tinh thần và thu nhập bị "
+            "mất trong thời gian điều trị, tổng cộng 25.000.000 đồng; bị can chưa thống nhất với "
+            "yêu cầu này."
+        ),
+        P(
+            "Đối với kiến nghị trưng cầu giám định bổ sung của anh Sơn: Cơ quan điều tra đã xem "
+            "xét, xác định thương tích của anh Sơn đã ổn định, không có tình tiết mới làm thay đổi "
+            "kết quả giám định nên không có căn cứ trưng cầu giám định bổ sung và đã thông báo cho "
+            "anh Sơn biết."
+        ),
+        P(
+            "Đối với Trần Văn Quân và Phạm Đức Anh: hai người này không tham gia đánh anh Sơn, đã "
+            "can ngăn Mạnh nên Cơ quan điều tra không đề cập xử lý."
+        ),
+        P(
+            "Về nhân thân: bị can Vũ Đức Mạnh chưa có tiền án, tiền sự. Tình tiết giảm nhẹ: bị can "
+            "thành khẩn khai báo, ăn năn hối cải, đã tự nguyện bồi thường một phần thiệt hại theo "
+            "điểm b, điểm s khoản 1 Điều 51 Bộ luật Hình sự. Bị can không có tình tiết tăng nặng."
+        ),
         H("KẾT LUẬN"),
-        P("Từ những căn cứ trên, có đủ cơ sở kết luận: khoảng 20 giờ ngày 18/02/2025, tại quán "
-          "bia trên đường Quang Trung, phường Quang Trung, thành phố Uông Bí, Vũ Đức Mạnh đã dùng "
-          "vỏ chai bia là hung khí nguy hiểm đánh vào đầu anh Đinh Văn Sơn gây thương tích với "
-          "tỷ lệ tổn thương cơ thể 14%. Hành vi của Vũ Đức Mạnh đã phạm vào tội Cố ý gây thương "
-          "tích, quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự."),
-        P("Căn cứ Điều 232 và Điều 233 Bộ luật Tố tụng hình sự, Cơ quan Cảnh sát điều tra Công an "
-          "tỉnh Quảng Ninh đề nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh truy tố bị can Vũ Đức "
-          "Mạnh về tội Cố ý gây thương tích theo điểm đ khoản 2 Điều 134 Bộ luật Hình sự."),
+        P(
+            "Từ những căn cứ trên, có đủ cơ sở kết luận: khoảng 20 giờ ngày 18/02/2025, tại quán "
+            "bia trên đường Quang Trung, phường Quang Trung, thành phố Uông Bí, Vũ Đức Mạnh đã dùng "
+            "vỏ chai bia là hung khí nguy hiểm đánh vào đầu anh Đinh Văn Sơn gây thương tích với "
+            "tỷ lệ tổn thương cơ thể 14%. Hành vi của Vũ Đức Mạnh đã phạm vào tội Cố ý gây thương "
+            "tích, quy định tại điểm đ khoản 2 Điều 134 Bộ luật Hình sự."
+        ),
+        P(
+            "Căn cứ Điều 232 và Điều 233 Bộ luật Tố tụng hình sự, Cơ quan Cảnh sát điều tra Công an "
+            "tỉnh Quảng Ninh đề nghị Viện kiểm sát nhân dân tỉnh Quảng Ninh truy tố bị can Vũ Đức "
+            "Mạnh về tội Cố ý gây thương tích theo điểm đ khoản 2 Điều 134 Bộ luật Hình sự."
+        ),
         P("Hồ sơ vụ án gồm 112 bút lục, được chuyển kèm theo bản kết luận điều tra này."),
-        signature(*_POLICE_SIGN, recipients=["- VKSND tỉnh Quảng Ninh;", "- Bị can;",
-                                             "- Lưu: HSVA, CSĐT."]),
+        signature(*_POLICE_SIGN, recipients=["- VKSND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, CSĐT."]),
     ]
-    return Doc("ket_luan_dieu_tra", number, date, "BẢN KẾT LUẬN ĐIỀU TRA",
-               "Vụ án hình sự, đề nghị truy tố", blocks, "0003-kldt")
+    return Doc(
+        "ket_luan_dieu_tra",
+        number,
+        date,
+        "BẢN KẾT LUẬN ĐIỀU TRA",
+        "Vụ án hình sự, đề nghị truy tố",
+        blocks,
+        "0003-kldt",
+    )
 
 
 def doc_0003_cao_trang() -> Doc:
@@ -1318,33 +1706,56 @@ def doc_0003_cao_trang() -> Doc:
     blocks += titles("CÁO TRẠNG", "", "VIỆN TRƯỞNG VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH")
     blocks += [
         P("Căn cứ Điều 236, Điều 239 và Điều 243 Bộ luật Tố tụng hình sự;"),
-        P("Căn cứ Bản kết luận điều tra số 44/KLĐT-CSĐT ngày 20/5/2025 của Cơ quan Cảnh sát điều "
-          "tra Công an tỉnh Quảng Ninh đề nghị truy tố bị can Vũ Đức Mạnh về tội Cố ý gây thương "
-          "tích;"),
-        P("Khoảng 20 giờ ngày 18/02/2025, tại quán bia trên đường Quang Trung, phường Quang Trung, "
-          "thành phố Uông Bí, bị can Vũ Đức Mạnh đã dùng vỏ chai bia đánh vào đầu anh Đinh Văn "
-          "Sơn gây thương tích với tỷ lệ tổn thương cơ thể 14%."),
-        P("Hành vi nêu trên của bị can đã phạm vào tội Cố ý gây thương tích quy định tại điểm đ "
-          "khoản 2 Điều 134 Bộ luật Hình sự."),
+        P(
+            "Căn cứ Bản kết luận điều tra số 44/KLĐT-CSĐT ngày 20/5/2025 của Cơ quan Cảnh sát điều "
+            "tra Công an tỉnh Quảng Ninh đề nghị truy tố bị can Vũ Đức Mạnh về tội Cố ý gây thương "
+            "tích;"
+        ),
+        P(
+            "Khoảng 20 giờ ngày 18/02/2025, tại quán bia trên đường Quang Trung, phường Quang Trung, "
+            "thành phố Uông Bí, bị can Vũ Đức Mạnh đã dùng vỏ chai bia đánh vào đầu anh Đinh Văn "
+            "Sơn gây thương tích với tỷ lệ tổn thương cơ thể 14%."
+        ),
+        P(
+            "Hành vi nêu trên của bị can đã phạm vào tội Cố ý gây thương tích quy định tại điểm đ "
+            "khoản 2 Điều 134 Bộ luật Hình sự."
+        ),
         H("QUYẾT ĐỊNH:"),
-        P("Truy tố ra trước Tòa án nhân dân tỉnh Quảng Ninh để xét xử bị can Vũ Đức Mạnh, sinh "
-          "ngày 04/11/1998, trú tại tổ 7, khu 2, phường Quang Trung, thành phố Uông Bí, tỉnh "
-          "Quảng Ninh về tội Cố ý gây thương tích theo điểm đ khoản 2 Điều 134 Bộ luật Hình sự."),
+        P(
+            "Truy tố ra trước Tòa án nhân dân tỉnh Quảng Ninh để xét xử bị can Vũ Đức Mạnh, sinh "
+            "ngày 04/11/1998, trú tại tổ 7, khu 2, phường Quang Trung, thành phố Uông Bí, tỉnh "
+            "Quảng Ninh về tội Cố ý gây thương tích theo điểm đ khoản 2 Điều 134 Bộ luật Hình sự."
+        ),
         P("Kèm theo cáo trạng là hồ sơ vụ án gồm 112 bút lục và vật chứng theo biên bản giao nhận."),
-        signature(*_VKS_SIGN, recipients=["- TAND tỉnh Quảng Ninh;", "- Bị can;",
-                                          "- Lưu: HSVA, VP."]),
+        signature(*_VKS_SIGN, recipients=["- TAND tỉnh Quảng Ninh;", "- Bị can;", "- Lưu: HSVA, VP."]),
     ]
     return Doc("cao_trang", number, date, "CÁO TRẠNG", "", blocks, "0003-ct")
 
 
 ALL_DOCS: list[Callable[[], Doc]] = [
-    doc_0001_qd_khoi_to_vu_an, doc_0001_qd_khoi_to_bi_can, doc_0001_lenh_tam_giam,
-    doc_0001_bien_ban_loi_khai, doc_0001_ket_luan_dieu_tra, doc_0001_cao_trang, doc_0001_ban_an,
-    doc_0002_don_to_cao, doc_0002_qd_khong_khoi_to, doc_0002_thong_bao,
-    doc_0003_ket_luan_giam_dinh, doc_0003_qd_khoi_to_vu_an, doc_0003_qd_khoi_to_bi_can,
-    doc_0003_qd_phe_chuan, doc_0003_lenh_bat, doc_0003_bien_ban_hoi_cung,
-    doc_0003_don_khieu_nai, doc_0003_qd_giai_quyet_khieu_nai, doc_0003_don_kien_nghi,
-    doc_0003_thong_bao, doc_0003_bao_cao, doc_0003_cong_van, doc_0003_ket_luan_dieu_tra,
+    doc_0001_qd_khoi_to_vu_an,
+    doc_0001_qd_khoi_to_bi_can,
+    doc_0001_lenh_tam_giam,
+    doc_0001_bien_ban_loi_khai,
+    doc_0001_ket_luan_dieu_tra,
+    doc_0001_cao_trang,
+    doc_0001_ban_an,
+    doc_0002_don_to_cao,
+    doc_0002_qd_khong_khoi_to,
+    doc_0002_thong_bao,
+    doc_0003_ket_luan_giam_dinh,
+    doc_0003_qd_khoi_to_vu_an,
+    doc_0003_qd_khoi_to_bi_can,
+    doc_0003_qd_phe_chuan,
+    doc_0003_lenh_bat,
+    doc_0003_bien_ban_hoi_cung,
+    doc_0003_don_khieu_nai,
+    doc_0003_qd_giai_quyet_khieu_nai,
+    doc_0003_don_kien_nghi,
+    doc_0003_thong_bao,
+    doc_0003_bao_cao,
+    doc_0003_cong_van,
+    doc_0003_ket_luan_dieu_tra,
     doc_0003_cao_trang,
 ]
 
@@ -1387,8 +1798,7 @@ def separator_page(payload: str) -> Page:
     size = 80.0
     marks = [Picture(qr, (PAGE_W_MM - size) / 2, 70.0, size)]
     lines.append(TextLine(payload, PAGE_W_MM / 2, 70.0 + size + 12.0, 14.0, "", "center"))
-    hint = ("Đặt tờ này trước tài liệu đầu tiên của hồ sơ." if case
-            else "Đặt tờ này giữa hai tài liệu khi quét.")
+    hint = "Đặt tờ này trước tài liệu đầu tiên của hồ sơ." if case else "Đặt tờ này giữa hai tài liệu khi quét."
     lines.append(TextLine(hint, PAGE_W_MM / 2, 70.0 + size + 22.0, 12.0, "i", "center"))
     return Page(lines, marks)
 
@@ -1396,6 +1806,7 @@ def separator_page(payload: str) -> Page:
 @dataclass
 class Blank:
     """A blank sheet; ``bleed`` shows the mirrored back side of another page faintly."""
+
     bleed: Callable[[], Doc] | None = None
 
 
@@ -1407,6 +1818,7 @@ class Separator:
 @dataclass
 class Part:
     """Pages ``pages`` (0-based slice bounds) of a document, for a document split over files."""
+
     doc: Callable[[], Doc]
     start: int
     stop: int | None
@@ -1423,50 +1835,73 @@ class Rotated:
 @dataclass
 class Batch:
     case_id: str
-    path: str                      # relative to the output root; jpg: the stem before _pNNN
-    fmt: str                       # pdf | jpg | tiff | png
+    path: str  # relative to the output root; jpg: the stem before _pNNN
+    fmt: str  # pdf | jpg | tiff | png
     items: list
-    color: str = "gray"            # gray (JPEG in PDF) | bilevel (CCITT G4)
+    color: str = "gray"  # gray (JPEG in PDF) | bilevel (CCITT G4)
     dpi: int = DEFAULT_DPI
 
 
 BATCHES = [
-    Batch("2025-HS-0001", "inbox/2025-HS-0001/scan_2025-HS-0001_1.pdf", "pdf",
-          [doc_0001_qd_khoi_to_vu_an, doc_0001_qd_khoi_to_bi_can, doc_0001_lenh_tam_giam,
-           doc_0001_ket_luan_dieu_tra, doc_0001_cao_trang]),
-    Batch("2025-HS-0001", "inbox/2025-HS-0001/scan_2025-HS-0001_2", "jpg",
-          [doc_0001_bien_ban_loi_khai]),
-    Batch("2025-HS-0001", "inbox/2025-HS-0001/scan_2025-HS-0001_3.tif", "tiff",
-          [doc_0001_ban_an], color="bilevel"),
-    Batch("2025-HS-0002", "inbox/2025-HS-0002/scan_2025-HS-0002_1.pdf", "pdf",
-          [doc_0002_don_to_cao, Blank(bleed=doc_0002_don_to_cao),
-           Rotated(doc_0002_qd_khong_khoi_to)]),
-    Batch("2025-HS-0002", "inbox/2025-HS-0002/scan_2025-HS-0002_2.png", "png",
-          [doc_0002_thong_bao]),
-    Batch("2025-HS-0003", "more/separators_2025-HS-0003.pdf", "pdf",
-          [Separator("HOSO:CASE=2025-HS-0003"), doc_0003_qd_khoi_to_vu_an, Separator("HOSO:SEP"),
-           doc_0003_qd_khoi_to_bi_can], color="bilevel"),
-    Batch("2025-HS-0003", "more/ket_luan_giam_dinh.pdf", "pdf", [doc_0003_ket_luan_giam_dinh],
-          color="bilevel"),
-    Batch("2025-HS-0003", "more/qd_phe_chuan.pdf", "pdf", [doc_0003_qd_phe_chuan],
-          color="bilevel"),
+    Batch(
+        "2025-HS-0001",
+        "inbox/2025-HS-0001/scan_2025-HS-0001_1.pdf",
+        "pdf",
+        [
+            doc_0001_qd_khoi_to_vu_an,
+            doc_0001_qd_khoi_to_bi_can,
+            doc_0001_lenh_tam_giam,
+            doc_0001_ket_luan_dieu_tra,
+            doc_0001_cao_trang,
+        ],
+    ),
+    Batch("2025-HS-0001", "inbox/2025-HS-0001/scan_2025-HS-0001_2", "jpg", [doc_0001_bien_ban_loi_khai]),
+    Batch("2025-HS-0001", "inbox/2025-HS-0001/scan_2025-HS-0001_3.tif", "tiff", [doc_0001_ban_an], color="bilevel"),
+    Batch(
+        "2025-HS-0002",
+        "inbox/2025-HS-0002/scan_2025-HS-0002_1.pdf",
+        "pdf",
+        [doc_0002_don_to_cao, Blank(bleed=doc_0002_don_to_cao), Rotated(doc_0002_qd_khong_khoi_to)],
+    ),
+    Batch("2025-HS-0002", "inbox/2025-HS-0002/scan_2025-HS-0002_2.png", "png", [doc_0002_thong_bao]),
+    Batch(
+        "2025-HS-0003",
+        "more/separators_2025-HS-0003.pdf",
+        "pdf",
+        [
+            Separator("HOSO:CASE=2025-HS-0003"),
+            doc_0003_qd_khoi_to_vu_an,
+            Separator("HOSO:SEP"),
+            doc_0003_qd_khoi_to_bi_can,
+        ],
+        color="bilevel",
+    ),
+    Batch("2025-HS-0003", "more/ket_luan_giam_dinh.pdf", "pdf", [doc_0003_ket_luan_giam_dinh], color="bilevel"),
+    Batch("2025-HS-0003", "more/qd_phe_chuan.pdf", "pdf", [doc_0003_qd_phe_chuan], color="bilevel"),
     Batch("2025-HS-0003", "more/lenh_bat.pdf", "pdf", [doc_0003_lenh_bat], color="bilevel"),
-    Batch("2025-HS-0003", "more/bien_ban_hoi_cung.pdf", "pdf", [doc_0003_bien_ban_hoi_cung],
-          color="bilevel"),
-    Batch("2025-HS-0003", "more/don_khieu_nai.pdf", "pdf", [doc_0003_don_khieu_nai],
-          color="bilevel"),
-    Batch("2025-HS-0003", "more/qd_giai_quyet_khieu_nai.pdf", "pdf",
-          [doc_0003_qd_giai_quyet_khieu_nai], color="bilevel"),
-    Batch("2025-HS-0003", "more/don_kien_nghi.pdf", "pdf", [doc_0003_don_kien_nghi],
-          color="bilevel"),
+    Batch("2025-HS-0003", "more/bien_ban_hoi_cung.pdf", "pdf", [doc_0003_bien_ban_hoi_cung], color="bilevel"),
+    Batch("2025-HS-0003", "more/don_khieu_nai.pdf", "pdf", [doc_0003_don_khieu_nai], color="bilevel"),
+    Batch(
+        "2025-HS-0003", "more/qd_giai_quyet_khieu_nai.pdf", "pdf", [doc_0003_qd_giai_quyet_khieu_nai], color="bilevel"
+    ),
+    Batch("2025-HS-0003", "more/don_kien_nghi.pdf", "pdf", [doc_0003_don_kien_nghi], color="bilevel"),
     Batch("2025-HS-0003", "more/thong_bao.pdf", "pdf", [doc_0003_thong_bao], color="bilevel"),
     Batch("2025-HS-0003", "more/bao_cao.pdf", "pdf", [doc_0003_bao_cao], color="bilevel"),
     Batch("2025-HS-0003", "more/cong_van.pdf", "pdf", [doc_0003_cong_van], color="bilevel"),
-    Batch("2025-HS-0003", "more/split_2025-HS-0003_1.pdf", "pdf",
-          [Part(doc_0003_ket_luan_dieu_tra, 0, 2, 1, 2)], color="bilevel"),
-    Batch("2025-HS-0003", "more/split_2025-HS-0003_2.pdf", "pdf",
-          [Part(doc_0003_ket_luan_dieu_tra, 2, None, 2, 2), doc_0003_cao_trang],
-          color="bilevel"),
+    Batch(
+        "2025-HS-0003",
+        "more/split_2025-HS-0003_1.pdf",
+        "pdf",
+        [Part(doc_0003_ket_luan_dieu_tra, 0, 2, 1, 2)],
+        color="bilevel",
+    ),
+    Batch(
+        "2025-HS-0003",
+        "more/split_2025-HS-0003_2.pdf",
+        "pdf",
+        [Part(doc_0003_ket_luan_dieu_tra, 2, None, 2, 2), doc_0003_cao_trang],
+        color="bilevel",
+    ),
 ]
 
 
@@ -1481,8 +1916,7 @@ def _jpeg_bytes(img: Image.Image, dpi: int, quality: int = 75) -> bytes:
 
 def _g4_bytes(img: Image.Image, dpi: int) -> bytes:
     b = io.BytesIO()
-    (img if img.mode == "1" else to_bilevel(img)).save(b, "TIFF", compression="group4",
-                                                        dpi=(dpi, dpi))
+    (img if img.mode == "1" else to_bilevel(img)).save(b, "TIFF", compression="group4", dpi=(dpi, dpi))
     return b.getvalue()
 
 
@@ -1523,8 +1957,7 @@ def write_scan(path, images: Sequence[Image.Image], dpi: int = DEFAULT_DPI) -> l
         return [path]
     if suf in (".tif", ".tiff"):
         bl = [im if im.mode == "1" else to_bilevel(im) for im in images]
-        bl[0].save(path, save_all=True, append_images=bl[1:], compression="group4",
-                   dpi=(dpi, dpi))
+        bl[0].save(path, save_all=True, append_images=bl[1:], compression="group4", dpi=(dpi, dpi))
         return [path]
     if suf == ".png":
         if len(images) != 1:
@@ -1550,13 +1983,12 @@ def _render_batch(b: Batch) -> tuple[list, dict]:
     docs: list[dict] = []
     extra: dict = {}
     bilevel = b.color == "bilevel"
-    clean = b.fmt == "png"           # the alpha PNG is rendered clean
+    clean = b.fmt == "png"  # the alpha PNG is rendered clean
 
     def noisy(page: Page, key: str, **kw) -> Image.Image:
         if clean:
             return render_page(page, dpi=b.dpi, noise=False)
-        return render_page(page, dpi=b.dpi, noise=True, seed=f"{b.path}:{key}",
-                           bilevel=bilevel, **kw)
+        return render_page(page, dpi=b.dpi, noise=True, seed=f"{b.path}:{key}", bilevel=bilevel, **kw)
 
     for item in b.items:
         n0 = len(images) + 1
@@ -1569,8 +2001,7 @@ def _render_batch(b: Batch) -> tuple[list, dict]:
         elif isinstance(item, Separator):
             page = separator_page(item.payload)
             images.append(noisy(page, f"sep{n0}", skew=0.3, speckle=0.5))
-            extra.setdefault("separators", []).append(
-                {"page": n0, "payload": item.payload, "text": page.text})
+            extra.setdefault("separators", []).append({"page": n0, "payload": item.payload, "text": page.text})
         else:
             angle = 0
             part = None
@@ -1580,7 +2011,7 @@ def _render_batch(b: Batch) -> tuple[list, dict]:
             pages = layout_document(doc)
             if isinstance(item, Part):
                 part = {"part": item.part, "of": item.of, "pages_of_document": len(pages)}
-                pages = pages[item.start:item.stop]
+                pages = pages[item.start : item.stop]
             for i, p in enumerate(pages):
                 im = noisy(p, f"{doc.key}:{i}")
                 if angle:
@@ -1594,8 +2025,7 @@ def _render_batch(b: Batch) -> tuple[list, dict]:
     return images, {"docs": docs, **extra}
 
 
-def build_all(out_dir: str | os.PathLike = SAMPLES_DIR,
-              with_bad: bool = True) -> dict:
+def build_all(out_dir: str | os.PathLike = SAMPLES_DIR, with_bad: bool = True) -> dict:
     """Render every batch (and the bad inputs) under ``out_dir``; write and return truth."""
     out = Path(out_dir)
     batches = []
@@ -1616,8 +2046,7 @@ def build_all(out_dir: str | os.PathLike = SAMPLES_DIR,
     truth = {"batches": batches, "cases": CASES}
     if with_bad:
         truth["bad"] = build_bad(out / "bad")
-    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n",
-                                    encoding="utf-8")
+    (out / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return truth
 
 
@@ -1625,19 +2054,73 @@ def build_all(out_dir: str | os.PathLike = SAMPLES_DIR,
 # Bad inputs
 # --------------------------------------------------------------------------------------------
 _TCVN3_LOWER = {
-    "à": 181, "á": 184, "ạ": 185, "ả": 182, "ã": 183,
-    "ă": 168, "ằ": 187, "ắ": 190, "ặ": 198, "ẳ": 188, "ẵ": 189,
-    "â": 169, "ầ": 199, "ấ": 202, "ậ": 203, "ẩ": 200, "ẫ": 201,
+    "à": 181,
+    "á": 184,
+    "ạ": 185,
+    "ả": 182,
+    "ã": 183,
+    "ă": 168,
+    "ằ": 187,
+    "ắ": 190,
+    "ặ": 198,
+    "ẳ": 188,
+    "ẵ": 189,
+    "â": 169,
+    "ầ": 199,
+    "ấ": 202,
+    "ậ": 203,
+    "ẩ": 200,
+    "ẫ": 201,
     "đ": 174,
-    "è": 204, "é": 208, "ẹ": 209, "ẻ": 206, "ẽ": 207,
-    "ê": 170, "ề": 210, "ế": 213, "ệ": 214, "ể": 211, "ễ": 212,
-    "ì": 215, "í": 221, "ị": 222, "ỉ": 216, "ĩ": 220,
-    "ò": 223, "ó": 227, "ọ": 228, "ỏ": 225, "õ": 226,
-    "ô": 171, "ồ": 229, "ố": 232, "ộ": 233, "ổ": 230, "ỗ": 231,
-    "ơ": 172, "ờ": 234, "ớ": 237, "ợ": 238, "ở": 235, "ỡ": 236,
-    "ù": 239, "ú": 243, "ụ": 244, "ủ": 241, "ũ": 242,
-    "ư": 173, "ừ": 245, "ứ": 248, "ự": 249, "ử": 246, "ữ": 247,
-    "ỳ": 250, "ý": 253, "ỵ": 254, "ỷ": 251, "ỹ": 252,
+    "è": 204,
+    "é": 208,
+    "ẹ": 209,
+    "ẻ": 206,
+    "ẽ": 207,
+    "ê": 170,
+    "ề": 210,
+    "ế": 213,
+    "ệ": 214,
+    "ể": 211,
+    "ễ": 212,
+    "ì": 215,
+    "í": 221,
+    "ị": 222,
+    "ỉ": 216,
+    "ĩ": 220,
+    "ò": 223,
+    "ó": 227,
+    "ọ": 228,
+    "ỏ": 225,
+    "õ": 226,
+    "ô": 171,
+    "ồ": 229,
+    "ố": 232,
+    "ộ": 233,
+    "ổ": 230,
+    "ỗ": 231,
+    "ơ": 172,
+    "ờ": 234,
+    "ớ": 237,
+    "ợ": 238,
+    "ở": 235,
+    "ỡ": 236,
+    "ù": 239,
+    "ú": 243,
+    "ụ": 244,
+    "ủ": 241,
+    "ũ": 242,
+    "ư": 173,
+    "ừ": 245,
+    "ứ": 248,
+    "ự": 249,
+    "ử": 246,
+    "ữ": 247,
+    "ỳ": 250,
+    "ý": 253,
+    "ỵ": 254,
+    "ỷ": 251,
+    "ỹ": 252,
 }
 _TCVN3_UPPER = {"Ă": 161, "Â": 162, "Đ": 167, "Ê": 163, "Ô": 164, "Ơ": 165, "Ư": 166}
 
@@ -1678,9 +2161,15 @@ def _std_font_width(font: str, data: bytes, size: float) -> float:
     return sum(widths.get(bytes([b]).decode("cp1252", "replace"), 500) for b in data) / 1000 * size
 
 
-def add_text_layer(pdf_bytes: bytes, page: Page, encode: Callable[[str], bytes], *,
-                   font: str = "Times-Roman", invisible: bool = True,
-                   under_image: bool = False) -> bytes:
+def add_text_layer(
+    pdf_bytes: bytes,
+    page: Page,
+    encode: Callable[[str], bytes],
+    *,
+    font: str = "Times-Roman",
+    invisible: bool = True,
+    under_image: bool = False,
+) -> bytes:
     """Add a text layer for ``page`` (positions of its lines) to a one-page image PDF.
 
     Each line is ``encode(text)`` drawn in a standard-14 font (WinAnsi), stretched with Tz to
@@ -1699,12 +2188,17 @@ def add_text_layer(pdf_bytes: bytes, page: Page, encode: Callable[[str], bytes],
         data = encode(tl.text)
         natural = _std_font_width(font, data, tl.size)
         tz = 100.0 * tl.width_mm() * k / natural if natural else 100.0
-        ops.append(b"/FHoso %.2f Tf %.2f Tz 1 0 0 1 %.2f %.2f Tm <%s> Tj" % (
-            tl.size, tz, tl.left_mm() * k, height - tl.y * k, data.hex().encode()))
+        ops.append(
+            b"/FHoso %.2f Tf %.2f Tz 1 0 0 1 %.2f %.2f Tm <%s> Tj"
+            % (tl.size, tz, tl.left_mm() * k, height - tl.y * k, data.hex().encode())
+        )
     ops.append(b"ET")
-    fdict = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1,
-                               BaseFont=pikepdf.Name("/" + font),
-                               Encoding=pikepdf.Name.WinAnsiEncoding)
+    fdict = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name.Type1,
+        BaseFont=pikepdf.Name("/" + font),
+        Encoding=pikepdf.Name.WinAnsiEncoding,
+    )
     res = pg.obj.Resources
     if "/Font" not in res:
         res.Font = pikepdf.Dictionary()
@@ -1729,23 +2223,32 @@ def _test_key_and_cert() -> tuple[bytes, bytes]:
     from cryptography.x509.oid import NameOID
 
     key = ed25519.Ed25519PrivateKey.from_private_bytes(
-        hashlib.sha256(b"hoso samples: public test key, not a secret").digest())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Viện kiểm sát nhân dân tỉnh Quảng Ninh (MẪU THỬ)"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "Phạm Quang Minh (TEST)"),
-    ])
+        hashlib.sha256(b"hoso samples: public test key, not a secret").digest()
+    )
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Viện kiểm sát nhân dân tỉnh Quảng Ninh (MẪU THỬ)"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Phạm Quang Minh (TEST)"),
+        ]
+    )
     t0 = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(0x2025)
-            .not_valid_before(t0).not_valid_after(t0.replace(year=2035))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
-                                         False), critical=True)
-            .sign(key, None))
-    return (key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption()),
-            cert.public_bytes(serialization.Encoding.PEM))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(0x2025)
+        .not_valid_before(t0)
+        .not_valid_after(t0.replace(year=2035))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(key, None)
+    )
+    return (
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        cert.public_bytes(serialization.Encoding.PEM),
+    )
 
 
 def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
@@ -1771,7 +2274,7 @@ def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
         signer = signers.SimpleSigner.load(str(Path(d, "k.pem")), str(Path(d, "c.pem")))
     fixed = dt.datetime(2025, 6, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 
-    class _FixedClock(dt.datetime):          # pyHanko stamps "now"; pin it for reproducibility
+    class _FixedClock(dt.datetime):  # pyHanko stamps "now"; pin it for reproducibility
         @classmethod
         def now(cls, tz=None):
             return fixed
@@ -1783,13 +2286,15 @@ def sign_pdf_bytes(pdf_bytes: bytes) -> tuple[bytes, str]:
     try:
         w = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
         digest = hashlib.md5(pdf_bytes).digest()
-        w._document_id = generic.ArrayObject(   # pyHanko draws random IDs; pin them
-            [generic.ByteStringObject(digest), generic.ByteStringObject(digest[::-1])])
-        meta = signers.PdfSignatureMetadata(field_name="ChuKySo", md_algorithm="sha512",
-                                            reason="Ký số văn bản (mẫu thử)", location="Hạ Long")
-        out = signers.sign_pdf(w, meta, signer=signer,
-                               new_field_spec=fields.SigFieldSpec("ChuKySo",
-                                                                  box=(360, 40, 560, 100)))
+        w._document_id = generic.ArrayObject(  # pyHanko draws random IDs; pin them
+            [generic.ByteStringObject(digest), generic.ByteStringObject(digest[::-1])]
+        )
+        meta = signers.PdfSignatureMetadata(
+            field_name="ChuKySo", md_algorithm="sha512", reason="Ký số văn bản (mẫu thử)", location="Hạ Long"
+        )
+        out = signers.sign_pdf(
+            w, meta, signer=signer, new_field_spec=fields.SigFieldSpec("ChuKySo", box=(360, 40, 560, 100))
+        )
     finally:
         for m, dt_ in zip(clocked, saved, strict=True):
             m.datetime = dt_
@@ -1801,14 +2306,28 @@ def _structural_signature(pdf_bytes: bytes) -> bytes:
     import pikepdf
 
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    sig = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Sig, Filter=pikepdf.Name("/Adobe.PPKLite"),
-        SubFilter=pikepdf.Name("/adbe.pkcs7.detached"), ByteRange=[0, 0, 0, 0],
-        Contents=pikepdf.String(b"\0" * 4096), M=pikepdf.String("D:20250620090000+07'00'")))
-    widget = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, FT=pikepdf.Name.Sig,
-        T=pikepdf.String("ChuKySo"), V=sig, F=132, Rect=[360, 40, 560, 100],
-        P=pdf.pages[0].obj))
+    sig = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Sig,
+            Filter=pikepdf.Name("/Adobe.PPKLite"),
+            SubFilter=pikepdf.Name("/adbe.pkcs7.detached"),
+            ByteRange=[0, 0, 0, 0],
+            Contents=pikepdf.String(b"\0" * 4096),
+            M=pikepdf.String("D:20250620090000+07'00'"),
+        )
+    )
+    widget = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            FT=pikepdf.Name.Sig,
+            T=pikepdf.String("ChuKySo"),
+            V=sig,
+            F=132,
+            Rect=[360, 40, 560, 100],
+            P=pdf.pages[0].obj,
+        )
+    )
     pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([widget]))
     pdf.Root.AcroForm = pdf.make_indirect(pikepdf.Dictionary(Fields=[widget], SigFlags=3))
     out = io.BytesIO()
@@ -1822,9 +2341,9 @@ def huge_png_bytes(width: int = 30000, height: int = 30000) -> bytes:
     All image bytes are zero (filter 0, palette index 0 = white), which deflate squeezes about
     1000:1, so 900 Mpx take ~110 KB on disk.
     """
+
     def chunk(tag: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + tag + data
-                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
 
     row = bytes(1 + (width + 7) // 8)
     comp = zlib.compressobj(9)
@@ -1834,33 +2353,34 @@ def huge_png_bytes(width: int = 30000, height: int = 30000) -> bytes:
         parts.append(comp.compress(row * min(step, height - done)))
     parts.append(comp.flush())
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"PLTE", b"\xff\xff\xff")
-            + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"PLTE", b"\xff\xff\xff")
+        + chunk(b"IDAT", b"".join(parts))
+        + chunk(b"IEND", b"")
+    )
 
 
 def docx_bytes(paragraphs: Sequence[str]) -> bytes:
     """A minimal valid Word document (OOXML zip) with fixed timestamps."""
     from xml.sax.saxutils import escape
 
-    body = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{escape(nfc(p))}</w:t></w:r></w:p>"
-                   for p in paragraphs)
+    body = "".join(f'<w:p><w:r><w:t xml:space="preserve">{escape(nfc(p))}</w:t></w:r></w:p>' for p in paragraphs)
     files = {
-        "[Content_Types].xml":
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
-            '</Types>',
-        "_rels/.rels":
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
-            '</Relationships>',
-        "word/document.xml":
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            f"<w:body>{body}</w:body></w:document>",
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+        "</Types>",
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
+        "</Relationships>",
+        "word/document.xml": '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+        f"<w:body>{body}</w:body></w:document>",
     }
     b = io.BytesIO()
     with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
@@ -1886,86 +2406,123 @@ def build_bad(out: Path) -> list[dict]:
     entries = []
 
     (out / "empty.pdf").write_bytes(b"")
-    entries.append({"file": "bad/empty.pdf", "kind": "empty",
-                    "expect": "reject: zero-byte file, nothing to process"})
+    entries.append({"file": "bad/empty.pdf", "kind": "empty", "expect": "reject: zero-byte file, nothing to process"})
 
     rng = random.Random(f"{SEED}:corrupt")
-    corrupt = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pa"
-               + bytes(rng.randrange(256) for _ in range(3000)))
+    corrupt = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pa" + bytes(
+        rng.randrange(256) for _ in range(3000)
+    )
     (out / "corrupt.pdf").write_bytes(corrupt)
-    entries.append({"file": "bad/corrupt.pdf", "kind": "corrupt",
-                    "expect": "reject: %PDF header then garbage, no xref/trailer/%%EOF; "
-                              "qpdf/pikepdf cannot open it"})
+    entries.append(
+        {
+            "file": "bad/corrupt.pdf",
+            "kind": "corrupt",
+            "expect": "reject: %PDF header then garbage, no xref/trailer/%%EOF; qpdf/pikepdf cannot open it",
+        }
+    )
 
     doc, page, pdf = _one_page_pdf(doc_0002_thong_bao, "encrypted", bilevel=True)
     src = pikepdf.open(io.BytesIO(pdf))
     buf = io.BytesIO()
-    src.save(buf, static_id=True, encryption=pikepdf.Encryption(
-        user="hoso-2025", owner="hoso-owner", R=4, aes=False, metadata=False))
+    src.save(
+        buf,
+        static_id=True,
+        encryption=pikepdf.Encryption(user="hoso-2025", owner="hoso-owner", R=4, aes=False, metadata=False),
+    )
     (out / "encrypted.pdf").write_bytes(buf.getvalue())
-    entries.append({"file": "bad/encrypted.pdf", "kind": "encrypted",
-                    "user_password": "hoso-2025",
-                    "expect": "reject or hold for a password: needs the user password to open "
-                              "(RC4-128, R=4); opened with it, it is a 1-page bilevel scan",
-                    "document": doc.truth(1, [page])})
+    entries.append(
+        {
+            "file": "bad/encrypted.pdf",
+            "kind": "encrypted",
+            "user_password": "hoso-2025",
+            "expect": "reject or hold for a password: needs the user password to open "
+            "(RC4-128, R=4); opened with it, it is a 1-page bilevel scan",
+            "document": doc.truth(1, [page]),
+        }
+    )
 
     doc, page, pdf = _one_page_pdf(doc_0003_qd_phe_chuan, "signed", bilevel=True)
     signed, method = sign_pdf_bytes(pdf)
     (out / "signed.pdf").write_bytes(signed)
-    entries.append({"file": "bad/signed.pdf", "kind": "signed", "method": method,
-                    "expect": "keep the signed original byte-for-byte (OCR would invalidate the "
-                              "signature): archive it untouched, OCR a copy or hold for review",
-                    "document": doc.truth(1, [page])})
+    entries.append(
+        {
+            "file": "bad/signed.pdf",
+            "kind": "signed",
+            "method": method,
+            "expect": "keep the signed original byte-for-byte (OCR would invalidate the "
+            "signature): archive it untouched, OCR a copy or hold for review",
+            "document": doc.truth(1, [page]),
+        }
+    )
 
-    (out / "notes.docx").write_bytes(docx_bytes([
-        "Ghi chú của Kiểm sát viên về vụ án 2025-HS-0001",
-        "Đề nghị kiểm tra lại Kết luận định giá tài sản số 17/KL-HĐĐG ngày 06/3/2025.",
-        "Văn bản này không phải bản quét, không thuộc hồ sơ điện tử.",
-    ]))
-    entries.append({"file": "bad/notes.docx", "kind": "unsupported",
-                    "expect": "skip or quarantine: a Word file, not a scan"})
+    (out / "notes.docx").write_bytes(
+        docx_bytes(
+            [
+                "Ghi chú của Kiểm sát viên về vụ án 2025-HS-0001",
+                "Đề nghị kiểm tra lại Kết luận định giá tài sản số 17/KL-HĐĐG ngày 06/3/2025.",
+                "Văn bản này không phải bản quét, không thuộc hồ sơ điện tử.",
+            ]
+        )
+    )
+    entries.append(
+        {"file": "bad/notes.docx", "kind": "unsupported", "expect": "skip or quarantine: a Word file, not a scan"}
+    )
 
     (out / "huge.png").write_bytes(huge_png_bytes())
-    entries.append({"file": "bad/huge.png", "kind": "decompression_bomb",
-                    "width": 30000, "height": 30000,
-                    "expect": "reject before decoding: 900 Mpx declared (Pillow raises "
-                              "DecompressionBombError); ~110 KB on disk"})
+    entries.append(
+        {
+            "file": "bad/huge.png",
+            "kind": "decompression_bomb",
+            "width": 30000,
+            "height": 30000,
+            "expect": "reject before decoding: 900 Mpx declared (Pillow raises "
+            "DecompressionBombError); ~110 KB on disk",
+        }
+    )
 
     doc = doc_0001_qd_khoi_to_vu_an()
     page = layout_document(doc)[0]
     img = render_page(page, noise=True, seed="bad:legacy", skew=0, bilevel=True)
-    legacy = add_text_layer(pdf_from_images([img]), page,
-                            lambda s: to_tcvn3(s), invisible=False, under_image=True)
+    legacy = add_text_layer(pdf_from_images([img]), page, lambda s: to_tcvn3(s), invisible=False, under_image=True)
     (out / "legacy_tcvn3.pdf").write_bytes(legacy)
-    entries.append({"file": "bad/legacy_tcvn3.pdf", "kind": "junk_text_layer",
-                    "encoding": "TCVN3",
-                    "junk_sample": to_tcvn3(page.lines[9].text).decode("latin-1"),
-                    "expect": "text layer is TCVN3 junk (e.g. 'Céng hßa x· héi chñ nghÜa ViÖt "
-                              "Nam'), drawn in render mode 0 under the page image: detect it, "
-                              "re-OCR the page image (ocrmypdf --force-ocr); result = document",
-                    "document": doc.truth(1, [page])})
+    entries.append(
+        {
+            "file": "bad/legacy_tcvn3.pdf",
+            "kind": "junk_text_layer",
+            "encoding": "TCVN3",
+            "junk_sample": to_tcvn3(page.lines[9].text).decode("latin-1"),
+            "expect": "text layer is TCVN3 junk (e.g. 'Céng hßa x· héi chñ nghÜa ViÖt "
+            "Nam'), drawn in render mode 0 under the page image: detect it, "
+            "re-OCR the page image (ocrmypdf --force-ocr); result = document",
+            "document": doc.truth(1, [page]),
+        }
+    )
 
     doc = doc_0001_cao_trang()
     page = layout_document(doc)[0]
     img = render_page(page, noise=True, seed="bad:english", skew=0)
-    english = add_text_layer(pdf_from_images([img]), page,
-                             lambda s: strip_diacritics(s).encode("ascii"), font="Helvetica",
-                             invisible=True)
+    english = add_text_layer(
+        pdf_from_images([img]), page, lambda s: strip_diacritics(s).encode("ascii"), font="Helvetica", invisible=True
+    )
     (out / "english_ocr.pdf").write_bytes(english)
-    entries.append({"file": "bad/english_ocr.pdf", "kind": "junk_text_layer",
-                    "encoding": "ascii-no-diacritics",
-                    "junk_sample": strip_diacritics(page.lines[8].text),
-                    "expect": "invisible OCR layer without diacritics ('CONG HOA XA HOI CHU "
-                              "NGHIA VIET NAM'): detect and redo OCR with vie "
-                              "(ocrmypdf --redo-ocr or --force-ocr); result = document",
-                    "document": doc.truth(1, [page])})
+    entries.append(
+        {
+            "file": "bad/english_ocr.pdf",
+            "kind": "junk_text_layer",
+            "encoding": "ascii-no-diacritics",
+            "junk_sample": strip_diacritics(page.lines[8].text),
+            "expect": "invisible OCR layer without diacritics ('CONG HOA XA HOI CHU "
+            "NGHIA VIET NAM'): detect and redo OCR with vie "
+            "(ocrmypdf --redo-ocr or --force-ocr); result = document",
+            "document": doc.truth(1, [page]),
+        }
+    )
     return entries
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default=str(SAMPLES_DIR),
-                    help="output root (default: the samples/ folder)")
+    ap.add_argument("--out", default=str(SAMPLES_DIR), help="output root (default: the samples/ folder)")
     ap.add_argument("--no-bad", action="store_true", help="skip samples/bad/")
     args = ap.parse_args(argv)
     truth = build_all(args.out, with_bad=not args.no_bad)

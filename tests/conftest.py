@@ -1,4 +1,5 @@
 """Shared fixtures: the dev corpus, a home OCRed once per session, search backends."""
+
 from __future__ import annotations
 
 import functools
@@ -43,7 +44,11 @@ def tesseract_missing() -> str | None:
         return "Tesseract is not installed (scripts/install-deps.sh installs it)"
     languages = subprocess.run([tesseract, "--list-langs"], capture_output=True, text=True).stdout.split()
     missing = sorted({"vie", "osd"} - set(languages))
-    return f"Tesseract lacks the {'/'.join(missing)} language data (tesseract-ocr-vie, tesseract-ocr-osd)" if missing else None
+    return (
+        f"Tesseract lacks the {'/'.join(missing)} language data (tesseract-ocr-vie, tesseract-ocr-osd)"
+        if missing
+        else None
+    )
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -64,11 +69,18 @@ def truth() -> dict:
 
 def hoso(home: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real CLI in a child process, as a clerk would."""
-    full_env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1",
-                "HOSO_OPENSEARCH_URL": "", **(env or {})}
+    full_env = {
+        **os.environ,
+        "HOSO_HOME": str(home),
+        "HOSO_OCR_JOBS": "1",
+        "OMP_THREAD_LIMIT": "1",
+        "HOSO_OPENSEARCH_URL": "",
+        **(env or {}),
+    }
     full_env = {k: v for k, v in full_env.items() if v != ""}
-    result = subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO, env=full_env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", *args], cwd=REPO, env=full_env, capture_output=True, text=True, timeout=900
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"hoso {' '.join(args)} exited {result.returncode}\n{result.stderr}\n{result.stdout}")
     return result

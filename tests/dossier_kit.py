@@ -1,6 +1,7 @@
 """Tiny dossiers without OCR: page PDFs with a real text layer (fpdf2), rows put straight
 into the catalog, and readers for what a built dossier shows (Mục lục, bookmarks, stamps,
 page labels). Shared by test_dossier*.py and test_verify.py."""
+
 from __future__ import annotations
 
 import json
@@ -58,8 +59,9 @@ class TinyHome:
     def home(self) -> Path:
         return self.settings.home
 
-    def store_scan(self, original: Path, *, case_id: str | None, folder: str | None = None,
-                   confidence: float | None = None) -> tuple[str, int]:
+    def store_scan(
+        self, original: Path, *, case_id: str | None, folder: str | None = None, confidence: float | None = None
+    ) -> tuple[str, int]:
         """What ingest records for a born-digital scan, without OCR: archive copy, working PDF,
         page texts and a queued file row linked to the case. Returns (batch id, file id)."""
         sha = sha256_file(original)
@@ -69,23 +71,42 @@ class TinyHome:
         ocr_pdf = work / f"{sha}.pdf"
         ocr_pdf.write_bytes(original.read_bytes())
         with pdfplumber.open(ocr_pdf) as pdf:
-            pages = [PageText(n, page.extract_text(), float(page.width), float(page.height),
-                              [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()],
-                              confidence=confidence)
-                     for n, page in enumerate(pdf.pages, 1)]
+            pages = [
+                PageText(
+                    n,
+                    page.extract_text(),
+                    float(page.width),
+                    float(page.height),
+                    [Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()],
+                    confidence=confidence,
+                )
+                for n, page in enumerate(pdf.pages, 1)
+            ]
         with self.catalog.transaction():
             self.catalog.add_batch(
-                batch_id=sha, kind="pdf",
+                batch_id=sha,
+                kind="pdf",
                 originals=[{"name": original.name, "path": str(original), "sha256": sha, "archive": str(archived)}],
-                ocr_pdf=str(ocr_pdf), ocr_sha256=sha256_file(ocr_pdf), pages=pages, signed=False,
+                ocr_pdf=str(ocr_pdf),
+                ocr_sha256=sha256_file(ocr_pdf),
+                pages=pages,
+                signed=False,
             )
-            file_id = self.catalog.add_file(path=str(original), paths=[str(original)], kind="pdf",
-                                            size=original.stat().st_size, sha256=sha, case_id=case_id, folder=folder)
+            file_id = self.catalog.add_file(
+                path=str(original),
+                paths=[str(original)],
+                kind="pdf",
+                size=original.stat().st_size,
+                sha256=sha,
+                case_id=case_id,
+                folder=folder,
+            )
             self.catalog.link_batch(case_id, sha, file_id)
         return sha, file_id
 
-    def batch(self, name: str, texts: list[str], *, rotate: int = 0, core_font: bool = False,
-              case_id: str = CASE) -> str:
+    def batch(
+        self, name: str, texts: list[str], *, rotate: int = 0, core_font: bool = False, case_id: str = CASE
+    ) -> str:
         """A batch as if it had been scanned, archived and OCRed: original in the archive, PDF in work/."""
         inbox = self.home.parent / "inbox"
         inbox.mkdir(parents=True, exist_ok=True)
@@ -95,18 +116,45 @@ class TinyHome:
         self.batches[name] = sha
         return sha
 
-    def document(self, doc_id: str, doc_type: str, batch: str, pages: list[int], *, date: str | None = None,
-                 number: str | None = None, title: str | None = None, subtitle: str | None = None,
-                 persons: list[dict] | None = None, crime: str | None = None, article: int | None = None,
-                 case_id: str = CASE) -> None:
+    def document(
+        self,
+        doc_id: str,
+        doc_type: str,
+        batch: str,
+        pages: list[int],
+        *,
+        date: str | None = None,
+        number: str | None = None,
+        title: str | None = None,
+        subtitle: str | None = None,
+        persons: list[dict] | None = None,
+        crime: str | None = None,
+        article: int | None = None,
+        case_id: str = CASE,
+    ) -> None:
         self.arrivals += 1
         with self.catalog.transaction():
-            self.catalog.put_document(DocumentRow(
-                id=doc_id, case_id=case_id, type=doc_type, confidence=1.0, number=number, date=date, issuer=None,
-                title=title, subtitle=subtitle, persons=persons or [], crime=crime, article=article, review=[],
-                position=None, arrival=1_700_000_000 + self.arrivals, indexed=False,
-                pages=[(self.batches.get(batch, batch), n, None, None) for n in pages],
-            ))
+            self.catalog.put_document(
+                DocumentRow(
+                    id=doc_id,
+                    case_id=case_id,
+                    type=doc_type,
+                    confidence=1.0,
+                    number=number,
+                    date=date,
+                    issuer=None,
+                    title=title,
+                    subtitle=subtitle,
+                    persons=persons or [],
+                    crime=crime,
+                    article=article,
+                    review=[],
+                    position=None,
+                    arrival=1_700_000_000 + self.arrivals,
+                    indexed=False,
+                    pages=[(self.batches.get(batch, batch), n, None, None) for n in pages],
+                )
+            )
 
 
 def tiny_home(root: Path) -> TinyHome:
@@ -153,8 +201,16 @@ def toc_rows(pdf_path: Path, front_pages: int) -> list[TocRow]:
                     if not cells or not cells[0] or not str(cells[0]).strip().isdigit():
                         continue
                     stt, name, number, date, first, last = (c or "" for c in cells)
-                    rows.append(TocRow(int(stt), number.replace("\n", ""), date.replace("\n", ""),
-                                       int(first), int(last), name.replace("\n", " ")))
+                    rows.append(
+                        TocRow(
+                            int(stt),
+                            number.replace("\n", ""),
+                            date.replace("\n", ""),
+                            int(first),
+                            int(last),
+                            name.replace("\n", " "),
+                        )
+                    )
     return rows
 
 
@@ -190,7 +246,7 @@ def stamp_text(pdf_path: Path, page_index: int) -> str | None:
             text += by_path.get(xobjects[name].read_bytes(), "?")
     caption = CAPTION.replace(" ", "")
     assert text.startswith(caption), text
-    return text[len(caption):]
+    return text[len(caption) :]
 
 
 INK = (158, 15, 15)  # the stamp's red, as rendered
@@ -199,12 +255,18 @@ INK = (158, 15, 15)  # the stamp's red, as rendered
 def ink_corner(pdf_path: Path, page_index: int, tmp: Path) -> str | None:
     """Where the stamp's red ink is on the page as displayed: 'top-right', ..., or None."""
     out = tmp / f"render-{page_index}"
-    subprocess.run(["pdftoppm", "-r", "24", "-f", str(page_index + 1), "-l", str(page_index + 1), "-png",
-                    str(pdf_path), str(out)], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "24", "-f", str(page_index + 1), "-l", str(page_index + 1), "-png", str(pdf_path), str(out)],
+        check=True,
+    )
     image = Image.open(next(tmp.glob(f"render-{page_index}*.png"))).convert("RGB")
     w, h = image.size
-    reds = [(x, y) for y in range(h) for x in range(w)
-            if (lambda p: p[0] > 110 and p[1] < 90 and p[2] < 90)(image.getpixel((x, y)))]
+    reds = [
+        (x, y)
+        for y in range(h)
+        for x in range(w)
+        if (lambda p: p[0] > 110 and p[1] < 90 and p[2] < 90)(image.getpixel((x, y)))
+    ]
     if not reds:
         return None
     x = sum(p[0] for p in reds) / len(reds)

@@ -10,6 +10,7 @@ documents whose truth has `received` or `classification` are read, plus every ot
 precision/recall of the received number, received date and classification mark, colour and
 grey/bilevel apart, and the time find_stamps took per colour page.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,11 @@ def ocr_words(image: Image.Image, dpi: float, key: str) -> list[Word]:
         if not text.strip():
             continue
         x, y, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
-        words.append(Word(text=text.strip(), x0=x * k, top=y * k, x1=(x + w) * k, bottom=(y + h) * k,
-                          conf=float(data["conf"][i])))
+        words.append(
+            Word(
+                text=text.strip(), x0=x * k, top=y * k, x1=(x + w) * k, bottom=(y + h) * k, conf=float(data["conf"][i])
+            )
+        )
     cache.parent.mkdir(exist_ok=True)
     cache.write_text(json.dumps([w.__dict__ for w in words], ensure_ascii=False))
     return words
@@ -112,8 +116,11 @@ def real_dev(dpi: float = 200.0) -> None:
             words = ocr_words(image, dpi, f"real-dev/{path.name}#{i + 1}@{dpi}")
             found_grey = find_stamps_grey(image.convert("L"), dpi, words)
             if found or found_grey:
-                print(f"{path.name} p{i + 1}: colour {[(s.kind, s.number, s.date, s.mark, s.box) for s in found]} "
-                      f"grey {[(s.kind, s.number, s.date, s.mark, s.box) for s in found_grey]}", flush=True)
+                print(
+                    f"{path.name} p{i + 1}: colour {[(s.kind, s.number, s.date, s.mark, s.box) for s in found]} "
+                    f"grey {[(s.kind, s.number, s.date, s.mark, s.box) for s in found_grey]}",
+                    flush=True,
+                )
     times.sort()
     print(f"{len(times)} pages, find_stamps median {times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s")
 
@@ -126,7 +133,9 @@ def main() -> None:
     parser.add_argument("--colour-only", action="store_true")
     parser.add_argument("--grey-only", action="store_true")
     parser.add_argument("--words-only", action="store_true", help="grey pages: stamps_in_words alone, no image")
-    parser.add_argument("--real-dev", action="store_true", help="run on real-dev instead (no truth: prints what is found)")
+    parser.add_argument(
+        "--real-dev", action="store_true", help="run on real-dev instead (no truth: prints what is found)"
+    )
     args = parser.parse_args()
     if args.real_dev:
         real_dev()
@@ -177,16 +186,20 @@ def main() -> None:
             if received is not None and want_received is None:
                 false_stamps[kind] += 1
             verdicts = [
-                scores[kind, "number"].add(received.number if received else None,
-                                           want_received["number"] if want_received else None),
-                scores[kind, "date"].add(received.date if received else None,
-                                         want_received["date"] if want_received else None),
+                scores[kind, "number"].add(
+                    received.number if received else None, want_received["number"] if want_received else None
+                ),
+                scores[kind, "date"].add(
+                    received.date if received else None, want_received["date"] if want_received else None
+                ),
                 scores[kind, "mark"].add(mark, want_mark),
             ]
             name = Path(batch["files"][min(number, len(batch["files"])) - 1 if len(batch["files"]) > 1 else 0]).name
-            print(f"{name} p{number} [{kind}] want {want_received} {want_mark} | got "
-                  f"{[(s.kind, s.number, s.date, s.mark) for s in found]} {' '.join(v for v in verdicts if v)}",
-                  flush=True)
+            print(
+                f"{name} p{number} [{kind}] want {want_received} {want_mark} | got "
+                f"{[(s.kind, s.number, s.date, s.mark) for s in found]} {' '.join(v for v in verdicts if v)}",
+                flush=True,
+            )
     for kind in ("colour", "grey"):
         print(f"\n{kind}: received stamps on pages without one: {false_stamps[kind]}")
         for field in ("number", "date", "mark"):
@@ -197,7 +210,9 @@ def main() -> None:
     if grey_times:
         grey_times.sort()
         print(f"grey pages whose words hint at a stamp: {hinted[0]} of {len(grey_times)}")
-        print(f"stamps per grey page (words, then find_stamps_grey when hinted): median {grey_times[len(grey_times) // 2]:.2f} s, max {grey_times[-1]:.2f} s")
+        print(
+            f"stamps per grey page (words, then find_stamps_grey when hinted): median {grey_times[len(grey_times) // 2]:.2f} s, max {grey_times[-1]:.2f} s"
+        )
 
 
 if __name__ == "__main__":

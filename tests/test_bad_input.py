@@ -1,4 +1,5 @@
 """Bad and odd inputs: quarantined with a reason, the batch goes on, originals untouched."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,13 @@ def bad_run(tmp_path_factory):
     before = {p.name: sha256_file(p) for p in inbox.iterdir()}
     home = tmp_path_factory.mktemp("home")
     result = hoso(home, "ingest", str(inbox), "--json", check=False)
-    return {"home": home, "inbox": inbox, "before": before, "result": result,
-            "report": {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]}}
+    return {
+        "home": home,
+        "inbox": inbox,
+        "before": before,
+        "result": result,
+        "report": {Path(f["path"]).name: f for f in json.loads(result.stdout)["files"]},
+    }
 
 
 def test_exit_code_says_some_input_was_quarantined(bad_run):
@@ -79,8 +85,12 @@ def odd_run(tmp_path_factory):
     before = {p.name: sha256_file(p) for p in inbox.iterdir()}
     home = tmp_path_factory.mktemp("home")
     report = hoso_json(home, "ingest", str(inbox))
-    return {"home": home, "inbox": inbox, "before": before,
-            "report": {Path(f["path"]).name: f for f in report["files"]}}
+    return {
+        "home": home,
+        "inbox": inbox,
+        "before": before,
+        "report": {Path(f["path"]).name: f for f in report["files"]},
+    }
 
 
 def test_odd_but_valid_inputs_are_ingested(odd_run):

@@ -1,4 +1,5 @@
 """bench/accuracy.py's scoring on tiny hand-made inputs: no OCR, no corpus."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -17,24 +18,39 @@ _spec.loader.exec_module(acc)
 
 
 def label(**over) -> dict:
-    doc = {"issuer": "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "number": "47/QĐ-UBND", "date": "2025-01-17",
-           "title": "QUYẾT ĐỊNH", "subtitle": "Về việc ban hành kế hoạch phòng chống thiên tai",
-           "generic_type": "quyet_dinh", "pages": [1, 2], "number_handwritten": True, "day_handwritten": True}
+    doc = {
+        "issuer": "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
+        "number": "47/QĐ-UBND",
+        "date": "2025-01-17",
+        "title": "QUYẾT ĐỊNH",
+        "subtitle": "Về việc ban hành kế hoạch phòng chống thiên tai",
+        "generic_type": "quyet_dinh",
+        "pages": [1, 2],
+        "number_handwritten": True,
+        "day_handwritten": True,
+    }
     return {**doc, **over}
 
 
 def draft(first: int, doc_type: str = "khac", batch: str = "b", **meta) -> DocumentDraft:
-    return DocumentDraft(pages=[PageRef(batch, first)], classification=Classification(doc_type, 0.9),
-                         metadata=Metadata(**meta))
+    return DocumentDraft(
+        pages=[PageRef(batch, first)], classification=Classification(doc_type, 0.9), metadata=Metadata(**meta)
+    )
 
 
 # --- pure helpers ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("number, symbol", [
-    ("47/QĐ-UBND", "QĐ-UBND"), ("54/2024/HS-ST", "HS-ST"), ("574/UBND-KTTH", "UBND-KTTH"),
-    ("", ""), (None, None),
-])
+@pytest.mark.parametrize(
+    "number, symbol",
+    [
+        ("47/QĐ-UBND", "QĐ-UBND"),
+        ("54/2024/HS-ST", "HS-ST"),
+        ("574/UBND-KTTH", "UBND-KTTH"),
+        ("", ""),
+        (None, None),
+    ],
+)
 def test_symbol_of(number, symbol):
     assert acc.symbol_of(number) == symbol
 
@@ -59,8 +75,9 @@ def test_real_dev_label_gives_expected_values():
 
 
 def test_real_dev_draft_counts_for_type_and_issuer_only():
-    doc = acc.real_dev_doc(label(number=None, date=None, generic_type="nghi_quyet",
-                                 issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI"))
+    doc = acc.real_dev_doc(
+        label(number=None, date=None, generic_type="nghi_quyet", issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI")
+    )
     assert doc.draft
     want = acc.expected(doc)
     assert [n for n in want if acc.measured(n, want)] == ["type", "issuer"]
@@ -71,8 +88,15 @@ def test_real_dev_draft_counts_for_type_and_issuer_only():
 
 def test_silent_wrong_counts_stored_values_only():
     want = acc.expected(acc.real_dev_doc(label()))
-    got = {**dict.fromkeys(want), "type": "khac", "number": None, "symbol": "QĐ-UBND", "date": "2025-01-11",
-           "month": "2025-01", "issuer": "UỶ BAN NHÂN DÂN TỈNH QUẢNG NGÃI"}
+    got = {
+        **dict.fromkeys(want),
+        "type": "khac",
+        "number": None,
+        "symbol": "QĐ-UBND",
+        "date": "2025-01-11",
+        "month": "2025-01",
+        "issuer": "UỶ BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
+    }
     # "khac" and an empty number are not stored; the month is not a silent-wrong field
     assert acc.silent_wrong(got, want) == {"symbol": (0, 1), "date": (1, 1), "issuer": (0, 1)}
     assert acc.silent_wrong({**got, "type": "chi_thi", "number": ""}, want)["type"] == (1, 1)
@@ -80,8 +104,16 @@ def test_silent_wrong_counts_stored_values_only():
 
 
 def test_received_on_a_document_without_a_stamp_is_silent_wrong():
-    doc = acc.TruthDoc(first=1, last=1, type="ban_an", number="31/2024/HS-ST", date="2024-12-28",
-                       received=None, mark="", has_received=True)
+    doc = acc.TruthDoc(
+        first=1,
+        last=1,
+        type="ban_an",
+        number="31/2024/HS-ST",
+        date="2024-12-28",
+        received=None,
+        mark="",
+        has_received=True,
+    )
     want = acc.expected(doc)
     assert want["received_number"] == "" and not acc.measured("received_number", want)
     assert acc.measured("mark", want)  # no mark is a value to get right
@@ -117,8 +149,12 @@ def test_layer_checked_against_the_pages_tesseract_read():
 
 
 def test_truth_stamps_sit_on_their_marked_page():
-    doc = {"pages": [3, 4], "received": {"number": "26", "date": "2025-01-03"}, "received_stamp": "ĐẾN Số: 26",
-           "classification_mark": "MẬT"}
+    doc = {
+        "pages": [3, 4],
+        "received": {"number": "26", "date": "2025-01-03"},
+        "received_stamp": "ĐẾN Số: 26",
+        "classification_mark": "MẬT",
+    }
     marks = [[], [], ["classification_mark"], ["received_stamp"]]
     stamps = acc.truth_stamps(doc, marks)
     assert [(s.kind, s.number, s.mark) for s in stamps[4]] == [("received", "26", None)]
@@ -139,19 +175,44 @@ def test_cache_key_follows_the_ocr_code():
 
 
 def test_score_real_dev(monkeypatch):
-    batch = acc.TruthBatch("qng_x.pdf", None, [], [
-        acc.real_dev_doc(label(pages=[1, 2])),
-        acc.real_dev_doc(label(number=None, date=None, generic_type="nghi_quyet", pages=[3, 3],
-                               issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI", subtitle="Bãi bỏ nghị quyết")),
-    ], kind="scan")
+    batch = acc.TruthBatch(
+        "qng_x.pdf",
+        None,
+        [],
+        [
+            acc.real_dev_doc(label(pages=[1, 2])),
+            acc.real_dev_doc(
+                label(
+                    number=None,
+                    date=None,
+                    generic_type="nghi_quyet",
+                    pages=[3, 3],
+                    issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI",
+                    subtitle="Bãi bỏ nghị quyết",
+                )
+            ),
+        ],
+        kind="scan",
+    )
     found = [
-        draft(1, "quyet_dinh", number=None, symbol="QĐ-UBND", date=None, month="2025-01",
-              issuer="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", review=["number", "date"]),
+        draft(
+            1,
+            "quyet_dinh",
+            number=None,
+            symbol="QĐ-UBND",
+            date=None,
+            month="2025-01",
+            issuer="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI",
+            review=["number", "date"],
+        ),
         draft(3, "nghi_quyet", symbol="NQ-HĐND", issuer="HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NGÃI"),
     ]
     monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
-    pages = [PageText(1, "Về việc ban hành kế hoạch phòng chống thiên tai", layer="ocr"),
-             PageText(2, "", layer="none", blank=True), PageText(3, "Ký bởi", layer="kept")]
+    pages = [
+        PageText(1, "Về việc ban hành kế hoạch phòng chống thiên tai", layer="ocr"),
+        PageText(2, "", layer="none", blank=True),
+        PageText(3, "Ký bởi", layer="kept"),
+    ]
     report = acc.score("real-dev", [batch], [(pages, [1, 2, 3], None)], ocr=True)
     assert report["documents"] == 2 and report["drafts"] == 1
     assert report["boundary_f1"] == 1.0
@@ -170,12 +231,15 @@ def test_score_real_dev(monkeypatch):
 
 
 def test_score_missed_and_extra_starts(monkeypatch):
-    docs = [acc.TruthDoc(1, 1, "qd_khoi_to_vu_an", "26/QĐ-CSĐT", "2024-01-14", text=["a"]),
-            acc.TruthDoc(2, 2, "qd_phe_chuan", "3/QĐ-VKS", "2024-02-01", text=["b"])]
+    docs = [
+        acc.TruthDoc(1, 1, "qd_khoi_to_vu_an", "26/QĐ-CSĐT", "2024-01-14", text=["a"]),
+        acc.TruthDoc(2, 2, "qd_phe_chuan", "3/QĐ-VKS", "2024-02-01", text=["b"]),
+    ]
     batch = acc.TruthBatch("scan.pdf", "2024-HS-1", [], docs)
-    found = [draft(1, "qd_khoi_to_vu_an", number="26/QĐ-CSĐT", symbol="QĐ-CSĐT", date="2024-01-14",
-                   month="2024-01"),
-             draft(3, "khac", number="9/QĐ-X")]  # page 2's start missed, a document made up on page 3
+    found = [
+        draft(1, "qd_khoi_to_vu_an", number="26/QĐ-CSĐT", symbol="QĐ-CSĐT", date="2024-01-14", month="2024-01"),
+        draft(3, "khac", number="9/QĐ-X"),
+    ]  # page 2's start missed, a document made up on page 3
     monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
     report = acc.score("dev", [batch], [(acc.truth_pages(batch), None, None)], ocr=False)
     assert report["boundary_precision"] == 0.5 and report["boundary_recall"] == 0.5
@@ -187,14 +251,34 @@ def test_score_missed_and_extra_starts(monkeypatch):
 
 
 def test_score_dev_real_received_and_marks(monkeypatch):
-    docs = [acc.TruthDoc(1, 1, "ban_an", "31/2024/HS-ST", "2024-12-28",
-                         received={"number": "26", "date": "2025-01-03"}, mark="MẬT", has_received=True, text=["x"]),
-            acc.TruthDoc(2, 2, "cao_trang", "5/CT-VKS", "2024-11-28", received=None, mark="", has_received=True,
-                         text=["y"])]
+    docs = [
+        acc.TruthDoc(
+            1,
+            1,
+            "ban_an",
+            "31/2024/HS-ST",
+            "2024-12-28",
+            received={"number": "26", "date": "2025-01-03"},
+            mark="MẬT",
+            has_received=True,
+            text=["x"],
+        ),
+        acc.TruthDoc(
+            2, 2, "cao_trang", "5/CT-VKS", "2024-11-28", received=None, mark="", has_received=True, text=["y"]
+        ),
+    ]
     batch = acc.TruthBatch("scan.pdf", "2024-HS-1", [], docs)
-    found = [draft(1, "ban_an", number="31/2024/HS-ST", date="2024-12-28", classification_mark="MẬT",
-                   received={"number": "26", "date": "2025-01-08"}),
-             draft(2, "cao_trang", number="5/CT-VKS", date="2024-11-28", received={"number": "7", "date": None})]
+    found = [
+        draft(
+            1,
+            "ban_an",
+            number="31/2024/HS-ST",
+            date="2024-12-28",
+            classification_mark="MẬT",
+            received={"number": "26", "date": "2025-01-08"},
+        ),
+        draft(2, "cao_trang", number="5/CT-VKS", date="2024-11-28", received={"number": "7", "date": None}),
+    ]
     monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
     report = acc.score("dev-real", [batch], [(acc.truth_pages(batch), None, None)], ocr=False)
     assert report["counts"]["received_number_exact"] == [1, 1]

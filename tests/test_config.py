@@ -1,4 +1,3 @@
-
 from pipeline.config import load_settings
 
 

@@ -1,4 +1,5 @@
 """Drafting a batch's documents: each page's layout is read once, whatever split, classify and extract need."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -27,7 +28,8 @@ def test_each_page_layout_is_read_once_per_batch(truth, monkeypatch):
 
     drafts = find_documents("batch", pages, load_taxonomy())
 
-    assert [[d.pages[0].number, d.pages[-1].number] for d in drafts] == \
-        [doc["pages"] for doc in batch["documents"]] + [[last + 3, last + 3]]
+    assert [[d.pages[0].number, d.pages[-1].number] for d in drafts] == [doc["pages"] for doc in batch["documents"]] + [
+        [last + 3, last + 3]
+    ]
     assert len(batch["documents"]) >= 3 and any(len(d.pages) >= 2 for d in drafts)
     assert reads == {page.number: 1 for page in pages}

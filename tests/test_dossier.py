@@ -1,5 +1,6 @@
 """The e-dossier on tiny cases without OCR: order, Mục lục, bút lục, page labels, bookmarks,
 PDF/A, text layer, sealing and versions (issue 6)."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,17 @@ TAXONOMY = load_taxonomy()
 
 
 def doc(doc_id, doc_type, date=None, arrival=0.0, position=None, pages=None):
-    return DossierDocument(id=doc_id, type=doc_type, number=None, date=date, title=None, subtitle=None,
-                           position=position, arrival=arrival, pages=pages or [(doc_id, 1)])
+    return DossierDocument(
+        id=doc_id,
+        type=doc_type,
+        number=None,
+        date=date,
+        title=None,
+        subtitle=None,
+        position=position,
+        arrival=arrival,
+        pages=pages or [(doc_id, 1)],
+    )
 
 
 # ---- order and numbering (pure) -----------------------------------------------------------------
@@ -41,13 +51,23 @@ def test_order_is_stage_then_date_then_arrival():
     ]
     plan = plan_dossier(docs, TAXONOMY)
     assert [d.id for d in plan.documents] == [
-        "opening", "statement-early", "interrogation", "statement-late", "undated", "verdict", "unknown"]
+        "opening",
+        "statement-early",
+        "interrogation",
+        "statement-late",
+        "undated",
+        "verdict",
+        "unknown",
+    ]
     assert [p.but_luc for p in plan.pages] == list(range(1, 8))
 
 
 def test_clerk_position_wins_and_numbering_follows_it():
-    docs = [doc("a", "qd_khoi_to_vu_an", "2024-01-01"), doc("b", "cao_trang", "2024-02-01", pages=[("b", 1), ("b", 2)]),
-            doc("c", "ban_an", "2024-03-01", position=1)]
+    docs = [
+        doc("a", "qd_khoi_to_vu_an", "2024-01-01"),
+        doc("b", "cao_trang", "2024-02-01", pages=[("b", 1), ("b", 2)]),
+        doc("c", "ban_an", "2024-03-01", position=1),
+    ]
     plan = plan_dossier(docs, TAXONOMY)
     assert [d.id for d in plan.documents] == ["c", "a", "b"]
     assert [(p.document_id, p.but_luc) for p in plan.pages] == [("c", 1), ("a", 2), ("b", 3), ("b", 4)]
@@ -69,8 +89,17 @@ def test_sealed_numbers_are_frozen_and_later_documents_follow_them():
 
 
 def test_document_names_for_the_toc():
-    d = DossierDocument("x", "qd_phe_chuan", "367/QĐ-VKS-P2", "2024-06-24", "QUYẾT ĐỊNH",
-                        "Phê chuẩn quyết định khởi tố bị can", None, 0, [("x", 1)])
+    d = DossierDocument(
+        "x",
+        "qd_phe_chuan",
+        "367/QĐ-VKS-P2",
+        "2024-06-24",
+        "QUYẾT ĐỊNH",
+        "Phê chuẩn quyết định khởi tố bị can",
+        None,
+        0,
+        [("x", 1)],
+    )
     assert document_name(d, TAXONOMY) == "Quyết định phê chuẩn quyết định khởi tố bị can"
     d.type, d.title, d.subtitle = "bien_ban_loi_khai", "BIÊN BẢN GHI LỜI KHAI", None
     assert document_name(d, TAXONOMY) == "Biên bản ghi lời khai"
@@ -83,21 +112,62 @@ def test_document_names_for_the_toc():
 def built(tmp_path):
     """Four documents from three batches, one page turned 90° and one 180°, in scrambled arrival order."""
     t = tiny_home(tmp_path)
-    t.batch("late-scan", ["BẢN ÁN số 204/2024/HS-ST. Tòa án nhân dân huyện Bình Liêu xét xử sơ thẩm.",
-                          "Trang hai của bản án: tuyên bố bị cáo Đinh Văn Việt phạm tội."], rotate=90)
+    t.batch(
+        "late-scan",
+        [
+            "BẢN ÁN số 204/2024/HS-ST. Tòa án nhân dân huyện Bình Liêu xét xử sơ thẩm.",
+            "Trang hai của bản án: tuyên bố bị cáo Đinh Văn Việt phạm tội.",
+        ],
+        rotate=90,
+    )
     t.batch("first-scan", ["QUYẾT ĐỊNH khởi tố vụ án hình sự về tội vi phạm quy định về tham gia giao thông."])
-    t.batch("middle-scan", ["CÁO TRẠNG truy tố bị can Đinh Văn Việt ra trước Tòa án.",
-                            "BIÊN BẢN GHI LỜI KHAI người bị hại Lê Ngọc Lan, ngày 02 tháng 6 năm 2024."], rotate=180)
+    t.batch(
+        "middle-scan",
+        [
+            "CÁO TRẠNG truy tố bị can Đinh Văn Việt ra trước Tòa án.",
+            "BIÊN BẢN GHI LỜI KHAI người bị hại Lê Ngọc Lan, ngày 02 tháng 6 năm 2024.",
+        ],
+        rotate=180,
+    )
     persons = [{"name": "Đinh Văn Việt", "role": "bi_can"}, {"name": "Lê Ngọc Lan", "role": "nguoi_bi_hai"}]
     crime = "vi phạm quy định về tham gia giao thông đường bộ"
-    t.document("D-verdict", "ban_an", "late-scan", [1, 2], date="2024-07-27", number="204/2024/HS-ST",
-               title="BẢN ÁN", persons=persons, crime=crime, article=260)
-    t.document("D-indict", "cao_trang", "middle-scan", [1], date="2024-07-01", number="12/CT-VKS-P2",
-               title="CÁO TRẠNG", persons=persons, crime=crime, article=260)
-    t.document("D-statement", "bien_ban_loi_khai", "middle-scan", [2], date="2024-06-02",
-               title="BIÊN BẢN GHI LỜI KHAI")
-    t.document("D-open", "qd_khoi_to_vu_an", "first-scan", [1], date="2024-04-18", number="214/QĐ-CSĐT",
-               title="QUYẾT ĐỊNH", subtitle="Khởi tố vụ án hình sự", crime=crime, article=260)
+    t.document(
+        "D-verdict",
+        "ban_an",
+        "late-scan",
+        [1, 2],
+        date="2024-07-27",
+        number="204/2024/HS-ST",
+        title="BẢN ÁN",
+        persons=persons,
+        crime=crime,
+        article=260,
+    )
+    t.document(
+        "D-indict",
+        "cao_trang",
+        "middle-scan",
+        [1],
+        date="2024-07-01",
+        number="12/CT-VKS-P2",
+        title="CÁO TRẠNG",
+        persons=persons,
+        crime=crime,
+        article=260,
+    )
+    t.document("D-statement", "bien_ban_loi_khai", "middle-scan", [2], date="2024-06-02", title="BIÊN BẢN GHI LỜI KHAI")
+    t.document(
+        "D-open",
+        "qd_khoi_to_vu_an",
+        "first-scan",
+        [1],
+        date="2024-04-18",
+        number="214/QĐ-CSĐT",
+        title="QUYẾT ĐỊNH",
+        subtitle="Khởi tố vụ án hình sự",
+        crime=crime,
+        article=260,
+    )
     result = rebuild_dossier(t.settings, t.catalog, CASE)
     yield t, result
     t.catalog.close()
@@ -159,8 +229,9 @@ def test_text_layer_is_unchanged_by_the_stamps(built):
     t, result = built
     front = manifest_of(result)["dossier"]["front_pages"]
     with pdfplumber.open(result.pdf) as dossier:
-        for index, (doc_id, seq) in enumerate([("D-open", 1), ("D-statement", 1), ("D-indict", 1),
-                                               ("D-verdict", 1), ("D-verdict", 2)]):
+        for index, (doc_id, seq) in enumerate(
+            [("D-open", 1), ("D-statement", 1), ("D-indict", 1), ("D-verdict", 1), ("D-verdict", 2)]
+        ):
             row = t.catalog.document(doc_id)
             batch_id, number = row.pages[seq - 1][:2]
             with pdfplumber.open(t.catalog.batch(batch_id)["ocr_pdf"]) as source:
@@ -182,9 +253,17 @@ def test_cover_and_toc_are_selectable_nfc_text_with_every_glyph(built):
     for text in (cover, toc):
         assert text == unicodedata.normalize("NFC", text)
     assert UNIT.upper() in cover.replace("\n", " ")
-    for phrase in ("HỒ SƠ VỤ ÁN HÌNH SỰ", f"Số hồ sơ: {CASE}", "Vi phạm quy định về tham gia giao thông đường bộ",
-                   "Điều 260", "Đinh Văn Việt", "Lê Ngọc Lan", "từ ngày 18/04/2024 đến ngày 27/07/2024",
-                   "4 tài liệu, 5 bút lục", f"{front + 5} trang"):
+    for phrase in (
+        "HỒ SƠ VỤ ÁN HÌNH SỰ",
+        f"Số hồ sơ: {CASE}",
+        "Vi phạm quy định về tham gia giao thông đường bộ",
+        "Điều 260",
+        "Đinh Văn Việt",
+        "Lê Ngọc Lan",
+        "từ ngày 18/04/2024 đến ngày 27/07/2024",
+        "4 tài liệu, 5 bút lục",
+        f"{front + 5} trang",
+    ):
         assert phrase in cover.replace("\n", " "), phrase
     for phrase in ("MỤC LỤC", "STT", "Tên tài liệu", "Số/ký hiệu", "Ngày", "Bút lục", "Từ", "Đến"):
         assert phrase in toc, phrase

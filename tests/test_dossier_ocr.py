@@ -1,4 +1,5 @@
 """The e-dossier of a really OCRed case (the session's `ocr_home`, no OCR of its own)."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,13 @@ def test_show_and_search_give_but_luc_beside_pages(ocr_home, shown, manifest, tr
     assert numbers == list(range(1, len(pages) + 1))
     assert [d["type"] for d in docs] == ["qd_khoi_to_vu_an", "qd_khoi_to_bi_can", "qd_phe_chuan", "ban_an"]
 
-    subtitle = next(d["subtitle"] for b in truth["batches"] if b["case_id"] == FIXTURE_CASE
-                    for d in b["documents"] if d["type"] == "qd_phe_chuan")
+    subtitle = next(
+        d["subtitle"]
+        for b in truth["batches"]
+        if b["case_id"] == FIXTURE_CASE
+        for d in b["documents"]
+        if d["type"] == "qd_phe_chuan"
+    )
     hit = hoso_json(ocr_home["home"], "search", normalize(subtitle), "--case", FIXTURE_CASE)["hits"][0]
     doc = next(d for d in docs if d["id"] == hit["document_id"])
     assert hit["page"] - doc["dossier_pages"][0] == hit["but_luc"] - doc["but_luc"][0]

@@ -1,4 +1,5 @@
 """Metadata: số/ký hiệu, date, issuer, persons, crime, article; unreadable values go to review."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,29 +51,35 @@ def test_truth_text_numbers_and_dates_are_exact(truth):
                 assert (meta.crime, meta.article) == (case["crime"], case["article"])
 
 
-@pytest.mark.parametrize("raw, number", [
-    ("155/QĐ-CSĐT", "155/QĐ-CSĐT"),
-    ("54/2024/HS-ST", "54/2024/HS-ST"),
-    ("389 / QĐÐ — CSĐT", "389/QĐ-CSĐT"),  # spaces, doubled bold Đ, em dash
-    ("12/QÐ-VKSKV3.", "12/QĐ-VKSKV3"),  # Icelandic Ð
-    ("7/qđ-đcsđt", "7/QĐ-ĐCSĐT"),
-    ("l55/QĐ-CSĐT", None),  # an l for a 1 is not guessed
-    ("204/2024/H S-ST", None),  # 'H' or 'HS-ST'?
-    ("........./QĐ-CSĐT", None),  # left for a hand to fill in
-])
+@pytest.mark.parametrize(
+    "raw, number",
+    [
+        ("155/QĐ-CSĐT", "155/QĐ-CSĐT"),
+        ("54/2024/HS-ST", "54/2024/HS-ST"),
+        ("389 / QĐÐ — CSĐT", "389/QĐ-CSĐT"),  # spaces, doubled bold Đ, em dash
+        ("12/QÐ-VKSKV3.", "12/QĐ-VKSKV3"),  # Icelandic Ð
+        ("7/qđ-đcsđt", "7/QĐ-ĐCSĐT"),
+        ("l55/QĐ-CSĐT", None),  # an l for a 1 is not guessed
+        ("204/2024/H S-ST", None),  # 'H' or 'HS-ST'?
+        ("........./QĐ-CSĐT", None),  # left for a hand to fill in
+    ],
+)
 def test_split_number_gives_the_whole_number(raw, number):
     parts = split_number(raw)
     assert (parts.number if parts else None) == number
 
 
-@pytest.mark.parametrize("line, iso", [
-    ("Hạ Long, ngày 18 tháng 5 năm 2024", "2024-05-18"),
-    ("Quảng Yên, ngày 09 tháng 01 năm 2024", "2024-01-09"),
-    ("Hà Nội, ngày 18/5/2024", "2024-05-18"),
-    ("Hạ Long, ngay 18 thang 5 nam 2024", "2024-05-18"),
-    ("Hạ Long, ngày 31 tháng 2 năm 2024", None),
-    ("Hạ Long, ngày ..... tháng ..... năm 2024", None),
-])
+@pytest.mark.parametrize(
+    "line, iso",
+    [
+        ("Hạ Long, ngày 18 tháng 5 năm 2024", "2024-05-18"),
+        ("Quảng Yên, ngày 09 tháng 01 năm 2024", "2024-01-09"),
+        ("Hà Nội, ngày 18/5/2024", "2024-05-18"),
+        ("Hạ Long, ngay 18 thang 5 nam 2024", "2024-05-18"),
+        ("Hạ Long, ngày 31 tháng 2 năm 2024", None),
+        ("Hạ Long, ngày ..... tháng ..... năm 2024", None),
+    ],
+)
 def test_read_date(line, iso):
     assert read_date(line).iso == iso
 
@@ -88,18 +95,34 @@ def test_decision():
 
 
 def test_interleaved_ocr_text():
-    text = DECISION.replace("CÔNG AN TỈNH QUẢNG NINH\nCƠ QUAN CẢNH SÁT ĐIỀU TRA\nSố: 155/QĐ-CSĐT\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHạ Long,", "CÔNG AN TỈNH QUẢNG NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCƠ QUAN CẢNH SÁT ĐIỀU TRA Độc lập — Tự do — Hạnh phúc\nS6: 155 / QĐÐ-CSĐT Hạ Long,")
+    text = DECISION.replace(
+        "CÔNG AN TỈNH QUẢNG NINH\nCƠ QUAN CẢNH SÁT ĐIỀU TRA\nSố: 155/QĐ-CSĐT\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHạ Long,",
+        "CÔNG AN TỈNH QUẢNG NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCƠ QUAN CẢNH SÁT ĐIỀU TRA Độc lập — Tự do — Hạnh phúc\nS6: 155 / QĐÐ-CSĐT Hạ Long,",
+    )
     meta = extract_metadata(laid_out([PageText(1, text)]), QD)
-    assert (meta.number, meta.date, meta.issuer) == ("155/QĐ-CSĐT", "2024-05-18", "CÔNG AN TỈNH QUẢNG NINH / CƠ QUAN CẢNH SÁT ĐIỀU TRA")
+    assert (meta.number, meta.date, meta.issuer) == (
+        "155/QĐ-CSĐT",
+        "2024-05-18",
+        "CÔNG AN TỈNH QUẢNG NINH / CƠ QUAN CẢNH SÁT ĐIỀU TRA",
+    )
 
 
 def test_low_ocr_confidence_leaves_fields_empty_for_review():
     low = MIN_OCR_CONFIDENCE - 1
     meta = extract_metadata(laid_out([PageText(1, DECISION, confidence=low)]), QD)
-    assert (meta.number, meta.date, meta.issuer, meta.persons, meta.crime, meta.article) == (None, None, None, [], None, None)
+    assert (meta.number, meta.date, meta.issuer, meta.persons, meta.crime, meta.article) == (
+        None,
+        None,
+        None,
+        [],
+        None,
+        None,
+    )
     assert meta.review == ["number", "date", "issuer", "persons", "crime", "article"]
     # A good second page still gives what it states; the unsure first page's values go to review.
-    second = PageText(2, "Đề nghị truy tố bị can Nguyễn Thị Hải về tội Trộm cắp tài sản theo Điều 173 Bộ luật Hình sự.", confidence=95)
+    second = PageText(
+        2, "Đề nghị truy tố bị can Nguyễn Thị Hải về tội Trộm cắp tài sản theo Điều 173 Bộ luật Hình sự.", confidence=95
+    )
     meta = extract_metadata(laid_out([PageText(1, DECISION, confidence=low), second]), QD)
     assert (meta.crime, meta.article, meta.persons) == ("Trộm cắp tài sản", 173, [Person("Nguyễn Thị Hải", "bi_can")])
     assert meta.review == ["number", "date", "issuer", "persons"]
@@ -112,7 +135,9 @@ def test_unreadable_number_and_date_go_to_review():
 
 
 def test_a_missed_date_line_under_the_quoc_hieu_goes_to_review():
-    meta = extract_metadata(laid_out([PageText(1, DECISION.replace("Hạ Long, ngày 18 tháng 5 năm 2024", "Hạ Long, ngàv"))]), QD)
+    meta = extract_metadata(
+        laid_out([PageText(1, DECISION.replace("Hạ Long, ngày 18 tháng 5 năm 2024", "Hạ Long, ngàv"))]), QD
+    )
     assert meta.date is None and "date" in meta.review
 
 
@@ -136,17 +161,24 @@ Tôi tố cáo hành vi của bị can Bùi Công Vân về tội “Cố ý gâ
 NGƯỜI LÀM ĐƠN
 Lương Thị Bình"""
     meta = extract_metadata(laid_out([PageText(1, text)]), Classification("don_to_cao", 1.0, "ĐƠN TỐ CÁO"))
-    assert meta.persons == [Person("Lương Thị Bình", "nguoi_bi_hai"), Person("Bùi Công Vân", "bi_can"),
-                            Person("Lương Thị Bình", "nguoi_lam_don")]
+    assert meta.persons == [
+        Person("Lương Thị Bình", "nguoi_bi_hai"),
+        Person("Bùi Công Vân", "bi_can"),
+        Person("Lương Thị Bình", "nguoi_lam_don"),
+    ]
     assert (meta.number, meta.date, meta.issuer, meta.crime) == (None, "2024-05-28", None, "Cố ý gây thương tích")
     # "Tôi tên là" names a petitioner only in a petition.
-    statement = extract_metadata(laid_out([PageText(1, text)]), Classification("bien_ban_loi_khai", 1.0, "BIÊN BẢN GHI LỜI KHAI"))
+    statement = extract_metadata(
+        laid_out([PageText(1, text)]), Classification("bien_ban_loi_khai", 1.0, "BIÊN BẢN GHI LỜI KHAI")
+    )
     assert all(p.role != "nguoi_lam_don" for p in statement.persons)
 
 
 def test_prose_is_not_a_crime_or_a_person():
-    text = ("công tác kiểm sát việc giải quyết tố giác, tin báo về tội phạm và kiến nghị khởi tố;\n"
-            "Xét Quyết định khởi tố bị can của Cơ quan Cảnh sát điều tra là có căn cứ.\nTôi Lê Văn Tám xin trình bày.")
+    text = (
+        "công tác kiểm sát việc giải quyết tố giác, tin báo về tội phạm và kiến nghị khởi tố;\n"
+        "Xét Quyết định khởi tố bị can của Cơ quan Cảnh sát điều tra là có căn cứ.\nTôi Lê Văn Tám xin trình bày."
+    )
     meta = extract_metadata(laid_out([PageText(1, text)]), QD)
     assert (meta.crime, meta.article, meta.persons, meta.review) == (None, None, [], [])
 
@@ -188,12 +220,26 @@ def test_a_pen_number_read_unsurely_is_left_for_review_and_the_printed_parts_are
 def test_a_printed_number_and_day_are_stored():
     rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 62), (277, "Quảng Ngãi, ngày 15 tháng 3 năm 2024", 96)])
     meta = extract_metadata(laid_out(real(rows)), CHI_THI)
-    assert (meta.number, meta.symbol, meta.date, meta.month, meta.review) == ("04/CT-UBND", "CT-UBND", "2024-03-15", "2024-03", [])
+    assert (meta.number, meta.symbol, meta.date, meta.month, meta.review) == (
+        "04/CT-UBND",
+        "CT-UBND",
+        "2024-03-15",
+        "2024-03",
+        [],
+    )
 
 
 def test_a_pen_day_read_as_digits_without_confidence_is_not_a_date():
-    rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (277, "Quảng Ngãi, ngày", 95),
-                          (380, "18", MIN_WORD_CONFIDENCE - 20), (405, "tháng 9 năm 2024", 96)])
+    rows = with_row(
+        103,
+        [
+            (105, "Số:", 96),
+            (130, "04/CT-UBND", 92),
+            (277, "Quảng Ngãi, ngày", 95),
+            (380, "18", MIN_WORD_CONFIDENCE - 20),
+            (405, "tháng 9 năm 2024", 96),
+        ],
+    )
     meta = extract_metadata(laid_out(real(rows)), CHI_THI)
     assert (meta.number, meta.date, meta.month, meta.review) == ("04/CT-UBND", None, "2024-09", ["date"])
     sure = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (277, "Quảng Ngãi, ngày 18 tháng 9 năm 2024", 96)])
@@ -203,16 +249,27 @@ def test_a_pen_day_read_as_digits_without_confidence_is_not_a_date():
 def test_digits_standing_apart_from_the_symbol_need_confidence():
     # A blank left for a pen: the digits are a word of their own.
     for conf, number in ((97, "11/CT-UBND"), (90, None)):
-        rows = with_row(103, [(105, "Số:", 96), (140, "11", conf), (165, "/CT-UBND", 91),
-                              (277, "Quảng Ngãi, ngày 11 tháng 9 năm 2024", 96)])
+        rows = with_row(
+            103,
+            [
+                (105, "Số:", 96),
+                (140, "11", conf),
+                (165, "/CT-UBND", 91),
+                (277, "Quảng Ngãi, ngày 11 tháng 9 năm 2024", 96),
+            ],
+        )
         assert extract_metadata(laid_out(real(rows)), CHI_THI).number == number
 
 
 def test_register_stamp_text_near_the_header_is_not_the_number_or_the_date():
-    stamp_rows = [(122, [(40, "CV ĐẾN Số 2352, 21.3.18", 80)]), (134, [(40, "ĐẾN Số: 164", 80)]),
-                  (146, [(40, "Ngày: 20/1/2024", 80)])]
-    unread = with_row(103, [(105, "Số:", 96), (140, "đ#", 0), (165, "/CT-UBND", 80),
-                            (277, "Quảng Ngãi, ngàyà tháng 9 năm 2024", 60)])
+    stamp_rows = [
+        (122, [(40, "CV ĐẾN Số 2352, 21.3.18", 80)]),
+        (134, [(40, "ĐẾN Số: 164", 80)]),
+        (146, [(40, "Ngày: 20/1/2024", 80)]),
+    ]
+    unread = with_row(
+        103, [(105, "Số:", 96), (140, "đ#", 0), (165, "/CT-UBND", 80), (277, "Quảng Ngãi, ngàyà tháng 9 năm 2024", 60)]
+    )
     rows = sorted(unread + stamp_rows, key=lambda row: row[0])
     meta = extract_metadata(laid_out(real(rows)), CHI_THI)  # the stamp was not found: its words are on the page
     assert (meta.number, meta.date, meta.symbol) == (None, None, "CT-UBND")
@@ -231,35 +288,55 @@ def test_a_stamp_date_line_alone_is_no_date_line():
 
 
 def test_citations_in_the_body_are_not_the_number_or_the_date():
-    rows = with_row(103, [(105, "Số:", 96), (140, "‡6", 38), (165, "/CT-UBND", 51), (277, "Quảng Ngãi, ngày", 95),
-                          (380, "Â4‡", 0), (405, "tháng 12 năm 2021", 96)])
-    rows += [(230, [(90, "Căn cứ Nghị định số 88/CP ngày 12 tháng 3 năm 2020 của Chính phủ;", 96)]),
-             (245, [(90, "Số 15/2024/QĐ-UBND ngày 3/4/2024 của Ủy ban nhân dân tỉnh về việc giao đất,", 96)])]
+    rows = with_row(
+        103,
+        [
+            (105, "Số:", 96),
+            (140, "‡6", 38),
+            (165, "/CT-UBND", 51),
+            (277, "Quảng Ngãi, ngày", 95),
+            (380, "Â4‡", 0),
+            (405, "tháng 12 năm 2021", 96),
+        ],
+    )
+    rows += [
+        (230, [(90, "Căn cứ Nghị định số 88/CP ngày 12 tháng 3 năm 2020 của Chính phủ;", 96)]),
+        (245, [(90, "Số 15/2024/QĐ-UBND ngày 3/4/2024 của Ủy ban nhân dân tỉnh về việc giao đất,", 96)]),
+    ]
     meta = extract_metadata(laid_out(real(rows)), CHI_THI)
     assert (meta.number, meta.symbol, meta.date, meta.month) == (None, "CT-UBND", None, "2021-12")
 
 
 def test_esignature_times_are_facts_never_the_date():
     signed = ESignature("Ủy ban nhân dân tỉnh Quảng Ngãi", "2025-01-19T10:13:06")
-    rows = [(20, [(480, "Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", 90)]),
-            (32, [(480, "Thời gian ký: 19/01/2025 10:13:06", 90)])] + REAL_ROWS
-    pages = [PageText(1, "", words=boxed(rows), confidence=93.0, esignatures=[signed]),
-             PageText(2, "các sở, ban, ngành thực hiện.", confidence=95.0, esignatures=[signed])]
+    rows = [
+        (20, [(480, "Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", 90)]),
+        (32, [(480, "Thời gian ký: 19/01/2025 10:13:06", 90)]),
+    ] + REAL_ROWS
+    pages = [
+        PageText(1, "", words=boxed(rows), confidence=93.0, esignatures=[signed]),
+        PageText(2, "các sở, ban, ngành thực hiện.", confidence=95.0, esignatures=[signed]),
+    ]
     meta = extract_metadata(laid_out(pages), CHI_THI)
     assert (meta.date, meta.month, meta.esignatures) == (None, "2024-09", [signed])
 
 
 def test_two_line_issuers():
-    office = [(60, [(136, "HĐND TỈNH HƯNG YÊN", 93), (270, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
-              (75, [(136, "VĂN PHÒNG", 95), (319, "Độc lập - Tự do - Hạnh phúc", 95)])] + REAL_ROWS[2:]
+    office = [
+        (60, [(136, "HĐND TỈNH HƯNG YÊN", 93), (270, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+        (75, [(136, "VĂN PHÒNG", 95), (319, "Độc lập - Tự do - Hạnh phúc", 95)]),
+    ] + REAL_ROWS[2:]
     assert extract_metadata(laid_out(real(office)), CHI_THI).issuer == "HĐND TỈNH HƯNG YÊN / VĂN PHÒNG"
     assert extract_metadata(laid_out(real(REAL_ROWS)), CHI_THI).issuer == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
 
 
 def test_junk_and_stamp_specks_are_no_issuer():
-    rows = [(60, [(100, "” ỦY BAN NHÂN DÂN __", 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
-            (75, [(100, "TỈNH QUẢNG NGÃI", 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)]),
-            (88, [(85, "& TÌN Học 0.", 30)]), (95, [(90, "ĐÀ ẠN ƯỢ", 20)])] + REAL_ROWS[2:]
+    rows = [
+        (60, [(100, "” ỦY BAN NHÂN DÂN __", 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+        (75, [(100, "TỈNH QUẢNG NGÃI", 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)]),
+        (88, [(85, "& TÌN Học 0.", 30)]),
+        (95, [(90, "ĐÀ ẠN ƯỢ", 20)]),
+    ] + REAL_ROWS[2:]
     assert extract_metadata(laid_out(real(rows)), CHI_THI).issuer == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"
 
 
@@ -280,25 +357,37 @@ def test_a_kept_text_layer_is_trusted_even_letter_spaced():
 
 
 def test_a_type_code_one_letter_off_the_titles_is_a_misreading():
-    rows = with_row(103, [(105, "Số:", 96), (140, "#39", 33), (165, "/TIr-UBND", 33),
-                          (277, "Quảng Ngãi, ngày 20 tháng 12 năm 2024", 96)])
+    rows = with_row(
+        103,
+        [
+            (105, "Số:", 96),
+            (140, "#39", 33),
+            (165, "/TIr-UBND", 33),
+            (277, "Quảng Ngãi, ngày 20 tháng 12 năm 2024", 96),
+        ],
+    )
     meta = extract_metadata(laid_out(real(rows)), Classification("to_trinh", 1.0, "TỜ TRÌNH"))
     assert (meta.number, meta.symbol, meta.review) == (None, None, ["number"])
-    right = with_row(103, [(105, "Số:", 96), (130, "239/TTr-UBND", 70), (277, "Quảng Ngãi, ngày 20 tháng 12 năm 2024", 96)])
+    right = with_row(
+        103, [(105, "Số:", 96), (130, "239/TTr-UBND", 70), (277, "Quảng Ngãi, ngày 20 tháng 12 năm 2024", 96)]
+    )
     meta = extract_metadata(laid_out(real(right)), Classification("to_trinh", 1.0, "TỜ TRÌNH"))
     assert (meta.number, meta.symbol) == ("239/TTr-UBND", "TTr-UBND")
 
 
-@pytest.mark.parametrize("raw, parts", [
-    ("54/2024/HS-ST", ("54", "2024", "HS-ST")),
-    ("0+ /CT-UBND", (None, None, "CT-UBND")),
-    ("/2025/NQ-HĐND", (None, "2025", "NQ-HĐND")),
-    ("z//KH-VP", (None, None, "KH-VP")),
-    ("†+/UBND-KTTH $", (None, None, "UBND-KTTH")),
-    ("84 /TTr -UBND", ("84", None, "TTr-UBND")),
-    ("4† /QĐĐ-UBND", (None, None, "QĐ-UBND")),
-    ("204/2024/H S-ST", None),
-])
+@pytest.mark.parametrize(
+    "raw, parts",
+    [
+        ("54/2024/HS-ST", ("54", "2024", "HS-ST")),
+        ("0+ /CT-UBND", (None, None, "CT-UBND")),
+        ("/2025/NQ-HĐND", (None, "2025", "NQ-HĐND")),
+        ("z//KH-VP", (None, None, "KH-VP")),
+        ("†+/UBND-KTTH $", (None, None, "UBND-KTTH")),
+        ("84 /TTr -UBND", ("84", None, "TTr-UBND")),
+        ("4† /QĐĐ-UBND", (None, None, "QĐ-UBND")),
+        ("204/2024/H S-ST", None),
+    ],
+)
 def test_split_number(raw, parts):
     found = split_number(raw)
     assert (found.digits, found.year, found.symbol) == parts if parts else found is None
@@ -314,8 +403,10 @@ def test_a_pen_over_the_word_ngay_leaves_the_printed_month(date_line):
 
 def test_issuer_words_run_together_are_parted_or_left_for_review():
     def issuer_of(first: str, second: str) -> tuple[str | None, list[str]]:
-        rows = [(60, [(100, first, 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
-                (75, [(100, second, 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)])] + REAL_ROWS[2:]
+        rows = [
+            (60, [(100, first, 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
+            (75, [(100, second, 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)]),
+        ] + REAL_ROWS[2:]
         meta = extract_metadata(laid_out(real(rows)), CHI_THI)
         return meta.issuer, meta.review
 
@@ -350,8 +441,19 @@ def test_a_mat_box_grazing_the_number_line_leaves_the_number():
 
 
 def test_an_unsure_printed_month_stands_when_the_e_signature_was_made_then():
-    rows = with_row(103, [(105, "Số:", 96), (140, "44", 90), (165, "/CT-UBND", 91), (277, "Quảng Ngãi, ngày", 95),
-                          (380, "/1}", 25), (405, "tháng", 96), (440, "01", 81), (455, "năm 2025", 96)])
+    rows = with_row(
+        103,
+        [
+            (105, "Số:", 96),
+            (140, "44", 90),
+            (165, "/CT-UBND", 91),
+            (277, "Quảng Ngãi, ngày", 95),
+            (380, "/1}", 25),
+            (405, "tháng", 96),
+            (440, "01", 81),
+            (455, "năm 2025", 96),
+        ],
+    )
     alone = extract_metadata(laid_out(real(rows)), CHI_THI)
     assert alone.month is None  # 81 is too little for a printed month on its own
     signed = [ESignature("Ủy ban nhân dân tỉnh Quảng Ngãi", "2025-02-03T08:41:42")]

@@ -4,6 +4,7 @@ nothing stuck in `processing` and nothing lost.
 Disk full is injected as OSError(ENOSPC) at each write point (archive copy, OCR output, dossier,
 catalog), and met for real on a small tmpfs where this machine lets the test mount one.
 """
+
 from __future__ import annotations
 
 import errno
@@ -167,6 +168,7 @@ def consumer(tmp_path, monkeypatch):
 
 def ocr_fails_with(consumer: Consumer, monkeypatch, exc: Exception) -> None:
     """The OCR worker's answer, without running it (the OCR stage's own writes are tested below)."""
+
     def submit(job):
         future = Future()
         future.set_exception(exc)
@@ -314,8 +316,11 @@ def _mount(*args: str) -> str | None:
     if os.geteuid() != 0:
         return "mounting a file system needs root"
     result = subprocess.run(["mount", *args], capture_output=True, text=True)
-    return None if result.returncode == 0 else f"this container does not permit `mount {' '.join(args)}`: " \
-                                               f"{result.stderr.strip()}"
+    return (
+        None
+        if result.returncode == 0
+        else f"this container does not permit `mount {' '.join(args)}`: {result.stderr.strip()}"
+    )
 
 
 @contextmanager
@@ -447,8 +452,15 @@ def test_ctrl_c_during_ocr_rolls_back_cleanly(tmp_path):
     env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "2", "OMP_THREAD_LIMIT": "1"}
     env.pop("HOSO_OPENSEARCH_URL", None)
     # Its own session, so that the signal goes to the whole group, as a terminal's Ctrl-C does.
-    run = subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(scan)], cwd=REPO, env=env, text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "cli", "ingest", str(scan)],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not any((home / "tmp").glob("run-*/consumer-*/ocr-*")):
         time.sleep(0.2)
@@ -471,8 +483,14 @@ def test_status_shows_a_live_watcher(tmp_path):
     assert hoso_json(home, "status")["watcher"] is None
     env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1"}
     env.pop("HOSO_OPENSEARCH_URL", None)
-    watcher = subprocess.Popen([sys.executable, "-m", "cli", "watch", str(inbox), "--poll", "1"], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "cli", "watch", str(inbox), "--poll", "1"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "watching" in watcher.stderr.readline()
         seen = hoso_json(home, "status")["watcher"]

@@ -1,4 +1,5 @@
 """Reading the two-column Nghị định 30 header: word boxes, plain text, interleaved rows, OCR noise."""
+
 from __future__ import annotations
 
 from pipeline.models import PageText, Stamp, Word
@@ -59,10 +60,14 @@ def test_word_boxes_keep_the_columns_apart():
 
 
 def test_a_centred_subtitle_may_wrap_onto_a_second_line():
-    rows = HEADER_ROWS[:4] + [
-        (140, [(222, "Phê chuẩn lệnh bắt bị can")]),
-        (156, [(250, "để tạm giam")]),
-    ] + HEADER_ROWS[5:]
+    rows = (
+        HEADER_ROWS[:4]
+        + [
+            (140, [(222, "Phê chuẩn lệnh bắt bị can")]),
+            (156, [(250, "để tạm giam")]),
+        ]
+        + HEADER_ROWS[5:]
+    )
     header = read_layout(PageText(1, "", words=boxed(rows)))
     assert header.subtitle == ("Phê chuẩn lệnh bắt bị can", "để tạm giam")
     assert header.lines[header.body].text.startswith("Căn cứ Điều 41")
@@ -71,22 +76,25 @@ def test_a_centred_subtitle_may_wrap_onto_a_second_line():
 def test_rows_are_grouped_by_height_whatever_the_word_order():
     words = boxed(HEADER_ROWS)
     shuffled = words[1::2] + words[::2]
-    page = PageText(1, "", words=[Word(w.text, w.x0, w.top + (0.8 if i % 3 else 0), w.x1, w.bottom)
-                                  for i, w in enumerate(shuffled)])
+    page = PageText(
+        1, "", words=[Word(w.text, w.x0, w.top + (0.8 if i % 3 else 0), w.x1, w.bottom) for i, w in enumerate(shuffled)]
+    )
     assert read_layout(page).number == "115/QĐ-VKS-P2"
     assert read_layout(page).agency == ("VIỆN KIỂM SÁT NHÂN DÂN", "TỈNH QUẢNG NINH")
 
 
 def test_interleaved_plain_text_is_cut_into_columns():
     # What pdfplumber's extract_text gives for an OCRed page: both columns on one line.
-    text = "\n".join([
-        "VIỆN KIỂM SÁT NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "TỈNH QUẢNG NINH Độc lập - Tự do - Hạnh phúc",
-        "Số: 115/QĐÐ-VKS-P2 Quảng Yên, ngày 16 tháng 3 năm 2024",
-        "QUYẾT ĐỊNH",
-        "Phê chuẩn quyết định khởi tố bị can",
-        "Căn cứ Điều 41 và Điều 179 Bộ luật Tố tụng hình sự;",
-    ])
+    text = "\n".join(
+        [
+            "VIỆN KIỂM SÁT NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "TỈNH QUẢNG NINH Độc lập - Tự do - Hạnh phúc",
+            "Số: 115/QĐÐ-VKS-P2 Quảng Yên, ngày 16 tháng 3 năm 2024",
+            "QUYẾT ĐỊNH",
+            "Phê chuẩn quyết định khởi tố bị can",
+            "Căn cứ Điều 41 và Điều 179 Bộ luật Tố tụng hình sự;",
+        ]
+    )
     header = read_layout(PageText(1, text))
     assert header.agency == ("VIỆN KIỂM SÁT NHÂN DÂN", "TỈNH QUẢNG NINH")
     assert header.number == "115/QĐĐ-VKS-P2"  # as read; extract normalizes it
@@ -99,8 +107,10 @@ def test_interleaved_row_keeps_all_of_a_long_agency_name():
     # The fuzzy match must not swallow the agency's last word ("NINH", "TRA") into the Quốc hiệu.
     text = "CÔNG AN TỈNH QUẢNG NINH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCƠ QUAN CẢNH SÁT ĐIỀU TRA Độc lập - Tự do - Hạnh phúc"
     assert [line.text for line in read_layout(PageText(1, text)).lines] == [
-        "CÔNG AN TỈNH QUẢNG NINH", "CƠ QUAN CẢNH SÁT ĐIỀU TRA",
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "CÔNG AN TỈNH QUẢNG NINH",
+        "CƠ QUAN CẢNH SÁT ĐIỀU TRA",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
     ]
 
 
@@ -119,17 +129,19 @@ def test_truth_text_headers(truth):
 
 
 def test_ocr_noise_in_the_header():
-    text = "\n".join([
-        "CÔNG AN TỈNH QUẢNG NINH",
-        "CƠ QUAN CẢNH SÁT ĐIỀU TRA",
-        "S6: 26 / QĐ — CSĐT",
-        "CỘNG HOA XÃ HỘI CHU NGHIA VIỆT NAM",
-        "Ð‘ộc lập - Tự do - Hanh phúc",
-        "~ ; ' .",  # stamp speckle
-        "Quảng Yên, ngày l4 tháng 1 năm 2024",  # an l for a 1: found, not parsed
-        "QUYÉT ĐỊNH",
-        "Khởi tố vụ án hình sự",
-    ])
+    text = "\n".join(
+        [
+            "CÔNG AN TỈNH QUẢNG NINH",
+            "CƠ QUAN CẢNH SÁT ĐIỀU TRA",
+            "S6: 26 / QĐ — CSĐT",
+            "CỘNG HOA XÃ HỘI CHU NGHIA VIỆT NAM",
+            "Ð‘ộc lập - Tự do - Hanh phúc",
+            "~ ; ' .",  # stamp speckle
+            "Quảng Yên, ngày l4 tháng 1 năm 2024",  # an l for a 1: found, not parsed
+            "QUYÉT ĐỊNH",
+            "Khởi tố vụ án hình sự",
+        ]
+    )
     header = read_layout(PageText(1, text))
     assert header.agency == ("CÔNG AN TỈNH QUẢNG NINH", "CƠ QUAN CẢNH SÁT ĐIỀU TRA")
     assert header.number == "26 / QĐ — CSĐT"
@@ -194,8 +206,17 @@ def test_fuzzy_phrase_match_survives_split_and_merged_words():
 REAL_ROWS = [  # as Tesseract boxes a provincial People's Committee paper (Nghị định 30 layout)
     (60, [(100, "ỦY BAN NHÂN DÂN", 96), (255, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 96)]),
     (75, [(100, "TỈNH QUẢNG NGÃI", 92), (305, "Độc lập - Tự do - Hạnh phúc", 95)]),
-    (103, [(105, "Số:", 96), (140, "44", 90), (165, "/CT-UBND", 91),
-           (277, "Quảng Ngãi, ngày", 95), (380, "/1}", 25), (405, "tháng 9 năm 2024", 96)]),
+    (
+        103,
+        [
+            (105, "Số:", 96),
+            (140, "44", 90),
+            (165, "/CT-UBND", 91),
+            (277, "Quảng Ngãi, ngày", 95),
+            (380, "/1}", 25),
+            (405, "tháng 9 năm 2024", 96),
+        ],
+    ),
     (145, [(278, "CHỈ THỊ", 96)]),
     (165, [(150, "Về việc tăng cường bảo đảm an toàn giao thông", 96)]),
     (200, [(90, "Thực hiện Chỉ thị số 11-CT/TW ngày 08/12/2021 của Ban Bí thư về việc", 96)]),
@@ -224,7 +245,8 @@ def test_a_skewed_scan_keeps_its_rows():
 
 def test_a_blank_number_and_a_wrapped_date_line():
     rows = [
-        REAL_ROWS[0], REAL_ROWS[1],
+        REAL_ROWS[0],
+        REAL_ROWS[1],
         (103, [(105, "Số:", 96), (175, "/TB-UBND", 92), (300, "Quảng Ngãi, ngày", 95)]),
         (117, [(430, "tháng 01 năm 2025", 96)]),
         (145, [(270, "THÔNG BÁO", 96)]),
@@ -236,10 +258,14 @@ def test_a_blank_number_and_a_wrapped_date_line():
 
 
 def test_the_label_and_the_symbol_on_two_rows():
-    rows = REAL_ROWS[:2] + [
-        (100, [(83, "Số:", 93), (277, "Quảng Ngãi, ngày 03 tháng 4 năm 2018", 96)]),
-        (106, [(138, "/CT-UBND", 91)]),
-    ] + REAL_ROWS[3:]
+    rows = (
+        REAL_ROWS[:2]
+        + [
+            (100, [(83, "Số:", 93), (277, "Quảng Ngãi, ngày 03 tháng 4 năm 2018", 96)]),
+            (106, [(138, "/CT-UBND", 91)]),
+        ]
+        + REAL_ROWS[3:]
+    )
     assert read_layout(PageText(1, "", words=boxed(rows))).number == "/CT-UBND"
 
 

@@ -1,4 +1,5 @@
 """The vertical slice end to end through the real CLI: real OCR on a small corpus case."""
+
 from __future__ import annotations
 
 import json

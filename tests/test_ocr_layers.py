@@ -6,6 +6,7 @@
 - word confidences are Tesseract's own, from OCRmyPDF's run.
 Each fixture is OCRed once per module; the tests that OCR are marked `ocr`.
 """
+
 from __future__ import annotations
 
 import io
@@ -49,8 +50,15 @@ BODY = [
 
 
 def ocr(pdf: Path, out: Path) -> OcrResult:
-    job = OcrJob(batch_id=f"test-{pdf.stem}-0123456789", kind="pdf", sources=[pdf], output_pdf=out / f"{pdf.stem}.ocr.pdf",
-                 languages="vie", max_pixels=200_000_000, tmp_dir=out / "tmp")
+    job = OcrJob(
+        batch_id=f"test-{pdf.stem}-0123456789",
+        kind="pdf",
+        sources=[pdf],
+        output_pdf=out / f"{pdf.stem}.ocr.pdf",
+        languages="vie",
+        max_pixels=200_000_000,
+        tmp_dir=out / "tmp",
+    )
     return run_ocr(job)
 
 
@@ -87,8 +95,13 @@ def junk_and_blank(tmp_path_factory) -> OcrResult:
     page = layout_document(doc_0002_thong_bao())[0]
     scan = render_page(page, dpi=150, noise=False)
     blank = Image.new("L", scan.size, 250)
-    pdf = add_text_layer(pdf_from_images([scan, blank]), page, lambda s: strip_diacritics(s).encode("ascii"),
-                         font="Helvetica", invisible=True)
+    pdf = add_text_layer(
+        pdf_from_images([scan, blank]),
+        page,
+        lambda s: strip_diacritics(s).encode("ascii"),
+        font="Helvetica",
+        invisible=True,
+    )
     path = work / "junk.pdf"
     path.write_bytes(pdf)
     with pdfplumber.open(path) as opened:  # the fixture is what it claims to be
@@ -134,8 +147,11 @@ def digital(tmp_path_factory) -> OcrResult:
         unavailable("Ghostscript is not installed")
     work = tmp_path_factory.mktemp("digital")
     good = born_digital(work / "good.pdf", BODY, seal=True)
-    text = born_digital(work / "text.pdf", [line.replace("27/QĐ", "28/QĐ").replace("Trần Văn Hùng", "Lê Thị Mai")
-                                            for line in BODY], seal=False)
+    text = born_digital(
+        work / "text.pdf",
+        [line.replace("27/QĐ", "28/QĐ").replace("Trần Văn Hùng", "Lê Thị Mai") for line in BODY],
+        seal=False,
+    )
     outlines = work / "outlines.pdf"
     subprocess.run(["gs", "-q", "-o", str(outlines), "-sDEVICE=pdfwrite", "-dNoOutputFonts", str(text)], check=True)
     with pdfplumber.open(outlines) as opened:  # the fixture is what it claims to be
@@ -240,8 +256,9 @@ def test_a_scan_with_a_flattened_stamp_is_partial_and_read(tmp_path):
     pdf.add_page()
     pdf.image(str(scan), x=0, y=0, w=595.28, h=841.89)
     pdf.set_font("DejaVu", "", 7)
-    for i, line in enumerate(["Ký bởi: Ủy ban nhân dân tỉnh Quảng Ninh", "Cơ quan: Tỉnh Quảng Ninh",
-                              "Thời gian ký: 18/03/2024 08:41:42"]):
+    for i, line in enumerate(
+        ["Ký bởi: Ủy ban nhân dân tỉnh Quảng Ninh", "Cơ quan: Tỉnh Quảng Ninh", "Thời gian ký: 18/03/2024 08:41:42"]
+    ):
         pdf.text(400, 20 + 9 * i, line)
     flattened = tmp_path / "flattened.pdf"
     pdf.output(str(flattened))
@@ -256,7 +273,8 @@ def test_a_scan_with_a_flattened_stamp_is_partial_and_read(tmp_path):
     assert page.layer == "ocr" and "THÔNG BÁO" in page.text and "Kết quả giải quyết" in page.text
     assert "Ký bởi" not in page.text and "08:41" not in page.text
     assert [(s.signer, s.signed_at) for s in page.esignatures] == [
-        ("Ủy ban nhân dân tỉnh Quảng Ninh", "2024-03-18T08:41:42")]
+        ("Ủy ban nhân dân tỉnh Quảng Ninh", "2024-03-18T08:41:42")
+    ]
 
 
 def test_a_born_digital_page_with_a_seal_picture_covers_its_page(tmp_path):
@@ -279,7 +297,8 @@ def test_signed_born_digital_page_keeps_its_number_and_drops_its_stamp(tmp_path)
     assert "565/TB-UBND" in kept.text.replace(" ", "") and "THÔNG BÁO" in kept.text
     assert "ttcbth" not in kept.text and "18.11.2024" not in kept.text
     assert ("TRUNG TÂM CÔNG BÁO VÀ TIN HỌC", "2024-11-18T07:25:14") in {
-        (s.signer, s.signed_at) for s in kept.esignatures}
+        (s.signer, s.signed_at) for s in kept.esignatures
+    }
 
 
 def test_signature_facts_are_parsed():
@@ -299,12 +318,16 @@ def test_hocr_pixels_map_onto_pdf_points(tmp_path):
         "<span class='ocrx_word' id='word_1_1' title='bbox 124 175 372 219; x_wconf 91'>QUYẾT</span> "
         "<span class='ocrx_word' id='word_1_2' title='bbox 400 175 520 219; x_wconf 37'>ĐỊNH</span>"
         "<span class='ocrx_word' id='word_1_3' title='bbox 124 300 200 340; x_wconf 88'>Số:</span></div>",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     words = read_hocr(hocr, 595.2, 841.92)
     assert [w.text for w in words] == ["QUYẾT", "ĐỊNH", "Số:"]
     assert words[0].x0 == pytest.approx(59.52) and words[0].top == pytest.approx(84.0, abs=0.05)
-    plumber = [dict(x0=60, top=84, x1=178, bottom=105), dict(x0=60, top=84, x1=250, bottom=105),
-               dict(x0=300, top=400, x1=320, bottom=410)]
+    plumber = [
+        dict(x0=60, top=84, x1=178, bottom=105),
+        dict(x0=60, top=84, x1=250, bottom=105),
+        dict(x0=300, top=400, x1=320, bottom=410),
+    ]
     # one word each, the lower of two merged words, none where Tesseract read nothing
     assert _confidences(plumber, words) == [91.0, 37.0, None]
 
@@ -317,12 +340,23 @@ def test_only_stamp_sized_blocks_that_say_signing_are_stamps():
             x += 0.5 * size * (len(word) + 1)
         return words
 
-    stamp = (line("Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", 380, 10) + line("Cơ quan: Tỉnh Quảng Ngãi", 380, 18)
-             + line("Thời gian ký: 18/03/2024 08:41:42", 380, 26))
+    stamp = (
+        line("Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi", 380, 10)
+        + line("Cơ quan: Tỉnh Quảng Ngãi", 380, 18)
+        + line("Thời gian ký: 18/03/2024 08:41:42", 380, 26)
+    )
     header = line("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", 60, 70, 12)
-    body = [w for i in range(4) for w in line(
-        "Biên bản lập hồi 18/03/2024 08:30:15 tại trụ sở Ủy ban nhân dân xã Nghĩa Hà, huyện Tư Nghĩa, tỉnh Quảng Ngãi, "
-        "với sự có mặt của các thành phần dưới đây", 60, 300 + 14 * i, 12)]
+    body = [
+        w
+        for i in range(4)
+        for w in line(
+            "Biên bản lập hồi 18/03/2024 08:30:15 tại trụ sở Ủy ban nhân dân xã Nghĩa Hà, huyện Tư Nghĩa, tỉnh Quảng Ngãi, "
+            "với sự có mặt của các thành phần dưới đây",
+            60,
+            300 + 14 * i,
+            12,
+        )
+    ]
     blocks = _stamp_blocks(stamp + header + body, 595.0, 842.0)
     assert len(blocks) == 1
     (x0, top, x1, bottom), text = blocks[0]

@@ -1,4 +1,5 @@
 """What the OCR stage does before Tesseract runs: levelling scans, ink (no OCR here)."""
+
 from __future__ import annotations
 
 import img2pdf

@@ -1,6 +1,7 @@
 """OpenSearch-only behaviour: versioned indices behind aliases, atomic swap, bulk retries, a down
 cluster, and parity with the embedded backend on the dev corpus (the shared contract is in
 test_search_contract.py). Needs the project's node: `make test` starts it (scripts/opensearch.sh)."""
+
 from __future__ import annotations
 
 import socket
@@ -24,16 +25,21 @@ pytestmark = pytest.mark.opensearch
 def os_backend(opensearch_url, unique_prefix):
     from index.opensearch import OpenSearchBackend
 
-    backend = OpenSearchBackend.from_settings(Settings(opensearch_url=opensearch_url,
-                                                       opensearch_index_prefix=unique_prefix))
+    backend = OpenSearchBackend.from_settings(
+        Settings(opensearch_url=opensearch_url, opensearch_index_prefix=unique_prefix)
+    )
     yield backend
     backend.drop()
     backend.close()
 
 
 def _pages(n: int, text: str, doc: str = "D", case: str = "2024-HS-0001") -> list[IndexedPage]:
-    return [IndexedPage(case, f"{doc}{i // 4}", i % 4 + 1, "bien_ban_loi_khai", f"{text} trang {i}",
-                        source_file=f"{doc}.pdf") for i in range(n)]
+    return [
+        IndexedPage(
+            case, f"{doc}{i // 4}", i % 4 + 1, "bien_ban_loi_khai", f"{text} trang {i}", source_file=f"{doc}.pdf"
+        )
+        for i in range(n)
+    ]
 
 
 def _aliases(backend) -> dict[str, list[str]]:
@@ -53,19 +59,33 @@ def closed_port() -> int:
 def test_first_use_creates_version_1_behind_aliases(os_backend):
     prefix = os_backend.prefix
     os_backend.index_pages(_pages(6, "biên bản ghi lời khai"))
-    assert _aliases(os_backend) == {f"{prefix}-pages": [f"{prefix}-pages-v1"],
-                                    f"{prefix}-documents": [f"{prefix}-documents-v1"]}
+    assert _aliases(os_backend) == {
+        f"{prefix}-pages": [f"{prefix}-pages-v1"],
+        f"{prefix}-documents": [f"{prefix}-documents-v1"],
+    }
     mapping = os_backend.client.indices.get_mapping(index=f"{prefix}-pages")[f"{prefix}-pages-v1"]["mappings"]
     fields = mapping["properties"]
-    for name, kind in (("case_id", "keyword"), ("document_id", "keyword"), ("doc_type", "keyword"),
-                       ("number", "keyword"), ("date", "date"), ("persons", "keyword"), ("article", "integer"),
-                       ("seq", "integer"), ("source_file", "keyword"), ("text_exact", "text"),
-                       ("text_folded", "text")):
+    for name, kind in (
+        ("case_id", "keyword"),
+        ("document_id", "keyword"),
+        ("doc_type", "keyword"),
+        ("number", "keyword"),
+        ("date", "date"),
+        ("persons", "keyword"),
+        ("article", "integer"),
+        ("seq", "integer"),
+        ("source_file", "keyword"),
+        ("text_exact", "text"),
+        ("text_folded", "text"),
+    ):
         assert fields[name]["type"] == kind, name
     # Core analysis only: the standard tokenizer and lowercase (folding happens in Python).
     settings = os_backend.client.indices.get_settings(index=f"{prefix}-pages-v1")[f"{prefix}-pages-v1"]
     assert settings["settings"]["index"]["analysis"]["analyzer"]["hoso_text"] == {
-        "filter": ["lowercase"], "type": "custom", "tokenizer": "standard"}
+        "filter": ["lowercase"],
+        "type": "custom",
+        "tokenizer": "standard",
+    }
     # One record per dossier document beside the pages: D0 has pages 1-4, D1 pages 1-2.
     doc = os_backend.client.get(index=f"{prefix}-documents", id="D1")["_source"]
     assert doc["pages"] == 2 and doc["case_id"] == "2024-HS-0001" and doc["source_files"] == ["D.pdf"]
@@ -169,8 +189,13 @@ def test_a_down_cluster_fails_fast_with_a_plain_message():
 
     backend = OpenSearchBackend.from_settings(Settings(opensearch_url=f"http://127.0.0.1:{closed_port()}"))
     started = time.monotonic()
-    for call in (lambda: backend.index_pages(_pages(3, "x")), lambda: backend.delete_documents(["D0"]),
-                 lambda: backend.search(SearchQuery("x")), backend.info, lambda: backend.rebuild(_pages(3, "x"))):
+    for call in (
+        lambda: backend.index_pages(_pages(3, "x")),
+        lambda: backend.delete_documents(["D0"]),
+        lambda: backend.search(SearchQuery("x")),
+        backend.info,
+        lambda: backend.rebuild(_pages(3, "x")),
+    ):
         with pytest.raises(OpenSearchUnavailable, match="cannot reach OpenSearch"):
             call()
     assert time.monotonic() - started < 10
@@ -179,10 +204,16 @@ def test_a_down_cluster_fails_fast_with_a_plain_message():
 def test_tls_and_basic_auth_reach_the_client():
     from index.opensearch import OpenSearchBackend
 
-    backend = OpenSearchBackend.from_settings(Settings(
-        opensearch_url="https://search.vks.local:9200", opensearch_user="hoso", opensearch_password="s3cret",
-        opensearch_verify_certs=True, opensearch_ca_certs="/etc/ssl/vks-ca.pem", opensearch_index_prefix="vks",
-    ))
+    backend = OpenSearchBackend.from_settings(
+        Settings(
+            opensearch_url="https://search.vks.local:9200",
+            opensearch_user="hoso",
+            opensearch_password="s3cret",
+            opensearch_verify_certs=True,
+            opensearch_ca_certs="/etc/ssl/vks-ca.pem",
+            opensearch_index_prefix="vks",
+        )
+    )
     connection = backend.client.transport.connection_pool.get_connection()
     assert connection.use_ssl and connection.host == "https://search.vks.local:9200"
     assert connection.headers["authorization"].startswith("Basic ")
@@ -193,11 +224,18 @@ def test_tls_and_basic_auth_reach_the_client():
 # ---- parity with the embedded backend on the dev corpus ------------------------------------------
 
 PARITY_QUERIES = [
-    SearchQuery("khoi to vu an"), SearchQuery("khởi tố vụ án"), SearchQuery("Cướp giật tài sản"),
-    SearchQuery('"cơ quan cảnh sát điều tra"'), SearchQuery('"khoi to bi can" quyết định'),
-    SearchQuery("điều tra", doc_type="cao_trang"), SearchQuery("quyết định", date_from="2024-03", date_to="2024-06"),
-    SearchQuery("bị can", facets=True), SearchQuery("54/2024/HS-ST"), SearchQuery("Quảng Yên"),
-    SearchQuery("nguyen"), SearchQuery("phuong"),
+    SearchQuery("khoi to vu an"),
+    SearchQuery("khởi tố vụ án"),
+    SearchQuery("Cướp giật tài sản"),
+    SearchQuery('"cơ quan cảnh sát điều tra"'),
+    SearchQuery('"khoi to bi can" quyết định'),
+    SearchQuery("điều tra", doc_type="cao_trang"),
+    SearchQuery("quyết định", date_from="2024-03", date_to="2024-06"),
+    SearchQuery("bị can", facets=True),
+    SearchQuery("54/2024/HS-ST"),
+    SearchQuery("Quảng Yên"),
+    SearchQuery("nguyen"),
+    SearchQuery("phuong"),
 ]
 
 
@@ -208,8 +246,9 @@ def both_loaded(opensearch_url, truth):
     pages = truth_pages(truth)
     sqlite_backend = SqliteBackend(sqlite3.connect(":memory:", isolation_level=None))
     sqlite_backend.index_pages(pages)
-    os_backend = OpenSearchBackend.from_settings(Settings(opensearch_url=opensearch_url,
-                                                          opensearch_index_prefix=f"hoso-test-{uuid.uuid4().hex[:8]}"))
+    os_backend = OpenSearchBackend.from_settings(
+        Settings(opensearch_url=opensearch_url, opensearch_index_prefix=f"hoso-test-{uuid.uuid4().hex[:8]}")
+    )
     os_backend.rebuild(pages)
     yield sqlite_backend, os_backend
     os_backend.drop()
@@ -221,8 +260,10 @@ def test_both_backends_give_the_same_answers(both_loaded, query):
     query.limit = 1000
     a, b = sqlite_backend.search(query), os_backend.search(query)
     assert a.total == b.total and len(a.hits) == len(b.hits) == a.total
-    by_page = lambda result: {(h.document_id, h.seq): (h.exact, h.snippet, h.doc_type, h.case_id)  # noqa: E731
-                              for h in result.hits}
+
+    def by_page(result):
+        return {(h.document_id, h.seq): (h.exact, h.snippet, h.doc_type, h.case_id) for h in result.hits}
+
     # Same pages, same exact-diacritics flag, identical snippets (built in Python from the original text).
     assert by_page(a) == by_page(b)
     # Same tiers in the same order: exact matches first in both.
@@ -235,5 +276,6 @@ def test_phrase_tier_and_top_hit_agree(both_loaded):
     query = SearchQuery("khoi to vu an hinh su", limit=5)
     top_a, top_b = sqlite_backend.search(query).hits, os_backend.search(query).hits
     assert normalize("khởi tố vụ án hình sự").lower() in top_a[0].snippet.lower().replace("<mark>", "").replace(
-        "</mark>", "")
+        "</mark>", ""
+    )
     assert (top_a[0].document_id, top_a[0].seq) in {(h.document_id, h.seq) for h in top_b[:3]}

@@ -3,6 +3,7 @@
 Most tests feed the catalog with documents built from the dev corpus truth (no OCR), then
 drive `hoso reindex / status / search / doctor` against the project's OpenSearch node; one
 test ingests a real one-page scan with the cluster down (marked `ocr`)."""
+
 from __future__ import annotations
 
 import time
@@ -28,8 +29,9 @@ def os_env(opensearch_url, unique_prefix):
     yield env
     from index.opensearch import OpenSearchBackend
 
-    backend = OpenSearchBackend.from_settings(Settings(opensearch_url=opensearch_url,
-                                                       opensearch_index_prefix=unique_prefix))
+    backend = OpenSearchBackend.from_settings(
+        Settings(opensearch_url=opensearch_url, opensearch_index_prefix=unique_prefix)
+    )
     backend.drop()
     backend.close()
 
@@ -49,22 +51,42 @@ def fill_catalog(home: Path, truth: dict) -> int:
                 continue
             texts = [normalize(t) for doc in batch["documents"] for t in doc["text"]]
             batch_id = f"{b:02d}" * 32
-            catalog.add_batch(batch_id=batch_id, kind="pdf", originals=[{"name": f"scan_{b}.pdf", "sha256": batch_id}],
-                              ocr_pdf=f"work/{batch_id}.pdf", ocr_sha256=batch_id,
-                              pages=[PageText(number=i, text=t) for i, t in enumerate(texts, 1)], signed=False)
+            catalog.add_batch(
+                batch_id=batch_id,
+                kind="pdf",
+                originals=[{"name": f"scan_{b}.pdf", "sha256": batch_id}],
+                ocr_pdf=f"work/{batch_id}.pdf",
+                ocr_sha256=batch_id,
+                pages=[PageText(number=i, text=t) for i, t in enumerate(texts, 1)],
+                signed=False,
+            )
             catalog.link_batch(batch["case_id"], batch_id, None)
             first = 1
             for d, doc in enumerate(batch["documents"]):
                 n = len(doc["text"])
-                catalog.put_document(DocumentRow(
-                    id=f"{batch['case_id']}-{b:02d}{d:02d}", case_id=batch["case_id"], type=doc["type"],
-                    confidence=1.0, number=doc["number"] or None, date=doc["date"], issuer=None,
-                    title=doc["title"], subtitle=doc["subtitle"], persons=[{"name": "Đinh Văn Việt", "role": "bi_can"}]
-                    if batch["case_id"] == "2024-HS-7003" else [], crime=None,
-                    article=260 if batch["case_id"] == "2024-HS-7003" else 171, review=[], position=None,
-                    arrival=time.time() + count, indexed=False,
-                    pages=[(batch_id, p, None, None) for p in range(first, first + n)],
-                ))
+                catalog.put_document(
+                    DocumentRow(
+                        id=f"{batch['case_id']}-{b:02d}{d:02d}",
+                        case_id=batch["case_id"],
+                        type=doc["type"],
+                        confidence=1.0,
+                        number=doc["number"] or None,
+                        date=doc["date"],
+                        issuer=None,
+                        title=doc["title"],
+                        subtitle=doc["subtitle"],
+                        persons=[{"name": "Đinh Văn Việt", "role": "bi_can"}]
+                        if batch["case_id"] == "2024-HS-7003"
+                        else [],
+                        crime=None,
+                        article=260 if batch["case_id"] == "2024-HS-7003" else 171,
+                        review=[],
+                        position=None,
+                        arrival=time.time() + count,
+                        indexed=False,
+                        pages=[(batch_id, p, None, None) for p in range(first, first + n)],
+                    )
+                )
                 first += n
                 count += 1
     catalog.close()
@@ -89,13 +111,32 @@ def test_a_home_on_opensearch_reindexes_searches_and_reports(tmp_path, truth, os
     assert set(result["facets"]["case"]) <= set(CASES) and result["facets"]["year"] == {"2024": result["total"]}
     assert sum(result["facets"]["type"].values()) == result["total"]
 
-    filtered = hoso_json(home, "search", "quyết định", "--case", "2024-HS-7003", "--person", "dinh van viet",
-                         "--article", "260", "--from", "2024", "--to", "2024-12-31", "--limit", "50", env=os_env)
+    filtered = hoso_json(
+        home,
+        "search",
+        "quyết định",
+        "--case",
+        "2024-HS-7003",
+        "--person",
+        "dinh van viet",
+        "--article",
+        "260",
+        "--from",
+        "2024",
+        "--to",
+        "2024-12-31",
+        "--limit",
+        "50",
+        env=os_env,
+    )
     assert filtered["total"] >= 1 and {h["case_id"] for h in filtered["hits"]} == {"2024-HS-7003"}
-    assert hoso_json(home, "search", "quyết định", "--person", "dinh van viet", "--article", "171",
-                     env=os_env)["total"] == 0
-    number = next(d["number"] for b in truth["batches"] if b["case_id"] == "2024-HS-7003"
-                  for d in b["documents"] if d["number"])
+    assert (
+        hoso_json(home, "search", "quyết định", "--person", "dinh van viet", "--article", "171", env=os_env)["total"]
+        == 0
+    )
+    number = next(
+        d["number"] for b in truth["batches"] if b["case_id"] == "2024-HS-7003" for d in b["documents"] if d["number"]
+    )
     by_number = hoso_json(home, "search", "quyết định", "--number", number, "--limit", "50", env=os_env)
     assert by_number["total"] >= 1 and "facets" not in by_number
 
@@ -107,7 +148,10 @@ def test_a_home_on_opensearch_reindexes_searches_and_reports(tmp_path, truth, os
     assert index["ok"] and index["backend"] == "opensearch" and index["version"].startswith("2.")
     assert index["health"] in ("green", "yellow") and index["documents"] == documents
     prefix = os_env["HOSO_OPENSEARCH_INDEX_PREFIX"]
-    assert index["aliases"] == {f"{prefix}-pages": f"{prefix}-pages-v1", f"{prefix}-documents": f"{prefix}-documents-v1"}
+    assert index["aliases"] == {
+        f"{prefix}-pages": f"{prefix}-pages-v1",
+        f"{prefix}-documents": f"{prefix}-documents-v1",
+    }
 
 
 def test_reindex_recreate_swaps_the_alias_and_deletes_the_old_index(tmp_path, truth, os_env):
@@ -126,8 +170,9 @@ def test_reindex_recreate_swaps_the_alias_and_deletes_the_old_index(tmp_path, tr
     assert sorted(client.indices.get(index=f"{prefix}-*")) == [f"{prefix}-documents-v2", f"{prefix}-pages-v2"]
     after = hoso_json(home, "search", "cướp giật tài sản", "--limit", "100", env=os_env)
     assert after["total"] == before["total"] > 0
-    assert [(h["document_id"], h["snippet"]) for h in after["hits"]] == [(h["document_id"], h["snippet"])
-                                                                       for h in before["hits"]]
+    assert [(h["document_id"], h["snippet"]) for h in after["hits"]] == [
+        (h["document_id"], h["snippet"]) for h in before["hits"]
+    ]
 
 
 def test_a_down_cluster_leaves_a_backlog_that_reindex_pending_catches_up(tmp_path, truth, os_env):
@@ -137,8 +182,11 @@ def test_a_down_cluster_leaves_a_backlog_that_reindex_pending_catches_up(tmp_pat
     home = tmp_path / "home"
     documents = fill_catalog(home, truth)
     down = down_env(os_env["HOSO_OPENSEARCH_INDEX_PREFIX"])
-    settings = Settings(home=home, opensearch_url=down["HOSO_OPENSEARCH_URL"],
-                        opensearch_index_prefix=down["HOSO_OPENSEARCH_INDEX_PREFIX"])
+    settings = Settings(
+        home=home,
+        opensearch_url=down["HOSO_OPENSEARCH_URL"],
+        opensearch_index_prefix=down["HOSO_OPENSEARCH_INDEX_PREFIX"],
+    )
     catalog = Catalog(settings.catalog_path)
     consumer = Consumer(settings, catalog, open_backend(settings, catalog))
     started = time.monotonic()

@@ -1,6 +1,7 @@
 """Real papers first: page 1 of every real document of ../shared/corpus/real-dev, ingested through the
 real CLI (real OCR), is found by the words of its labelled trích yếu — e-signed scans included, whose
 only text layer was the signature stamp. Each file goes under a case of its own, so a hit names its file."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,9 @@ def real_home(tmp_path_factory):
         case_id = f"2025-HS-{n:04d}"
         folder = root / "inbox" / case_id
         folder.mkdir(parents=True)
-        subprocess.run(["qpdf", "--empty", "--pages", str(corpus / name), "1", "--", str(folder / "p1.pdf")],
-                       check=True)
+        subprocess.run(
+            ["qpdf", "--empty", "--pages", str(corpus / name), "1", "--", str(folder / "p1.pdf")], check=True
+        )
         cases[name] = case_id
     home = root / "home"
     report = hoso_json(home, "ingest", str(root / "inbox"), env={"HOSO_OCR_JOBS": "2"})
@@ -62,4 +64,6 @@ def test_e_signature_text_is_not_the_body(real_home):
     signed = [i["file"] for i in labels["items"] if i["kind"] == "scan" and i["text_layer_chars"] > 0]
     assert len(signed) >= 15
     for name in signed:
-        assert cli_json(real_home["home"], "search", '"thời gian ký"', "--case", real_home["cases"][name])["total"] == 0, name
+        assert (
+            cli_json(real_home["home"], "search", '"thời gian ký"', "--case", real_home["cases"][name])["total"] == 0
+        ), name

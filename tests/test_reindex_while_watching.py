@@ -1,5 +1,6 @@
 """Item 5 of issue 10: `hoso reindex --recreate` on OpenSearch holds no catalog write lock while it
 works, so a watcher keeps ingesting (real OCR, real OpenSearch) and nothing is lost."""
+
 from __future__ import annotations
 
 import signal
@@ -27,13 +28,15 @@ def os_home(tmp_path, opensearch_url, unique_prefix):
         pytest.skip("no OpenSearch node: set HOSO_TEST_OPENSEARCH_URL (make test starts one)")
     home = tmp_path / "home"
     home.mkdir()
-    (home / "hoso.toml").write_text(f'opensearch_url = "{opensearch_url}"\n'
-                                    f'opensearch_index_prefix = "{unique_prefix}"\n', encoding="utf-8")
+    (home / "hoso.toml").write_text(
+        f'opensearch_url = "{opensearch_url}"\nopensearch_index_prefix = "{unique_prefix}"\n', encoding="utf-8"
+    )
     yield home
     from index.opensearch import OpenSearchBackend
 
-    backend = OpenSearchBackend.from_settings(Settings(opensearch_url=opensearch_url,
-                                                       opensearch_index_prefix=unique_prefix))
+    backend = OpenSearchBackend.from_settings(
+        Settings(opensearch_url=opensearch_url, opensearch_index_prefix=unique_prefix)
+    )
     backend.drop()
     backend.close()
 
@@ -44,16 +47,39 @@ def fill(home, documents: int, pages_each: int) -> None:
     with open_catalog(home / "catalog.sqlite") as catalog, catalog.transaction():
         for d in range(documents):
             batch_id = f"{d:064x}"
-            catalog.add_batch(batch_id=batch_id, kind="pdf", originals=[{"name": f"old_{d}.pdf", "sha256": batch_id}],
-                              ocr_pdf=f"work/{batch_id}.pdf", ocr_sha256=batch_id, signed=False,
-                              pages=[PageText(number=p, text=" ".join(words[(d + p + i) % len(words)]
-                                                                      for i in range(300)))
-                                     for p in range(1, pages_each + 1)])
-            catalog.put_document(DocumentRow(
-                id=f"old-{d}", case_id=None, type="khac", confidence=1.0, number=None, date=None, issuer=None,
-                title=None, subtitle=None, persons=[], crime=None, article=None, review=[], position=None,
-                arrival=float(d), indexed=False, pages=[(batch_id, p, None, None) for p in range(1, pages_each + 1)],
-            ))
+            catalog.add_batch(
+                batch_id=batch_id,
+                kind="pdf",
+                originals=[{"name": f"old_{d}.pdf", "sha256": batch_id}],
+                ocr_pdf=f"work/{batch_id}.pdf",
+                ocr_sha256=batch_id,
+                signed=False,
+                pages=[
+                    PageText(number=p, text=" ".join(words[(d + p + i) % len(words)] for i in range(300)))
+                    for p in range(1, pages_each + 1)
+                ],
+            )
+            catalog.put_document(
+                DocumentRow(
+                    id=f"old-{d}",
+                    case_id=None,
+                    type="khac",
+                    confidence=1.0,
+                    number=None,
+                    date=None,
+                    issuer=None,
+                    title=None,
+                    subtitle=None,
+                    persons=[],
+                    crime=None,
+                    article=None,
+                    review=[],
+                    position=None,
+                    arrival=float(d),
+                    indexed=False,
+                    pages=[(batch_id, p, None, None) for p in range(1, pages_each + 1)],
+                )
+            )
 
 
 def longest_lock_wait(home, until) -> float:
@@ -61,6 +87,7 @@ def longest_lock_wait(home, until) -> float:
     db = sqlite3.connect(home / "catalog.sqlite", timeout=LOCK_WAIT, isolation_level=None)
     longest = 0.0
     try:
+
         def probe():
             nonlocal longest
             started = time.monotonic()
@@ -68,6 +95,7 @@ def longest_lock_wait(home, until) -> float:
             db.execute("COMMIT")
             longest = max(longest, time.monotonic() - started)
             return until()
+
         wait_until(probe, 300, "the watcher to take both files")
     finally:
         db.close()
@@ -83,8 +111,14 @@ def test_a_watcher_keeps_ingesting_while_reindex_recreate_runs_on_opensearch(tmp
 
     def reindex_recreate() -> subprocess.Popen:
         with open(tmp_path / f"reindex-{len(reindexes)}.err", "w") as err:  # the child keeps its own copy
-            return subprocess.Popen([sys.executable, "-m", "cli", "reindex", "--recreate", "--json"], cwd=REPO,
-                                    env=watch_env(home), stdout=subprocess.PIPE, stderr=err, text=True)
+            return subprocess.Popen(
+                [sys.executable, "-m", "cli", "reindex", "--recreate", "--json"],
+                cwd=REPO,
+                env=watch_env(home),
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+            )
 
     reindexes: list[subprocess.Popen] = []
     with WatchProcess(home, [inbox]) as watcher:
@@ -114,8 +148,9 @@ def test_a_watcher_keeps_ingesting_while_reindex_recreate_runs_on_opensearch(tmp
 
     assert longest < LOCK_WAIT
     assert side_by_side, "every file was done between two reindexes: nothing ran side by side"
-    assert all(code == 0 for _, code in outcomes), [(tmp_path / f"reindex-{i}.err").read_text()
-                                                    for i, (_, code) in enumerate(outcomes) if code]
+    assert all(code == 0 for _, code in outcomes), [
+        (tmp_path / f"reindex-{i}.err").read_text() for i, (_, code) in enumerate(outcomes) if code
+    ]
     records = by_path(watcher.records())
     assert [records[name][0]["status"] for name in names] == ["done", "done"], records
 

@@ -4,6 +4,7 @@ pages whose text layer was kept, and `hoso review` shows the header a person mus
 The scan is page 1 of a real e-signed Chỉ thị (../shared/corpus/real-dev): its only text layer is the
 e-signature stamp; the number "04" and the day "15" are written by hand.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -1,4 +1,5 @@
 """`hoso retry`: quarantined files go back in from their quarantine copy once the cause is fixed."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,6 +1,7 @@
 """Review and repair (issue 5, item 4): `hoso review`, the `doc`/`page`/`case` corrections, `hoso
 reprocess`, and `dossier show` describing documents (item 5). Fast: no OCR — tiny PDFs with a real
 text layer are filed as ingest files them (Consumer.file_documents), then the real CLI runs."""
+
 from __future__ import annotations
 
 import json
@@ -28,19 +29,27 @@ POLICE = "CÔNG AN TỈNH QUẢNG NINH\nCƠ QUAN CẢNH SÁT ĐIỀU TRA"
 PROCURACY = "VIỆN KIỂM SÁT NHÂN DÂN\nTỈNH QUẢNG NINH"
 OPENING = HEADER.format(agency=POLICE, number="214/QĐ-CSĐT", day=10) + (
     "QUYẾT ĐỊNH\nKhởi tố vụ án hình sự\nCăn cứ Điều 153 Bộ luật Tố tụng hình sự;\n"
-    "Xét thấy có dấu hiệu tội phạm Trộm cắp tài sản quy định tại Điều 173 Bộ luật Hình sự.")
-OPENING_2 = ("hành vi lấy trộm chiếc xe máy Honda màu đỏ tại chợ Hạ Long;\n"
-             "Điều 2. Giao Đội điều tra tổng hợp thi hành Quyết định này.")
+    "Xét thấy có dấu hiệu tội phạm Trộm cắp tài sản quy định tại Điều 173 Bộ luật Hình sự."
+)
+OPENING_2 = (
+    "hành vi lấy trộm chiếc xe máy Honda màu đỏ tại chợ Hạ Long;\n"
+    "Điều 2. Giao Đội điều tra tổng hợp thi hành Quyết định này."
+)
 DETENTION = HEADER.format(agency=POLICE, number="20/LTG-CSĐT", day=18) + (
     "LỆNH TẠM GIAM\nCăn cứ Điều 119 Bộ luật Tố tụng hình sự;\nTạm giam bị can Nguyễn Văn An trong thời hạn "
-    "hai tháng tại trại tạm giam Công an tỉnh.")
+    "hai tháng tại trại tạm giam Công an tỉnh."
+)
 INDICTMENT = HEADER.format(agency=PROCURACY, number="12/CT-VKS-P2", day=28) + (
     "CÁO TRẠNG\nViện kiểm sát nhân dân tỉnh Quảng Ninh truy tố bị can Nguyễn Văn An ra trước Tòa án "
-    "về tội Trộm cắp tài sản theo Điều 173 Bộ luật Hình sự.")
-PETITION = ("ĐƠN KHIẾU NẠI\nKính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh\n"
-            "Tôi tên là Lê Văn Tám, trú tại phường Hà Tu, khiếu nại về việc chiếc thuyền đánh cá bị thu giữ.")
+    "về tội Trộm cắp tài sản theo Điều 173 Bộ luật Hình sự."
+)
+PETITION = (
+    "ĐƠN KHIẾU NẠI\nKính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh\n"
+    "Tôi tên là Lê Văn Tám, trú tại phường Hà Tu, khiếu nại về việc chiếc thuyền đánh cá bị thu giữ."
+)
 LATE = HEADER.format(agency=PROCURACY, number="30/QĐ-VKS-P2", day=30) + (
-    "QUYẾT ĐỊNH\nGia hạn thời hạn truy tố\nGia hạn thời hạn truy tố đối với bị can Nguyễn Văn An vì vụ lồng đèn.")
+    "QUYẾT ĐỊNH\nGia hạn thời hạn truy tố\nGia hạn thời hạn truy tố đối với bị can Nguyễn Văn An vì vụ lồng đèn."
+)
 
 
 def said(result) -> str:
@@ -165,9 +174,15 @@ def test_corrections_are_recorded_with_who_when_old_and_new(home):
     assert [(r["field"], r["old"], r["new"], r["who"]) for r in rows] == [
         ("type", before.type, "bao_cao", "kiem.sat.vien"),
         ("date", before.date, "2024-05-11", USER),
-        ("persons", json.dumps(before.persons, ensure_ascii=False),
-         json.dumps([{"name": "Nguyễn Văn An", "role": "bi_can"}, {"name": "Lê Văn Tám", "role": "nguoi_bi_hai"}],
-                    ensure_ascii=False), USER),
+        (
+            "persons",
+            json.dumps(before.persons, ensure_ascii=False),
+            json.dumps(
+                [{"name": "Nguyễn Văn An", "role": "bi_can"}, {"name": "Lê Văn Tám", "role": "nguoi_bi_hai"}],
+                ensure_ascii=False,
+            ),
+            USER,
+        ),
         ("article", str(before.article) if before.article else None, "174", USER),
         ("number", before.number, None, USER),
     ]
@@ -238,8 +253,9 @@ def test_corrections_survive_reprocess(home):
         report = cli_json(home.path, "reprocess", *target)
         assert report["replayed"]["skipped"] == [] and report["removed"] == []
         again = home.show()
-        assert [(d["id"], d["type"], d["number"], d["date"], d["but_luc"], d["position"]) for d in again["documents"]] \
-            == [(d["id"], d["type"], d["number"], d["date"], d["but_luc"], d["position"]) for d in corrected["documents"]]
+        assert [
+            (d["id"], d["type"], d["number"], d["date"], d["but_luc"], d["position"]) for d in again["documents"]
+        ] == [(d["id"], d["type"], d["number"], d["date"], d["but_luc"], d["position"]) for d in corrected["documents"]]
         assert home.catalog.document(opening).type == chosen and home.catalog.document(opening).confidence == 1.0
     assert again["documents"][0]["id"] == detention
     assert home.hits("xe may Honda", "--type", chosen)[0]["document_id"] == opening
@@ -353,7 +369,9 @@ def test_page_rotate_and_delete(home):
     opening = home.doc_with("214/QĐ-CSĐT")
     batch = home.batches["scan-a"]
     rotated = cli_json(home.path, "page", "rotate", f"{opening}:1", "--by", "90")
-    assert rotated["turn"] == 90 and rotated["corrections"][0]["old"] == "0" and rotated["corrections"][0]["new"] == "90"
+    assert (
+        rotated["turn"] == 90 and rotated["corrections"][0]["old"] == "0" and rotated["corrections"][0]["new"] == "90"
+    )
     shown = home.show()
     page = home.shown(opening)["dossier_pages"][0]
     with pikepdf.open(shown["dossier"]) as pdf:
@@ -399,7 +417,9 @@ def test_move_rename_and_merge_cases(home):
     cases = {c["id"]: c for c in cli_json(home.path, "case", "list")["cases"]}
     assert cases["2024-HS-0100"]["documents"] == 1 and cases["2024-HS-0100"]["version"] == 1
     assert [h["case_id"] for h in home.hits("thuyền đánh cá")] == ["2024-HS-0100"]
-    assert not any(d["id"] == new_id and "unassigned" in d["reasons"] for d in cli_json(home.path, "review")["documents"])
+    assert not any(
+        d["id"] == new_id and "unassigned" in d["reasons"] for d in cli_json(home.path, "review")["documents"]
+    )
     assert cli_json(home.path, "status")["unassigned"] == []  # its scan is filed now
 
     assert "case merge" in said(cli(home.path, "case", "rename", "2024-HS-0100", CASE, code=2))
@@ -434,8 +454,12 @@ def test_a_sealed_dossier_refuses_changes_that_would_renumber_it(home):
     cli(home.path, "dossier", "seal", CASE)
     numbers = {d["id"]: d["but_luc"] for d in home.show()["documents"]}
 
-    for args in (["page", "delete", f"{opening}:1"], ["doc", "move", detention, "--case", "2024-HS-0200"],
-                 ["case", "rename", CASE, "2024-HS-0201"], ["doc", "merge", opening, indictment]):
+    for args in (
+        ["page", "delete", f"{opening}:1"],
+        ["doc", "move", detention, "--case", "2024-HS-0200"],
+        ["case", "rename", CASE, "2024-HS-0201"],
+        ["doc", "merge", opening, indictment],
+    ):
         refused = said(cli(home.path, *args, code=2))
         assert "sealed" in refused and "nothing was changed" in refused, args
     assert {d["id"]: d["but_luc"] for d in home.show()["documents"]} == numbers

@@ -2,6 +2,7 @@
 
 The page texts come from the dev corpus truth (no OCR needed).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -44,10 +45,17 @@ def truth_pages(truth: dict, cases: set[str] | None = None) -> list[IndexedPage]
             continue
         for d, doc in enumerate(batch["documents"]):
             for seq, text in enumerate(doc["text"], 1):
-                pages.append(IndexedPage(
-                    case_id=batch["case_id"], document_id=f"D{b:02d}{d:02d}", seq=seq, doc_type=doc["type"],
-                    text=normalize(text), number=doc["number"] or None, date=doc["date"],
-                ))
+                pages.append(
+                    IndexedPage(
+                        case_id=batch["case_id"],
+                        document_id=f"D{b:02d}{d:02d}",
+                        seq=seq,
+                        doc_type=doc["type"],
+                        text=normalize(text),
+                        number=doc["number"] or None,
+                        date=doc["date"],
+                    )
+                )
     return pages
 
 
@@ -82,17 +90,21 @@ def test_d_bar_folds_to_d(loaded):
 
 
 def test_exact_diacritics_rank_above_folded_only_matches(backend):
-    backend.index_pages([
-        IndexedPage("2024-HS-0001", "Dfold", 1, "khac", "Ông ấy khơi tô lại bức tường, khơi tô mãi"),
-        IndexedPage("2024-HS-0001", "Dexact", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
-    ])
+    backend.index_pages(
+        [
+            IndexedPage("2024-HS-0001", "Dfold", 1, "khac", "Ông ấy khơi tô lại bức tường, khơi tô mãi"),
+            IndexedPage("2024-HS-0001", "Dexact", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
+        ]
+    )
     hits = backend.search(SearchQuery("khởi tố")).hits
     assert [h.document_id for h in hits] == ["Dexact", "Dfold"]
     assert hits[0].exact and not hits[1].exact
 
 
 def test_tone_placement_and_icelandic_eth_in_queries(backend):
-    backend.index_pages([IndexedPage("2024-HS-0001", "D1", 1, "ban_an", normalize("Phiên tòa hòa giải tại Đông Triều"))])
+    backend.index_pages(
+        [IndexedPage("2024-HS-0001", "D1", 1, "ban_an", normalize("Phiên tòa hòa giải tại Đông Triều"))]
+    )
     assert backend.search(SearchQuery("phiên toà hoà giải")).total == 1
     assert backend.search(SearchQuery("\u00d0ông Triều")).total == 1
 
@@ -113,12 +125,26 @@ SYNTAX_PAGES = {
 }
 
 
-@pytest.mark.parametrize("query, found", [
-    ("54/2024/HS-ST", {"Dnumber"}), ('"unbalanced quote', {"Dquote"}), ("AND OR NOT", {"Dops"}),
-    ("NEAR(a b", {"Dnear"}), ("khởi*", {"Dkhoi"}), ("-tố", {"Dkhoi"}), ("col:value", {"Dcol"}),
-    ("^start", {"Dstart"}), ("(", set()), (")", set()), ('""', set()), ("a'b", {"Dab", "Dnear"}),
-    ("{x}", {"Dx"}), ("100%", {"D100"}), ("Số: 12/QĐ-VKS-P2", {"Dvks"}),
-])
+@pytest.mark.parametrize(
+    "query, found",
+    [
+        ("54/2024/HS-ST", {"Dnumber"}),
+        ('"unbalanced quote', {"Dquote"}),
+        ("AND OR NOT", {"Dops"}),
+        ("NEAR(a b", {"Dnear"}),
+        ("khởi*", {"Dkhoi"}),
+        ("-tố", {"Dkhoi"}),
+        ("col:value", {"Dcol"}),
+        ("^start", {"Dstart"}),
+        ("(", set()),
+        (")", set()),
+        ('""', set()),
+        ("a'b", {"Dab", "Dnear"}),
+        ("{x}", {"Dx"}),
+        ("100%", {"D100"}),
+        ("Số: 12/QĐ-VKS-P2", {"Dvks"}),
+    ],
+)
 def test_query_syntax_never_raises(backend, query, found):
     """Operators and punctuation of FTS5 or OpenSearch are no syntax here: a query finds the pages
     holding its words, and a query without words finds nothing."""
@@ -136,10 +162,12 @@ def test_number_query_finds_its_document(loaded, truth):
 
 
 def test_phrase_query_requires_adjacent_words(backend):
-    backend.index_pages([
-        IndexedPage("2024-HS-0001", "Dphrase", 1, "khac", "khởi tố vụ án"),
-        IndexedPage("2024-HS-0001", "Dscattered", 1, "khac", "vụ việc đã khởi sự, án tố"),
-    ])
+    backend.index_pages(
+        [
+            IndexedPage("2024-HS-0001", "Dphrase", 1, "khac", "khởi tố vụ án"),
+            IndexedPage("2024-HS-0001", "Dscattered", 1, "khac", "vụ việc đã khởi sự, án tố"),
+        ]
+    )
     assert [h.document_id for h in backend.search(SearchQuery('"khởi tố vụ án"')).hits] == ["Dphrase"]
 
 
@@ -181,11 +209,18 @@ def test_reindexing_a_page_replaces_it(backend):
 
 
 def test_whole_query_as_phrase_ranks_first(backend):
-    backend.index_pages([
-        IndexedPage("2024-HS-0001", "Dapart", 1, "khac",
-                    "vụ việc này, vụ kia, vụ nọ: an ninh, tố giác, khởi công, an toàn, vụ án khác"),
-        IndexedPage("2024-HS-0001", "Dphrase", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
-    ])
+    backend.index_pages(
+        [
+            IndexedPage(
+                "2024-HS-0001",
+                "Dapart",
+                1,
+                "khac",
+                "vụ việc này, vụ kia, vụ nọ: an ninh, tố giác, khởi công, an toàn, vụ án khác",
+            ),
+            IndexedPage("2024-HS-0001", "Dphrase", 1, "qd_khoi_to_vu_an", "Quyết định khởi tố vụ án hình sự"),
+        ]
+    )
     assert backend.search(SearchQuery("khoi to vu an")).hits[0].document_id == "Dphrase"
 
 
@@ -221,29 +256,50 @@ def test_no_fuzzy_for_short_words_or_numbers(backend):
 
 
 FILTER_PAGES = [
-    IndexedPage("2024-HS-0001", "DA", 1, "cao_trang", "bị can bị truy tố", number="12/CT-VKS", date="2023-05-02",
-                persons=["Nguyễn Văn An", "Lê Thị Bình"], article=173),
-    IndexedPage("2024-HS-0002", "DB", 1, "ban_an", "bị can bị tuyên phạt", number="54/2024/HS-ST", date="2024-11-30",
-                persons=["Trần Văn Anh"], article=171),
+    IndexedPage(
+        "2024-HS-0001",
+        "DA",
+        1,
+        "cao_trang",
+        "bị can bị truy tố",
+        number="12/CT-VKS",
+        date="2023-05-02",
+        persons=["Nguyễn Văn An", "Lê Thị Bình"],
+        article=173,
+    ),
+    IndexedPage(
+        "2024-HS-0002",
+        "DB",
+        1,
+        "ban_an",
+        "bị can bị tuyên phạt",
+        number="54/2024/HS-ST",
+        date="2024-11-30",
+        persons=["Trần Văn Anh"],
+        article=171,
+    ),
     IndexedPage("2024-HS-0002", "DC", 1, "ban_an", "bị can vắng mặt"),
 ]
 
 
-@pytest.mark.parametrize("filters, expected", [
-    ({"number": "54/2024/HS-ST"}, {"DB"}),
-    ({"number": "54/2024"}, set()),  # số/ký hiệu is matched whole
-    ({"person": "nguyen van an"}, {"DA"}),
-    ({"person": "Văn An"}, {"DA"}),  # not "Văn Anh": whole words of one name, in a row
-    ({"person": "TRẦN VĂN ANH"}, {"DB"}),
-    ({"person": "văn"}, {"DA", "DB"}),
-    ({"person": "An Lê"}, set()),  # never across two names
-    ({"article": 171}, {"DB"}),
-    ({"date_from": "2024"}, {"DB"}),
-    ({"date_to": "2023-12"}, {"DA"}),
-    ({"date_from": "2023-05-02", "date_to": "2023-05-02"}, {"DA"}),
-    ({"date_from": "2023", "date_to": "2024"}, {"DA", "DB"}),
-    ({"case_id": "2024-HS-0002", "doc_type": "ban_an"}, {"DB", "DC"}),
-])
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        ({"number": "54/2024/HS-ST"}, {"DB"}),
+        ({"number": "54/2024"}, set()),  # số/ký hiệu is matched whole
+        ({"person": "nguyen van an"}, {"DA"}),
+        ({"person": "Văn An"}, {"DA"}),  # not "Văn Anh": whole words of one name, in a row
+        ({"person": "TRẦN VĂN ANH"}, {"DB"}),
+        ({"person": "văn"}, {"DA", "DB"}),
+        ({"person": "An Lê"}, set()),  # never across two names
+        ({"article": 171}, {"DB"}),
+        ({"date_from": "2024"}, {"DB"}),
+        ({"date_to": "2023-12"}, {"DA"}),
+        ({"date_from": "2023-05-02", "date_to": "2023-05-02"}, {"DA"}),
+        ({"date_from": "2023", "date_to": "2024"}, {"DA", "DB"}),
+        ({"case_id": "2024-HS-0002", "doc_type": "ban_an"}, {"DB", "DC"}),
+    ],
+)
 def test_filters(backend, filters, expected):
     backend.index_pages(FILTER_PAGES)
     result = backend.search(SearchQuery("bị can", limit=10, **filters))
@@ -266,14 +322,19 @@ def test_facets_follow_the_filters(backend):
 
 # ---- embedded backend only ------------------------------------------------------------------------
 
+
 def test_embedded_index_of_an_older_catalog_is_migrated():
     """Catalogs indexed before pages_meta existed (one `page_fts` table) keep their index."""
     db = sqlite3.connect(":memory:", isolation_level=None)
-    db.execute("CREATE VIRTUAL TABLE page_fts USING fts5(exact, folded, page_id UNINDEXED, case_id UNINDEXED,"
-               " document_id UNINDEXED, seq UNINDEXED, doc_type UNINDEXED, number UNINDEXED, date UNINDEXED,"
-               " persons UNINDEXED, article UNINDEXED, tokenize = \"unicode61 remove_diacritics 0\")")
-    db.execute("INSERT INTO page_fts VALUES ('Quyết định khởi tố vụ án', 'Quyet dinh khoi to vu an', 'D1:1',"
-               " '2024-HS-0001', 'D1', 1, 'qd_khoi_to_vu_an', '12/QĐ', '2024-01-02', 'Nguyễn Văn An', 173)")
+    db.execute(
+        "CREATE VIRTUAL TABLE page_fts USING fts5(exact, folded, page_id UNINDEXED, case_id UNINDEXED,"
+        " document_id UNINDEXED, seq UNINDEXED, doc_type UNINDEXED, number UNINDEXED, date UNINDEXED,"
+        ' persons UNINDEXED, article UNINDEXED, tokenize = "unicode61 remove_diacritics 0")'
+    )
+    db.execute(
+        "INSERT INTO page_fts VALUES ('Quyết định khởi tố vụ án', 'Quyet dinh khoi to vu an', 'D1:1',"
+        " '2024-HS-0001', 'D1', 1, 'qd_khoi_to_vu_an', '12/QĐ', '2024-01-02', 'Nguyễn Văn An', 173)"
+    )
     backend = SqliteBackend(db)
     assert db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'page_fts'").fetchone()[0] == 0
     result = backend.search(SearchQuery("khoi to", person="van an", article=173, date_from="2024"))

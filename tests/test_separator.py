@@ -1,6 +1,7 @@
 """`hoso separator` (issue 5, item 1): the sheet it prints reads back as the OCR stage reads pages
 (pdfplumber at 72 dpi, pipeline.stages.ocr.LOOK_DPI, then zbar), also after printing and scanning, and the
 splitter takes it as a document or case break."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -99,8 +100,13 @@ def test_splitter_takes_the_sheets_as_breaks(tmp_path):
     taxonomy = load_taxonomy()
     joined = split_batch(laid_out([PageText(1, DECISION), PageText(2, CONTINUED)]), taxonomy)
     assert [s.pages for s in joined] == [[1, 2]]
-    pages = [PageText(1, DECISION), sheet_page(2, "sep"), PageText(3, CONTINUED), sheet_page(4, "case"),
-             PageText(5, DECISION)]
+    pages = [
+        PageText(1, DECISION),
+        sheet_page(2, "sep"),
+        PageText(3, CONTINUED),
+        sheet_page(4, "case"),
+        PageText(5, DECISION),
+    ]
     segments = split_batch(laid_out(pages), taxonomy)
     assert [s.pages for s in segments] == [[1], [3], [5]]  # the sheets belong to no document
     assert [s.case_id for s in segments] == [None, None, CASE]

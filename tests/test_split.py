@@ -1,4 +1,5 @@
 """Document boundaries in a batch: layout cues, continuation cues, separator sheets, blank pages."""
+
 from __future__ import annotations
 
 import io
@@ -20,10 +21,15 @@ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 Độc lập - Tự do - Hạnh phúc
 Hạ Long, ngày 18 tháng 5 năm 2024
 """
-DECISION = HEADER.format(number="14/QĐ-CSĐT") + "QUYẾT ĐỊNH\nKhởi tố bị can\nCăn cứ Điều 179 Bộ luật Tố tụng hình sự;\nXét thấy"
+DECISION = (
+    HEADER.format(number="14/QĐ-CSĐT")
+    + "QUYẾT ĐỊNH\nKhởi tố bị can\nCăn cứ Điều 179 Bộ luật Tố tụng hình sự;\nXét thấy"
+)
 ORDER = HEADER.format(number="20/LTG-CSĐT") + "LỆNH TẠM GIAM\nCăn cứ Điều 119 Bộ luật Tố tụng hình sự;"
 SIGNED = "Điều 2. Yêu cầu Cơ quan Cảnh sát điều tra tiến hành điều tra.\nTHỦ TRƯỞNG CƠ QUAN ĐIỀU TRA\nVõ Thanh Linh"
-PETITION = "ĐƠN ĐỀ NGHỊ\nKính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh.\nTôi tên là Lê Văn Tám, trú tại phường Hà Tu."
+PETITION = (
+    "ĐƠN ĐỀ NGHỊ\nKính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh.\nTôi tên là Lê Văn Tám, trú tại phường Hà Tu."
+)
 
 
 def pages(*texts: str, **extra) -> list[PageText]:
@@ -36,7 +42,9 @@ def bounds(segments) -> list[list[int]]:
 
 def test_truth_batches_split_exactly(truth):
     for batch in truth["batches"]:
-        batch_pages = [PageText(doc["pages"][0] + i, text) for doc in batch["documents"] for i, text in enumerate(doc["text"])]
+        batch_pages = [
+            PageText(doc["pages"][0] + i, text) for doc in batch["documents"] for i, text in enumerate(doc["text"])
+        ]
         segments = split_batch(laid_out(batch_pages), TAXONOMY)
         assert [[s.pages[0], s.pages[-1]] for s in segments] == [doc["pages"] for doc in batch["documents"]]
         assert not any(s.continues_previous for s in segments) and all(s.case_id is None for s in segments)
@@ -50,9 +58,15 @@ def test_a_document_split_across_two_scan_files(truth):
 
 
 def test_continuation_cues():
-    assert bounds(split_batch(laid_out(pages(DECISION, "hiện hành vi phạm tội Trộm cắp tài sản;\n" + SIGNED)), TAXONOMY)) == [[1, 2]]
-    assert bounds(split_batch(laid_out(pages(DECISION, "2. Giao cho Đội điều tra tổng hợp thi hành.")), TAXONOMY)) == [[1, 2]]
-    assert bounds(split_batch(laid_out(pages(DECISION, "b) Tạm giữ tang vật;\nc) Báo cáo kết quả.")), TAXONOMY)) == [[1, 2]]
+    assert bounds(
+        split_batch(laid_out(pages(DECISION, "hiện hành vi phạm tội Trộm cắp tài sản;\n" + SIGNED)), TAXONOMY)
+    ) == [[1, 2]]
+    assert bounds(split_batch(laid_out(pages(DECISION, "2. Giao cho Đội điều tra tổng hợp thi hành.")), TAXONOMY)) == [
+        [1, 2]
+    ]
+    assert bounds(split_batch(laid_out(pages(DECISION, "b) Tạm giữ tang vật;\nc) Báo cáo kết quả.")), TAXONOMY)) == [
+        [1, 2]
+    ]
     # A section heading in capitals further down the list is no title, though it names a type.
     section = "III. KẾT LUẬN GIÁM ĐỊNH\nTheo kết luận giám định, thương tích của bị hại là 12%."
     assert bounds(split_batch(laid_out(pages(DECISION, section)), TAXONOMY)) == [[1, 2]]
@@ -61,7 +75,9 @@ def test_continuation_cues():
     numbered = "- 2 -\nTHÔNG BÁO\nkết quả giám định đã được gửi cho bị can theo quy định."
     assert bounds(split_batch(laid_out(pages(DECISION, numbered)), TAXONOMY)) == [[1, 2]]
     # A page opening with the signature block closes the document it follows.
-    assert bounds(split_batch(laid_out(pages(DECISION, "THỦ TRƯỞNG CƠ QUAN ĐIỀU TRA\nVõ Thanh Linh", ORDER)), TAXONOMY)) == [[1, 2], [3]]
+    assert bounds(
+        split_batch(laid_out(pages(DECISION, "THỦ TRƯỞNG CƠ QUAN ĐIỀU TRA\nVõ Thanh Linh", ORDER)), TAXONOMY)
+    ) == [[1, 2], [3]]
     # Several signers: a page of signatures after a signed page is still the same record.
     statement = "BIÊN BẢN GHI LỜI KHAI\nHồi 08 giờ 30 phút, tại trụ sở Công an.\nNGƯỜI KHAI\nVõ Thu Thắng"
     assert bounds(split_batch(laid_out(pages(statement, "ĐIỀU TRA VIÊN\nDương Ngọc Nga")), TAXONOMY)) == [[1, 2]]
@@ -83,7 +99,13 @@ def test_an_unknown_title_after_a_signed_page_opens_a_document():
 def test_blank_pages_are_dropped_and_do_not_break_a_document():
     blank = PageText(2, "", blank=True)
     speckle = PageText(3, ". ' ~ ,, i")
-    batch = [PageText(1, DECISION), blank, speckle, PageText(4, "hiện hành vi phạm tội;\n" + SIGNED), PageText(5, ORDER)]
+    batch = [
+        PageText(1, DECISION),
+        blank,
+        speckle,
+        PageText(4, "hiện hành vi phạm tội;\n" + SIGNED),
+        PageText(5, ORDER),
+    ]
     segments = split_batch(laid_out(batch), TAXONOMY)
     assert bounds(segments) == [[1, 4], [5]]
     assert split_batch(laid_out([PageText(1, "", blank=True)]), TAXONOMY) == []
@@ -120,14 +142,18 @@ def test_separator_sheet_barcode_is_decoded():
 
 
 def test_a_draft_with_its_own_header_after_a_to_trinh_is_a_document_of_its_own():
-    submission = ("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 09/TTr-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
-                  "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 20 tháng 01 năm 2025\nTỜ TRÌNH\n"
-                  "Về việc ban hành Nghị quyết bãi bỏ các Nghị quyết\nKính gửi: Hội đồng nhân dân tỉnh")
+    submission = (
+        "ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: 09/TTr-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày 20 tháng 01 năm 2025\nTỜ TRÌNH\n"
+        "Về việc ban hành Nghị quyết bãi bỏ các Nghị quyết\nKính gửi: Hội đồng nhân dân tỉnh"
+    )
     signed = "Ủy ban nhân dân tỉnh kính trình Hội đồng nhân dân tỉnh xem xét, quyết định./.\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH"
     # The draft's number and day are printed blank: "Số:      /2025/NQ-HĐND".
-    draft = ("HỘI ĐỒNG NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: /2025/NQ-HĐND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
-             "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày tháng năm 2025\nDỰ THẢO\nNGHỊ QUYẾT\n"
-             "Bãi bỏ các nghị quyết của Hội đồng nhân dân tỉnh Quảng Ngãi")
+    draft = (
+        "HỘI ĐỒNG NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố: /2025/NQ-HĐND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+        "Độc lập - Tự do - Hạnh phúc\nQuảng Ngãi, ngày tháng năm 2025\nDỰ THẢO\nNGHỊ QUYẾT\n"
+        "Bãi bỏ các nghị quyết của Hội đồng nhân dân tỉnh Quảng Ngãi"
+    )
     segments = split_batch(laid_out(pages(submission, signed, draft, "Điều 2. Tổ chức thực hiện")), TAXONOMY)
     assert bounds(segments) == [[1, 2], [3, 4]]
 
@@ -138,7 +164,11 @@ def test_the_operative_quyet_dinh_heading_does_not_open_a_document():
 
 
 def test_an_annex_under_its_own_quoc_hieu_numbered_on_stays_with_its_document():
-    annex = ("3\nỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
-             "DANH SÁCH\nTập thể, cá nhân được tặng Bằng khen\n(Kèm theo Quyết định số 99/QĐ-UBND ngày 16/01/2025)")
-    assert bounds(split_batch(laid_out(pages(DECISION, "hiện hành vi phạm tội;\n" + SIGNED, annex)), TAXONOMY)) == [[1, 2, 3]]
+    annex = (
+        "3\nỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "DANH SÁCH\nTập thể, cá nhân được tặng Bằng khen\n(Kèm theo Quyết định số 99/QĐ-UBND ngày 16/01/2025)"
+    )
+    assert bounds(split_batch(laid_out(pages(DECISION, "hiện hành vi phạm tội;\n" + SIGNED, annex)), TAXONOMY)) == [
+        [1, 2, 3]
+    ]
     assert bounds(split_batch(laid_out(pages(DECISION, annex.removeprefix("3\n"))), TAXONOMY)) == [[1], [2]]

@@ -4,6 +4,7 @@ Real Tesseract on crops of ../shared/corpus/dev-real pages (small, so the tests 
 synthetic OCR words for the rules of stamps_in_words. tests/stamps_measure.py measures the whole
 corpus.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,9 +45,13 @@ def words_of(image: Image.Image, dpi: float) -> list[Word]:
 
     data = pytesseract.image_to_data(image, lang="vie", output_type=pytesseract.Output.DICT)
     k = 72.0 / dpi
-    return [Word(text.strip(), x * k, y * k, (x + w) * k, (y + h) * k, float(conf))
-            for text, x, y, w, h, conf in zip(data["text"], data["left"], data["top"], data["width"],
-                                               data["height"], data["conf"], strict=True) if text.strip()]
+    return [
+        Word(text.strip(), x * k, y * k, (x + w) * k, (y + h) * k, float(conf))
+        for text, x, y, w, h, conf in zip(
+            data["text"], data["left"], data["top"], data["width"], data["height"], data["conf"], strict=True
+        )
+        if text.strip()
+    ]
 
 
 def coloured_pixels(image: Image.Image) -> int:
@@ -193,35 +198,57 @@ def line(text: str, x: float, top: float, conf: float = 96.0, size: float = 12.0
     return words
 
 
-HEADER = (line("CÔNG AN TỈNH QUẢNG NINH", 60, 48) + line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 300, 48)
-          + line("CƠ QUAN CẢNH SÁT ĐIỀU TRA", 56, 66) + line("Độc lập - Tự do - Hạnh phúc", 350, 66)
-          + line("Số: 274/QĐ-CSĐT", 100, 86) + line("Móng Cái, ngày 14 tháng 1 năm 2024", 330, 86))
+HEADER = (
+    line("CÔNG AN TỈNH QUẢNG NINH", 60, 48)
+    + line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 300, 48)
+    + line("CƠ QUAN CẢNH SÁT ĐIỀU TRA", 56, 66)
+    + line("Độc lập - Tự do - Hạnh phúc", 350, 66)
+    + line("Số: 274/QĐ-CSĐT", 100, 86)
+    + line("Móng Cái, ngày 14 tháng 1 năm 2024", 330, 86)
+)
 
 
 def test_words_header_and_body_dates_are_no_stamp():
-    body = (line("QUYẾT ĐỊNH", 250, 115) + line("Ngày 20/1/2024, Cơ quan Cảnh sát điều tra đã", 70, 180)
-            + line("tiếp nhận tin báo về tội phạm.", 70, 198) + line("Đến nay chưa xác định được", 70, 216))
+    body = (
+        line("QUYẾT ĐỊNH", 250, 115)
+        + line("Ngày 20/1/2024, Cơ quan Cảnh sát điều tra đã", 70, 180)
+        + line("tiếp nhận tin báo về tội phạm.", 70, 198)
+        + line("Đến nay chưa xác định được", 70, 216)
+    )
     assert stamps_in_words(HEADER + body, 595, 842) == []
 
 
 def test_words_register_stamp_with_clean_fields():
-    stamp = (line("VIỆN KIỂM SÁT NHÂN DÂN", 20, 104, 70) + line("ĐẾN", 22, 128, 90) + line("Số:", 60, 124, 60)
-             + line("164", 90, 122, 92) + line("Ngày:", 60, 138, 55) + line("20/1/2024", 95, 137, 90)
-             + line("Chuyển:", 22, 152, 80) + line("VP", 80, 150, 40))
+    stamp = (
+        line("VIỆN KIỂM SÁT NHÂN DÂN", 20, 104, 70)
+        + line("ĐẾN", 22, 128, 90)
+        + line("Số:", 60, 124, 60)
+        + line("164", 90, 122, 92)
+        + line("Ngày:", 60, 138, 55)
+        + line("20/1/2024", 95, 137, 90)
+        + line("Chuyển:", 22, 152, 80)
+        + line("VP", 80, 150, 40)
+    )
     stamps = stamps_in_words(HEADER + stamp, 595, 842)
     assert [(s.kind, s.number, s.date) for s in stamps] == [("received", "164", "2024-01-20")]
 
 
 def test_words_register_stamp_keeps_no_guess():
-    stamp = (line("ĐẾN", 22, 128, 90) + line("Số:", 60, 124, 60) + line("64", 90, 122, 72)
-             + line("20/1/2024", 95, 137, 41) + line("Chuyển:", 22, 152, 80))
+    stamp = (
+        line("ĐẾN", 22, 128, 90)
+        + line("Số:", 60, 124, 60)
+        + line("64", 90, 122, 72)
+        + line("20/1/2024", 95, 137, 41)
+        + line("Chuyển:", 22, 152, 80)
+    )
     stamps = stamps_in_words(HEADER + stamp, 595, 842)
     assert [(s.kind, s.number, s.date) for s in stamps] == [("received", None, None)]
 
 
 def test_words_mat_line_under_the_number():
     assert [(s.kind, s.mark) for s in stamps_in_words(HEADER + line("MẬT", 130, 106, 60), 595, 842)] == [
-        ("classification", "MẬT")]
+        ("classification", "MẬT")
+    ]
     assert [s.mark for s in stamps_in_words(HEADER + line("| TỐI MẬT |", 120, 106, 80), 595, 842)] == ["TỐI MẬT"]
     # "mặt" in a sentence, or far from the number, is no mark
     assert stamps_in_words(HEADER + line("Về mặt", 120, 106), 595, 842) == []

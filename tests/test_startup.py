@@ -1,5 +1,6 @@
 """The reading commands start fast: `hoso search`, `status` and `dossier show` never load the OCR
 and PDF-writing libraries (how fast they start is measured by bench/search.py, not here)."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ def run_alone(home, *args: str) -> tuple[dict, list[str]]:
         f"print(json.dumps([code, [m for m in {HEAVY!r} if m in sys.modules]]))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOSO_")}
-    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     output, last = done.stdout.strip().rsplit("\n", 1)
     code, loaded = json.loads(last)

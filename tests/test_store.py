@@ -1,5 +1,6 @@
 """The catalog store (issue 10, items 2 and 5): numbered migrations, homes made by the oldest hoso
 upgraded without losing a row, and the revision that keeps the index's `indexed` flag exact."""
+
 from __future__ import annotations
 
 import json
@@ -73,15 +74,19 @@ ISSUE_5 = [
     "CREATE TABLE sealed_pages (case_id TEXT NOT NULL, batch_id TEXT NOT NULL, number INTEGER NOT NULL,"
     " but_luc INTEGER NOT NULL, version INTEGER NOT NULL, sealed_at REAL NOT NULL, who TEXT,"
     " PRIMARY KEY (case_id, batch_id, number))",
-    *(f"ALTER TABLE corrections ADD COLUMN {c}" for c in ("batch_id TEXT", "number INTEGER", "case_id TEXT",
-                                                          "data TEXT")),
+    *(
+        f"ALTER TABLE corrections ADD COLUMN {c}"
+        for c in ("batch_id TEXT", "number INTEGER", "case_id TEXT", "data TEXT")
+    ),
     "ALTER TABLE pages ADD COLUMN turn INTEGER NOT NULL DEFAULT 0",
 ]
 ISSUE_9 = [
     *ISSUE_5,
     *(f"ALTER TABLE pages ADD COLUMN {c} TEXT" for c in ("layer", "esignatures", "stamps")),
-    *(f"ALTER TABLE documents ADD COLUMN {c} TEXT" for c in ("symbol", "month", "received", "classification_mark",
-                                                             "esignatures")),
+    *(
+        f"ALTER TABLE documents ADD COLUMN {c} TEXT"
+        for c in ("symbol", "month", "received", "classification_mark", "esignatures")
+    ),
 ]
 CASE = "2024-HS-0001"
 BATCH = "b" * 64
@@ -92,18 +97,29 @@ def turn_1_home(path: Path) -> None:
     document, a dossier, a correction."""
     db = sqlite3.connect(path)
     db.executescript(TURN_1_SCHEMA)
-    db.execute("INSERT INTO files VALUES (1, '/in/a.pdf', '[\"/in/a.pdf\"]', 'pdf', 10, ?, ?, NULL, 'done', NULL,"
-               " 2, 1, NULL, 1.0, 2.0)", (BATCH, CASE))
-    db.execute("INSERT INTO batches VALUES (?, 'pdf', ?, 'work/b.pdf', 'c', 2, 0, 1.0)",
-               (BATCH, json.dumps([{"name": "a.pdf", "sha256": BATCH, "archive": "archive/b"}])))
-    db.executemany("INSERT INTO pages VALUES (?, ?, ?, 595, 842, '[[\"khởi\", 1, 2, 3, 4]]', 91.5, 0, 0, '[]')",
-                   [(BATCH, 1, "QUYẾT ĐỊNH khởi tố vụ án"), (BATCH, 2, "trang hai")])
+    db.execute(
+        "INSERT INTO files VALUES (1, '/in/a.pdf', '[\"/in/a.pdf\"]', 'pdf', 10, ?, ?, NULL, 'done', NULL,"
+        " 2, 1, NULL, 1.0, 2.0)",
+        (BATCH, CASE),
+    )
+    db.execute(
+        "INSERT INTO batches VALUES (?, 'pdf', ?, 'work/b.pdf', 'c', 2, 0, 1.0)",
+        (BATCH, json.dumps([{"name": "a.pdf", "sha256": BATCH, "archive": "archive/b"}])),
+    )
+    db.executemany(
+        "INSERT INTO pages VALUES (?, ?, ?, 595, 842, '[[\"khởi\", 1, 2, 3, 4]]', 91.5, 0, 0, '[]')",
+        [(BATCH, 1, "QUYẾT ĐỊNH khởi tố vụ án"), (BATCH, 2, "trang hai")],
+    )
     db.execute("INSERT INTO cases VALUES (?, 'Trộm cắp tài sản', 173, NULL, 1.0)", (CASE,))
     db.execute("INSERT INTO case_batches VALUES (?, ?, 1, 1.0)", (CASE, BATCH))
-    db.execute("INSERT INTO documents VALUES ('d1', ?, 'qd_khoi_to_vu_an', 0.9, '12/QĐ-CSĐT', '2024-05-02',"
-               " NULL, 'QUYẾT ĐỊNH', NULL, '[]', NULL, 173, '[]', NULL, 1.0, 1, 1.0)", (CASE,))
-    db.executemany("INSERT INTO document_pages VALUES ('d1', ?, ?, ?, ?, ?)",
-                   [(1, BATCH, 1, 3, 1), (2, BATCH, 2, 4, 2)])
+    db.execute(
+        "INSERT INTO documents VALUES ('d1', ?, 'qd_khoi_to_vu_an', 0.9, '12/QĐ-CSĐT', '2024-05-02',"
+        " NULL, 'QUYẾT ĐỊNH', NULL, '[]', NULL, 173, '[]', NULL, 1.0, 1, 1.0)",
+        (CASE,),
+    )
+    db.executemany(
+        "INSERT INTO document_pages VALUES ('d1', ?, ?, ?, ?, ?)", [(1, BATCH, 1, 3, 1), (2, BATCH, 2, 4, 2)]
+    )
     db.execute("INSERT INTO dossiers VALUES (?, 1, 'd.pdf', 'p', 'm.json', 'm', 4, 0, 1.0)", (CASE,))
     db.execute("INSERT INTO corrections VALUES (1, 'd1', 'type', 'khac', 'qd_khoi_to_vu_an', 'lan', 1.0)")
     db.commit()
@@ -150,22 +166,39 @@ def test_a_turn_1_home_is_upgraded_step_by_step_and_keeps_every_row(tmp_path, la
         assert catalog.get_meta("schema_version") is None
 
         (row,) = catalog.files()
-        assert (row.path, row.sha256, row.case_id, row.state, row.pages, row.quarantine) == \
-            ("/in/a.pdf", BATCH, CASE, "done", 2, None)
+        assert (row.path, row.sha256, row.case_id, row.state, row.pages, row.quarantine) == (
+            "/in/a.pdf",
+            BATCH,
+            CASE,
+            "done",
+            2,
+            None,
+        )
         pages = catalog.batch_pages(BATCH)
         assert [p.text for p in pages] == ["QUYẾT ĐỊNH khởi tố vụ án", "trang hai"]
         assert pages[0].layer == "ocr" and pages[0].words[0].text == "khởi" and pages[0].stamps == []
         assert catalog.page_turns([BATCH]) == {}
         (doc,) = catalog.documents(CASE)
-        assert (doc.id, doc.number, doc.date, doc.article, doc.indexed, doc.symbol, doc.esignatures) == \
-            ("d1", "12/QĐ-CSĐT", "2024-05-02", 173, True, None, [])
+        assert (doc.id, doc.number, doc.date, doc.article, doc.indexed, doc.symbol, doc.esignatures) == (
+            "d1",
+            "12/QĐ-CSĐT",
+            "2024-05-02",
+            173,
+            True,
+            None,
+            [],
+        )
         assert doc.pages == [(BATCH, 1, 3, 1), (BATCH, 2, 4, 2)]
         assert catalog.case_info(CASE)["crime"] == "Trộm cắp tài sản"
         assert catalog.batches_of_case(CASE) == [BATCH]
         assert catalog.latest_dossier(CASE)["pages"] == 4
         (correction,) = catalog.corrections()
-        assert (correction["field"], correction["new"], correction["batch_id"], correction["data"]) == \
-            ("type", "qd_khoi_to_vu_an", None, {})
+        assert (correction["field"], correction["new"], correction["batch_id"], correction["data"]) == (
+            "type",
+            "qd_khoi_to_vu_an",
+            None,
+            {},
+        )
 
         # What later turns added works on the upgraded home.
         with catalog.transaction():
@@ -180,9 +213,15 @@ def test_a_turn_1_home_is_upgraded_step_by_step_and_keeps_every_row(tmp_path, la
 
 
 def test_a_failed_migration_rolls_back_and_says_which_step_failed(tmp_path):
-    broken = Migration(len(MIGRATIONS) + 1, "probe table", (
-        "CREATE TABLE probe (x INTEGER)", "INSERT INTO probe VALUES (1)", "INSERT INTO no_such_table VALUES (1)",
-    ))
+    broken = Migration(
+        len(MIGRATIONS) + 1,
+        "probe table",
+        (
+            "CREATE TABLE probe (x INTEGER)",
+            "INSERT INTO probe VALUES (1)",
+            "INSERT INTO no_such_table VALUES (1)",
+        ),
+    )
     path = tmp_path / "catalog.sqlite"
     with open_catalog(path) as catalog:
         with pytest.raises(MigrationError, match=rf"migration {broken.version} \(probe table\) failed.*no_such_table"):
@@ -197,9 +236,23 @@ def test_a_failed_migration_rolls_back_and_says_which_step_failed(tmp_path):
 
 def _document(doc_id: str, text_pages: list[int]) -> DocumentRow:
     return DocumentRow(
-        id=doc_id, case_id=CASE, type="khac", confidence=0.5, number=None, date=None, issuer=None, title=None,
-        subtitle=None, persons=[], crime=None, article=None, review=[], position=None, arrival=1.0,
-        indexed=False, pages=[(BATCH, n, None, None) for n in text_pages],
+        id=doc_id,
+        case_id=CASE,
+        type="khac",
+        confidence=0.5,
+        number=None,
+        date=None,
+        issuer=None,
+        title=None,
+        subtitle=None,
+        persons=[],
+        crime=None,
+        article=None,
+        review=[],
+        position=None,
+        arrival=1.0,
+        indexed=False,
+        pages=[(BATCH, n, None, None) for n in text_pages],
     )
 
 
@@ -207,10 +260,18 @@ def _home_with_pages(catalog) -> None:
     from pipeline.models import PageText
 
     with catalog.transaction():
-        catalog.add_batch(batch_id=BATCH, kind="pdf", originals=[{"name": "a.pdf", "sha256": BATCH, "archive": "a"}],
-                          ocr_pdf="work/b.pdf", ocr_sha256="c", signed=False,
-                          pages=[PageText(number=n, text=f"trang số {n} khởi tố", width=1, height=1, words=[],
-                                          confidence=90.0) for n in (1, 2, 3)])
+        catalog.add_batch(
+            batch_id=BATCH,
+            kind="pdf",
+            originals=[{"name": "a.pdf", "sha256": BATCH, "archive": "a"}],
+            ocr_pdf="work/b.pdf",
+            ocr_sha256="c",
+            signed=False,
+            pages=[
+                PageText(number=n, text=f"trang số {n} khởi tố", width=1, height=1, words=[], confidence=90.0)
+                for n in (1, 2, 3)
+            ],
+        )
 
 
 class _WritesMeanwhile:
@@ -271,8 +332,11 @@ def test_a_rebuild_does_not_hold_the_catalog_and_what_was_indexed_meanwhile_is_c
             assert watcher.document("d2").indexed
 
         backend = SqliteBackend(catalog.db)
-        documents, pages = rebuild_index(catalog, _WritesMeanwhile(backend, a_watcher_files_and_indexes_a_document),
-                                         catalog.documents(all_cases=True))
+        documents, pages = rebuild_index(
+            catalog,
+            _WritesMeanwhile(backend, a_watcher_files_and_indexes_a_document),
+            catalog.documents(all_cases=True),
+        )
         assert (documents, pages) == (2, 3)
         assert all(d.indexed for d in catalog.documents(CASE))
         hits = backend.search(SearchQuery("khoi to", limit=10)).hits

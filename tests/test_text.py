@@ -25,7 +25,7 @@ def test_fold_offsets_point_into_original():
     folded, offsets = fold_with_offsets(text)
     assert folded == "Da khoi to"
     start = folded.index("khoi")
-    assert text[offsets[start]:offsets[start + 3] + 1] == "khởi"
+    assert text[offsets[start] : offsets[start + 3] + 1] == "khởi"
 
 
 def test_words_split_punctuation():

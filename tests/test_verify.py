@@ -1,5 +1,6 @@
 """Integrity (issue 6): `hoso verify` finds missing, altered and orphaned files (exit 4);
 `hoso dossier export --bundle` + `hoso verify --bundle` work without the catalog."""
+
 from __future__ import annotations
 
 import json
@@ -100,7 +101,9 @@ def test_bundle_verifies_on_another_machine_and_catches_tampering(home, tmp_path
         names = set(zf.namelist())
         assert f"{CASE}/manifest.json" in names and f"{CASE}/{CASE}.pdf" in names
         assert {n for n in names if "/originals/" in n} == {
-            f"{CASE}/originals/{home.batches['scan-1']}.pdf", f"{CASE}/originals/{home.batches['scan-2']}.pdf"}
+            f"{CASE}/originals/{home.batches['scan-1']}.pdf",
+            f"{CASE}/originals/{home.batches['scan-2']}.pdf",
+        }
         manifest_bytes = zf.read(f"{CASE}/manifest.json")
     assert manifest_bytes == Path(home.catalog.latest_dossier(CASE)["manifest"]).read_bytes()
 

@@ -1,4 +1,5 @@
 """`hoso watch` end to end: a real watcher process, real OCR on tiny 100 dpi pages."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,7 +40,7 @@ def test_watched_inbox_end_to_end(tmp_path):
         target = inbox / CASE / "slow.pdf"
         with open(target, "wb") as fh:
             for i in range(0, len(slow), len(slow) // 4 + 1):
-                fh.write(slow[i:i + len(slow) // 4 + 1])
+                fh.write(slow[i : i + len(slow) // 4 + 1])
                 fh.flush()
                 time.sleep(0.15)
         # Temp name, then a rename into place.
@@ -63,8 +64,15 @@ def test_watched_inbox_end_to_end(tmp_path):
     seen = by_path(records)
     assert all(len(v) == 1 for v in seen.values()), records  # one line per file, each file once
     status = {name: v[0]["status"] for name, v in seen.items()}
-    assert status == {"slow.pdf": "done", "renamed.pdf": "done", "loose_p001.jpg": "done", "no-case.pdf": "done",
-                      "torn.pdf": "quarantined", "notes.docx": "quarantined", "again.pdf": "duplicate"}
+    assert status == {
+        "slow.pdf": "done",
+        "renamed.pdf": "done",
+        "loose_p001.jpg": "done",
+        "no-case.pdf": "done",
+        "torn.pdf": "quarantined",
+        "notes.docx": "quarantined",
+        "again.pdf": "duplicate",
+    }
     assert seen["loose_p001.jpg"][0]["pages"] == 2  # loose pages went in as one batch
     assert seen["no-case.pdf"][0]["case_id"] is None
     assert "still unreadable" in seen["torn.pdf"][0]["reason"]
@@ -75,8 +83,16 @@ def test_watched_inbox_end_to_end(tmp_path):
     # Done and duplicate files moved to .done/, bad ones to quarantine/; hidden ones stay.
     assert inbox_files(inbox) == [f"{CASE}/.hidden.pdf", f"{CASE}/upload.pdf.part"]
     done = sorted(str(p.relative_to(inbox / ".done")) for p in (inbox / ".done").rglob("*") if p.is_file())
-    assert done == sorted([f"{CASE}/again.pdf", f"{CASE}/loose_p001.jpg", f"{CASE}/loose_p002.jpg",
-                           f"{CASE}/renamed.pdf", f"{CASE}/slow.pdf", "no-case.pdf"])
+    assert done == sorted(
+        [
+            f"{CASE}/again.pdf",
+            f"{CASE}/loose_p001.jpg",
+            f"{CASE}/loose_p002.jpg",
+            f"{CASE}/renamed.pdf",
+            f"{CASE}/slow.pdf",
+            "no-case.pdf",
+        ]
+    )
     quarantined = {p.name for p in (home / "quarantine").rglob("*") if p.is_file() and "reason" not in p.name}
     assert quarantined == {"torn.pdf", "notes.docx"}
 
@@ -94,8 +110,9 @@ def test_watched_inbox_end_to_end(tmp_path):
 def test_polling_mode_without_inotify(tmp_path):
     home, inbox = tmp_path / "home", tmp_path / "inbox"
     (inbox / CASE).mkdir(parents=True)
-    with WatchProcess(home, [inbox], "--poll", "0.2", HOSO_WATCH_RESCAN_SECONDS="3600",
-                      HOSO_WATCH_AFTER_SUCCESS="delete") as watcher:
+    with WatchProcess(
+        home, [inbox], "--poll", "0.2", HOSO_WATCH_RESCAN_SECONDS="3600", HOSO_WATCH_AFTER_SUCCESS="delete"
+    ) as watcher:
         wait_until(lambda: "polling" in watcher.stderr(), 60, "the watcher to start", on_fail=watcher.report)
         fds = [os.readlink(f) for f in Path(f"/proc/{watcher.pid}/fd").iterdir() if f.exists()]
         assert not any("inotify" in fd for fd in fds), fds

@@ -1,4 +1,5 @@
 """A watcher killed with SIGKILL at several points, restarted: every file ends in its dossier exactly once."""
+
 from __future__ import annotations
 
 import hashlib
@@ -48,12 +49,20 @@ def test_sigkill_at_several_points_then_restart(tmp_path):
         with WatchProcess(home, [inbox]) as final:
             wait_until(lambda: "watching" in final.stderr(), 120, "the restart", on_fail=final.report)
             assert not orphans & set(processes_of(home / "tmp")), "orphans of the killed run survived"
-            wait_until(lambda: inbox_files(inbox) == [] and set(states().values()) <= {"done", "duplicate"},
-                       120, "every file done", on_fail=final.report)
+            wait_until(
+                lambda: inbox_files(inbox) == [] and set(states().values()) <= {"done", "duplicate"},
+                120,
+                "every file done",
+                on_fail=final.report,
+            )
             assert final.stop() == 0
     # Nothing of any run is left (multiprocessing's resource tracker may take a moment to exit).
-    wait_until(lambda: not processes_of(home / "tmp"), 15, "the last run's processes to exit",
-               on_fail=lambda: str({pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in processes_of(home / "tmp")}))
+    wait_until(
+        lambda: not processes_of(home / "tmp"),
+        15,
+        "the last run's processes to exit",
+        on_fail=lambda: str({pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in processes_of(home / "tmp")}),
+    )
     assert [p.name for p in (home / "tmp").iterdir()] == []
 
     rows = catalog_rows(home)

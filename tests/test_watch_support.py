@@ -2,6 +2,7 @@
 
 (No tests here; the name keeps it among the watcher's test files.)
 """
+
 from __future__ import annotations
 
 import io
@@ -21,7 +22,16 @@ REPO = Path(__file__).resolve().parents[1]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 DPI = 100
 
-WORDS = ["trộm cắp", "cố ý gây thương tích", "lừa đảo", "tàng trữ", "đánh bạc", "cướp giật", "hủy hoại", "chống người thi hành công vụ"]
+WORDS = [
+    "trộm cắp",
+    "cố ý gây thương tích",
+    "lừa đảo",
+    "tàng trữ",
+    "đánh bạc",
+    "cướp giật",
+    "hủy hoại",
+    "chống người thi hành công vụ",
+]
 
 
 def page_lines(n: int) -> list[str]:
@@ -81,9 +91,17 @@ def wait_until(predicate, timeout: float, what: str, *, on_fail=lambda: ""):
 
 
 def watch_env(home: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1",
-           "HOSO_WATCH_STABILITY_SECONDS": "0.3", "HOSO_WATCH_LOOSE_QUIET_SECONDS": "0.6",
-           "HOSO_WATCH_GIVE_UP_SECONDS": "3", "HOSO_WATCH_STOP_GRACE_SECONDS": "30", **extra}
+    env = {
+        **os.environ,
+        "HOSO_HOME": str(home),
+        "HOSO_OCR_JOBS": "1",
+        "OMP_THREAD_LIMIT": "1",
+        "HOSO_WATCH_STABILITY_SECONDS": "0.3",
+        "HOSO_WATCH_LOOSE_QUIET_SECONDS": "0.6",
+        "HOSO_WATCH_GIVE_UP_SECONDS": "3",
+        "HOSO_WATCH_STOP_GRACE_SECONDS": "30",
+        **extra,
+    }
     env.pop("HOSO_OPENSEARCH_URL", None)
     env.pop("TMPDIR", None)
     return env
@@ -103,8 +121,12 @@ class WatchProcess:
         self.err_path = logs / f"watch-{WatchProcess.runs}.err"
         with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cli", "watch", *map(str, dirs), "--json", *args], cwd=REPO,
-                env=watch_env(home, **env), stdout=out, stderr=err, start_new_session=True,
+                [sys.executable, "-m", "cli", "watch", *map(str, dirs), "--json", *args],
+                cwd=REPO,
+                env=watch_env(home, **env),
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
             )
 
     def __enter__(self) -> WatchProcess:
@@ -132,6 +154,7 @@ class WatchProcess:
             if self.proc.poll() is not None and not predicate(self.records()):
                 raise AssertionError(f"the watcher exited ({self.proc.returncode})\n{self.report()}")
             return predicate(self.records())
+
         wait_until(check, timeout, what, on_fail=self.report)
         return self.records()
 
@@ -175,8 +198,14 @@ def catalog_rows(home: Path) -> list[dict]:
 
 
 def hoso(home: Path, *args: str, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "cli", *args], cwd=REPO, env=watch_env(home, **(env or {})),
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=REPO,
+        env=watch_env(home, **(env or {})),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"hoso {' '.join(args)} exited {result.returncode}\n{result.stderr}\n{result.stdout}")
     return result
@@ -188,5 +217,6 @@ def hoso_json(home: Path, *args: str, check: bool = True, env: dict | None = Non
 
 def inbox_files(inbox: Path) -> list[str]:
     """What is left in the inbox, outside `.done/`."""
-    return sorted(str(p.relative_to(inbox)) for p in inbox.rglob("*")
-                  if p.is_file() and ".done" not in p.relative_to(inbox).parts)
+    return sorted(
+        str(p.relative_to(inbox)) for p in inbox.rglob("*") if p.is_file() and ".done" not in p.relative_to(inbox).parts
+    )

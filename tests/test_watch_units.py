@@ -1,4 +1,5 @@
 """Unit tests of the watcher's parts: stability, readability, ignore rules, locks, dead runs."""
+
 from __future__ import annotations
 
 import io
@@ -58,7 +59,7 @@ def test_a_growing_file_waits_until_size_and_mtime_stay_put(tmp_path):
         clock.now += 0.9  # never a full second without change
         with open(f, "r+b") as fh:
             fh.seek(0, 2)
-            fh.write(data[fh.tell():chunk_end])
+            fh.write(data[fh.tell() : chunk_end])
         assert t.due() == []
     clock.now += 0.5
     assert t.due() == []
@@ -158,8 +159,15 @@ def test_unreadable_tells_torn_from_complete(tmp_path):
 
 def test_ignore_rules(tmp_path):
     root = tmp_path
-    for name in (".done/2024-HS-0001/a.pdf", "~$a.pdf", ".hidden.pdf", "scan.pdf.part", "x.tmp", "Thumbs.db",
-                 "2024-HS-0001/.partial/a.pdf"):
+    for name in (
+        ".done/2024-HS-0001/a.pdf",
+        "~$a.pdf",
+        ".hidden.pdf",
+        "scan.pdf.part",
+        "x.tmp",
+        "Thumbs.db",
+        "2024-HS-0001/.partial/a.pdf",
+    ):
         assert ignored(root / name, root), name
     assert not ignored(root / "2024-HS-0001" / "a.pdf", root)
     assert ignored(Path("/elsewhere/a.pdf"), root)
@@ -183,11 +191,21 @@ def test_a_batch_lock_is_held_once_and_freed_by_the_death_of_its_holder(tmp_path
     assert second.acquire()
     second.release()
     # A worker killed while it holds the lock: the kernel frees it, so the batch can be taken again.
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from ingest.queue import BatchLock\n"
-        f"lock = BatchLock(__import__('pathlib').Path({str(tmp_path)!r}), 'abc')\n"
-        "assert lock.acquire()\n"
-        "print('held', flush=True); time.sleep(60)")], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1])
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time; from ingest.queue import BatchLock\n"
+                f"lock = BatchLock(__import__('pathlib').Path({str(tmp_path)!r}), 'abc')\n"
+                "assert lock.acquire()\n"
+                "print('held', flush=True); time.sleep(60)"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert not first.acquire()
@@ -207,8 +225,9 @@ def test_dead_runs_are_reaped_live_ones_kept(tmp_path):
     dead.mkdir()
     (dead / "ocr-x").mkdir()
     # An "orphan": a process whose TMPDIR is the dead run's folder, as a tesseract child would be.
-    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
-                              env={**os.environ, "TMPDIR": str(dead / "consumer-1")})
+    orphan = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], env={**os.environ, "TMPDIR": str(dead / "consumer-1")}
+    )
     deadline = time.monotonic() + 10
     while orphan.pid not in processes_of(tmp_root) and time.monotonic() < deadline:
         time.sleep(0.02)

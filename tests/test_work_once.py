@@ -3,6 +3,7 @@ verifies the copy while it makes it), an unchanged dossier is known without read
 and reading documents takes the same few queries however many there are. No OCR: the scan's
 batch is on record already (the same bytes filed under another case), so ingest archives, files
 and assembles without running Tesseract."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,8 +55,7 @@ def filed_once(tmp_path):
     t.catalog.close()
 
 
-def test_an_arrival_is_read_once_to_hash_and_once_to_copy_and_the_inbox_file_leaves_without_a_read(
-        filed_once, reads):
+def test_an_arrival_is_read_once_to_hash_and_once_to_copy_and_the_inbox_file_leaves_without_a_read(filed_once, reads):
     t, original, archived = filed_once
     backend = open_backend(t.settings, t.catalog)
     consumer = Consumer(t.settings, t.catalog, backend)
@@ -169,8 +169,9 @@ def test_an_arrival_queued_already_is_found_in_one_query_and_not_queued_twice(tm
     consumer = Consumer(t.settings, t.catalog, None)
     ids: list[list[int]] = []
     for _ in range(2):
-        queries = [s for s in statements(t.catalog, lambda: ids.append(consumer.enqueue(batches)))
-                   if s.startswith("SELECT")]
+        queries = [
+            s for s in statements(t.catalog, lambda: ids.append(consumer.enqueue(batches))) if s.startswith("SELECT")
+        ]
         assert len(queries) == 1, queries
     assert ids[0] == ids[1] and len(set(ids[0])) == 3
     t.catalog.close()

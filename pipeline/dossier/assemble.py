@@ -16,6 +16,7 @@ Layout under the case's folder:
   versions/v0003/<case>.pdf, versions/v0003/manifest.json   every version, never rewritten
   <case>.pdf, manifest.json                                 the latest version (hard links)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -126,6 +127,7 @@ class AssembledDossier:
 
 def order_documents(documents: list[DossierDocument], taxonomy: dict[str, DocType]) -> list[DossierDocument]:
     """Procedural stage (taxonomy order), then document date, then arrival; clerk's positions win."""
+
     def stage(doc: DossierDocument) -> tuple:
         order = taxonomy[doc.type].order if doc.type in taxonomy else 99
         return (order, doc.date or "9999", doc.arrival, doc.id)
@@ -137,7 +139,9 @@ def order_documents(documents: list[DossierDocument], taxonomy: dict[str, DocTyp
 
 
 def plan_dossier(
-    documents: list[DossierDocument], taxonomy: dict[str, DocType], frozen: dict[tuple[str, int], int] | None = None,
+    documents: list[DossierDocument],
+    taxonomy: dict[str, DocType],
+    frozen: dict[tuple[str, int], int] | None = None,
 ) -> Plan:
     """Dossier order and bút lục of every content page.
 
@@ -152,7 +156,8 @@ def plan_dossier(
         # A clerk's position counts in the whole dossier; the sealed part of it cannot move.
         others = [
             replace(d, position=max(1, d.position - len(sealed)) if d.position is not None else None)
-            for d in documents if d not in sealed
+            for d in documents
+            if d not in sealed
         ]
         later = order_documents(others, taxonomy)
         ordered, late = sealed + later, {d.id for d in later}
@@ -269,12 +274,19 @@ def assemble(
     dates = sorted(d.date for d in plan.documents if d.date)
     numbers = [p.but_luc for p in plan.pages]
     cover = Cover(
-        unit=case.unit, case_id=case_id, crime=_crime_line(case), accused=case.accused, victims=case.victims,
-        first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,
-        documents=len(plan.documents), but_luc=(min(numbers), max(numbers)) if numbers else None,
-        sheets=len(numbers), seals=[Seal(time.strftime("%Y-%m-%d", time.localtime(s["at"])), tuple(s["but_luc"]))
-                                    for s in seals],
-        version=version, built_at=built_at,
+        unit=case.unit,
+        case_id=case_id,
+        crime=_crime_line(case),
+        accused=case.accused,
+        victims=case.victims,
+        first_date=dates[0] if dates else None,
+        last_date=dates[-1] if dates else None,
+        documents=len(plan.documents),
+        but_luc=(min(numbers), max(numbers)) if numbers else None,
+        sheets=len(numbers),
+        seals=[Seal(time.strftime("%Y-%m-%d", time.localtime(s["at"])), tuple(s["but_luc"])) for s in seals],
+        version=version,
+        built_at=built_at,
     )
     front, front_pages = render_front(cover, entries, content_pages=len(plan.pages))
 
@@ -296,7 +308,9 @@ def assemble(
             turn = (turns or {}).get((planned.batch_id, planned.number))
             if turn:
                 dossier.pages[-1].obj.Rotate = (int(dossier.pages[-1].obj.get("/Rotate", 0)) + turn) % 360
-            stamper.stamp(dossier.pages[-1], str(planned.but_luc), (words or {}).get((planned.batch_id, planned.number)))
+            stamper.stamp(
+                dossier.pages[-1], str(planned.but_luc), (words or {}).get((planned.batch_id, planned.number))
+            )
 
         def decorate(pdf: pikepdf.Pdf) -> None:
             _decorate(pdf, case_id, plan, front_pages, first_page, taxonomy, case)
@@ -321,28 +335,48 @@ def assemble(
         "reason": reason,
         "unit": case.unit,
         "build_key": key,
-        "previous": ({"version": previous["version"], "manifest_sha256": previous["manifest_sha256"]}
-                     if previous else None),
+        "previous": (
+            {"version": previous["version"], "manifest_sha256": previous["manifest_sha256"]} if previous else None
+        ),
         "dossier": {
-            "file": pdf_path.name, "sha256": pdf_sha, "pages": front_pages + len(numbering),
-            "front_pages": front_pages, "content_pages": len(numbering),
+            "file": pdf_path.name,
+            "sha256": pdf_sha,
+            "pages": front_pages + len(numbering),
+            "front_pages": front_pages,
+            "content_pages": len(numbering),
             "but_luc": [min(numbers), max(numbers)] if numbers else None,
             "pdfa": pdfa.to_json(),
         },
         "sealed": {
             "through": plan.sealed_through,
-            "seals": [{"at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(s["at"])), "version": s["version"],
-                       "but_luc": list(s["but_luc"])} for s in seals],
-        } if seals else None,
+            "seals": [
+                {
+                    "at": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(s["at"])),
+                    "version": s["version"],
+                    "but_luc": list(s["but_luc"]),
+                }
+                for s in seals
+            ],
+        }
+        if seals
+        else None,
         "documents": [
             {
-                "id": doc.id, "type": doc.type, "name": names[doc.id], "number": doc.number, "date": doc.date,
+                "id": doc.id,
+                "type": doc.type,
+                "name": names[doc.id],
+                "number": doc.number,
+                "date": doc.date,
                 "title": doc.title,
                 "dossier_pages": [pages_of[doc.id][0][0], pages_of[doc.id][-1][0]],
                 "but_luc": [pages_of[doc.id][0][1], pages_of[doc.id][-1][1]],
                 "late": doc.id in plan.late,
-                "pages": [[p.batch_id, p.number, page, p.but_luc]
-                          for p, (page, _) in zip([q for q in plan.pages if q.document_id == doc.id], pages_of[doc.id], strict=True)],
+                "pages": [
+                    [p.batch_id, p.number, page, p.but_luc]
+                    for p, (page, _) in zip(
+                        [q for q in plan.pages if q.document_id == doc.id], pages_of[doc.id], strict=True
+                    )
+                ],
                 "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in doc.sources],
             }
             for doc in plan.documents
@@ -363,10 +397,19 @@ def assemble(
     _link(pdf_path, current)
     _link(manifest_path, out_dir / "manifest.json")
     return AssembledDossier(
-        pdf=pdf_path, pdf_sha256=pdf_sha, manifest=manifest_path,
+        pdf=pdf_path,
+        pdf_sha256=pdf_sha,
+        manifest=manifest_path,
         manifest_sha256=hashlib.sha256(manifest_bytes).hexdigest(),
-        pages=front_pages + len(numbering), numbering=numbering, order=plan.documents, version=version,
-        front_pages=front_pages, current_pdf=current, pdfa=pdfa, changes=manifest["changes"], build_key=key,
+        pages=front_pages + len(numbering),
+        numbering=numbering,
+        order=plan.documents,
+        version=version,
+        front_pages=front_pages,
+        current_pdf=current,
+        pdfa=pdfa,
+        changes=manifest["changes"],
+        build_key=key,
     )
 
 
@@ -401,8 +444,13 @@ def _link(target: Path, link: Path) -> None:
 
 
 def _decorate(
-    pdf: pikepdf.Pdf, case_id: str, plan: Plan, front_pages: int, first_page: dict[str, int],
-    taxonomy: dict[str, DocType], case: CaseInfo,
+    pdf: pikepdf.Pdf,
+    case_id: str,
+    plan: Plan,
+    front_pages: int,
+    first_page: dict[str, int],
+    taxonomy: dict[str, DocType],
+    case: CaseInfo,
 ) -> None:
     """Bookmarks, page labels, document information and XMP."""
     import pikepdf
@@ -447,13 +495,24 @@ def _decorate(
 
 
 def build_key(
-    case_id: str, plan: Plan, case: CaseInfo, seals: list[dict], originals: list[dict], outputs: list[dict],
-    names: dict[str, str], turns: dict[tuple[str, int], int] | None = None,
+    case_id: str,
+    plan: Plan,
+    case: CaseInfo,
+    seals: list[dict],
+    originals: list[dict],
+    outputs: list[dict],
+    names: dict[str, str],
+    turns: dict[tuple[str, int], int] | None = None,
 ) -> str:
     """A digest of everything a build depends on; equal keys draw equal dossiers."""
     data = {
-        "layout": LAYOUT_VERSION, "case": case_id, "unit": case.unit, "crime": case.crime, "article": case.article,
-        "accused": case.accused, "victims": case.victims,
+        "layout": LAYOUT_VERSION,
+        "case": case_id,
+        "unit": case.unit,
+        "crime": case.crime,
+        "article": case.article,
+        "accused": case.accused,
+        "victims": case.victims,
         "seals": [[s["version"], list(s["but_luc"]), s["at"]] for s in seals],
         "documents": [[d.id, d.type, d.number, d.date, d.title, d.subtitle, names[d.id]] for d in plan.documents],
         "pages": [[p.document_id, p.seq, p.batch_id, p.number, p.but_luc] for p in plan.pages],
@@ -467,9 +526,14 @@ def build_key(
 
 def diff_manifests(before: dict | None, after: dict, reason: str) -> dict:
     """What changed from one version to the next, for `hoso dossier history`."""
+
     def brief(doc: dict) -> dict:
-        return {"id": doc["id"], "name": doc.get("name") or doc["type"], "number": doc.get("number"),
-                "but_luc": doc.get("but_luc")}
+        return {
+            "id": doc["id"],
+            "name": doc.get("name") or doc["type"],
+            "number": doc.get("number"),
+            "but_luc": doc.get("but_luc"),
+        }
 
     changes: dict = {"reason": reason}
     if before is None:
@@ -485,11 +549,13 @@ def diff_manifests(before: dict | None, after: dict, reason: str) -> dict:
     stayed = _longest_increasing([kept_old[i] for i in kept_new])
     changes["moved"] = [brief(new[i]) for n, i in enumerate(kept_new) if n not in stayed]
     changes["renumbered"] = [
-        {**brief(new[i]), "was": old[i].get("but_luc")} for i in kept_new
+        {**brief(new[i]), "was": old[i].get("but_luc")}
+        for i in kept_new
         if old[i].get("but_luc") is not None and old[i].get("but_luc") != new[i].get("but_luc")
     ]
     changes["edited"] = [
-        brief(new[i]) for i in kept_new
+        brief(new[i])
+        for i in kept_new
         if any(old[i].get(k) != new[i].get(k) for k in ("type", "number", "date", "title"))
         or [p[:2] for p in old[i].get("pages", [])] != [p[:2] for p in new[i]["pages"]]
     ]

@@ -5,6 +5,7 @@ it, calls `assemble`, and records the result (version row, dossier page and
 bút lục of every document page, sealed numbers). One build per case at a time
 (a lock file per case), and no new version when nothing it depends on changed.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -39,8 +40,7 @@ from .assemble import (
 log = logging.getLogger("hoso.dossier")
 
 # Where the case's crime is best stated, first to last.
-_CRIME_SOURCES = ("cao_trang", "ket_luan_dieu_tra", "ban_an", "qd_khoi_to_bi_can", "qd_phe_chuan",
-                  "qd_khoi_to_vu_an")
+_CRIME_SOURCES = ("cao_trang", "ket_luan_dieu_tra", "ban_an", "qd_khoi_to_bi_can", "qd_phe_chuan", "qd_khoi_to_vu_an")
 
 
 @dataclass
@@ -86,16 +86,27 @@ def source_parts(doc: DocumentRow, batches: dict[str, dict]) -> list[SourcePart]
         if last is not None and last.batch_id == batch_id and last.pages[1] == number - 1:
             last.pages = (last.pages[0], number)
         else:
-            parts.append(SourcePart(file=original["name"], sha256=original["sha256"], pages=(number, number),
-                                    batch_id=batch_id))
+            parts.append(
+                SourcePart(file=original["name"], sha256=original["sha256"], pages=(number, number), batch_id=batch_id)
+            )
     return parts
 
 
 def dossier_document(doc: DocumentRow, batches: dict[str, dict]) -> DossierDocument:
     return DossierDocument(
-        id=doc.id, type=doc.type, number=doc.number, date=doc.date, title=doc.title, subtitle=doc.subtitle,
-        position=doc.position, arrival=doc.arrival, pages=[(b, n) for b, n, *_ in doc.pages],
-        sources=source_parts(doc, batches), persons=doc.persons, crime=doc.crime, article=doc.article,
+        id=doc.id,
+        type=doc.type,
+        number=doc.number,
+        date=doc.date,
+        title=doc.title,
+        subtitle=doc.subtitle,
+        position=doc.position,
+        arrival=doc.arrival,
+        pages=[(b, n) for b, n, *_ in doc.pages],
+        sources=source_parts(doc, batches),
+        persons=doc.persons,
+        crime=doc.crime,
+        article=doc.article,
     )
 
 
@@ -113,8 +124,9 @@ def case_info(catalog: Catalog, case_id: str, documents: list[DossierDocument], 
             if doc.crime:
                 best[doc.crime] = min(best.get(doc.crime, 99), rank.get(doc.type, 50))
         info.crime = max(crimes, key=lambda c: (crimes[c], -best[c]))
-        articles = Counter(d.article for d in documents if d.article and d.crime == info.crime) or \
-            Counter(d.article for d in documents if d.article)
+        articles = Counter(d.article for d in documents if d.article and d.crime == info.crime) or Counter(
+            d.article for d in documents if d.article
+        )
         info.article = articles.most_common(1)[0][0] if articles else None
     info.accused = _names(row.get("accused"), documents, ("bi_can", "bi_cao"))
     info.victims = _names(None, documents, ("nguoi_bi_hai",))
@@ -137,8 +149,14 @@ def _names(recorded, documents: list[DossierDocument], roles: tuple[str, ...]) -
 
 
 def rebuild_dossier(
-    settings: Settings, catalog: Catalog, case_id: str, *, taxonomy: dict[str, DocType] | None = None,
-    reason: str = "ingest", force: bool = False, seal: bool = False,
+    settings: Settings,
+    catalog: Catalog,
+    case_id: str,
+    *,
+    taxonomy: dict[str, DocType] | None = None,
+    reason: str = "ingest",
+    force: bool = False,
+    seal: bool = False,
 ) -> BuildResult | None:
     """Build the case's dossier if anything it depends on changed (always when sealing or forced).
 
@@ -158,8 +176,10 @@ def rebuild_dossier(
         seals = catalog.seals(case_id)
         case = case_info(catalog, case_id, documents, settings.unit)
         originals = [dict(o, signed=bool(info["signed"])) for info in batches.values() for o in info["originals"]]
-        outputs = [{"batch": b, "file": Path(info["ocr_pdf"]).name, "sha256": info["ocr_sha256"]}
-                   for b, info in batches.items()]
+        outputs = [
+            {"batch": b, "file": Path(info["ocr_pdf"]).name, "sha256": info["ocr_sha256"]}
+            for b, info in batches.items()
+        ]
         latest = catalog.latest_dossier(case_id)
         plan = plan_dossier(documents, taxonomy, frozen)
 
@@ -171,8 +191,15 @@ def rebuild_dossier(
             if not newly and latest is not None and not force:  # every page is sealed already
                 return BuildResult(case_id, latest["version"], False, Path(latest["pdf"]), latest["pages"], True)
             numbers = [bl for *_, bl in newly] or [p.but_luc for p in plan.pages]
-            seals = seals + [{"version": version, "at": _now(), "who": who(),
-                              "but_luc": [min(numbers), max(numbers)], "pages": len(newly)}]
+            seals = seals + [
+                {
+                    "version": version,
+                    "at": _now(),
+                    "who": who(),
+                    "but_luc": [min(numbers), max(numbers)],
+                    "pages": len(newly),
+                }
+            ]
         elif not force and latest is not None:
             names = {d.id: document_name(d, taxonomy) for d in plan.documents}
             key = build_key(case_id, plan, case, seals, originals, outputs, names, turns)
@@ -181,10 +208,12 @@ def rebuild_dossier(
                 # front pages, which are all its pages but the content ones, the same now).
                 front = latest["pages"] - len(plan.pages)
                 with catalog.transaction():
-                    catalog.set_dossier_pages([(p.document_id, p.seq, front + i, p.but_luc)
-                                               for i, p in enumerate(plan.pages, 1)])
-                return BuildResult(case_id, latest["version"], False, Path(latest["pdf"]), latest["pages"],
-                                   bool(latest["sealed"]))
+                    catalog.set_dossier_pages(
+                        [(p.document_id, p.seq, front + i, p.but_luc) for i, p in enumerate(plan.pages, 1)]
+                    )
+                return BuildResult(
+                    case_id, latest["version"], False, Path(latest["pdf"]), latest["pages"], bool(latest["sealed"])
+                )
 
         previous_manifest = _read_manifest(settings, latest)
         words = {}
@@ -195,12 +224,30 @@ def rebuild_dossier(
         out_dir = (settings.dossiers_dir / case_id).absolute()
         try:
             built = assemble(
-                case_id, documents, {b: home_path(settings, info["ocr_pdf"]) for b, info in batches.items()},
-                originals, out_dir, taxonomy,
-                version=version, case=case, frozen=frozen, seals=seals, words=words, outputs=outputs,
-                previous=({"version": latest["version"], "manifest_sha256": latest["manifest_sha256"],
-                           "manifest": previous_manifest} if latest else None),
-                reason="seal" if seal else reason, tmp_dir=settings.tmp_dir, turns=turns,
+                case_id,
+                documents,
+                {b: home_path(settings, info["ocr_pdf"]) for b, info in batches.items()},
+                originals,
+                out_dir,
+                taxonomy,
+                version=version,
+                case=case,
+                frozen=frozen,
+                seals=seals,
+                words=words,
+                outputs=outputs,
+                previous=(
+                    {
+                        "version": latest["version"],
+                        "manifest_sha256": latest["manifest_sha256"],
+                        "manifest": previous_manifest,
+                    }
+                    if latest
+                    else None
+                ),
+                reason="seal" if seal else reason,
+                tmp_dir=settings.tmp_dir,
+                turns=turns,
             )
         except BaseException:  # e.g. the disk filled up: no half-written version the catalog never recorded
             shutil.rmtree(version_folder(out_dir, version), ignore_errors=True)
@@ -208,8 +255,13 @@ def rebuild_dossier(
         with catalog.transaction():
             catalog.set_dossier_pages(built.numbering)
             recorded = catalog.add_dossier(
-                case_id=case_id, pdf=str(built.pdf), pdf_sha256=built.pdf_sha256, manifest=str(built.manifest),
-                manifest_sha256=built.manifest_sha256, pages=built.pages, build_key=built.build_key,
+                case_id=case_id,
+                pdf=str(built.pdf),
+                pdf_sha256=built.pdf_sha256,
+                manifest=str(built.manifest),
+                manifest_sha256=built.manifest_sha256,
+                pages=built.pages,
+                build_key=built.build_key,
             )
             assert recorded == version, (recorded, version)
             if seal:
@@ -254,9 +306,14 @@ def history(catalog: Catalog, case_id: str, settings: Settings | None = None) ->
         path = home_path(settings, row["manifest"]) if settings else Path(row["manifest"])
         intact = manifest is not None and sha256_file(path) == row["manifest_sha256"]
         entry = {
-            "version": row["version"], "created_at": row["created_at"], "pages": row["pages"],
-            "sealed": bool(row["sealed"]), "pdf": row["pdf"], "pdf_sha256": row["pdf_sha256"],
-            "manifest": row["manifest"], "manifest_sha256": row["manifest_sha256"],
+            "version": row["version"],
+            "created_at": row["created_at"],
+            "pages": row["pages"],
+            "sealed": bool(row["sealed"]),
+            "pdf": row["pdf"],
+            "pdf_sha256": row["pdf_sha256"],
+            "manifest": row["manifest"],
+            "manifest_sha256": row["manifest_sha256"],
             "manifest_intact": intact,
         }
         if manifest is not None:

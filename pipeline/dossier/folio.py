@@ -12,6 +12,7 @@ The corner is chosen in the page as displayed (the page's /Rotate applied):
 top right first, as a clerk writes a bút lục, then the other corners, the
 first one where the stamp covers none of the page's OCR words.
 """
+
 from __future__ import annotations
 
 import io
@@ -177,7 +178,11 @@ class Stamper:
 
 
 def _choose_corner(
-    page_w: float, page_h: float, w: float, h: float, words: list[Word],
+    page_w: float,
+    page_h: float,
+    w: float,
+    h: float,
+    words: list[Word],
 ) -> tuple[str, tuple[float, float], bool]:
     """The first corner whose stamp box touches no OCR word: (name, lower-left in display coords, free?)."""
     spots = {
@@ -191,8 +196,10 @@ def _choose_corner(
     slack = 2.0
     for name in CORNERS:
         u, v = spots[name]
-        if not any(bx0 < u + w + slack and bx1 > u - slack and by0 < v + h + slack and by1 > v - slack
-                   for bx0, by0, bx1, by1 in boxes):
+        if not any(
+            bx0 < u + w + slack and bx1 > u - slack and by0 < v + h + slack and by1 > v - slack
+            for bx0, by0, bx1, by1 in boxes
+        ):
             return name, (u, v), True
     # Every corner has text in it: closer to the edge of the top right corner, without a white background.
     return "top-right", (page_w - 4 - w, page_h - 4 - h), False

@@ -4,6 +4,7 @@ Drawn with fpdf2 in the packaged DejaVu Serif, embedded as a subset with a
 ToUnicode map, so every Vietnamese letter shows (no tofu) and the text can be
 selected, searched and copied as NFC.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,8 +77,13 @@ def vn_date(iso: str | None) -> str:
 
 def unit_lines(unit: str) -> str:
     """'Viện kiểm sát nhân dân tỉnh Quảng Ninh' → two lines, broken before the place, as on a letterhead."""
-    return re.sub(r"\s+(?=(?:tỉnh|thành phố|huyện|quận|thị xã|khu vực|cấp cao|tối cao)\b)", "\n",
-                  nfc(unit.strip()), count=1, flags=re.IGNORECASE)
+    return re.sub(
+        r"\s+(?=(?:tỉnh|thành phố|huyện|quận|thị xã|khu vực|cấp cao|tối cao)\b)",
+        "\n",
+        nfc(unit.strip()),
+        count=1,
+        flags=re.IGNORECASE,
+    )
 
 
 def dossier_title(case_id: str) -> str:
@@ -103,8 +109,9 @@ class _Doc(FPDF):
         self.set_y(-13)
         self.set_font(FAMILY, "I", 8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, nfc(f"Hồ sơ {self.case_id} — Mục lục, trang {self.page_no() - self.toc_started + 1}"),
-                  align="R")
+        self.cell(
+            0, 5, nfc(f"Hồ sơ {self.case_id} — Mục lục, trang {self.page_no() - self.toc_started + 1}"), align="R"
+        )
         self.set_text_color(0, 0, 0)
 
 
@@ -167,9 +174,7 @@ def _cover(doc: _Doc, cover: Cover) -> None:
     lines.append(("Gồm", content))
     lines.append(("Tệp hồ sơ", f"{cover.total_pages} trang PDF (bìa và mục lục không đánh bút lục)"))
     if cover.seals:
-        seal_text = "; ".join(
-            f"ngày {vn_date(s.at)}, bút lục {s.but_luc[0]}–{s.but_luc[1]}" for s in cover.seals
-        )
+        seal_text = "; ".join(f"ngày {vn_date(s.at)}, bút lục {s.but_luc[0]}–{s.but_luc[1]}" for s in cover.seals)
         sealed_through = max(s.but_luc[1] for s in cover.seals)
         if cover.but_luc and cover.but_luc[1] > sealed_through:
             seal_text += f"; bổ sung sau niêm phong: bút lục {sealed_through + 1}–{cover.but_luc[1]}"
@@ -190,9 +195,17 @@ def _cover(doc: _Doc, cover: Cover) -> None:
     doc.set_font(FAMILY, "I", 9)
     doc.set_text_color(70, 70, 70)
     built = vn_date(cover.built_at) + (f" {cover.built_at[11:16]}" if len(cover.built_at) >= 16 else "")
-    doc.multi_cell(0, 4.5, nfc(f"Phiên bản {cover.version}, lập ngày {built}. Bút lục ghi ở góc trên bên phải "
-                               "mỗi trang tài liệu; mục lục và số trang trong trình xem PDF theo bút lục."),
-                   align="C", new_x="LMARGIN", new_y="NEXT")
+    doc.multi_cell(
+        0,
+        4.5,
+        nfc(
+            f"Phiên bản {cover.version}, lập ngày {built}. Bút lục ghi ở góc trên bên phải "
+            "mỗi trang tài liệu; mục lục và số trang trong trình xem PDF theo bút lục."
+        ),
+        align="C",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
     doc.set_text_color(0, 0, 0)
 
 
@@ -209,8 +222,13 @@ def _toc(doc: _Doc, cover: Cover, entries: list[TocEntry]) -> None:
     heading = FontFace(emphasis="BOLD", fill_color=(232, 232, 232))
     sealed_at = vn_date(cover.seals[-1].at) if cover.seals else ""
     with doc.table(
-        col_widths=(10, 70, 36, 24, 15, 15), text_align=("CENTER", "LEFT", "LEFT", "CENTER", "CENTER", "CENTER"),
-        line_height=4.6, num_heading_rows=2, repeat_headings=1, headings_style=heading, v_align="MIDDLE",
+        col_widths=(10, 70, 36, 24, 15, 15),
+        text_align=("CENTER", "LEFT", "LEFT", "CENTER", "CENTER", "CENTER"),
+        line_height=4.6,
+        num_heading_rows=2,
+        repeat_headings=1,
+        headings_style=heading,
+        v_align="MIDDLE",
         padding=(1.2, 1.2),
     ) as table:
         row = table.row()
@@ -227,8 +245,12 @@ def _toc(doc: _Doc, cover: Cover, entries: list[TocEntry]) -> None:
             if entry.late and not late_heading_done:
                 late_heading_done = True
                 row = table.row()
-                row.cell(nfc(f"Tài liệu bổ sung sau khi niêm phong ngày {sealed_at}"), colspan=6, align="LEFT",
-                         style=FontFace(emphasis="ITALICS"))
+                row.cell(
+                    nfc(f"Tài liệu bổ sung sau khi niêm phong ngày {sealed_at}"),
+                    colspan=6,
+                    align="LEFT",
+                    style=FontFace(emphasis="ITALICS"),
+                )
             row = table.row()
             row.cell(str(entry.stt))
             row.cell(nfc(entry.name))

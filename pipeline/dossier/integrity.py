@@ -10,6 +10,7 @@ the manifest lists the sha256 of every file in it, and its own sha256 is
 printed so it can be compared with the sending home's record (`hoso dossier
 history`), and is compared automatically when the local catalog knows the case.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -94,9 +95,7 @@ def verify_home(settings: Settings, catalog: Catalog, cases: list[str] | None = 
     if everything:
         batch_ids = [b["id"] for b in catalog.batches()]
     else:
-        batch_ids = list(dict.fromkeys(
-            b for c in case_ids for d in catalog.documents(c) for b, *_ in d.pages
-        ))
+        batch_ids = list(dict.fromkeys(b for c in case_ids for d in catalog.documents(c) for b, *_ in d.pages))
     known_files: set[Path] = set()
     cases_of = catalog.cases_of_batches(batch_ids)
     for batch in catalog.batches(batch_ids):
@@ -121,8 +120,15 @@ def verify_home(settings: Settings, catalog: Catalog, cases: list[str] | None = 
             for folder in sorted(settings.dossiers_dir.iterdir()):
                 if folder.is_dir() and folder.name not in known_cases:
                     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                        report.problems.append(Problem("orphaned", "file", str(path), folder.name,
-                                                       detail="in the dossiers folder of a case the catalog does not know"))
+                        report.problems.append(
+                            Problem(
+                                "orphaned",
+                                "file",
+                                str(path),
+                                folder.name,
+                                detail="in the dossiers folder of a case the catalog does not know",
+                            )
+                        )
     return report
 
 
@@ -167,14 +173,30 @@ def _verify_case_dossiers(settings: Settings, catalog: Catalog, case_id: str, re
             if manifest is not None:
                 listed = manifest.get("dossier", {}).get("sha256")
                 if listed and listed != row["pdf_sha256"]:
-                    report.problems.append(Problem("altered", "manifest", str(manifest_path), case_id, row["pdf_sha256"],
-                                                   listed, "the manifest names another dossier PDF than the catalog"))
+                    report.problems.append(
+                        Problem(
+                            "altered",
+                            "manifest",
+                            str(manifest_path),
+                            case_id,
+                            row["pdf_sha256"],
+                            listed,
+                            "the manifest names another dossier PDF than the catalog",
+                        )
+                    )
                 link = manifest.get("previous")
                 if previous is not None and link and link.get("manifest_sha256") != previous["manifest_sha256"]:
-                    report.problems.append(Problem(
-                        "altered", "history", str(manifest_path), case_id, previous["manifest_sha256"],
-                        link.get("manifest_sha256"), f"version {row['version']} does not follow version "
-                                                     f"{previous['version']} as recorded"))
+                    report.problems.append(
+                        Problem(
+                            "altered",
+                            "history",
+                            str(manifest_path),
+                            case_id,
+                            previous["manifest_sha256"],
+                            link.get("manifest_sha256"),
+                            f"version {row['version']} does not follow version {previous['version']} as recorded",
+                        )
+                    )
         previous = row
     if rows:
         latest = rows[-1]
@@ -187,8 +209,11 @@ def _verify_case_dossiers(settings: Settings, catalog: Catalog, case_id: str, re
     if folder.is_dir():
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             if path.resolve() not in known and not path.name.endswith(".part"):
-                report.problems.append(Problem("orphaned", "file", str(path), case_id,
-                                               detail="no dossier version of the catalog refers to it"))
+                report.problems.append(
+                    Problem(
+                        "orphaned", "file", str(path), case_id, detail="no dossier version of the catalog refers to it"
+                    )
+                )
 
 
 def _orphans(report: Report, folder: Path, known: set[Path], kind: str, pattern: str = "**/*") -> None:
@@ -232,17 +257,28 @@ def export_bundle(settings: Settings, catalog: Catalog, case_id: str, out: Path,
             if original["sha256"] in seen:
                 continue
             seen.add(original["sha256"])
-            _add_verified(zf, _resolve(original["archive"], settings), _original_entry(case_id, original),
-                          original["sha256"], f"original {original.get('name')}")
+            _add_verified(
+                zf,
+                _resolve(original["archive"], settings),
+                _original_entry(case_id, original),
+                original["sha256"],
+                f"original {original.get('name')}",
+            )
             entries += 1
         info = {
-            "format": BUNDLE_FORMAT, "case_id": case_id, "version": row["version"], "sealed": bool(row["sealed"]),
-            "manifest": f"{case_id}/manifest.json", "manifest_sha256": row["manifest_sha256"],
-            "dossier": f"{case_id}/{pdf_path.name}", "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "format": BUNDLE_FORMAT,
+            "case_id": case_id,
+            "version": row["version"],
+            "sealed": bool(row["sealed"]),
+            "manifest": f"{case_id}/manifest.json",
+            "manifest_sha256": row["manifest_sha256"],
+            "dossier": f"{case_id}/{pdf_path.name}",
+            "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "unit": settings.unit,
         }
-        zf.writestr(BUNDLE_INFO, json.dumps(info, ensure_ascii=False, indent=2) + "\n",
-                    compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(
+            BUNDLE_INFO, json.dumps(info, ensure_ascii=False, indent=2) + "\n", compress_type=zipfile.ZIP_DEFLATED
+        )
     partial.replace(out)
     return {**info, "bundle": str(out), "files": entries, "sha256": sha256_file(out)}
 
@@ -298,8 +334,9 @@ def verify_bundle(path: Path, catalog: Catalog | None = None) -> Report:
 
         info = None
         if BUNDLE_INFO not in names:
-            report.problems.append(Problem("missing", "bundle", BUNDLE_INFO,
-                                           detail="the bundle's record of its manifest sha256 is gone"))
+            report.problems.append(
+                Problem("missing", "bundle", BUNDLE_INFO, detail="the bundle's record of its manifest sha256 is gone")
+            )
         else:
             expected.add(BUNDLE_INFO)
             try:
@@ -330,8 +367,15 @@ def verify_bundle(path: Path, catalog: Catalog | None = None) -> Report:
         if pdf_name in names and dossier.get("pages"):
             pages = _pdf_pages(zf, pdf_name)
             if pages is not None and pages != dossier["pages"]:
-                report.problems.append(Problem("altered", "dossier_pdf", pdf_name, case_id,
-                                               detail=f"{pages} pages, the manifest says {dossier['pages']}"))
+                report.problems.append(
+                    Problem(
+                        "altered",
+                        "dossier_pdf",
+                        pdf_name,
+                        case_id,
+                        detail=f"{pages} pages, the manifest says {dossier['pages']}",
+                    )
+                )
         seen = set()
         for original in manifest.get("originals", []):
             if original["sha256"] in seen:
@@ -351,8 +395,17 @@ def verify_bundle(path: Path, catalog: Catalog | None = None) -> Report:
                 report.extra["catalog"] = f"matches version {row['version']} recorded in this home"
             else:
                 report.extra["catalog"] = "differs from the version recorded in this home"
-                report.problems.append(Problem("altered", "manifest", manifest_name, case_id, row["manifest_sha256"],
-                                               manifest_sha, "not the manifest this home recorded for the version"))
+                report.problems.append(
+                    Problem(
+                        "altered",
+                        "manifest",
+                        manifest_name,
+                        case_id,
+                        row["manifest_sha256"],
+                        manifest_sha,
+                        "not the manifest this home recorded for the version",
+                    )
+                )
     return report
 
 

@@ -12,6 +12,7 @@ the same way.
 veraPDF, the reference validator, is used when this machine has it
 (`scripts/verapdf.sh` fetches it from Maven Central): the tests call it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -52,7 +53,11 @@ class PdfaConversionError(Exception):
 
 
 def save_pdfa(
-    pdf: pikepdf.Pdf, path: Path, *, redecorate: Callable[[pikepdf.Pdf], None], tmp_dir: Path | None = None,
+    pdf: pikepdf.Pdf,
+    path: Path,
+    *,
+    redecorate: Callable[[pikepdf.Pdf], None],
+    tmp_dir: Path | None = None,
 ) -> PdfaResult:
     """Write `pdf` to `path` as validated PDF/A-2b (atomically).
 
@@ -64,7 +69,9 @@ def save_pdfa(
         return PdfaResult(FLAVOUR, "pikepdf", True)
     except PdfaError as exc:
         first = _findings(exc)
-        log.info("pikepdf could not make PDF/A of %s (%s); converting with Ghostscript", path.name, "; ".join(first[:3]))
+        log.info(
+            "pikepdf could not make PDF/A of %s (%s); converting with Ghostscript", path.name, "; ".join(first[:3])
+        )
     tmp_dir = tmp_dir or path.parent
     tmp_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="pdfa-", dir=tmp_dir) as tmp:
@@ -81,8 +88,9 @@ def save_pdfa(
             except PdfaError as exc:
                 findings = _findings(exc)
                 if exc.report.verdict == "fail":
-                    raise PdfaConversionError(f"{path.name} is not PDF/A after Ghostscript: {'; '.join(findings[:5])}") \
-                        from None
+                    raise PdfaConversionError(
+                        f"{path.name} is not PDF/A after Ghostscript: {'; '.join(findings[:5])}"
+                    ) from None
                 # 'not_checked': Ghostscript declared PDF/A and nothing is known to be wrong, but pikepdf's
                 # validator cannot check every construct. Keep the file and say so in the manifest.
                 partial = path.with_name(path.name + ".part")
@@ -106,10 +114,24 @@ def ghostscript_pdfa(source: Path, target: Path, tmp: Path) -> None:
         raise PdfaConversionError("Ghostscript (gs) is not installed; it is needed to make this dossier PDF/A")
     stub = generate_pdfa_ps(tmp / "pdfa_def.ps")
     args = [
-        gs, "-dBATCH", "-dNOPAUSE", "-dSAFER", "-dQUIET", "-dCompatibilityLevel=1.7", "-sDEVICE=pdfwrite",
-        "-dAutoRotatePages=/None", "-sColorConversionStrategy=RGB", "-dPassThroughJPEGImages=true",
-        "-dPassThroughJPXImages=true", "-dNONATIVEFONTMAP", "-dPDFA=2", "-dPDFACompatibilityPolicy=1",
-        "-o", str(target), str(stub), str(source),
+        gs,
+        "-dBATCH",
+        "-dNOPAUSE",
+        "-dSAFER",
+        "-dQUIET",
+        "-dCompatibilityLevel=1.7",
+        "-sDEVICE=pdfwrite",
+        "-dAutoRotatePages=/None",
+        "-sColorConversionStrategy=RGB",
+        "-dPassThroughJPEGImages=true",
+        "-dPassThroughJPXImages=true",
+        "-dNONATIVEFONTMAP",
+        "-dPDFA=2",
+        "-dPDFACompatibilityPolicy=1",
+        "-o",
+        str(target),
+        str(stub),
+        str(source),
     ]
     done = subprocess.run(args, capture_output=True, text=True, errors="replace")
     if done.returncode != 0 or not target.exists():
@@ -131,7 +153,9 @@ def structural_check(path: Path) -> list[str]:
             problems.append("encrypted")
         meta = pdf.open_metadata()
         if meta.get("pdfaid:part") != "2" or str(meta.get("pdfaid:conformance", "")).upper() != "B":
-            problems.append(f"XMP claims pdfaid part={meta.get('pdfaid:part')} conformance={meta.get('pdfaid:conformance')}")
+            problems.append(
+                f"XMP claims pdfaid part={meta.get('pdfaid:part')} conformance={meta.get('pdfaid:conformance')}"
+            )
         intents = pdf.Root.get("/OutputIntents")
         if not intents or not any("/DestOutputProfile" in oi for oi in intents):
             problems.append("no output intent with an ICC profile")
@@ -186,8 +210,13 @@ def verapdf(*paths: Path) -> tuple[bool, str] | None:
     command = verapdf_command()
     if command is None or not paths:
         return None
-    done = subprocess.run([*command, "--flavour", FLAVOUR, "--format", "text", "-v", *map(str, paths)],
-                          capture_output=True, text=True, errors="replace", timeout=600)
+    done = subprocess.run(
+        [*command, "--flavour", FLAVOUR, "--format", "text", "-v", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=600,
+    )
     report = (done.stdout + done.stderr).strip()
     verdicts = [line.split()[0] for line in done.stdout.splitlines() if line.startswith(("PASS ", "FAIL "))]
     return len(verdicts) == len(paths) and all(v == "PASS" for v in verdicts), report

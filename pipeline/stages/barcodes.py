@@ -1,4 +1,5 @@
 """Read the QR codes and barcodes on a page image (separator sheets: HOSO:SEP, HOSO:CASE=<id>)."""
+
 from __future__ import annotations
 
 from PIL import Image

@@ -4,6 +4,7 @@ The title lines are matched to the taxonomy's titles (`taxonomy.match_title`: th
 type wins, "Không khởi tố vụ án hình sự" never passes for "Khởi tố vụ án hình sự"). The type
 code of the "Số:" line (QĐ in 12/QĐ-VKS-P2) supports or weakens the match.
 """
+
 from __future__ import annotations
 
 from ..models import Classification

@@ -3,6 +3,7 @@
 A number or day written by hand that OCR could not read with confidence is left empty; the clerk
 reads it from this crop of the working PDF instead of opening the whole scan.
 """
+
 from __future__ import annotations
 
 import os

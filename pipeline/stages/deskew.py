@@ -5,6 +5,7 @@ re-embeds it losslessly). A scan page is one image: turning that image in place
 and re-encoding it once costs a fraction of that, and Tesseract then reads the
 small header text (số/ký hiệu) as well as on a straight scan.
 """
+
 from __future__ import annotations
 
 import io

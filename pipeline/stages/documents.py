@@ -1,4 +1,5 @@
 """Split a batch's pages into documents, then classify and describe each one."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,13 +19,15 @@ def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, Doc
     drafts = []
     for segment in split_batch(layouts, taxonomy):
         classification, metadata = describe_document([by_number[n] for n in segment.pages], taxonomy)
-        drafts.append(DocumentDraft(
-            pages=[PageRef(batch_id, n) for n in segment.pages],
-            classification=classification,
-            metadata=metadata,
-            case_id=segment.case_id,
-            continues_previous=segment.continues_previous,
-        ))
+        drafts.append(
+            DocumentDraft(
+                pages=[PageRef(batch_id, n) for n in segment.pages],
+                classification=classification,
+                metadata=metadata,
+                case_id=segment.case_id,
+                continues_previous=segment.continues_previous,
+            )
+        )
     return drafts
 
 
@@ -43,10 +46,20 @@ def document_id(case_id: str | None, first_page: PageRef) -> str:
 def described(cls: Classification, meta: Metadata) -> dict:
     """A catalog document's descriptive fields (DocumentRow keywords) from what the stages found."""
     return dict(
-        type=cls.doc_type, confidence=cls.confidence, title=cls.title, subtitle=cls.subtitle,
-        number=meta.number, symbol=meta.symbol, date=meta.date, month=meta.month, issuer=meta.issuer,
-        received=meta.received, classification_mark=meta.classification_mark,
+        type=cls.doc_type,
+        confidence=cls.confidence,
+        title=cls.title,
+        subtitle=cls.subtitle,
+        number=meta.number,
+        symbol=meta.symbol,
+        date=meta.date,
+        month=meta.month,
+        issuer=meta.issuer,
+        received=meta.received,
+        classification_mark=meta.classification_mark,
         esignatures=[asdict(e) for e in meta.esignatures],
         persons=[{"name": p.name, "role": p.role} for p in meta.persons],
-        crime=meta.crime, article=meta.article, review=list(meta.review),
+        crime=meta.crime,
+        article=meta.article,
+        review=list(meta.review),
     )

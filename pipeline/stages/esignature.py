@@ -8,6 +8,7 @@ the hand signature. Each signed field gives an `ESignature` (signer, signing tim
 widgets that draw such a stamp's text are *stamps*: the words inside them are the signature's,
 not the document's, and are kept out of the page text (the stamp stays visible on the page).
 """
+
 from __future__ import annotations
 
 import io
@@ -28,7 +29,9 @@ _STAMP_TEXT = re.compile(
     r"(?i)k[ýy]\s*b[ởo]i|ng[ưu][ờo]i\s*k[ýy]|th[ờo]i\s*gian\s*k[ýy]|c[ơo]\s*quan\s*:|email\s*:|@"
     r"|\b\d{1,2}[./-]\d{1,2}[./-]\d{4}\s+\d{1,2}:\d{2}"
 )
-_SIGNER = re.compile(r"(?is)(?:k[ýy]\s*b[ởo]i|ng[ưu][ờo]i\s*k[ýy])\s*:?\s*(.+?)\s*(?=c[ơo]\s*quan\s*:|email\s*:|th[ờo]i\s*gian|\S+@|$)")
+_SIGNER = re.compile(
+    r"(?is)(?:k[ýy]\s*b[ởo]i|ng[ưu][ờo]i\s*k[ýy])\s*:?\s*(.+?)\s*(?=c[ơo]\s*quan\s*:|email\s*:|th[ờo]i\s*gian|\S+@|$)"
+)
 _WHEN = re.compile(r"\b(\d{1,2})[./-](\d{1,2})[./-](\d{4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?")
 
@@ -68,7 +71,8 @@ def read_signatures(pdf_path: Path) -> dict[int, list[SignatureWidget]]:
             if rect is None:
                 continue
             found.setdefault(number, []).append(
-                SignatureWidget(page=number, rect=rect, text=text, signature=_signature(field, text)))
+                SignatureWidget(page=number, rect=rect, text=text, signature=_signature(field, text))
+            )
     return found
 
 
@@ -105,7 +109,7 @@ def esignatures(widgets: list[SignatureWidget]) -> list[ESignature]:
 
 
 def parse_pdf_date(value: str | None) -> str | None:
-    """"D:20240318084142+07'00'" → "2024-03-18T08:41:42" (local time as stated)."""
+    """ "D:20240318084142+07'00'" → "2024-03-18T08:41:42" (local time as stated)."""
     match = _PDF_DATE.match(value or "")
     if not match:
         return None
@@ -216,7 +220,7 @@ def _der_length(data: bytes) -> int:
     if data[1] < 0x80:
         return 2 + data[1]
     count = data[1] & 0x7F
-    return 2 + count + int.from_bytes(data[2:2 + count], "big")
+    return 2 + count + int.from_bytes(data[2 : 2 + count], "big")
 
 
 def _appearance_texts(widgets: list[tuple[pikepdf.Dictionary, pikepdf.Page]]) -> list[str]:
@@ -236,8 +240,12 @@ def _appearance_texts(widgets: list[tuple[pikepdf.Dictionary, pikepdf.Page]]) ->
         if not isinstance(normal, pikepdf.Stream) or rect is None:
             continue
         widget = pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, F=4,
-            Rect=pikepdf.Array(list(rect)), AP=pikepdf.Dictionary(N=scratch.copy_foreign(normal)))
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            F=4,
+            Rect=pikepdf.Array(list(rect)),
+            AP=pikepdf.Dictionary(N=scratch.copy_foreign(normal)),
+        )
         blank.obj.Annots = scratch.make_indirect(pikepdf.Array([scratch.make_indirect(widget)]))
     try:
         scratch.flatten_annotations(mode="all")

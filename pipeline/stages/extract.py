@@ -16,6 +16,7 @@ Register stamps, "Căn cứ … số 88/CP ngày …" citations and e-signature 
 document's: only the "Số:" line of the header's left column and the "<Place>, ngày …" line
 of its right column are read, and words inside stamp boxes are left out.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -67,8 +68,26 @@ _DATE_SLASHED = re.compile(r"ngay(?P<day>\s*\d{1,2})\s*[/.-](?P<month>\s*\d{1,2}
 # The day's place unreadable (pen over "ngày", "tháng" cut): the printed month still ends the line.
 _MONTH_YEAR = re.compile(r"(?P<day>)(?:thang|\b)(?P<month>\s*\d{1,2})\s*nam(?P<year>\s*\d{4})\W*$")
 # A second line of the agency that continues its name (a place, a level), not a unit under it.
-_CONTINUATION = [tokens(t) for t in ("TỈNH", "THÀNH PHỐ", "TP", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN",
-                                     "KHU VỰC", "TỐI CAO", "CẤP CAO", "TẠI", "NHÂN DÂN", "TRUNG ƯƠNG")]
+_CONTINUATION = [
+    tokens(t)
+    for t in (
+        "TỈNH",
+        "THÀNH PHỐ",
+        "TP",
+        "HUYỆN",
+        "QUẬN",
+        "THỊ XÃ",
+        "XÃ",
+        "PHƯỜNG",
+        "THỊ TRẤN",
+        "KHU VỰC",
+        "TỐI CAO",
+        "CẤP CAO",
+        "TẠI",
+        "NHÂN DÂN",
+        "TRUNG ƯƠNG",
+    )
+]
 
 # Role words as they open a name in the procedural formulas, folded.
 _ROLES = [("nguoi bi hai", "nguoi_bi_hai"), ("bi can", "bi_can"), ("bi cao", "bi_cao")]
@@ -77,8 +96,6 @@ _BEFORE_NAMES = re.compile(r"\s*(?:doi voi|la|:)?\s*")
 # A crime name ends at punctuation or where the sentence goes on: "... tài sản quy định tại Điều".
 _CRIME_END = re.compile(r"\s+(?:quy dinh tai|theo|xay ra|lien quan|doi voi|ra truoc)\b")
 _ARTICLE = re.compile(r"\bdieu\s*(\d{1,3})\s+(?:cua\s+)?(?:bo\s*luat\s*hinh\s*su|blhs)\b")
-
-
 
 
 @dataclass(frozen=True)
@@ -134,8 +151,10 @@ def _signed_then(year: int, month: int, esignatures: list[ESignature]) -> bool:
     """An e-signature was made in that month or the next (papers are signed within days of their
     date): independent evidence for a printed month OCR read as plain digits but unsurely."""
     following = (year + month // 12, month % 12 + 1)
-    return any(sig.signed_at and (int(sig.signed_at[:4]), int(sig.signed_at[5:7])) in ((year, month), following)
-               for sig in esignatures)
+    return any(
+        sig.signed_at and (int(sig.signed_at[:4]), int(sig.signed_at[5:7])) in ((year, month), following)
+        for sig in esignatures
+    )
 
 
 def _sure(line: Line | None, text: str, start: int, end: int, need: float) -> bool:
@@ -251,8 +270,9 @@ def _parted(line: str) -> str | None:
     return " ".join(words)
 
 
-def extract_metadata(layouts: list[PageLayout], classification: Classification,
-                     taxonomy: dict[str, DocType] | None = None) -> Metadata:
+def extract_metadata(
+    layouts: list[PageLayout], classification: Classification, taxonomy: dict[str, DocType] | None = None
+) -> Metadata:
     """Số, date and issuer from the first page's header; persons, crime and article from all pages.
 
     Also what stamps and e-signatures state (never taken for the document's own number or date):
@@ -267,8 +287,10 @@ def extract_metadata(layouts: list[PageLayout], classification: Classification,
     signed = list(dict.fromkeys(sig for layout in layouts for sig in layout.page.esignatures))
     if header.number is not None:
         line = header.number_line
-        parts = split_number(header.number, _kept(line, line.text, len(line.text) - len(header.number), len(line.text))
-                             if line else False)
+        parts = split_number(
+            header.number,
+            _kept(line, line.text, len(line.text) - len(header.number), len(line.text)) if line else False,
+        )
         if parts is not None and misread_code(parts.symbol, classification.doc_type, taxonomy or load_taxonomy()):
             parts = None
         if parts is not None and trusted:

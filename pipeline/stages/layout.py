@@ -11,6 +11,7 @@ else by cutting plain-text rows where a right-column phrase begins.
 `read_layout` reads a page once into a `PageLayout` (its lines in reading order,
 the header fields, title and subtitle); split, classify and extract all take that.
 """
+
 from __future__ import annotations
 
 import re
@@ -230,7 +231,10 @@ def _beside_title(words: list[Word], gutter: float, width: float) -> list[Word]:
     span = max(w.x1 for w in words) - min(w.x0 for w in words)
     found: list[Word] = []
     for row in rows[:6]:
-        if row[-1].x1 - row[0].x0 > 0.8 * span and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row, strict=False)) < 0.05 * width:
+        if (
+            row[-1].x1 - row[0].x0 > 0.8 * span
+            and max(b.x0 - a.x1 for a, b in zip(row, row[1:] or row, strict=False)) < 0.05 * width
+        ):
             break  # body text
         found += [w for chunk in _chunks(row, width) if chunk[-1].x1 < gutter for w in chunk]
     return found
@@ -393,9 +397,20 @@ def _read_rows(page: PageText, lines: list[Line]) -> PageLayout:
     if not (national or number is not None or place_date is not None):
         i, agency = 0, []  # capitals with no header after them are a title, not an agency
     title, subtitle, body = title_at(lines, i)
-    return PageLayout(page, tuple(lines), tuple(agency), number=number, national=national, place_date=place_date,
-                      subject=subject, title=tuple(title), subtitle=tuple(subtitle), body=body,
-                      number_line=number_line, date_line=date_line)
+    return PageLayout(
+        page,
+        tuple(lines),
+        tuple(agency),
+        number=number,
+        national=national,
+        place_date=place_date,
+        subject=subject,
+        title=tuple(title),
+        subtitle=tuple(subtitle),
+        body=body,
+        number_line=number_line,
+        date_line=date_line,
+    )
 
 
 def _read_columns(page: PageText, reading: Reading) -> PageLayout:
@@ -436,9 +451,21 @@ def _read_columns(page: PageText, reading: Reading) -> PageLayout:
             place_date, date_line = value, line
             break
     title, subtitle, body = title_at(lines, reading.body)
-    return PageLayout(page, tuple(lines), tuple(agency), number=number, national=True, place_date=place_date,
-                      subject=subject, title=tuple(title), subtitle=tuple(subtitle), body=body,
-                      number_line=number_line, date_line=date_line, mark=mark)
+    return PageLayout(
+        page,
+        tuple(lines),
+        tuple(agency),
+        number=number,
+        national=True,
+        place_date=place_date,
+        subject=subject,
+        title=tuple(title),
+        subtitle=tuple(subtitle),
+        body=body,
+        number_line=number_line,
+        date_line=date_line,
+        mark=mark,
+    )
 
 
 def _label_only(text: str) -> bool:
@@ -449,7 +476,9 @@ def _label_only(text: str) -> bool:
 
 def _joined(first: Line, second: Line) -> Line:
     words = first.words + second.words
-    return Line(first.text + " " + second.text, min(first.x0 or 0, second.x0 or 0), max(first.x1 or 0, second.x1 or 0), words)
+    return Line(
+        first.text + " " + second.text, min(first.x0 or 0, second.x0 or 0), max(first.x1 or 0, second.x1 or 0), words
+    )
 
 
 _MARKS = [(tokens(mark), mark) for mark in ("TUYỆT MẬT", "TỐI MẬT", "MẬT")]
@@ -553,8 +582,12 @@ def title_at(lines: list[Line], i: int) -> tuple[list[str], list[str], int]:
     subtitle: list[str] = []
     # Centred lines from word boxes can be told from body text, so a subtitle may wrap once.
     most = 2 if lines and lines[0].x0 is not None else 1
-    while title and i < len(lines) and len(subtitle) < most and (
-            _is_subtitle(lines[i], lines) or not subtitle and _ABOUT.match(fold(lines[i].text).lower())):
+    while (
+        title
+        and i < len(lines)
+        and len(subtitle) < most
+        and (_is_subtitle(lines[i], lines) or not subtitle and _ABOUT.match(fold(lines[i].text).lower()))
+    ):
         subtitle.append(lines[i].text)
         i += 1
     return title, subtitle, i

@@ -4,6 +4,7 @@ Images (multi-page TIFF, JPEG, PNG, loose pages) go through img2pdf, which
 embeds JPEG and CCITT G4 data without re-encoding. Anything unreadable raises
 `BadInput` with a reason in plain words; the caller quarantines the batch.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,9 +79,7 @@ def _image_data(source: Path, max_pixels: int) -> tuple[list[bytes], int]:
     try:
         with Image.open(source) as image:
             if image.width * image.height > max_pixels:
-                raise BadInput(
-                    f"the image is {image.width}×{image.height} pixels, over the limit of {max_pixels:,}"
-                )
+                raise BadInput(f"the image is {image.width}×{image.height} pixels, over the limit of {max_pixels:,}")
             n_frames = getattr(image, "n_frames", 1)
             if image.format in ("JPEG", "TIFF") and image.mode not in ("RGBA", "LA", "P", "PA"):
                 return [source.read_bytes()], n_frames

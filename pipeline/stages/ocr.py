@@ -13,6 +13,7 @@ widgets are read before the form is flattened: their facts go to `PageText.esign
 words stay out of the page text. Word confidences are Tesseract's own, from OCRmyPDF's run
 (`pipeline.stages.ocr_plugin` keeps each page's hOCR).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -107,8 +108,9 @@ def run_ocr(job: OcrJob) -> OcrResult:
         else:
             current = source
         _publish(current, job.output_pdf)
-        pages = extract_pages(job.output_pdf, looks, _turns(capture), ocred=set(to_ocr), widgets=widgets,
-                              hocr_dir=capture, scans=source)
+        pages = extract_pages(
+            job.output_pdf, looks, _turns(capture), ocred=set(to_ocr), widgets=widgets, hocr_dir=capture, scans=source
+        )
     return OcrResult(batch_id=job.batch_id, pdf=job.output_pdf, pages=pages, signed=signed, ocr_pages=to_ocr)
 
 
@@ -177,8 +179,14 @@ def inspect_pages(pdf_path: Path, widgets: dict[int, list[SignatureWidget]] | No
             image = page.to_image(resolution=LOOK_DPI).original
             scan_dpi, pictures = _images(page)
             colour, tinted = colour_share(image)
-            look = PageLook(layer=layer, ink=ink_share(image), barcodes=decode_barcodes(image),
-                            colour=colour, tinted=tinted, scan_dpi=scan_dpi)
+            look = PageLook(
+                layer=layer,
+                ink=ink_share(image),
+                barcodes=decode_barcodes(image),
+                colour=colour,
+                tinted=tinted,
+                scan_dpi=scan_dpi,
+            )
             if layer == "good":
                 words = [(w["x0"], w["top"], w["x1"], w["bottom"]) for w in page.extract_words()]
                 scale = image.width / float(page.width)
@@ -208,13 +216,17 @@ def _text_stamps(page, own, number: int) -> list[SignatureWidget]:
     return found
 
 
-def _stamp_blocks(words: list[dict], width: float, height: float) -> list[tuple[tuple[float, float, float, float], str]]:
+def _stamp_blocks(
+    words: list[dict], width: float, height: float
+) -> list[tuple[tuple[float, float, float, float], str]]:
     """(box, text) of the stamp-sized blocks of words that say what a signing stamp says.
 
     Words join a block when they are as close as the words and lines of one paragraph.
     """
-    boxes = sorted(((float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]), str(w["text"]))
-                    for w in words), key=lambda b: b[1])
+    boxes = sorted(
+        ((float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]), str(w["text"])) for w in words),
+        key=lambda b: b[1],
+    )
     if not boxes:
         return []
     parent = list(range(len(boxes)))
@@ -281,8 +293,12 @@ def colour_share(image: Image.Image) -> tuple[float, bool]:
     return float((chroma >= COLOUR_CHROMA).mean()), bool(np.percentile(chroma, 90) >= TINT_CHROMA)
 
 
-def uncovered_ink(image: Image.Image, words: list[tuple[float, float, float, float]],
-                  pictures: list[tuple[float, float, float, float]], scale: float) -> tuple[float, float]:
+def uncovered_ink(
+    image: Image.Image,
+    words: list[tuple[float, float, float, float]],
+    pictures: list[tuple[float, float, float, float]],
+    scale: float,
+) -> tuple[float, float]:
     """(share of the page's ink outside the layer's words, that ink as a share of the page's pixels).
 
     Ink inside `pictures` (seal and signature images of a born-digital page) does not count, nor
@@ -332,7 +348,11 @@ def _images(page) -> tuple[float | None, list[tuple[float, float, float, float]]
         shown = max(x1 - x0, 0.0) * max(bottom - top, 0.0)
         if shown >= PAGE_IMAGE * area:
             source = image.get("srcsize") or (0, 0)
-            dpis = [pixels * 72.0 / size for pixels, size in zip(source, (x1 - x0, bottom - top), strict=False) if size > 0 and pixels]
+            dpis = [
+                pixels * 72.0 / size
+                for pixels, size in zip(source, (x1 - x0, bottom - top), strict=False)
+                if size > 0 and pixels
+            ]
             if dpis:
                 scan_dpi = max(scan_dpi or 0.0, min(dpis))
         else:
@@ -363,8 +383,17 @@ def _misread_pages(pdf_path: Path, pages: list[int], widgets: dict[int, list[Sig
     return misread
 
 
-def _ocrmypdf(job: OcrJob, source: Path, output: Path, *, pages: list[int], mode: str, orient: bool,
-              looks: list[PageLook], capture: Path) -> None:
+def _ocrmypdf(
+    job: OcrJob,
+    source: Path,
+    output: Path,
+    *,
+    pages: list[int],
+    mode: str,
+    orient: bool,
+    looks: list[PageLook],
+    capture: Path,
+) -> None:
     """OCR the listed pages; the plugin leaves each page's hOCR and turn in `capture`."""
     try:
         ocrmypdf.ocr(
@@ -485,7 +514,8 @@ _HOCR_PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*>")
 _BBOX = re.compile(r"\bbbox (\d+) (\d+) (\d+) (\d+)")
 _HOCR_WORD = re.compile(
     r"<span class=['\"]ocrx_word['\"][^>]*?title=['\"]bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)[^>]*>(.*?)</span>",
-    re.S)
+    re.S,
+)
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -513,8 +543,9 @@ def read_hocr(path: Path, width: float, height: float) -> list[_HocrWord]:
         x0, y0, x1, y1, conf = (int(v) for v in match.groups()[:5])
         text = html.unescape(_TAG.sub("", match[6])).strip()
         if text:
-            words.append(_HocrWord((x0 - px0) * sx, (y0 - py0) * sy, (x1 - px0) * sx, (y1 - py0) * sy,
-                                   float(conf), text))
+            words.append(
+                _HocrWord((x0 - px0) * sx, (y0 - py0) * sy, (x1 - px0) * sx, (y1 - py0) * sy, float(conf), text)
+            )
     return words
 
 
@@ -530,7 +561,7 @@ def _confidences(words: list[dict], hocr: list[_HocrWord]) -> list[float | None]
         x0, top, x1, bottom = (float(word[k]) for k in ("x0", "top", "x1", "bottom"))
         best: list[float] = []
         fallback, fallback_overlap = None, 0.0
-        for candidate in hocr[bisect.bisect_left(tops, top - tallest):bisect.bisect_right(tops, bottom)]:
+        for candidate in hocr[bisect.bisect_left(tops, top - tallest) : bisect.bisect_right(tops, bottom)]:
             wide = min(x1, candidate.x1) - max(x0, candidate.x0)
             high = min(bottom, candidate.bottom) - max(top, candidate.top)
             if wide <= 0 or high <= 0:
@@ -545,9 +576,15 @@ def _confidences(words: list[dict], hocr: list[_HocrWord]) -> list[float | None]
     return found
 
 
-def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], ocred: set[int],
-                  widgets: dict[int, list[SignatureWidget]] | None = None,
-                  hocr_dir: Path | None = None, scans: Path | None = None) -> list[PageText]:
+def extract_pages(
+    pdf_path: Path,
+    looks: list[PageLook],
+    turns: dict[int, int],
+    ocred: set[int],
+    widgets: dict[int, list[SignatureWidget]] | None = None,
+    hocr_dir: Path | None = None,
+    scans: Path | None = None,
+) -> list[PageText]:
     """Normalized text and word boxes of every page (pdfplumber), Tesseract's word confidences,
     e-signatures and stamps. Words an e-signature stamp draws are left out.
 
@@ -579,25 +616,46 @@ def extract_pages(pdf_path: Path, looks: list[PageLook], turns: dict[int, int], 
                 if number in ocred and hocr_dir is not None:
                     hocr = read_hocr(hocr_dir / f"{number:06d}.hocr", width, height)
                 confs = _confidences(raw, hocr) if number in ocred else [None] * len(raw)
-                words = [Word(normalize(w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]),
-                              float(w["bottom"]), conf=conf) for w, conf in zip(raw, confs, strict=True)]
+                words = [
+                    Word(
+                        normalize(w["text"]),
+                        float(w["x0"]),
+                        float(w["top"]),
+                        float(w["x1"]),
+                        float(w["bottom"]),
+                        conf=conf,
+                    )
+                    for w, conf in zip(raw, confs, strict=True)
+                ]
                 text = normalize(own.extract_text() or "")
             read = [w.conf for w in words if w.conf is not None]
-            pages.append(PageText(
-                number=number, text=text, width=width, height=height, words=words,
-                confidence=round(sum(read) / len(read), 1) if number in ocred and read else None,
-                rotation=turns.get(number, 0), blank=look.blank, barcodes=look.barcodes,
-                layer="none" if blank_or_separator else ("ocr" if number in ocred else "kept"),
-                esignatures=esignatures(widgets.get(number, [])),
-                stamps=[] if blank_or_separator else (
-                    _stamps(page, scan, look, words, number in ocred, signed)
-                    + [Stamp("esignature", "", box=tuple(round(v, 1) for v in box)) for box in signed]),
-            ))
+            pages.append(
+                PageText(
+                    number=number,
+                    text=text,
+                    width=width,
+                    height=height,
+                    words=words,
+                    confidence=round(sum(read) / len(read), 1) if number in ocred and read else None,
+                    rotation=turns.get(number, 0),
+                    blank=look.blank,
+                    barcodes=look.barcodes,
+                    layer="none" if blank_or_separator else ("ocr" if number in ocred else "kept"),
+                    esignatures=esignatures(widgets.get(number, [])),
+                    stamps=[]
+                    if blank_or_separator
+                    else (
+                        _stamps(page, scan, look, words, number in ocred, signed)
+                        + [Stamp("esignature", "", box=tuple(round(v, 1) for v in box)) for box in signed]
+                    ),
+                )
+            )
     return pages
 
 
-def _stamps(page, scan, look: PageLook, words: list[Word], ocred: bool,
-            signed: list[tuple[float, float, float, float]]) -> list:
+def _stamps(
+    page, scan, look: PageLook, words: list[Word], ocred: bool, signed: list[tuple[float, float, float, float]]
+) -> list:
     """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink (of
     its top on any other colour scan), else from the OCR words of the page, and from a grey render
     at the scan's resolution when those words hint at a stamp. An e-signature stamp is none of them."""
@@ -623,5 +681,8 @@ def _stamps(page, scan, look: PageLook, words: list[Word], ocred: bool,
                     found = from_image
     except Exception:  # a stamp that cannot be read must not cost the page its text
         logging.getLogger(__name__).warning("stamps of page %s could not be read", page.page_number, exc_info=True)
-    return [stamp for stamp in found if stamp.box is None or not _inside(
-        dict(zip(("x0", "top", "x1", "bottom"), stamp.box, strict=True)), signed)]
+    return [
+        stamp
+        for stamp in found
+        if stamp.box is None or not _inside(dict(zip(("x0", "top", "x1", "bottom"), stamp.box, strict=True)), signed)
+    ]

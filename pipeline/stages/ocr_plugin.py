@@ -12,6 +12,7 @@ The settings travel in OCRmyPDF's options (`extra_attrs`, passed to worker proce
 `hoso_capture` (folder for `NNNNNN.hocr` and `NNNNNN.turn`, page numbers from 1),
 `hoso_scan_dpi` ({"page": dpi of its scan image}) and `hoso_suppress` (pages, from 1).
 """
+
 from __future__ import annotations
 
 import json
@@ -59,7 +60,8 @@ class HosoTesseract(_tesseract.TesseractOcrEngine):
             # (pipeline._pipeline.get_orientation_correction); record the same decision.
             turn = found.angle % 360 if found.confidence >= options.rotate_pages_threshold else 0
             (Path(folder) / f"{page:06d}.turn").write_text(
-                json.dumps({"turn": turn, "angle": found.angle, "confidence": found.confidence}))
+                json.dumps({"turn": turn, "angle": found.angle, "confidence": found.confidence})
+            )
         return found
 
     @staticmethod
@@ -95,18 +97,38 @@ def filter_ocr_image(page, image):
 
 
 @hookimpl
-def rasterize_pdf_page(input_file, output_file, raster_device, raster_dpi, pageno, page_dpi, rotation,
-                       filter_vector, stop_on_soft_error, options, use_cropbox):
+def rasterize_pdf_page(
+    input_file,
+    output_file,
+    raster_device,
+    raster_dpi,
+    pageno,
+    page_dpi,
+    rotation,
+    filter_vector,
+    stop_on_soft_error,
+    options,
+    use_cropbox,
+):
     scan = _setting(options, SCAN_DPI, {}).get(str(pageno))
     if scan and raster_dpi.to_scalar() > scan * 1.05:
         factor = scan / raster_dpi.to_scalar()
         raster_dpi = Resolution(raster_dpi.x * factor, raster_dpi.y * factor)
         if page_dpi is not None:
             page_dpi = Resolution(page_dpi.x * factor, page_dpi.y * factor)
-    arguments = dict(input_file=input_file, output_file=output_file, raster_device=raster_device,
-                     raster_dpi=raster_dpi, pageno=pageno, page_dpi=page_dpi, rotation=rotation,
-                     filter_vector=filter_vector, stop_on_soft_error=stop_on_soft_error, options=options,
-                     use_cropbox=use_cropbox)
+    arguments = dict(
+        input_file=input_file,
+        output_file=output_file,
+        raster_device=raster_device,
+        raster_dpi=raster_dpi,
+        pageno=pageno,
+        page_dpi=page_dpi,
+        rotation=rotation,
+        filter_vector=filter_vector,
+        stop_on_soft_error=stop_on_soft_error,
+        options=options,
+        use_cropbox=use_cropbox,
+    )
     # The built-in order: pypdfium2 unless Ghostscript was asked for, then Ghostscript.
     if _pypdfium is not None:
         done = _pypdfium.rasterize_pdf_page(**arguments)

@@ -6,6 +6,7 @@ belong to that case, whatever `--case` or the folder say). The code is a big QR 
 in clear too, so a sheet whose QR code is damaged still reads from its OCR text.
 Neither the sheet nor its text goes into any dossier.
 """
+
 from __future__ import annotations
 
 import re
@@ -74,17 +75,25 @@ def separator_pdf(out: Path, case_id: str | None = None, *, unit: str | None = N
                 start = x
                 while x < len(row) and row[x]:
                     x += 1
-                pdf.rect(left + (border + start) * module, top + (border + y) * module,
-                         (x - start) * module + 0.01, module + 0.01, style="F")
+                pdf.rect(
+                    left + (border + start) * module,
+                    top + (border + y) * module,
+                    (x - start) * module + 0.01,
+                    module + 0.01,
+                    style="F",
+                )
         pdf.set_font("Sans", "B", 16)
         pdf.set_xy(15, top + QR_MM + 6)
         pdf.cell(width - 30, 9, code, align="C")
         pdf.set_font("Serif", "I", 12)
-        hints = ([f"Đặt tờ này trước các tài liệu của hồ sơ {case_id} khi quét.",
-                  "Các trang sau tờ này thuộc hồ sơ trên, cho đến tờ bìa hồ sơ tiếp theo."]
-                 if case_id else
-                 ["Đặt tờ này giữa hai tài liệu khi quét:",
-                  "trang sau tờ này là trang đầu của một tài liệu mới."])
+        hints = (
+            [
+                f"Đặt tờ này trước các tài liệu của hồ sơ {case_id} khi quét.",
+                "Các trang sau tờ này thuộc hồ sơ trên, cho đến tờ bìa hồ sơ tiếp theo.",
+            ]
+            if case_id
+            else ["Đặt tờ này giữa hai tài liệu khi quét:", "trang sau tờ này là trang đầu của một tài liệu mới."]
+        )
         hints.append("Tờ này không được đưa vào hồ sơ điện tử.")
         for n, hint in enumerate(hints):
             pdf.set_xy(15, top + QR_MM + 20 + 7 * n)

@@ -8,6 +8,7 @@ title in capitals starts a document too. Separator sheets force a break: `HOSO:S
 between documents, `HOSO:CASE=<id>` before the pages of another case. Separator sheets
 and blank pages are not part of any document.
 """
+
 from __future__ import annotations
 
 import re

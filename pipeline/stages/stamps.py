@@ -19,6 +19,7 @@ left over is read like a coloured stamp.
 
 `suppress_stamp_ink` turns strongly coloured ink to paper for the body's OCR only.
 """
+
 from __future__ import annotations
 
 import os
@@ -231,7 +232,7 @@ def _level_angle(m: np.ndarray) -> float:
     for angle in np.arange(-6.0, 6.01, 0.5):
         turned = np.asarray(image.rotate(float(angle), resample=Image.NEAREST)) > 0
         profile = turned.sum(axis=1).astype(np.float64)
-        score = float((profile ** 2).sum())
+        score = float((profile**2).sum())
         if score > best_score + 1e-9 or (abs(score - best_score) <= 1e-9 and abs(angle) < abs(best)):
             best, best_score = float(angle), score
     return best
@@ -276,9 +277,9 @@ def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float) -> _Frame |
     h, w = mask.shape
     px0, py0, px1, py1 = max(0, x0 - pad), max(0, y0 - pad), min(w, x1 + pad), min(h, y1 + pad)
     sub = np.zeros((y1 - y0 + 2 * pad, x1 - x0 + 2 * pad), bool)
-    sub[py0 - (y0 - pad):py1 - (y0 - pad), px0 - (x0 - pad):px1 - (x0 - pad)] = mask[py0:py1, px0:px1]
+    sub[py0 - (y0 - pad) : py1 - (y0 - pad), px0 - (x0 - pad) : px1 - (x0 - pad)] = mask[py0:py1, px0:px1]
     hidden = np.zeros_like(sub)
-    hidden[py0 - (y0 - pad):py1 - (y0 - pad), px0 - (x0 - pad):px1 - (x0 - pad)] = dark[py0:py1, px0:px1]
+    hidden[py0 - (y0 - pad) : py1 - (y0 - pad), px0 - (x0 - pad) : px1 - (x0 - pad)] = dark[py0:py1, px0:px1]
     if _is_ring(sub):
         return None
     angle = _level_angle(sub)
@@ -296,23 +297,29 @@ def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float) -> _Frame |
         return float(ink.sum()) / seen if seen > 0.4 * ink.size else 0.0
 
     # The longest few of each way (a frame's sides are among them; letters make many short ones).
-    rows = sorted(y for y, _, _ in sorted(_groups(_longest_runs(hb, gap), 10 * px_mm),
-                                          key=lambda r: r[1] - r[2])[:MAX_SIDES])
-    cols = sorted(x for x, _, _ in sorted(_groups(_longest_runs(vb, gap), 3 * px_mm),
-                                          key=lambda c: c[1] - c[2])[:MAX_SIDES])
+    rows = sorted(
+        y for y, _, _ in sorted(_groups(_longest_runs(hb, gap), 10 * px_mm), key=lambda r: r[1] - r[2])[:MAX_SIDES]
+    )
+    cols = sorted(
+        x for x, _, _ in sorted(_groups(_longest_runs(vb, gap), 3 * px_mm), key=lambda c: c[1] - c[2])[:MAX_SIDES]
+    )
     best, best_key = None, None
     for i, top in enumerate(rows):
-        for bottom in rows[i + 1:]:
+        for bottom in rows[i + 1 :]:
             if bottom - top < 4 * px_mm:
                 continue
             for j, left in enumerate(cols):
-                for right in cols[j + 1:]:
+                for right in cols[j + 1 :]:
                     if right - left < 12 * px_mm:
                         continue
-                    sides = sorted((cover(hb[top, left:right + 1], hh[top, left:right + 1]),
-                                    cover(hb[bottom, left:right + 1], hh[bottom, left:right + 1]),
-                                    cover(vb[left, top:bottom + 1], vh[left, top:bottom + 1]),
-                                    cover(vb[right, top:bottom + 1], vh[right, top:bottom + 1])))
+                    sides = sorted(
+                        (
+                            cover(hb[top, left : right + 1], hh[top, left : right + 1]),
+                            cover(hb[bottom, left : right + 1], hh[bottom, left : right + 1]),
+                            cover(vb[left, top : bottom + 1], vh[left, top : bottom + 1]),
+                            cover(vb[right, top : bottom + 1], vh[right, top : bottom + 1]),
+                        )
+                    )
                     if sides[1] < 0.5 or sum(sides) < 2.4:
                         continue
                     key = ((bottom - top) * (right - left), sum(sides))
@@ -363,8 +370,10 @@ def _levelled_inks(rgb: Image.Image, frame: _Frame, family: str, px_mm: float) -
     """The framed region, level, at about READ_PX_PER_MM, as dark ink on white: its own colour
     only (frame painted out), and its colour with black ink (handwriting in black pen) too."""
     window = _window(rgb.size, frame, px_mm)
-    own, full = (_level(Image.fromarray(grey, "L"), frame, window, px_mm)
-                 for grey in _family_inks(rgb.crop(window[0]), family, px_mm))
+    own, full = (
+        _level(Image.fromarray(grey, "L"), frame, window, px_mm)
+        for grey in _family_inks(rgb.crop(window[0]), family, px_mm)
+    )
     return _without_frame(own, _inset(px_mm)), full
 
 
@@ -375,13 +384,15 @@ def _within_frame(ink: Image.Image, inset: float) -> Image.Image:
     h, w = a.shape
     i = max(0, int(round(inset - 0.5 * READ_PX_PER_MM)))
     a[:i, :] = 255
-    a[h - i:, :] = 255
+    a[h - i :, :] = 255
     a[:, :i] = 255
-    a[:, w - i:] = 255
+    a[:, w - i :] = 255
     return Image.fromarray(a)
 
 
-def _window(size: tuple[int, int], frame: _Frame, px_mm: float) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
+def _window(
+    size: tuple[int, int], frame: _Frame, px_mm: float
+) -> tuple[tuple[int, int, int, int], tuple[int, int, int, int]]:
     """(the page crop holding the turned frame with a margin, the levelled frame's box in that crop)."""
     width, height = size
     margin = 2.5 * px_mm
@@ -389,8 +400,12 @@ def _window(size: tuple[int, int], frame: _Frame, px_mm: float) -> tuple[tuple[i
     cx0, cy0 = int(max(0, frame.cx - half)), int(max(0, frame.cy - half))
     cx1, cy1 = int(min(width, frame.cx + half)), int(min(height, frame.cy + half))
     ccx, ccy = frame.cx - cx0, frame.cy - cy0
-    box = (int(ccx - frame.w / 2 - margin), int(ccy - frame.h / 2 - margin),
-           int(ccx + frame.w / 2 + margin), int(ccy + frame.h / 2 + margin))
+    box = (
+        int(ccx - frame.w / 2 - margin),
+        int(ccy - frame.h / 2 - margin),
+        int(ccx + frame.w / 2 + margin),
+        int(ccy + frame.h / 2 + margin),
+    )
     return (cx0, cy0, cx1, cy1), box
 
 
@@ -420,20 +435,20 @@ def _without_frame(ink: Image.Image, inset: float) -> Image.Image:
     px_mm = READ_PX_PER_MM
     t = int(round(0.9 * px_mm))
     i = int(round(inset))
-    a[:max(0, i + t), :] = 255
-    a[max(0, h - i - t):, :] = 255
-    a[:, :max(0, i + t)] = 255
-    a[:, max(0, w - i - t):] = 255
+    a[: max(0, i + t), :] = 255
+    a[max(0, h - i - t) :, :] = 255
+    a[:, : max(0, i + t)] = 255
+    a[:, max(0, w - i - t) :] = 255
     dark = a < 200
     t = max(2, int(round(0.08 * READ_PX_PER_MM)))
     rows = dark.mean(axis=1)
     for y in np.flatnonzero(rows >= 0.45):
         if y < 0.22 * h or y > 0.78 * h:
-            a[max(0, y - t):y + t + 1, :] = 255
+            a[max(0, y - t) : y + t + 1, :] = 255
     cols = dark.mean(axis=0)
     for x in np.flatnonzero(cols >= 0.45):
         if x < 0.15 * w or x > 0.85 * w:
-            a[:, max(0, x - t):x + t + 1] = 255
+            a[:, max(0, x - t) : x + t + 1] = 255
     return Image.fromarray(a)
 
 
@@ -473,7 +488,7 @@ def _without_specks(ink: Image.Image) -> Image.Image:
         if (cx1 - cx0) >= 0.6 * w or (cy1 - cy0) >= 0.6 * h:
             continue
         for i in idx:
-            out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
+            out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
     return Image.fromarray(out)
 
 
@@ -521,8 +536,9 @@ class _OcrWord:
     height: int
 
 
-def _ocr_batch(images: list[Image.Image], config: str, glyphs: list | None = None,
-               lang: str = "vie") -> list[list[list[_OcrWord]]]:
+def _ocr_batch(
+    images: list[Image.Image], config: str, glyphs: list | None = None, lang: str = "vie"
+) -> list[list[list[_OcrWord]]]:
     """Tesseract (vie) on several images in one run (its start-up costs more than a small crop):
     for each image, its lines of words. With `glyphs` (a list), it is filled with each image's
     character boxes (w, h)."""
@@ -542,9 +558,21 @@ def _ocr_batch(images: list[Image.Image], config: str, glyphs: list | None = Non
             out.write("\n".join(names) + "\n")
         base = os.path.join(tmp, "out")
         try:  # a stamp that cannot be read is no stamp; the page's own OCR goes on
-            subprocess.run([pytesseract.pytesseract.tesseract_cmd, listing, base, "-l", lang, *config.split(), "tsv",
-                            *(["makebox"] if glyphs is not None else [])],
-                           capture_output=True, timeout=120, check=False)
+            subprocess.run(
+                [
+                    pytesseract.pytesseract.tesseract_cmd,
+                    listing,
+                    base,
+                    "-l",
+                    lang,
+                    *config.split(),
+                    "tsv",
+                    *(["makebox"] if glyphs is not None else []),
+                ],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
         except (OSError, subprocess.SubprocessError):
             pass
         tsv = _read_text(base + ".tsv")
@@ -557,8 +585,9 @@ def _ocr_batch(images: list[Image.Image], config: str, glyphs: list | None = Non
         page = int(cells[1]) - 1
         if not 0 <= page < len(images):
             continue
-        word = _OcrWord(normalize(cells[11].strip()), float(cells[10]), int(cells[6]), int(cells[7]),
-                        int(cells[8]), int(cells[9]))
+        word = _OcrWord(
+            normalize(cells[11].strip()), float(cells[10]), int(cells[6]), int(cells[7]), int(cells[8]), int(cells[9])
+        )
         pages[page].setdefault((int(cells[2]), int(cells[3]), int(cells[4])), []).append(word)
     if glyphs is not None:
         glyphs.extend([] for _ in images)
@@ -628,8 +657,11 @@ def _is_register(lines: list[list[_OcrWord]]) -> bool:
 def _has_so_ky_hieu(keys: list[str]) -> bool:
     """The register stamp's last row, "Số và ký hiệu HS", however noisily read."""
     for i, key in enumerate(keys):
-        if _is_so(key) and "VA" in keys[i + 1:i + 3] and any(
-                len(k) >= 3 and edit_distance(k[:4], "HIEU", 1) <= 1 for k in keys[i + 2:i + 5]):
+        if (
+            _is_so(key)
+            and "VA" in keys[i + 1 : i + 3]
+            and any(len(k) >= 3 and edit_distance(k[:4], "HIEU", 1) <= 1 for k in keys[i + 2 : i + 5])
+        ):
             return True
     return False
 
@@ -680,7 +712,9 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
         if date is None and number is None:
             others = [w for w in words if w not in digits and not _is_so(_key(w.text)) and not _is_den(_key(w.text))]
             core = _core(digits[0].text)
-            clean = len(digits) == 1 and re.fullmatch(r"\d{1,6}", core) and not any(len(_key(w.text)) > 2 for w in others)
+            clean = (
+                len(digits) == 1 and re.fullmatch(r"\d{1,6}", core) and not any(len(_key(w.text)) > 2 for w in others)
+            )
             number, number_words = _Vote(core if clean else None, conf), digits
             continue
         iso = _iso(*date.groups()) if date is not None else None
@@ -699,7 +733,9 @@ AGREEMENT = 1 / 3  # share of the field's own readings that must give the value 
 AGAINST = 3  # … and at least this many times as many as give anything else
 
 
-def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]], float]]) -> tuple[str | None, str | None]:
+def _agreed_fields(
+    clean: Image.Image, readings: list[tuple[list[list[_OcrWord]], float]]
+) -> tuple[str | None, str | None]:
     """The number and the date, each only when the readings agree on it.
 
     `readings` are whole-stamp readings (lines, and the scale of the image read); they say where
@@ -722,8 +758,9 @@ def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]]
     variants: list[tuple[str, Image.Image]] = []
     for field, box in boxes.items():
         # A reading may run the two lines together: the number's ink is never the date's.
-        line = _handwriting_line(clean, box, wide=field == "date",
-                                 without=boxes["number"] if field == "date" and "number" in boxes else None)
+        line = _handwriting_line(
+            clean, box, wide=field == "date", without=boxes["number"] if field == "date" and "number" in boxes else None
+        )
         variants.extend((field, image) for image in _line_variants(line))
     votes: dict[str, list[_Vote]] = {"number": [], "date": []}
     if variants:
@@ -733,7 +770,9 @@ def _agreed_fields(clean: Image.Image, readings: list[tuple[list[list[_OcrWord]]
     return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"])
 
 
-def _field_boxes(places: dict[str, list[tuple[bool, list[_OcrWord], float]]]) -> dict[str, tuple[float, float, float, float]]:
+def _field_boxes(
+    places: dict[str, list[tuple[bool, list[_OcrWord], float]]],
+) -> dict[str, tuple[float, float, float, float]]:
     """Where each field's handwriting is (x0, x1, y0, y1 of the clean image).
 
     The number: where a reading saw it (one that read it cleanly, at full size, first). The date
@@ -741,6 +780,7 @@ def _field_boxes(places: dict[str, list[tuple[bool, list[_OcrWord], float]]]) ->
     reading's date place is taken only there (a reading that missed the date takes the
     "Chuyển" row for it), and when no reading saw it there, that row itself is read.
     """
+
     def best(found):
         _, words, scale = max(found, key=lambda place: (place[0], place[2]))
         return _box_of(words, scale)
@@ -822,12 +862,20 @@ def _within(short: str, long: str) -> bool:
 
 def _box_of(words: list[_OcrWord], scale: float) -> tuple[float, float, float, float]:
     """x0, x1, y0, y1 of words read on an image `scale` times the size of the clean one."""
-    return (min(w.left for w in words) / scale, max(w.left + w.width for w in words) / scale,
-            min(w.top for w in words) / scale, max(w.top + w.height for w in words) / scale)
+    return (
+        min(w.left for w in words) / scale,
+        max(w.left + w.width for w in words) / scale,
+        min(w.top for w in words) / scale,
+        max(w.top + w.height for w in words) / scale,
+    )
 
 
-def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float], wide: bool = False,
-                      without: tuple[float, float, float, float] | None = None) -> Image.Image:
+def _handwriting_line(
+    clean: Image.Image,
+    box: tuple[float, float, float, float],
+    wide: bool = False,
+    without: tuple[float, float, float, float] | None = None,
+) -> Image.Image:
     """The ink of one field's line alone: the shapes centred within the words' height, from just
     left of the words to the right, on white (the lines above and below left out, and the shapes
     centred in `without`)."""
@@ -842,22 +890,23 @@ def _handwriting_line(clean: Image.Image, box: tuple[float, float, float, float]
         for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
             cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
             cx0, cx1 = starts[idx].min(), ends[idx].max()
-            if without is not None and (without[0] <= (cx0 + cx1) / 2 <= without[1]
-                                        and without[2] <= (cy0 + cy1) / 2 <= without[3]):
+            if without is not None and (
+                without[0] <= (cx0 + cx1) / 2 <= without[1] and without[2] <= (cy0 + cy1) / 2 <= without[3]
+            ):
                 continue
             if y0 <= (cy0 + cy1) / 2 <= y1 and cx1 >= x0 - 0.3 * h and cx0 <= x1 + (3 if wide else 2) * h:
                 keep.append((cx0, cy0, cx1, cy1, idx))
     keep = _on_one_line(keep)
     for *_, idx in keep:
         for i in idx:
-            out[ys[i], starts[i]:ends[i]] = a[ys[i], starts[i]:ends[i]]
+            out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
     if not keep:
-        return Image.fromarray(out[int(y0):int(y1) + 1, int(x0):int(x1) + 1])
+        return Image.fromarray(out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1])
     bx0, by0 = min(b[0] for b in keep), min(b[1] for b in keep)
     bx1, by1 = max(b[2] for b in keep), max(b[3] for b in keep)
     pad = int(h / 3)
     crop = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
-    crop[pad:pad + by1 - by0, pad:pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
+    crop[pad : pad + by1 - by0, pad : pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
     return Image.fromarray(crop)
 
 
@@ -868,13 +917,16 @@ def _on_one_line(shapes: list) -> list:
     if len(shapes) < 3:
         return shapes
     heights = sorted(s[3] - s[1] for s in shapes)
-    tall = heights[len(heights) // 2:]  # the bigger half: digits, not dots
+    tall = heights[len(heights) // 2 :]  # the bigger half: digits, not dots
     hm = tall[len(tall) // 2]
     mids = sorted((s[1] + s[3]) / 2 for s in shapes if s[3] - s[1] >= hm * 0.7)
     mid = mids[len(mids) // 2]
-    return [s for s in shapes
-            if abs((s[1] + s[3]) / 2 - mid) <= 0.75 * hm
-            and not (s[3] - s[1] > 1.7 * hm and s[2] - s[0] < 0.25 * (s[3] - s[1]))]
+    return [
+        s
+        for s in shapes
+        if abs((s[1] + s[3]) / 2 - mid) <= 0.75 * hm
+        and not (s[3] - s[1] > 1.7 * hm and s[2] - s[0] < 0.25 * (s[3] - s[1]))
+    ]
 
 
 def _upright(image: Image.Image, shear: float) -> Image.Image:
@@ -883,8 +935,9 @@ def _upright(image: Image.Image, shear: float) -> Image.Image:
         return image
     w, h = image.size
     extra = int(shear * h)
-    return image.transform((w + extra, h), Image.AFFINE, (1, -shear, shear * h - extra, 0, 1, 0),
-                           resample=Image.BICUBIC, fillcolor=255)
+    return image.transform(
+        (w + extra, h), Image.AFFINE, (1, -shear, shear * h - extra, 0, 1, 0), resample=Image.BICUBIC, fillcolor=255
+    )
 
 
 def _iso(day: str, month: str, year: str) -> str | None:
@@ -925,7 +978,7 @@ def suppress_stamp_ink(image: Image.Image) -> Image.Image:
     tile = 16  # small pixels: 64 page pixels
     gh, gw = -(-coarse.shape[0] // tile), -(-coarse.shape[1] // tile)
     padded = np.zeros((gh * tile, gw * tile), bool)
-    padded[:coarse.shape[0], :coarse.shape[1]] = coarse
+    padded[: coarse.shape[0], : coarse.shape[1]] = coarse
     cells = padded.reshape(gh, tile, gw, tile).any(axis=(1, 3))
     grown = cells.copy()
     for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)):
@@ -1058,8 +1111,12 @@ def _word_lines(words: list[Word]) -> list[list[Word]]:
 
 
 def _box_of_words(words: list[Word]) -> tuple[float, float, float, float]:
-    return (round(float(min(w.x0 for w in words)), 1), round(float(min(w.top for w in words)), 1),
-            round(float(max(w.x1 for w in words)), 1), round(float(max(w.bottom for w in words)), 1))
+    return (
+        round(float(min(w.x0 for w in words)), 1),
+        round(float(min(w.top for w in words)), 1),
+        round(float(max(w.x1 for w in words)), 1),
+        round(float(max(w.bottom for w in words)), 1),
+    )
 
 
 def _mark_in_lines(lines: list[list[Word]], width: float, height: float) -> Stamp | None:
@@ -1084,8 +1141,9 @@ def _mark_in_lines(lines: list[list[Word]], width: float, height: float) -> Stam
             below = 0 <= top - so.bottom <= 5 * h
             under = min(x1, max(w.x1 for w in line)) - max(x0, min(w.x0 for w in line)) > 0
             if below and under:
-                return Stamp(kind="classification", text=" ".join(w.text for w in line), mark=mark,
-                             box=_box_of_words(line))
+                return Stamp(
+                    kind="classification", text=" ".join(w.text for w in line), mark=mark, box=_box_of_words(line)
+                )
     return None
 
 
@@ -1101,7 +1159,7 @@ def _cue(word: Word, line: list[Word]) -> str | None:
         return "ngay"
     keys = [_key(w.text) for w in line]
     i = line.index(word)
-    if key == "VA" and _has_so_ky_hieu(["SO"] + keys[i:i + 4]):  # "Số" itself is often misread
+    if key == "VA" and _has_so_ky_hieu(["SO"] + keys[i : i + 4]):  # "Số" itself is often misread
         return "so_ky_hieu"
     return None
 
@@ -1126,8 +1184,9 @@ def _register_in_lines(lines: list[list[Word]]) -> Stamp | None:
     if best is None:
         return None
     _, region, number, when = best
-    return Stamp(kind="received", text=" ".join(w.text for w in region), number=number, date=when,
-                 box=_box_of_words(region))
+    return Stamp(
+        kind="received", text=" ".join(w.text for w in region), number=number, date=when, box=_box_of_words(region)
+    )
 
 
 def _fields_in_words(lines: list[list[Word]], box) -> tuple[str | None, str | None, list[Word]]:
@@ -1145,10 +1204,14 @@ def _fields_in_words(lines: list[list[Word]], box) -> tuple[str | None, str | No
             if not (date or re.fullmatch(r"\d{1,6}", core)):
                 continue
             h = w.bottom - w.top
-            neighbours = [v for v in line if v is not w and _key(v.text)
-                          and (abs(v.x1 - w.x0) <= 3 * h or abs(v.x0 - w.x1) <= 3 * h)]
-            if any(len(_key(v.text)) > 1 and not _is_so(_key(v.text)) and not _is_ngay(_key(v.text))
-                   for v in neighbours):
+            neighbours = [
+                v
+                for v in line
+                if v is not w and _key(v.text) and (abs(v.x1 - w.x0) <= 3 * h or abs(v.x0 - w.x1) <= 3 * h)
+            ]
+            if any(
+                len(_key(v.text)) > 1 and not _is_so(_key(v.text)) and not _is_ngay(_key(v.text)) for v in neighbours
+            ):
                 continue
             found.append(w)
             if (w.conf or 0.0) < WORD_CONF:

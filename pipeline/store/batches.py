@@ -1,4 +1,5 @@
 """Batches and their pages: each distinct batch content that was OCRed, and what was read of each page."""
+
 from __future__ import annotations
 
 import json
@@ -12,15 +13,23 @@ from .database import chunks, marks, pair_marks
 
 def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
     words = [Word(*w) for w in json.loads(row["words"] or "[]")] if with_words else []
-    stamps = [Stamp(**{**s, "box": tuple(s["box"]) if s.get("box") else None})
-              for s in json.loads(row["stamps"] or "[]")]
+    stamps = [
+        Stamp(**{**s, "box": tuple(s["box"]) if s.get("box") else None}) for s in json.loads(row["stamps"] or "[]")
+    ]
     return PageText(
-        number=row["number"], text=row["text"], width=row["width"], height=row["height"], words=words,
-        confidence=row["confidence"], rotation=row["rotation"], blank=bool(row["blank"]),
+        number=row["number"],
+        text=row["text"],
+        width=row["width"],
+        height=row["height"],
+        words=words,
+        confidence=row["confidence"],
+        rotation=row["rotation"],
+        blank=bool(row["blank"]),
         barcodes=json.loads(row["barcodes"] or "[]"),
         # Pages read before issue 9 have no layer recorded: OCRed if they have a confidence.
         layer=row["layer"] or ("ocr" if row["confidence"] is not None else "none" if row["blank"] else "kept"),
-        esignatures=[ESignature(**e) for e in json.loads(row["esignatures"] or "[]")], stamps=stamps,
+        esignatures=[ESignature(**e) for e in json.loads(row["esignatures"] or "[]")],
+        stamps=stamps,
     )
 
 
@@ -31,14 +40,29 @@ class Batches:
         return self.db.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)).fetchone() is not None
 
     def add_batch(
-        self, *, batch_id: str, kind: str, originals: list[dict], ocr_pdf: str, ocr_sha256: str,
-        pages: list[PageText], signed: bool,
+        self,
+        *,
+        batch_id: str,
+        kind: str,
+        originals: list[dict],
+        ocr_pdf: str,
+        ocr_sha256: str,
+        pages: list[PageText],
+        signed: bool,
     ) -> None:
         self.db.execute(
             "INSERT INTO batches(id, kind, originals, ocr_pdf, ocr_sha256, page_count, signed, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (batch_id, kind, json.dumps(originals, ensure_ascii=False), ocr_pdf, ocr_sha256, len(pages),
-             int(signed), time.time()),
+            (
+                batch_id,
+                kind,
+                json.dumps(originals, ensure_ascii=False),
+                ocr_pdf,
+                ocr_sha256,
+                len(pages),
+                int(signed),
+                time.time(),
+            ),
         )
         self._insert_pages(batch_id, pages)
 
@@ -47,11 +71,21 @@ class Batches:
             "INSERT INTO pages(batch_id, number, text, width, height, words, confidence, rotation, blank, barcodes,"
             " layer, esignatures, stamps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                (batch_id, p.number, p.text, p.width, p.height,
-                 json.dumps([[w.text, w.x0, w.top, w.x1, w.bottom, w.conf] for w in p.words], ensure_ascii=False),
-                 p.confidence, p.rotation, int(p.blank), json.dumps(p.barcodes), p.layer,
-                 json.dumps([asdict(e) for e in p.esignatures], ensure_ascii=False),
-                 json.dumps([asdict(s) for s in p.stamps], ensure_ascii=False))
+                (
+                    batch_id,
+                    p.number,
+                    p.text,
+                    p.width,
+                    p.height,
+                    json.dumps([[w.text, w.x0, w.top, w.x1, w.bottom, w.conf] for w in p.words], ensure_ascii=False),
+                    p.confidence,
+                    p.rotation,
+                    int(p.blank),
+                    json.dumps(p.barcodes),
+                    p.layer,
+                    json.dumps([asdict(e) for e in p.esignatures], ensure_ascii=False),
+                    json.dumps([asdict(s) for s in p.stamps], ensure_ascii=False),
+                )
                 for p in pages
             ],
         )
@@ -61,8 +95,10 @@ class Batches:
         turns = dict(self.db.execute("SELECT number, turn FROM pages WHERE batch_id = ?", (batch_id,)).fetchall())
         self.db.execute("DELETE FROM pages WHERE batch_id = ?", (batch_id,))
         self._insert_pages(batch_id, pages)
-        self.db.executemany("UPDATE pages SET turn = ? WHERE batch_id = ? AND number = ?",
-                            [(turn, batch_id, number) for number, turn in turns.items() if turn])
+        self.db.executemany(
+            "UPDATE pages SET turn = ? WHERE batch_id = ? AND number = ?",
+            [(turn, batch_id, number) for number, turn in turns.items() if turn],
+        )
         self.db.execute("UPDATE batches SET ocr_sha256 = ? WHERE id = ?", (ocr_sha256, batch_id))
 
     def batch(self, batch_id: str) -> dict:
@@ -75,8 +111,11 @@ class Batches:
         if batch_ids is None:
             rows = self.db.execute("SELECT * FROM batches ORDER BY created_at").fetchall()
         else:
-            found = {r["id"]: r for ids in chunks(batch_ids) for r in self.db.execute(
-                f"SELECT * FROM batches WHERE id IN ({marks(ids)})", ids)}
+            found = {
+                r["id"]: r
+                for ids in chunks(batch_ids)
+                for r in self.db.execute(f"SELECT * FROM batches WHERE id IN ({marks(ids)})", ids)
+            }
             rows = [found[b] for b in batch_ids if b in found]
         return [dict(r, originals=json.loads(r["originals"])) for r in rows]
 
@@ -106,9 +145,10 @@ class Batches:
         return [texts[tuple(ref)] for ref in refs]
 
     def page_exists(self, batch_id: str, number: int) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM pages WHERE batch_id = ? AND number = ?", (batch_id, number)
-        ).fetchone() is not None
+        return (
+            self.db.execute("SELECT 1 FROM pages WHERE batch_id = ? AND number = ?", (batch_id, number)).fetchone()
+            is not None
+        )
 
     def set_page_turn(self, batch_id: str, number: int, turn: int) -> None:
         """A clerk's clockwise turn of a page (0/90/180/270), added to its /Rotate in the dossier."""

@@ -1,4 +1,5 @@
 """Cases and the batches filed under them (a batch may belong to several cases)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -11,7 +12,9 @@ class Cases:
     db: sqlite3.Connection
 
     def ensure_case(self, case_id: str) -> None:
-        self.db.execute("INSERT INTO cases(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (case_id, time.time()))
+        self.db.execute(
+            "INSERT INTO cases(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (case_id, time.time())
+        )
 
     def link_batch(self, case_id: str | None, batch_id: str, file_id: int) -> None:
         if case_id is None:
@@ -42,9 +45,10 @@ class Cases:
         return cases
 
     def batches_of_case(self, case_id: str) -> list[str]:
-        return [r[0] for r in self.db.execute(
-            "SELECT batch_id FROM case_batches WHERE case_id = ? ORDER BY arrival", (case_id,)
-        )]
+        return [
+            r[0]
+            for r in self.db.execute("SELECT batch_id FROM case_batches WHERE case_id = ? ORDER BY arrival", (case_id,))
+        ]
 
     def case_info(self, case_id: str) -> dict | None:
         """The case row: crime, article, accused (as recorded for the whole case, if anyone did)."""

@@ -7,6 +7,7 @@ cases, documents, dossiers, corrections), the schema in `migrations`; the
 embedded search index keeps its own FTS tables in the same database file
 (index/sqlite_fts.py).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -46,8 +47,16 @@ class Catalog(Database, Files, Batches, Cases, Documents, Dossiers, Corrections)
         }
 
     def add_correction(
-        self, document_id: str | None, field: str, old, new, who: str, *, page: tuple[str, int] | None = None,
-        case_id: str | None = None, data: dict | None = None,
+        self,
+        document_id: str | None,
+        field: str,
+        old,
+        new,
+        who: str,
+        *,
+        page: tuple[str, int] | None = None,
+        case_id: str | None = None,
+        data: dict | None = None,
     ) -> int:
         """Record a manual correction (old → new, who, when).
 

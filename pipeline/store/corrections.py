@@ -1,4 +1,5 @@
 """Corrections: every manual change (who, when, old → new), replayed by `hoso reprocess`."""
+
 from __future__ import annotations
 
 import json
@@ -10,16 +11,33 @@ class Corrections:
     db: sqlite3.Connection
 
     def record_correction(
-        self, document_id: str | None, field: str, old, new, who: str, *, page: tuple[str, int] | None,
-        case_id: str | None, data: dict | None,
+        self,
+        document_id: str | None,
+        field: str,
+        old,
+        new,
+        who: str,
+        *,
+        page: tuple[str, int] | None,
+        case_id: str | None,
+        data: dict | None,
     ) -> int:
         """Record a correction anchored at `page` (batch id, page within the batch) as given."""
         cur = self.db.execute(
             "INSERT INTO corrections(document_id, field, old, new, who, at, batch_id, number, case_id, data)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (document_id, field, None if old is None else str(old), None if new is None else str(new), who,
-             time.time(), page[0] if page else None, page[1] if page else None, case_id,
-             json.dumps(data, ensure_ascii=False) if data else None),
+            (
+                document_id,
+                field,
+                None if old is None else str(old),
+                None if new is None else str(new),
+                who,
+                time.time(),
+                page[0] if page else None,
+                page[1] if page else None,
+                case_id,
+                json.dumps(data, ensure_ascii=False) if data else None,
+            ),
         )
         return int(cur.lastrowid)
 
@@ -32,5 +50,10 @@ class Corrections:
         if batch_ids is None:
             return rows
         wanted = set(batch_ids)
-        return [r for r in rows if r["batch_id"] in wanted or (r["data"].get("with") or [None])[0] in wanted
-                or (r["batch_id"] is None and r["field"].startswith("case."))]
+        return [
+            r
+            for r in rows
+            if r["batch_id"] in wanted
+            or (r["data"].get("with") or [None])[0] in wanted
+            or (r["batch_id"] is None and r["field"].startswith("case."))
+        ]

@@ -3,6 +3,7 @@
 SQLite in WAL mode today; what is SQLite-only (pragmas, table introspection) stays in this module
 so that a PostgreSQL store has one place to differ.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -64,7 +65,7 @@ CHUNK = 500
 
 def chunks(items: list) -> Iterator[list]:
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]
 
 
 def marks(items: list) -> str:
@@ -108,5 +109,7 @@ class Database:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?)"
-                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

@@ -1,4 +1,5 @@
 """Documents and their pages (which page of which batch, in document order)."""
+
 from __future__ import annotations
 
 import json
@@ -65,11 +66,31 @@ class Documents:
             " symbol, month, received, classification_mark, esignatures,"
             " persons, crime, article, review, position, arrival, indexed, revision, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc.id, doc.case_id, doc.type, doc.confidence, doc.number, doc.date, doc.issuer, doc.title,
-             doc.subtitle, doc.symbol, doc.month, _json_or_null(doc.received), doc.classification_mark,
-             json.dumps(doc.esignatures, ensure_ascii=False),
-             json.dumps(doc.persons, ensure_ascii=False), doc.crime, doc.article,
-             json.dumps(doc.review), doc.position, doc.arrival, int(doc.indexed), doc.revision, time.time()),
+            (
+                doc.id,
+                doc.case_id,
+                doc.type,
+                doc.confidence,
+                doc.number,
+                doc.date,
+                doc.issuer,
+                doc.title,
+                doc.subtitle,
+                doc.symbol,
+                doc.month,
+                _json_or_null(doc.received),
+                doc.classification_mark,
+                json.dumps(doc.esignatures, ensure_ascii=False),
+                json.dumps(doc.persons, ensure_ascii=False),
+                doc.crime,
+                doc.article,
+                json.dumps(doc.review),
+                doc.position,
+                doc.arrival,
+                int(doc.indexed),
+                doc.revision,
+                time.time(),
+            ),
         )
         self.db.executemany(
             "INSERT INTO document_pages(document_id, seq, batch_id, number) VALUES (?, ?, ?, ?)",
@@ -90,8 +111,11 @@ class Documents:
 
     def documents_by_id(self, document_ids: list[str]) -> list[DocumentRow]:
         """The documents of these ids that exist, in that order."""
-        found = {d.id: d for ids in chunks(list(dict.fromkeys(document_ids)))
-                 for d in self._documents_where(f"id IN ({marks(ids)})", ids)}
+        found = {
+            d.id: d
+            for ids in chunks(list(dict.fromkeys(document_ids)))
+            for d in self._documents_where(f"id IN ({marks(ids)})", ids)
+        }
         return [found[i] for i in document_ids if i in found]
 
     def last_document(self, case_id: str | None) -> DocumentRow | None:
@@ -107,7 +131,8 @@ class Documents:
         pages: dict[str, list[tuple]] = {}
         for doc_id, *page in self.db.execute(
             "SELECT document_id, batch_id, number, dossier_page, but_luc FROM document_pages"
-            f" WHERE document_id IN (SELECT id FROM documents WHERE {where}) ORDER BY document_id, seq", params,
+            f" WHERE document_id IN (SELECT id FROM documents WHERE {where}) ORDER BY document_id, seq",
+            params,
         ):
             pages.setdefault(doc_id, []).append(tuple(page))
         return [_row_to_document(r, pages.get(r["id"], [])) for r in rows]
@@ -118,23 +143,20 @@ class Documents:
         found: list[DocumentRow] = []
         for ids in chunks(batch_ids):
             found += self._documents_where(
-                f"id IN (SELECT document_id FROM document_pages WHERE batch_id IN ({marks(ids)}))", ids)
+                f"id IN (SELECT document_id FROM document_pages WHERE batch_id IN ({marks(ids)}))", ids
+            )
         first = {d.id: min((rank[b], n) for b, n, *_ in d.pages if b in rank) for d in found}
         return sorted({d.id: d for d in found}.values(), key=lambda d: first[d.id])
 
     def case_has_documents(self, case_id: str) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM documents WHERE case_id = ? LIMIT 1", (case_id,)
-        ).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM documents WHERE case_id = ? LIMIT 1", (case_id,)).fetchone() is not None
 
     def set_document_position(self, document_id: str, position: int | None) -> None:
         """A clerk's place for the document in its dossier (1-based); None: back to automatic order."""
         self.db.execute("UPDATE documents SET position = ? WHERE id = ?", (position, document_id))
 
     def set_indexed(self, document_ids: list[str], indexed: bool) -> None:
-        self.db.executemany(
-            "UPDATE documents SET indexed = ? WHERE id = ?", [(int(indexed), d) for d in document_ids]
-        )
+        self.db.executemany("UPDATE documents SET indexed = ? WHERE id = ?", [(int(indexed), d) for d in document_ids])
 
     def mark_all_unindexed(self) -> None:
         self.db.execute("UPDATE documents SET indexed = 0")

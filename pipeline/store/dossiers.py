@@ -1,5 +1,6 @@
 """Dossiers: the versions built for each case, the place of each document page in them (dossier
 page and bút lục), and the bút lục frozen by a seal."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -12,7 +13,14 @@ class Dossiers:
     db: sqlite3.Connection
 
     def add_dossier(
-        self, *, case_id: str, pdf: str, pdf_sha256: str, manifest: str, manifest_sha256: str, pages: int,
+        self,
+        *,
+        case_id: str,
+        pdf: str,
+        pdf_sha256: str,
+        manifest: str,
+        manifest_sha256: str,
+        pages: int,
         build_key: str,
     ) -> int:
         version = self.next_dossier_version(case_id)
@@ -38,14 +46,15 @@ class Dossiers:
         return [dict(r) for r in rows]
 
     def next_dossier_version(self, case_id: str) -> int:
-        return 1 + self.db.execute(
-            "SELECT COALESCE(MAX(version), 0) FROM dossiers WHERE case_id = ?", (case_id,)
-        ).fetchone()[0]
+        return (
+            1
+            + self.db.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM dossiers WHERE case_id = ?", (case_id,)
+            ).fetchone()[0]
+        )
 
     def case_has_dossiers(self, case_id: str) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM dossiers WHERE case_id = ? LIMIT 1", (case_id,)
-        ).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM dossiers WHERE case_id = ? LIMIT 1", (case_id,)).fetchone() is not None
 
     def mark_dossier_sealed(self, case_id: str, version: int) -> None:
         self.db.execute("UPDATE dossiers SET sealed = 1 WHERE case_id = ? AND version = ?", (case_id, version))
@@ -69,17 +78,21 @@ class Dossiers:
         for chunk in chunks(list(found)):
             rows = self.db.execute(
                 "SELECT document_id, seq, dossier_page, but_luc FROM document_pages"
-                f" WHERE (document_id, seq) IN {pair_marks(chunk)}", [v for ref in chunk for v in ref],
+                f" WHERE (document_id, seq) IN {pair_marks(chunk)}",
+                [v for ref in chunk for v in ref],
             )
             found.update(((doc_id, seq), (page, but_luc)) for doc_id, seq, page, but_luc in rows)
         return found
 
     def cases_without_current_dossier(self) -> list[str]:
         """Cases with documents whose pages have no place in a dossier yet (assembly did not finish)."""
-        return [r[0] for r in self.db.execute(
-            "SELECT DISTINCT d.case_id FROM documents d JOIN document_pages p ON p.document_id = d.id"
-            " WHERE d.case_id IS NOT NULL AND p.dossier_page IS NULL ORDER BY d.case_id"
-        )]
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT d.case_id FROM documents d JOIN document_pages p ON p.document_id = d.id"
+                " WHERE d.case_id IS NOT NULL AND p.dossier_page IS NULL ORDER BY d.case_id"
+            )
+        ]
 
     # ---- seals -------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 """Files: one row per arrival of a batch (a file, or a group of loose pages) — the ingest queue."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,15 @@ class Files:
     db: sqlite3.Connection
 
     def add_file(
-        self, *, path: str, paths: list[str], kind: str, size: int, sha256: str,
-        case_id: str | None, folder: str | None,
+        self,
+        *,
+        path: str,
+        paths: list[str],
+        kind: str,
+        size: int,
+        sha256: str,
+        case_id: str | None,
+        folder: str | None,
     ) -> int:
         now = time.time()
         cur = self.db.execute(
@@ -64,8 +72,11 @@ class Files:
 
     def get_files(self, file_ids: list[int]) -> list[FileRow]:
         """These file rows, in this order."""
-        found = {r["id"]: _row_to_file(r) for ids in chunks(list(dict.fromkeys(file_ids)))
-                 for r in self.db.execute(f"SELECT * FROM files WHERE id IN ({marks(ids)})", ids)}
+        found = {
+            r["id"]: _row_to_file(r)
+            for ids in chunks(list(dict.fromkeys(file_ids)))
+            for r in self.db.execute(f"SELECT * FROM files WHERE id IN ({marks(ids)})", ids)
+        }
         return [found[i] for i in file_ids]
 
     def active_files(self, paths: list[str]) -> dict[tuple[str, str], int]:
@@ -74,14 +85,22 @@ class Files:
         for chunk in chunks(list(dict.fromkeys(paths))):
             for file_id, path, sha256 in self.db.execute(
                 f"SELECT id, path, sha256 FROM files WHERE path IN ({marks(chunk)})"
-                " AND state IN ('queued','processing') ORDER BY id", chunk,
+                " AND state IN ('queued','processing') ORDER BY id",
+                chunk,
             ):
                 active.setdefault((path, sha256), file_id)
         return active
 
     def set_file_state(
-        self, file_id: int, state: str, *, reason: str | None = None, worker: str | None = None,
-        pages: int | None = None, documents: int | None = None, case_id: str | None = None,
+        self,
+        file_id: int,
+        state: str,
+        *,
+        reason: str | None = None,
+        worker: str | None = None,
+        pages: int | None = None,
+        documents: int | None = None,
+        case_id: str | None = None,
     ) -> None:
         assert state in FILE_STATES, state
         self.db.execute(
@@ -123,8 +142,12 @@ class Files:
         ).fetchone()
         return {
             "queue_depth": depth,
-            "oldest_waiting": None if oldest is None else {
-                "path": oldest[0], "since": oldest[1], "seconds": round(now - oldest[1], 1),
+            "oldest_waiting": None
+            if oldest is None
+            else {
+                "path": oldest[0],
+                "since": oldest[1],
+                "seconds": round(now - oldest[1], 1),
             },
             "files_per_hour": files,
             "pages_per_hour": pages,

@@ -7,6 +7,7 @@ its column already there (every home made by migration 1) does nothing, so each 
 exactly the steps it needs. Each migration runs in its own transaction, so a failed one leaves
 the catalog at the version before it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -173,26 +174,43 @@ MIGRATIONS: tuple[Migration, ...] = (
     # Homes of turn 1, before `hoso retry`.
     Migration(2, "quarantine folder of a file", (AddColumn("files", "quarantine", "TEXT"),)),
     # Homes before review and repair (issue 5).
-    Migration(3, "corrections anchored to a page; page turns", (
-        AddColumn("corrections", "batch_id", "TEXT"), AddColumn("corrections", "number", "INTEGER"),
-        AddColumn("corrections", "case_id", "TEXT"), AddColumn("corrections", "data", "TEXT"),
-        AddColumn("pages", "turn", "INTEGER NOT NULL DEFAULT 0"),
-    )),
+    Migration(
+        3,
+        "corrections anchored to a page; page turns",
+        (
+            AddColumn("corrections", "batch_id", "TEXT"),
+            AddColumn("corrections", "number", "INTEGER"),
+            AddColumn("corrections", "case_id", "TEXT"),
+            AddColumn("corrections", "data", "TEXT"),
+            AddColumn("pages", "turn", "INTEGER NOT NULL DEFAULT 0"),
+        ),
+    ),
     # Homes before real documents (issue 9): how each page was read, e-signatures and stamps as facts.
-    Migration(4, "how pages were read; e-signatures and stamps", (
-        AddColumn("pages", "layer", "TEXT"), AddColumn("pages", "esignatures", "TEXT"),
-        AddColumn("pages", "stamps", "TEXT"),
-        AddColumn("documents", "symbol", "TEXT"), AddColumn("documents", "month", "TEXT"),
-        AddColumn("documents", "received", "TEXT"), AddColumn("documents", "classification_mark", "TEXT"),
-        AddColumn("documents", "esignatures", "TEXT"),
-    )),
+    Migration(
+        4,
+        "how pages were read; e-signatures and stamps",
+        (
+            AddColumn("pages", "layer", "TEXT"),
+            AddColumn("pages", "esignatures", "TEXT"),
+            AddColumn("pages", "stamps", "TEXT"),
+            AddColumn("documents", "symbol", "TEXT"),
+            AddColumn("documents", "month", "TEXT"),
+            AddColumn("documents", "received", "TEXT"),
+            AddColumn("documents", "classification_mark", "TEXT"),
+            AddColumn("documents", "esignatures", "TEXT"),
+        ),
+    ),
     # Each write of a document takes the next revision, so that the index marks a document indexed
     # only if it was not written again while its pages were on their way (index.feed).
-    Migration(5, "document revisions", (
-        AddColumn("documents", "revision", "INTEGER NOT NULL DEFAULT 0"),
-        "CREATE TABLE document_revision (last INTEGER NOT NULL)",
-        "INSERT INTO document_revision(last) VALUES (0)",
-    )),
+    Migration(
+        5,
+        "document revisions",
+        (
+            AddColumn("documents", "revision", "INTEGER NOT NULL DEFAULT 0"),
+            "CREATE TABLE document_revision (last INTEGER NOT NULL)",
+            "INSERT INTO document_revision(last) VALUES (0)",
+        ),
+    ),
     # An unchanged dossier is known by its build key (pipeline.dossier.assemble.build_key), not by
     # hashing its PDF; versions built before keep theirs in their manifest.
     Migration(6, "dossier build keys", (AddColumn("dossiers", "build_key", "TEXT"),)),
@@ -215,8 +233,10 @@ def migrate(db: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIO
     if {m.version for m in migrations} <= applied_versions(db):
         return []
     with transaction(db):
-        db.execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+        )
     done = []
     for migration in sorted(migrations, key=lambda m: m.version):
         try:
@@ -229,8 +249,10 @@ def migrate(db: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIO
                             db.execute(step.sql())
                     else:
                         db.execute(step)
-                db.execute("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                           (migration.version, migration.name, time.time()))
+                db.execute(
+                    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                    (migration.version, migration.name, time.time()),
+                )
         except Exception as exc:
             raise MigrationError(
                 f"catalog migration {migration.version} ({migration.name}) failed and was rolled back: {exc}"
