@@ -116,7 +116,6 @@ class AssembledDossier:
     order: list[DossierDocument]
     version: int = 1
     front_pages: int = 0
-    current_pdf: Path | None = None  # <case>.pdf, the latest version
     pdfa: PdfaResult | None = None
     changes: dict = field(default_factory=dict)
     build_key: str = ""
@@ -393,8 +392,7 @@ def assemble(
     for path in (pdf_path, manifest_path):
         path.chmod(0o444)
 
-    current = out_dir / f"{case_id}.pdf"
-    _link(pdf_path, current)
+    _link(pdf_path, out_dir / f"{case_id}.pdf")  # the current version
     _link(manifest_path, out_dir / "manifest.json")
     return AssembledDossier(
         pdf=pdf_path,
@@ -406,7 +404,6 @@ def assemble(
         order=plan.documents,
         version=version,
         front_pages=front_pages,
-        current_pdf=current,
         pdfa=pdfa,
         changes=manifest["changes"],
         build_key=key,

@@ -144,12 +144,6 @@ class Batches:
             texts.update(((b, n), text) for b, n, text in rows)
         return [texts[tuple(ref)] for ref in refs]
 
-    def page_exists(self, batch_id: str, number: int) -> bool:
-        return (
-            self.db.execute("SELECT 1 FROM pages WHERE batch_id = ? AND number = ?", (batch_id, number)).fetchone()
-            is not None
-        )
-
     def set_page_turn(self, batch_id: str, number: int, turn: int) -> None:
         """A clerk's clockwise turn of a page (0/90/180/270), added to its /Rotate in the dossier."""
         self.db.execute("UPDATE pages SET turn = ? WHERE batch_id = ? AND number = ?", (turn % 360, batch_id, number))

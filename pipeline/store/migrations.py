@@ -15,6 +15,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
+from ..errors import IntegrityError
 from .database import table_columns, table_exists, transaction
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class Migration:
     steps: tuple[str | AddColumn, ...]
 
 
-class MigrationError(Exception):
+class MigrationError(IntegrityError):
     """A migration failed; it was rolled back and the catalog stays at the version before it."""
 
 
