@@ -448,8 +448,9 @@ def test_a_home_of_another_user_is_refused_naming_its_owner_and_mode(tmp_path, m
 @pytest.mark.ocr
 def test_ctrl_c_during_ocr_rolls_back_cleanly(tmp_path):
     home = tmp_path / "home"
-    scan = SAMPLES / "inbox" / "2025-HS-0001" / "scan_2025-HS-0001_1.pdf"
-    env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "2", "OMP_THREAD_LIMIT": "1"}
+    # Three pages on one OCR worker: several seconds of OCR, so the signal lands during it.
+    scan = SAMPLES / "inbox" / "2025-HS-0002" / "scan_2025-HS-0002_1.pdf"
+    env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1"}
     env.pop("HOSO_OPENSEARCH_URL", None)
     # Its own session, so that the signal goes to the whole group, as a terminal's Ctrl-C does.
     run = subprocess.Popen(
@@ -465,7 +466,7 @@ def test_ctrl_c_during_ocr_rolls_back_cleanly(tmp_path):
     while time.monotonic() < deadline and not any((home / "tmp").glob("run-*/consumer-*/ocr-*")):
         time.sleep(0.2)
     assert run.poll() is None, "the OCR never started"
-    time.sleep(1)
+    time.sleep(0.5)
     os.killpg(run.pid, 2)
     _, stderr = run.communicate(timeout=60)
     assert run.returncode == ExitCode.INTERRUPTED
