@@ -45,6 +45,10 @@ from .query import (
     person_words,
 )
 
+# Pages written per transaction: under a second of the write lock (bulk ~2,700 pages/s on 2 cores),
+# about as fast as one transaction for everything (500 cost 5% of the bulk rate).
+PAGES_PER_TRANSACTION = 2000
+
 
 @dataclass(frozen=True)
 class _Tables:
@@ -154,7 +158,7 @@ class SqliteBackend:
     # ---- writing ------------------------------------------------------------------------------
 
     def _insert(self, pages: Iterable[IndexedPage], tables: _Tables = _LIVE, known: set[str] | None = None) -> int:
-        """Add or replace pages in these tables, 500 pages a transaction (or all in the caller's).
+        """Add or replace pages in these tables, PAGES_PER_TRANSACTION at a time (or all in the caller's).
 
         `known`: the words already in the tables' vocabulary (by default this process's cache of the live one)."""
         count = 0
@@ -206,7 +210,7 @@ class SqliteBackend:
 
         for page in pages:
             batch.append(page)
-            if len(batch) >= 500:
+            if len(batch) >= PAGES_PER_TRANSACTION:
                 with self._transaction():
                     flush()
                 count += len(batch)
@@ -243,7 +247,7 @@ class SqliteBackend:
             return self._insert(pages)
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
-        """Fill a new set of tables beside the live one, 500 pages a transaction, then swap them in
+        """Fill a new set of tables beside the live one, PAGES_PER_TRANSACTION at a time, then swap them in
         in one short transaction: searches see the old index until then, and the catalog's other
         writers (a watcher) are never kept waiting for the whole rebuild."""
         with self._transaction():
