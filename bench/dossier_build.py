@@ -121,16 +121,7 @@ def main() -> None:
                         confidence=1.0,
                         number=f"{batch_no}/QĐ-VKS",
                         date=f"2024-{1 + batch_no % 12:02d}-{1 + n:02d}",
-                        issuer=None,
-                        title=None,
-                        subtitle=None,
-                        persons=[],
-                        crime=None,
-                        article=None,
-                        review=[],
-                        position=None,
                         arrival=time.time(),
-                        indexed=False,
                         pages=[(sha, k, None, None) for k in range(n, n + length)],
                     )
                 )

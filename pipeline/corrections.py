@@ -288,9 +288,7 @@ def split(ws: Workspace, page: Page) -> Outcome:
         id="",
         case_id=doc.case_id,
         **described(cls, meta),
-        position=None,
         arrival=doc.arrival + 1e-6,
-        indexed=False,
         pages=[(b, n, None, None) for b, n in tail],
     )
     doc.pages = doc.pages[:at]

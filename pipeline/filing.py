@@ -55,9 +55,7 @@ def file_drafts(
             id=document_id(case_id, draft.pages[0]),
             case_id=case_id,
             **described(draft.classification, draft.metadata),
-            position=None,
             arrival=arrival(draft.pages[0], k),
-            indexed=False,
             pages=refs,
         )
         filed.new.append(doc)

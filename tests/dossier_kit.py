@@ -142,16 +142,12 @@ class TinyHome:
                     confidence=1.0,
                     number=number,
                     date=date,
-                    issuer=None,
                     title=title,
                     subtitle=subtitle,
                     persons=persons or [],
                     crime=crime,
                     article=article,
-                    review=[],
-                    position=None,
                     arrival=1_700_000_000 + self.arrivals,
-                    indexed=False,
                     pages=[(self.batches.get(batch, batch), n, None, None) for n in pages],
                 )
             )

@@ -72,18 +72,13 @@ def fill_catalog(home: Path, truth: dict) -> int:
                         confidence=1.0,
                         number=doc["number"] or None,
                         date=doc["date"],
-                        issuer=None,
                         title=doc["title"],
                         subtitle=doc["subtitle"],
                         persons=[{"name": "Đinh Văn Việt", "role": "bi_can"}]
                         if batch["case_id"] == "2024-HS-7003"
                         else [],
-                        crime=None,
                         article=260 if batch["case_id"] == "2024-HS-7003" else 171,
-                        review=[],
-                        position=None,
                         arrival=time.time() + count,
-                        indexed=False,
                         pages=[(batch_id, p, None, None) for p in range(first, first + n)],
                     )
                 )

@@ -65,18 +65,7 @@ def fill(home, documents: int, pages_each: int) -> None:
                     case_id=None,
                     type="khac",
                     confidence=1.0,
-                    number=None,
-                    date=None,
-                    issuer=None,
-                    title=None,
-                    subtitle=None,
-                    persons=[],
-                    crime=None,
-                    article=None,
-                    review=[],
-                    position=None,
                     arrival=float(d),
-                    indexed=False,
                     pages=[(batch_id, p, None, None) for p in range(1, pages_each + 1)],
                 )
             )

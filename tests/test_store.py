@@ -240,18 +240,7 @@ def _document(doc_id: str, text_pages: list[int]) -> DocumentRow:
         case_id=CASE,
         type="khac",
         confidence=0.5,
-        number=None,
-        date=None,
-        issuer=None,
-        title=None,
-        subtitle=None,
-        persons=[],
-        crime=None,
-        article=None,
-        review=[],
-        position=None,
         arrival=1.0,
-        indexed=False,
         pages=[(BATCH, n, None, None) for n in text_pages],
     )
 

@@ -16,18 +16,18 @@ class DocumentRow:
     case_id: str | None
     type: str
     confidence: float
-    number: str | None
-    date: str | None
-    issuer: str | None
-    title: str | None
-    subtitle: str | None
-    persons: list[dict]
-    crime: str | None
-    article: int | None
-    review: list[str]
-    position: int | None
     arrival: float
-    indexed: bool
+    number: str | None = None
+    date: str | None = None
+    issuer: str | None = None
+    title: str | None = None
+    subtitle: str | None = None
+    persons: list[dict] = field(default_factory=list)
+    crime: str | None = None
+    article: int | None = None
+    review: list[str] = field(default_factory=list)
+    position: int | None = None
+    indexed: bool = False
     pages: list[tuple[str, int, int | None, int | None]] = field(default_factory=list)
     # (batch_id, number, dossier_page, but_luc) in document order
     symbol: str | None = None
