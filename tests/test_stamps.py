@@ -259,3 +259,19 @@ def test_stamp_hint_only_where_a_stamp_says_its_words():
     assert not stamp_hint(HEADER + line("QUYẾT ĐỊNH", 250, 115), 842)
     assert stamp_hint(HEADER + line("ĐẾN", 22, 128, 40) + line("Chuyển:", 22, 152, 30), 842)
     assert not stamp_hint(HEADER + line("ĐẾN", 22, 600, 40), 842)  # low on the page: no stamp zone
+
+
+def test_field_votes_doubtful_readings_and_confirmed_dates():
+    from pipeline.stages.stamps import _agreed, _Vote
+
+    sure_date = [_Vote("2024-10-28", 90.0, text="28/10/2024")] * 3
+    nothing = [_Vote(None, 0.0)] * 15
+    # Read at one size only, the others saw nothing: a date stands if a whole-stamp reading gives it too …
+    assert _agreed(sure_date + nothing, ["2024-10-28"], confirmable=True) == "2024-10-28"
+    assert _agreed(sure_date + nothing, [], confirmable=True) is None
+    # … a number never does that way ("101" of a "1091" is read so on a phone photo).
+    assert _agreed([_Vote("101", 90.0, text="101")] * 3 + nothing, ["101"]) is None
+    # Readings Tesseract doubts speak neither for nor against.
+    doubted = [_Vote(None, 10.0, dissent=True, text="264/24")] * 6
+    assert _agreed([_Vote("2024-09-26", 85.0, text="26/9/24")] * 6 + doubted) == "2024-09-26"
+    assert _agreed([_Vote("2024-09-26", 85.0, text="26/9/24")] * 6 + [_Vote(None, 80.0, True, "264/24")] * 6) is None

@@ -731,6 +731,7 @@ DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789/.-"
 FIELD_LANG = "eng"
 AGREEMENT = 1 / 3  # share of the field's own readings that must give the value (others may read nothing)…
 AGAINST = 3  # … and at least this many times as many as give anything else
+CONFIRMED = 3  # … or, for a date, this many sure readings that a whole-stamp reading confirms
 
 
 def _agreed_fields(
@@ -767,7 +768,7 @@ def _agreed_fields(
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
         for (field, _), lines in zip(variants, read, strict=True):
             votes[field].append(_field_vote(lines, field, True))
-    return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"])
+    return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"], confirmable=True)
 
 
 def _field_boxes(
@@ -797,7 +798,7 @@ def _field_boxes(
     under = []
     for place in places["date"]:
         dx0, dx1, dy0, dy1 = _box_of(place[1], place[2])
-        if 0.7 * h <= (dy0 + dy1) / 2 - cy <= 2.2 * h and x0 - 2 * h <= dx0 <= x1 + h:
+        if 0.5 * h <= (dy0 + dy1) / 2 - cy <= 2.2 * h and x0 - 2 * h <= dx0 <= x1 + h:
             under.append(place)
     boxes["date"] = best(under) if under else (x0 - 0.5 * h, x1 + 2 * h, cy + 0.75 * h, cy + 1.9 * h)
     return boxes
@@ -835,7 +836,7 @@ def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
     return _Vote(value, conf, dissent, text)
 
 
-def _agreed(votes: list[_Vote], others: list[str] = ()) -> str | None:
+def _agreed(votes: list[_Vote], others: list[str] = (), confirmable: bool = False) -> str | None:
     # Readings Tesseract itself doubts (below FIELD_CONF) count neither for a value nor against it.
     sure = [v for v in votes if v.conf >= FIELD_CONF]
     values = [v.value for v in sure if v.value is not None]
@@ -849,7 +850,11 @@ def _agreed(votes: list[_Vote], others: list[str] = ()) -> str | None:
     texts = [v.text for v in sure if v.value == best]
     lost = {id(v) for v in sure if v.dissent and _DATE.fullmatch(texts[0]) and _within(v.text, texts[0])}
     against = len(values) - mine + sum(v.dissent and id(v) not in lost for v in sure) + sum(o != best for o in others)
-    if mine < AGREEMENT * len(votes) or AGAINST * against > mine:
+    # A third of all the readings; or, for a date (a real day of a real month, read whole), CONFIRMED
+    # sure readings at one size that a whole-stamp reading confirms. Not for a number: "101" of
+    # "1091" is read that way, and confirmed, on a phone photo.
+    agreed = mine >= AGREEMENT * len(votes) or (confirmable and mine >= CONFIRMED and best in others)
+    if not agreed or AGAINST * against > mine:
         return None
     return best
 
