@@ -396,18 +396,15 @@ def _read_rows(page: PageText, lines: list[Line]) -> PageLayout:
         i += 1
     if not (national or number is not None or place_date is not None):
         i, agency = 0, []  # capitals with no header after them are a title, not an agency
-    title, subtitle, body = title_at(lines, i)
-    return PageLayout(
+    return _titled(
         page,
-        tuple(lines),
-        tuple(agency),
+        lines,
+        i,
+        agency=tuple(agency),
         number=number,
         national=national,
         place_date=place_date,
         subject=subject,
-        title=tuple(title),
-        subtitle=tuple(subtitle),
-        body=body,
         number_line=number_line,
         date_line=date_line,
     )
@@ -450,22 +447,25 @@ def _read_columns(page: PageText, reading: Reading) -> PageLayout:
         if kind == "date":
             place_date, date_line = value, line
             break
-    title, subtitle, body = title_at(lines, reading.body)
-    return PageLayout(
+    return _titled(
         page,
-        tuple(lines),
-        tuple(agency),
+        lines,
+        reading.body,
+        agency=tuple(agency),
         number=number,
         national=True,
         place_date=place_date,
         subject=subject,
-        title=tuple(title),
-        subtitle=tuple(subtitle),
-        body=body,
         number_line=number_line,
         date_line=date_line,
         mark=mark,
     )
+
+
+def _titled(page: PageText, lines: list[Line], start: int, **header) -> PageLayout:
+    """The layout of a page whose header ends at lines[start]: the title and subtitle follow it."""
+    title, subtitle, body = title_at(lines, start)
+    return PageLayout(page, tuple(lines), title=tuple(title), subtitle=tuple(subtitle), body=body, **header)
 
 
 def _label_only(text: str) -> bool:
