@@ -11,6 +11,7 @@ import os
 import time
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from conftest import shared_or_skip
@@ -68,6 +69,7 @@ def black_pixels(image: Image.Image) -> int:
 # Colour pages
 
 
+@pytest.mark.ocr
 def test_register_stamp_on_a_colour_page_gives_number_and_date():
     # 200 dpi scan; violet "ĐẾN" stamp at the top left, its bottom under the first body line,
     # handwritten 1947 / 30/08/2024.
@@ -81,18 +83,21 @@ def test_register_stamp_on_a_colour_page_gives_number_and_date():
     assert 100 < x1 - x0 < 200 and 50 < bottom - top < 130
 
 
+@pytest.mark.ocr
 def test_mat_box_gives_the_mark():
     header = region(page("scan_2024-HS-8002_1.pdf", 3, 300), 0.0, 0.05, 0.5, 0.25)
     stamps = find_stamps(header, 300)
     assert [(s.kind, s.mark) for s in stamps] == [("classification", "MẬT")]
 
 
+@pytest.mark.ocr
 def test_toi_mat_box_gives_the_mark():
     header = region(page("scan_2024-HS-8003_1.pdf", 1, 300), 0.0, 0.05, 0.5, 0.25)
     stamps = find_stamps(header, 300)
     assert [(s.kind, s.mark) for s in stamps] == [("classification", "TỐI MẬT")]
 
 
+@pytest.mark.ocr
 def test_red_seal_over_a_signature_is_no_stamp():
     # The signer's block: a red round seal, a blue pen signature over it and the printed name.
     signer = region(page("scan_2024-HS-8003_1.pdf", 1, 300), 0.5, 0.45, 1.0, 0.65)
@@ -144,12 +149,14 @@ def test_suppression_of_a_full_page_is_cheap():
 # Grey and bilevel pages
 
 
+@pytest.mark.ocr
 def test_mat_box_on_a_grey_page_from_its_words():
     header = region(page("scan_2024-HS-8007_3.pdf", 1, 300), 0.0, 0.0, 1.0, 0.3)  # the page's top, from 0, 0
     stamps = stamps_in_words(words_of(header, 300), 595, 842)
     assert [(s.kind, s.mark) for s in stamps] == [("classification", "MẬT")]
 
 
+@pytest.mark.ocr
 def test_register_stamp_on_a_bilevel_page():
     header = region(page("scan_2024-HS-8004_2.tif", 5, 300), 0.0, 0.0, 1.0, 0.3)
     words = words_of(header, 300)
@@ -160,6 +167,7 @@ def test_register_stamp_on_a_bilevel_page():
     assert len(with_image) == 1 and with_image[0].number == "937"
 
 
+@pytest.mark.ocr
 def test_register_stamp_on_a_bilevel_page_touching_body_text():
     # Its frame touches a body line the OCR doubted: ink alone makes one region of both, too big
     # for a stamp; the frame's unbroken sides find it. The page's own "Số: 109/…" above the frame
