@@ -377,6 +377,15 @@ class SqliteBackend:
         if ex["loose"]:
             yield f"({ex['loose']}) NOT ({strict})", 0.0, False
 
+    def _by_rowid(self, select: str, rowids: list[int]) -> dict[int, tuple]:
+        """{rowid: the other columns} of `select` (its first column the rowid) for these rows, batched."""
+        found: dict[int, tuple] = {}
+        for chunk in chunks(rowids):
+            found.update(
+                (row[0], tuple(row[1:])) for row in self.db.execute(f"{select} WHERE rowid IN ({marks(chunk)})", chunk)
+            )
+        return found
+
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.text)
         if not parsed:
@@ -400,18 +409,20 @@ class SqliteBackend:
                 " ORDER BY rank LIMIT ?",
                 [expr, *args, self.rank_window, need + _SLACK],
             ).fetchall()
+            metas = self._by_rowid(
+                "SELECT id, case_id, document_id, seq, doc_type FROM pages_meta", [r[0] for r in rows]
+            )
             tier = []
             for rowid, rank in rows:
-                meta = self.db.execute(
-                    "SELECT case_id, document_id, seq, doc_type FROM pages_meta WHERE id = ?", (rowid,)
-                ).fetchone()
+                meta = metas[rowid]
                 tier.append((rank, (meta[0] is not None, meta[0] or "", meta[1], meta[2]), rowid, meta, bonus, exact))
             tier.sort(key=lambda t: (t[0], t[1]))
             ranked += [(bonus - rank, exact, rowid, meta) for rank, _, rowid, meta, bonus, exact in tier[:need]]
 
+        texts = self._by_rowid("SELECT rowid, exact FROM pages_fts", [rowid for _, _, rowid, _ in ranked])
         hits = []
         for score, exact, rowid, meta in ranked:
-            text = self.db.execute("SELECT exact FROM pages_fts WHERE rowid = ?", (rowid,)).fetchone()[0]
+            text = texts[rowid][0]
             hits.append(
                 Hit(
                     case_id=meta[0],
