@@ -283,3 +283,22 @@ def test_field_votes_doubtful_readings_and_confirmed_dates():
     doubted = [_Vote(None, 10.0, dissent=True, text="264/24")] * 6
     assert _agreed([_Vote("2024-09-26", 85.0, text="26/9/24")] * 6 + doubted) == "2024-09-26"
     assert _agreed([_Vote("2024-09-26", 85.0, text="26/9/24")] * 6 + [_Vote(None, 80.0, True, "264/24")] * 6) is None
+
+
+@pytest.mark.ocr
+def test_register_stamp_whose_frame_a_bilevel_scan_lost():
+    # Only "ĐẾN" and the handwriting are left of it; the page's OCR read them badly (as it did).
+    scan = page("scan_2024-HS-8004_2.tif", 3, 300)
+    words = [
+        Word("TĨNH", 552.3, 20.2, 565.6, 24.7, 96.0),
+        Word("968", 468.0, 31.4, 530.9, 42.0, 19.0),
+        Word("ĐÈN", 472.0, 38.0, 494.9, 52.4, 86.0),
+        Word("»", 503.7, 38.3, 509.1, 52.5, 35.0),
+        Word("2904", 524.2, 38.5, 546.2, 52.9, 57.0),
+        Word("2054", 551.8, 38.8, 572.1, 53.1, 9.0),
+        Word("NGHĨA", 446.4, 52.1, 486.7, 62.9, 96.0),
+        Word("VIỆT", 490.1, 52.1, 519.1, 62.9, 96.0),
+        Word("NAM", 522.5, 52.1, 542.2, 62.9, 72.0),
+    ]
+    received = [s for s in find_stamps_grey(scan, 300, words) if s.kind == "received"]
+    assert [(s.number, s.date) for s in received] == [("964", None)]  # the date is not read: no guess

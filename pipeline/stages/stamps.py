@@ -1280,12 +1280,34 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     # What the words show and the image did not (a MẬT printed in black is painted out above).
     for stamp in stamps_in_words(words, width * 72.0 / dpi, height * 72.0 / dpi):
         if not any(s.kind == stamp.kind for s in stamps):
+            if stamp.kind == "received" and stamp.box is not None:
+                stamp = _read_unframed(unpainted, stamp, dpi, px_mm, paper) or stamp
             stamps.append(stamp)
     stamps.sort(key=lambda s: (s.box[1], s.box[0]) if s.box else (0, 0))
     return stamps
 
 
 PRINTED_CONF = 90.0  # words Tesseract read this confidently are print, not a stamp or handwriting
+UNFRAMED_MM = (8.0, 40.0, 12.0, 12.0)  # around a register stamp's words: left, right, above, below
+
+
+def _read_unframed(grey: Image.Image, found: Stamp, dpi: float, px_mm: float, paper: float) -> Stamp | None:
+    """A register stamp the words show but whose frame the scan lost (a faint stamp made bilevel):
+    the page around its words read as if that were its frame."""
+    k = dpi / 72.0
+    x0, y0, x1, y1 = (v * k for v in found.box)
+    left, right, above, below = (v * px_mm for v in UNFRAMED_MM)
+    x0, y0 = max(0.0, x0 - left), max(0.0, y0 - above)
+    x1, y1 = min(float(grey.width), x1 + right), min(float(grey.height), y1 + below)
+    frame = _Frame((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0)
+    window = _window(grey.size, frame, px_mm)
+    levelled = _level(grey.crop(window[0]), frame, window, px_mm)
+    ink = levelled.point(lambda v: 255 if v >= paper - 20 else int(v * 255 / max(paper - 20, 1)))
+    ink = _within_frame(ink, _inset(px_mm))
+    stamp = _read_inks(ink, ink, frame, dpi)
+    return stamp if stamp is not None and stamp.kind == "received" else None
+
+
 RULE_MM = (8.0, 6.0)  # a frame's side: an unbroken line at least this long (mm), across and down
 
 
