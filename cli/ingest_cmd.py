@@ -12,6 +12,7 @@ from rich.table import Table
 
 from index.feed import index_documents, rebuild_index
 from ingest.runs import running_watcher
+from pipeline.errors import resource_error
 
 from .context import emit_json, err, error_json, fail, home, out
 from .exitcodes import ExitCode
@@ -179,6 +180,9 @@ def register(app: typer.Typer) -> None:
                     else:
                         indexed, count = len(documents), index_documents(catalog, backend, documents, tracked)
                 except Exception as exc:
+                    resource = resource_error(exc, cfg.home)  # a full disk is the machine's, not the index's
+                    if resource is not None:
+                        raise resource from exc
                     fail(f"the index could not be updated: {exc}", ExitCode.INDEX_UNAVAILABLE)
         if json_out:
             emit_json({"documents": indexed, "pages": count, "backend": backend.name})

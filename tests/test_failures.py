@@ -309,6 +309,21 @@ def test_disk_full_while_writing_a_dossier(tmp_path, monkeypatch):
     assert cli(t.home, "verify", "--json").exit_code == 0
 
 
+def test_disk_full_while_reindexing_is_the_machines_fault(tmp_path, monkeypatch):
+    t = tiny_home(tmp_path)
+    t.batch("scan-1", ["QUYẾT ĐỊNH khởi tố vụ án hình sự."])
+    t.document("D1", "qd_khoi_to_vu_an", "scan-1", [1], date="2024-04-18")
+
+    def no_room(self, *args, **kwargs):
+        raise disk_full(t.home / "catalog.sqlite")
+
+    monkeypatch.setattr("index.sqlite_fts.SqliteBackend.replace_documents", no_room)
+    result = cli(t.home, "reindex", "--json", code=ExitCode.RESOURCE)  # not INDEX_UNAVAILABLE
+    assert "the disk is full" in json.loads(result.stdout)["error"]["message"]
+    monkeypatch.undo()
+    assert not t.catalog.document("D1").indexed  # left for `hoso reindex --pending`
+
+
 # ---- disk full and read-only homes for real (root, where mounting is permitted) -------------------
 
 
