@@ -380,14 +380,18 @@ def _levelled_inks(rgb: Image.Image, frame: _Frame, family: str, px_mm: float) -
 def _within_frame(ink: Image.Image, inset: float) -> Image.Image:
     """Paper beyond the frame (`inset` pixels in from the crop's edges, less half a millimetre for
     handwriting that strays over a side): the page's own lines around a stamp are not the stamp's."""
-    a = np.asarray(ink).copy()
-    h, w = a.shape
-    i = max(0, int(round(inset - 0.5 * READ_PX_PER_MM)))
-    a[:i, :] = 255
-    a[h - i :, :] = 255
-    a[:, :i] = 255
-    a[:, w - i :] = 255
-    return Image.fromarray(a)
+    return Image.fromarray(_blank_edges(np.asarray(ink).copy(), int(round(inset - 0.5 * READ_PX_PER_MM))))
+
+
+def _blank_edges(a: np.ndarray, margin: int) -> np.ndarray:
+    """`a` (grey, changed in place) with paper in the `margin` pixels along each edge."""
+    if margin > 0:
+        h, w = a.shape
+        a[:margin, :] = 255
+        a[max(0, h - margin) :, :] = 255
+        a[:, :margin] = 255
+        a[:, max(0, w - margin) :] = 255
+    return a
 
 
 def _window(
@@ -430,15 +434,8 @@ def _inset(px_mm: float) -> float:
 def _without_frame(ink: Image.Image, inset: float) -> Image.Image:
     """White out the frame: its sides (`inset` pixels in from the crop's edges) and, near the
     edges, rows and columns mostly covered by ink."""
-    a = np.asarray(ink).copy()
+    a = _blank_edges(np.asarray(ink).copy(), int(round(inset)) + int(round(0.9 * READ_PX_PER_MM)))
     h, w = a.shape
-    px_mm = READ_PX_PER_MM
-    t = int(round(0.9 * px_mm))
-    i = int(round(inset))
-    a[: max(0, i + t), :] = 255
-    a[max(0, h - i - t) :, :] = 255
-    a[:, : max(0, i + t)] = 255
-    a[:, max(0, w - i - t) :] = 255
     dark = a < 200
     t = max(2, int(round(0.08 * READ_PX_PER_MM)))
     rows = dark.mean(axis=1)
@@ -492,14 +489,21 @@ def _without_specks(ink: Image.Image) -> Image.Image:
     return Image.fromarray(out)
 
 
-def _components(binary: np.ndarray):
-    """8-connected components of a boolean image, by runs: (row, start, end, component) per run."""
+def _row_runs(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The runs of True along the rows of a boolean image, row by row: (row, start, end) arrays."""
     h, w = binary.shape
     padded = np.zeros((h, w + 2), np.int8)
     padded[:, 1:-1] = binary
     d = np.diff(padded, axis=1)
     ys, starts = np.nonzero(d == 1)
     _, ends = np.nonzero(d == -1)
+    return ys, starts, ends
+
+
+def _components(binary: np.ndarray):
+    """8-connected components of a boolean image, by runs: (row, start, end, component) per run."""
+    h = binary.shape[0]
+    ys, starts, ends = _row_runs(binary)
     n = ys.size
     parent = list(range(n))
 
@@ -991,7 +995,7 @@ def suppress_stamp_ink(image: Image.Image) -> Image.Image:
     out = rgb.copy()
     changed = False
     size = tile * step
-    for y, x0, x1 in _cell_runs(grown):
+    for y, x0, x1 in zip(*(a.tolist() for a in _row_runs(grown)), strict=True):
         box = (x0 * size, y * size, min(rgb.width, x1 * size), min(rgb.height, (y + 1) * size))
         a = np.asarray(rgb.crop(box))
         mask = _coloured(a, paper)
@@ -1006,16 +1010,6 @@ def suppress_stamp_ink(image: Image.Image) -> Image.Image:
         out = out.convert(image.mode)
     out.info.update(image.info)
     return out
-
-
-def _cell_runs(cells: np.ndarray) -> list[tuple[int, int, int]]:
-    """(row, first column, end column) of each run of True cells, row by row."""
-    runs = []
-    for y in range(cells.shape[0]):
-        row = np.concatenate(([False], cells[y], [False])).astype(np.int8)
-        d = np.diff(row)
-        runs.extend((y, int(s), int(e)) for s, e in zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
-    return runs
 
 
 def _paper_colour(a: np.ndarray) -> np.ndarray:
@@ -1271,9 +1265,7 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
             continue
         frames.append(frame)
         full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
-        window = _window(grey.size, full, px_mm)
-        levelled = _level(unpainted.crop(window[0]), full, window, px_mm)
-        ink = levelled.point(lambda v: 255 if v >= paper - 20 else int(v * 255 / max(paper - 20, 1)))
+        ink = _grey_ink(unpainted, full, px_mm, paper)
         stamp = _read_inks(_without_frame(ink, _inset(px_mm)), _within_frame(ink, _inset(px_mm)), full, dpi)
         if stamp is not None:
             stamps.append(stamp)
@@ -1300,12 +1292,16 @@ def _read_unframed(grey: Image.Image, found: Stamp, dpi: float, px_mm: float, pa
     x0, y0 = max(0.0, x0 - left), max(0.0, y0 - above)
     x1, y1 = min(float(grey.width), x1 + right), min(float(grey.height), y1 + below)
     frame = _Frame((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0, 0.0)
-    window = _window(grey.size, frame, px_mm)
-    levelled = _level(grey.crop(window[0]), frame, window, px_mm)
-    ink = levelled.point(lambda v: 255 if v >= paper - 20 else int(v * 255 / max(paper - 20, 1)))
-    ink = _within_frame(ink, _inset(px_mm))
+    ink = _within_frame(_grey_ink(grey, frame, px_mm, paper), _inset(px_mm))
     stamp = _read_inks(ink, ink, frame, dpi)
     return stamp if stamp is not None and stamp.kind == "received" else None
+
+
+def _grey_ink(grey: Image.Image, frame: _Frame, px_mm: float, paper: float) -> Image.Image:
+    """The framed part of a grey page, level, at about READ_PX_PER_MM, paper white and ink stretched."""
+    window = _window(grey.size, frame, px_mm)
+    levelled = _level(grey.crop(window[0]), frame, window, px_mm)
+    return levelled.point(lambda v: 255 if v >= paper - 20 else int(v * 255 / max(paper - 20, 1)))
 
 
 RULE_MM = (8.0, 6.0)  # a frame's side: an unbroken line at least this long (mm), across and down
@@ -1323,12 +1319,7 @@ def _long_runs_of(rows: np.ndarray, min_len: int) -> np.ndarray:
     """The runs along rows of at least min_len pixels, one-pixel gaps closed."""
     closed = rows.copy()
     closed[:, 1:-1] |= rows[:, :-2] & rows[:, 2:]
-    h, w = closed.shape
-    padded = np.zeros((h, w + 2), np.int8)
-    padded[:, 1:-1] = closed
-    d = np.diff(padded, axis=1)
-    ys, starts = np.nonzero(d == 1)
-    _, ends = np.nonzero(d == -1)
+    ys, starts, ends = _row_runs(closed)
     out = np.zeros_like(closed)
     for y, start, end in zip(ys, starts, ends, strict=True):
         if end - start >= min_len:
