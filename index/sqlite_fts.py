@@ -232,13 +232,14 @@ class SqliteBackend:
             self.db.executemany("DELETE FROM pages_meta WHERE id = ?", ids)
 
     def _meta_rows(self, column: str, values: list[str], tables: _Tables = _LIVE) -> list[tuple[int]]:
-        """[(rowid,)] of the indexed pages whose `column` is one of `values`: a query per 500 values."""
-        rows: list[tuple[int]] = []
+        """[(rowid,)] of the indexed pages whose `column` is one of `values`."""
+        return [tuple(r) for r in self._where_in(f"SELECT id FROM {tables.meta}", column, values)]
+
+    def _where_in(self, select: str, column: str, values: list) -> list[sqlite3.Row]:
+        """The rows of `select` whose `column` is one of `values`: a query per 500 values."""
+        rows: list[sqlite3.Row] = []
         for chunk in chunks(values):
-            rows += [
-                tuple(r)
-                for r in self.db.execute(f"SELECT id FROM {tables.meta} WHERE {column} IN ({marks(chunk)})", chunk)
-            ]
+            rows += self.db.execute(f"{select} WHERE {column} IN ({marks(chunk)})", chunk).fetchall()
         return rows
 
     def replace_documents(self, document_ids: list[str], pages: Iterable[IndexedPage]) -> int:
@@ -378,13 +379,8 @@ class SqliteBackend:
             yield f"({ex['loose']}) NOT ({strict})", 0.0, False
 
     def _by_rowid(self, select: str, rowids: list[int]) -> dict[int, tuple]:
-        """{rowid: the other columns} of `select` (its first column the rowid) for these rows, batched."""
-        found: dict[int, tuple] = {}
-        for chunk in chunks(rowids):
-            found.update(
-                (row[0], tuple(row[1:])) for row in self.db.execute(f"{select} WHERE rowid IN ({marks(chunk)})", chunk)
-            )
-        return found
+        """{rowid: the other columns} of `select` (its first column the rowid) for these rows."""
+        return {row[0]: tuple(row[1:]) for row in self._where_in(select, "rowid", rowids)}
 
     def search(self, query: SearchQuery) -> SearchResult:
         parsed = parse_query(query.text)
