@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from index import open_backend
 from index.base import SearchBackend
+from ingest.access import Access, User
 from pipeline.config import Settings, load_settings
 from pipeline.errors import ExitCode, Failed, HosoError, ResourceError, why_unwritable
 from pipeline.store.catalog import Catalog
@@ -74,6 +75,13 @@ def home(
         if backend is not None:
             backend.close()
         catalog.close()
+
+
+@contextmanager
+def access(*, need_backend: bool = True, reading: bool = False) -> Iterator[Access]:
+    """The home's data as the user running the command may see and change it (see `home`)."""
+    with home(need_backend=need_backend, reading=reading) as (cfg, catalog, backend):
+        yield Access(cfg, catalog, backend, User.from_environment())
 
 
 def emit_json(data: Any) -> None:

@@ -9,53 +9,14 @@ from pathlib import Path
 import typer
 
 from pipeline.dossier.build import history as dossier_history
-from pipeline.dossier.build import home_path, rebuild_dossier, source_parts
+from pipeline.dossier.build import home_path, rebuild_dossier
 from pipeline.dossier.integrity import BundleError, export_bundle
-from pipeline.store.catalog import Catalog, DocumentRow
+from pipeline.store.catalog import Catalog
 
-from .context import DATE_READ, NUMBER_READ, as_read, emit_json, fail, home, out
+from .context import DATE_READ, NUMBER_READ, access, as_read, emit_json, fail, home, out
 from .exitcodes import ExitCode
 
 app = typer.Typer(help="Show, export, seal and trace case dossiers.", no_args_is_help=True)
-
-
-def dossier_documents(catalog: Catalog, case_id: str) -> list[DocumentRow]:
-    """The case's documents in dossier order (documents not yet assembled last)."""
-    documents = catalog.documents(case_id)
-    return sorted(documents, key=lambda d: (d.pages[0][2] is None, d.pages[0][2] or 0, d.arrival))
-
-
-def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, int], str] | None) -> dict:
-    """A document as `dossier show` lists it, from its batches and (when asked for) its pages' texts."""
-    pages = [p[2] for p in doc.pages if p[2] is not None]
-    numbers = [p[3] for p in doc.pages if p[3] is not None]
-    data = {
-        "id": doc.id,
-        "type": doc.type,
-        "number": doc.number,
-        "symbol": doc.symbol,
-        "date": doc.date,
-        "month": doc.month,
-        "title": doc.title,
-        "confidence": doc.confidence,
-        "issuer": doc.issuer,
-        "subtitle": doc.subtitle,
-        "received": doc.received,
-        "classification_mark": doc.classification_mark,
-        "esignatures": doc.esignatures,
-        "review": doc.review,
-        "persons": [{"name": p.get("name"), "role": p.get("role")} for p in doc.persons],
-        "crime": doc.crime,
-        "article": doc.article,
-        "dossier_pages": [pages[0], pages[-1]] if pages else None,
-        "but_luc": [numbers[0], numbers[-1]] if numbers else None,
-        "position": doc.position,
-        "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in source_parts(doc, batches)],
-    }
-    if texts is not None:
-        data["pages_text"] = [texts[(b, n)] for b, n, *_ in doc.pages]
-        data["pages_but_luc"] = [p[3] for p in doc.pages]
-    return data
 
 
 def _need_case(catalog: Catalog, case_id: str) -> None:
@@ -70,32 +31,16 @@ def show(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
     """The documents of a case, in dossier order, with their pages and bút lục."""
-    with home(need_backend=False, reading=True) as (cfg, catalog, _):
-        _need_case(catalog, case_id)
-        rows = dossier_documents(catalog, case_id)
-        refs = [(b, n) for d in rows for b, n, *_ in d.pages]
-        batches = {b["id"]: b for b in catalog.batches(list(dict.fromkeys(b for b, _ in refs)))}
-        texts = dict(zip(refs, catalog.page_texts(refs), strict=True)) if text else None
-        documents = [describe(d, batches, texts) for d in rows]
-        dossier = catalog.latest_dossier(case_id)
-        seals = catalog.seals(case_id)
-        current = cfg.dossiers_dir / case_id / f"{case_id}.pdf"
-    summary = {
-        "case_id": case_id,
-        "dossier": (str(current) if current.exists() else dossier["pdf"]) if dossier else None,
-        "version": dossier["version"] if dossier else None,
-        "pages": dossier["pages"] if dossier else None,
-        "sealed": bool(seals),
-        "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
-        "documents": documents,
-    }
+    with access(need_backend=False, reading=True) as acc:
+        summary = acc.case(case_id, text=text)
+    documents, dossier = summary["documents"], summary["version"]
     if json_out:
         emit_json(summary)
         return
     head = f"[bold]{case_id}[/] — {len(documents)} documents"
     if dossier:
-        head += f", version {dossier['version']}, {dossier['pages']} pages: {summary['dossier']}"
-    if seals:
+        head += f", version {summary['version']}, {summary['pages']} pages: {summary['dossier']}"
+    if summary["sealed"]:
         head += f" (sealed through bút lục {summary['sealed_through']})"
     out.print(head)
     for n, doc in enumerate(documents, 1):

@@ -11,10 +11,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from index.feed import index_documents, rebuild_index
-from ingest.runs import running_watcher
 from pipeline.errors import resource_error
 
-from .context import emit_json, err, error_json, fail, home, out
+from .context import access, emit_json, err, error_json, fail, home, out
 from .exitcodes import ExitCode
 
 # ingest.consume loads OCRmyPDF, pikepdf and fpdf2: only `hoso ingest` imports it, so that
@@ -105,26 +104,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def status(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
         """What the catalog holds: files by state, cases, documents, pages, quarantine."""
-        with home(need_backend=False, reading=True) as (cfg, catalog, _):
-            counts = catalog.counts()
-            quarantined = catalog.files("quarantined")
-            unassigned = [f for f in catalog.files("done") if f.case_id is None]
-            data = {
-                "files": catalog.file_counts(),
-                "unassigned": [{"path": f.path, "folder": f.folder} for f in unassigned],
-                "cases": counts["cases"],
-                "documents": counts["documents"],
-                "pages": counts["pages"],
-                "not_indexed": counts["not_indexed"],
-                "index": catalog.get_meta("index_backend") or "none yet",
-                "quarantine": [{"path": f.path, "reason": f.reason} for f in quarantined],
-                # queued again with a reason: the disk was full, the run was interrupted (`hoso retry --all`)
-                "held": [{"path": f.path, "reason": f.reason} for f in catalog.files("queued") if f.reason],
-                "dossiers_not_built": catalog.cases_without_current_dossier(),
-                "watcher": running_watcher(cfg.home),  # {pid, since} of a live `hoso watch`, else null
-                # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
-                **catalog.queue_stats(),
-            }
+        with access(need_backend=False, reading=True) as acc:
+            data = acc.status()
         if json_out:
             emit_json(data)
             return

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .context import DATE_READ, NUMBER_READ, as_read, emit_json, err, fail, home, out
+from .context import DATE_READ, NUMBER_READ, access, as_read, emit_json, err, fail, out
 from .exitcodes import ExitCode
 
 # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf, fpdf2): imported by the commands
@@ -24,10 +24,8 @@ JSON = typer.Option(False, "--json", help="Print one JSON object on stdout.")
 
 def run_repair(action: Callable[[Repair], Change], json_out: bool) -> None:
     """Run one correction against the home, print what it did, exit with the right code."""
-    from ingest.repair import Repair
-
-    with home() as (cfg, catalog, backend):
-        change = action(Repair(cfg, catalog, backend))  # NotFound, CorrectionError: their own exit codes
+    with access() as acc:
+        change = action(acc.repair())  # NotFound, CorrectionError: their own exit codes
     if json_out:
         emit_json(change.to_json())
     else:
@@ -104,10 +102,9 @@ def register(app: typer.Typer) -> None:
         json_out: bool = JSON,
     ) -> None:
         """Documents that need a person: low confidence, type `khac`, no case, fields left empty."""
-        from ingest.repair import Repair
-
-        with home(need_backend=False) as (cfg, catalog, backend):
-            documents = Repair(cfg, catalog, backend).review(case)
+        with access(need_backend=False) as acc:
+            documents = acc.review(case)
+            review_confidence = acc.settings.review_confidence
         if json_out:
             emit_json({"documents": documents})
             return
@@ -115,7 +112,7 @@ def register(app: typer.Typer) -> None:
             out.print("nothing to review")
             return
         out.print(
-            f"{len(documents)} documents to review (confidence below {cfg.review_confidence}, `khac`, "
+            f"{len(documents)} documents to review (confidence below {review_confidence}, `khac`, "
             "no case, fields left empty):"
         )
         for doc in documents:
@@ -222,10 +219,8 @@ case_app = typer.Typer(help="List, rename and merge cases.", no_args_is_help=Tru
 @case_app.command("list")
 def case_list(json_out: bool = JSON) -> None:
     """Every case: documents, pages, dossier version, sealing, documents to review."""
-    from ingest.repair import Repair
-
-    with home(need_backend=False) as (cfg, catalog, backend):
-        data = Repair(cfg, catalog, backend).cases()
+    with access(need_backend=False) as acc:
+        data = acc.cases()
     if json_out:
         emit_json(data)
         return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from index.base import SearchQuery
+from index.base import DEFAULT_FACETS, SearchQuery
 from index.query import MARK_CLOSE, MARK_OPEN, date_bounds
 
-from .context import emit_json, fail, home, out
+from .context import access, emit_json, fail, out
 from .exitcodes import ExitCode
 
 
@@ -31,45 +31,28 @@ def register(app: typer.Typer) -> None:
             date_bounds(date_from, date_to)
         except ValueError as exc:
             fail(str(exc), ExitCode.USAGE)
-        with home(reading=True) as (cfg, catalog, backend):
-            try:
-                result = backend.search(
-                    SearchQuery(
-                        text=query,
-                        case_id=case,
-                        doc_type=doc_type,
-                        number=number,
-                        person=person,
-                        article=article,
-                        date_from=date_from,
-                        date_to=date_to,
-                        limit=limit,
-                        facets=facets,
-                    )
+        with access(reading=True) as acc:
+            data = acc.search(
+                SearchQuery(
+                    text=query,
+                    case_id=case,
+                    doc_type=doc_type,
+                    number=number,
+                    person=person,
+                    article=article,
+                    date_from=date_from,
+                    date_to=date_to,
+                    limit=limit,
+                    facets=DEFAULT_FACETS if facets else (),
                 )
-            except Exception as exc:
-                fail(f"the {backend.name} index cannot be searched: {exc}", ExitCode.INDEX_UNAVAILABLE)
-            hits = []
-            places = catalog.dossier_pages([(hit.document_id, hit.seq) for hit in result.hits])
-            for hit in result.hits:
-                page, but_luc = places[(hit.document_id, hit.seq)]
-                hits.append(
-                    {
-                        "case_id": hit.case_id,
-                        "document_id": hit.document_id,
-                        "doc_type": hit.doc_type,
-                        "page": page,
-                        "but_luc": but_luc,
-                        "score": hit.score,
-                        "snippet": hit.snippet,
-                    }
-                )
+            )
+        hits, total = data["hits"], data["total"]
         if json_out:
-            emit_json({"hits": hits, "total": result.total, **({"facets": result.facets} if facets else {})})
+            emit_json(data)
             return
-        out.print(f"{result.total} pages found" + (f", showing {len(hits)}" if result.total > len(hits) else ""))
-        if facets and result.facets:
-            for name, counts in result.facets.items():
+        out.print(f"{total} pages found" + (f", showing {len(hits)}" if total > len(hits) else ""))
+        if data.get("facets"):
+            for name, counts in data["facets"].items():
                 shown = ", ".join(f"{key} {n}" for key, n in list(counts.items())[:10])
                 out.print(f"  [bold]{name}[/]: {shown or '-'}", highlight=False)
         for hit in hits:

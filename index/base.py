@@ -33,9 +33,15 @@ class IndexedPage:
         return f"{self.document_id}:{self.seq}"
 
 
+# Facets a search can count (pages per value); `SearchQuery.facets` names some of them.
+FACETS = ("type", "case", "year", "person", "number", "article")
+DEFAULT_FACETS = ("type", "case", "year")
+SORTS = ("relevance", "date", "-date")  # date: oldest first; -date: newest first
+
+
 @dataclass
 class SearchQuery:
-    text: str
+    text: str = ""  # no words: every page the filters keep (listing by filters alone)
     case_id: str | None = None
     doc_type: str | None = None
     number: str | None = None
@@ -44,7 +50,9 @@ class SearchQuery:
     date_from: str | None = None  # ISO, inclusive
     date_to: str | None = None
     limit: int = 10
-    facets: bool = False
+    offset: int = 0  # hits skipped, for paging
+    sort: str = "relevance"  # one of SORTS; without words "relevance" is dossier order
+    facets: tuple[str, ...] = ()  # names from FACETS to count; () counts none
 
 
 @dataclass

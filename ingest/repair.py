@@ -19,9 +19,11 @@ from pathlib import Path
 
 from index.base import SearchBackend
 from pipeline import corrections as ops
+from pipeline import errors
 from pipeline.config import Settings
 from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, first_page, page_refs
-from pipeline.dossier.build import rebuild_dossier, who
+from pipeline.dossier.build import rebuild_dossier
+from pipeline.dossier.build import who as default_who
 from pipeline.errors import ExitCode
 from pipeline.filing import file_drafts
 from pipeline.hashing import sha256_file
@@ -40,7 +42,7 @@ ROTATIONS = (90, 180, 270)
 HEADER_FIELDS = ("number", "symbol", "date", "issuer")  # read from the first page's header
 
 
-class NotFound(CorrectionError):
+class NotFound(CorrectionError, errors.NotFound):
     """No such document, page or case."""
 
     exit_code = ExitCode.NOT_FOUND
@@ -74,13 +76,13 @@ def parse_page_id(page_id: str) -> tuple[str, int]:
 
 
 class Repair:
-    def __init__(self, settings: Settings, catalog: Catalog, backend: SearchBackend | None):
+    def __init__(self, settings: Settings, catalog: Catalog, backend: SearchBackend | None, *, who: str | None = None):
         self.settings = settings
         self.catalog = catalog
         self.backend = backend
         self.consumer = Consumer(settings, catalog, backend)  # its taxonomy and indexing
         self.taxonomy = self.consumer.taxonomy
-        self.who = who()
+        self.who = who or default_who()
         self._pages: dict[str, dict[int, PageText]] = {}
 
     # ---- lookups -------------------------------------------------------------------------

@@ -49,6 +49,12 @@ class IntegrityError(HosoError):
     exit_code = ExitCode.INTEGRITY
 
 
+class NotFound(HosoError):
+    """No such case, document, page or dossier (or none this user may see)."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
 class IndexUnavailable(HosoError):
     exit_code = ExitCode.INDEX_UNAVAILABLE
 

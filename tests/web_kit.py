@@ -1,0 +1,86 @@
+"""A small home for the web app's tests, without OCR: two cases, Vietnamese documents with real
+text layers (fpdf2), dossiers built and every page indexed. Shared by test_web*.py and bench/web.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dossier_kit import cli, tiny_home
+
+CASE_A, CASE_B = "2024-HS-0123", "2025-HS-0007"
+
+# (batch, case, [page texts], [(doc id, type, pages, date, number, persons, article)])
+SCANS = [
+    (
+        "scan-a1",
+        CASE_A,
+        [
+            "VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH Số: 47/QĐ-VKS-P2 CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM "
+            "Độc lập - Tự do - Hạnh phúc Quảng Ninh, ngày 15 tháng 3 năm 2024 QUYẾT ĐỊNH Phê chuẩn quyết định "
+            "khởi tố bị can đối với Trần Văn Đức về tội Trộm cắp tài sản theo Điều 173 Bộ luật Hình sự.",
+            "BIÊN BẢN HỎI CUNG BỊ CAN Hôm nay hồi 8 giờ, bị can Trần Văn Đức khai nhận đã lấy trộm xe máy "
+            "Honda Wave của ông Nguyễn Văn Hòa tại phường Hồng Hải.",
+            "Bị can khai tiếp: chiếc xe máy đã bán cho một người không quen biết ở chợ Hạ Long với giá "
+            "năm triệu đồng. Biên bản kết thúc lúc 10 giờ cùng ngày.",
+        ],
+        [
+            ("A-QD47", "qd_phe_chuan", [1], "2024-03-15", "47/QĐ-VKS-P2", ["Trần Văn Đức"], 173),
+            ("A-HC1", "bien_ban_hoi_cung", [2, 3], "2024-03-20", None, ["Trần Văn Đức"], 173),
+        ],
+    ),
+    (
+        "scan-a2",
+        CASE_A,
+        [
+            "VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH Số: 12/CT-VKS-P2 Quảng Ninh, ngày 03 tháng 5 năm 2024 "
+            "CÁO TRẠNG Truy tố bị can Trần Văn Đức ra trước Tòa án nhân dân thành phố Hạ Long để xét xử "
+            "về tội Trộm cắp tài sản theo khoản 1 Điều 173 Bộ luật Hình sự.",
+        ],
+        [("A-CT12", "cao_trang", [1], "2024-05-03", "12/CT-VKS-P2", ["Trần Văn Đức"], 173)],
+    ),
+    (
+        "scan-b1",
+        CASE_B,
+        [
+            "CÔNG AN TỈNH QUẢNG NINH Số: 9/QĐ-CSĐT QUYẾT ĐỊNH KHỞI TỐ VỤ ÁN HÌNH SỰ Quảng Ninh, ngày 02 tháng "
+            "1 năm 2025 về tội Lừa đảo chiếm đoạt tài sản theo Điều 174 Bộ luật Hình sự, xảy ra tại thị xã "
+            "Đông Triều. Người bị hại: bà Lê Thị Hoà.",
+            "KẾT LUẬN GIÁM ĐỊNH số tiền bị chiếm đoạt là 120.000.000 đồng; chữ ký trên hợp đồng không phải "
+            "của bà Lê Thị Hoà.",
+        ],
+        [
+            ("B-QD9", "qd_khoi_to_vu_an", [1], "2025-01-02", "9/QĐ-CSĐT", ["Lê Thị Hoà"], 174),
+            ("B-KL1", "ket_luan_giam_dinh", [2], "2025-02-10", None, ["Lê Thị Hoà"], 174),
+        ],
+    ),
+]
+
+
+def build_web_home(root: Path, *, opensearch_url: str | None = None, prefix: str | None = None) -> Path:
+    """Build the home under `root`; returns its path. With `opensearch_url`, pages go to OpenSearch."""
+    t = tiny_home(root)
+    for batch, case_id, texts, documents in SCANS:
+        t.batch(batch, texts, case_id=case_id)
+        for doc_id, doc_type, pages, date, number, persons, article in documents:
+            t.document(
+                doc_id,
+                doc_type,
+                batch,
+                pages,
+                date=date,
+                number=number,
+                persons=[{"name": p, "role": "bi_can"} for p in persons],
+                article=article,
+                case_id=case_id,
+            )
+    t.catalog.close()
+    home = t.home
+    for case_id in (CASE_A, CASE_B):
+        cli(home, "dossier", "rebuild", case_id)
+    if opensearch_url:
+        config = f'opensearch_url = "{opensearch_url}"\nopensearch_index_prefix = "{prefix}"\n'
+        (home / "hoso.toml").write_text(config, encoding="utf-8")
+        cli(home, "reindex", "--recreate")
+    else:
+        cli(home, "reindex")
+    return home

@@ -1,0 +1,115 @@
+"""The prosecutors' web app (`hoso serve`): server-rendered Vietnamese pages and the JSON API
+under /api/v1, over the same home, settings and `ingest.access.Access` as the CLI.
+
+Every asset ships in this package (office networks are often closed): no CDN, no Node build.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pipeline.config import Settings
+from pipeline.errors import ExitCode, HosoError, resource_error
+
+from . import clerk, dossier, search, viewer
+from .deps import Sessions, render, use_taxonomy
+
+STATIC = Path(__file__).parent / "static"
+
+# The HTTP status of each exit code: scripts see the same failure in both.
+HTTP_STATUS = {
+    ExitCode.USAGE: 400,
+    ExitCode.NOT_FOUND: 404,
+    ExitCode.INTEGRITY: 409,
+    ExitCode.BUSY: 409,
+    ExitCode.INDEX_UNAVAILABLE: 503,
+    ExitCode.MISSING_DEPENDENCY: 503,
+    ExitCode.RESOURCE: 507,
+}
+
+SECURITY_HEADERS = {
+    # No inline script or style: a snippet that slipped through escaping still runs nothing.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        title="hoso",
+        description="Hồ sơ vụ án điện tử: tìm kiếm, xem trang, trích dẫn bút lục.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.sessions = Sessions(settings)
+    use_taxonomy(settings)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (search, viewer, dossier, clerk):
+        app.include_router(module.router)
+
+    @app.on_event("shutdown")
+    def close_sessions() -> None:
+        app.state.sessions.close()
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith("/api/docs"):  # Swagger UI's own inline bootstrap script
+            del response.headers["Content-Security-Policy"]
+        return response
+
+    @app.exception_handler(HosoError)
+    async def hoso_error(request: Request, exc: HosoError) -> Response:
+        return error_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = ExitCode.NOT_FOUND if exc.status_code == 404 else ExitCode.USAGE
+        return error_response(request, HosoError(str(exc.detail)), code=code, status=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return error_response(request, HosoError(message or "bad request"), code=ExitCode.USAGE, status=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        error = resource_error(exc) or HosoError(f"unexpected failure ({type(exc).__name__})")
+        return error_response(request, error)
+
+    return app
+
+
+def error_response(
+    request: Request, error: HosoError, *, code: ExitCode | None = None, status: int | None = None
+) -> Response:
+    """The CLI's error shape under /api, a Vietnamese error page elsewhere; never a path of the home."""
+    code = ExitCode(code if code is not None else error.exit_code)
+    status = status or HTTP_STATUS.get(code, 500)
+    message = hide_paths(str(error), request.app.state.settings)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": {"code": int(code), "name": code.name, "message": message}}, status_code=status)
+    return render(request, "error.html", {"status": status, "code": code.name, "message": message}, status=status)
+
+
+def hide_paths(message: str, settings: Settings) -> str:
+    """A message without the home's (or any absolute) file paths: ids are what a visitor may see."""
+    message = message.replace(str(settings.home), "…")
+    return re.sub(r"(?<![\w.])/(?:[\w.\-]+/)+[\w.\-]*", "…", message)

@@ -1,0 +1,157 @@
+"""What every page and API call shares: the `Access` of the visitor, templates, CSRF tokens."""
+
+from __future__ import annotations
+
+import datetime
+import hmac
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from fastapi import Depends, Form, HTTPException, Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from index import open_backend
+from index.base import SearchBackend
+from index.query import MARK_CLOSE, MARK_OPEN
+from ingest.access import Access, User
+from pipeline.config import Settings
+from pipeline.errors import why_unwritable
+from pipeline.store.catalog import Catalog
+from pipeline.taxonomy import load_taxonomy
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+CSRF_COOKIE = "hoso_csrf"
+
+
+class Sessions:
+    """One catalog connection and search backend per server thread, opened on first use and reused:
+    SQLite connections stay in their thread, and an OpenSearch client is not rebuilt per request."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.local = threading.local()
+        self.opened: list[tuple[Catalog, SearchBackend]] = []
+        self.lock = threading.Lock()
+
+    def get(self) -> tuple[Catalog, SearchBackend]:
+        opened = getattr(self.local, "opened", None)
+        if opened is None:
+            cfg = self.settings
+            read_only = why_unwritable(cfg.catalog_path) is not None or why_unwritable(cfg.home) is not None
+            catalog = Catalog(cfg.catalog_path, read_only=read_only and cfg.catalog_path.is_file())
+            backend = open_backend(cfg, catalog)
+            opened = self.local.opened = (catalog, backend)
+            with self.lock:
+                self.opened.append(opened)
+        return opened
+
+    def close(self) -> None:
+        with self.lock:
+            for catalog, backend in self.opened:
+                backend.close()
+                catalog.close()
+            self.opened.clear()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_access(request: Request) -> Iterator[Access]:
+    """The visitor's `Access`. Until accounts exist a visitor is known by address (`web@127.0.0.1`)."""
+    sessions: Sessions = request.app.state.sessions
+    catalog, backend = sessions.get()
+    yield Access(sessions.settings, catalog, backend, User.web_client(client_address(request)))
+
+
+AccessDep = Depends(get_access)
+
+
+# ---- CSRF: a random token in a SameSite=Strict cookie, echoed by every form (double submit) ----------
+
+
+def csrf_token(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE)
+    if not token or len(token) != 43:
+        token = request.state.__dict__.setdefault("new_csrf", secrets.token_urlsafe(32))
+    return token
+
+
+def check_csrf(request: Request, csrf: str = Form("")) -> None:
+    """Refuse a form post whose token is not the visitor's cookie (a page of another site cannot read it)."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, csrf):
+        raise HTTPException(403, "the form has expired: reload the page and try again")
+
+
+CsrfDep = Depends(check_csrf)
+
+
+# ---- templates ---------------------------------------------------------------------------------------
+
+
+def render(request: Request, template: str, context: dict, *, status: int = 200):
+    token = csrf_token(request)
+    response = TEMPLATES.TemplateResponse(request, template, {"csrf": token, **context}, status_code=status)
+    if request.cookies.get(CSRF_COOKIE) != token:
+        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+    return response
+
+
+def vn_date(value: str | None) -> str:
+    """ISO (or YYYY-MM) as a Vietnamese reader writes it: 03/05/2024, 05/2024."""
+    if not value:
+        return ""
+    try:
+        return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+    except ValueError:
+        parts = value.split("-")
+        return "/".join(reversed(parts)) if all(p.isdigit() for p in parts) else value
+
+
+def parse_vn_date(value: str | None) -> str | None:
+    """dd/mm/yyyy, mm/yyyy or yyyy (as typed in a form) → ISO YYYY-MM-DD, YYYY-MM or YYYY; '' → None."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    parts = value.replace("-", "/").replace(".", "/").split("/")
+    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+        raise HTTPException(400, f"ngày không hợp lệ: {value!r} (dd/mm/yyyy)")
+    if len(parts[0]) == 4:  # already ISO
+        return value.replace("/", "-")
+    return "-".join(p.zfill(2) for p in reversed(parts))
+
+
+def snippet_html(snippet: str) -> Markup:
+    """A snippet escaped, with only its match marks kept as <mark>."""
+    return Markup(
+        str(escape(snippet)).replace(str(escape(MARK_OPEN)), "<mark>").replace(str(escape(MARK_CLOSE)), "</mark>")
+    )
+
+
+_TAXONOMY = load_taxonomy()
+
+
+def use_taxonomy(settings: Settings) -> None:
+    """The doc type names of the home's taxonomy (an admin may have added types)."""
+    _TAXONOMY.clear()
+    _TAXONOMY.update(load_taxonomy(settings.taxonomy))
+
+
+def type_name(key: str | None) -> str:
+    """A doc type's Vietnamese name (short form, without the taxonomy's explanations in brackets)."""
+    if not key:
+        return ""
+    doc_type = _TAXONOMY.get(key)
+    return doc_type.name.split(" (")[0] if doc_type else key
+
+
+def type_names() -> dict[str, str]:
+    return {key: type_name(key) for key in _TAXONOMY}
+
+
+TEMPLATES.env.filters.update(vn_date=vn_date, snippet=snippet_html, type_name=type_name)
+TEMPLATES.env.globals.update(type_names=type_names)
