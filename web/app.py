@@ -7,6 +7,8 @@ Every asset ships in this package (office networks are often closed): no CDN, no
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -48,7 +50,15 @@ SECURITY_HEADERS = {
 
 
 def create_app(settings: Settings) -> FastAPI:
+    sessions = Sessions(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        sessions.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="hoso",
         description="Hồ sơ vụ án điện tử: tìm kiếm, xem trang, trích dẫn bút lục.",
         docs_url="/api/docs",
@@ -56,15 +66,11 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
-    app.state.sessions = Sessions(settings)
+    app.state.sessions = sessions
     use_taxonomy(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (search, viewer, dossier, clerk):
         app.include_router(module.router)
-
-    @app.on_event("shutdown")
-    def close_sessions() -> None:
-        app.state.sessions.close()
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -111,5 +117,5 @@ def error_response(
 
 def hide_paths(message: str, settings: Settings) -> str:
     """A message without the home's (or any absolute) file paths: ids are what a visitor may see."""
-    message = message.replace(str(settings.home), "…")
+    message = re.sub(re.escape(str(settings.home)) + r"[^\s'\"),;]*", "…", message)
     return re.sub(r"(?<![\w.])/(?:[\w.\-]+/)+[\w.\-]*", "…", message)
