@@ -67,9 +67,8 @@ class SearchQuery:
     @property
     def filtered(self) -> bool:
         """Does any filter narrow the pages? Then a query without words lists them all."""
-        return bool(self.case_id or self.doc_type or self.number or self.person or self.date_from or self.date_to) or (
-            self.article is not None
-        )
+        chosen = (self.case_id, self.doc_type, self.number, self.person, self.date_from, self.date_to)
+        return any(chosen) or self.article is not None
 
 
 @dataclass
@@ -80,7 +79,7 @@ class Hit:
     doc_type: str
     score: float  # 0 when sorted by date or listed without words
     snippet: str
-    exact: bool  # every term matched with its diacritics (or the query's số/ký hiệu matched the document's)
+    exact: bool  # every term matched with its diacritics (in the page's text)
 
 
 @dataclass

@@ -529,8 +529,9 @@ class SqliteBackend:
         counts: dict[str, Counter] = {name: Counter() for name in names}
         total = 0
         columns = ", ".join(f"m.{_FACET_COLUMNS[name]}" for name in names)
-        group = ", ".join(str(i) for i in range(1, len(names) + 1))
-        for *values, n in self.db.execute(f"SELECT {columns}, COUNT(*) {found} GROUP BY {group}", params):
+        # Every page of a document carries the document's metadata (index.feed.pages_of, replaced together):
+        # grouping by document is grouping by every facet at once, on a narrow key (twice as fast as by the six).
+        for *values, n in self.db.execute(f"SELECT {columns}, COUNT(*) {found} GROUP BY m.document_id", params):
             total += n
             for name, value in zip(names, values, strict=True):
                 if name == "person":  # a page naming two people counts for each
