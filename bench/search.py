@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.base import IndexedPage, SearchQuery  # noqa: E402
+from index.base import DEFAULT_FACETS, IndexedPage, SearchQuery  # noqa: E402
 from pipeline.text import normalize  # noqa: E402
 
 TRUTH = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus" / "dev" / "truth.json"
@@ -125,9 +125,9 @@ def query_mix(corpus: Corpus) -> list[tuple[str, SearchQuery]]:
         ("filtered", SearchQuery("dieu tra", doc_type="cao_trang", date_from="2023", date_to="2024")),
         ("filtered", SearchQuery("bị can", person=person, article=corpus.cases[1]["article"])),
         ("filtered", SearchQuery("tài sản", number="12/QĐ-CSĐT")),
-        ("faceted", SearchQuery("khởi tố", facets=True)),
-        ("faceted", SearchQuery("dieu tra", facets=True)),
-        ("faceted", SearchQuery("cáo trạng", doc_type="cao_trang", facets=True)),
+        ("faceted", SearchQuery("khởi tố", facets=DEFAULT_FACETS)),
+        ("faceted", SearchQuery("dieu tra", facets=DEFAULT_FACETS)),
+        ("faceted", SearchQuery("cáo trạng", doc_type="cao_trang", facets=DEFAULT_FACETS)),
     ]
 
 

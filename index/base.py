@@ -54,6 +54,22 @@ class SearchQuery:
     sort: str = "relevance"  # one of SORTS; without words "relevance" is dossier order
     facets: tuple[str, ...] = ()  # names from FACETS to count; () counts none
 
+    def __post_init__(self) -> None:
+        self.facets = tuple(dict.fromkeys(self.facets))
+        unknown = [name for name in self.facets if name not in FACETS]
+        if unknown:
+            raise ValueError(f"unknown facet {unknown[0]!r} (known: {', '.join(FACETS)})")
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r} (known: {', '.join(SORTS)})")
+        if self.offset < 0 or self.limit < 0:
+            raise ValueError("offset and limit cannot be negative")
+
+    @property
+    def filtered(self) -> bool:
+        """Does any filter narrow the pages? Then a query without words lists them all."""
+        chosen = (self.case_id, self.doc_type, self.number, self.person, self.date_from, self.date_to)
+        return any(chosen) or self.article is not None
+
 
 @dataclass
 class Hit:
@@ -61,16 +77,16 @@ class Hit:
     document_id: str
     seq: int
     doc_type: str
-    score: float
+    score: float  # 0 when sorted by date or listed without words
     snippet: str
-    exact: bool  # every term matched with its diacritics
+    exact: bool  # every term matched with its diacritics (in the page's text)
 
 
 @dataclass
 class SearchResult:
     hits: list[Hit]
     total: int
-    facets: dict[str, dict[str, int]] | None = None
+    facets: dict[str, dict[str, int]] | None = None  # the names asked, in that order: {value: pages}
 
 
 class SearchBackend(Protocol):

@@ -21,7 +21,10 @@ painless, no ingest pipelines, no asciifolding. So:
 Ranking, the same tiers as the embedded backend: every query word must match
 on `text_folded` (AND); pages where every word also matches with its
 diacritics (`text_exact`) come first, then pages holding the whole query as a
-phrase, then pages matching without OCR tolerance, then BM25 relevance.
+phrase, then pages matching without OCR tolerance, then BM25 relevance; a
+số/ký hiệu in the query also matches the first page of the document carrying it
+(`number_key`), ranked above all. Listings without words and date sorts are
+sorted on the metadata (`_SORTS`), as the embedded backend sorts them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,12 +41,16 @@ from pipeline.text import fold, normalize
 
 from .base import Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
+    FACET_LIMIT,
     FUZZY_MAX_EXPANSIONS,
     FUZZY_PREFIX,
     ParsedQuery,
     date_bounds,
     fuzzy_terms,
     make_snippet,
+    number_key,
+    number_key_range,
+    order_facet,
     parse_query,
     person_words,
 )
@@ -53,10 +61,31 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 # Score tiers (constant_score boosts added to BM25 of the folded match, which stays far below 100).
 EXACT_BOOST, PHRASE_BOOST, STRICT_BOOST = 10_000.0, 1_000.0, 100.0
+NUMBER_BOOST = 100_000.0  # a document found by the số/ký hiệu typed: its first page comes first
 FUZZY_BOOST = 0.1
 BULK_CHUNK = 500
 BULK_ATTEMPTS = 4  # per chunk, on connection errors / timeouts / 429 / 5xx (with backoff)
-FACET_SIZE = 100
+
+_FACET_FIELDS = {
+    "type": "doc_type",
+    "case": "case_id",
+    "year": "year",
+    "person": "persons",
+    "number": "number",
+    "article": "article",
+}
+_DOCUMENT_ORDER = [{"document_id": "asc"}, {"seq": "asc"}]
+# The same orders as the embedded backend (index/sqlite_fts.py: _TIES, _ORDERS).
+_SORTS = {
+    "words": ["_score", {"case_id": {"order": "asc", "missing": "_first"}}, *_DOCUMENT_ORDER],
+    "relevance": [  # no words: dossier order
+        {"case_id": {"order": "asc", "missing": "_last"}},
+        {"date": {"order": "asc", "missing": "_last"}},
+        *_DOCUMENT_ORDER,
+    ],
+    "date": [{"date": {"order": "asc", "missing": "_last"}}, *_DOCUMENT_ORDER],
+    "-date": [{"date": {"order": "desc", "missing": "_last"}}, *_DOCUMENT_ORDER],
+}
 
 ANALYSIS = {
     "analyzer": {
@@ -86,6 +115,7 @@ PAGE_MAPPING = {
         **_DOCUMENT_FIELDS,
         "page_id": {"type": "keyword"},
         "seq": {"type": "integer"},
+        "number_key": {"type": "keyword"},  # index.query.number_key(number): a số/ký hiệu typed in the box
         "source_file": {"type": "keyword"},
         "batch_id": {"type": "keyword"},
         "batch_page": {"type": "integer"},
@@ -140,7 +170,8 @@ def page_source(page: IndexedPage) -> dict[str, Any]:
         "number": page.number,
         "date": page.date,
         "year": _year(page.date),
-        "persons": list(page.persons),
+        "number_key": number_key(page.number),
+        "persons": [unicodedata.normalize("NFC", p) for p in page.persons],
         "persons_folded": [" ".join(person_words(p)) for p in page.persons],
         "article": page.article,
         "source_file": page.source_file,
@@ -248,7 +279,36 @@ class OpenSearchBackend:
             except RequestError as exc:  # another process created it at the same moment
                 if "resource_already_exists" not in str(exc):
                     raise
+        else:
+            self._add_number_keys()
         self._ready = True
+
+    def _add_number_keys(self) -> None:
+        """Indices made before `number_key` existed: map it (pages carrying it are refused otherwise) and
+        give it to the pages already there."""
+        from opensearchpy import helpers
+
+        mappings = self.client.indices.get_mapping(index=self.pages_alias)
+        if all("number_key" in m["mappings"].get("properties", {}) for m in mappings.values()):
+            return
+        self.client.indices.put_mapping(
+            index=self.pages_alias, body={"properties": {"number_key": PAGE_MAPPING["properties"]["number_key"]}}
+        )
+        missing = {
+            "bool": {"filter": [{"exists": {"field": "number"}}], "must_not": [{"exists": {"field": "number_key"}}]}
+        }
+        self._bulk(
+            {
+                "_op_type": "update",
+                "_index": hit["_index"],
+                "_id": hit["_id"],
+                "doc": {"number_key": number_key(hit["_source"]["number"])},
+            }
+            for hit in helpers.scan(
+                self.client, query={"query": missing, "_source": ["number"]}, index=self.pages_alias
+            )
+        )
+        self._refresh(self.pages_alias)
 
     def drop(self) -> None:
         """Delete every index of this prefix (tests, `reindex --recreate` away from OpenSearch)."""
@@ -448,9 +508,32 @@ class OpenSearchBackend:
             else {"match_phrase": {field: text}}
         )
 
+    @staticmethod
+    def _number_query(key: str) -> dict:
+        """First pages of the documents whose số/ký hiệu is `key` or continues it (ParsedQuery.numbers)."""
+        lo, hi = number_key_range(key)
+        return {
+            "constant_score": {
+                "filter": {
+                    "bool": {
+                        "filter": [{"term": {"seq": 1}}],
+                        "should": [{"term": {"number_key": key}}, {"range": {"number_key": {"gte": lo, "lt": hi}}}],
+                        "minimum_should_match": 1,
+                    }
+                },
+                "boost": NUMBER_BOOST,
+                "_name": "number",
+            }
+        }
+
     def build_query(self, parsed: ParsedQuery, query: SearchQuery) -> dict:
-        """The bool query: AND on text_folded (+ fuzzy alternatives), tiers as `should` constant scores."""
+        """The bool query: AND on text_folded (+ fuzzy alternatives), tiers as `should` constant scores.
+
+        Without words: every page the filters keep."""
+        if not parsed:
+            return {"bool": {"filter": self._filters(query)}}
         fuzzy = set(fuzzy_terms(parsed))
+        numbers = {key for key, _ in parsed.numbers()}
         must, strict, phrases = [], [], []
         for phrase in parsed.folded_phrases:
             plain = self._words_query("text_folded", phrase)
@@ -459,8 +542,14 @@ class OpenSearchBackend:
                 # Adjacency as a filter (a phrase is only checked for one occurrence, and cached);
                 # scoring by its words: computing phrase frequencies over every match is the
                 # costly part of a phrase query.
-                phrases.append(plain)
-                must.append({"match": {"text_folded": {"query": " ".join(phrase), "operator": "and"}}})
+                words = {"match": {"text_folded": {"query": " ".join(phrase), "operator": "and"}}}
+                key = " ".join(phrase)
+                if key in numbers:  # in the text, or the document's số/ký hiệu
+                    text = {"bool": {"must": [words], "filter": [plain]}}
+                    must.append({"bool": {"should": [text, self._number_query(key)], "minimum_should_match": 1}})
+                else:
+                    phrases.append(plain)
+                    must.append(words)
             elif phrase[0] in fuzzy:
                 must.append(
                     {
@@ -511,31 +600,27 @@ class OpenSearchBackend:
         from opensearchpy.exceptions import NotFoundError
 
         parsed = parse_query(query.text)
-        if not parsed:
-            return SearchResult(hits=[], total=0, facets={} if query.facets else None)
+        if not parsed and not query.filtered:  # nothing asked, nothing found
+            return SearchResult(hits=[], total=0, facets={name: {} for name in query.facets} if query.facets else None)
         body: dict[str, Any] = {
             "query": self.build_query(parsed, query),
+            "from": query.offset,
             "size": query.limit,
             "track_total_hits": True,
             "_source": ["case_id", "document_id", "seq", "doc_type", "text"],
-            "sort": [
-                "_score",
-                {"case_id": {"order": "asc", "missing": "_first"}},
-                {"document_id": "asc"},
-                {"seq": "asc"},
-            ],
+            "sort": _SORTS["words" if parsed and query.sort == "relevance" else query.sort],
         }
         if query.facets:
+            order = [{"_count": "desc"}, {"_key": "asc"}]  # as index.query.order_facet
             body["aggs"] = {
-                "type": {"terms": {"field": "doc_type", "size": FACET_SIZE}},
-                "case": {"terms": {"field": "case_id", "size": FACET_SIZE}},
-                "year": {"terms": {"field": "year", "size": FACET_SIZE}},
+                name: {"terms": {"field": _FACET_FIELDS[name], "size": FACET_LIMIT, "order": order}}
+                for name in query.facets
             }
         try:
             with _reachable(self.url):
                 response = self.client.search(index=self.pages_alias, body=body)
         except NotFoundError:  # nothing indexed yet
-            return SearchResult(hits=[], total=0, facets={"type": {}, "case": {}, "year": {}} if query.facets else None)
+            return SearchResult(hits=[], total=0, facets={name: {} for name in query.facets} if query.facets else None)
         hits = []
         for raw in response["hits"]["hits"]:
             src = raw["_source"]
@@ -553,8 +638,8 @@ class OpenSearchBackend:
         facets = None
         if query.facets:
             facets = {
-                name: {b["key"]: b["doc_count"] for b in response["aggregations"][name]["buckets"]}
-                for name in ("type", "case", "year")
+                name: order_facet(name, {b["key"]: b["doc_count"] for b in response["aggregations"][name]["buckets"]})
+                for name in query.facets
             }
         return SearchResult(hits=hits, total=int(response["hits"]["total"]["value"]), facets=facets)
 

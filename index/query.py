@@ -31,6 +31,19 @@ class ParsedQuery:
     def __bool__(self) -> bool:
         return bool(self.phrases)
 
+    def numbers(self) -> list[tuple[str, list[list[str]]]]:
+        """(number key, the other phrases) per phrase that may be a số/ký hiệu typed in the box.
+
+        A phrase of two or more words, one with a digit ('47/QĐ-VKS-P2', '54/2024/HS-ST'), also finds
+        the first page of a document whose extracted number has these words (folded) or starts with
+        them, however the OCR garbled the page's own text; the other phrases still match the text."""
+        folded = self.folded_phrases
+        return [
+            (" ".join(phrase), self.phrases[:i] + self.phrases[i + 1 :])
+            for i, phrase in enumerate(folded)
+            if len(phrase) > 1 and any(ch.isdigit() for w in phrase for ch in w)
+        ]
+
 
 def parse_query(raw: str) -> ParsedQuery:
     raw = normalize(raw)
@@ -46,7 +59,7 @@ def make_snippet(text: str, query: ParsedQuery, width: int = 160) -> str:
     """Original text (with diacritics) around the best cluster of matches, matches marked.
 
     Matching is done on folded, lower-cased text so a diacritic-free query
-    still highlights the accented words it found.
+    still highlights the accented words it found. The window is widened to whole words.
     """
     text = normalize(text)
     folded, offsets = fold_with_offsets(text)
@@ -56,14 +69,14 @@ def make_snippet(text: str, query: ParsedQuery, width: int = 160) -> str:
         pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in phrase) + r"(?!\w)"
         for m in re.finditer(pattern, folded):
             spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
-    flat = " ".join(text.split())
     if not spans:
-        return _ellipsize(flat, 0, width)
-    spans = _merge(sorted(spans))
-    # Window starting a little before the match whose window covers most matches.
-    best = _densest(spans, width)
-    start = max(0, best[0] - width // 4)
-    end = min(len(text), start + width)
+        start, end = 0, _word_end(text, min(len(text), width))
+    else:
+        spans = _merge(sorted(spans))
+        # Window starting a little before the match whose window covers most matches.
+        best = _densest(spans, width)
+        start = _word_start(text, max(0, best[0] - width // 4))
+        end = _word_end(text, min(len(text), start + width))
     out, cursor = [], start
     for s, e in spans:
         if e <= start or s >= end:
@@ -73,7 +86,27 @@ def make_snippet(text: str, query: ParsedQuery, width: int = 160) -> str:
         cursor = e
     out.append(text[cursor:end])
     body = " ".join("".join(out).split())
-    return ("…" if start > 0 else "") + body + ("…" if end < len(text) else "")
+    return ("…" if text[:start].strip() else "") + body + ("…" if text[end:].strip() else "")
+
+
+# A window edge inside a word moves to the word's edge, unless the "word" is longer than this.
+_WORD_REACH = 40
+
+
+def _word_start(text: str, i: int) -> int:
+    """`i`, or the start of the word it cuts."""
+    j = i
+    while 0 < j and i - j < _WORD_REACH and not text[j - 1].isspace() and not text[j].isspace():
+        j -= 1
+    return j if j == 0 or text[j - 1].isspace() else i
+
+
+def _word_end(text: str, i: int) -> int:
+    """`i`, or the end of the word it cuts."""
+    j = i
+    while 0 < j < len(text) and j - i < _WORD_REACH and not text[j - 1].isspace() and not text[j].isspace():
+        j += 1
+    return j if j == len(text) or text[j].isspace() else i
 
 
 def _densest(spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
@@ -95,10 +128,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((s, e))
     return merged
-
-
-def _ellipsize(text: str, start: int, width: int) -> str:
-    return text[start : start + width] + ("…" if len(text) > start + width else "")
 
 
 # ---- shared by every backend: fuzzy eligibility, date bounds, person filter ----------
@@ -142,6 +171,32 @@ def date_bounds(date_from: str | None, date_to: str | None) -> tuple[str | None,
             raise ValueError(f"not a date: {value!r}") from None
 
     return (parse(date_from, False) if date_from else None, parse(date_to, True) if date_to else None)
+
+
+def number_key(number: str | None) -> str | None:
+    """A số/ký hiệu as the index compares it with a query: folded lower-case words ('47/QĐ-VKS-P2' → '47 qd vks p2')."""
+    key = " ".join(fold(w).lower() for w in words(number or ""))
+    return key or None
+
+
+def number_key_range(key: str) -> tuple[str, str]:
+    """Bounds [lo, hi) of the number keys that continue `key` with more words ('47 qd' → '47 qd vks p2')."""
+    return key + " ", key + "!"  # "!" follows " " in every collation a backend uses here
+
+
+# Facets: at most this many values each, by page count (desc), then value.
+FACET_LIMIT = 50
+
+
+def order_facet(name: str, counts: dict) -> dict[str, int]:
+    """One facet's counts as every backend returns them: string values, the biggest first, ties by value
+    (articles by number), at most FACET_LIMIT."""
+
+    def key(item: tuple) -> tuple:
+        value = item[0]
+        return (-item[1], int(value) if name == "article" else 0, str(value))
+
+    return {str(value): n for value, n in sorted(counts.items(), key=key)[:FACET_LIMIT]}
 
 
 def person_words(name: str) -> list[str]:

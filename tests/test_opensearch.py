@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from index.base import IndexedPage, SearchQuery
+from index.base import FACETS, IndexedPage, SearchQuery
 from index.sqlite_fts import SqliteBackend
 from pipeline.config import Settings
 from pipeline.text import normalize
@@ -231,7 +231,7 @@ PARITY_QUERIES = [
     SearchQuery('"khoi to bi can" quyết định'),
     SearchQuery("điều tra", doc_type="cao_trang"),
     SearchQuery("quyết định", date_from="2024-03", date_to="2024-06"),
-    SearchQuery("bị can", facets=True),
+    SearchQuery("bị can", facets=FACETS),
     SearchQuery("54/2024/HS-ST"),
     SearchQuery("Quảng Yên"),
     SearchQuery("nguyen"),

@@ -102,7 +102,7 @@ def test_a_home_on_opensearch_reindexes_searches_and_reports(tmp_path, truth, os
     assert result["total"] >= 2 and len(result["hits"]) == 5
     assert set(result["hits"][0]) == {"case_id", "document_id", "doc_type", "page", "but_luc", "score", "snippet"}
     assert "<mark>" in result["hits"][0]["snippet"]
-    assert set(result["facets"]) == {"type", "case", "year"}
+    assert set(result["facets"]) == {"type", "case", "year", "person", "number", "article"}
     assert set(result["facets"]["case"]) <= set(CASES) and result["facets"]["year"] == {"2024": result["total"]}
     assert sum(result["facets"]["type"].values()) == result["total"]
 

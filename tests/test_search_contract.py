@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from index.base import IndexedPage, SearchQuery
+from index.base import DEFAULT_FACETS, IndexedPage, SearchQuery
 from index.query import MARK_CLOSE, MARK_OPEN
 from index.sqlite_fts import SqliteBackend
 from pipeline.config import Settings
@@ -185,7 +185,7 @@ def test_limit_and_total(loaded):
 
 
 def test_facets_count_by_type_case_and_year(loaded):
-    result = loaded.search(SearchQuery("cáo trạng", limit=1, facets=True))
+    result = loaded.search(SearchQuery("cáo trạng", limit=1, facets=DEFAULT_FACETS))
     assert result.facets is not None
     assert sum(result.facets["type"].values()) == result.total
     assert result.facets["type"].get("cao_trang", 0) >= 1
@@ -314,10 +314,10 @@ def test_bad_dates_are_refused(backend):
 
 def test_facets_follow_the_filters(backend):
     backend.index_pages(FILTER_PAGES)
-    result = backend.search(SearchQuery("bị can", case_id="2024-HS-0002", facets=True))
+    result = backend.search(SearchQuery("bị can", case_id="2024-HS-0002", facets=DEFAULT_FACETS))
     assert result.facets == {"type": {"ban_an": 2}, "case": {"2024-HS-0002": 2}, "year": {"2024": 1}}
     assert backend.search(SearchQuery("bị can")).facets is None
-    assert backend.search(SearchQuery("không có", facets=True)).facets == {"type": {}, "case": {}, "year": {}}
+    assert backend.search(SearchQuery("không có", facets=DEFAULT_FACETS)).facets == {"type": {}, "case": {}, "year": {}}
 
 
 # ---- embedded backend only ------------------------------------------------------------------------
