@@ -159,7 +159,7 @@ def test_the_last_page_of_results_links_back(client, monkeypatch):
 def test_a_bad_date_is_a_visible_message_not_a_failure(client):
     status, html, found = page(client, q="tran", **{"from": "31/02/2024"})
     assert status == 400
-    assert 'id="search-message"' in html and "ngày không hợp lệ" in html and "31/02/2024" in html
+    assert 'id="search-message"' in html and "Ngày không hợp lệ" in html and "31/02/2024" in html
     assert found.groups == []
     status, html, _ = page(client, q="tran", to="hôm qua")
     assert status == 400 and "dd/mm/yyyy" in html

@@ -114,13 +114,13 @@ def search_query(
 ) -> SearchQuery:
     """A `SearchQuery` from a visitor's parameters; a `UsageError` (HTTP 400) says what is wrong."""
     if sort not in SORTS:
-        raise UsageError(f"cách sắp xếp không hợp lệ: {sort!r} (một trong {', '.join(SORTS)})")
+        raise UsageError(f"Cách sắp xếp không hợp lệ: «{sort}» (một trong {', '.join(SORTS)})")
     unknown = [name for name in facets if name not in FACETS]
     if unknown:
-        raise UsageError(f"không có nhóm đếm {', '.join(unknown)} (một trong {', '.join(FACETS)})")
+        raise UsageError(f"Không có nhóm đếm {', '.join(unknown)} (một trong {', '.join(FACETS)})")
     if isinstance(article, str):
         if article and not article.isdigit():
-            raise UsageError(f"điều luật phải là một số: {article!r}")
+            raise UsageError(f"Điều luật phải là một số: «{article}»")
         article = int(article) if article else None
     lower, upper = dates(date_from, date_to)
     return SearchQuery(
@@ -148,7 +148,7 @@ def dates(date_from: str | None, date_to: str | None) -> tuple[str | None, str |
             bounds.append(date_bounds(None, iso)[1] if end else date_bounds(iso, None)[0])
         except (ValueError, HTTPException):
             raise UsageError(
-                f"ngày không hợp lệ: {value!r} — hãy nhập theo dạng dd/mm/yyyy, ví dụ 03/05/2024"
+                f"Ngày không hợp lệ: «{value}» — hãy nhập theo dạng dd/mm/yyyy, ví dụ 03/05/2024"
             ) from None
     return bounds[0], bounds[1]
 
