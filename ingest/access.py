@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.base import SearchBackend, SearchQuery
 from pipeline.config import Settings
-from pipeline.dossier.build import source_parts
+from pipeline.dossier.build import case_info, dossier_document, source_parts
+from pipeline.dossier.build import history as dossier_history
 from pipeline.errors import IndexUnavailable, NotFound
 from pipeline.store.catalog import Catalog, DocumentRow
 
@@ -95,6 +97,11 @@ class Access:
 
     def search(self, query: SearchQuery) -> dict:
         """`hoso search --json`: {"hits": [...], "total", "facets"?}; each hit placed in its dossier."""
+        return self.search_with_seqs(query)[0]
+
+    def search_with_seqs(self, query: SearchQuery) -> tuple[dict, list[int]]:
+        """`search`, and each hit's page within its document (the viewer's `{document_id}:{seq}`),
+        which the CLI's shape leaves out."""
         if self.backend is None:
             raise IndexUnavailable("no search index is open")
         try:
@@ -119,7 +126,7 @@ class Access:
         data: dict = {"hits": hits, "total": result.total}
         if query.facets:
             data["facets"] = result.facets or {}
-        return data
+        return data, [hit.seq for hit in result.hits]
 
     # ---- cases and documents ---------------------------------------------------------------
 
@@ -169,6 +176,63 @@ class Access:
         batches = {b["id"]: b for b in self.catalog.batches(list(dict.fromkeys(b for b, _ in refs)))}
         texts = dict(zip(refs, self.catalog.page_texts(refs), strict=True)) if text else None
         return {"case_id": doc.case_id, **describe(doc, batches, texts)}
+
+    # ---- search and dossiers (the web app's search page and dossier view) -------------------
+
+    def case_ids(self) -> list[str]:
+        """Every case id, for a filter's choices."""
+        return self.catalog.case_ids()
+
+    def documents_brief(self, document_ids: list[str]) -> dict[str, dict]:
+        """{id: case, type, số/ký hiệu, date, title, bút lục range} of these documents, in one catalog
+        lookup (a page of search results names many documents)."""
+        brief = {}
+        for doc in self.catalog.documents_by_id(document_ids):
+            numbers = [p[3] for p in doc.pages if p[3] is not None]
+            brief[doc.id] = {
+                "id": doc.id,
+                "case_id": doc.case_id,
+                "type": doc.type,
+                "number": doc.number,
+                "symbol": doc.symbol,
+                "date": doc.date,
+                "month": doc.month,
+                "title": doc.title,
+                "but_luc": [numbers[0], numbers[-1]] if numbers else None,
+            }
+        return brief
+
+    def case_cover(self, case_id: str) -> dict:
+        """What the dossier's cover says of the case (crime, article, accused, victims: recorded for
+        the case, else read from its documents) and the dates of its first and last documents."""
+        self.need_case(case_id)
+        rows = self.catalog.documents(case_id)
+        batches = {b["id"]: b for b in self.catalog.batches(list(dict.fromkeys(b for d in rows for b, *_ in d.pages)))}
+        info = case_info(self.catalog, case_id, [dossier_document(d, batches) for d in rows], self.settings.unit)
+        dates = sorted(d.date for d in rows if d.date)
+        articles = Counter(d.article for d in rows if d.article)
+        return {
+            "case_id": case_id,
+            "crime": info.crime,
+            "article": info.article or (articles.most_common(1)[0][0] if articles else None),
+            "accused": info.accused,
+            "victims": info.victims,
+            "first_date": dates[0] if dates else None,
+            "last_date": dates[-1] if dates else None,
+        }
+
+    def dossier_history(self, case_id: str) -> dict:
+        """`hoso dossier history --json`: every version of the case's dossier and what changed in it."""
+        self.need_case(case_id)
+        return {"case_id": case_id, "versions": dossier_history(self.catalog, case_id, self.settings)}
+
+    def dossier_pdf(self, case_id: str) -> Path:
+        """The case's current dossier PDF; the id is looked up in the catalog before any path is built."""
+        self.need_case(case_id)
+        path = self.current_dossier(case_id)
+        if path is None:
+            raise NotFound(f"case {case_id} has no dossier yet")
+        return path
 
     # ---- what an admin watches -------------------------------------------------------------
 
