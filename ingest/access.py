@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -267,18 +267,18 @@ class Access:
         }
 
     def page_image(self, document_id: str, seq: int, width: int | None, q: str = "") -> PageImage:
-        """The page drawn `width` px wide (clamped) from the dossier, the words `q` matched outlined."""
+        """The page drawn `width` px wide (clamped) from the dossier, the words `q` matched to be outlined."""
         doc, place = self._placed(document_id, seq)
         dossier = self.dossier_file(doc.case_id)
         width = clamp_width(width)
         path = render.page_image(dossier, place[2], width, self.settings.cache_dir)
         tag = f"{dossier.key}-{place[2]}-{width}"
         if not q.strip():
-            return PageImage(path.read_bytes(), tag)
+            return PageImage(path, tag)
         found = self.page_words(document_id, seq, q)
         boxes = [(b["x0"], b["top"], b["x1"], b["bottom"]) for b in found["boxes"]]
         digest = hashlib.sha256(repr(boxes).encode()).hexdigest()[:12]
-        return PageImage(render.with_boxes(path, boxes, found["width"]), f"{tag}-{digest}")
+        return PageImage(path, f"{tag}-{digest}", boxes, found["width"])
 
     def dossier_file(self, case_id: str) -> DossierFile:
         """The case's latest dossier version (its own file under versions/, whose sha256 the catalog holds)."""
@@ -331,8 +331,14 @@ WORD_KEYS = ("text", "x0", "top", "x1", "bottom")
 
 @dataclass(frozen=True)
 class PageImage:
-    png: bytes
+    drawing: Path  # the page's cached drawing (never shown to a visitor: ids, not paths)
     etag: str  # changes with the dossier version, the page, the width and the boxes drawn
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    page_width: float = 0.0
+
+    def png(self) -> bytes:
+        """The PNG's bytes, boxes drawn (only now: a browser revalidating its copy needs the tag alone)."""
+        return render.with_boxes(self.drawing, self.boxes, self.page_width) if self.boxes else self.drawing.read_bytes()
 
 
 def split_page_id(page_id: str) -> tuple[str, int]:

@@ -79,7 +79,7 @@ def page_image(
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(image.png, media_type="image/png", headers=headers)
+    return Response(image.png(), media_type="image/png", headers=headers)
 
 
 @router.get("/api/v1/pages/{page_id}/words", tags=["trang"])
