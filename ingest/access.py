@@ -344,7 +344,7 @@ class PageImage:
 def split_page_id(page_id: str) -> tuple[str, int]:
     """'<document id>:<seq>' → (document id, seq); anything else is no page (NotFound)."""
     document_id, sep, seq = page_id.rpartition(":")
-    if not sep or not document_id or not seq.isdigit() or int(seq) < 1:
+    if not sep or not document_id or not (seq.isascii() and seq.isdigit()) or len(seq) > 9 or int(seq) < 1:
         raise NotFound(f"no page {page_id!r}")
     return document_id, int(seq)
 

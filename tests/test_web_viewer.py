@@ -236,13 +236,24 @@ def test_jump_by_but_luc_redirects_to_that_page_keeping_the_query(client):
     assert response.status_code == 303
     assert response.headers["location"] == "/pages/A-HC1:2?q=xe+m%C3%A1y"
     assert client.get(f"/cases/{CASE_A}/but-luc?but_luc=99").status_code == 404
-    assert client.get(f"/cases/{CASE_A}/but-luc?but_luc=abc").status_code == 400
+    for bad in ("abc", "²", "9" * 5000, "-1"):
+        assert client.get(f"/cases/{CASE_A}/but-luc", params={"but_luc": bad}).status_code == 400, bad
     assert client.get("/cases/2099-HS-0001/but-luc?but_luc=1").status_code == 404
 
 
 @pytest.mark.parametrize(
     "page_id",
-    ["A-CT12:9", "A-CT12:0", "NO-SUCH:1", "A-CT12", "..:1", "..%2F..%2Fcatalog.sqlite:1", "%2e%2e%2fetc%2fpasswd:1"],
+    [
+        "A-CT12:9",
+        "A-CT12:0",
+        "A-CT12:²",
+        "A-CT12:" + "9" * 5000,
+        "NO-SUCH:1",
+        "A-CT12",
+        "..:1",
+        "..%2F..%2Fcatalog.sqlite:1",
+        "%2e%2e%2fetc%2fpasswd:1",
+    ],
 )
 def test_unknown_or_crafted_page_ids_are_404_without_a_path(client, home, page_id):
     for url in (f"/api/v1/pages/{page_id}", f"/api/v1/pages/{page_id}/image", f"/api/v1/pages/{page_id}/words"):

@@ -46,8 +46,9 @@ def viewer(request: Request, page_id: str, q: str = QueryText, access: Access = 
 @router.get("/cases/{case_id}/but-luc", include_in_schema=False)
 def jump(case_id: str, but_luc: str = Query(...), q: str = QueryText, access: Access = AccessDep):
     """Bút lục N of the case → its page in the viewer (303, the query kept)."""
-    if not but_luc.strip().isdigit():
-        raise UsageError(f"bút lục phải là một số, không phải {but_luc!r}")
+    but_luc = but_luc.strip()
+    if not (but_luc.isascii() and but_luc.isdigit()) or len(but_luc) > 9:
+        raise UsageError("bút lục phải là một số nguyên dương")
     document_id, seq = access.page_at_but_luc(case_id, int(but_luc))
     return RedirectResponse(page_url(f"{document_id}:{seq}", q.strip()), status_code=303)
 

@@ -20,6 +20,7 @@ import shutil
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,8 +73,12 @@ def page_image(dossier: DossierFile, page: int, width: int, cache_dir: Path) -> 
     return path
 
 
+@lru_cache(maxsize=4096)
 def page_size(pdf: Path, page: int) -> tuple[float, float]:
-    """(width, height) in points of a dossier page as displayed (its /Rotate applied)."""
+    """(width, height) in points of a dossier page as displayed (its /Rotate applied).
+
+    Kept per file and page: a version's file is never rewritten, and a viewer asking need not
+    wait behind the renders holding PDFium."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:
