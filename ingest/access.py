@@ -9,18 +9,24 @@ place: every method knows who asks.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.base import SearchBackend, SearchQuery
+from index.highlight import matched_words
 from pipeline.config import Settings
+from pipeline.dossier import render
+from pipeline.dossier.assemble import type_name, version_folder
 from pipeline.dossier.build import case_info, dossier_document, source_parts
 from pipeline.dossier.build import history as dossier_history
+from pipeline.dossier.render import DossierFile, clamp_width
 from pipeline.errors import IndexUnavailable, NotFound
 from pipeline.store.catalog import Catalog, DocumentRow
+from pipeline.taxonomy import load_taxonomy
 
 from .runs import running_watcher
 
@@ -268,3 +274,155 @@ class Access:
     def review(self, case_id: str | None = None) -> list[dict]:
         """`hoso review --json`'s documents: low confidence, `khac`, no case, fields left empty."""
         return self.repair().review(case_id)
+
+    # ---- pages: the page viewer ------------------------------------------------------------
+    # A page is `{document id}:{seq}`, placed in its case's current dossier; its image and the
+    # boxes of its words are in that dossier page's frame (PDF points, origin top-left, as shown).
+
+    def page(self, document_id: str, seq: int, q: str = "") -> dict:
+        """One dossier page: place, size, text, words, its document's facts, citation, neighbours;
+        with `q`, the words it matched as `boxes`."""
+        doc, place = self._placed(document_id, seq)
+        dossier = self.dossier_file(doc.case_id)
+        width, height, words = self._shown_words(dossier, place)
+        order = self._dossier_order(doc.case_id)
+        at = order.index((document_id, seq))
+        return {
+            "id": f"{document_id}:{seq}",
+            "case_id": doc.case_id,
+            "document_id": document_id,
+            "seq": seq,
+            "pages": len(doc.pages),
+            "dossier_page": place[2],
+            "but_luc": place[3],
+            "dossier_version": self.catalog.latest_dossier(doc.case_id)["version"],
+            "width": width,
+            "height": height,
+            "doc_type": doc.type,
+            "number": doc.number,
+            "date": doc.date,
+            "title": doc.title,
+            "citation": citation(doc, place[3], self.settings),
+            "prev": "{}:{}".format(*order[at - 1]) if at > 0 else None,
+            "next": "{}:{}".format(*order[at + 1]) if at + 1 < len(order) else None,
+            "text": self.catalog.page_texts([place[:2]])[0],
+            "words": [dict(zip(WORD_KEYS, word, strict=True)) for word in words],
+            **({"boxes": [dict(zip(WORD_KEYS, words[i], strict=True)) for i in matched_words(words, q)]} if q else {}),
+        }
+
+    def page_at_but_luc(self, case_id: str, but_luc: int) -> tuple[str, int]:
+        """(document id, seq) of the case's page stamped with this bút lục."""
+        self.need_case(case_id)
+        for doc in dossier_documents(self.catalog, case_id):
+            for seq, (_, _, _, number) in enumerate(doc.pages, 1):
+                if number == but_luc:
+                    return doc.id, seq
+        raise NotFound(f"case {case_id} has no bút lục {but_luc}")
+
+    def page_words(self, document_id: str, seq: int, q: str) -> dict:
+        """{"width", "height", "boxes": [{"text", "x0", "top", "x1", "bottom"}]}: the words `q` matched."""
+        doc, place = self._placed(document_id, seq)
+        width, height, words = self._shown_words(self.dossier_file(doc.case_id), place)
+        matched = matched_words(words, q) if q.strip() else []
+        return {
+            "width": width,
+            "height": height,
+            "boxes": [dict(zip(WORD_KEYS, words[i], strict=True)) for i in matched],
+        }
+
+    def page_image(self, document_id: str, seq: int, width: int | None, q: str = "") -> PageImage:
+        """The page drawn `width` px wide (clamped) from the dossier, the words `q` matched to be outlined."""
+        doc, place = self._placed(document_id, seq)
+        dossier = self.dossier_file(doc.case_id)
+        width = clamp_width(width)
+        path = render.page_image(dossier, place[2], width, self.settings.cache_dir)
+        tag = f"{dossier.key}-{place[2]}-{width}"
+        if not q.strip():
+            return PageImage(path, tag)
+        found = self.page_words(document_id, seq, q)
+        boxes = [(b["x0"], b["top"], b["x1"], b["bottom"]) for b in found["boxes"]]
+        digest = hashlib.sha256(repr(boxes).encode()).hexdigest()[:12]
+        return PageImage(path, f"{tag}-{digest}", boxes, found["width"])
+
+    def dossier_file(self, case_id: str) -> DossierFile:
+        """The case's latest dossier version (its own file under versions/, whose sha256 the catalog holds)."""
+        latest = self.catalog.latest_dossier(case_id)
+        pdf = (
+            version_folder(self.settings.dossiers_dir / case_id, latest["version"]) / f"{case_id}.pdf"
+            if latest
+            else None
+        )
+        if pdf is None or not pdf.is_file():
+            raise NotFound(f"the dossier of case {case_id} is not built (`hoso dossier rebuild {case_id}`)")
+        return DossierFile(case_id, pdf, latest["pdf_sha256"])
+
+    def _placed(self, document_id: str, seq: int) -> tuple[DocumentRow, tuple[str, int, int, int | None]]:
+        """The document and (batch id, page in batch, dossier page, bút lục) of its page `seq`."""
+        doc = self.catalog.document(document_id)
+        if doc is None or doc.case_id is None or not 1 <= seq <= len(doc.pages) or doc.pages[seq - 1][2] is None:
+            raise NotFound(f"no page {document_id}:{seq} in a dossier")
+        return doc, doc.pages[seq - 1]
+
+    def _dossier_order(self, case_id: str) -> list[tuple[str, int]]:
+        """The case's placed pages as (document id, seq), in dossier order (across documents)."""
+        pages = [
+            (place[2], doc.id, seq)
+            for doc in self.catalog.documents(case_id)
+            for seq, place in enumerate(doc.pages, 1)
+            if place[2] is not None
+        ]
+        return [(doc_id, seq) for _, doc_id, seq in sorted(pages)]
+
+    def _shown_words(self, dossier: DossierFile, place: tuple) -> tuple[float, float, list[tuple]]:
+        """The dossier page's (width, height) and its words [(text, x0, top, x1, bottom)] in that frame."""
+        batch_id, number, dossier_page, _ = place
+        stored = self.catalog.batch_page(batch_id, number)
+        turn = self.catalog.page_turns([batch_id]).get((batch_id, number), 0)
+        width, height = render.page_size(dossier.pdf, dossier_page)
+        if stored is None:
+            return width, height, []
+        turned = (stored.height, stored.width) if turn % 180 else (stored.width, stored.height)
+        sx, sy = width / turned[0], height / turned[1]  # 1 unless the dossier page was resized
+        words = []
+        for w in stored.words:
+            x0, top, x1, bottom = render.turn_box((w.x0, w.top, w.x1, w.bottom), stored.width, stored.height, turn)
+            words.append((w.text, round(x0 * sx, 2), round(top * sy, 2), round(x1 * sx, 2), round(bottom * sy, 2)))
+        return width, height, words
+
+
+WORD_KEYS = ("text", "x0", "top", "x1", "bottom")
+
+
+@dataclass(frozen=True)
+class PageImage:
+    drawing: Path  # the page's cached drawing (never shown to a visitor: ids, not paths)
+    etag: str  # changes with the dossier version, the page, the width and the boxes drawn
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    page_width: float = 0.0
+
+    def png(self) -> bytes:
+        """The PNG's bytes, boxes drawn (only now: a browser revalidating its copy needs the tag alone)."""
+        return render.with_boxes(self.drawing, self.boxes, self.page_width) if self.boxes else self.drawing.read_bytes()
+
+
+def split_page_id(page_id: str) -> tuple[str, int]:
+    """'<document id>:<seq>' → (document id, seq); anything else is no page (NotFound)."""
+    document_id, sep, seq = page_id.rpartition(":")
+    if not sep or not document_id or not (seq.isascii() and seq.isdigit()) or len(seq) > 9 or int(seq) < 1:
+        raise NotFound(f"no page {page_id!r}")
+    return document_id, int(seq)
+
+
+def citation(doc: DocumentRow, but_luc: int | None, settings: Settings) -> str:
+    """'Hồ sơ 2024-HS-0123, bút lục 57 — Cáo trạng số 12/CT-VKS-P2 ngày 03/05/2024' (unknown parts left out)."""
+    from pipeline.dossier.frontmatter import vn_date
+
+    head = f"Hồ sơ {doc.case_id}" + (f", bút lục {but_luc}" if but_luc is not None else "")
+    name = (
+        doc.title
+        if doc.type in ("khac", "cong_van") and doc.title
+        else type_name(doc.type, load_taxonomy(settings.taxonomy))
+    )
+    name += f" số {doc.number}" if doc.number else ""
+    name += f" ngày {vn_date(doc.date)}" if doc.date else ""
+    return f"{head} — {name}"

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     def tmp_dir(self) -> Path:
         return self.home / "tmp"
 
+    @property
+    def cache_dir(self) -> Path:
+        """What can be drawn again from the rest of the home (page images of the dossiers)."""
+        return self.home / "cache"
+
 
 def _config_file(home: Path) -> Path | None:
     explicit = os.environ.get("HOSO_CONFIG")

@@ -123,6 +123,11 @@ class Batches:
         rows = self.db.execute("SELECT * FROM pages WHERE batch_id = ? ORDER BY number", (batch_id,))
         return [_row_to_page(r, with_words) for r in rows]
 
+    def batch_page(self, batch_id: str, number: int) -> PageText | None:
+        """One page of a batch, with its words (a page viewer needs no more)."""
+        row = self.db.execute("SELECT * FROM pages WHERE batch_id = ? AND number = ?", (batch_id, number)).fetchone()
+        return _row_to_page(row, True) if row else None
+
     def pages_of_batches(self, batch_ids: list[str], with_words: bool = True) -> dict[str, list[PageText]]:
         """{batch id: its pages in order} of these batches."""
         pages: dict[str, list[PageText]] = {b: [] for b in batch_ids}
