@@ -16,6 +16,7 @@ from conftest import REPO
 from dossier_kit import cli, cli_json, tiny_home
 from pipeline.config import load_settings
 from pipeline.store.catalog import Catalog, DocumentRow
+from test_watch_support import drop, scan_bytes
 from web.app import create_app
 from web_kit import CASE_A, build_web_home
 
@@ -27,10 +28,9 @@ ANNEX = "Bản kê tài sản thu giữ kèm theo: một thuyền đánh cá v�
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("clerk")
-    home = build_web_home(root)
+def review_home(root: Path, *, opensearch_url: str | None = None, prefix: str | None = None) -> Path:
+    """The web kit's home, with a document to review and a quarantined file."""
+    home = build_web_home(root, opensearch_url=opensearch_url, prefix=prefix)
     # A document the review lists: type unknown, read with little confidence, number and date left empty;
     # two pages, so that it can be split.
     t = tiny_home(root)
@@ -56,6 +56,11 @@ def home(tmp_path_factory) -> Path:
     shutil.copy(REPO / "samples" / "bad" / "notes.docx", inbox / "notes.docx")
     cli(home, "ingest", str(inbox.parent), code=3)
     return home
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    return review_home(tmp_path_factory.mktemp("clerk"))
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +195,8 @@ def test_a_refused_correction_shows_its_message(client):
     assert client.post("/review/A-DON1/type", data={"key": "cao_trang"}).status_code == 403
 
 
-def test_set_type_from_the_web_is_recorded_rebuilt_and_reindexed(client, home):
+def set_type_from_the_web(client: TestClient, home: Path) -> None:
+    """Set A-DON1's type on the review page: recorded as web@testclient, dossier rebuilt, index updated."""
     version = cli_json(home, "dossier", "show", CASE_A)["version"]
     answer = client.post(
         "/review/A-DON1/type",
@@ -213,6 +219,17 @@ def test_set_type_from_the_web_is_recorded_rebuilt_and_reindexed(client, home):
     assert "Đã đặt loại của A-DON1 là Đơn khiếu nại" in follow and "web@testclient" in follow
 
 
+def test_set_type_from_the_web_is_recorded_rebuilt_and_reindexed(client, home):
+    set_type_from_the_web(client, home)
+
+
+@pytest.mark.opensearch
+def test_set_type_from_the_web_reindexes_opensearch(tmp_path, opensearch_url, unique_prefix):
+    home = review_home(tmp_path, opensearch_url=opensearch_url, prefix=unique_prefix)
+    with TestClient(create_app(load_settings(home=home))) as client:
+        set_type_from_the_web(client, home)
+
+
 def test_set_a_field_with_a_vietnamese_date(client, home):
     token = csrf_of(client, "/review")
     client.post("/review/A-DON1/field", data={"field": "date", "value": "20/06/2024", "csrf": token})
@@ -228,3 +245,26 @@ def test_split_from_the_web(client, home):
     first = next(d for d in documents if d["id"] == "A-DON1")
     assert first["dossier_pages"][0] == first["dossier_pages"][1]  # one page left
     assert corrections(home)[-1]["field"] == "split" and corrections(home)[-1]["who"] == "web@testclient"
+
+
+@pytest.mark.ocr
+def test_retry_from_the_web_once_the_cause_is_fixed(tmp_path, monkeypatch):
+    """Quarantined because every page is over the pixel limit; the admin raises it; "Thử lại" on the status
+    page files the scan: OCRed, in its case's dossier, searchable."""
+    home = tmp_path / "home"
+    drop(tmp_path / "inbox" / CASE_A / "page.jpg", scan_bytes(21, "jpg"))
+    monkeypatch.setenv("HOSO_MAX_PIXELS", "1000")
+    cli(home, "ingest", str(tmp_path / "inbox"), code=3)
+    monkeypatch.delenv("HOSO_MAX_PIXELS")
+    with TestClient(create_app(load_settings(home=home))) as client:
+        [listed] = client.get("/api/v1/status").json()["quarantine"]
+        assert listed["path"] == "page.jpg" and "limit" in listed["reason"]
+        answer = client.post("/status/retry", data={"every": "true", "csrf": csrf_of(client, "/status")})
+        assert answer.status_code == 200 and "Đã xếp lại hàng đợi 1 tệp" in answer.text
+        deadline = time.monotonic() + 120
+        while file_row(home, "page.jpg").state != "done" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        status = client.get("/api/v1/status").json()
+    assert status["quarantine"] == [] and status["files"]["done"] == 1
+    assert cli_json(home, "dossier", "show", CASE_A)["version"] >= 1
+    assert cli_json(home, "search", "khoi to vu an", "--case", CASE_A)["total"] >= 1

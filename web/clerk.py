@@ -239,7 +239,7 @@ def retry(request: Request, file_id: int | None = Form(None), every: bool = Form
     queued, refused = access.requeue(ids)  # NotFound (404) for an id that is not quarantined
     if queued:
         retries(request).submit(access.user, queued)
-    message = f"Đã xếp lại hàng đợi {len(queued)} tệp; tệp được xử lý ngay, tải lại trang để xem kết quả."
+    message = f"Đã xếp lại hàng đợi {len(queued)} tệp."
     if refused:
         names = ", ".join(Path(o.path).name for o in refused)
         message += f" Không thử lại được {len(refused)} tệp ({names}): bản sao trong khu cách ly không còn."
