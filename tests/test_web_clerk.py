@@ -1,6 +1,7 @@
 """The clerks' pages of the web app: /status with the quarantine and "Thử lại", /review with the CLI's
 corrections (recorded as web@<client>, dossier rebuilt, index updated), and their JSON under /api/v1.
-Fast: the web kit's home (no OCR), documents to review, and a file quarantined by a real ingest."""
+Fast: the web kit's home (no OCR), documents to review, and a file quarantined by a real ingest; the corrections
+build on each other in file order, on the one home of the module."""
 
 from __future__ import annotations
 
@@ -268,3 +269,11 @@ def test_retry_from_the_web_once_the_cause_is_fixed(tmp_path, monkeypatch):
     assert status["quarantine"] == [] and status["files"]["done"] == 1
     assert cli_json(home, "dossier", "show", CASE_A)["version"] >= 1
     assert cli_json(home, "search", "khoi to vu an", "--case", CASE_A)["total"] >= 1
+
+
+def test_move_to_another_case_from_the_web(client, home):
+    answer = client.post("/review/A-DON1/move", data={"case": "2025-HS-0007", "csrf": csrf_of(client, "/review")})
+    assert answer.status_code == 200 and "Đã chuyển A-DON1 sang vụ án 2025-HS-0007" in answer.text
+    moved = [d for d in cli_json(home, "dossier", "show", "2025-HS-0007")["documents"] if d["type"] == "don_khieu_nai"]
+    assert len(moved) == 1 and moved[0]["but_luc"] is not None
+    assert corrections(home)[-1]["field"] == "case" and corrections(home)[-1]["who"] == "web@testclient"
