@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import signal
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 
 from pipeline.store.catalog import FileRow
 
-from .context import emit_json, err, fail, home, out, settings
+from .context import access, emit_json, err, fail, home, out, settings
 from .exitcodes import ExitCode
 
 # ingest.consume and ingest.watch (OCRmyPDF, pikepdf, fpdf2) are imported by the commands
@@ -92,60 +91,17 @@ def register(app: typer.Typer) -> None:
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Queue quarantined files again, from their quarantine copy, once the cause is fixed."""
-        from ingest.consume import Consumer, FileOutcome
-        from ingest.sources import make_batch
-        from ingest.watch import settle
-
         if not all_ and not paths:
             fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
-        with home() as (cfg, catalog, backend):
-            # A queued file with a reason was held back by the machine (disk full) or an interruption.
-            held = [r for r in catalog.files("queued") if r.reason]
-            quarantined = sorted(catalog.files("quarantined") + held, key=lambda r: r.id)
+        with access() as acc:
+            quarantined = acc.retryable()
             if all_:
                 rows = quarantined
             else:
                 rows, unknown = _select(quarantined, paths or [])
                 if unknown:
                     fail(f"not a quarantined file: {', '.join(unknown)}", ExitCode.NOT_FOUND)
-            outcomes: list[FileOutcome] = []
-            requeued: list[FileRow] = []
-            pattern = re.compile(cfg.case_id_pattern)
-            consumer = Consumer(cfg, catalog, backend)
-            for row in rows:
-                copies, gone = _copies(row)
-                if gone:
-                    outcomes.append(
-                        FileOutcome(
-                            row.path,
-                            "quarantined",
-                            row.case_id,
-                            0,
-                            0,
-                            f"cannot retry: no copy of {', '.join(gone)} is left in quarantine",
-                        )
-                    )
-                    continue
-                # Kind, size and content id of what is there now; the case stays the row's own.
-                consumer.requeue(row, make_batch(copies, copies[0].parent, row.case_id or "", pattern))
-                requeued.append(row)
-            if requeued:
-                results = {}
-                # A quarantine copy that fails again moves to its new folder; a held file is read from
-                # where it arrived, which stays as it is.
-                for move in (True, False):
-                    consumer.quarantine_move = move
-                    results |= {
-                        o.path: o for o in consumer.process([r.id for r in requeued if bool(r.quarantine) == move])
-                    }
-                for old in requeued:
-                    row = catalog.get_file(old.id)
-                    outcome = results.get(row.path) or FileOutcome(row.path, row.state, row.case_id, 0, 0, row.reason)
-                    if outcome.status in ("done", "duplicate"):
-                        settle(catalog, cfg, row, [], outcome.hashed)
-                    elif old.quarantine and old.quarantine != row.quarantine:
-                        _drop_if_empty(Path(old.quarantine))
-                    outcomes.append(outcome)
+            outcomes = acc.retry([r.id for r in rows])
         if json_out:
             emit_json({"files": [o.to_json() for o in outcomes]})
         else:
@@ -182,25 +138,3 @@ def _matches(row: FileRow, text: str, wanted: Path) -> bool:
         folder = Path(row.quarantine).absolute()
         return wanted == folder or folder in wanted.parents
     return False
-
-
-def _copies(row: FileRow) -> tuple[list[Path], list[str]]:
-    """The files to read again: the quarantine copy, else the original if it is back in place."""
-    folder = Path(row.quarantine) if row.quarantine else None
-    found, gone = [], []
-    for p in map(Path, row.paths):
-        if folder is not None and (folder / p.name).is_file():
-            found.append(folder / p.name)
-        elif p.is_file():
-            found.append(p)
-        else:
-            gone.append(p.name)
-    return found, gone
-
-
-def _drop_if_empty(folder: Path) -> None:
-    """A quarantine folder whose files moved on holds only its reason: remove it."""
-    if folder.is_dir() and all(p.name.endswith(".reason.txt") for p in folder.iterdir()):
-        for p in folder.iterdir():
-            p.unlink()
-        folder.rmdir()

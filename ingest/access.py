@@ -25,12 +25,13 @@ from pipeline.dossier.build import case_info, dossier_document, source_parts
 from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.render import DossierFile, clamp_width
 from pipeline.errors import IndexUnavailable, NotFound
-from pipeline.store.catalog import Catalog, DocumentRow
+from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import load_taxonomy
 
 from .runs import running_watcher
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
+    from .consume import FileOutcome
     from .repair import Repair
 
 
@@ -388,6 +389,55 @@ class Access:
             x0, top, x1, bottom = render.turn_box((w.x0, w.top, w.x1, w.bottom), stored.width, stored.height, turn)
             words.append((w.text, round(x0 * sx, 2), round(top * sy, 2), round(x1 * sx, 2), round(bottom * sy, 2)))
         return width, height, words
+
+    # ---- clerks: the quarantine, retries, the review's header pictures (web/clerk.py, `hoso retry`) ----
+
+    def retryable(self) -> list[FileRow]:
+        """Quarantined files, and files the machine held back (`hoso retry --all` takes them all)."""
+        from .retry import retryable
+
+        return retryable(self.catalog)
+
+    def requeue(self, file_ids: list[int]) -> tuple[list[int], list[FileOutcome]]:
+        """Queue these retryable files again from their quarantine copy, without processing them.
+        Returns (the ids queued, the outcomes of those that cannot be); NotFound for an id not retryable."""
+        from .retry import Retry
+
+        rows = self._retryable_rows(file_ids)
+        requeued, refused = Retry(self.settings, self.catalog, self.backend).requeue(rows)
+        return [r.id for r in requeued], refused
+
+    def process_requeued(self, file_ids: list[int]) -> list[FileOutcome]:
+        """Process files `requeue` queued (OCR, filing, dossiers, index): slow, the web runs it in the background."""
+        from .retry import Retry
+
+        return Retry(self.settings, self.catalog, self.backend).process(file_ids)
+
+    def retry(self, file_ids: list[int]) -> list[FileOutcome]:
+        """`hoso retry`: requeue these files and process them now."""
+        from .retry import Retry
+
+        retry = Retry(self.settings, self.catalog, self.backend)
+        requeued, refused = retry.requeue(self._retryable_rows(file_ids))
+        return refused + retry.process([r.id for r in requeued])
+
+    def _retryable_rows(self, file_ids: list[int]) -> list[FileRow]:
+        rows = {r.id: r for r in self.retryable()}
+        missing = [str(i) for i in file_ids if i not in rows]
+        if missing:
+            raise NotFound(f"not a quarantined file: {', '.join(missing)}")
+        return [rows[i] for i in dict.fromkeys(file_ids)]
+
+    def header_crop(self, document_id: str) -> Path:
+        """The picture of the document's first-page header, for a person to read the fields left empty
+        there (as `hoso review` lists it); NotFound when the review asks for none."""
+        doc = self.document_row(document_id)
+        batches = self.catalog.batches([doc.pages[0][0]]) if doc.pages else []
+        # The review's own crop (made and cached the same way for `hoso review`).
+        crops = self.repair()._header_crops(doc, {b["id"]: Path(b["ocr_pdf"]) for b in batches})
+        if not crops:
+            raise NotFound(f"no header picture to read for {document_id}")
+        return Path(next(iter(crops.values())))
 
 
 WORD_KEYS = ("text", "x0", "top", "x1", "bottom")
