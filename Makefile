@@ -12,16 +12,21 @@ deps:
 deps-test:
 	HOSO_OPENSEARCH=1 scripts/install-deps.sh
 
-# Ingest the bundled samples into the embedded index, then show what a clerk and a prosecutor see.
+# Ingest the bundled samples into the embedded index, show what a clerk and a prosecutor see, then how
+# to open the same home in a browser.
 demo: deps
 	$(HOSO) --home $(DEMO_HOME) doctor
 	$(HOSO) --home $(DEMO_HOME) ingest samples/inbox || [ $$? -eq 3 ]
 	$(HOSO) --home $(DEMO_HOME) status
 	$(HOSO) --home $(DEMO_HOME) search "khoi to vu an"
 	$(HOSO) --home $(DEMO_HOME) dossier show 2025-HS-0001
+	@echo
+	@echo "The prosecutors' web app over this home (Ctrl-C stops it):"
+	@echo "  $(HOSO) --home $(DEMO_HOME) serve    # then open http://127.0.0.1:8080/"
 
 # Lint (ruff), the layering of pyproject.toml's contracts (lint-imports, README "Architecture"), then unit
-# and integration tests: real Tesseract, and a real OpenSearch node started for the run.
+# and integration tests: real Tesseract, a real OpenSearch node started for the run, and the web app in
+# Debian's chromium (installed by deps-test).
 test: deps-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
