@@ -36,12 +36,12 @@ test: deps-test
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
 	  scripts/opensearch.sh stop; exit $$status
 
-# The inner loop: lint, then the tests that need no OCR, OpenSearch node or veraPDF (under a minute).
+# The inner loop: lint, then the tests that need no OCR, OpenSearch node, veraPDF or browser (about a minute).
 test-fast: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
-	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not verapdf"
+	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not verapdf and not browser"
 
 bench: deps-test
 	$(VENV)/bin/python bench/ocr_throughput.py

@@ -55,6 +55,9 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        retries = getattr(app.state, "retries", None)  # web/clerk.py's background "Thử lại"
+        if retries is not None:
+            retries.close(settings.watch_stop_grace_seconds)
         sessions.close()
 
     app = FastAPI(

@@ -100,28 +100,17 @@ class Retries:
             self.thread.join(grace)
 
 
-_RUNNERS: list[Retries] = []  # every app's, stopped when its server stops
-_RUNNERS_LOCK = threading.Lock()
+_RUNNER_LOCK = threading.Lock()
 
 
 def retries(request: Request) -> Retries:
-    """The app's background retries (started by the first "Thử lại")."""
+    """The app's background retries (started by the first "Thử lại"; the app's lifespan stops them)."""
     state = request.app.state
-    with _RUNNERS_LOCK:
+    with _RUNNER_LOCK:
         runner = getattr(state, "retries", None)
         if runner is None:
             runner = state.retries = Retries(state.sessions)
-            _RUNNERS.append(runner)
     return runner
-
-
-@router.on_event("shutdown")
-def stop_retries() -> None:
-    with _RUNNERS_LOCK:
-        runners = list(_RUNNERS)
-        _RUNNERS.clear()
-    for runner in runners:
-        runner.close(runner.sessions.settings.watch_stop_grace_seconds)
 
 
 # ---- a message for the next page (after a 303) ----------------------------------------------------
