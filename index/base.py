@@ -36,6 +36,15 @@ class IndexedPage:
 # Facets a search can count (pages per value); `SearchQuery.facets` names some of them.
 FACETS = ("type", "case", "year", "person", "number", "article")
 DEFAULT_FACETS = ("type", "case", "year")
+# The page field each facet counts; both backends store a page's metadata under these names.
+FACET_FIELDS = {
+    "type": "doc_type",
+    "case": "case_id",
+    "year": "year",
+    "person": "persons",
+    "number": "number",
+    "article": "article",
+}
 SORTS = ("relevance", "date", "-date")  # date: oldest first; -date: newest first
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from pipeline.text import fold, normalize
 
-from .base import Hit, IndexedPage, SearchQuery, SearchResult
+from .base import FACET_FIELDS, Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
     FACET_LIMIT,
     FUZZY_MAX_EXPANSIONS,
@@ -66,14 +66,6 @@ FUZZY_BOOST = 0.1
 BULK_CHUNK = 500
 BULK_ATTEMPTS = 4  # per chunk, on connection errors / timeouts / 429 / 5xx (with backoff)
 
-_FACET_FIELDS = {
-    "type": "doc_type",
-    "case": "case_id",
-    "year": "year",
-    "person": "persons",
-    "number": "number",
-    "article": "article",
-}
 _DOCUMENT_ORDER = [{"document_id": "asc"}, {"seq": "asc"}]
 # The same orders as the embedded backend (index/sqlite_fts.py: _TIES, _ORDERS).
 _SORTS = {
@@ -613,7 +605,7 @@ class OpenSearchBackend:
         if query.facets:
             order = [{"_count": "desc"}, {"_key": "asc"}]  # as index.query.order_facet
             body["aggs"] = {
-                name: {"terms": {"field": _FACET_FIELDS[name], "size": FACET_LIMIT, "order": order}}
+                name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_LIMIT, "order": order}}
                 for name in query.facets
             }
         try:

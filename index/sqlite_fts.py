@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pipeline.store.database import chunks, marks, transaction
 from pipeline.text import fold, normalize
 
-from .base import Hit, IndexedPage, SearchQuery, SearchResult
+from .base import FACET_FIELDS, Hit, IndexedPage, SearchQuery, SearchResult
 from .query import (
     FUZZY_MAX_EXPANSIONS,
     FUZZY_MIN_LETTERS,
@@ -117,14 +117,6 @@ _ORDERS = {
     "relevance": "m.case_id IS NULL, m.case_id, m.date IS NULL, m.date, m.document_id, m.seq",  # no words: dossier order
     "date": "m.date IS NULL, m.date, m.document_id, m.seq",
     "-date": "m.date IS NULL, m.date DESC, m.document_id, m.seq",
-}
-_FACET_COLUMNS = {
-    "type": "doc_type",
-    "case": "case_id",
-    "year": "year",
-    "person": "persons",
-    "number": "number",
-    "article": "article",
 }
 
 
@@ -528,7 +520,7 @@ class SqliteBackend:
             return self.db.execute(f"SELECT COUNT(*) {found}", params).fetchone()[0], None
         counts: dict[str, Counter] = {name: Counter() for name in names}
         total = 0
-        columns = ", ".join(f"m.{_FACET_COLUMNS[name]}" for name in names)
+        columns = ", ".join(f"m.{FACET_FIELDS[name]}" for name in names)
         # Every page of a document carries the document's metadata (index.feed.pages_of, replaced together):
         # grouping by document is grouping by every facet at once, on a narrow key (twice as fast as by the six).
         for *values, n in self.db.execute(f"SELECT {columns}, COUNT(*) {found} GROUP BY m.document_id", params):

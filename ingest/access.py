@@ -58,18 +58,22 @@ def dossier_documents(catalog: Catalog, case_id: str) -> list[DocumentRow]:
     return sorted(documents, key=lambda d: (d.pages[0][2] is None, d.pages[0][2] or 0, d.arrival))
 
 
+def but_luc_range(doc: DocumentRow) -> list[int] | None:
+    numbers = [p[3] for p in doc.pages if p[3] is not None]
+    return [numbers[0], numbers[-1]] if numbers else None
+
+
+def headline(doc: DocumentRow) -> dict:
+    """What names a document in a list: id, type, số/ký hiệu, date (and the parts read), title."""
+    fields = ("id", "type", "number", "symbol", "date", "month", "title")
+    return {name: getattr(doc, name) for name in fields}
+
+
 def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, int], str] | None) -> dict:
     """A document as `dossier show` lists it, from its batches and (when asked for) its pages' texts."""
     pages = [p[2] for p in doc.pages if p[2] is not None]
-    numbers = [p[3] for p in doc.pages if p[3] is not None]
     data = {
-        "id": doc.id,
-        "type": doc.type,
-        "number": doc.number,
-        "symbol": doc.symbol,
-        "date": doc.date,
-        "month": doc.month,
-        "title": doc.title,
+        **headline(doc),
         "confidence": doc.confidence,
         "issuer": doc.issuer,
         "subtitle": doc.subtitle,
@@ -81,7 +85,7 @@ def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, 
         "crime": doc.crime,
         "article": doc.article,
         "dossier_pages": [pages[0], pages[-1]] if pages else None,
-        "but_luc": [numbers[0], numbers[-1]] if numbers else None,
+        "but_luc": but_luc_range(doc),
         "position": doc.position,
         "sources": [{"file": s.file, "sha256": s.sha256, "pages": list(s.pages)} for s in source_parts(doc, batches)],
     }
@@ -195,18 +199,7 @@ class Access:
         lookup (a page of search results names many documents)."""
         brief = {}
         for doc in self.catalog.documents_by_id(document_ids):
-            numbers = [p[3] for p in doc.pages if p[3] is not None]
-            brief[doc.id] = {
-                "id": doc.id,
-                "case_id": doc.case_id,
-                "type": doc.type,
-                "number": doc.number,
-                "symbol": doc.symbol,
-                "date": doc.date,
-                "month": doc.month,
-                "title": doc.title,
-                "but_luc": [numbers[0], numbers[-1]] if numbers else None,
-            }
+            brief[doc.id] = {**headline(doc), "case_id": doc.case_id, "but_luc": but_luc_range(doc)}
         return brief
 
     def case_cover(self, case_id: str) -> dict:
