@@ -98,3 +98,12 @@ def test_paths_are_hidden_from_messages(home):
     settings = load_settings(home=home)
     message = hide_paths(f"cannot read {home}/dossiers/X.pdf nor /etc/passwd", settings)
     assert str(home) not in message and "/etc/passwd" not in message
+
+
+def test_api_docs_need_no_cdn(client):
+    response = client.get("/api/docs")
+    assert response.status_code == 200
+    assert "/api/v1/search" in response.text and "/api/v1/pages/{page_id}/image" in response.text
+    assert "http://" not in response.text and "https://" not in response.text  # offline office networks
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "/api/v1/search" in client.get("/api/openapi.json").json()["paths"]
