@@ -107,12 +107,9 @@ class Access:
     # ---- search ----------------------------------------------------------------------------
 
     def search(self, query: SearchQuery) -> dict:
-        """`hoso search --json`: {"hits": [...], "total", "facets"?}; each hit placed in its dossier."""
-        return self.search_with_seqs(query)[0]
-
-    def search_with_seqs(self, query: SearchQuery) -> tuple[dict, list[int]]:
-        """`search`, and each hit's page within its document (the viewer's `{document_id}:{seq}`),
-        which the CLI's shape leaves out."""
+        """`hoso search --json`: {"hits": [...], "total", "facets"?}; each hit placed in its dossier
+        (`page`, `but_luc`) and in its document (`seq`: the page id `{document_id}:{seq}` of the viewer,
+        `/api/v1/pages/...` and `hoso page ...`)."""
         if self.backend is None:
             raise IndexUnavailable("no search index is open")
         try:
@@ -127,6 +124,7 @@ class Access:
                 {
                     "case_id": hit.case_id,
                     "document_id": hit.document_id,
+                    "seq": hit.seq,
                     "doc_type": hit.doc_type,
                     "page": page,
                     "but_luc": but_luc,
@@ -137,7 +135,7 @@ class Access:
         data: dict = {"hits": hits, "total": result.total}
         if query.facets:
             data["facets"] = result.facets or {}
-        return data, [hit.seq for hit in result.hits]
+        return data
 
     # ---- cases and documents ---------------------------------------------------------------
 

@@ -100,7 +100,16 @@ def test_a_home_on_opensearch_reindexes_searches_and_reports(tmp_path, truth, os
 
     result = hoso_json(home, "search", "khoi to vu an", "--facets", "--limit", "5", env=os_env)
     assert result["total"] >= 2 and len(result["hits"]) == 5
-    assert set(result["hits"][0]) == {"case_id", "document_id", "doc_type", "page", "but_luc", "score", "snippet"}
+    assert set(result["hits"][0]) == {
+        "case_id",
+        "document_id",
+        "seq",
+        "doc_type",
+        "page",
+        "but_luc",
+        "score",
+        "snippet",
+    }
     assert "<mark>" in result["hits"][0]["snippet"]
     assert set(result["facets"]) == {"type", "case", "year", "person", "number", "article"}
     assert set(result["facets"]["case"]) <= set(CASES) and result["facets"]["year"] == {"2024": result["total"]}

@@ -187,12 +187,12 @@ def search_page(request: Request, access: Access = AccessDep):
         )
     except UsageError as exc:
         return render(request, "search.html", {**context, "message": str(exc)}, status=400)
-    data, seqs = access.search_with_seqs(query)
+    data = access.search(query)
     context["result"] = {
         "total": data["total"],
         "first": asked.offset + 1,
         "last": asked.offset + len(data["hits"]),
-        "groups": document_groups(access, data["hits"], seqs, asked.q),
+        "groups": document_groups(access, data["hits"], asked.q),
         "facets": facet_links(asked, data.get("facets") or {}),
         "previous": asked.url(offset=max(0, asked.offset - PAGE_SIZE)) if asked.offset > 0 else None,
         "next": asked.url(offset=asked.offset + PAGE_SIZE) if asked.offset + PAGE_SIZE < data["total"] else None,
@@ -200,20 +200,20 @@ def search_page(request: Request, access: Access = AccessDep):
     return render(request, "search.html", context)
 
 
-def document_groups(access: Access, hits: list[dict], seqs: list[int], text: str) -> list[dict]:
+def document_groups(access: Access, hits: list[dict], text: str) -> list[dict]:
     """The hits grouped by document, each group where its best hit ranked, with the document's facts."""
     brief = access.documents_brief(list(dict.fromkeys(h["document_id"] for h in hits)))
     groups: dict[str, dict] = {}
     viewer_query = "?" + urlencode({"q": text}) if text else ""
-    for hit, seq in zip(hits, seqs, strict=True):
+    for hit in hits:
         doc_id = hit["document_id"]
         group = groups.setdefault(
             doc_id,
             {"id": doc_id, "case_id": hit["case_id"], "type": hit["doc_type"], **brief.get(doc_id, {}), "hits": []},
         )
-        page = f"{doc_id}:{seq}"
+        page = f"{doc_id}:{hit['seq']}"
         group["hits"].append(
-            {**hit, "seq": seq, "href": f"/pages/{page}{viewer_query}", "thumb": f"/api/v1/pages/{page}/image?w=160"}
+            {**hit, "href": f"/pages/{page}{viewer_query}", "thumb": f"/api/v1/pages/{page}/image?w=160"}
         )
     return list(groups.values())
 
@@ -266,7 +266,7 @@ def search_api(
     sort: str = Query("relevance", description=" | ".join(SORTS)),
     facets: str = Query("", description=f"Danh sách tên, cách nhau bởi dấu phẩy: {','.join(FACETS)}"),
 ) -> dict:
-    """`{"hits": [{"case_id", "document_id", "doc_type", "page", "but_luc", "score", "snippet"}], "total",
+    """`{"hits": [{"case_id", "document_id", "seq", "doc_type", "page", "but_luc", "score", "snippet"}], "total",
     "facets"?}`: the shape of `hoso search --json`; facet counts are pages."""
     query = search_query(
         text=q.strip(),
