@@ -73,8 +73,9 @@ def marks(items: list) -> str:
 
 
 def pair_marks(pairs: list) -> str:
-    """`(VALUES (?, ?), ...)` for a row-value `IN` (SQLite 3.15+, PostgreSQL)."""
-    return f"(VALUES {', '.join(['(?, ?)'] * len(pairs))})"
+    """The right side of a row-value `IN` (SQLite 3.15+, PostgreSQL) for these pairs. As a SELECT from
+    VALUES, SQLite looks the pairs up in the table's index; `IN (VALUES ...)` scans the whole table."""
+    return f"(SELECT column1, column2 FROM (VALUES {', '.join(['(?, ?)'] * len(pairs))}))"
 
 
 def table_exists(db: sqlite3.Connection, table: str) -> bool:
