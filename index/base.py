@@ -26,6 +26,7 @@ class IndexedPage:
     source_file: str | None = None
     batch_id: str | None = None
     batch_page: int | None = None
+    classification: str = "thuong"  # the document's level (pipeline.secrecy): a Scope's clearance filter
 
     @property
     def page_id(self) -> str:
@@ -48,6 +49,19 @@ FACET_FIELDS = {
 SORTS = ("relevance", "date", "-date")  # date: oldest first; -date: newest first
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What the asking user may see. Every backend applies it inside its query (SQL, OpenSearch
+    filter), never to a top-N afterwards, so hits, totals, facets and snippets all stay inside it."""
+
+    cases: tuple[str, ...] | None = None  # None: every case; else only these
+    unassigned: bool = True  # documents filed under no case
+    clearance: str = "toi_mat"  # the highest classification level readable (pipeline.secrecy)
+
+
+EVERYTHING = Scope()
+
+
 @dataclass
 class SearchQuery:
     text: str = ""  # no words: every page the filters keep (listing by filters alone)
@@ -62,6 +76,7 @@ class SearchQuery:
     offset: int = 0  # hits skipped, for paging
     sort: str = "relevance"  # one of SORTS; without words "relevance" is dossier order
     facets: tuple[str, ...] = ()  # names from FACETS to count; () counts none
+    scope: Scope = EVERYTHING  # set by ingest.access from the user, never by the person searching
 
     def __post_init__(self) -> None:
         self.facets = tuple(dict.fromkeys(self.facets))

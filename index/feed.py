@@ -51,6 +51,7 @@ def pages_of(catalog: Catalog, documents: Iterable[DocumentRow]) -> Iterator[Ind
                     source_file=original["name"],
                     batch_id=batch_id,
                     batch_page=number,
+                    classification=doc.classification,
                 )
 
 

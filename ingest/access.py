@@ -37,9 +37,14 @@ if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf):
 
 @dataclass(frozen=True)
 class User:
-    """Who asks. `name` is what corrections record as their author."""
+    """Who asks, and from where. The server's command line (`role` "cli") has every right; a web or
+    API user has an account's role and clearance (issue 13)."""
 
-    name: str
+    name: str  # the account's name; for the CLI the login (or $HOSO_USER)
+    role: str = "cli"  # admin | leader | prosecutor | clerk, or "cli"
+    clearance: str = "toi_mat"  # the highest classification level this user may read (pipeline.secrecy)
+    address: str = "cli"  # the client's IP address, or "cli"
+    id: int | None = None  # the account's row in `users`; None for the CLI
 
     @classmethod
     def from_environment(cls) -> User:
@@ -49,7 +54,12 @@ class User:
     @classmethod
     def web_client(cls, address: str) -> User:
         """A web visitor before accounts exist: known by the address the request came from."""
-        return cls(f"web@{address}")
+        return cls(f"web@{address}", address=address)
+
+    @property
+    def audit_name(self) -> str:
+        """The name the audit trail records: `cli:<login>` for the command line."""
+        return f"cli:{self.name}" if self.role == "cli" else self.name
 
 
 def dossier_documents(catalog: Catalog, case_id: str) -> list[DocumentRow]:
@@ -103,6 +113,11 @@ class Access:
         self.catalog = catalog
         self.backend = backend
         self.user = user
+
+    # ---- the audit trail ---------------------------------------------------------------------
+
+    def record(self, action: str, **detail) -> None:
+        """Append what this user did to the audit trail: who, when, from where, `action`, `detail`."""
 
     # ---- search ----------------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ class DocumentRow:
     month: str | None = None
     received: dict | None = None
     classification_mark: str | None = None
+    classification: str = "thuong"  # thuong | mat | toi_mat (pipeline.secrecy): who may read it
     esignatures: list[dict] = field(default_factory=list)
     revision: int = 0  # set by the catalog on each write (put_document); 0: never written
 
@@ -63,9 +64,9 @@ class Documents:
         self.db.execute("DELETE FROM documents WHERE id = ?", (doc.id,))
         self.db.execute(
             "INSERT INTO documents(id, case_id, type, confidence, number, date, issuer, title, subtitle,"
-            " symbol, month, received, classification_mark, esignatures,"
+            " symbol, month, received, classification_mark, classification, esignatures,"
             " persons, crime, article, review, position, arrival, indexed, revision, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.id,
                 doc.case_id,
@@ -80,6 +81,7 @@ class Documents:
                 doc.month,
                 _json_or_null(doc.received),
                 doc.classification_mark,
+                doc.classification,
                 json.dumps(doc.esignatures, ensure_ascii=False),
                 json.dumps(doc.persons, ensure_ascii=False),
                 doc.crime,

@@ -215,6 +215,63 @@ MIGRATIONS: tuple[Migration, ...] = (
     # An unchanged dossier is known by its build key (pipeline.dossier.assemble.build_key), not by
     # hashing its PDF; versions built before keep theirs in their manifest.
     Migration(6, "dossier build keys", (AddColumn("dossiers", "build_key", "TEXT"),)),
+    # Who may see what (issue 13): accounts, their API tokens and web sessions, case assignments, the
+    # documents' classification level, and the append-only, hash-chained audit trail.
+    Migration(
+        7,
+        "accounts, case assignments, classification, audit",
+        (
+            """CREATE TABLE users (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                full_name TEXT,
+                role TEXT NOT NULL CHECK (role IN ('admin','leader','prosecutor','clerk')),
+                clearance TEXT NOT NULL DEFAULT 'thuong' CHECK (clearance IN ('thuong','mat','toi_mat')),
+                password_hash TEXT,              -- argon2id; NULL: no web sign-in (tokens only)
+                disabled INTEGER NOT NULL DEFAULT 0,
+                failed_signins INTEGER NOT NULL DEFAULT 0,
+                locked_until REAL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            )""",
+            """CREATE TABLE api_tokens (
+                id INTEGER PRIMARY KEY,
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                token_sha256 TEXT NOT NULL UNIQUE,  -- the token itself is shown once, never stored
+                created_at REAL NOT NULL,
+                last_used REAL,
+                revoked INTEGER NOT NULL DEFAULT 0
+            )""",
+            """CREATE TABLE web_sessions (
+                id_sha256 TEXT PRIMARY KEY,      -- the cookie's value is never stored
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                created_at REAL NOT NULL,
+                last_seen REAL NOT NULL,
+                address TEXT
+            )""",
+            """CREATE TABLE case_assignments (
+                case_id TEXT NOT NULL,
+                user_id INTEGER NOT NULL REFERENCES users(id),
+                assigned_by TEXT NOT NULL,
+                assigned_at REAL NOT NULL,
+                PRIMARY KEY (case_id, user_id)
+            )""",
+            "CREATE INDEX case_assignments_user ON case_assignments(user_id)",
+            """CREATE TABLE audit (
+                id INTEGER PRIMARY KEY,
+                at REAL NOT NULL,
+                who TEXT NOT NULL,               -- user name, `cli:<login>`, or what a failed sign-in typed
+                address TEXT NOT NULL,           -- client IP, or "cli"
+                action TEXT NOT NULL,
+                detail TEXT NOT NULL,            -- JSON
+                prev_sha256 TEXT NOT NULL,       -- the row before (64 zeros for the first)
+                sha256 TEXT NOT NULL             -- of this row's fields and prev_sha256
+            )""",
+            AddColumn("documents", "classification", "TEXT NOT NULL DEFAULT 'thuong'"),
+            "UPDATE documents SET classification = CASE classification_mark"
+            " WHEN 'TỐI MẬT' THEN 'toi_mat' WHEN 'MẬT' THEN 'mat' ELSE 'thuong' END",
+        ),
+    ),
 )
 
 
