@@ -28,6 +28,7 @@ from pipeline.errors import IndexUnavailable, NotFound
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import load_taxonomy
 
+from . import audit
 from .runs import running_watcher
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
@@ -118,6 +119,14 @@ class Access:
 
     def record(self, action: str, **detail) -> None:
         """Append what this user did to the audit trail: who, when, from where, `action`, `detail`."""
+        audit.append(
+            self.settings,
+            self.catalog,
+            who=self.user.audit_name,
+            address=self.user.address,
+            action=action,
+            detail=detail,
+        )
 
     # ---- search ----------------------------------------------------------------------------
 
