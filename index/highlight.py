@@ -61,7 +61,25 @@ def matched_tokens(tokens: Sequence[str], query: str | ParsedQuery) -> list[int]
         for i in range(len(tokens) - n + 1):
             if all(_same(q, tokens[i + k], fuzzy) for k, q in enumerate(phrase)):
                 hit.update(range(i, i + n))
+        if any(c.isdigit() for c in phrase[0]):
+            hit.update(_run_spelling(tokens, "".join(phrase)))
     return sorted(hit)
+
+
+def _run_spelling(tokens: Sequence[str], wanted: str) -> set[int]:
+    """Tokens of each run that spells `wanted` without the spaces between them: a số/ký hiệu whose
+    number was typed into the form's blank reads "Số: 1 1 /TB-UBND" (tokens 1, 1, tb, ubnd)."""
+    found: set[int] = set()
+    for i, first in enumerate(tokens):
+        if not wanted.startswith(first):
+            continue
+        spelled, j = first, i
+        while len(spelled) < len(wanted) and j + 1 < len(tokens) and wanted.startswith(spelled + tokens[j + 1]):
+            j += 1
+            spelled += tokens[j]
+        if spelled == wanted:
+            found.update(range(i, j + 1))
+    return found
 
 
 def matched_words(words: Sequence[Sequence], query: str | ParsedQuery) -> list[int]:

@@ -63,3 +63,17 @@ def test_marked_spans_keep_the_text_and_mark_the_matches():
     assert "".join(piece for piece, _ in spans) == text
     assert [piece for piece, marked in spans if marked] == ["47/QĐ-VKS-P2", "Trần", "Đức"]
     assert marked_spans("không có gì", "duc") == [("không có gì", False)]
+
+
+def test_a_number_typed_into_the_forms_blank_is_outlined():
+    # Real scans: "Số: 11 /TB-UBND" with the number filled in, read by OCR as "1 1 /TB-UBND".
+    words = [
+        ["Số:", 0, 0, 1, 1],
+        ["1", 2, 0, 3, 1],
+        ["1", 4, 0, 5, 1],
+        ["/TB-UBND", 6, 0, 9, 1],
+        ["ngày", 10, 0, 11, 1],
+    ]
+    assert matched_words(words, "11/TB-UBND") == [1, 2, 3]
+    assert matched_words(words, "12/TB-UBND") == []
+    assert matched_words(words, "1/TB-UBND") == [2, 3]  # only where the run spells it
