@@ -90,11 +90,11 @@ def record_command(group: TyperGroup, ctx, words: list[str], exit_code: int) -> 
     command_name = " ".join(names)
     if not names or command_name in READING or names[0] in READING or "--help" in args:
         return
-    cfg = settings()
-    if not cfg.catalog_path.is_file():  # no home there (a mistyped --home): none is made to record it
-        return
     detail = {"command": command_name, "args": without_credentials(args), "exit_code": int(exit_code)}
     try:
+        cfg = settings()
+        if not cfg.catalog_path.is_file():  # no home there (a mistyped --home): none is made to record it
+            return
         catalog = Catalog(cfg.catalog_path)
         try:
             Access(cfg, catalog, None, User.from_environment()).record("cli", **detail)

@@ -175,9 +175,12 @@ def test_listing_filters_newest_first(trail):
     audit.append(settings, catalog, who="cli:root", address="cli", action="cli", detail={"args": [CASE_A]})
     audit.append(settings, catalog, who="lan", address="10.0.0.2", action="page.view", detail={"case": CASE_A})
     audit.append(settings, catalog, who="lan", address="10.0.0.2", action="user.passwd", detail={"user": "lan"})
-    found = audit.listing(catalog, AuditFilter(), limit=3)
-    assert found["total"] == 8 and [r["id"] for r in found["rows"]] == [8, 7, 6]
-    assert [r["id"] for r in audit.listing(catalog, AuditFilter(case_id=CASE_A), limit=9)["rows"]] == [7, 6]
+    audit.append(
+        settings, catalog, who="lan", address="10.0.0.2", action="search", detail={"filters": {"case": CASE_A}}
+    )
+    found = audit.listing(catalog, AuditFilter(), limit=4)
+    assert found["total"] == 9 and [r["id"] for r in found["rows"]] == [9, 8, 7, 6]
+    assert [r["id"] for r in audit.listing(catalog, AuditFilter(case_id=CASE_A), limit=9)["rows"]] == [9, 7, 6]
     assert [r["id"] for r in audit.listing(catalog, AuditFilter(who="root"), limit=9)["rows"]] == [6]
     assert [r["id"] for r in audit.listing(catalog, AuditFilter(action="user."), limit=9)["rows"]] == [8]
     assert audit.listing(catalog, audit.day_filter(who=None, case_id=None, action=None, since="01/01/2999", until=None), limit=9)["total"] == 0  # fmt: skip
@@ -266,12 +269,13 @@ def test_admin_page_lists_filters_and_verifies(home):
     page = client.get("/nhat-ky")
     assert page.status_code == 200
     assert "Nhật ký truy cập" in page.text and 'href="/nhat-ky"' in page.text
-    assert "cli:" in page.text and "dossier rebuild" in page.text
+    assert "cli:" in page.text and f"hoso dossier rebuild {CASE_A} → mã thoát 0" in page.text
     assert "Kiểm tra chuỗi" in page.text
     checked = client.get("/nhat-ky", params={"kiem-tra": "1", "action": "cli"})
     assert "Chuỗi nguyên vẹn" in checked.text
     filtered = client.get("/nhat-ky", params={"action": "audit.view", "user": "root"})
     assert "Xem nhật ký" in filtered.text and "dossier rebuild" not in filtered.text
+    assert "filters: action=cli" in filtered.text
     api = client.get("/api/v1/audit", params={"user": "root", "limit": 2}).json()
     assert api["rows"][0]["who"] == "root" and api["rows"][0]["address"] == "127.0.0.1"
     assert api["rows"][0]["action"] == "audit.view"

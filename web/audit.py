@@ -43,14 +43,23 @@ def action_label(action: str) -> str:
     return "Tài khoản" if action.startswith("user.") else action
 
 
-def summary(detail: dict) -> str:
-    """The detail in a line: `key: value; …`, cut at SUMMARY_CHARS (the JSON API has all of it)."""
-    parts = []
-    for key, value in sorted(detail.items()):
-        shown = " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        parts.append(f"{key}: {shown}")
-    text = "; ".join(parts)
+def summary(action: str, detail: dict) -> str:
+    """The detail in a line, cut at SUMMARY_CHARS (the JSON API has all of it): a CLI command as typed,
+    anything else as `key: value; …`."""
+    if action == "cli":
+        typed = " ".join(["hoso", str(detail.get("command", "")), *map(str, detail.get("args", []))])
+        text = f"{typed} → mã thoát {detail.get('exit_code')}"
+    else:
+        text = "; ".join(f"{key}: {shown(value)}" for key, value in sorted(detail.items()))
     return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def shown(value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{key}={shown(v)}" for key, v in sorted(value.items()))
+    if isinstance(value, list):
+        return ", ".join(shown(v) for v in value)
+    return str(value)
 
 
 def asked_filters(request: Request) -> dict[str, str]:
@@ -72,7 +81,12 @@ def audit_page(request: Request, access: Access = AccessDep, offset: int = Query
     verdict = access.audit_verdict() if request.query_params.get("kiem-tra") else None
     found = trail(access, asked, limit=PAGE_ROWS, offset=offset)
     rows = [
-        {**row, "time": local_time(row["at"]), "label": action_label(row["action"]), "summary": summary(row["detail"])}
+        {
+            **row,
+            "time": local_time(row["at"]),
+            "label": action_label(row["action"]),
+            "summary": summary(row["action"], row["detail"]),
+        }
         for row in found["rows"]
     ]
     kept = {name: value for name, value in asked.items() if value}

@@ -30,7 +30,7 @@ class AuditFilter:
     """Which rows `hoso audit` and /nhat-ky list: each field narrows, None keeps all."""
 
     who: str | None = None  # an account's name; for the CLI `cli:<login>` or the login alone
-    case_id: str | None = None  # rows whose detail names the case (as `case`, `case_id` or a command argument)
+    case_id: str | None = None  # rows naming the case: `case`, `case_id`, a search's `filters.case`, a CLI argument
     action: str | None = None  # exact, or a prefix ending in "." ("user." for every account change)
     since: float | None = None  # at >= since
     until: float | None = None  # at < until
@@ -42,10 +42,11 @@ class AuditFilter:
             params += [self.who, f"cli:{self.who}"]
         if self.case_id:
             clauses.append(
-                "(json_extract(detail, '$.case') = ? OR json_extract(detail, '$.case_id') = ?"
+                "(? IN (json_extract(detail, '$.case'), json_extract(detail, '$.case_id'),"
+                " json_extract(detail, '$.filters.case'))"
                 " OR EXISTS (SELECT 1 FROM json_each(detail, '$.args') WHERE value = ?))"
             )
-            params += [self.case_id] * 3
+            params += [self.case_id] * 2
         if self.action:
             if self.action.endswith("."):
                 clauses.append("substr(action, 1, ?) = ?")
