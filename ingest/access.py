@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import logging
 import os
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +26,8 @@ from pipeline.dossier.assemble import type_name, version_folder
 from pipeline.dossier.build import case_info, dossier_document, source_parts
 from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.render import DossierFile, clamp_width
-from pipeline.errors import IndexUnavailable, NotFound
+from pipeline.errors import IndexUnavailable, NotFound, resource_error
+from pipeline.store.audit import AuditFilter
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import load_taxonomy
 
@@ -34,6 +37,8 @@ from .runs import running_watcher
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
     from .consume import FileOutcome
     from .repair import Repair
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,15 +123,39 @@ class Access:
     # ---- the audit trail ---------------------------------------------------------------------
 
     def record(self, action: str, **detail) -> None:
-        """Append what this user did to the audit trail: who, when, from where, `action`, `detail`."""
-        audit.append(
-            self.settings,
-            self.catalog,
-            who=self.user.audit_name,
-            address=self.user.address,
-            action=action,
-            detail=detail,
-        )
+        """Append what this user did to the audit trail: who, when, from where, `action`, `detail`
+        (a key naming a password or token is dropped). Call it once the change is committed.
+
+        A web request that cannot be recorded fails (nothing is served unaudited); the server's own
+        command line reading a home it cannot write (`hoso search` on a read-only mount) warns instead.
+        """
+        try:
+            audit.append(
+                self.settings,
+                self.catalog,
+                who=self.user.audit_name,
+                address=self.user.address,
+                action=action,
+                detail=detail,
+            )
+        except (OSError, sqlite3.OperationalError) as exc:
+            if self.user.role != "cli" or resource_error(exc, self.settings.home) is None:
+                raise
+            log.warning("not recorded in the audit trail (%s): %s", action, resource_error(exc, self.settings.home))
+
+    def audit_trail(self, where: AuditFilter, *, limit: int, offset: int = 0) -> dict:
+        """The audit trail's rows `where` keeps, newest first: for admins only (and the server's CLI)."""
+        self.may_read_audit()
+        return audit.listing(self.catalog, where, limit=limit, offset=offset)
+
+    def audit_verdict(self) -> audit.Verdict:
+        """`hoso audit verify`: is the chain intact and its head signed?"""
+        self.may_read_audit()
+        return audit.verify(self.settings, self.catalog)
+
+    def may_read_audit(self) -> None:
+        if self.user.role not in ("admin", "cli"):
+            raise NotFound("no such page")
 
     # ---- search ----------------------------------------------------------------------------
 

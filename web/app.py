@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, HosoError, resource_error
 
-from . import clerk, dossier, search, viewer
+from . import audit, clerk, dossier, search, viewer
 from .deps import Sessions, render, use_taxonomy
 
 STATIC = Path(__file__).parent / "static"
@@ -72,7 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = sessions
     use_taxonomy(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (search, viewer, dossier, clerk):
+    for module in (search, viewer, dossier, clerk, audit):
         app.include_router(module.router)
 
     @app.middleware("http")

@@ -272,6 +272,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             " WHEN 'TỐI MẬT' THEN 'toi_mat' WHEN 'MẬT' THEN 'mat' ELSE 'thuong' END",
         ),
     ),
+    # The audit trail is append-only: hoso itself can neither change nor delete a row (what is done
+    # behind its back, triggers dropped, the hash chain finds: `hoso audit verify`).
+    Migration(
+        8,
+        "append-only audit trail",
+        (
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+            "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+        ),
+    ),
 )
 
 
