@@ -28,9 +28,10 @@ def add_account(catalog: Catalog, name: str, role: str, clearance: str = "thuong
     return cursor.lastrowid
 
 
-def build_rights_home(root: Path) -> Path:
-    """Accounts of every role; kiemsat_b works on CASE_B, kiemsat_a and thuky on CASE_A."""
-    home = build_web_home(root)
+def build_rights_home(root: Path, *, opensearch_url: str | None = None, prefix: str | None = None) -> Path:
+    """Accounts of every role; kiemsat_b works on CASE_B, kiemsat_a and thuky on CASE_A. With
+    `opensearch_url`, pages go to OpenSearch."""
+    home = build_web_home(root, opensearch_url=opensearch_url, prefix=prefix)
     t = tiny_home(root)
     t.batch(
         "scan-a3",

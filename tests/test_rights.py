@@ -8,6 +8,7 @@ The home is tests/web_kit.py's, with a Mật document in 2024-HS-0123 and a docu
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 
@@ -19,7 +20,15 @@ from ingest.access import SECRET_DOCUMENT, SECRET_DOSSIER, Access, User
 from pipeline.config import Settings, load_settings
 from pipeline.errors import Forbidden, NotFound
 from pipeline.store.catalog import Catalog
-from rights_kit import SECRET_ID, SECRET_NUMBER, SECRET_PHRASE, UNFILED_ID, build_rights_home, user_of
+from rights_kit import (
+    SECRET_ID,
+    SECRET_NUMBER,
+    SECRET_PHRASE,
+    UNFILED_ID,
+    add_account,
+    build_rights_home,
+    user_of,
+)
 from web_kit import CASE_A, CASE_B
 
 
@@ -230,22 +239,42 @@ TRIMMING = pytest.mark.xfail(
 )
 
 
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+def searcher(request, settings, tmp_path_factory):
+    """searcher(name) → Access of that account on each backend (a home of its own on OpenSearch)."""
+    if request.param == "sqlite":
+        chosen = settings
+    else:
+        url = request.getfixturevalue("opensearch_url")
+        prefix = f"hoso-test-{uuid.uuid4().hex[:8]}"
+        chosen = load_settings(
+            home=build_rights_home(tmp_path_factory.mktemp("rights-os"), opensearch_url=url, prefix=prefix)
+        )
+    catalog = Catalog(chosen.catalog_path)
+    backend = open_backend(chosen, catalog)
+    yield lambda name: Access(chosen, catalog, backend, user_of(catalog, name))
+    if request.param == "opensearch":
+        backend.drop()
+    backend.close()
+    catalog.close()
+
+
 @TRIMMING
-def test_a_prosecutor_finds_nothing_of_a_case_not_theirs(as_user):
-    data = as_user("kiemsat_b").search(SearchQuery(text="Trần Văn Đức", facets=("case", "type")))
+def test_a_prosecutor_finds_nothing_of_a_case_not_theirs(searcher):
+    data = searcher("kiemsat_b").search(SearchQuery(text="Trần Văn Đức", facets=("case", "type")))
     assert data["total"] == 0 and data["hits"] == [] and not any(data["facets"].values())
 
 
 @TRIMMING
-def test_a_thuong_reader_searching_the_exact_phrase_of_a_mat_document_learns_nothing(as_user):
-    data = as_user("kiemsat_a").search(SearchQuery(text=f'"{SECRET_PHRASE}"', facets=("case", "type", "year")))
+def test_a_thuong_reader_searching_the_exact_phrase_of_a_mat_document_learns_nothing(searcher):
+    data = searcher("kiemsat_a").search(SearchQuery(text=f'"{SECRET_PHRASE}"', facets=("case", "type", "year")))
     assert data["total"] == 0 and not any(data["facets"].values())
-    assert as_user("lanhdao").search(SearchQuery(text=f'"{SECRET_PHRASE}"'))["total"] == 1
+    assert searcher("lanhdao").search(SearchQuery(text=f'"{SECRET_PHRASE}"'))["total"] == 1
 
 
 @TRIMMING
-def test_an_admin_finds_nothing(as_user):
-    assert as_user("quantri").search(SearchQuery(text="tài sản"))["total"] == 0
+def test_an_admin_finds_nothing(searcher):
+    assert searcher("quantri").search(SearchQuery(text="tài sản"))["total"] == 0
 
 
 def test_a_backend_answering_outside_the_scope_is_refused_not_filtered(as_user):
@@ -276,3 +305,15 @@ def test_case_assign_unassign_and_assignees(home):
     cli(home, "case", "assign", "../etc", "thuky", code=2)
     ahead = cli_json(home, "case", "assign", "2026-HS-0001", "kiemsat_b")
     assert ahead["changed"] and not ahead["case_exists"]  # a case may be assigned before its papers arrive
+
+
+def test_assignments_follow_a_renamed_or_merged_case(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.db")
+    ksv, clerk = (add_account(catalog, name, role) for name, role in (("ksv", "prosecutor"), ("tk", "clerk")))
+    with catalog.transaction():
+        catalog.assign_case("2024-HS-0001", ksv, "cli:root")
+        catalog.assign_case("2024-HS-0002", ksv, "cli:root")
+        catalog.assign_case("2024-HS-0001", clerk, "cli:root")
+        catalog.move_case_links("2024-HS-0001", "2024-HS-0002")  # a merge: ksv had both already
+    assert catalog.assigned_cases(ksv) == ["2024-HS-0002"] and catalog.assigned_cases(clerk) == ["2024-HS-0002"]
+    catalog.close()
