@@ -213,7 +213,7 @@ def page_delete(page_id: str = PAGE, json_out: bool = JSON) -> None:
 
 # ---- hoso case ... -------------------------------------------------------------------------------
 
-case_app = typer.Typer(help="List, rename and merge cases.", no_args_is_help=True)
+case_app = typer.Typer(help="List, rename and merge cases; who works on them.", no_args_is_help=True)
 
 
 @case_app.command("list")
@@ -260,3 +260,49 @@ def case_merge(
 ) -> None:
     """Put every document of case FROM into case INTO (FROM keeps its dossier history)."""
     run_repair(lambda r: r.rename_case(source, into, merging=True), json_out)
+
+
+# ---- who works on which case (issue 13) ------------------------------------------------------------
+
+USER = typer.Argument(..., metavar="USER", help="An account's name (`hoso user list`).")
+
+
+def assignment(action: str, case_id: str, user: str, json_out: bool) -> None:
+    with access(need_backend=False) as acc:
+        data = acc.assign(case_id, user) if action == "assign" else acc.unassign(case_id, user)
+    if json_out:
+        emit_json(data)
+        return
+    done = {"assign": ("assigned", "was assigned already"), "unassign": ("unassigned", "was not assigned")}[action]
+    out.print(f"{case_id}: {user} {done[0] if data['changed'] else done[1]}", highlight=False, markup=False)
+    if not data["case_exists"]:
+        out.print(f"(no document is filed under {case_id} yet)", highlight=False, markup=False)
+
+
+@case_app.command("assign")
+def case_assign(case_id: str = typer.Argument(..., metavar="CASE"), user: str = USER, json_out: bool = JSON) -> None:
+    """Give USER the case: a prosecutor sees the cases assigned to them, a clerk processes them."""
+    assignment("assign", case_id, user, json_out)
+
+
+@case_app.command("unassign")
+def case_unassign(case_id: str = typer.Argument(..., metavar="CASE"), user: str = USER, json_out: bool = JSON) -> None:
+    """Take the case from USER."""
+    assignment("unassign", case_id, user, json_out)
+
+
+@case_app.command("assignees")
+def case_assignees(case_id: str = typer.Argument(..., metavar="CASE"), json_out: bool = JSON) -> None:
+    """Who works on the case: user, role, assigned by whom and when."""
+    with access(need_backend=False) as acc:
+        rows = acc.assignments(case=case_id)
+    if json_out:
+        emit_json({"case_id": case_id, "assignees": rows})
+        return
+    if not rows:
+        out.print(f"{case_id}: nobody is assigned")
+    for row in rows:
+        when = time.strftime("%d/%m/%Y %H:%M", time.localtime(row["assigned_at"]))
+        out.print(
+            f"{row['user']:<20} {row['role']:<11} by {row['assigned_by']} on {when}", highlight=False, markup=False
+        )

@@ -2,8 +2,10 @@
 status, review, and the corrections of `ingest.repair`, always on behalf of a `User`.
 
 Both front ends build their answers here, so `hoso ... --json` and `/api/v1/...` give the same
-shapes. Access control (accounts, case assignment, Mật/Tối mật) is to be checked here, in one
-place: every method knows who asks.
+shapes. Access control (roles, case assignment, Mật/Tối mật: `ingest.rights`) is checked here, in
+one place: every method knows who asks. What a user may not see answers `NotFound` exactly as a
+missing id does; a document above their clearance in a case they see is listed only as
+"Tài liệu mật" with its bút lục (`masked`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import getpass
 import hashlib
 import logging
 import os
+import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.base import SearchBackend, SearchQuery
+from index.base import Scope, SearchBackend, SearchQuery
 from index.highlight import matched_words
 from pipeline.config import Settings
 from pipeline.dossier import render
@@ -26,17 +29,19 @@ from pipeline.dossier.assemble import type_name, version_folder
 from pipeline.dossier.build import case_info, dossier_document, source_parts
 from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.render import DossierFile, clamp_width
-from pipeline.errors import IndexUnavailable, NotFound, resource_error
+from pipeline.errors import Forbidden, IndexUnavailable, NotFound, UsageError, resource_error
+from pipeline.secrecy import TOI_MAT, may_read
 from pipeline.store.audit import AuditFilter
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import load_taxonomy
 
 from . import audit
+from .rights import ACTIONS, Rights
 from .runs import running_watcher
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
     from .consume import FileOutcome
-    from .repair import Repair
+    from .scoped_repair import ScopedRepair
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,7 @@ def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, 
         "subtitle": doc.subtitle,
         "received": doc.received,
         "classification_mark": doc.classification_mark,
+        "classification": doc.classification,
         "esignatures": doc.esignatures,
         "review": doc.review,
         "persons": [{"name": p.get("name"), "role": p.get("role")} for p in doc.persons],
@@ -111,6 +117,27 @@ def describe(doc: DocumentRow, batches: dict[str, dict], texts: dict[tuple[str, 
     return data
 
 
+SECRET_DOCUMENT = "Tài liệu mật"
+SECRET_DOSSIER = "Hồ sơ có tài liệu mật vượt quá mức được xem: không tải được bản PDF toàn bộ"
+
+
+def masked(doc: DocumentRow) -> dict:
+    """A document above the reader's clearance, in a dossier they see: describe()'s shape, telling
+    only that a document of this level occupies these bút lục (no id, type, number, date, persons)."""
+    hidden = ("id", "type", "number", "symbol", "date", "month", "confidence", "issuer", "subtitle", "received")
+    hidden += ("classification_mark", "esignatures", "crime", "article", "dossier_pages", "position")
+    return {
+        **dict.fromkeys(hidden),
+        "title": SECRET_DOCUMENT,
+        "masked": True,
+        "classification": doc.classification,
+        "but_luc": but_luc_range(doc),
+        "review": [],
+        "persons": [],
+        "sources": [],
+    }
+
+
 class Access:
     """A home's data as `user` may see and change it."""
 
@@ -119,6 +146,17 @@ class Access:
         self.catalog = catalog
         self.backend = backend
         self.user = user
+        self.rights = Rights.of(user.role, user.clearance, user.id, catalog)
+
+    @property
+    def scope(self) -> Scope:
+        """What this user's searches may find (the backends apply it inside their queries)."""
+        return self.rights.scope
+
+    def need(self, action: str) -> None:
+        """Refuse an action this user's role does not have (reads of what they may not see are NotFound)."""
+        if action not in self.rights.actions:
+            raise Forbidden(f"Tài khoản {self.user.name} ({self.user.role}) không có quyền {ACTIONS[action]}")
 
     # ---- the audit trail ---------------------------------------------------------------------
 
@@ -165,10 +203,12 @@ class Access:
         `/api/v1/pages/...` and `hoso page ...`)."""
         if self.backend is None:
             raise IndexUnavailable("no search index is open")
+        query.scope = self.scope  # whatever the caller set: the rights are this user's
         try:
             result = self.backend.search(query)
         except Exception as exc:
             raise IndexUnavailable(f"the {self.backend.name} index cannot be searched: {exc}") from exc
+        self._check_trimmed([hit.document_id for hit in result.hits])
         places = self.catalog.dossier_pages([(hit.document_id, hit.seq) for hit in result.hits])
         hits = []
         for hit in result.hits:
@@ -188,24 +228,41 @@ class Access:
         data: dict = {"hits": hits, "total": result.total}
         if query.facets:
             data["facets"] = result.facets or {}
+        filters = ("case_id", "doc_type", "number", "person", "article", "date_from", "date_to")
+        chosen = {name: getattr(query, name) for name in filters if getattr(query, name) not in (None, "")}
+        self.record("search", q=query.text, filters=chosen, hits=result.total)
         return data
+
+    def _check_trimmed(self, document_ids: list[str]) -> None:
+        """A hit outside the user's rights means the backend did not apply the scope: refuse the whole
+        answer (its total and facets cannot be trusted either) rather than hide that hit."""
+        if self.rights.everything or not document_ids:
+            return
+        for doc in self.catalog.documents_by_id(list(dict.fromkeys(document_ids))):
+            if not self.rights.sees(doc):
+                raise IndexUnavailable(
+                    f"the {self.backend.name} index answered outside this user's rights: "
+                    "its scope filter is missing (update hoso, then `hoso reindex`)"
+                )
 
     # ---- cases and documents ---------------------------------------------------------------
 
     def need_case(self, case_id: str) -> None:
-        if not self.catalog.case_exists(case_id):
+        if not self.rights.sees_case(case_id) or not self.catalog.case_exists(case_id):
             raise NotFound(f"no case {case_id} in this home")
 
     def case(self, case_id: str, *, text: bool = False) -> dict:
-        """`hoso dossier show --json`: the case's documents in dossier order, its dossier and seals."""
+        """`hoso dossier show --json`: the case's documents in dossier order (those above the user's
+        clearance `masked`), its dossier and seals."""
         self.need_case(case_id)
         rows = dossier_documents(self.catalog, case_id)
-        refs = [(b, n) for d in rows for b, n, *_ in d.pages]
+        refs = [(b, n) for d in rows if self.rights.reads(d) for b, n, *_ in d.pages]
         batches = {b["id"]: b for b in self.catalog.batches(list(dict.fromkeys(b for b, _ in refs)))}
         texts = dict(zip(refs, self.catalog.page_texts(refs), strict=True)) if text else None
         dossier = self.catalog.latest_dossier(case_id)
         seals = self.catalog.seals(case_id)
         current = self.current_dossier(case_id)
+        self.record("case.view", case=case_id)
         return {
             "case_id": case_id,
             "dossier": (str(current) if current else dossier["pdf"]) if dossier else None,
@@ -213,12 +270,17 @@ class Access:
             "pages": dossier["pages"] if dossier else None,
             "sealed": bool(seals),
             "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
-            "documents": [describe(d, batches, texts) for d in rows],
+            "documents": [describe(d, batches, texts) if self.rights.reads(d) else masked(d) for d in rows],
         }
 
     def cases(self) -> dict:
-        """`hoso case list --json`: every case with its documents, pages, dossier and review counts."""
-        return self.repair().cases()
+        """`hoso case list --json`: every case the user sees, with its documents, pages, dossier and
+        review counts; and how many documents with no case they may read."""
+        data = self._repair().cases()
+        if self.rights.everything:
+            return data
+        unassigned = sum(map(self.rights.reads, self.catalog.documents(None))) if self.rights.unassigned else 0
+        return {"cases": [c for c in data["cases"] if self.rights.sees_case(c["id"])], "unassigned": unassigned}
 
     def current_dossier(self, case_id: str) -> Path | None:
         """The case's current dossier PDF, if built."""
@@ -227,13 +289,14 @@ class Access:
 
     def document_row(self, document_id: str) -> DocumentRow:
         doc = self.catalog.document(document_id)
-        if doc is None:
+        if doc is None or not self.rights.sees(doc):
             raise NotFound(f"no document {document_id}")
         return doc
 
     def document(self, document_id: str, *, text: bool = False) -> dict:
         """One document as `dossier show` lists it, with its case."""
         doc = self.document_row(document_id)
+        self.record("document.view", document=document_id, case=doc.case_id)
         refs = [(b, n) for b, n, *_ in doc.pages]
         batches = {b["id"]: b for b in self.catalog.batches(list(dict.fromkeys(b for b, _ in refs)))}
         texts = dict(zip(refs, self.catalog.page_texts(refs), strict=True)) if text else None
@@ -242,14 +305,14 @@ class Access:
     # ---- search and dossiers (the web app's search page and dossier view) -------------------
 
     def case_ids(self) -> list[str]:
-        """Every case id, for a filter's choices."""
-        return self.catalog.case_ids()
+        """Every case id the user sees, for a filter's choices."""
+        return [case_id for case_id in self.catalog.case_ids() if self.rights.sees_case(case_id)]
 
     def documents_brief(self, document_ids: list[str]) -> dict[str, dict]:
         """{id: case, type, số/ký hiệu, date, title, bút lục range} of these documents, in one catalog
         lookup (a page of search results names many documents)."""
         brief = {}
-        for doc in self.catalog.documents_by_id(document_ids):
+        for doc in filter(self.rights.sees, self.catalog.documents_by_id(document_ids)):
             brief[doc.id] = {**headline(doc), "case_id": doc.case_id, "but_luc": but_luc_range(doc)}
         return brief
 
@@ -257,7 +320,7 @@ class Access:
         """What the dossier's cover says of the case (crime, article, accused, victims: recorded for
         the case, else read from its documents) and the dates of its first and last documents."""
         self.need_case(case_id)
-        rows = self.catalog.documents(case_id)
+        rows = [d for d in self.catalog.documents(case_id) if self.rights.reads(d)]
         batches = {b["id"]: b for b in self.catalog.batches(list(dict.fromkeys(b for d in rows for b, *_ in d.pages)))}
         info = case_info(self.catalog, case_id, [dossier_document(d, batches) for d in rows], self.settings.unit)
         dates = sorted(d.date for d in rows if d.date)
@@ -273,22 +336,50 @@ class Access:
         }
 
     def dossier_history(self, case_id: str) -> dict:
-        """`hoso dossier history --json`: every version of the case's dossier and what changed in it."""
+        """`hoso dossier history --json`: every version of the case's dossier and what changed in it
+        (a document above the user's clearance named only "Tài liệu mật")."""
         self.need_case(case_id)
-        return {"case_id": case_id, "versions": dossier_history(self.catalog, case_id, self.settings)}
+        versions = dossier_history(self.catalog, case_id, self.settings)
+        if not self.rights.everything:
+            for version in versions:
+                version["changes"] = self._masked_changes(version.get("changes") or {})
+        return {"case_id": case_id, "versions": versions}
+
+    def _masked_changes(self, changes: dict) -> dict:
+        """A version's changes, each document the user may not read as "Tài liệu mật" and its bút lục;
+        one no longer in the catalog is of a level unknown now, shown only to the highest clearance."""
+        named = [entry["id"] for entries in changes.values() if isinstance(entries, list) for entry in entries]
+        level = {d.id: d.classification for d in self.catalog.documents_by_id(list(dict.fromkeys(named)))}
+
+        def shown(entry: dict) -> dict:
+            if may_read(self.rights.clearance, level.get(entry["id"], TOI_MAT)):
+                return entry
+            return {**entry, "id": None, "name": SECRET_DOCUMENT, "number": None}
+
+        return {key: [shown(e) for e in v] if isinstance(v, list) else v for key, v in changes.items()}
+
+    def whole_dossier_readable(self, case_id: str) -> bool:
+        """May the user have the case's whole dossier PDF: no document in it above their clearance?"""
+        return all(self.rights.reads(d) for d in self.catalog.documents(case_id))
 
     def dossier_pdf(self, case_id: str) -> Path:
-        """The case's current dossier PDF; the id is looked up in the catalog before any path is built."""
+        """The case's current dossier PDF; the id is looked up in the catalog before any path is built.
+        Refused (Forbidden, saying why) when it holds a document above the user's clearance."""
         self.need_case(case_id)
         path = self.current_dossier(case_id)
         if path is None:
             raise NotFound(f"case {case_id} has no dossier yet")
+        if not self.whole_dossier_readable(case_id):
+            raise Forbidden(SECRET_DOSSIER)
+        latest = self.catalog.latest_dossier(case_id)
+        self.record("dossier.download", case=case_id, version=latest["version"] if latest else None)
         return path
 
     # ---- what an admin watches -------------------------------------------------------------
 
     def status(self) -> dict:
         """`hoso status --json`: files by state, counts, index backlog, quarantine, watcher, queue."""
+        self.need("status")
         catalog = self.catalog
         counts = catalog.counts()
         return {
@@ -310,15 +401,32 @@ class Access:
 
     # ---- review and corrections ------------------------------------------------------------
 
-    def repair(self) -> Repair:
-        """Corrections made by this user (recorded in `corrections`, replayed by `hoso reprocess`)."""
-        from .repair import Repair
+    def repair(self) -> ScopedRepair:
+        """Corrections made by this user (recorded in `corrections`, replayed by `hoso reprocess`, and
+        in the audit trail), on the documents they see."""
+        self.need("correct")
+        return self._repair()
 
-        return Repair(self.settings, self.catalog, self.backend, who=self.user.name)
+    def _repair(self) -> ScopedRepair:
+        from .scoped_repair import ScopedRepair
+
+        return ScopedRepair(
+            self.settings, self.catalog, self.backend, who=self.user.name, rights=self.rights, record=self.record
+        )
 
     def review(self, case_id: str | None = None) -> list[dict]:
-        """`hoso review --json`'s documents: low confidence, `khac`, no case, fields left empty."""
-        return self.repair().review(case_id)
+        """`hoso review --json`'s documents the user sees: low confidence, `khac`, no case, fields left empty."""
+        self.need("review")
+        return self._repair().review(case_id)
+
+    def merge_choices(self, case_id: str) -> list[dict]:
+        """The documents of the case a document of it may be merged with (those the user reads), in
+        dossier order: headline and bút lục range."""
+        return [
+            {**headline(d), "but_luc": but_luc_range(d)}
+            for d in dossier_documents(self.catalog, case_id)
+            if self.rights.sees(d)
+        ]
 
     # ---- pages: the page viewer ------------------------------------------------------------
     # A page is `{document id}:{seq}`, placed in its case's current dossier; its image and the
@@ -332,6 +440,7 @@ class Access:
         width, height, words = self._shown_words(dossier, place)
         order = self._dossier_order(doc.case_id)
         at = order.index((document_id, seq))
+        self.record("page.view", page=f"{document_id}:{seq}", case=doc.case_id)
         return {
             "id": f"{document_id}:{seq}",
             "case_id": doc.case_id,
@@ -358,7 +467,7 @@ class Access:
     def page_at_but_luc(self, case_id: str, but_luc: int) -> tuple[str, int]:
         """(document id, seq) of the case's page stamped with this bút lục."""
         self.need_case(case_id)
-        for doc in dossier_documents(self.catalog, case_id):
+        for doc in filter(self.rights.reads, dossier_documents(self.catalog, case_id)):
             for seq, (_, _, _, number) in enumerate(doc.pages, 1):
                 if number == but_luc:
                     return doc.id, seq
@@ -404,15 +513,21 @@ class Access:
     def _placed(self, document_id: str, seq: int) -> tuple[DocumentRow, tuple[str, int, int, int | None]]:
         """The document and (batch id, page in batch, dossier page, bút lục) of its page `seq`."""
         doc = self.catalog.document(document_id)
-        if doc is None or doc.case_id is None or not 1 <= seq <= len(doc.pages) or doc.pages[seq - 1][2] is None:
+        if (
+            doc is None
+            or not self.rights.sees(doc)
+            or doc.case_id is None
+            or not 1 <= seq <= len(doc.pages)
+            or doc.pages[seq - 1][2] is None
+        ):
             raise NotFound(f"no page {document_id}:{seq} in a dossier")
         return doc, doc.pages[seq - 1]
 
     def _dossier_order(self, case_id: str) -> list[tuple[str, int]]:
-        """The case's placed pages as (document id, seq), in dossier order (across documents)."""
+        """The case's placed pages the user reads as (document id, seq), in dossier order (across documents)."""
         pages = [
             (place[2], doc.id, seq)
-            for doc in self.catalog.documents(case_id)
+            for doc in filter(self.rights.reads, self.catalog.documents(case_id))
             for seq, place in enumerate(doc.pages, 1)
             if place[2] is not None
         ]
@@ -440,6 +555,7 @@ class Access:
         """Quarantined files, and files the machine held back (`hoso retry --all` takes them all)."""
         from .retry import retryable
 
+        self.need("retry")
         return retryable(self.catalog)
 
     def requeue(self, file_ids: list[int]) -> tuple[list[int], list[FileOutcome]]:
@@ -455,6 +571,7 @@ class Access:
         """Process files `requeue` queued (OCR, filing, dossiers, index): slow, the web runs it in the background."""
         from .retry import Retry
 
+        self.need("retry")
         return Retry(self.settings, self.catalog, self.backend).process(file_ids)
 
     def retry(self, file_ids: list[int]) -> list[FileOutcome]:
@@ -475,13 +592,49 @@ class Access:
     def header_crop(self, document_id: str) -> Path:
         """The picture of the document's first-page header, for a person to read the fields left empty
         there (as `hoso review` lists it); NotFound when the review asks for none."""
+        self.need("review")
         doc = self.document_row(document_id)
         batches = self.catalog.batches([doc.pages[0][0]]) if doc.pages else []
         # The review's own crop (made and cached the same way for `hoso review`).
-        crops = self.repair()._header_crops(doc, {b["id"]: Path(b["ocr_pdf"]) for b in batches})
+        crops = self._repair()._header_crops(doc, {b["id"]: Path(b["ocr_pdf"]) for b in batches})
         if not crops:
             raise NotFound(f"no header picture to read for {document_id}")
         return Path(next(iter(crops.values())))
+
+    # ---- who works on which case (`hoso case assign|unassign|assignees`) -----------------------
+
+    def assignments(self, *, user: str | None = None, case: str | None = None) -> list[dict]:
+        """[{case_id, user, role, assigned_by, assigned_at}], narrowed to a user or a case."""
+        self.need("assignments")
+        user_id = self._account(user) if user is not None else None
+        return self.catalog.assignments(user_id=user_id, case_id=case)
+
+    def assign(self, case_id: str, user: str) -> dict:
+        """Give the user the case (a case not filled yet may be assigned ahead: its id is checked)."""
+        return self._assignment("case.assign", case_id, user)
+
+    def unassign(self, case_id: str, user: str) -> dict:
+        return self._assignment("case.unassign", case_id, user)
+
+    def _assignment(self, action: str, case_id: str, user: str) -> dict:
+        self.need("assign")
+        if not re.match(self.settings.case_id_pattern, case_id):
+            raise UsageError(f"case id {case_id!r} does not match the pattern {self.settings.case_id_pattern}")
+        user_id = self._account(user)
+        with self.catalog.transaction():
+            if action == "case.assign":
+                changed = self.catalog.assign_case(case_id, user_id, self.user.audit_name)
+            else:
+                changed = self.catalog.unassign_case(case_id, user_id)
+        if changed:
+            self.record(action, case=case_id, user=user)
+        return {"case_id": case_id, "user": user, "changed": changed, "case_exists": self.catalog.case_exists(case_id)}
+
+    def _account(self, name: str) -> int:
+        user_id = self.catalog.account_id(name)
+        if user_id is None:
+            raise NotFound(f"no user {name!r} (`hoso user list`)")
+        return user_id
 
 
 WORD_KEYS = ("text", "x0", "top", "x1", "bottom")

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     INDEX_UNAVAILABLE = 7  # the search index cannot be reached or does not match the config
     BUSY = 8  # another hoso process holds the work (lock)
     RESOURCE = 9  # the machine refused a write: disk full, quota, read-only home, no permission
+    FORBIDDEN = 10  # the user's role or clearance does not allow this (web and API users; the CLI has every right)
     INTERRUPTED = 130  # Ctrl-C (SIGINT); the work in progress was rolled back
 
 
@@ -53,6 +54,13 @@ class NotFound(HosoError):
     """No such case, document, page or dossier (or none this user may see)."""
 
     exit_code = ExitCode.NOT_FOUND
+
+
+class Forbidden(HosoError):
+    """The user may not do this (their role), or not have this whole (a dossier with documents above
+    their clearance). What they may not see at all answers `NotFound`, as if it did not exist."""
+
+    exit_code = ExitCode.FORBIDDEN
 
 
 class IndexUnavailable(HosoError):

@@ -65,7 +65,7 @@ def test_download_is_the_current_dossier_pdf(client, home):
 def test_case_and_document_api_are_the_cli_json_without_home_paths(client, home):
     shown = cli_json(home, "dossier", "show", CASE_B)
     api = client.get(f"/api/v1/cases/{CASE_B}").json()
-    assert api == {**shown, "dossier": f"/cases/{CASE_B}/dossier.pdf"}
+    assert api == {**shown, "dossier": f"/cases/{CASE_B}/dossier.pdf", "dossier_withheld": False}
     assert str(home) not in client.get(f"/api/v1/cases/{CASE_B}").text
     document = client.get("/api/v1/documents/A-CT12").json()
     assert document["case_id"] == CASE_A and document["number"] == "12/CT-VKS-P2" and document["but_luc"] == [4, 4]

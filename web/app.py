@@ -29,6 +29,7 @@ STATIC = Path(__file__).parent / "static"
 HTTP_STATUS = {
     ExitCode.USAGE: 400,
     ExitCode.NOT_FOUND: 404,
+    ExitCode.FORBIDDEN: 403,
     ExitCode.INTEGRITY: 409,
     ExitCode.BUSY: 409,
     ExitCode.INDEX_UNAVAILABLE: 503,

@@ -265,7 +265,7 @@ def review_page(request: Request, case: str | None = None, access: Access = Acce
 def review_view(request: Request, access: Access, case_id: str | None, *, error: str | None = None, status: int = 200):
     documents = review_documents(access, case_id)
     # The documents each one may be merged with: the others of its case, in dossier order.
-    neighbours = {c: access.case(c)["documents"] for c in dict.fromkeys(d["case_id"] for d in documents) if c}
+    neighbours = {c: access.merge_choices(c) for c in dict.fromkeys(d["case_id"] for d in documents) if c}
     return show(
         request,
         "review.html",

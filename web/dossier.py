@@ -8,7 +8,7 @@ import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from ingest.access import Access
+from ingest.access import SECRET_DOSSIER, Access
 
 from .deps import AccessDep, render
 
@@ -49,8 +49,10 @@ ROLES = {  # pipeline.corrections.ROLES
 
 
 def download_url(access: Access, case_id: str) -> str | None:
-    """Where the case's current dossier PDF downloads from, if it is built."""
-    return f"/cases/{case_id}/dossier.pdf" if access.current_dossier(case_id) else None
+    """Where the case's current dossier PDF downloads from, if it is built and the user may have it whole."""
+    if access.current_dossier(case_id) and access.whole_dossier_readable(case_id):
+        return f"/cases/{case_id}/dossier.pdf"
+    return None
 
 
 def first_page_url(document: dict) -> str:
@@ -76,6 +78,7 @@ def dossier_page(request: Request, case_id: str, access: Access = AccessDep):
         "to_review": sum(1 for d in case["documents"] if d["review"]),
         "versions": [version_row(v) for v in reversed(history)],
         "download": download_url(access, case_id),
+        "withheld": None if access.whole_dossier_readable(case_id) else SECRET_DOSSIER,
         "first_page_url": first_page_url,
         "review_fields": REVIEW_FIELDS,
     }
@@ -128,9 +131,10 @@ def cases_api(access: Access = AccessDep) -> dict:
 
 @router.get("/api/v1/cases/{case_id}", summary="Hồ sơ một vụ án (như `hoso dossier show --json`)")
 def case_api(case_id: str, access: Access = AccessDep) -> dict:
-    """The shape of `hoso dossier show --json`, but `dossier` is the PDF's download URL: the web never
-    shows where the home keeps its files."""
-    return {**access.case(case_id), "dossier": download_url(access, case_id)}
+    """The shape of `hoso dossier show --json`, but `dossier` is the PDF's download URL (null when not
+    built, or withheld: `dossier_withheld`): the web never shows where the home keeps its files."""
+    withheld = not access.whole_dossier_readable(case_id)
+    return {**access.case(case_id), "dossier": download_url(access, case_id), "dossier_withheld": withheld}
 
 
 @router.get("/api/v1/documents/{document_id}", summary="Một văn bản")

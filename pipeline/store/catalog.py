@@ -77,6 +77,7 @@ class Catalog(Database, Files, Batches, Cases, Documents, Dossiers, Corrections,
         """Files and batches of case `old` belong to `new` from now on (rename or merge of cases)."""
         self.move_case_batches(old, new)
         self.move_files_to_case(old, new)
+        self.move_case_assignments(old, new)
 
     def drop_case_if_unused(self, case_id: str) -> bool:
         """Forget a case with no documents, files or dossier versions (a dossier's history is kept)."""
