@@ -10,7 +10,18 @@ from typer.core import TyperGroup
 
 from pipeline.errors import ExitCode, Failed, HosoError, Interrupted, resource_error
 
-from . import doc_cmd, doctor_cmd, dossier_cmd, ingest_cmd, review_cmd, search_cmd, serve_cmd, verify_cmd, watch_cmd
+from . import (
+    doc_cmd,
+    doctor_cmd,
+    dossier_cmd,
+    ingest_cmd,
+    review_cmd,
+    search_cmd,
+    serve_cmd,
+    user_cmd,
+    verify_cmd,
+    watch_cmd,
+)
 from .context import emit_json, error_json, report_error, setup_logging, state
 
 
@@ -72,3 +83,4 @@ verify_cmd.register(app)
 app.add_typer(doc_cmd.app, name="doc")
 serve_cmd.register(app)
 review_cmd.register(app)  # review, reprocess, separator, page ..., case ...
+app.add_typer(user_cmd.app, name="user")

@@ -32,6 +32,7 @@ from . import audit
 from .runs import running_watcher
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
+    from .accounts import Accounts
     from .consume import FileOutcome
     from .repair import Repair
 
@@ -127,6 +128,12 @@ class Access:
             action=action,
             detail=detail,
         )
+
+    def accounts(self) -> Accounts:
+        """The accounts as this user changes them (`hoso user ...`), each change recorded."""
+        from .accounts import Accounts
+
+        return Accounts(self)
 
     # ---- search ----------------------------------------------------------------------------
 
