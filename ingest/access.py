@@ -53,11 +53,6 @@ class User:
         """The CLI's user: $HOSO_USER, else the account running the command."""
         return cls(os.environ.get("HOSO_USER") or getpass.getuser())
 
-    @classmethod
-    def web_client(cls, address: str) -> User:
-        """A web visitor before accounts exist: known by the address the request came from."""
-        return cls(f"web@{address}", address=address)
-
     @property
     def audit_name(self) -> str:
         """The name the audit trail records: `cli:<login>` for the command line."""

@@ -1,5 +1,5 @@
 """The clerks' pages of the web app: /status with the quarantine and "Thử lại", /review with the CLI's
-corrections (recorded as web@<client>, dossier rebuilt, index updated), and their JSON under /api/v1.
+corrections (recorded under the clerk's account, dossier rebuilt, index updated), and their JSON under /api/v1.
 Fast: the web kit's home (no OCR), documents to review, and a file quarantined by a real ingest; the corrections
 build on each other in file order, on the one home of the module."""
 
