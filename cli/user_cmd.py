@@ -65,6 +65,7 @@ def list_(json_out: bool = JSON) -> None:
             f"{escape(u['name']):20} {u['role']:10} {u['clearance']:8} {state:8} tokens {u['tokens']}  "
             f"since {created}  {escape(u['full_name'] or '')}",
             highlight=False,
+            soft_wrap=True,  # one account a line, however narrow the terminal
         )
 
 
