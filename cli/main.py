@@ -21,6 +21,7 @@ from . import (
     review_cmd,
     search_cmd,
     serve_cmd,
+    user_cmd,
     verify_cmd,
     watch_cmd,
 )
@@ -149,3 +150,4 @@ app.add_typer(doc_cmd.app, name="doc")
 serve_cmd.register(app)
 review_cmd.register(app)  # review, reprocess, separator, page ..., case ...
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(user_cmd.app, name="user")

@@ -40,6 +40,7 @@ from .rights import ACTIONS, Rights
 from .runs import running_watcher
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
+    from .accounts import Accounts
     from .consume import FileOutcome
     from .scoped_repair import ScopedRepair
 
@@ -61,11 +62,6 @@ class User:
     def from_environment(cls) -> User:
         """The CLI's user: $HOSO_USER, else the account running the command."""
         return cls(os.environ.get("HOSO_USER") or getpass.getuser())
-
-    @classmethod
-    def web_client(cls, address: str) -> User:
-        """A web visitor before accounts exist: known by the address the request came from."""
-        return cls(f"web@{address}", address=address)
 
     @property
     def audit_name(self) -> str:
@@ -194,6 +190,12 @@ class Access:
     def may_read_audit(self) -> None:
         if self.user.role not in ("admin", "cli"):
             raise NotFound("no such page")
+
+    def accounts(self) -> Accounts:
+        """The accounts as this user changes them (`hoso user ...`), each change recorded."""
+        from .accounts import Accounts
+
+        return Accounts(self)
 
     # ---- search ----------------------------------------------------------------------------
 

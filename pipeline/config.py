@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 from .errors import ConfigError
@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     watch_stop_grace_seconds: float = 20.0
     # `hoso review` lists documents whose doc type was found with less confidence than this.
     review_confidence: float = 0.6
+    # The web app's accounts (issue 13): a session unused this long is signed out; this many failed
+    # sign-ins in a row lock the account for web_lockout_minutes (`hoso user unlock` ends it sooner).
+    web_session_idle_minutes: float = Field(30, gt=0)
+    web_lockout_failures: int = Field(5, ge=1)
+    web_lockout_minutes: float = Field(15, gt=0)
 
     @field_validator("home")
     @classmethod

@@ -1,5 +1,6 @@
 """The web app's frame (issue 12, item 10): loopback only, security headers, CSRF, errors in the
-CLI's shape without paths. The pages themselves are tested in test_web_*.py."""
+CLI's shape without paths. The pages themselves are tested in test_web_*.py, accounts and signing
+in in test_web_auth.py."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pipeline.config import load_settings
 from pipeline.errors import NotFound
 from web.app import create_app, hide_paths
 from web.deps import CSRF_COOKIE, CsrfDep, parse_vn_date, vn_date
-from web_kit import build_web_home
+from web_kit import LEADER, build_web_home, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def client(home):
 
     app.include_router(probe)
     with TestClient(app) as c:
-        yield c
+        yield signed_in(c, *LEADER)
 
 
 def test_serve_refuses_a_network_address(home):

@@ -1,7 +1,7 @@
 """The web app in a real browser: Debian's chromium, driven through chromedriver by Selenium, against
 `hoso serve` running as a child process on a small home (tests/web_kit.py).
 
-What a prosecutor does: search without diacritics, open a hit and see the matched word outlined on
+What a prosecutor does: sign in through the sign-in page (and out), search without diacritics, open a hit and see the matched word outlined on
 the page image, jump by bút lục, copy a citation, download the dossier, print a page with its
 citation; Vietnamese without tofu, the keyboard alone, a 1366×768 screen. Each test leaves a
 screenshot named after it in tests/artifacts/ (look at them).
@@ -38,7 +38,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import REPO, unavailable
 from dossier_kit import cli_json
-from web_kit import CASE_A, build_web_home
+from web_kit import CASE_A, LEADER, build_web_home
 
 pytestmark = pytest.mark.browser
 
@@ -94,7 +94,7 @@ def answers(url: str) -> bool:
 
 @contextmanager
 def serving(home: Path) -> Iterator[Site]:
-    """`hoso serve` on a free loopback port, up once `/` answers; stopped (and reaped) afterwards."""
+    """`hoso serve` on a free loopback port, up once its sign-in page answers; stopped (and reaped) afterwards."""
     port = free_port()
     # The home's own hoso.toml picks the backend: an inherited HOSO_OPENSEARCH_URL would override it.
     env = {k: v for k, v in os.environ.items() if k != "HOSO_OPENSEARCH_URL"} | {"HOSO_HOME": str(home)}
@@ -110,7 +110,7 @@ def serving(home: Path) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
-        while not answers(url + "/"):
+        while not answers(url + "/dang-nhap"):
             if time.monotonic() > deadline:
                 raise AssertionError(f"hoso serve did not answer on {url} within 30 s:\n{log.read_text()}")
             try:  # the wait between two polls, and a server that died says so at once
@@ -190,9 +190,20 @@ def browser(chromium, request) -> Iterator[webdriver.Chrome]:
 # ---- helpers ---------------------------------------------------------------------------------------
 
 
+def sign_in(browser, name: str, password: str) -> None:
+    """Fill the sign-in page the browser shows, as a person does, and send it."""
+    browser.find_element(By.ID, "name").clear()
+    browser.find_element(By.ID, "name").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
+
+
 def visit(browser, url: str) -> None:
-    """Open a page of the app and check it is not the error page."""
+    """Open a page of the app (signing in as the leader when sent to the sign-in page first: the
+    sites share 127.0.0.1, so one's session cookie replaces the other's) and check it is not the error page."""
     browser.get(url)
+    if urlsplit(browser.current_url).path == "/dang-nhap":
+        sign_in(browser, *LEADER)
+        wait_for(browser, lambda: urlsplit(browser.current_url).path != "/dang-nhap", "the sign-in to go through")
     errors = browser.find_elements(By.CSS_SELECTOR, "section.error[role=alert]")
     assert not errors, f"{url} shows an error: {errors[0].text}"
 
@@ -273,6 +284,29 @@ def citation(but_luc: int) -> str:
     return f"Hồ sơ {CASE_A}, bút lục {but_luc} — {CITATION_TAIL}"
 
 
+# ---- signing in and out -----------------------------------------------------------------------------------
+
+
+def test_sign_in_and_out(embedded, browser):
+    browser.delete_all_cookies()
+    browser.get(f"{embedded.url}/cases/{CASE_A}")
+    assert urlsplit(browser.current_url).path == "/dang-nhap"  # nothing without an account
+    sign_in(browser, LEADER[0], "not-the-password")
+    refused = wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, ".refused[role=alert]"), "refusal")
+    assert "không đúng" in refused[0].text and browser.find_element(By.ID, "name").get_attribute("value") == LEADER[0]
+    browser.find_element(By.ID, "password").send_keys(LEADER[1], Keys.ENTER)
+    wait_for(browser, lambda: urlsplit(browser.current_url).path == f"/cases/{CASE_A}", "back to the dossier")
+    cookie = browser.get_cookie("hoso_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert browser.execute_script("return document.cookie").find("hoso_session") < 0  # no script reads it
+    header = browser.find_element(By.CSS_SELECTOR, "header.top").text
+    assert LEADER[0] in header and "Lãnh đạo" in header
+    browser.find_element(By.CSS_SELECTOR, "form.account button").click()
+    wait_for(browser, lambda: urlsplit(browser.current_url).path == "/dang-nhap", "the sign-in page")
+    browser.get(f"{embedded.url}/")
+    assert urlsplit(browser.current_url).path == "/dang-nhap"  # signed out: the session is gone
+
+
 # ---- search and the viewer, on either backend ----------------------------------------------------------
 
 
@@ -304,7 +338,8 @@ def test_hit_opens_viewer_with_box_over_word(site, browser):
         ),
         "the page image",
     )
-    words = httpx.get(f"{site.url}/api/v1/pages/{page_id}/words", params={"q": QUERY}).json()
+    session = {"hoso_session": browser.get_cookie("hoso_session")["value"]}
+    words = httpx.get(f"{site.url}/api/v1/pages/{page_id}/words", params={"q": QUERY}, cookies=session).json()
     assert words["boxes"] and any("duc" in fold(b["text"]) for b in words["boxes"]), words
     (image,) = screen_rects(browser, "img#page-image")
     scale = (image[2] - image[0]) / words["width"]  # page points → screen pixels

@@ -1,5 +1,5 @@
 """The clerks' pages of the web app: /status with the quarantine and "Thử lại", /review with the CLI's
-corrections (recorded as web@<client>, dossier rebuilt, index updated), and their JSON under /api/v1.
+corrections (recorded under the clerk's account, dossier rebuilt, index updated), and their JSON under /api/v1.
 Fast: the web kit's home (no OCR), documents to review, and a file quarantined by a real ingest; the corrections
 build on each other in file order, on the one home of the module."""
 
@@ -19,7 +19,7 @@ from pipeline.config import load_settings
 from pipeline.store.catalog import Catalog, DocumentRow
 from test_watch_support import drop, scan_bytes
 from web.app import create_app
-from web_kit import CASE_A, build_web_home
+from web_kit import CASE_A, CLERK, add_user, build_web_home, signed_in
 
 PETITION = (
     "ĐƠN KHIẾU NẠI Kính gửi: Viện kiểm sát nhân dân tỉnh Quảng Ninh. Tôi tên là Lê Văn Tám, trú tại "
@@ -67,7 +67,7 @@ def home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(home):
     with TestClient(create_app(load_settings(home=home))) as client:
-        yield client
+        yield signed_in(client, *CLERK)
 
 
 def csrf_of(client: TestClient, page: str) -> str:
@@ -197,7 +197,7 @@ def test_a_refused_correction_shows_its_message(client):
 
 
 def set_type_from_the_web(client: TestClient, home: Path) -> None:
-    """Set A-DON1's type on the review page: recorded as web@testclient, dossier rebuilt, index updated."""
+    """Set A-DON1's type on the review page: recorded as van.thu, dossier rebuilt, index updated."""
     version = cli_json(home, "dossier", "show", CASE_A)["version"]
     answer = client.post(
         "/review/A-DON1/type",
@@ -211,13 +211,13 @@ def set_type_from_the_web(client: TestClient, home: Path) -> None:
         "type",
         "khac",
         "don_khieu_nai",
-        "web@testclient",
+        "van.thu",
     )
     assert cli_json(home, "dossier", "show", CASE_A)["version"] == version + 1
     hits = cli_json(home, "search", "thuyen danh ca", "--type", "don_khieu_nai")["hits"]
     assert {h["document_id"] for h in hits} == {"A-DON1"}
     follow = client.get(answer.headers["location"]).text
-    assert "Đã đặt loại của A-DON1 là Đơn khiếu nại" in follow and "web@testclient" in follow
+    assert "Đã đặt loại của A-DON1 là Đơn khiếu nại" in follow and "van.thu" in follow
 
 
 def test_set_type_from_the_web_is_recorded_rebuilt_and_reindexed(client, home):
@@ -228,7 +228,7 @@ def test_set_type_from_the_web_is_recorded_rebuilt_and_reindexed(client, home):
 def test_set_type_from_the_web_reindexes_opensearch(tmp_path, opensearch_url, unique_prefix):
     home = review_home(tmp_path, opensearch_url=opensearch_url, prefix=unique_prefix)
     with TestClient(create_app(load_settings(home=home))) as client:
-        set_type_from_the_web(client, home)
+        set_type_from_the_web(signed_in(client, *CLERK), home)
 
 
 def test_set_a_field_with_a_vietnamese_date(client, home):
@@ -236,7 +236,7 @@ def test_set_a_field_with_a_vietnamese_date(client, home):
     client.post("/review/A-DON1/field", data={"field": "date", "value": "20/06/2024", "csrf": token})
     shown = next(d for d in cli_json(home, "dossier", "show", CASE_A)["documents"] if d["id"] == "A-DON1")
     assert shown["date"] == "2024-06-20"
-    assert corrections(home)[-1]["who"] == "web@testclient"
+    assert corrections(home)[-1]["who"] == "van.thu"
 
 
 def test_split_from_the_web(client, home):
@@ -245,7 +245,7 @@ def test_split_from_the_web(client, home):
     documents = cli_json(home, "dossier", "show", CASE_A)["documents"]
     first = next(d for d in documents if d["id"] == "A-DON1")
     assert first["dossier_pages"][0] == first["dossier_pages"][1]  # one page left
-    assert corrections(home)[-1]["field"] == "split" and corrections(home)[-1]["who"] == "web@testclient"
+    assert corrections(home)[-1]["field"] == "split" and corrections(home)[-1]["who"] == "van.thu"
 
 
 @pytest.mark.ocr
@@ -257,7 +257,9 @@ def test_retry_from_the_web_once_the_cause_is_fixed(tmp_path, monkeypatch):
     monkeypatch.setenv("HOSO_MAX_PIXELS", "1000")
     cli(home, "ingest", str(tmp_path / "inbox"), code=3)
     monkeypatch.delenv("HOSO_MAX_PIXELS")
+    add_user(home, CLERK[0], "clerk", "thuong", CLERK[1])
     with TestClient(create_app(load_settings(home=home))) as client:
+        signed_in(client, *CLERK)
         [listed] = client.get("/api/v1/status").json()["quarantine"]
         assert listed["path"] == "page.jpg" and "limit" in listed["reason"]
         answer = client.post("/status/retry", data={"every": "true", "csrf": csrf_of(client, "/status")})
@@ -276,4 +278,4 @@ def test_move_to_another_case_from_the_web(client, home):
     assert answer.status_code == 200 and "Đã chuyển A-DON1 sang vụ án 2025-HS-0007" in answer.text
     moved = [d for d in cli_json(home, "dossier", "show", "2025-HS-0007")["documents"] if d["type"] == "don_khieu_nai"]
     assert len(moved) == 1 and moved[0]["but_luc"] is not None
-    assert corrections(home)[-1]["field"] == "case" and corrections(home)[-1]["who"] == "web@testclient"
+    assert corrections(home)[-1]["field"] == "case" and corrections(home)[-1]["who"] == "van.thu"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from dossier_kit import cli_json
 from pipeline.config import load_settings
 from web.app import create_app
-from web_kit import CASE_A, CASE_B, build_web_home
+from web_kit import CASE_A, CASE_B, LEADER, build_web_home, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(home):
     with TestClient(create_app(load_settings(home=home))) as client:
-        yield client
+        yield signed_in(client, *LEADER)
 
 
 def test_case_list_page_and_api(client, home):

@@ -14,7 +14,7 @@ from dossier_kit import cli_json
 from index.base import FACETS
 from pipeline.config import load_settings
 from web.app import create_app
-from web_kit import CASE_A, CASE_B, build_web_home
+from web_kit import CASE_A, CASE_B, LEADER, build_web_home, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(home):
     with TestClient(create_app(load_settings(home=home))) as client:
-        yield client
+        yield signed_in(client, *LEADER)
 
 
 class Page(HTMLParser):
@@ -243,6 +243,7 @@ def test_api_search_is_the_cli_json_on_opensearch(tmp_path_factory, opensearch_u
     settings = load_settings(home=home)
     try:
         with TestClient(create_app(settings)) as client:
+            signed_in(client, *LEADER)
             assert settings.opensearch_url == opensearch_url
             found = client.get("/api/v1/search", params={"q": "tran van duc", "facets": ",".join(FACETS)}).json()
             assert found == cli_json(home, "search", "tran van duc", "--facets")

@@ -16,7 +16,7 @@ from PIL import Image
 from dossier_kit import cli, tiny_home
 from pipeline.config import load_settings
 from web.app import create_app
-from web_kit import CASE_A, build_web_home
+from web_kit import CASE_A, LEADER, add_user, build_web_home, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def client(home) -> TestClient:
     with TestClient(create_app(load_settings(home=home))) as client:
-        yield client
+        yield signed_in(client, *LEADER)
 
 
 class Elements(HTMLParser):
@@ -150,8 +150,9 @@ def turned(tmp_path_factory):
     t.document("T-BB1", "bien_ban_loi_khai", "upright", [1], date="2024-04-02", case_id=case_id)
     t.catalog.close()
     cli(t.home, "dossier", "rebuild", case_id)
+    add_user(t.home, LEADER[0], "leader", "toi_mat", LEADER[1])
     with TestClient(create_app(load_settings(home=t.home))) as client:
-        yield t.home, case_id, client
+        yield t.home, case_id, signed_in(client, *LEADER)
 
 
 def test_boxes_follow_a_page_scanned_sideways_and_a_page_a_clerk_turned(turned):

@@ -1,13 +1,18 @@
 """A small home for the web app's tests, without OCR: two cases, Vietnamese documents with real
-text layers (fpdf2), dossiers built and every page indexed. Shared by test_web*.py and bench/web.py."""
+text layers (fpdf2), dossiers built and every page indexed, and two accounts: a leader cleared for
+Tối mật (every case, every document) and a clerk. Shared by test_web*.py and bench/web.py."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from dossier_kit import cli, tiny_home
 
 CASE_A, CASE_B = "2024-HS-0123", "2025-HS-0007"
+# (name, password) of the accounts build_web_home makes
+LEADER = ("lanh.dao", "mat-khau-lanh-dao-1")
+CLERK = ("van.thu", "mat-khau-van-thu-1")
 
 # (batch, case, [page texts], [(doc id, type, pages, date, number, persons, article)])
 SCANS = [
@@ -83,4 +88,31 @@ def build_web_home(root: Path, *, opensearch_url: str | None = None, prefix: str
         cli(home, "reindex", "--recreate")
     else:
         cli(home, "reindex")
+    add_user(home, LEADER[0], "leader", "toi_mat", LEADER[1])
+    add_user(home, CLERK[0], "clerk", "thuong", CLERK[1])
     return home
+
+
+def add_user(home: Path, name: str, role: str, clearance: str, password: str) -> None:
+    """`hoso user add`, the password on stdin as a script gives it."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    args = ["--home", str(home), "user", "add", name, "--role", role, "--clearance", clearance]
+    result = CliRunner().invoke(app, args, input=password + "\n", catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a page's forms."""
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def signed_in(client, name: str, password: str):
+    """Sign `client` (a TestClient or an httpx.Client) in through the sign-in page; returns it."""
+    token = csrf_of(client.get("/dang-nhap").text)
+    form = {"name": name, "password": password, "csrf": token, "next": "/"}
+    response = client.post("/dang-nhap", data=form, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return client

@@ -10,18 +10,19 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, HosoError, resource_error
 
-from . import audit, clerk, dossier, search, viewer
-from .deps import Sessions, render, use_taxonomy
+from . import audit, auth, clerk, dossier, search, viewer
+from .deps import AccessDep, Sessions, SignInNeeded, render, use_taxonomy
 
 STATIC = Path(__file__).parent / "static"
 
@@ -67,13 +68,13 @@ def create_app(settings: Settings) -> FastAPI:
         description="Hồ sơ vụ án điện tử: tìm kiếm, xem trang, trích dẫn bút lục.",
         docs_url=None,  # Swagger UI loads its script from a CDN: /api/docs is rendered here instead
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served below, to signed-in users only (like every page but the sign-in)
     )
     app.state.settings = settings
     app.state.sessions = sessions
     use_taxonomy(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (search, viewer, dossier, clerk, audit):
+    for module in (auth, search, viewer, dossier, clerk, audit):
         app.include_router(module.router)
 
     @app.middleware("http")
@@ -83,7 +84,11 @@ def create_app(settings: Settings) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
-    @app.get("/api/docs", include_in_schema=False)
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[AccessDep])
+    def openapi_schema() -> dict:
+        return app.openapi()
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[AccessDep])
     def api_docs(request: Request):
         """The API described from its OpenAPI schema, as a plain page (no script, nothing from a CDN)."""
         return render(request, "api_docs.html", {"title": "API", "api": app.openapi()})
@@ -91,6 +96,16 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(HosoError)
     async def hoso_error(request: Request, exc: HosoError) -> Response:
         return error_response(request, exc)
+
+    @app.exception_handler(SignInNeeded)
+    async def sign_in_needed(request: Request, exc: SignInNeeded) -> Response:
+        """The API: 401 in the CLI's error shape, named UNAUTHENTICATED (code 2, a usage error: the
+        caller sent no valid credentials). A page: to the sign-in page, then back here."""
+        if request.url.path.startswith("/api/"):
+            error = {"code": int(ExitCode.USAGE), "name": "UNAUTHENTICATED", "message": str(exc)}
+            return JSONResponse({"error": error}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse("/dang-nhap?" + urlencode({"next": here}), status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -3,7 +3,7 @@
 
 Files are shown by name and referred to by their catalog id, never by a server path. Every
 correction goes through `Access.repair()`, so it is recorded in `corrections` as the CLI's are
-(who = `web@<client address>` until accounts exist), and the dossier and index follow.
+(who = the signed-in account), and the dossier and index follow.
 """
 
 from __future__ import annotations

@@ -9,21 +9,24 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from fastapi import Depends, Form, HTTPException, Request
+from fastapi import Depends, Form, HTTPException, Request, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from index import open_backend
 from index.base import SearchBackend
 from index.query import MARK_CLOSE, MARK_OPEN
+from ingest import accounts
 from ingest.access import Access, User
 from pipeline.config import Settings
-from pipeline.errors import why_unwritable
+from pipeline.errors import ExitCode, HosoError, why_unwritable
 from pipeline.store.catalog import Catalog
 from pipeline.taxonomy import load_taxonomy
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CSRF_COOKIE = "hoso_csrf"
+SESSION_COOKIE = "hoso_session"
+ROLE_NAMES = {"admin": "Quản trị", "leader": "Lãnh đạo", "prosecutor": "Kiểm sát viên", "clerk": "Văn thư"}
 
 
 class Sessions:
@@ -60,11 +63,35 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+class SignInNeeded(HosoError):
+    """No account signed in: a page sends the visitor to the sign-in page, the API answers 401."""
+
+    exit_code = ExitCode.USAGE
+
+
+def signed_in_user(request: Request, catalog: Catalog) -> User | None:
+    """The account this request comes from: a bearer token (on /api/ only, for scripts), else the
+    session cookie. A disabled account, a revoked token, an idle session: nobody."""
+    address = client_address(request)
+    if request.url.path.startswith("/api/"):
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            return accounts.token_user(catalog, token.strip(), address)
+    session = request.cookies.get(SESSION_COOKIE, "")
+    return accounts.session_user(request.app.state.settings, catalog, session, address) if session else None
+
+
 def get_access(request: Request) -> Iterator[Access]:
-    """The visitor's `Access`. Until accounts exist a visitor is known by address (`web@127.0.0.1`)."""
+    """The signed-in account's `Access`; SignInNeeded without one."""
     sessions: Sessions = request.app.state.sessions
     catalog, backend = sessions.get()
-    yield Access(sessions.settings, catalog, backend, User.web_client(client_address(request)))
+    user = signed_in_user(request, catalog)
+    if user is None:
+        raise SignInNeeded(
+            "sign in first: a session from /dang-nhap, or `Authorization: Bearer` with a `hoso user token`"
+        )
+    request.state.user = user
+    yield Access(sessions.settings, catalog, backend, user)
 
 
 AccessDep = Depends(get_access)
@@ -93,11 +120,19 @@ CsrfDep = Depends(check_csrf)
 # ---- templates ---------------------------------------------------------------------------------------
 
 
+def set_private_cookie(response: Response, request: Request, name: str, value: str) -> None:
+    """A cookie no script reads and no other site's request carries; Secure when the visitor came over
+    TLS (behind a reverse proxy: when uvicorn trusts its X-Forwarded-Proto, see `hoso serve --proxy`)."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=secure, path="/")
+
+
 def render(request: Request, template: str, context: dict, *, status: int = 200):
     token = csrf_token(request)
-    response = TEMPLATES.TemplateResponse(request, template, {"csrf": token, **context}, status_code=status)
+    me = getattr(request.state, "user", None)
+    response = TEMPLATES.TemplateResponse(request, template, {"csrf": token, "me": me, **context}, status_code=status)
     if request.cookies.get(CSRF_COOKIE) != token:
-        response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+        set_private_cookie(response, request, CSRF_COOKIE, token)
     return response
 
 
@@ -154,4 +189,4 @@ def type_names() -> dict[str, str]:
 
 
 TEMPLATES.env.filters.update(vn_date=vn_date, snippet=snippet_html, type_name=type_name)
-TEMPLATES.env.globals.update(type_names=type_names)
+TEMPLATES.env.globals.update(type_names=type_names, role_names=ROLE_NAMES)
