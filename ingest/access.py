@@ -285,7 +285,8 @@ class Access:
         """Corrections made by this user (recorded in `corrections`, replayed by `hoso reprocess`)."""
         from .repair import Repair
 
-        return Repair(self.settings, self.catalog, self.backend, who=self.user.name)
+        # classification (issue 13, item 3): the role decides whether a document's level may be lowered
+        return Repair(self.settings, self.catalog, self.backend, who=self.user.name, role=self.user.role)
 
     def review(self, case_id: str | None = None) -> list[dict]:
         """`hoso review --json`'s documents: low confidence, `khac`, no case, fields left empty."""

@@ -10,7 +10,7 @@ both times.
 
 What each recorded `field` means, and how it replays:
 
-  type, position, number, date, issuer, title, subtitle, crime, article, persons
+  type, position, number, date, issuer, title, subtitle, crime, article, persons, classification
         the document that starts on the anchor page gets the new value
   case  the document that starts on the anchor page moves to case `new`
   split a document starts on the anchor page (the part before it stays a document)
@@ -35,9 +35,11 @@ from dataclasses import dataclass, field
 from .dossier.assemble import DossierDocument, plan_dossier
 from .errors import UsageError
 from .models import Classification, Metadata, PageRef
+from .secrecy import TUYET_MAT, levels
 from .stages.documents import described, document_id
 from .store.catalog import DocumentRow
 from .taxonomy import DocType
+from .text import fold
 
 Page = tuple[str, int]  # (batch id, page within the batch)
 # Describe a run of pages as a new document: classification and metadata (split).
@@ -53,6 +55,7 @@ FIELDS = {
     "crime": "the crime named, e.g. Trộm cắp tài sản",
     "article": "its article of the Bộ luật Hình sự (a number)",
     "persons": "'Name:role; Name:role' (roles: bi_can, bi_cao, nguoi_bi_hai, nguoi_lam_don, ...), or JSON",
+    "classification": "who may read it: thuong, mat or toi_mat (or the mark: MẬT, TỐI MẬT); lowering needs a leader",
 }
 ROLES = (
     "bi_can",
@@ -92,6 +95,8 @@ def parse_value(field_name: str, raw: str | None):
     if field_name not in FIELDS:
         raise CorrectionError(f"unknown field {field_name!r}; one of: {', '.join(FIELDS)}")
     raw = None if raw is None else raw.strip()
+    if field_name == "classification":
+        return parse_level(raw or "")
     if not raw:
         return [] if field_name == "persons" else None
     if field_name == "date":
@@ -104,6 +109,17 @@ def parse_value(field_name: str, raw: str | None):
     if field_name == "persons":
         return parse_persons(raw)
     return raw
+
+
+def parse_level(raw: str) -> str:
+    """A level as its key, its name or its mark ('toi_mat', 'Tối mật', 'TỐI MẬT') → its key."""
+    key = "_".join(fold(raw).lower().replace("_", " ").split())
+    if key == TUYET_MAT:
+        raise CorrectionError("a TUYỆT MẬT paper is not digitized: take it out of hoso, do not give it a level")
+    if key not in levels():
+        keys = [k for k, level in levels().items() if level.digitized]
+        raise CorrectionError(f"classification must be one of {', '.join(keys)}, not {raw!r}")
+    return key
 
 
 def parse_date(raw: str) -> str:
