@@ -392,8 +392,12 @@ class Consumer:
         have stored its page texts was rolled back; its OCR working copy (a text layer) and its
         archive copies go."""
         result.pdf.unlink(missing_ok=True)
+        filed = set()
+        if len(originals) > 1:  # a page image may be another batch's too (a single file's copy is this batch's)
+            filed = {o["archive"] for b in self.catalog.batches() for o in b["originals"]}
         for original in originals:
-            Path(original["archive"]).unlink(missing_ok=True)
+            if original["archive"] not in filed:
+                Path(original["archive"]).unlink(missing_ok=True)
 
     def _file(self, row: FileRow, originals: list[dict], result: OcrResult | None, ocr_sha256: str | None):
         with self.catalog.transaction():

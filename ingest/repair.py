@@ -41,7 +41,7 @@ log = logging.getLogger("hoso.repair")
 
 ROTATIONS = (90, 180, 270)
 LOWERS_CLASSIFICATION = ("leader", "cli")  # roles (ingest.access.User) that may lower a document's level
-HEADER_FIELDS = ("number", "symbol", "date", "issuer")  # read from the first page's header
+HEADER_FIELDS = ("number", "symbol", "date", "issuer", "classification")  # read from the first page's header
 
 
 class NotFound(CorrectionError, errors.NotFound):

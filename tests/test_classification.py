@@ -242,3 +242,6 @@ def test_reprocess_never_lowers_a_level_by_itself(ingested):
         assert doc.classification == "toi_mat" and "classification" in doc.review
     finally:
         catalog.close()
+    # The review lists it, with the top of its first page where the mark is printed.
+    (item,) = [d for d in cli_json(home, "review")["documents"] if d["id"] == doc_id]
+    assert "classification" in item["fields"] and Path(item["crops"]["classification"]).is_file()
