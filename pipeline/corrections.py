@@ -15,6 +15,7 @@ What each recorded `field` means, and how it replays:
   case  the document that starts on the anchor page moves to case `new`
   split a document starts on the anchor page (the part before it stays a document)
   merge the document that starts on page `data["with"]` joins the one holding the anchor page
+        (neither lowers a classification: the pages keep the higher level they had)
   page.delete   the anchor page is taken out of its document (it stays in the archive)
   page.rotate   the anchor page is turned (kept on the page itself: nothing to replay)
   case.rename, case.merge   every document of case `old` belongs to case `new`
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from .dossier.assemble import DossierDocument, plan_dossier
 from .errors import UsageError
 from .models import Classification, Metadata, PageRef
-from .secrecy import TUYET_MAT, levels
+from .secrecy import TUYET_MAT, levels, rank
 from .stages.documents import described, document_id
 from .store.catalog import DocumentRow
 from .taxonomy import DocType
@@ -269,6 +270,11 @@ def set_field(ws: Workspace, page: Page, field_name: str, value) -> Outcome:
     return Outcome("applied")
 
 
+def higher(level: str, other: str) -> str:
+    """Of two levels, the higher: pages split off or merged keep the level they had (only a leader lowers one)."""
+    return max(level, other, key=rank)
+
+
 def set_position(ws: Workspace, page: Page, position: int | None) -> Outcome:
     doc = _starting(ws, page)
     if doc.position == position:
@@ -299,11 +305,12 @@ def split(ws: Workspace, page: Page) -> Outcome:
     if ws.describe is None:
         raise CorrectionError("splitting needs the page texts")
     tail = refs[at:]
-    cls, meta = ws.describe(tail)
+    fields = described(*ws.describe(tail))
+    fields["classification"] = higher(doc.classification, fields["classification"])
     second = DocumentRow(
         id="",
         case_id=doc.case_id,
-        **described(cls, meta),
+        **fields,
         arrival=doc.arrival + 1e-6,
         pages=[(b, n, None, None) for b, n in tail],
     )
@@ -325,6 +332,7 @@ def merge(ws: Workspace, page: Page, other: Page) -> Outcome:
     if first.case_id != second.case_id:
         raise Skipped("the two documents are in different cases now")
     first.pages = first.pages + second.pages
+    first.classification = higher(first.classification, second.classification)
     first.review = list(dict.fromkeys(first.review + second.review))
     for person in second.persons:
         if person not in first.persons:

@@ -21,12 +21,12 @@ from index.base import SearchQuery
 from index.feed import pages_of
 from ingest.access import Access, User
 from pipeline.config import load_settings
-from pipeline.corrections import CorrectionError, parse_value
+from pipeline.corrections import CorrectionError, Workspace, merge, parse_value, split
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, PageText, Stamp
 from pipeline.stages.documents import described
 from pipeline.stages.extract import extract_metadata
-from pipeline.store.catalog import Catalog
+from pipeline.store.catalog import Catalog, DocumentRow
 from test_extract import CHI_THI, REAL_ROWS, boxed, laid_out, real
 
 FONT = str(resources.files("pipeline").joinpath("data/DejaVuSerif.ttf"))
@@ -100,6 +100,21 @@ def test_a_clerks_value_for_the_level():
     for wrong in ("", "secret", "tuyet_mat", "TUYỆT MẬT"):
         with pytest.raises(CorrectionError):
             parse_value("classification", wrong)
+
+
+def test_pages_split_off_or_merged_keep_their_level():
+    def document(doc_id: str, level: str, pages: list[int]) -> DocumentRow:
+        refs = [("b", n, None, None) for n in pages]
+        return DocumentRow(doc_id, CASE, "cao_trang", 1.0, 1.0, classification=level, pages=refs)
+
+    ws = Workspace.of(
+        [document("D1", "mat", [1, 2]), document("D2", "thuong", [3])],
+        describe=lambda refs: (Classification("khac", 0.5), Metadata()),  # the tail shows no mark
+    )
+    split(ws, ("b", 2))
+    assert [d.classification for d in ws.docs] == ["mat", "mat", "thuong"]
+    merge(ws, ("b", 3), ("b", 1))  # the Mật pages join the plain document: it becomes Mật
+    assert [(d.pages[0][1], d.classification) for d in ws.docs] == [(2, "mat"), (3, "mat")]
 
 
 # ---- a real ingest ------------------------------------------------------------------------------
