@@ -27,6 +27,9 @@ measure. Measured per corpus:
   date exact; month exact (the truth date's YYYY-MM against `month`); issuer exact where the truth
   has one (folded, upper-cased, "/" and punctuation ignored); on dev-real received number and date
   exact (over documents with a register stamp) and MẬT/TỐI MẬT mark accuracy (over all documents);
+  the classification level (thuong | mat | toi_mat) stored from the mark, and apart the secret documents
+  stored at a lower level than theirs (the dangerous error: a missed start counts the level of the
+  document holding its first page);
 - fields left for review (`Metadata.review`), in all and per field;
 - silent wrong: stored values (not empty; a type other than "khac") of number, symbol, date, type,
   issuer and received number/date that are wrong, and their share of the stored values (a register
@@ -67,7 +70,8 @@ sys.path.insert(0, str(REPO))
 from ingest.sources import sniff  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.models import DocumentDraft, OcrJob, PageText, Stamp  # noqa: E402
-from pipeline.stages.documents import find_documents  # noqa: E402
+from pipeline.secrecy import level_of_mark, rank  # noqa: E402
+from pipeline.stages.documents import described, find_documents  # noqa: E402
 from pipeline.stages.ocr import run_ocr  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text import fold, words  # noqa: E402
@@ -92,6 +96,8 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("received_number_exact", ">=", 0.95),
         ("received_date_exact", ">=", 0.95),
         ("mark_accuracy", ">=", 0.98),
+        ("level_accuracy", ">=", 0.98),
+        ("secret_lowered", "<=", 0),
     ],
     "real-dev": [
         ("pages_read", ">=", 1.0),
@@ -113,6 +119,7 @@ FIELD_MEASURES = [
     ("received_number_exact", "received_number"),
     ("received_date_exact", "received_date"),
     ("mark_accuracy", "mark"),
+    ("level_accuracy", "level"),
 ]
 SILENT_FIELDS = ("number", "symbol", "date", "type", "issuer", "received_number", "received_date")
 RECEIVED_FIELDS = ("received_number", "received_date")  # measured only where the truth has a stamp
@@ -135,6 +142,7 @@ class TruthDoc:
     issuer: str | None = None
     received: dict | None = None  # dev-real: {"number", "date"} of the register stamp
     mark: str | None = None  # dev-real: "" (no mark) | "MẬT" | "TỐI MẬT"; None elsewhere (not measured)
+    level: str | None = None  # dev-real: thuong | mat | toi_mat; None elsewhere (not measured)
     has_received: bool = False  # the corpus tells register stamps (dev-real)
     subtitle: str | None = None  # real-dev: for the page-1 check only, never printed
     text: list[str] | None = None  # page texts (dev, dev-real)
@@ -172,6 +180,9 @@ def truth_batch(batch: dict, folder: Path, received: bool) -> TruthBatch:
                 date=doc["date"] or "",
                 received=doc.get("received") if received else None,
                 mark=(doc.get("classification_mark") or "") if received else None,
+                level=(doc.get("classification") or level_of_mark(doc.get("classification_mark")))
+                if received
+                else None,
                 has_received=received,
                 text=doc["text"],
                 stamps=truth_stamps(doc, batch.get("page_marks")) if received else {},
@@ -269,6 +280,7 @@ def expected(doc: TruthDoc) -> dict[str, str | None]:
         "received_number": None,
         "received_date": None,
         "mark": doc.mark,
+        "level": doc.level,
     }
     if doc.has_received:
         want["received_number"] = (doc.received or {}).get("number") or ""
@@ -290,6 +302,7 @@ def observed(draft: DocumentDraft) -> dict[str, str | None]:
         "received_number": received.get("number"),
         "received_date": received.get("date"),
         "mark": meta.classification_mark,
+        "level": described(draft.classification, meta)["classification"],  # as filing stores it
     }
 
 
@@ -501,13 +514,15 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
     subtitle_files = subtitle_found = 0
     subtitle_missed: list[dict] = []
     extra_values = 0
+    secret = lowered = 0
     mistakes: list[dict] = []
     for batch, (pages, ocred, error) in zip(batches, read, strict=True):
         name = batch.name
         if error:
             mistakes.append({"file": name, "page": None, "error": f"not read: {error}"})
         by_number = {page.number: page for page in pages}
-        found = {draft.pages[0].number: draft for draft in find_documents(batch.name, pages, taxonomy)} if pages else {}
+        drafts = find_documents(batch.name, pages, taxonomy) if pages else []
+        found = {draft.pages[0].number: draft for draft in drafts}
         starts = {doc.first for doc in batch.documents}
         found_starts += len(found)
         true_starts += len(starts)
@@ -538,6 +553,13 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                 if measured(name_, want):
                     tally.total[measure] += 1
                     tally.right[measure] += got is not None and same(name_, got[name_], want[name_])
+            if rank(doc.level) > 0:
+                secret += 1
+                holder = next((d for d in drafts if doc.first in (p.number for p in d.pages)), None)
+                level = observed(holder)["level"] if holder else None
+                if rank(level) < rank(doc.level):
+                    lowered += 1
+                    mistakes.append({"file": name, "page": doc.first, "error": f"{doc.level} stored as {level}"})
             for name_, (wrong, count) in silent_wrong(got, want).items():
                 tally.silent[name_][0] += wrong
                 tally.silent[name_][1] += count
@@ -626,6 +648,8 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
         "extra_start_values": extra_values,
     }
     report["silent_wrong_share"] = ratio(wrong, stored_values)
+    report["secret_documents"] = secret if corpus == "dev-real" else None
+    report["secret_lowered"] = lowered if corpus == "dev-real" else None
     targets = {}
     for measure, op, target in TARGETS.get(corpus, []):
         if measure in ("pages_read", "page1_subtitle", "word_error") and not ocr:
@@ -660,6 +684,8 @@ LABELS = {
     "received_number_exact": "received number exact",
     "received_date_exact": "received date exact",
     "mark_accuracy": "MẬT/TỐI MẬT mark",
+    "level_accuracy": "classification level",
+    "secret_lowered": "secret stored at a lower level",
     "word_error": "word error (order-free)",
     "page1_subtitle": "page 1 holds its subtitle",
     "silent_wrong_share": "silent wrong",
@@ -697,6 +723,8 @@ def print_report(report: dict) -> None:
         if report[key] is not None:
             right, total = report["counts"][key]
             row(key, f"{report[key]:.4f} ({right}/{total})")
+    if report["secret_lowered"] is not None:
+        row("secret_lowered", f"{report['secret_lowered']} of {report['secret_documents']} secret documents")
     if report["word_error"] is not None:
         row("word_error", f"{report['word_error']:.4f}")
     if report["page1_subtitle"] is not None:

@@ -88,16 +88,19 @@ def set_type(
 def set_field(
     document_id: str = DOC,
     field: str = typer.Argument(
-        ..., metavar="FIELD", help="number, date, issuer, title, subtitle, crime, article or persons."
+        ...,
+        metavar="FIELD",
+        help="number, date, issuer, title, subtitle, crime, article, persons or classification.",
     ),
     value: str = typer.Argument(
         ...,
         metavar="VALUE",
-        help="The value; '' clears it. date: YYYY-MM-DD or dd/mm/yyyy; persons: 'Name:role; Name:role'.",
+        help="The value; '' clears it. date: YYYY-MM-DD or dd/mm/yyyy; persons: 'Name:role; Name:role'; "
+        "classification: thuong, mat or toi_mat (who may read it; lowering it needs a leader).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Set one field of the document's description (it leaves the review list)."""
+    """Set one field of the document's description (it leaves the review list), or its classification."""
     from .review_cmd import run_repair
 
     run_repair(lambda r: r.set_field(document_id, field, value), json_out)

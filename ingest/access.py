@@ -412,8 +412,15 @@ class Access:
     def _repair(self) -> ScopedRepair:
         from .scoped_repair import ScopedRepair
 
+        # The role also decides whether a document's classification may be lowered (a leader's call).
         return ScopedRepair(
-            self.settings, self.catalog, self.backend, who=self.user.name, rights=self.rights, record=self.record
+            self.settings,
+            self.catalog,
+            self.backend,
+            who=self.user.name,
+            role=self.user.role,
+            rights=self.rights,
+            record=self.record,
         )
 
     def review(self, case_id: str | None = None) -> list[dict]:

@@ -31,7 +31,7 @@ from index.feed import index_documents
 from pipeline.config import Settings
 from pipeline.dossier.build import rebuild_dossier as rebuild_case_dossier
 from pipeline.errors import Interrupted, ResourceError, low_on_space, resource_error
-from pipeline.filing import file_drafts
+from pipeline.filing import NotDigitized, file_drafts
 from pipeline.hashing import HashedFile, sha256_file
 from pipeline.models import OcrJob, OcrResult
 from pipeline.stages.documents import find_documents
@@ -223,7 +223,7 @@ class Consumer:
                 time.sleep(1.0)  # a stop signal sent to the whole process group kills workers too: let it land
             if cut_off and self.stopping:
                 return self._requeue(row, ROLLED_BACK)  # its OCR was cut off by a stop: not the file's fault
-            if isinstance(exc, (BadInput, ArchiveError)):
+            if isinstance(exc, (BadInput, ArchiveError, NotDigitized)):
                 reason = str(exc)
             else:  # a bug or an OCR crash: keep the file, say what happened
                 log.exception("processing %s failed", row.path)
@@ -379,6 +379,27 @@ class Consumer:
 
     def _store(self, row: FileRow, originals: list[dict], result: OcrResult | None) -> FileOutcome:
         ocr_sha256 = sha256_file(result.pdf) if result is not None else None  # file work before the transaction
+        try:
+            return self._file(row, originals, result, ocr_sha256)
+        except NotDigitized:
+            if result is not None:  # a batch read now, not one the catalog held already
+                self._forget(originals, result)
+            raise  # to quarantine, with the reason (_failed)
+
+    def _forget(self, originals: list[dict], result: OcrResult) -> None:
+        """A TUYỆT MẬT batch leaves nothing of its own in the home but its quarantine copy (the file
+        as it arrived, byte for byte, for the officer who takes it out): the transaction that would
+        have stored its page texts was rolled back; its OCR working copy (a text layer) and its
+        archive copies go."""
+        result.pdf.unlink(missing_ok=True)
+        filed = set()
+        if len(originals) > 1:  # a page image may be another batch's too (a single file's copy is this batch's)
+            filed = {o["archive"] for b in self.catalog.batches() for o in b["originals"]}
+        for original in originals:
+            if original["archive"] not in filed:
+                Path(original["archive"]).unlink(missing_ok=True)
+
+    def _file(self, row: FileRow, originals: list[dict], result: OcrResult | None, ocr_sha256: str | None):
         with self.catalog.transaction():
             if result is not None:
                 self.catalog.add_batch(

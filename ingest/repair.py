@@ -25,9 +25,10 @@ from pipeline.corrections import CorrectionError, Outcome, Page, Workspace, firs
 from pipeline.dossier.build import rebuild_dossier
 from pipeline.dossier.build import who as default_who
 from pipeline.errors import ExitCode
-from pipeline.filing import file_drafts
+from pipeline.filing import NotDigitized, file_drafts
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, OcrJob, PageRef, PageText
+from pipeline.secrecy import rank
 from pipeline.stages.crops import header_crop
 from pipeline.stages.documents import describe_document, find_documents
 from pipeline.stages.layout import read_layout
@@ -39,7 +40,8 @@ from .consume import Consumer
 log = logging.getLogger("hoso.repair")
 
 ROTATIONS = (90, 180, 270)
-HEADER_FIELDS = ("number", "symbol", "date", "issuer")  # read from the first page's header
+LOWERS_CLASSIFICATION = ("leader", "cli")  # roles (ingest.access.User) that may lower a document's level
+HEADER_FIELDS = ("number", "symbol", "date", "issuer", "classification")  # read from the first page's header
 
 
 class NotFound(CorrectionError, errors.NotFound):
@@ -76,13 +78,22 @@ def parse_page_id(page_id: str) -> tuple[str, int]:
 
 
 class Repair:
-    def __init__(self, settings: Settings, catalog: Catalog, backend: SearchBackend | None, *, who: str | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        backend: SearchBackend | None,
+        *,
+        who: str | None = None,
+        role: str = "cli",
+    ):
         self.settings = settings
         self.catalog = catalog
         self.backend = backend
         self.consumer = Consumer(settings, catalog, backend)  # its taxonomy and indexing
         self.taxonomy = self.consumer.taxonomy
         self.who = who or default_who()
+        self.role = role  # who corrects: a clerk may raise a document's level, not lower it
         self._pages: dict[str, dict[int, PageText]] = {}
 
     # ---- lookups -------------------------------------------------------------------------
@@ -335,6 +346,11 @@ class Repair:
         doc = self.document(doc_id)
         page = first_page(doc)
         old = getattr(doc, field_name)
+        if field_name == "classification" and rank(value) < rank(old) and self.role not in LOWERS_CLASSIFICATION:
+            raise CorrectionError(
+                f"only a leader (lãnh đạo) may lower the classification of {doc_id} ({old} → {value}); "
+                "nothing was changed"
+            )
         return self._change(
             f"set {field_name}",
             {doc.case_id},
@@ -641,14 +657,26 @@ class Repair:
                     return arrival_first[page]
                 return arrival_page.get(page, row.updated_at) + 1e-6 * k
 
-            filed = file_drafts(
-                row.sha256,
-                find_documents(row.sha256, pages, self.taxonomy),
-                row.case_id,
-                arrival=arrival,
-                previous=lambda case_id, docs=docs: next((d for d in reversed(docs) if d.case_id == case_id), None),
-            )
+            try:
+                filed = file_drafts(
+                    row.sha256,
+                    find_documents(row.sha256, pages, self.taxonomy),
+                    row.case_id,
+                    arrival=arrival,
+                    previous=lambda case_id, docs=docs: next((d for d in reversed(docs) if d.case_id == case_id), None),
+                )
+            except NotDigitized as exc:
+                raise CorrectionError(
+                    f"{row.path} now reads as {exc}, page {exc.page.number}; nothing was reprocessed"
+                ) from None
             docs += filed.new
+        # A new reading never lowers a level by itself (a leader's recorded lowering is replayed after this).
+        level = {first_page(d): d.classification for d in old}
+        for doc in docs:
+            was = level.get(first_page(doc))
+            if was is not None and rank(was) > rank(doc.classification):
+                doc.classification = was
+                doc.review = list(dict.fromkeys([*doc.review, "classification"]))
         return docs
 
 
@@ -665,6 +693,7 @@ def _gist(doc: DocumentRow) -> tuple:
         doc.subtitle,
         doc.received,
         doc.classification_mark,
+        doc.classification,
         doc.crime,
         doc.article,
         [(p["name"], p["role"]) for p in doc.persons],

@@ -23,10 +23,11 @@ class ScopedRepair(Repair):
         backend,
         *,
         who: str,
+        role: str,
         rights: Rights,
         record: Callable[..., None],
     ):
-        super().__init__(settings, catalog, backend, who=who)
+        super().__init__(settings, catalog, backend, who=who, role=role)
         self.rights = rights
         self.record = record  # Access.record
 

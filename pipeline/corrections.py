@@ -10,11 +10,12 @@ both times.
 
 What each recorded `field` means, and how it replays:
 
-  type, position, number, date, issuer, title, subtitle, crime, article, persons
+  type, position, number, date, issuer, title, subtitle, crime, article, persons, classification
         the document that starts on the anchor page gets the new value
   case  the document that starts on the anchor page moves to case `new`
   split a document starts on the anchor page (the part before it stays a document)
   merge the document that starts on page `data["with"]` joins the one holding the anchor page
+        (neither lowers a classification: the pages keep the higher level they had)
   page.delete   the anchor page is taken out of its document (it stays in the archive)
   page.rotate   the anchor page is turned (kept on the page itself: nothing to replay)
   case.rename, case.merge   every document of case `old` belongs to case `new`
@@ -35,9 +36,11 @@ from dataclasses import dataclass, field
 from .dossier.assemble import DossierDocument, plan_dossier
 from .errors import UsageError
 from .models import Classification, Metadata, PageRef
+from .secrecy import TUYET_MAT, levels, rank
 from .stages.documents import described, document_id
 from .store.catalog import DocumentRow
 from .taxonomy import DocType
+from .text import fold
 
 Page = tuple[str, int]  # (batch id, page within the batch)
 # Describe a run of pages as a new document: classification and metadata (split).
@@ -53,6 +56,7 @@ FIELDS = {
     "crime": "the crime named, e.g. Trộm cắp tài sản",
     "article": "its article of the Bộ luật Hình sự (a number)",
     "persons": "'Name:role; Name:role' (roles: bi_can, bi_cao, nguoi_bi_hai, nguoi_lam_don, ...), or JSON",
+    "classification": "who may read it: thuong, mat or toi_mat (or the mark: MẬT, TỐI MẬT); lowering needs a leader",
 }
 ROLES = (
     "bi_can",
@@ -92,6 +96,8 @@ def parse_value(field_name: str, raw: str | None):
     if field_name not in FIELDS:
         raise CorrectionError(f"unknown field {field_name!r}; one of: {', '.join(FIELDS)}")
     raw = None if raw is None else raw.strip()
+    if field_name == "classification":
+        return parse_level(raw or "")
     if not raw:
         return [] if field_name == "persons" else None
     if field_name == "date":
@@ -104,6 +110,17 @@ def parse_value(field_name: str, raw: str | None):
     if field_name == "persons":
         return parse_persons(raw)
     return raw
+
+
+def parse_level(raw: str) -> str:
+    """A level as its key, its name or its mark ('toi_mat', 'Tối mật', 'TỐI MẬT') → its key."""
+    key = "_".join(fold(raw).lower().replace("_", " ").split())
+    if key == TUYET_MAT:
+        raise CorrectionError("a TUYỆT MẬT paper is not digitized: take it out of hoso, do not give it a level")
+    if key not in levels():
+        keys = [k for k, level in levels().items() if level.digitized]
+        raise CorrectionError(f"classification must be one of {', '.join(keys)}, not {raw!r}")
+    return key
 
 
 def parse_date(raw: str) -> str:
@@ -253,6 +270,11 @@ def set_field(ws: Workspace, page: Page, field_name: str, value) -> Outcome:
     return Outcome("applied")
 
 
+def higher(level: str, other: str) -> str:
+    """Of two levels, the higher: pages split off or merged keep the level they had (only a leader lowers one)."""
+    return max(level, other, key=rank)
+
+
 def set_position(ws: Workspace, page: Page, position: int | None) -> Outcome:
     doc = _starting(ws, page)
     if doc.position == position:
@@ -283,11 +305,12 @@ def split(ws: Workspace, page: Page) -> Outcome:
     if ws.describe is None:
         raise CorrectionError("splitting needs the page texts")
     tail = refs[at:]
-    cls, meta = ws.describe(tail)
+    fields = described(*ws.describe(tail))
+    fields["classification"] = higher(doc.classification, fields["classification"])
     second = DocumentRow(
         id="",
         case_id=doc.case_id,
-        **described(cls, meta),
+        **fields,
         arrival=doc.arrival + 1e-6,
         pages=[(b, n, None, None) for b, n in tail],
     )
@@ -309,6 +332,7 @@ def merge(ws: Workspace, page: Page, other: Page) -> Outcome:
     if first.case_id != second.case_id:
         raise Skipped("the two documents are in different cases now")
     first.pages = first.pages + second.pages
+    first.classification = higher(first.classification, second.classification)
     first.review = list(dict.fromkeys(first.review + second.review))
     for person in second.persons:
         if person not in first.persons:

@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .errors import HosoError
 from .models import DocumentDraft, PageRef
+from .secrecy import level_of_mark, levels
 from .stages.documents import described, document_id
 from .store.catalog import DocumentRow
+
+# Why a batch holding a TUYỆT MẬT paper is quarantined, not filed (pipeline/data/secrecy.toml).
+NOT_DIGITIZED = "tài liệu {mark}: không số hoá (Luật Bảo vệ bí mật nhà nước 2018)"
+
+
+class NotDigitized(HosoError):
+    """The batch holds a paper of a level hoso never digitizes (TUYỆT MẬT): none of it is filed."""
+
+    def __init__(self, mark: str, page: PageRef):
+        super().__init__(NOT_DIGITIZED.format(mark=mark))
+        self.page = page  # the first page of that paper in its batch
 
 
 @dataclass
@@ -34,7 +47,12 @@ def file_drafts(
     ends in another batch (a document split across two scan files: `previous(case)` gives the
     case's last document filed before this batch, extended in place); else it is a document of
     its own. `arrival(first page, k)` dates the k-th draft (1-based), which orders the dossier.
+    A draft marked TUYỆT MẬT files none of the batch (NotDigitized).
     """
+    for draft in drafts:
+        mark = draft.metadata.classification_mark
+        if not levels()[level_of_mark(mark)].digitized:
+            raise NotDigitized(mark, draft.pages[0])
     filed = Filed()
     last: dict[str | None, DocumentRow | None] = {}  # each case's last document, this batch's included
     for k, draft in enumerate(drafts, 1):

@@ -54,6 +54,7 @@ FIELDS = {
     "crime": "Tội danh",
     "article": "Điều luật (BLHS)",
     "persons": "Người liên quan",
+    "classification": "Độ mật (thuong, mat, toi_mat)",
 }
 FIELD_NAMES = {**FIELDS, "symbol": "Ký hiệu", "received": "Ngày nhận", "month": "Tháng"}
 

@@ -26,6 +26,7 @@ REVIEW_FIELDS = {
     "received": "dấu đến",
     "crime": "tội danh",
     "article": "điều luật",
+    "classification": "độ mật",
 }
 # Why a dossier version was built (`changes.reason`); any other reason is a clerk's correction.
 BUILD_REASONS = {"ingest": "tiếp nhận bản quét", "rebuild": "lập lại", "seal": "niêm phong", "reprocess": "xử lý lại"}

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import asdict
 
 from ..models import Classification, DocumentDraft, Metadata, PageRef, PageText
+from ..secrecy import level_of_mark
 from ..taxonomy import DocType
 from .classify import classify
 from .extract import extract_metadata
@@ -57,6 +58,7 @@ def described(cls: Classification, meta: Metadata) -> dict:
         issuer=meta.issuer,
         received=meta.received,
         classification_mark=meta.classification_mark,
+        classification=level_of_mark(meta.classification_mark),  # who may read it: set here, once
         esignatures=[asdict(e) for e in meta.esignatures],
         persons=[{"name": p.name, "role": p.role} for p in meta.persons],
         crime=meta.crime,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ..models import Classification, ESignature, Metadata, PageText, Person
+from ..secrecy import level_of_mark, rank
 from ..taxonomy import DocType, load_taxonomy
 from ..text import (
     edit_distance,
@@ -312,8 +313,7 @@ def extract_metadata(
         meta.received = {"number": received.number, "date": received.date}
         if received.number is None or received.date is None:
             _review(meta, "received")  # a stamp was seen, its handwriting not read surely
-    stamped = next((s.mark for s in first.stamps if s.kind == "classification" and s.mark), None)
-    meta.classification_mark = stamped or header.mark
+    meta.classification_mark = _classification_mark(first, header.mark, trusted, meta)
     meta.esignatures = signed
 
     roles = _ROLES + (_PETITIONER if starts_with(classification.title or "", "ĐƠN") else [])
@@ -328,6 +328,17 @@ def extract_metadata(
     meta.crime = _vote(found[True].crimes, found[False].crimes, "crime", meta)
     meta.article = _vote(found[True].articles, found[False].articles, "article", meta)
     return meta
+
+
+def _classification_mark(first: PageText, printed: str | None, trusted: bool, meta: Metadata) -> str | None:
+    """The MẬT / TỐI MẬT mark of the document: the highest of what the stamp reader and the header's
+    text read. A doubt never lowers the level: when the two disagree, or only a poorly read page
+    text shows a mark, the higher mark stands and a person confirms it ("classification" in review)."""
+    stamped = next((s.mark for s in first.stamps if s.kind == "classification" and s.mark), None)
+    marks = [m for m in (stamped, printed) if m]
+    if len(set(marks)) > 1 or (printed and not stamped and not trusted):
+        _review(meta, "classification")
+    return max(marks, key=lambda m: rank(level_of_mark(m)), default=None)
 
 
 @dataclass
