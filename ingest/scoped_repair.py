@@ -30,6 +30,7 @@ class ScopedRepair(Repair):
         super().__init__(settings, catalog, backend, who=who, role=role)
         self.rights = rights
         self.record = record  # Access.record
+        self.unaudited: list[dict] = []
 
     def document(self, doc_id: str) -> DocumentRow:
         doc = super().document(doc_id)
@@ -65,6 +66,18 @@ class ScopedRepair(Repair):
 
     def _recorded(self, correction_ids: list[int]) -> list[dict]:
         recorded = super()._recorded(correction_ids)
-        for rec in recorded:
-            self.record("correction", id=rec["id"], field=rec["field"], document=rec["document_id"])
+        self.unaudited += recorded
+        if not self.catalog.db.in_transaction:
+            self._audit()
         return recorded
+
+    def _follow(self, change: Change, changed: list[DocumentRow], removed: list[str], reason: str) -> None:
+        self._audit()  # the corrections are committed by now
+        super()._follow(change, changed, removed, reason)
+
+    def _audit(self) -> None:
+        """The audit rows of the corrections recorded, once their transaction is committed (an audit row
+        is signed into the chain at once: a rollback must not be able to take it back)."""
+        while self.unaudited:
+            rec = self.unaudited.pop(0)
+            self.record("correction", id=rec["id"], field=rec["field"], document=rec["document_id"])

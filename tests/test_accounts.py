@@ -29,9 +29,15 @@ def home(tmp_path_factory):
 
 @pytest.fixture
 def recorded(monkeypatch) -> list[dict]:
-    """What reaches the audit trail (ingest.audit.append), in order."""
+    """What the account commands record in the audit trail (ingest.audit.append), in order; the CLI's
+    generic row for every data-changing command (action "cli") is test_audit.py's."""
     rows: list[dict] = []
-    monkeypatch.setattr("ingest.audit.append", lambda settings, catalog, **row: rows.append(row))
+
+    def append(settings, catalog, **row):
+        if row["action"] != "cli":
+            rows.append(row)
+
+    monkeypatch.setattr("ingest.audit.append", append)
     return rows
 
 

@@ -28,6 +28,7 @@ from pipeline.stages.documents import described
 from pipeline.stages.extract import extract_metadata
 from pipeline.store.catalog import Catalog, DocumentRow
 from test_extract import CHI_THI, REAL_ROWS, boxed, laid_out, real
+from web_kit import add_user
 
 FONT = str(resources.files("pipeline").joinpath("data/DejaVuSerif.ttf"))
 CASE = "2024-HS-0042"
@@ -202,13 +203,16 @@ def test_a_clerk_raises_a_level_only_a_leader_lowers_it(ingested):
     home, *_ = ingested
     plain, _ = documents(home)["11/QĐ-VKS-P2"]
     settings = load_settings(home=home)
+    add_user(home, "thu", "clerk", "toi_mat", "mat-khau-cua-thu-1")
+    cli(home, "case", "assign", CASE, "thu")  # a clerk corrects the cases assigned for processing
 
     def correct(role: str, level: str):
         catalog = Catalog(settings.catalog_path)
         backend = open_backend(settings, catalog)
+        account = catalog.user("thu")["id"]
         try:
             return (
-                Access(settings, catalog, backend, User("thu", role=role, address="10.0.0.9"))
+                Access(settings, catalog, backend, User("thu", role=role, address="10.0.0.9", id=account))
                 .repair()
                 .set_field(plain, "classification", level)
             )

@@ -90,6 +90,8 @@ def build_web_home(root: Path, *, opensearch_url: str | None = None, prefix: str
         cli(home, "reindex")
     add_user(home, LEADER[0], "leader", "toi_mat", LEADER[1])
     add_user(home, CLERK[0], "clerk", "thuong", CLERK[1])
+    for case_id in (CASE_A, CASE_B):  # a clerk works on the cases assigned for processing
+        cli(home, "case", "assign", case_id, CLERK[0])
     return home
 
 
