@@ -296,6 +296,30 @@ def test_dates_that_are_no_dates_are_refused_not_run(backend, payload):
         backend.search(SearchQuery(WORDS, date_from=payload, scope=PROSECUTOR))
 
 
+# ---- from the catalog: the document's level goes with its pages --------------------------------------------
+
+
+def test_the_feed_gives_each_page_its_documents_level(tmp_path):
+    from dossier_kit import tiny_home
+    from index.feed import index_documents
+
+    t = tiny_home(tmp_path)
+    t.batch("scan", ["Báo cáo thường kỳ về vụ án", f"Phụ lục: {SECRET_PHRASE}"])
+    t.document("PLAIN", "bao_cao", "scan", [1])
+    t.document("SECRET", "ke_hoach", "scan", [2])
+    secret = t.catalog.document("SECRET")
+    secret.classification = "mat"
+    with t.catalog.transaction():
+        t.catalog.put_document(secret)
+    backend = SqliteBackend(t.catalog.db)
+    index_documents(t.catalog, backend, t.catalog.documents(all_cases=True))
+    query = f'"{SECRET_PHRASE}"'
+    assert backend.search(SearchQuery(query, scope=Scope(clearance="thuong"))).total == 0
+    assert ids(backend.search(SearchQuery(query, scope=Scope(clearance="mat")))) == ["SECRET:1"]
+    assert backend.search(SearchQuery("báo cáo thường kỳ", scope=Scope(clearance="thuong"))).total == 1
+    t.catalog.close()
+
+
 # ---- indexes made before pages carried their level ---------------------------------------------------------
 
 
