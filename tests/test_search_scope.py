@@ -372,6 +372,8 @@ def test_an_older_opensearch_index_hides_pages_without_a_level_until_reindexed(o
         )
 
         thuong = Scope(clearance="thuong")
+        assert backend.search(SearchQuery(date_from="2000", scope=thuong)).total == 0  # the level not even mapped
+        assert backend.search(SearchQuery(date_from="2000")).total == 1
         backend.index_pages([EXTRA[3]])  # the first write maps the level
         assert ids(backend.search(SearchQuery(date_from="2000", scope=thuong))) == ["LOOSE:1"]
         assert backend.search(SearchQuery(f'"{SECRET_PHRASE}"', scope=Scope(clearance="mat"))).total == 0
