@@ -13,7 +13,9 @@ under a throw-away index prefix that is dropped at the end.
 
 Prints, per backend: bulk pages/s (`rebuild`, the path `hoso reindex --recreate`
 takes) and search latency p50/p95 over a fixed mix (diacritic, diacritic-free,
-phrase, filtered, faceted), overall and per kind. Targets at 100k pages:
+phrase, filtered, faceted, and scoped: a prosecutor's view, one case in ten assigned and
+clearance thuong, applied inside the query), overall and per kind. One document in twenty
+is Mật, one in 97 Tối mật. Targets at 100k pages:
 OpenSearch p95 ≤ 50 ms, embedded p95 ≤ 150 ms.
 
 First, the command's start-up: `hoso search` and `hoso status` p50, start to exit,
@@ -40,7 +42,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.base import DEFAULT_FACETS, IndexedPage, SearchQuery  # noqa: E402
+from index.base import DEFAULT_FACETS, IndexedPage, Scope, SearchQuery  # noqa: E402
 from pipeline.text import normalize  # noqa: E402
 
 TRUTH = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus" / "dev" / "truth.json"
@@ -101,12 +103,13 @@ class Corpus:
                         persons=people,
                         article=case["article"],
                         source_file=f"{case_id}/scan{doc_no:03d}.pdf",
+                        classification="mat" if doc_no % 20 == 0 else "toi_mat" if doc_no % 97 == 0 else "thuong",
                     )
                     made += 1
                     in_case += 1
 
 
-def query_mix(corpus: Corpus) -> list[tuple[str, SearchQuery]]:
+def query_mix(corpus: Corpus, prosecutor: Scope) -> list[tuple[str, SearchQuery]]:
     case0 = f"2024-HS-{1:05d}"  # not necessarily 2024: filled in by main() from the data
     person = corpus.cases[1]["accused"][0]
     return [
@@ -128,6 +131,12 @@ def query_mix(corpus: Corpus) -> list[tuple[str, SearchQuery]]:
         ("faceted", SearchQuery("khởi tố", facets=DEFAULT_FACETS)),
         ("faceted", SearchQuery("dieu tra", facets=DEFAULT_FACETS)),
         ("faceted", SearchQuery("cáo trạng", doc_type="cao_trang", facets=DEFAULT_FACETS)),
+        ("scoped", SearchQuery("khởi tố vụ án", scope=prosecutor)),
+        ("scoped", SearchQuery("dieu tra", scope=prosecutor)),
+        ("scoped", SearchQuery('"cơ quan cảnh sát điều tra"', scope=prosecutor)),
+        ("scoped", SearchQuery("bị can", facets=DEFAULT_FACETS, scope=prosecutor)),
+        ("scoped", SearchQuery(doc_type="cao_trang", facets=DEFAULT_FACETS, scope=prosecutor)),
+        ("scoped", SearchQuery("12/QĐ-CSĐT", scope=prosecutor)),
     ]
 
 
@@ -240,10 +249,10 @@ def main() -> None:
     args = parser.parse_args()
 
     corpus = Corpus(json.loads(TRUTH.read_text(encoding="utf-8")))
-    mix = query_mix(corpus)
-    # The first case id the generator makes (its year is drawn at random).
-    first = next(corpus.pages(1)).case_id
-    mix = [(k, q if q.case_id is None else SearchQuery(q.text, case_id=first)) for k, q in mix]
+    # The case ids the generator makes (their years are drawn at random): a prosecutor is assigned one in ten.
+    cases = list(dict.fromkeys(p.case_id for p in corpus.pages(args.pages)))
+    mix = query_mix(corpus, Scope(cases=tuple(cases[::10]), unassigned=False, clearance="thuong"))
+    mix = [(k, q if q.case_id is None else SearchQuery(q.text, case_id=cases[0])) for k, q in mix]
     reports: dict[str, dict] = {"machine": {"cpus": os.cpu_count(), "loadavg_before": os.getloadavg()}}
     wanted = args.backends.split(",")
 

@@ -25,6 +25,11 @@ phrase, then pages matching without OCR tolerance, then BM25 relevance; a
 số/ký hiệu in the query also matches the first page of the document carrying it
 (`number_key`), ranked above all. Listings without words and date sorts are
 sorted on the metadata (`_SORTS`), as the embedded backend sorts them.
+
+What the asker may see (`SearchQuery.scope`: cases, case-less pages, clearance
+by the page's `classification`) is a filter of the bool query beside the
+filters: aggregations count the query's matches, so totals and facets are
+trimmed as much as the hits (no post_filter anywhere).
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from typing import Any
 
 from pipeline.text import fold, normalize
 
-from .base import FACET_FIELDS, Hit, IndexedPage, SearchQuery, SearchResult
+from .base import FACET_FIELDS, Hit, IndexedPage, Scope, SearchQuery, SearchResult
 from .query import (
     FACET_LIMIT,
     FUZZY_MAX_EXPANSIONS,
@@ -53,6 +58,7 @@ from .query import (
     order_facet,
     parse_query,
     person_words,
+    readable_levels,
 )
 
 log = logging.getLogger(__name__)
@@ -97,6 +103,7 @@ _DOCUMENT_FIELDS = {
     "persons": {"type": "keyword"},
     "persons_folded": {"type": "text", "analyzer": "hoso_text", "position_increment_gap": 100},
     "article": {"type": "integer"},
+    "classification": {"type": "keyword"},  # the document's level (pipeline.secrecy): a Scope's clearance filter
 }
 
 PAGE_MAPPING = {
@@ -169,6 +176,7 @@ def page_source(page: IndexedPage) -> dict[str, Any]:
         "source_file": page.source_file,
         "batch_id": page.batch_id,
         "batch_page": page.batch_page,
+        "classification": page.classification,
         "text": text,
         "text_exact": _tokens(text),
         "text_folded": _tokens(fold(text)),
@@ -272,16 +280,34 @@ class OpenSearchBackend:
                 if "resource_already_exists" not in str(exc):
                     raise
         else:
+            self._add_classifications()
             self._add_number_keys()
         self._ready = True
+
+    def _lacking(self, alias: str, field: str) -> bool:
+        """Does an index behind `alias` not map `field` yet (made by an older version)?"""
+        mappings = self.client.indices.get_mapping(index=alias)
+        return not all(field in m["mappings"].get("properties", {}) for m in mappings.values())
+
+    def _add_classifications(self) -> None:
+        """Indices made before pages carried their level: map it (records carrying it are refused otherwise).
+        The pages already there have none, so no narrower clearance finds them (the scope filters on the
+        level's presence) until `hoso reindex` sends them again from the catalog."""
+        for alias in (self.pages_alias, self.documents_alias):
+            if self._lacking(alias, "classification"):
+                self.client.indices.put_mapping(
+                    index=alias, body={"properties": {"classification": _DOCUMENT_FIELDS["classification"]}}
+                )
+                log.warning(
+                    "%s: classification mapped; run `hoso reindex` to give it to the pages indexed before", alias
+                )
 
     def _add_number_keys(self) -> None:
         """Indices made before `number_key` existed: map it (pages carrying it are refused otherwise) and
         give it to the pages already there."""
         from opensearchpy import helpers
 
-        mappings = self.client.indices.get_mapping(index=self.pages_alias)
-        if all("number_key" in m["mappings"].get("properties", {}) for m in mappings.values()):
+        if not self._lacking(self.pages_alias, "number_key"):
             return
         self.client.indices.put_mapping(
             index=self.pages_alias, body={"properties": {"number_key": PAGE_MAPPING["properties"]["number_key"]}}
@@ -381,6 +407,7 @@ class OpenSearchBackend:
                     "persons": source["persons"],
                     "persons_folded": source["persons_folded"],
                     "article": page.article,
+                    "classification": page.classification,
                     "pages": 0,
                     "source_files": [],
                 }
@@ -476,7 +503,9 @@ class OpenSearchBackend:
     # ---- searching ----------------------------------------------------------------------------
 
     def _filters(self, query: SearchQuery) -> list[dict]:
-        filters: list[dict] = []
+        """The bool filters of the query's filters and of its scope. Aggregations count the query's
+        matches, so the scope trims totals and facets as much as hits."""
+        filters = self._scope(query.scope)
         for field, value in (("case_id", query.case_id), ("doc_type", query.doc_type), ("number", query.number)):
             if value:
                 filters.append({"term": {field: value}})
@@ -489,6 +518,23 @@ class OpenSearchBackend:
         lo, hi = date_bounds(query.date_from, query.date_to)
         if lo or hi:
             filters.append({"range": {"date": {k: v for k, v in (("gte", lo), ("lte", hi)) if v}}})
+        return filters
+
+    @staticmethod
+    def _scope(scope: Scope) -> list[dict]:
+        """What the asking user may see, as filters; none for a scope that narrows nothing."""
+        filters: list[dict] = []
+        no_case = {"bool": {"must_not": [{"exists": {"field": "case_id"}}]}}
+        if scope.cases is not None:  # () keeps no case
+            assigned = {"terms": {"case_id": list(scope.cases)}}
+            filters.append(
+                {"bool": {"should": [assigned, no_case], "minimum_should_match": 1}} if scope.unassigned else assigned
+            )
+        elif not scope.unassigned:
+            filters.append({"exists": {"field": "case_id"}})
+        levels = readable_levels(scope.clearance)
+        if levels is not None:  # a page without its level (indexed before it was mapped) matches no key
+            filters.append({"terms": {"classification": list(levels)}})
         return filters
 
     @staticmethod

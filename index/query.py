@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.secrecy import levels, rank
 from pipeline.text import fold, fold_with_offsets, normalize, words
 
 _QUOTED = re.compile(r'"([^"]*)"')
@@ -202,3 +203,15 @@ def order_facet(name: str, counts: dict) -> dict[str, int]:
 def person_words(name: str) -> list[str]:
     """A person's name as folded, lower-case words ('Nguyễn Văn An' → ['nguyen', 'van', 'an'])."""
     return [fold(w).lower() for w in words(name)]
+
+
+def readable_levels(clearance: str) -> tuple[str, ...] | None:
+    """The classification keys a reader of `clearance` may see, for a filter inside the query; None when
+    they read every digitized level, so the query needs no such filter.
+
+    A page indexed before it carried its level matches no key: hidden from every narrower clearance until
+    re-indexed (fail closed), readable only by those who read the highest level anyway."""
+    digitized = [level for level in levels().values() if level.digitized]
+    if rank(clearance) >= max(level.rank for level in digitized):
+        return None
+    return tuple(level.key for level in digitized if level.rank <= rank(clearance))

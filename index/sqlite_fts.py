@@ -5,8 +5,8 @@ Two tables per home, one row per page in each, sharing the row id:
 * `pages_fts` (FTS5): `exact` holds the NFC text (unicode61 with diacritics
   kept), `folded` the same text folded in Python (unicode61 would not fold đ);
 * `pages_meta`: the page's case, document, type, số/ký hiệu (and its folded
-  `number_key`), date, persons and article — small rows, so filters, facets and
-  listings never read page texts.
+  `number_key`), date, persons, article and classification level — small rows,
+  so filters, facets and listings never read page texts.
 
 Plus `pages_vocab`, the folded words of 5+ letters ever indexed, where
 OCR-tolerant matching looks for the neighbours of a query word.
@@ -22,12 +22,17 @@ only as far as the requested hits need (the costly part on a big home):
    first pages of the documents whose số/ký hiệu the query holds
    (`ParsedQuery.numbers`), whatever their OCR text says.
 
+What the asker may see (`SearchQuery.scope`: cases, case-less pages, clearance)
+is a clause on `pages_meta` in the SQL of every path beside the filters, so hits,
+totals and facets never count a page outside it.
+
 Without words (a filter given), or sorted by date, pages come in the order of
 their metadata (`_ORDERS`), the same as in OpenSearch.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
@@ -39,7 +44,7 @@ from dataclasses import dataclass
 from pipeline.store.database import chunks, marks, transaction
 from pipeline.text import fold, normalize
 
-from .base import FACET_FIELDS, Hit, IndexedPage, SearchQuery, SearchResult
+from .base import FACET_FIELDS, Hit, IndexedPage, Scope, SearchQuery, SearchResult
 from .query import (
     FUZZY_MAX_EXPANSIONS,
     FUZZY_MIN_LETTERS,
@@ -53,6 +58,7 @@ from .query import (
     order_facet,
     parse_query,
     person_words,
+    readable_levels,
 )
 
 # Pages written per transaction: under a second of the write lock (bulk ~2,700 pages/s on 2 cores),
@@ -82,7 +88,8 @@ class _Tables:
                 persons TEXT,                    -- names, one per line
                 persons_folded TEXT,             -- folded names, each ' word word ' on a line of its own
                 article INTEGER,
-                source_file TEXT, batch_id TEXT, batch_page INTEGER
+                source_file TEXT, batch_id TEXT, batch_page INTEGER,
+                classification TEXT              -- the document's level (pipeline.secrecy); NULL: not known yet
             )""",
             f"CREATE TABLE IF NOT EXISTS {self.vocab} (term TEXT PRIMARY KEY) WITHOUT ROWID",
         ]
@@ -90,6 +97,8 @@ class _Tables:
 
 _LIVE = _Tables("pages_fts", "pages_meta", "pages_vocab")
 _NEXT = _Tables("pages_fts_next", "pages_meta_next", "pages_vocab_next")  # filled by rebuild, then renamed
+# Columns index tables made by older versions lack, added on open.
+_ADDED_COLUMNS = {"number_key", "classification"}
 # Named indexes keep their name when their table is renamed: made on the live table, after a swap.
 _LIVE_INDEXES = {
     "pages_meta_document": "CREATE INDEX IF NOT EXISTS pages_meta_document ON pages_meta(document_id)",
@@ -176,11 +185,13 @@ class SqliteBackend:
     def __init__(self, db: sqlite3.Connection):
         self.db = db
         present = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
-        if not present >= {_LIVE.fts, _LIVE.meta, _LIVE.vocab, *_LIVE_INDEXES}:
+        columns = {r[1] for r in db.execute(f"PRAGMA table_info({_LIVE.meta})")}
+        if not present >= {_LIVE.fts, _LIVE.meta, _LIVE.vocab, *_LIVE_INDEXES} or not columns >= _ADDED_COLUMNS:
             with self._transaction():  # once per home: opening it for a search writes nothing
                 for statement in _LIVE.create():
                     db.execute(statement)
                 self._add_number_keys()
+                self._add_classifications()
                 for statement in _LIVE_INDEXES.values():
                     db.execute(statement)
         self._vocab: set[str] = set()  # words this process already put in pages_vocab (a cache)
@@ -211,8 +222,8 @@ class SqliteBackend:
             for p in batch:
                 cur = self.db.execute(
                     f"INSERT INTO {tables.meta}(page_id, case_id, document_id, seq, doc_type, number, date, year,"
-                    " number_key, persons, persons_folded, article, source_file, batch_id, batch_page)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " number_key, persons, persons_folded, article, source_file, batch_id, batch_page,"
+                    " classification) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         p.page_id,
                         p.case_id,
@@ -229,6 +240,7 @@ class SqliteBackend:
                         p.source_file,
                         p.batch_id,
                         p.batch_page,
+                        p.classification,
                     ),
                 )
                 text = normalize(p.text).replace(_MARK, " ")
@@ -325,6 +337,19 @@ class SqliteBackend:
             f"UPDATE {_LIVE.meta} SET number_key = ? WHERE number = ?", [(number_key(n), n) for n in numbers]
         )
 
+    def _add_classifications(self) -> None:
+        """Index tables made before pages carried their document's level: add the column and fill it from
+        the catalog's documents (the same database file). A page of no known document keeps NULL, which no
+        narrower clearance reads (index.query.readable_levels) until it is indexed again."""
+        if any(r[1] == "classification" for r in self.db.execute(f"PRAGMA table_info({_LIVE.meta})")):
+            return
+        self.db.execute(f"ALTER TABLE {_LIVE.meta} ADD COLUMN classification TEXT")
+        if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents' AND type = 'table'").fetchone():
+            self.db.execute(
+                f"UPDATE {_LIVE.meta} SET classification ="
+                f" (SELECT d.classification FROM documents d WHERE d.id = {_LIVE.meta}.document_id)"
+            )
+
     def _migrate_v1(self) -> None:
         """Catalogs indexed before pages_meta existed: move the rows of the old `page_fts` table over."""
         with self._transaction():
@@ -352,7 +377,9 @@ class SqliteBackend:
     # ---- searching ----------------------------------------------------------------------------
 
     def _filters(self, query: SearchQuery) -> tuple[str, list]:
-        clauses, args = [], []
+        """The WHERE clauses on `m` (pages_meta) of the query's filters and of its scope: every path
+        (ranked tiers, numbers, listings, counts and facets) runs with them."""
+        clauses, args = self._scope(query.scope)
         for column, value in (("case_id", query.case_id), ("doc_type", query.doc_type), ("number", query.number)):
             if value:
                 clauses.append(f"m.{column} = ?")
@@ -376,6 +403,22 @@ class SqliteBackend:
             clauses.append("m.date <= ?")
             args.append(hi)
         return "".join(f" AND {c}" for c in clauses), args
+
+    @staticmethod
+    def _scope(scope: Scope) -> tuple[list[str], list]:
+        """What the asking user may see, as clauses on `m`; none for a scope that narrows nothing."""
+        clauses, args = [], []
+        if scope.cases is not None:  # () keeps no case
+            assigned = "m.case_id IN (SELECT value FROM json_each(?))"
+            clauses.append(f"({assigned} OR m.case_id IS NULL)" if scope.unassigned else assigned)
+            args.append(json.dumps(scope.cases))
+        elif not scope.unassigned:
+            clauses.append("m.case_id IS NOT NULL")
+        levels = readable_levels(scope.clearance)
+        if levels is not None:  # a NULL level (not known yet) is in no list
+            clauses.append("m.classification IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(levels))
+        return clauses, args
 
     def _neighbours(self, term: str) -> list[str]:
         """Indexed words one edit away from `term` with the same first letter(s), nearest first."""
