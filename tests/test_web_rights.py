@@ -124,7 +124,6 @@ def test_a_clerk_reviews_their_cases_and_the_documents_with_no_case(signed_in):
     assert client.get("/api/v1/documents/B-KL1").status_code == 404
 
 
-@pytest.mark.xfail(strict=False, reason="until the branch where the backends apply Scope inside their queries merges")
 def test_search_page_and_api_show_a_prosecutor_nothing_of_another_case(signed_in):
     client = signed_in("kiemsat_b")
     found = client.get("/api/v1/search", params={"q": "Trần Văn Đức", "facets": "case,type,person"}).json()
