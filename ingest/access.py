@@ -526,10 +526,13 @@ class Access:
         from pipeline.dossier.watermark import mark_image, mark_text
 
         png = mark_image(image.png(), mark_text(self.user.audit_name, now))
-        path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
-        partial.write_bytes(png)
-        os.replace(partial, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(png)
+            os.replace(partial, path)
+        except FileNotFoundError:
+            pass  # at the turn of the hour another request removed this folder: the copy is sent uncached
         for older in hours.iterdir():  # the last hour's copies are never asked for again
             if older != path.parents[1] and older.is_dir():
                 shutil.rmtree(older, ignore_errors=True)

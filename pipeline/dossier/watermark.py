@@ -158,7 +158,7 @@ def _image_font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_font_path()), size)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)  # the text changes every minute: a burst of one user's pages, up to ~1 MB each
 def _mark_masks(text: str, width: int, height: int) -> list[tuple[Image.Image, int]]:
     """The mark's pixels ("1" masks) for an image `width` × `height`, each with its grey: the diagonal,
     and the margin line unless the image is a thumbnail. Kept: a user's next pages of that size reuse them."""
