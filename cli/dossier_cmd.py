@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import typer
 
 from pipeline.dossier.build import history as dossier_history
-from pipeline.dossier.build import home_path, rebuild_dossier
+from pipeline.dossier.build import rebuild_dossier
 from pipeline.dossier.integrity import BundleError, export_bundle
 from pipeline.store.catalog import Catalog
 
@@ -61,35 +60,36 @@ def show(
 @app.command("export")
 def export(
     case_id: str = typer.Argument(..., metavar="CASE"),
-    out_file: Path | None = typer.Option(None, "--out", help="Where to write the dossier PDF."),
+    out_file: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Write a copy of the dossier PDF here, marked on every page 'Bản sao của cli:<login>' and the time.",
+    ),
     bundle: Path | None = typer.Option(
         None,
         "--bundle",
-        help="Write a zip with the dossier PDF, its manifest and the originals (check it with `hoso verify --bundle`).",
+        help="Write a zip with the archival dossier PDF (byte for byte, unmarked), its manifest and the "
+        "originals (check it with `hoso verify --bundle`).",
     ),
     version: int | None = typer.Option(None, "--version", help="An earlier version (see `hoso dossier history`)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
 ) -> None:
-    """Copy the case's dossier PDF out of the home, or write a verifiable bundle."""
+    """Copy the case's dossier PDF out of the home (marked with who took it), or write a verifiable bundle."""
     if out_file is None and bundle is None:
         fail("say where to write: --out FILE.pdf and/or --bundle FILE.zip", ExitCode.USAGE)
     result: dict = {"case_id": case_id}
-    with home(need_backend=False) as (cfg, catalog, _):
-        rows = catalog.dossiers(case_id)
-        row = next((r for r in rows if r["version"] == version), None) if version else (rows[-1] if rows else None)
-        if row is None:
-            what = f"version {version} of the dossier" if version else "dossier"
-            fail(f"no {what} for case {case_id} (ingest its scans first)", ExitCode.NOT_FOUND)
+    with access(need_backend=False) as acc:
+        row = acc.dossier_version(case_id, version)
         result.update(version=row["version"], pages=row["pages"], sha256=row["pdf_sha256"])
         if out_file is not None:
-            out_file.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(home_path(cfg, row["pdf"]), out_file)
+            result["pdf_sha256"] = acc.export_dossier(case_id, out_file, row["version"])
             result["pdf"] = str(out_file)
         if bundle is not None:
             try:
-                written = export_bundle(cfg, catalog, case_id, bundle, row["version"])
+                written = export_bundle(acc.settings, acc.catalog, case_id, bundle, row["version"])
             except BundleError as exc:
                 fail(f"{exc}; nothing was exported (run `hoso verify {case_id}`)", ExitCode.INTEGRITY)
+            acc.record("dossier.export", case=case_id, version=row["version"], bundle=True, sha256=written["sha256"])
             result["bundle"] = written["bundle"]
             result["bundle_sha256"] = written["sha256"]
             result["manifest_sha256"] = written["manifest_sha256"]
@@ -98,7 +98,7 @@ def export(
         emit_json(result)
         return
     if "pdf" in result:
-        out.print(f"wrote {result['pdf']} (version {result['version']}, {result['pages']} pages)")
+        out.print(f"wrote {result['pdf']} (version {result['version']}, {result['pages']} pages, marked as your copy)")
     if "bundle" in result:
         out.print(
             f"wrote {result['bundle']}: dossier, manifest and {result['files'] - 2} originals; "

@@ -10,12 +10,17 @@ missing id does; a document above their clearance in a case they see is listed o
 
 from __future__ import annotations
 
+import datetime
 import getpass
 import hashlib
 import logging
 import os
 import re
+import shutil
 import sqlite3
+import threading
+import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +31,11 @@ from index.highlight import matched_words
 from pipeline.config import Settings
 from pipeline.dossier import render
 from pipeline.dossier.assemble import type_name, version_folder
-from pipeline.dossier.build import case_info, dossier_document, source_parts
+from pipeline.dossier.build import case_info, dossier_document, home_path, source_parts
 from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.render import DossierFile, clamp_width
 from pipeline.errors import Forbidden, IndexUnavailable, NotFound, UsageError, resource_error
+from pipeline.hashing import sha256_file
 from pipeline.secrecy import TOI_MAT, may_read
 from pipeline.store.audit import AuditFilter
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
@@ -644,6 +650,110 @@ class Access:
         if user_id is None:
             raise NotFound(f"no user {name!r} (`hoso user list`)")
         return user_id
+
+    # ---- served copies: what leaves the home carries its taker's mark (issue 13) --------------
+    # A dossier PDF, a page image or an export is marked "Bản sao của {who} · {time} · hoso" for the
+    # user who takes it (pipeline.dossier.watermark); the archival files and the plain page drawings
+    # are only read, and each copy's sha256 goes into the audit trail. The watermark module loads
+    # pikepdf: imported where a copy is made, so that searching loads no PDF library.
+
+    def served_dossier(self, case_id: str) -> ServedCopy:
+        """The case's current dossier as this user takes it: a marked copy written under the home's
+        cache (the caller removes it once sent), recorded as `dossier.download` with its sha256."""
+        source = self.dossier_pdf(case_id)
+        version = self.catalog.latest_dossier(case_id)["version"]
+        folder = self.settings.cache_dir / "copies"
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.pdf"):  # left by a server stopped while sending
+            if time.time() - stale.stat().st_mtime > STALE_COPY_SECONDS:
+                stale.unlink(missing_ok=True)
+        target = folder / f"{uuid.uuid4().hex}.pdf"
+        sha256 = self._marked_pdf(source, target)
+        self.record("dossier.download", case=case_id, version=version, sha256=sha256)
+        return ServedCopy(target, sha256, f"{case_id}.pdf")
+
+    def dossier_version(self, case_id: str, version: int | None = None) -> dict:
+        """The catalog's row of the case's dossier `version` (else its latest)."""
+        self.need_case(case_id)
+        rows = self.catalog.dossiers(case_id)
+        row = next((r for r in rows if r["version"] == version), None) if version else (rows[-1] if rows else None)
+        if row is None:
+            what = f"version {version} of the dossier" if version else "dossier"
+            raise NotFound(f"no {what} for case {case_id} (ingest its scans first)")
+        return row
+
+    def export_dossier(self, case_id: str, target: Path, version: int | None = None) -> str:
+        """`hoso dossier export --out`: the dossier (its latest or an earlier `version`) written to
+        `target` with this user's mark, recorded as `dossier.export`; the copy's sha256."""
+        row = self.dossier_version(case_id, version)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+        sha256 = self._marked_pdf(home_path(self.settings, row["pdf"]), partial)
+        os.replace(partial, target)
+        self.record("dossier.export", case=case_id, version=row["version"], sha256=sha256)
+        return sha256
+
+    def served_page_image(
+        self, document_id: str, seq: int, width: int | None, q: str = "", if_none_match: str = ""
+    ) -> tuple[bytes | None, str]:
+        """(PNG, ETag) of the page drawn for this user: the plain drawing (`page_image`, cached for
+        everyone) with their mark. The marked image is kept per user, page, width, outlined words and
+        hour (drawing it costs about as much as the whole cached answer may); its ETag names the user
+        and the hour, so a browser cache shared by two users never shows one's copy to the other.
+        None for the PNG when `if_none_match` holds that tag. A copy is recorded (`page.image`, with its
+        sha256) when it is drawn, not each time it is sent again: the page view itself is recorded by
+        the viewer, and an audit row per thumbnail or revalidation would queue every image behind the
+        catalog's write lock."""
+        image = self.page_image(document_id, seq, width, q)
+        now = datetime.datetime.now()
+        who = hashlib.sha256(self.user.audit_name.encode()).hexdigest()[:16]
+        etag = f'"{image.etag}-{who[:8]}-{now:%Y%m%d%H}"'
+        if etag in if_none_match:
+            return None, etag
+        hours = self.settings.cache_dir / "copies" / "pages"
+        path = hours / f"{now:%Y%m%d%H}" / who / f"{image.etag}.png"
+        if path.is_file():
+            return path.read_bytes(), etag
+        from pipeline.dossier.watermark import mark_image, mark_text
+
+        png = mark_image(image.png(), mark_text(self.user.audit_name, now))
+        partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_bytes(png)
+            os.replace(partial, path)
+        except FileNotFoundError:
+            pass  # at the turn of the hour another request removed this folder: the copy is sent uncached
+        for older in hours.iterdir():  # the last hour's copies are never asked for again
+            if older != path.parents[1] and older.is_dir():
+                shutil.rmtree(older, ignore_errors=True)
+        self.record(
+            "page.image", page=f"{document_id}:{seq}", width=clamp_width(width), sha256=hashlib.sha256(png).hexdigest()
+        )
+        return png, etag
+
+    def _marked_pdf(self, source: Path, target: Path) -> str:
+        """`source` copied to `target` with this user's mark; the copy's sha256."""
+        from pipeline.dossier.watermark import mark_pdf
+
+        try:
+            mark_pdf(source, target, self.user.audit_name, datetime.datetime.now())
+            return sha256_file(target)
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+
+STALE_COPY_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ServedCopy:
+    """A marked copy of a dossier, written for one answer."""
+
+    path: Path
+    sha256: str
+    filename: str
 
 
 WORD_KEYS = ("text", "x0", "top", "x1", "bottom")

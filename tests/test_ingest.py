@@ -71,7 +71,7 @@ def test_dossier_pdf_and_manifest_agree(ocr_home, tmp_path):
         last_page = max(d["dossier_pages"][1] for d in shown["documents"])
         assert len(pdf.pages) >= last_page
     assert len(bookmarks) >= len(shown["documents"])
-    assert exported["sha256"] == sha256_file(out)
+    assert exported["pdf_sha256"] == sha256_file(out)
     for original in manifest["originals"]:
         assert sha256_file(original["archive"]) == original["sha256"]
     assert [d["id"] for d in manifest["documents"]] == [d["id"] for d in shown["documents"]]

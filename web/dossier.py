@@ -7,6 +7,7 @@ import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
 
 from ingest.access import SECRET_DOSSIER, Access
 
@@ -89,7 +90,15 @@ def dossier_page(request: Request, case_id: str, access: Access = AccessDep):
 @router.get("/cases/{case_id}/dossier.pdf", include_in_schema=False)
 def dossier_download(case_id: str, access: Access = AccessDep):
     # The id is found in the catalog before a path is built from it: `..` or `/` never reach the disk.
-    return FileResponse(access.dossier_pdf(case_id), media_type="application/pdf", filename=f"{case_id}.pdf")
+    # The copy carries the user's mark (its sha256 is in the audit trail) and is removed once sent.
+    copy = access.served_dossier(case_id)
+    return FileResponse(
+        copy.path,
+        media_type="application/pdf",
+        filename=copy.filename,
+        headers={"Cache-Control": "private, no-store"},
+        background=BackgroundTask(copy.path.unlink, missing_ok=True),
+    )
 
 
 @router.get("/documents/{document_id}", include_in_schema=False)

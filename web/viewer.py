@@ -73,14 +73,16 @@ def page_image(
     q: str = QueryText,
     access: Access = AccessDep,
 ) -> Response:
-    """The page as a PNG drawn from the dossier PDF; with `q`, its matched words outlined."""
-    image = access.page_image(*split_page_id(page_id), w, q.strip())
-    etag = f'"{image.etag}"'
-    # The browser keeps the image but asks each time: a rebuilt dossier changes the tag.
+    """The page as a PNG drawn from the dossier PDF, marked with the user's name and the time; with
+    `q`, its matched words outlined."""
+    png, etag = access.served_page_image(
+        *split_page_id(page_id), w, q.strip(), request.headers.get("if-none-match", "")
+    )
+    # The browser keeps the image but asks each time: a rebuilt dossier, another user or hour changes the tag.
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-    if etag in request.headers.get("if-none-match", ""):
+    if png is None:
         return Response(status_code=304, headers=headers)
-    return Response(image.png(), media_type="image/png", headers=headers)
+    return Response(png, media_type="image/png", headers=headers)
 
 
 @router.get("/api/v1/pages/{page_id}/words", tags=["trang"])
