@@ -221,7 +221,7 @@ def test_each_read_and_change_is_recorded_once(as_user, monkeypatch):
     a.case(CASE_A)
     a.document("A-QD47")
     a.page("A-HC1", 1)
-    a.dossier_pdf(CASE_A)
+    a.served_dossier(CASE_A).path.unlink()
     assert [(r["action"], r["who"], r["address"]) for r in rows] == [
         (action, "lanhdao", "10.0.0.7")
         for action in ("search", "case.view", "document.view", "page.view", "dossier.download")
@@ -229,7 +229,7 @@ def test_each_read_and_change_is_recorded_once(as_user, monkeypatch):
     assert rows[0]["detail"]["q"] == "xe máy" and rows[0]["detail"]["filters"] == {"case_id": CASE_A}
     assert isinstance(rows[0]["detail"]["hits"], int)
     assert rows[3]["detail"] == {"page": "A-HC1:1", "case": CASE_A}
-    assert rows[4]["detail"]["case"] == CASE_A and rows[4]["detail"]["version"] >= 1
+    assert rows[4]["detail"]["case"] == CASE_A and rows[4]["detail"]["version"] >= 1 and rows[4]["detail"]["sha256"]
 
 
 # ---- search, trimmed inside the backend's query (index/sqlite_fts.py, index/opensearch.py) -------------
