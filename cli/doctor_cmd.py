@@ -55,6 +55,27 @@ def _ocrmypdf() -> dict:
     return {"ok": True, "version": ocrmypdf.__version__}
 
 
+def _secrets(cfg) -> dict:
+    """Files that hold secrets, or hashes and case text, readable by others than hoso's account."""
+    home = cfg.home
+    wanted = [
+        (cfg.catalog_path, 0o600),  # case text, and the accounts' password, token and session hashes
+        (home / "secrets", 0o700),  # the audit trail's HMAC key and signed head
+        (home / "secrets" / "audit.key", 0o600),
+        (home / "secrets" / "audit.head", 0o600),
+    ]
+    config = home / "hoso.toml"
+    if config.is_file() and "password" in config.read_text(encoding="utf-8", errors="replace"):
+        wanted.append((config, 0o600))  # opensearch_password
+    loose = [
+        f"{path} is {oct(path.stat().st_mode & 0o777)} (chmod {oct(mode)[2:]})"
+        for path, mode in wanted
+        if path.exists() and path.stat().st_mode & 0o077 & ~mode
+    ]
+    # A warning, not a failure: homes made before hoso set these modes are still usable.
+    return {"ok": True, **({"warnings": loose} if loose else {})}
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
@@ -70,6 +91,7 @@ def register(app: typer.Typer) -> None:
                     "path": str(cfg.home),
                     **({"error": f"cannot be written: {unwritable}"} if unwritable else {}),
                 }
+                checks["secrets"] = _secrets(cfg)
                 integrity = catalog.integrity_check()
                 checks["catalog"] = {
                     "ok": integrity == "ok",
@@ -91,6 +113,9 @@ def register(app: typer.Typer) -> None:
         else:
             for name, check in checks.items():
                 mark = "[green]ok[/]" if check["ok"] else "[red]FAIL[/]"
+                if check.get("warnings"):
+                    mark = "[yellow]warn[/]"
+                    check = {"ok": True, "error": "; ".join(check["warnings"])}
                 detail = (
                     check.get("error")
                     or (check.get("version") if name != "index" else None)

@@ -12,7 +12,7 @@ import pytest
 from index.base import SearchQuery
 from index.feed import index_documents, rebuild_index
 from index.sqlite_fts import SqliteBackend
-from pipeline.store.catalog import DocumentRow, open_catalog
+from pipeline.store.catalog import Catalog, DocumentRow, open_catalog
 from pipeline.store.migrations import MIGRATIONS, Migration, MigrationError, migrate
 
 # The schema homes were made with at turn 1 (git show 6696b3d:pipeline/catalog.py): the same tables,
@@ -357,3 +357,15 @@ def test_documents_the_index_dropped_and_did_not_take_back_are_not_indexed(tmp_p
             index_documents(catalog, _FailsHalfWay(backend), catalog.documents(CASE))
         assert backend.info()["pages"] == 0 and not catalog.document("d1").indexed
         assert catalog.counts()["not_indexed"] == 1
+
+
+def test_a_new_catalog_is_its_owners_only_and_doctor_warns_of_a_loose_one(tmp_path):
+    from dossier_kit import cli_json
+
+    home = tmp_path / "home"
+    Catalog(home / "catalog.sqlite").close()
+    assert (home / "catalog.sqlite").stat().st_mode & 0o777 == 0o600  # password, token, session hashes
+    assert "warnings" not in cli_json(home, "doctor")["checks"]["secrets"]
+    (home / "catalog.sqlite").chmod(0o644)
+    warnings = cli_json(home, "doctor")["checks"]["secrets"]["warnings"]
+    assert any("catalog.sqlite is 0o644 (chmod 600)" in w for w in warnings)

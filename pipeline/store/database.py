@@ -6,15 +6,22 @@ so that a PostgreSQL store has one place to differ.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode: writes happen only inside `transaction`."""
+    """A connection in autocommit mode: writes happen only inside `transaction`.
+
+    A new catalog is readable by its owner only (0600; SQLite gives its -wal and -shm files the same
+    mode): it holds the accounts' password, token and session hashes besides the case files' text."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        with suppress(FileExistsError):  # another process made it first
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA journal_mode=WAL")
