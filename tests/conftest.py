@@ -112,3 +112,28 @@ def opensearch_url() -> str:
 @pytest.fixture
 def unique_prefix() -> str:
     return f"hoso-test-{uuid.uuid4().hex[:8]}"
+
+
+BACKENDS = ["sqlite", pytest.param("opensearch", marks=pytest.mark.opensearch)]
+
+
+def index_backend(request: pytest.FixtureRequest, pages: list):
+    """Yields a backend of `request.param` ("sqlite": in memory; "opensearch": a throw-away index on
+    the test node) holding `pages`: for module fixtures parametrized over BACKENDS."""
+    from index.sqlite_fts import SqliteBackend
+    from pipeline.config import Settings
+
+    if request.param == "sqlite":
+        import sqlite3
+
+        backend = SqliteBackend(sqlite3.connect(":memory:", isolation_level=None))
+    else:
+        from index.opensearch import OpenSearchBackend
+
+        url = request.getfixturevalue("opensearch_url")
+        prefix = f"hoso-test-{uuid.uuid4().hex[:8]}"
+        backend = OpenSearchBackend.from_settings(Settings(opensearch_url=url, opensearch_index_prefix=prefix))
+        request.addfinalizer(backend.drop)
+    backend.index_pages(pages)
+    yield backend
+    backend.close()

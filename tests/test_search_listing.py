@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 import sqlite3
-import uuid
 from collections import Counter
 
 import pytest
 
+from conftest import BACKENDS, index_backend
 from dossier_kit import cli, cli_json
 from index.base import FACETS, IndexedPage, SearchQuery
 from index.query import FACET_LIMIT, make_snippet, parse_query
@@ -86,20 +86,9 @@ PAGES = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request):
-    if request.param == "sqlite":
-        backend = SqliteBackend(sqlite3.connect(":memory:", isolation_level=None))
-    else:
-        from index.opensearch import OpenSearchBackend
-
-        url = request.getfixturevalue("opensearch_url")
-        prefix = f"hoso-test-{uuid.uuid4().hex[:8]}"
-        backend = OpenSearchBackend.from_settings(Settings(opensearch_url=url, opensearch_index_prefix=prefix))
-        request.addfinalizer(backend.drop)
-    backend.index_pages(PAGES)
-    yield backend
-    backend.close()
+    yield from index_backend(request, PAGES)
 
 
 def found(result) -> list[tuple[str, int]]:

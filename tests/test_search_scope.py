@@ -5,12 +5,11 @@ the pages go in through `index_pages` (no OCR, no dossier), once per backend."""
 
 from __future__ import annotations
 
-import sqlite3
-import uuid
 from collections import Counter
 
 import pytest
 
+from conftest import BACKENDS, index_backend
 from index.base import EVERYTHING, FACET_FIELDS, FACETS, IndexedPage, Scope, SearchQuery
 from index.query import order_facet
 from index.sqlite_fts import SqliteBackend
@@ -103,20 +102,9 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+@pytest.fixture(scope="module", params=BACKENDS)
 def backend(request):
-    if request.param == "sqlite":
-        backend = SqliteBackend(sqlite3.connect(":memory:", isolation_level=None))
-    else:
-        from index.opensearch import OpenSearchBackend
-
-        url = request.getfixturevalue("opensearch_url")
-        prefix = f"hoso-test-{uuid.uuid4().hex[:8]}"
-        backend = OpenSearchBackend.from_settings(Settings(opensearch_url=url, opensearch_index_prefix=prefix))
-        request.addfinalizer(backend.drop)
-    backend.index_pages(PAGES)
-    yield backend
-    backend.close()
+    yield from index_backend(request, PAGES)
 
 
 def scoped(query: SearchQuery, scope: Scope, **changes) -> SearchQuery:
