@@ -221,6 +221,10 @@ def test_thuong_leader_sees_the_secret_document_only_as_tai_lieu_mat(site, brows
     )
     status, _, body = fetched(browser, f"/cases/{CASE_A}/dossier.pdf")
     assert status == 403 and SECRET_DOSSIER in body
+    # The page before it in the dossier leads past it: "Trang sau" is not its page.
+    browser.get(f"{site.url}/pages/A-HC1:2")
+    assert browser.find_element(By.ID, "viewer").get_attribute("data-but-luc") == str(first - 1)
+    assert SECRET_ID not in browser.page_source and SECRET_NUMBER not in browser.page_source
 
     browser.get(f"{site.url}/cases/{CASE_A}")
     (row,) = browser.find_elements(By.CSS_SELECTOR, "#toc tr.masked")
