@@ -11,41 +11,25 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import re
-import socket
-import subprocess
-import sys
-import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pdfplumber
 import pytest
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import REPO, unavailable
-from dossier_kit import cli_json
+from browser_kit import WIDTH, Site, keep_screenshot, launch_chromium, serving, sign_in, wait_for
 from web_kit import CASE_A, LEADER, build_web_home
 
 pytestmark = pytest.mark.browser
+chromium = pytest.fixture(scope="module", name="chromium")(launch_chromium)
+browser = pytest.fixture(name="browser")(keep_screenshot)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = REPO / "tests" / "artifacts"
-WIDTH, HEIGHT = 1366, 768
 QUERY = "tran van duc"  # "Trần Văn Đức", typed as on a keyboard without Vietnamese input
 CITATION_TAIL = "Cáo trạng số 12/CT-VKS-P2 ngày 03/05/2024"  # A-CT12, the case's cáo trạng
 # Every Vietnamese letter: the vowels with each of the six tones, and đ, in both cases.
@@ -57,75 +41,6 @@ VIETNAMESE = (
     )
     + "Đđ"
 )
-WAIT = 10  # seconds: a page, a redirect or a download of the tiny home takes far less
-
-
-@dataclass
-class Site:
-    """A home and the `hoso serve` child process serving it."""
-
-    home: Path
-    url: str  # http://127.0.0.1:PORT, no trailing slash
-
-    def dossier(self, case_id: str) -> dict:
-        """`hoso dossier show --json`: the catalog's own answer, to hold the web pages against."""
-        return cli_json(self.home, "dossier", "show", case_id)
-
-    def but_luc(self, document_id: str, seq: int) -> int:
-        """The bút lục of a page of a document of case 2024-HS-0123, from its dossier."""
-        for doc in self.dossier(CASE_A)["documents"]:
-            if doc["id"] == document_id:
-                return doc["but_luc"][0] + seq - 1
-        raise KeyError(document_id)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
-@contextmanager
-def serving(home: Path) -> Iterator[Site]:
-    """`hoso serve` on a free loopback port, up once its sign-in page answers; stopped (and reaped) afterwards."""
-    port = free_port()
-    # The home's own hoso.toml picks the backend: an inherited HOSO_OPENSEARCH_URL would override it.
-    env = {k: v for k, v in os.environ.items() if k != "HOSO_OPENSEARCH_URL"} | {"HOSO_HOME": str(home)}
-    log = home.parent / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while not answers(url + "/dang-nhap"):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"hoso serve did not answer on {url} within 30 s:\n{log.read_text()}")
-            try:  # the wait between two polls, and a server that died says so at once
-                code = server.wait(0.05)
-            except subprocess.TimeoutExpired:
-                continue
-            raise AssertionError(f"hoso serve exited {code}:\n{log.read_text(errors='replace')}")
-        yield Site(home, url)
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 @pytest.fixture(scope="module")
@@ -158,43 +73,7 @@ def site(request) -> Site:
     return request.getfixturevalue(request.param)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[webdriver.Chrome]:
-    """One headless chromium for the module (starting one costs more than a test)."""
-    for program in (CHROMIUM, CHROMEDRIVER):
-        if not program.is_file():
-            unavailable(
-                f"{program} is missing: Debian's chromium and chromium-driver come with the test tier "
-                "(HOSO_OPENSEARCH=1 scripts/install-deps.sh, as `make test` runs it)"
-            )
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    # --no-sandbox: chromium refuses to run as root (CI) with its sandbox.
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={WIDTH},{HEIGHT}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-@pytest.fixture
-def browser(chromium, request) -> Iterator[webdriver.Chrome]:
-    """The module's chromium; what it shows at the end of the test is kept as tests/artifacts/<test>.png."""
-    yield chromium
-    ARTIFACTS.mkdir(exist_ok=True)
-    chromium.save_screenshot(str(ARTIFACTS / (re.sub(r"[^\w.-]+", "_", request.node.name).strip("_") + ".png")))
-
-
 # ---- helpers ---------------------------------------------------------------------------------------
-
-
-def sign_in(browser, name: str, password: str) -> None:
-    """Fill the sign-in page the browser shows, as a person does, and send it."""
-    browser.find_element(By.ID, "name").clear()
-    browser.find_element(By.ID, "name").send_keys(name)
-    browser.find_element(By.ID, "password").send_keys(password, Keys.ENTER)
 
 
 def visit(browser, url: str) -> None:
@@ -206,12 +85,6 @@ def visit(browser, url: str) -> None:
         wait_for(browser, lambda: urlsplit(browser.current_url).path != "/dang-nhap", "the sign-in to go through")
     errors = browser.find_elements(By.CSS_SELECTOR, "section.error[role=alert]")
     assert not errors, f"{url} shows an error: {errors[0].text}"
-
-
-def wait_for(browser, condition, message: str):
-    return WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda _: condition(), message
-    )
 
 
 def viewer(browser) -> dict:
