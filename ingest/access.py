@@ -42,7 +42,7 @@ from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import load_taxonomy
 
 from . import audit
-from .rights import ACTIONS, Rights
+from .rights import ACTIONS, ROLE_NAMES, Rights
 from .runs import running_watcher
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
@@ -158,7 +158,8 @@ class Access:
     def need(self, action: str) -> None:
         """Refuse an action this user's role does not have (reads of what they may not see are NotFound)."""
         if action not in self.rights.actions:
-            raise Forbidden(f"Tài khoản {self.user.name} ({self.user.role}) không có quyền {ACTIONS[action]}")
+            role = ROLE_NAMES.get(self.user.role, self.user.role)
+            raise Forbidden(f"Tài khoản {self.user.name} ({role}) không có quyền {ACTIONS[action]}")
 
     # ---- the audit trail ---------------------------------------------------------------------
 

@@ -31,6 +31,14 @@ ACTIONS = {
     "assignments": "xem phân công vụ án",
 }
 
+ROLE_NAMES = {
+    "cli": "Dòng lệnh",
+    "admin": "Quản trị",
+    "leader": "Lãnh đạo",
+    "prosecutor": "Kiểm sát viên",
+    "clerk": "Văn thư",
+}
+
 ROLES = {
     # The server's command line: every right (audited as cli:<login>).
     "cli": Role(True, True, frozenset(ACTIONS)),
@@ -44,6 +52,11 @@ ROLES = {
     "clerk": Role(False, True, frozenset({"review", "correct", "status", "retry"})),
 }
 NO_ROLE = Role(False, False, frozenset(), content=False)  # an unknown role has no right at all
+
+
+def may(role: str, action: str) -> bool:
+    """Whether a role has one of the ACTIONS (the web shows only the pages a role may use)."""
+    return action in ROLES.get(role, NO_ROLE).actions
 
 
 @dataclass(frozen=True)

@@ -316,3 +316,14 @@ def test_serve_on_the_network_only_once_an_admin_exists(tmp_path):
         server.terminate()
         server.wait(10)
     assert "WARNING" in warning and "TLS" in warning
+
+
+def test_the_header_offers_only_the_pages_of_the_role(app):
+    def links(name: str, password: str) -> set[str]:
+        with TestClient(app) as browser:
+            page = signed_in(browser, name, password).get("/").text
+        return {href for href in ("/review", "/status", "/nhat-ky") if f'href="{href}"' in page}
+
+    assert links("ksv.em", PASSWORD) == set()  # a prosecutor reads cases, nothing else
+    assert links(*CLERK) == {"/review", "/status"}
+    assert links(*LEADER) == {"/review", "/status"}

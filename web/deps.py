@@ -18,6 +18,7 @@ from index.base import SearchBackend
 from index.query import MARK_CLOSE, MARK_OPEN
 from ingest import accounts
 from ingest.access import Access, User
+from ingest.rights import ROLE_NAMES, may
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, HosoError, why_unwritable
 from pipeline.store.catalog import Catalog
@@ -26,7 +27,6 @@ from pipeline.taxonomy import load_taxonomy
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 CSRF_COOKIE = "hoso_csrf"
 SESSION_COOKIE = "hoso_session"
-ROLE_NAMES = {"admin": "Quản trị", "leader": "Lãnh đạo", "prosecutor": "Kiểm sát viên", "clerk": "Văn thư"}
 
 
 class Sessions:
@@ -111,7 +111,7 @@ def check_csrf(request: Request, csrf: str = Form("")) -> None:
     """Refuse a form post whose token is not the visitor's cookie (a page of another site cannot read it)."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, csrf):
-        raise HTTPException(403, "the form has expired: reload the page and try again")
+        raise HTTPException(403, "Biểu mẫu đã hết hạn: hãy tải lại trang rồi thử lại.")
 
 
 CsrfDep = Depends(check_csrf)
@@ -189,4 +189,4 @@ def type_names() -> dict[str, str]:
 
 
 TEMPLATES.env.filters.update(vn_date=vn_date, snippet=snippet_html, type_name=type_name)
-TEMPLATES.env.globals.update(type_names=type_names, role_names=ROLE_NAMES)
+TEMPLATES.env.globals.update(type_names=type_names, role_names=ROLE_NAMES, may=may)
