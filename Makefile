@@ -21,7 +21,9 @@ demo: deps
 	$(HOSO) --home $(DEMO_HOME) search "khoi to vu an"
 	$(HOSO) --home $(DEMO_HOME) dossier show 2025-HS-0001
 	@echo
-	@echo "The prosecutors' web app over this home (Ctrl-C stops it):"
+	@echo "The prosecutors' web app over this home: make yourself an account (no default one exists; the"
+	@echo "password is asked on the terminal), then serve it (Ctrl-C stops it):"
+	@echo "  $(HOSO) --home $(DEMO_HOME) user add lanhdao --role leader --clearance toi_mat"
 	@echo "  $(HOSO) --home $(DEMO_HOME) serve    # then open http://127.0.0.1:8080/"
 
 # Lint (ruff), the layering of pyproject.toml's contracts (lint-imports, README "Architecture"), then unit
