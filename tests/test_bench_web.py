@@ -105,3 +105,15 @@ def test_clients_at_once_against_a_real_server(home, tmp_path):
         assert bench.concurrency(port, ["/no-such-page"], 2, 0.2, 0, {})["error_count"] > 0
     with pytest.raises(OSError):  # stopped: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_concurrent_searches_each_audited_without_error(home, corpus, tmp_path):
+    """Searches append audit rows: clients at once, none waiting, must never share a catalog
+    connection's transaction (a 500 'cannot start a transaction within a transaction')."""
+    from urllib.parse import urlencode
+
+    urls = ["/api/v1/search?" + urlencode(bench.search_params(q)) for _, q in bench.query_mix(corpus, PAGES)]
+    with bench.serving(home, tmp_path / "serve.log") as port:
+        report = bench.concurrency(port, urls, 8, 4.0, 0, {})
+    assert report["error_count"] == 0, report["errors"]
+    assert report["requests"] >= 100
