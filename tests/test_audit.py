@@ -259,8 +259,8 @@ def client_as(home, user: User) -> TestClient:
     app = create_app(load_settings(home=home))
 
     def as_user(request: Request):
-        catalog, backend = request.app.state.sessions.get()
-        yield Access(request.app.state.settings, catalog, backend, user)
+        with request.app.state.sessions.lease() as (catalog, backend):
+            yield Access(request.app.state.settings, catalog, backend, user)
 
     app.dependency_overrides[get_access] = as_user
     return TestClient(app)

@@ -1,6 +1,6 @@
 """bench/web.py's harness on a small home: synthetic pages placed by bút lục in the catalog, its query
-mix matching them, the real dossier pages it renders, and a real `hoso serve` child driven by several
-clients at once, then stopped."""
+mix matching them, the prosecutor it signs in as (few cases, some documents Mật), the real dossier
+pages it renders, and a real `hoso serve` child driven by several clients at once, then stopped."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ def corpus():
 def home(tmp_path_factory, corpus) -> Path:
     home, made = bench.build_home(tmp_path_factory.mktemp("bench-web"), corpus, PAGES)
     assert made["pages"] == PAGES and made["cases"] == 3
+    assert made["prosecutor_cases"] == 2  # the web tests' case A and the first synthetic case
     assert bench.reindex(home)["pages"] == PAGES + 6  # and the web tests' home's six
     return home
 
@@ -67,16 +68,52 @@ def test_the_query_mix_finds_pages(access, corpus):
             assert access.search(query)["total"] > 0, (kind, query)
 
 
+def test_the_prosecutor_sees_a_trimmed_home(home, access, corpus):
+    settings, catalog, backend, user = bench.in_process(home, bench.PROSECUTOR_ACCOUNT)
+    try:
+        prosecutor = Access(settings, catalog, backend, user)
+        assert prosecutor.scope.cases == tuple(sorted(catalog.assigned_cases(user.id)))
+        secret = {d.id for d in catalog.documents(all_cases=True) if d.classification == "mat"}
+        assert len(secret) == pytest.approx(len(catalog.documents(all_cases=True)) / bench.DOCUMENTS_PER_SECRET, abs=2)
+        query = bench.SearchQuery("dieu tra", limit=1000)
+        everything = access.search(query)
+        mine = prosecutor.search(bench.SearchQuery("dieu tra", limit=1000))
+        assert 0 < mine["total"] < everything["total"]
+        assert {h["case_id"] for h in mine["hits"]} <= set(prosecutor.scope.cases)
+        assert secret & {h["document_id"] for h in everything["hits"]}
+        assert not secret & {h["document_id"] for h in mine["hits"]}
+        # the query mix's case filters name a case of theirs
+        assert all(q.case_id in prosecutor.scope.cases for _, q in bench.query_mix(corpus, PAGES) if q.case_id)
+    finally:
+        backend.close()
+        catalog.close()
+
+
 def test_real_pages_are_rendered_from_the_dossiers(home):
     pages = bench.real_pages(home)
     assert len(pages) == 6
+    assert {p.document_id for p in bench.real_pages(home, bench.PROSECUTOR_ACCOUNT)} == {"A-QD47", "A-HC1", "A-CT12"}
     assert all(bench.render_png(p, 160).startswith(b"\x89PNG") for p in pages[:2])
 
 
 def test_clients_at_once_against_a_real_server(home, tmp_path):
     with bench.serving(home, tmp_path / "serve.log") as port:
-        report = bench.concurrency(port, ["/", "/static/app.css"], 4, 1.0, 20, None)
+        report = bench.concurrency(port, ["/", "/static/app.css"], 4, 1.0, 20, {})
         assert report["requests"] >= 8 and report["error_count"] == 0
-        assert bench.concurrency(port, ["/no-such-page"], 2, 0.2, 0, None)["error_count"] > 0
+        assert {k: r["clients"] for k, r in report["by_account"].items()} == {"leader": 2, "prosecutor": 2}
+        assert all(r["n"] >= 4 for r in report["by_account"].values())  # both signed in: 200s only
+        assert bench.concurrency(port, ["/no-such-page"], 2, 0.2, 0, {})["error_count"] > 0
     with pytest.raises(OSError):  # stopped: nothing listens any more
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_concurrent_searches_each_audited_without_error(home, corpus, tmp_path):
+    """Searches append audit rows: clients at once, none waiting, must never share a catalog
+    connection's transaction (a 500 'cannot start a transaction within a transaction')."""
+    from urllib.parse import urlencode
+
+    urls = ["/api/v1/search?" + urlencode(bench.search_params(q)) for _, q in bench.query_mix(corpus, PAGES)]
+    with bench.serving(home, tmp_path / "serve.log") as port:
+        report = bench.concurrency(port, urls, 8, 4.0, 0, {})
+    assert report["error_count"] == 0, report["errors"]
+    assert report["requests"] >= 100

@@ -42,9 +42,9 @@ def client(home):
 
     def signed_in(request: Request):
         sessions = request.app.state.sessions
-        catalog, backend = sessions.get()
         name = request.headers.get("x-test-user", "kiemsat1")
-        yield Access(sessions.settings, catalog, backend, User(name, role="leader", address="127.0.0.1"))
+        with sessions.lease() as (catalog, backend):
+            yield Access(sessions.settings, catalog, backend, User(name, role="leader", address="127.0.0.1"))
 
     app.dependency_overrides[get_access] = signed_in
     with TestClient(app) as client:

@@ -30,8 +30,8 @@ def signed_in(app):
 
     def make(name: str) -> TestClient:
         def access(request: Request):
-            catalog, backend = request.app.state.sessions.get()
-            return Access(request.app.state.settings, catalog, backend, user_of(catalog, name, "testclient"))
+            with request.app.state.sessions.lease() as (catalog, backend):
+                yield Access(request.app.state.settings, catalog, backend, user_of(catalog, name, "testclient"))
 
         app.dependency_overrides[get_access] = access
         client = TestClient(app)

@@ -38,9 +38,9 @@ def signin_page(request: Request, next: str = "/"):
 @router.post("/dang-nhap", dependencies=[CsrfDep])
 def signin(request: Request, name: str = Form(""), password: str = Form(""), next: str = Form("/")):
     sessions: Sessions = request.app.state.sessions
-    catalog, _ = sessions.get()
     previous = request.cookies.get(SESSION_COOKIE)
-    result = sign_in(sessions.settings, catalog, name.strip(), password, client_address(request), previous)
+    with sessions.lease() as (catalog, _):
+        result = sign_in(sessions.settings, catalog, name.strip(), password, client_address(request), previous)
     if not result.ok:
         context = {"title": "Đăng nhập", "next": local_path(next), "name": name.strip(), "refused": REFUSED}
         return render(request, "signin.html", context)

@@ -86,8 +86,8 @@ class Retries:
         while (item := self.todo.get()) is not None:
             user, file_ids = item
             try:
-                catalog, backend = self.sessions.get()
-                Access(self.sessions.settings, catalog, backend, user).process_requeued(file_ids)
+                with self.sessions.lease() as (catalog, backend):
+                    Access(self.sessions.settings, catalog, backend, user).process_requeued(file_ids)
             except Exception:  # the files stay queued; `hoso retry --all` or a watcher's start takes them
                 log.exception("retrying files %s failed", file_ids)
             finally:

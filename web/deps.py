@@ -7,6 +7,7 @@ import hmac
 import secrets
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import Depends, Form, HTTPException, Request, Response
@@ -30,26 +31,34 @@ SESSION_COOKIE = "hoso_session"
 
 
 class Sessions:
-    """One catalog connection and search backend per server thread, opened on first use and reused:
-    SQLite connections stay in their thread, and an OpenSearch client is not rebuilt per request."""
+    """Catalog connections and search backends, opened on first use and reused (an OpenSearch client
+    is not rebuilt per request), each leased to one request at a time. Not one per thread: FastAPI
+    runs a request's dependencies and its endpoint in different threads of its pool, so a thread's
+    connection would serve two requests at once (one's audit row inside the other's transaction)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.local = threading.local()
+        self.idle: list[tuple[Catalog, SearchBackend]] = []
         self.opened: list[tuple[Catalog, SearchBackend]] = []
         self.lock = threading.Lock()
 
-    def get(self) -> tuple[Catalog, SearchBackend]:
-        opened = getattr(self.local, "opened", None)
+    @contextmanager
+    def lease(self) -> Iterator[tuple[Catalog, SearchBackend]]:
+        """A catalog and backend no other request uses until this one gives them back."""
+        with self.lock:
+            opened = self.idle.pop() if self.idle else None
         if opened is None:
             cfg = self.settings
             read_only = why_unwritable(cfg.catalog_path) is not None or why_unwritable(cfg.home) is not None
             catalog = Catalog(cfg.catalog_path, read_only=read_only and cfg.catalog_path.is_file())
-            backend = open_backend(cfg, catalog)
-            opened = self.local.opened = (catalog, backend)
+            opened = (catalog, open_backend(cfg, catalog))
             with self.lock:
                 self.opened.append(opened)
-        return opened
+        try:
+            yield opened
+        finally:
+            with self.lock:
+                self.idle.append(opened)
 
     def close(self) -> None:
         with self.lock:
@@ -57,6 +66,7 @@ class Sessions:
                 backend.close()
                 catalog.close()
             self.opened.clear()
+            self.idle.clear()
 
 
 def client_address(request: Request) -> str:
@@ -84,14 +94,14 @@ def signed_in_user(request: Request, catalog: Catalog) -> User | None:
 def get_access(request: Request) -> Iterator[Access]:
     """The signed-in account's `Access`; SignInNeeded without one."""
     sessions: Sessions = request.app.state.sessions
-    catalog, backend = sessions.get()
-    user = signed_in_user(request, catalog)
-    if user is None:
-        raise SignInNeeded(
-            "sign in first: a session from /dang-nhap, or `Authorization: Bearer` with a `hoso user token`"
-        )
-    request.state.user = user
-    yield Access(sessions.settings, catalog, backend, user)
+    with sessions.lease() as (catalog, backend):
+        user = signed_in_user(request, catalog)
+        if user is None:
+            raise SignInNeeded(
+                "sign in first: a session from /dang-nhap, or `Authorization: Bearer` with a `hoso user token`"
+            )
+        request.state.user = user
+        yield Access(sessions.settings, catalog, backend, user)
 
 
 AccessDep = Depends(get_access)
