@@ -61,7 +61,7 @@ def matched_tokens(tokens: Sequence[str], query: str | ParsedQuery) -> list[int]
         for i in range(len(tokens) - n + 1):
             if all(_same(q, tokens[i + k], fuzzy) for k, q in enumerate(phrase)):
                 hit.update(range(i, i + n))
-        if any(c.isdigit() for c in phrase[0]):
+        if n > 1 and any(c.isdigit() for c in phrase[0]):  # a số/ký hiệu
             hit.update(_run_spelling(tokens, "".join(phrase)))
     return sorted(hit)
 

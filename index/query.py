@@ -67,7 +67,11 @@ def make_snippet(text: str, query: ParsedQuery, width: int = 160) -> str:
     folded = folded.lower()
     spans: list[tuple[int, int]] = []
     for phrase in query.folded_phrases:
-        pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in phrase) + r"(?!\w)"
+        if len(phrase) > 1 and any(c.isdigit() for c in phrase[0]):
+            # A số/ký hiệu, wherever OCR put spaces or marks in it ("Số: 1 1 /TB-UBND" for 11/TB-UBND).
+            pattern = r"(?<!\w)" + r"\W*".join(re.escape(c) for c in "".join(phrase)) + r"(?!\w)"
+        else:
+            pattern = r"(?<!\w)" + r"\W+".join(re.escape(w) for w in phrase) + r"(?!\w)"
         for m in re.finditer(pattern, folded):
             spans.append((offsets[m.start()], offsets[m.end() - 1] + 1))
     if not spans:

@@ -340,3 +340,12 @@ def test_embedded_index_of_an_older_catalog_is_migrated():
     result = backend.search(SearchQuery("khoi to", person="van an", article=173, date_from="2024"))
     assert [(h.document_id, h.seq, h.exact) for h in result.hits] == [("D1", 1, False)]
     assert backend.info()["pages"] == 1
+
+
+def test_a_snippet_marks_a_number_typed_into_the_forms_blank():
+    from index.query import make_snippet, parse_query
+
+    text = "ỦY BAN NHÂN DÂN Số: 1 1 /TB-UBND Quảng Ngãi, ngày 1 2 tháng 01"
+    assert "<mark>1 1 /TB-UBND</mark>" in make_snippet(text, parse_query("11/TB-UBND"))
+    assert "<mark>" not in make_snippet(text, parse_query("12"))  # a lone number is matched as typed
+    assert "<mark>" not in make_snippet("Số: 147/QĐ-VKS-P2", parse_query("47/QĐ-VKS-P2"))
