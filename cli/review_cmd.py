@@ -124,6 +124,8 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
                 markup=False,
             )
+            if doc.get("duplicate_of"):
+                out.print(f"    probably a rescan of {doc['duplicate_of']}, already in the case", highlight=False)
             if doc.get("crops"):
                 out.print(f"    header to read: {next(iter(doc['crops'].values()))}", highlight=False, markup=False)
         out.print("fix with `hoso doc set-type|set|move|split|merge`, `hoso page rotate|delete`", highlight=False)

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rapidfuzz import fuzz
+
 from index.base import SearchBackend
 from pipeline import corrections as ops
 from pipeline import errors
@@ -34,6 +36,7 @@ from pipeline.stages.documents import describe_document, find_documents
 from pipeline.stages.layout import read_layout
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.taxonomy import UNKNOWN
+from pipeline.text import fold
 
 from .consume import Consumer
 
@@ -41,6 +44,9 @@ log = logging.getLogger("hoso.repair")
 
 ROTATIONS = (90, 180, 270)
 LOWERS_CLASSIFICATION = ("leader", "cli")  # roles (ingest.access.User) that may lower a document's level
+# A rescan reads differently at a few words; two papers of one template differ at names and amounts.
+RESCAN_SIMILARITY = 0.9
+RESCAN_SIMILARITY_UNNUMBERED = 0.97
 HEADER_FIELDS = ("number", "symbol", "date", "issuer", "classification")  # read from the first page's header
 
 
@@ -143,6 +149,7 @@ class Repair:
                 )
             )
         }
+        rescans = self.probable_rescans(documents)
         for doc in documents:
             reasons = []
             if doc.confidence < self.settings.review_confidence:
@@ -153,6 +160,8 @@ class Repair:
                 reasons.append("unassigned")
             if doc.review:
                 reasons.append("empty_fields")
+            if doc.id in rescans:
+                reasons.append("probable_duplicate")
             if not reasons:
                 continue
             item = {
@@ -169,6 +178,8 @@ class Repair:
                 "fields": list(doc.review),
                 "pages": len(doc.pages),
             }
+            if doc.id in rescans:
+                item["duplicate_of"] = rescans[doc.id]
             crops = self._header_crops(doc, ocr_pdfs)
             if crops:
                 item["crops"] = crops
@@ -176,6 +187,35 @@ class Repair:
                 item["folder"] = next((folders[b] for b, *_ in doc.pages if folders.get(b)), None)
             listed.append(item)
         return listed
+
+    def probable_rescans(self, documents: list[DocumentRow]) -> dict[str, str]:
+        """{id: the earlier document it repeats} for documents that look like a rescan of a paper the case
+        already holds: same case, type, số/ký hiệu and date, from another scan, with nearly the same text.
+        Only listed for review; two papers sharing a number but not a date (separate series) never match."""
+        groups: dict[tuple, list[DocumentRow]] = {}
+        for doc in documents:
+            if doc.case_id is not None and doc.pages:
+                groups.setdefault((doc.case_id, doc.type, doc.number, doc.date), []).append(doc)
+        found: dict[str, str] = {}
+        for (_, _, number, _), docs in groups.items():
+            if len(docs) < 2:
+                continue
+            docs.sort(key=lambda d: d.arrival)
+            texts = self._folded_texts(docs)
+            # Papers of one template with their numbers unread differ in a few names and amounts only.
+            alike = RESCAN_SIMILARITY if number else RESCAN_SIMILARITY_UNNUMBERED
+            for i, later in enumerate(docs):
+                for earlier in docs[:i]:
+                    other_scan = {b for b, *_ in later.pages}.isdisjoint(b for b, *_ in earlier.pages)
+                    if other_scan and fuzz.ratio(texts[later.id], texts[earlier.id]) >= alike * 100:
+                        found[later.id] = earlier.id
+                        break
+        return found
+
+    def _folded_texts(self, docs: list[DocumentRow]) -> dict[str, str]:
+        refs = [(b, n) for d in docs for b, n, *_ in d.pages]
+        texts = iter(self.catalog.page_texts(refs))
+        return {d.id: " ".join(" ".join(fold(next(texts)).lower().split()) for _ in d.pages) for d in docs}
 
     def _header_crops(self, doc: DocumentRow, ocr_pdfs: dict[str, Path]) -> dict[str, str]:
         """{field: PNG of the first page's header} for the header fields left for a person to read."""

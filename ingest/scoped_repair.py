@@ -42,7 +42,11 @@ class ScopedRepair(Repair):
         listed = super().review(case_id)
         if self.rights.everything:
             return listed
-        seen = {d.id for d in self.catalog.documents_by_id([item["id"] for item in listed]) if self.rights.sees(d)}
+        named = [item["id"] for item in listed] + [item["duplicate_of"] for item in listed if "duplicate_of" in item]
+        seen = {d.id for d in self.catalog.documents_by_id(named) if self.rights.sees(d)}
+        for item in listed:
+            if item.get("duplicate_of") not in seen:  # a paper the user may not read is not named
+                item.pop("duplicate_of", None)
         return [item for item in listed if item["id"] in seen]
 
     def rename_case(self, old: str, new: str, *, merging: bool = False) -> Change:

@@ -43,6 +43,7 @@ REASONS = {
     "khac": "chưa rõ loại",
     "unassigned": "chưa có vụ án",
     "empty_fields": "còn trường trống",
+    "probable_duplicate": "có thể là bản quét lại",
 }
 # The fields `hoso doc set` changes (pipeline.corrections.FIELDS), and the others a review may name.
 FIELDS = {
