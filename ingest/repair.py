@@ -44,9 +44,22 @@ log = logging.getLogger("hoso.repair")
 
 ROTATIONS = (90, 180, 270)
 LOWERS_CLASSIFICATION = ("leader", "cli")  # roles (ingest.access.User) that may lower a document's level
+
+
+def _agree(one: str | None, other: str | None) -> bool:
+    """Two readings of a field that do not contradict each other (one may have gone unread)."""
+    return one is None or other is None or one == other
+
+
+def _same_people(one: DocumentRow, other: DocumentRow) -> bool:
+    """The persons both name are the same, where both name any."""
+    names = [{" ".join(fold(p.get("name") or "").lower().split()) for p in d.persons} - {""} for d in (one, other)]
+    return not (names[0] and names[1]) or names[0] == names[1]
+
+
 # A rescan reads differently at a few words; two papers of one template differ at names and amounts.
 RESCAN_SIMILARITY = 0.9
-RESCAN_SIMILARITY_UNNUMBERED = 0.97
+RESCAN_SIMILARITY_UNNUMBERED = 0.98
 HEADER_FIELDS = ("number", "symbol", "date", "issuer", "classification")  # read from the first page's header
 
 
@@ -190,24 +203,31 @@ class Repair:
 
     def probable_rescans(self, documents: list[DocumentRow]) -> dict[str, str]:
         """{id: the earlier document it repeats} for documents that look like a rescan of a paper the case
-        already holds: same case, type, số/ký hiệu and date, from another scan, with nearly the same text.
-        Only listed for review; two papers sharing a number but not a date (separate series) never match."""
+        already holds: same case and type, no số/ký hiệu or date that differs (one reading may have missed
+        it), from another scan, with nearly the same text. Only listed for review; two papers sharing a
+        number but not a date (separate series), or two numbers of one day, never match."""
         groups: dict[tuple, list[DocumentRow]] = {}
         for doc in documents:
             if doc.case_id is not None and doc.pages:
-                groups.setdefault((doc.case_id, doc.type, doc.number, doc.date), []).append(doc)
+                groups.setdefault((doc.case_id, doc.type), []).append(doc)
         found: dict[str, str] = {}
-        for (_, _, number, _), docs in groups.items():
+        for docs in groups.values():
             if len(docs) < 2:
                 continue
             docs.sort(key=lambda d: d.arrival)
-            texts = self._folded_texts(docs)
-            # Papers of one template with their numbers unread differ in a few names and amounts only.
-            alike = RESCAN_SIMILARITY if number else RESCAN_SIMILARITY_UNNUMBERED
+            texts: dict[str, str] | None = None
             for i, later in enumerate(docs):
                 for earlier in docs[:i]:
-                    other_scan = {b for b, *_ in later.pages}.isdisjoint(b for b, *_ in earlier.pages)
-                    if other_scan and fuzz.ratio(texts[later.id], texts[earlier.id]) >= alike * 100:
+                    if not (_agree(later.number, earlier.number) and _agree(later.date, earlier.date)):
+                        continue
+                    if not _same_people(later, earlier):
+                        continue  # one template, other persons (a summons for each accused)
+                    if not {b for b, *_ in later.pages}.isdisjoint(b for b, *_ in earlier.pages):
+                        continue  # one scan: two papers, not a rescan
+                    texts = texts or self._folded_texts(docs)
+                    # Papers of one template with their numbers unread differ in a few names and amounts only.
+                    alike = RESCAN_SIMILARITY if later.number and earlier.number else RESCAN_SIMILARITY_UNNUMBERED
+                    if fuzz.ratio(texts[later.id], texts[earlier.id]) >= alike * 100:
                         found[later.id] = earlier.id
                         break
         return found

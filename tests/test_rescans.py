@@ -3,7 +3,7 @@ silently added twice; papers that only share a number (another series) or a temp
 
 from __future__ import annotations
 
-from dossier_kit import CASE, cli_json, tiny_home
+from dossier_kit import cli_json, tiny_home
 
 DECISION = (
     "VIỆN KIỂM SÁT NHÂN DÂN TỈNH QUẢNG NINH Số: 12/QĐ-VKS-P2 QUYẾT ĐỊNH phê chuẩn quyết định khởi tố bị can "
@@ -12,11 +12,14 @@ DECISION = (
 
 
 def reviewed(tmp_path, papers: list[tuple[str, str, str | None, str | None]]) -> dict[str, dict]:
-    """Each paper (name, text, number, date) scanned on its own; what `hoso review --json` lists, by id."""
+    """Each paper (name, text, number, date) scanned on its own, naming the person in it; what
+    `hoso review --json` lists, by id."""
     home = tiny_home(tmp_path)
     for name, text, number, date in papers:
         home.batch(name, [text])
-        home.document(name.upper(), "qd_phe_chuan", name, [1], number=number, date=date)
+        person = next(p for p in ("Trần Văn Đức", "Lê Thị Hoà", "Nguyễn Văn An") if p in text)
+        persons = [{"name": person, "role": "bi_can"}]
+        home.document(name.upper(), "qd_phe_chuan", name, [1], number=number, date=date, persons=persons)
     home.catalog.close()
     return {item["id"]: item for item in cli_json(home.home, "review")["documents"]}
 
@@ -39,8 +42,15 @@ def test_one_number_in_two_series_or_one_template_is_no_duplicate(tmp_path):
             ("scan-1", text, "12/QĐ-VKS-P2", "2024-03-15"),
             ("scan-2", text + " Năm 2025.", "12/QĐ-VKS-P2", "2025-01-07"),  # the number again, next year
             ("scan-3", text.replace("12/", "13/"), "13/QĐ-VKS-P2", "2024-03-15"),  # the next decision that day
-            ("scan-4", DECISION.format(name="Lê Thị Hoà"), None, None),  # one template, numbers unread
-            ("scan-5", DECISION.format(name="Nguyễn Văn An"), None, None),
+            ("scan-4", DECISION.format(name="Lê Thị Hoà"), None, None),  # one template, other persons,
+            ("scan-5", DECISION.format(name="Nguyễn Văn An"), None, None),  # numbers and dates unread
         ],
     )
     assert not any("probable_duplicate" in item["reasons"] for item in listed.values())
+
+
+def test_a_rescan_whose_number_went_unread_is_still_found(tmp_path):
+    original = DECISION.format(name="Trần Văn Đức")
+    rescan = original.replace("Số: 12/", "Số: 1 2 /")  # a filled-in number OCR did not put together
+    listed = reviewed(tmp_path, [("scan-1", original, "12/QĐ-VKS-P2", "2024-03-15"), ("scan-2", rescan, None, None)])
+    assert listed["SCAN-2"]["duplicate_of"] == "SCAN-1"
