@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
+from pipeline.dossier.build import BuildResult, rebuild_dossier
 from pipeline.dossier.build import history as dossier_history
-from pipeline.dossier.build import rebuild_dossier
 from pipeline.dossier.integrity import BundleError, export_bundle
 from pipeline.store.catalog import Catalog
 
@@ -21,6 +21,17 @@ app = typer.Typer(help="Show, export, seal and trace case dossiers.", no_args_is
 def _need_case(catalog: Catalog, case_id: str) -> None:
     if not catalog.case_exists(case_id):
         fail(f"no case {case_id} in this home", ExitCode.NOT_FOUND)
+
+
+def _built(case_id: str, result: BuildResult) -> dict:
+    """What `seal` and `rebuild` say of the version they leave."""
+    return {
+        "case_id": case_id,
+        "version": result.version,
+        "new_version": result.built,
+        "pdf": str(result.pdf),
+        "pages": result.pages,
+    }
 
 
 @app.command("show")
@@ -119,11 +130,7 @@ def seal(
             fail(f"case {case_id} has no documents to seal", ExitCode.NOT_FOUND)
         seals = catalog.seals(case_id)
     data = {
-        "case_id": case_id,
-        "version": result.version,
-        "new_version": result.built,
-        "pdf": str(result.pdf),
-        "pages": result.pages,
+        **_built(case_id, result),
         "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
         "seals": seals,
     }
@@ -150,11 +157,7 @@ def rebuild(
         if result is None:
             fail(f"case {case_id} has no documents", ExitCode.NOT_FOUND)
     data = {
-        "case_id": case_id,
-        "version": result.version,
-        "new_version": result.built,
-        "pdf": str(result.pdf),
-        "pages": result.pages,
+        **_built(case_id, result),
         "seconds": round(time.monotonic() - started, 3),
     }
     if result.assembled is not None and result.assembled.pdfa is not None:
