@@ -210,7 +210,7 @@ def add_prosecutor(home: Path) -> int:
         # In generation order, from the first: the query mix's case filters name the first case.
         synthetic = sorted(set(catalog.case_ids()) - {CASE_A, CASE_B}, key=lambda c: int(c.rsplit("-", 1)[1]))
         cases = [CASE_A, *synthetic[::CASES_PER_ASSIGNED]]
-        user_id = catalog.account_id(account.name)
+        user_id = catalog.user(account.name)["id"]
         with catalog.transaction():
             for case_id in cases:
                 catalog.assign_case(case_id, user_id, "cli:bench")
@@ -403,7 +403,7 @@ def in_process(home: Path, account: Account):
     settings = load_settings(home=home)
     catalog = Catalog(settings.catalog_path)
     backend = open_backend(settings, catalog)
-    user = User(account.name, account.role, account.clearance, "127.0.0.1", catalog.account_id(account.name))
+    user = User(account.name, account.role, account.clearance, "127.0.0.1", catalog.user(account.name)["id"])
     return settings, catalog, backend, user
 
 

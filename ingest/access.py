@@ -645,10 +645,10 @@ class Access:
         return {"case_id": case_id, "user": user, "changed": changed, "case_exists": self.catalog.case_exists(case_id)}
 
     def _account(self, name: str) -> int:
-        user_id = self.catalog.account_id(name)
-        if user_id is None:
+        account = self.catalog.user(name)  # disabled or not
+        if account is None:
             raise NotFound(f"no user {name!r} (`hoso user list`)")
-        return user_id
+        return account["id"]
 
     # ---- served copies: what leaves the home carries its taker's mark (issue 13) --------------
     # A dossier PDF, a page image or an export is marked "Bản sao của {who} · {time} · hoso" for the

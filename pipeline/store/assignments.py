@@ -10,11 +10,6 @@ import time
 class Assignments:
     db: sqlite3.Connection
 
-    def account_id(self, name: str) -> int | None:
-        """The id of the account named `name` (disabled or not), None if there is none."""
-        row = self.db.execute("SELECT id FROM users WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
-
     def assign_case(self, case_id: str, user_id: int, by: str) -> bool:
         """Assign the case to the user; False if it was already."""
         cursor = self.db.execute(
