@@ -77,8 +77,8 @@ from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text import fold, words  # noqa: E402
 
 SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus"
-CORPORA = ("dev", "dev-real", "real-dev")
-TEXT_CORPORA = ("dev", "dev-real")  # with page text: --source truth works on them
+CORPORA = ("dev", "dev-real", "real-dev", "petitions-dev")
+TEXT_CORPORA = ("dev", "dev-real", "petitions-dev")  # with page text: --source truth works on them
 
 # (measure, ">=" or "<=", target) per corpus.
 TARGETS: dict[str, list[tuple[str, str, float]]] = {
@@ -165,7 +165,9 @@ def load_corpus(name: str, root: Path = SHARED) -> list[TruthBatch]:
         labels = json.loads((root / name / "labels.json").read_text(encoding="utf-8"))
         return [real_dev_batch(item, root / name) for item in labels["items"]]
     truth = json.loads((root / name / "truth.json").read_text(encoding="utf-8"))
-    return [truth_batch(batch, root / name, received=name == "dev-real") for batch in truth["batches"]]
+    return [
+        truth_batch(batch, root / name, received=name in ("dev-real", "petitions-dev")) for batch in truth["batches"]
+    ]
 
 
 def truth_batch(batch: dict, folder: Path, received: bool) -> TruthBatch:
