@@ -19,6 +19,7 @@ corrected into other names; the only repairs are OCR's "QĐĐ" → "QĐ" in a de
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..models import PageText
@@ -43,7 +44,8 @@ FAMILY_NAMES = frozenset(
 
 # Labels, matched on a line's folded lower-case text where the line begins (after a list mark).
 _MARK = r"^(?:[-+•*]\s*|\d{1,2}[.)]\s*)?"
-_SELF_LABEL = re.compile(_MARK + r"(?:toi ten la|ten toi la|toi la)\b\s*:?\s*")
+_SELF_LABEL = re.compile(_MARK + r"(?:toi ten la|ten toi la)\b\s*:?\s*")
+_I_AM = re.compile(_MARK + r"toi la\b\s*:?\s*")  # "Tôi là Lê Văn A" — or "Tôi là người cao tuổi"
 _ROLE_LABEL = re.compile(
     _MARK + r"(?:ho va ten|ho ten|nguoi (?:to cao|khieu nai|to giac|kien nghi|de nghi|lam don|bao tin))\s*:\s*"
 )
@@ -61,8 +63,9 @@ _ADDRESS_LABEL = re.compile(
     r"|dia chi(?: thuong tru| lien he| cu tru)?|(?:cung )?tru tai)\b\s*:?\s*"
 )
 _ADDRESS_END = re.compile(
-    r";|\b(?:so dien thoai|dien thoai|sdt|so cccd|cccd|cmnd|so can cuoc|email|nghe nghiep)\b|(?<![^\W\d_]{4})\.(?=\s|$)"
+    r";|\b(?:so dien thoai|dien thoai|sdt|so cccd|cccd|cmnd|so can cuoc|email|nghe nghiep)\b|\.(?=\s|$)"
 )
+_ADDRESS_ABBREVIATIONS = ("tp", "p", "q", "tx", "tt", "h", "x")  # "TP. Quảng Ngãi", "P. Trần Phú": no sentence end
 # What opens the sentence saying what the petition is for; it ends the petitioner's lines.
 _PURPOSE = re.compile(
     _MARK + r"(?:nay\s+)?(?:toi|chung toi)\s+(?:(?:lam|viet|gui)\s+don|xin trinh bay|khieu nai|to cao|to giac"
@@ -75,6 +78,7 @@ _RECIPIENTS = re.compile(r"^kinh gui\s*:?\s*")
 _ATTACHMENTS = re.compile(
     r"^(?:tai lieu(?:, chung cu)? (?:kem theo|gui kem)|ho so kem theo|kem theo)(?: don)?(?: gom(?: co)?)?\s*:\s*"
 )
+_DASH = re.compile(r"^[-+•*]\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-+•*]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 # A decision as petitions cite it, and a case by its number.
 _DECISION_CITED = re.compile(r"\b(?:quyet dinh|qd)\s+so\s*:?\s*")
@@ -153,6 +157,14 @@ def _after(line: str, end: int) -> str:
     return line[offsets[end] :] if end < len(folded) else ""
 
 
+def _labelled(lines: list[str], folded: list[str], label: re.Pattern[str]) -> tuple[int | None, str]:
+    """The first line `label` opens, and what follows the label on it; (None, "") when none does."""
+    for i, low in enumerate(folded):
+        if match := label.match(low):
+            return i, _after(lines[i], match.end()).strip()
+    return None, ""
+
+
 # --- the petitioner --------------------------------------------------------------------------
 
 
@@ -161,11 +173,11 @@ def _petitioner(lines: list[str], folded: list[str], pages: list[PageText], revi
     for i, low in enumerate(folded):
         if match := _GROUP_LABEL.match(low):
             return _group(lines, folded, i, match.end(), pages, review)
-        match = _ROLE_LABEL.match(low) or _SELF_LABEL.match(low)
+        match = _ROLE_LABEL.match(low) or _SELF_LABEL.match(low) or _I_AM.match(low)
         if match is None:
             continue
         raw = _name_text(_after(lines[i], match.end()))
-        if raw is None:
+        if raw is None or (match.re is _I_AM and not raw[:1].isupper()):
             continue  # "Tôi là người cao tuổi": no name follows
         name = _person_name(raw) if _sure(raw, pages) else None
         signed = _signed_name(lines, folded)
@@ -210,9 +222,7 @@ def _name_text(text: str) -> str | None:
     words = raw.split()
     while words and words[0].lower().rstrip(":") in _HONORIFICS:
         words.pop(0)
-    if not words or not words[0][:1].isupper():
-        return None
-    return " ".join(words)
+    return " ".join(words) or None
 
 
 def _person_name(raw: str) -> str | None:
@@ -263,7 +273,8 @@ def _sure(phrase: str, pages: list[PageText]) -> bool:
 
 def _address(lines: list[str], folded: list[str], pages: list[PageText], review: list[str]) -> str | None:
     """The first address among the petitioner's lines (up to the sentence saying what the petition is for)."""
-    start = next((i for i, low in enumerate(folded) if _SELF_LABEL.match(low) or _ROLE_LABEL.match(low)), None)
+    labels = (_SELF_LABEL, _ROLE_LABEL, _I_AM)
+    start = next((i for i, low in enumerate(folded) if any(label.match(low) for label in labels)), None)
     start = next((i for i, low in enumerate(folded) if _GROUP_LABEL.match(low)), start)
     if start is None:
         return None
@@ -278,7 +289,7 @@ def _address(lines: list[str], folded: list[str], pages: list[PageText], review:
     if label is None:
         return None
     rest = low[label.end() :]
-    end = _ADDRESS_END.search(rest)
+    end = next((m for m in _ADDRESS_END.finditer(rest) if not _abbreviated(rest, m.start())), None)
     folded_text, offsets = fold_with_offsets(text)
     first = offsets[label.end()] if label.end() < len(folded_text) else len(text)
     last = offsets[label.end() + end.start()] if end and label.end() + end.start() < len(folded_text) else len(text)
@@ -291,6 +302,11 @@ def _address(lines: list[str], folded: list[str], pages: list[PageText], review:
 
 
 # --- a tin báo's sender ----------------------------------------------------------------------
+
+
+def _abbreviated(text: str, dot: int) -> bool:
+    """Does the period at `dot` close an abbreviation ("TP.") rather than the sentence?"""
+    return text[dot] == "." and re.split(r"\W", text[:dot])[-1] in _ADDRESS_ABBREVIATIONS
 
 
 def _sender(pages: list[PageText], recipients: list[str]) -> str | None:
@@ -338,22 +354,11 @@ def _spelled_in(name: str, text: str) -> str | None:
 
 def _recipients(lines: list[str], folded: list[str]) -> list[str]:
     """The bodies after "Kính gửi:", on its line or listed under it ("- Viện kiểm sát …;")."""
-    start = next((i for i, low in enumerate(folded) if _RECIPIENTS.match(low)), None)
+    start, first = _labelled(lines, folded, _RECIPIENTS)
     if start is None:
         return []
-    found: list[str] = []
-    first = _after(lines[start], _RECIPIENTS.match(folded[start]).end()).strip()  # type: ignore[union-attr]
-    if first:
-        found.append(first.lstrip("-+•* "))
-    for line in lines[start + 1 : start + 10]:
-        item = re.match(r"^[-+•*]\s*", line)
-        if item:
-            found.append(line[item.end() :])
-        elif found and not found[-1].endswith((".", ";")) and line[:1].islower():
-            found[-1] += " " + line  # a body's name wrapped onto the next line
-        else:
-            break
-    return [r for item in found if (r := item.strip(" .;,"))]
+    found = [first.lstrip("-+•* ")] if first else []
+    return _listed(lines[start + 1 : start + 10], found, _DASH, wraps=lambda line: line[:1].islower())
 
 
 def _purpose(lines: list[str], folded: list[str]) -> str:
@@ -368,12 +373,15 @@ def _purpose(lines: list[str], folded: list[str]) -> str:
 
 def _about(lines: list[str], purpose: str) -> str | None:
     """Who or what the petition is about: the person after "của ông …", the decision, or the matter."""
-    text = purpose or next((line for line in lines if re.search(r"\bve viec\b", _folded(line))), "")
-    if not text:
-        return None
+    if not purpose:  # a tin báo: "… nhận được trình báo của ông A về việc bị mất trộm tài sản."
+        text = " ".join(lines)
+        folded, offsets = fold_with_offsets(text)
+        matter = re.search(r"\bve viec\s+", folded.lower())
+        return _clause(text[offsets[matter.end()] :]) if matter and matter.end() < len(folded) else None
+    text = purpose
     folded, offsets = fold_with_offsets(text)
     low = folded.lower()
-    for match in re.finditer(r"\b(?:cua|doi voi)\s+(?:ong|ba|anh|chi|doi tuong)\s+", low):
+    for match in re.finditer(r"\b(?:cua|doi voi|to cao|to giac)\s+(?:ong|ba|anh|chi|doi tuong)\s+", low):
         if name := _name_text(text[offsets[match.end()] :] if match.end() < len(low) else ""):
             words = name.split()
             name = " ".join(words[: next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))])
@@ -382,11 +390,15 @@ def _about(lines: list[str], purpose: str) -> str | None:
     decision = _DECISION_CITED.search(low)
     if decision and (number := _cited_token(text, decision.end())):
         return "Quyết định số " + _decision_number(number)
-    verb = _PURPOSE_VERB.search(low) or re.search(r"\bve viec\s+", low)
+    verb = _PURPOSE_VERB.search(low)
     if verb is None or verb.end() >= len(low):
         return None
-    about = text[offsets[verb.end()] :]
-    about = re.split(r"[,;.](?:\s|$)", about)[0].strip()
+    return _clause(text[offsets[verb.end()] :])
+
+
+def _clause(text: str) -> str | None:
+    """The clause `text` opens with, up to its first comma or stop, at most ABOUT_LENGTH characters."""
+    about = re.split(r"[,;.](?:\s|$)", text)[0].strip()
     if len(about) > ABOUT_LENGTH:
         about = about[:ABOUT_LENGTH].rsplit(" ", 1)[0] + " …"
     return about or None
@@ -443,27 +455,29 @@ def _refers_to(lines: list[str], purpose: str, case_id_pattern: str, review: lis
 
 def _attachments(lines: list[str], folded: list[str]) -> list[str]:
     """The items under "Tài liệu kèm theo (đơn gồm):", listed one a line or in a sentence."""
-    start = next((i for i, low in enumerate(folded) if _ATTACHMENTS.match(low)), None)
+    start, inline = _labelled(lines, folded, _ATTACHMENTS)
     if start is None:
         return []
-    items: list[str] = []
-    inline = _after(lines[start], _ATTACHMENTS.match(folded[start]).end()).strip()  # type: ignore[union-attr]
-    if inline:
-        text = inline
-        for line in lines[start + 1 :]:
-            if text.endswith(".") or is_caps(line):
-                break
-            text += " " + line
-        items = re.split(r"[,;]\s*", text)
-    else:
-        for line in lines[start + 1 : start + 20]:
-            item = _LIST_ITEM.match(line)
-            if item:
-                items.append(line[item.end() :])
-            elif items and not items[-1].endswith((".", ";")) and not is_caps(line):
-                items[-1] += " " + line
-            else:
-                break
+    if not inline:
+        return _listed(lines[start + 1 : start + 20], [], _LIST_ITEM, wraps=lambda line: not is_caps(line))
+    text = inline
+    for line in lines[start + 1 :]:
+        if text.endswith(".") or is_caps(line):
+            break
+        text += " " + line
+    return [i for item in re.split(r"[,;]\s*", text) if (i := item.strip(" .;,"))]
+
+
+def _listed(lines: list[str], items: list[str], mark: re.Pattern[str], wraps: Callable[[str], bool]) -> list[str]:
+    """Items listed one a line, each opened by `mark`; a line without it continues the item above when
+    `wraps` says so and that item did not end with "." or ";" (a name wrapped); anything else ends the list."""
+    for line in lines:
+        if item := mark.match(line):
+            items.append(line[item.end() :])
+        elif items and not items[-1].endswith((".", ";")) and wraps(line):
+            items[-1] += " " + line
+        else:
+            break
     return [i for item in items if (i := item.strip(" .;,"))]
 
 
