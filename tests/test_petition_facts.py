@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from conftest import shared_or_skip
 from pipeline.config import Settings
 from pipeline.models import PageText, Word
 from pipeline.stages.petition import petition_facts
-from tests.conftest import shared_or_skip
 
 PATTERN = Settings().case_id_pattern
 
