@@ -162,12 +162,12 @@ def vietnamese_score(text: str) -> tuple[float, float]:
     tokens = [t.lower() for t in words(text) if t.isalpha()]
     if not tokens:
         return 0.0, 0.0
-    syllables = sum(1 for t in tokens if _SYLLABLE.match(_strip_tone(t)))
+    syllables = sum(1 for t in tokens if _SYLLABLE.match(strip_tone(t)))
     marked = sum(1 for t in tokens if has_diacritics(t))
     return syllables / len(tokens), marked / len(tokens)
 
 
-def _strip_tone(token: str) -> str:
+def strip_tone(token: str) -> str:
     """Drop tone marks but keep vowel letters (ă â ê ô ơ ư) and đ."""
     decomposed = unicodedata.normalize("NFD", token)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))

@@ -133,13 +133,22 @@ def test_no_name_at_all_is_anonymous_but_left_for_a_clerk():
     [
         "Ng0 Văn Dũng",  # a digit
         "Nguyễn Văn Hx",  # not a syllable
-        "Định Văn Hải",  # syllables, but no Vietnamese family is called Định: OCR's 'Đinh'
+        "Lâm Văn Hx",  # a family name, then no syllable
         "nguyễn văn an",  # not a name as printed
     ],
 )
 def test_a_garbled_name_is_never_guessed(name):
     got = facts(f"ĐƠN KHIẾU NẠI\nTôi tên là: {name}, sinh năm 1980.\nNơi cư trú: thôn 1, xã Hành Thiện.\n")
     assert got.petitioner is None and "petitioner" in got.review and not got.anonymous
+
+
+def test_a_tone_mark_no_family_name_has_is_read_off_the_family_name_and_left_for_review():
+    got = facts("ĐƠN KHIẾU NẠI\nTôi tên là: Định Văn Hải, sinh năm 1980.\nNơi cư trú: tố 7, khu 3, phường Hà Tu.\n")
+    assert got.petitioner == "Đinh Văn Hải" and got.review == ["petitioner"]  # stored, and a clerk confirms it
+    assert got.address == "tổ 7, khu 3, phường Hà Tu"  # "tố 7": OCR's tổ (tổ dân phố) before its number
+    # a surname that differs by more than its tone mark, or given names OCR garbled, stay unread
+    assert facts("Tôi tên là: Dinh Văn Hải.").petitioner is None
+    assert facts("Tôi tên là: Định Văn Hx.").petitioner is None
 
 
 def test_the_signature_line_settles_a_name_that_reads_the_same_letters():

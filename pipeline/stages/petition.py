@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..models import PageText
-from ..text import fold, fold_with_offsets, is_caps, is_syllable, normalize
+from ..text import fold, fold_with_offsets, is_caps, is_syllable, normalize, strip_tone
 from .extract import MIN_PRINTED_CONFIDENCE, issuer
 from .layout import read_layout
 
@@ -188,7 +188,7 @@ def _petitioner(lines: list[str], folded: list[str], pages: list[PageText], revi
             return signed  # the signature line reads the same letters well-formed
         if name is None:
             review.append("petitioner")
-            return ""
+            return _retoned(raw, pages) or ""
         return name
     return None
 
@@ -238,6 +238,16 @@ def _person_name(raw: str) -> str | None:
     return " ".join(words) if words[0] in FAMILY_NAMES else None
 
 
+def _retoned(raw: str, pages: list[PageText]) -> str | None:
+    """A name whose only flaw is a tone mark on its family name that no family name has ('Định Công
+    Nga' → 'Đinh Công Nga'), the given names read with confidence. Stored, and left in review."""
+    words = raw.split()
+    if len(words) < 2 or words[0] in FAMILY_NAMES or not _sure(" ".join(words[1:]), pages):
+        return None
+    families = [f for f in FAMILY_NAMES if strip_tone(f) == strip_tone(words[0].capitalize())]
+    return _person_name(" ".join([families[0], *words[1:]])) if len(families) == 1 else None
+
+
 def _signed_name(lines: list[str], folded: list[str]) -> str | None:
     """The well-formed name printed under the last signature role ("NGƯỜI LÀM ĐƠN"), if any.
 
@@ -271,6 +281,10 @@ def _sure(phrase: str, pages: list[PageText]) -> bool:
     return True
 
 
+# "tố 7, khu 3": OCR's reading of "tổ" (tổ dân phố) before its number; no unit is called "tố".
+_MISREAD_TO = re.compile(r"(?:(?<=^)|(?<=, ))([Tt])ố(?= \d)")
+
+
 def _address(lines: list[str], folded: list[str], pages: list[PageText], review: list[str]) -> str | None:
     """The first address among the petitioner's lines (up to the sentence saying what the petition is for)."""
     labels = (_SELF_LABEL, _ROLE_LABEL, _I_AM)
@@ -293,7 +307,7 @@ def _address(lines: list[str], folded: list[str], pages: list[PageText], review:
     folded_text, offsets = fold_with_offsets(text)
     first = offsets[label.end()] if label.end() < len(folded_text) else len(text)
     last = offsets[label.end() + end.start()] if end and label.end() + end.start() < len(folded_text) else len(text)
-    address = text[first:last].strip(" ,.;")
+    address = _MISREAD_TO.sub(lambda m: m[1] + "ổ", text[first:last].strip(" ,.;"))
     garbled = any(not (is_syllable(w) or (w.isupper() and len(w) <= 4)) for w in re.findall(r"[^\W\d_]+", address))
     if garbled or not _sure(address, pages):
         review.append("address")
