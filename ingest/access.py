@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.petitions.workflow import Transition
-from pipeline.petitions.workflow import path as workflow_path
-
 from index.base import Scope, SearchBackend, SearchQuery
 from index.highlight import matched_words
 from pipeline.config import Settings
@@ -40,6 +37,8 @@ from pipeline.dossier.render import DossierFile, clamp_width
 from pipeline.errors import Forbidden, IndexUnavailable, NotFound, UsageError, resource_error
 from pipeline.hashing import sha256_file
 from pipeline.petitions import PETITION_TYPES
+from pipeline.petitions.workflow import Transition
+from pipeline.petitions.workflow import path as workflow_path
 from pipeline.secrecy import TOI_MAT, may_read
 from pipeline.store.audit import AuditFilter
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow

@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.petitions.calendar import Calendar, load_calendar
-from pipeline.petitions.rules import RuleBook, load_rules
-from pipeline.petitions.workflow import Due, Event, Workflow, due_date, load_workflow
-
 from pipeline.config import Settings
 from pipeline.dossier.build import source_parts
 from pipeline.errors import HosoError, UsageError
 from pipeline.petitions import PETITION_TYPES
+from pipeline.petitions.calendar import Calendar, load_calendar
+from pipeline.petitions.rules import RuleBook, load_rules
+from pipeline.petitions.workflow import Due, Event, Workflow, due_date, load_workflow
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.store.petitions import PetitionRow
 from pipeline.text import fold, normalize
