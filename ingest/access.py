@@ -47,7 +47,16 @@ from pipeline.taxonomy import load_taxonomy
 from pipeline.text import normalize
 
 from . import audit
-from .petitions import PetitionFilter, as_event, linked_case, monthly_report, petition_json, register_of
+from .petitions import (
+    PetitionFilter,
+    Register,
+    as_event,
+    linked_case,
+    monthly_report,
+    petition_json,
+    refresh_due_dates,
+    register_of,
+)
 from .petitions import matches as petition_matches
 from .rights import ACTIONS, ROLE_NAMES, Rights
 from .runs import running_watcher
@@ -763,6 +772,7 @@ class Access:
     def petitions(self, where: PetitionFilter) -> dict:
         """`hoso petitions list --json`: {"petitions": [...]}, oldest received first."""
         self.need("petitions")
+        self._register()
         today = datetime.date.today()
         assignee = where.assignee
         if self.rights.petitions != "all":
@@ -809,7 +819,7 @@ class Access:
         effective `at` (today by default); its due date is computed again. A transition the state does not
         allow is a UsageError naming those it does; one the user's role may not take, Forbidden."""
         row = self._petition_row(petition_id)
-        register = register_of(self.settings)
+        register = self._register()
         transition = register.workflow.transition(row.status, action)
         if not self._may_take(transition, row):
             role = ROLE_NAMES.get(self.user.role, self.user.role)
@@ -865,7 +875,7 @@ class Access:
                     row.case_id = linked
         if not changes:
             return {**self._petition_shown(row), "changes": []}
-        register = register_of(self.settings)
+        register = self._register()
         today = datetime.date.today().isoformat()
         with self.catalog.transaction():
             if any(c["field"] == "received_date" for c in changes):
@@ -883,13 +893,16 @@ class Access:
             self.catalog.put_petition(row)
         for change in changes:
             self.record("petition.correct", petition=row.id, case=row.case_id, **change)
+        if any(c["field"] == "type" for c in changes):
+            # the scan's document is that type too: searches, facets and `hoso reprocess` say so
+            self._repair().set_type(row.document_id, row.type)
         return {**self._petition_shown(row), "changes": changes}
 
     def petition_counts(self) -> dict[str, int]:
         """{state: petitions this user sees in it}, every workflow state in display order (the diagram)."""
         self.need("petitions")
         counts = Counter(r.status for r in self._petitions_seen())
-        return {state: counts.get(state, 0) for state in register_of(self.settings).workflow.states}
+        return {state: counts.get(state, 0) for state in self._register().workflow.states}
 
     def petitions_report(self, month: str) -> dict:
         """`hoso petitions report --month YYYY-MM`: received, classified, accepted, returned, transferred,
@@ -898,7 +911,7 @@ class Access:
         rows = self._petitions_seen()
         taxonomy = load_taxonomy(self.settings.taxonomy)
         return monthly_report(
-            register_of(self.settings),
+            self._register(),
             rows,
             self.catalog.petition_events([r.id for r in rows]),
             month,
@@ -917,7 +930,14 @@ class Access:
     def _reads(self, row: PetitionRow) -> bool:
         return self.rights.sees_petition(row.assignee, self.user.name)
 
+    def _register(self) -> Register:
+        """The register's rules, holidays and workflow; stored due dates follow a change of them."""
+        register = register_of(self.settings)
+        refresh_due_dates(self.catalog, register)
+        return register
+
     def _petitions_seen(self) -> list[PetitionRow]:
+        self._register()
         if self.rights.petitions == "all":
             return self.catalog.petitions()
         return self.catalog.petitions(PetitionWhere(assignee=self.user.name))
@@ -925,6 +945,7 @@ class Access:
     def _petition_row(self, petition_id: str) -> PetitionRow:
         """The petition of this id, or of the one id this user sees that begins with it (≥ 5 characters)."""
         self.need("petitions")
+        self._register()
         row = self.catalog.petition(petition_id)
         if row is not None and self._reads(row):
             return row
@@ -944,7 +965,7 @@ class Access:
         documents = {d.id: d for d in self.catalog.documents_by_id([i for ids in docs_of.values() for i in ids])}
         batch_ids = list(dict.fromkeys(b for d in documents.values() for b, *_ in d.pages))
         batches = {b["id"]: b for b in self.catalog.batches(batch_ids)}
-        register, today = register_of(self.settings), datetime.date.today()
+        register, today = self._register(), datetime.date.today()
         return [
             petition_json(
                 r, [documents[i] for i in docs_of[r.id] if i in documents], batches, today, register.final(r.status)
@@ -953,7 +974,7 @@ class Access:
         ]
 
     def _petition_shown(self, row: PetitionRow) -> dict:
-        register = register_of(self.settings)
+        register = self._register()
         events = self.catalog.petition_events([row.id])[row.id]
         return {
             **self._petitions_json([row])[0],

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from pipeline.config import Settings
@@ -32,6 +34,8 @@ from pipeline.text import fold, normalize
 
 log = logging.getLogger("hoso.petitions")
 
+PACKAGED = ("petition-rules.toml", "holidays.toml", "petition-workflow.toml")
+FINGERPRINT_KEY = "petition_register"  # catalog meta: the Register.fingerprint the stored due dates were made with
 HOSO = "hoso"  # the actor of what hoso does itself (receiving and classifying a scan)
 REPEAT_LIKENESS = 90  # % alike (folded text) for a petition of the same petitioner to be the same one again
 
@@ -56,6 +60,7 @@ class Register:
     rules: RuleBook
     calendar: Calendar
     workflow: Workflow
+    fingerprint: str  # of the files they were read from: stored due dates made with others are stale
 
     def due(self, petition: PetitionRow, events: list[dict]) -> Due | None:
         """The step under way and the day it is due, from the petition's events (None once final)."""
@@ -82,9 +87,37 @@ def register_of(settings: Settings) -> Register:
     return _register(settings.petition_rules, settings.holidays)
 
 
-@lru_cache(maxsize=4)
 def _register(rules: Path | None, holidays: Path | None) -> Register:
-    return Register(load_rules(rules), load_calendar(holidays), load_workflow())
+    sources = [resources.files("pipeline").joinpath(f"data/{name}").read_bytes() for name in PACKAGED]
+    sources += [path.read_bytes() for path in (rules, holidays) if path is not None and path.is_file()]
+    return _loaded(rules, holidays, hashlib.sha256(b"\0".join(sources)).hexdigest()[:16])
+
+
+@lru_cache(maxsize=4)
+def _loaded(rules: Path | None, holidays: Path | None, fingerprint: str) -> Register:
+    """Read again whenever an admin's file changes (a running `hoso serve` follows it)."""
+    return Register(load_rules(rules), load_calendar(holidays), load_workflow(), fingerprint)
+
+
+def refresh_due_dates(catalog: Catalog, register: Register) -> int:
+    """Due dates computed again for every petition once the rules, holidays or workflow changed since they
+    were stored (an admin edited `petition_rules` or `holidays`); the count of petitions whose due changed."""
+    if catalog.read_only or catalog.get_meta(FINGERPRINT_KEY) == register.fingerprint:
+        return 0
+    changed = 0
+    with catalog.transaction():
+        rows = catalog.petitions()
+        events = catalog.petition_events([r.id for r in rows])
+        for row in rows:
+            before = (row.due_step, row.due_date, row.due_basis)
+            register.set_due(row, events.get(row.id, []))
+            if (row.due_step, row.due_date, row.due_basis) != before:
+                catalog.put_petition(row)
+                changed += 1
+        catalog.set_meta(FINGERPRINT_KEY, register.fingerprint)
+    if changed:
+        log.info("due dates of %d petitions computed again with the current rules and holidays", changed)
+    return changed
 
 
 def as_event(stored: dict) -> Event:

@@ -181,6 +181,10 @@ def test_an_attachment_is_part_of_its_petition_and_a_scan_of_no_petition_is_one_
     other = intake.scan("no-petition", [OPENING.replace("214/QĐ", "215/QĐ")])
     (entry,) = [p for p in intake.listed() if p["id"] == other.petitions[0]]
     assert entry["type"] not in ("don_khieu_nai", "don_to_cao") and "type" in entry["review"]
+    cli(intake.home, "petitions", "set", other.petitions[0], "--type", "don_kien_nghi")  # a clerk reads it
+    (entry,) = [p for p in intake.listed() if p["id"] == other.petitions[0]]
+    assert entry["type"] == "don_kien_nghi" and "type" not in entry["review"]
+    assert entry["documents"][0]["type"] == "don_kien_nghi"  # its scan's document too
 
 
 def test_a_reference_links_only_to_a_case_the_catalog_holds(intake):
@@ -420,3 +424,39 @@ def test_a_real_petition_scan_through_ocr(tmp_path):
     assert "refers_to" in petition["review"]
     assert petition["received"]["date"] and petition["due"]["date"]
     assert hoso_json(home, "status")["unassigned"] == []
+
+
+def test_stored_due_dates_follow_an_admins_new_rule_file(intake):
+    (recommendation,) = intake.scan("kien-nghi", [intake.truth["intake_20241019_012"][0]["text"][0]]).petitions
+    cli(intake.home, "petitions", "set", recommendation, "--received-date", "2024-10-21")  # a Monday
+    assert intake.shown(recommendation)["due"]["date"] == "2024-11-04"  # 10 working days
+    # The unit's own regulation (verified by its legal office) gives 15 working days instead.
+    rules = intake.home / "quy-che-don.toml"
+    rules.write_text(
+        """[rules.kien_nghi]
+label = "Kiến nghị, đề nghị (quy chế của đơn vị)"
+types = ["don_kien_nghi", "don_de_nghi"]
+
+[[rules.kien_nghi.steps]]
+key = "xu_ly"
+label = "xử lý đơn"
+starts = "received"
+ends = "accept"
+period = { amount = 15, unit = "working_days" }
+counting = "blds"
+basis = "Quy chế tiếp nhận, xử lý đơn của đơn vị, Điều 5"
+quote = "Trong thời hạn 15 ngày làm việc kể từ ngày nhận đơn, phải xử lý đơn."
+verified = true
+""",
+        encoding="utf-8",
+    )
+    with (intake.home / "hoso.toml").open("a", encoding="utf-8") as config:
+        config.write(f'petition_rules = "{rules}"\n')
+    # No event since: the stored due date follows the new rule, in the list's filters too.
+    (listed,) = intake.listed()
+    assert listed["due"] == {
+        "step": "xử lý đơn",
+        "date": "2024-11-11",
+        "basis": "Quy chế tiếp nhận, xử lý đơn của đơn vị, Điều 5",
+    }
+    assert [p["id"] for p in intake.listed("--overdue")] == [recommendation]

@@ -98,6 +98,7 @@ class Database:
 
     def __init__(self, path: Path, *, read_only: bool = False):
         self.path = Path(path)
+        self.read_only = read_only
         self.db = connect_read_only(self.path) if read_only else connect(self.path)
 
     def close(self) -> None:
