@@ -58,6 +58,9 @@ def register(app: typer.Typer) -> None:
     def ingest(
         paths: list[Path] = typer.Argument(..., help="Files or folders (recursively) of scans."),
         case: str | None = typer.Option(None, "--case", help="File every batch under this case id."),
+        petitions: bool = typer.Option(
+            False, "--petitions", help="Every scan is a petition or crime report: into the petitions register, no case."
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
         """Ingest scans: archive, OCR, split into documents, assemble dossiers, index."""
@@ -67,10 +70,12 @@ def register(app: typer.Typer) -> None:
         missing = [str(p) for p in paths if not p.exists()]
         if missing:
             fail(f"no such file or folder: {', '.join(missing)}", ExitCode.USAGE)
+        if petitions and case is not None:
+            fail("--petitions files no scan under a case: link a petition with `hoso petitions link`", ExitCode.USAGE)
         with home() as (cfg, catalog, backend):
             if case is not None and not re.match(cfg.case_id_pattern, case):
                 fail(f"case id {case!r} does not match the pattern {cfg.case_id_pattern}", ExitCode.USAGE)
-            batches = discover(paths, case, cfg.case_id_pattern)
+            batches = discover(paths, case, cfg.case_id_pattern, "petition" if petitions else "case")
             with _bar() as bar:
                 consumer = Consumer(cfg, catalog, backend, BarProgress(bar))
                 outcomes = consumer.process(consumer.enqueue(batches))
@@ -175,14 +180,18 @@ def _print_outcomes(outcomes: list[FileOutcome]) -> None:
     table = Table(show_header=True, header_style="bold")
     for column in ("file", "status", "case", "documents", "pages", "reason"):
         table.add_column(column)
+    petitions = any(o.petitions is not None for o in outcomes)
+    if petitions:
+        table.add_column("petitions")
     colors = {"done": "green", "duplicate": "cyan", "quarantined": "red", "processing": "yellow", "queued": "yellow"}
     for o in outcomes:
         table.add_row(
             Path(o.path).name,
             f"[{colors[o.status]}]{o.status}[/]",
-            o.case_id or "unassigned",
+            o.case_id or ("petitions" if o.petitions is not None else "unassigned"),
             str(o.documents),
             str(o.pages),
             o.reason or "",
+            *([", ".join(o.petitions or [])] if petitions else []),
         )
     out.print(table)

@@ -18,6 +18,7 @@ from . import (
     doctor_cmd,
     dossier_cmd,
     ingest_cmd,
+    petitions_cmd,
     review_cmd,
     search_cmd,
     serve_cmd,
@@ -75,6 +76,7 @@ class HosoCommands(TyperGroup):
 READING = {
     "status", "search", "doctor", "verify", "serve", "review", "separator", "audit",
     "dossier show", "dossier history", "case list", "case assignees", "user list",
+    "petitions list", "petitions show", "petitions report",
 }  # fmt: skip
 CREDENTIAL_OPTIONS = ("--password", "--token")
 
@@ -151,3 +153,4 @@ serve_cmd.register(app)
 review_cmd.register(app)  # review, reprocess, separator, page ..., case ...
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(user_cmd.app, name="user")
+app.add_typer(petitions_cmd.app, name="petitions")

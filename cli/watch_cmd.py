@@ -36,7 +36,9 @@ def _line(record: dict) -> str:
 def register(app: typer.Typer) -> None:
     @app.command()
     def watch(
-        dirs: list[Path] | None = typer.Argument(None, help="Folders to watch (default: watch_dirs of the config)."),
+        dirs: list[Path] | None = typer.Argument(
+            None, help="Folders to watch (default: watch_dirs and petitions_watch_dirs of the config)."
+        ),
         poll: float | None = typer.Option(
             None, "--poll", metavar="SECONDS", help="Poll every SECONDS instead of inotify (network shares)."
         ),
@@ -46,9 +48,12 @@ def register(app: typer.Typer) -> None:
         from ingest.watch import HomeWatchLock, Watcher
 
         cfg = settings()
-        folders = list(dirs or cfg.watch_dirs)
+        folders = list(dirs or [*cfg.watch_dirs, *cfg.petitions_watch_dirs])
         if not folders:
-            fail("name the folders to watch, or set watch_dirs in the configuration", ExitCode.USAGE)
+            fail(
+                "name the folders to watch, or set watch_dirs (petitions_watch_dirs) in the configuration",
+                ExitCode.USAGE,
+            )
         missing = [str(d) for d in folders if not Path(d).is_dir()]
         if missing:
             fail(f"no such folder: {', '.join(missing)}", ExitCode.USAGE)

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.petitions.workflow import Transition
+from pipeline.petitions.workflow import path as workflow_path
+
 from index.base import Scope, SearchBackend, SearchQuery
 from index.highlight import matched_words
 from pipeline.config import Settings
@@ -36,12 +39,17 @@ from pipeline.dossier.build import history as dossier_history
 from pipeline.dossier.render import DossierFile, clamp_width
 from pipeline.errors import Forbidden, IndexUnavailable, NotFound, UsageError, resource_error
 from pipeline.hashing import sha256_file
+from pipeline.petitions import PETITION_TYPES
 from pipeline.secrecy import TOI_MAT, may_read
 from pipeline.store.audit import AuditFilter
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
+from pipeline.store.petitions import PetitionRow, PetitionWhere
 from pipeline.taxonomy import load_taxonomy
+from pipeline.text import normalize
 
 from . import audit
+from .petitions import PetitionFilter, as_event, linked_case, monthly_report, petition_json, register_of
+from .petitions import matches as petition_matches
 from .rights import ACTIONS, ROLE_NAMES, Rights
 from .runs import running_watcher
 
@@ -280,6 +288,7 @@ class Access:
             "sealed": bool(seals),
             "sealed_through": max(s["but_luc"][1] for s in seals) if seals else None,
             "documents": [describe(d, batches, texts) if self.rights.reads(d) else masked(d) for d in rows],
+            "petitions": self.case_petitions(case_id),  # linked to the case, never inside its dossier
         }
 
     def cases(self) -> dict:
@@ -391,7 +400,11 @@ class Access:
         counts = catalog.counts()
         return {
             "files": catalog.file_counts(),
-            "unassigned": [{"path": f.path, "folder": f.folder} for f in catalog.files("done") if f.case_id is None],
+            "unassigned": [
+                {"path": f.path, "folder": f.folder}
+                for f in catalog.files("done")
+                if f.case_id is None and f.purpose != "petition"  # petitions are never filed under a case
+            ],
             "cases": counts["cases"],
             "documents": counts["documents"],
             "pages": counts["pages"],
@@ -742,8 +755,266 @@ class Access:
             target.unlink(missing_ok=True)
             raise
 
+    # ---- the petitions register (issue 14; ingest.petitions) -----------------------------------
+    # Leaders and clerks read the whole register, a prosecutor the petitions assigned to them, an
+    # admin none of it. Which workflow action a role takes is the workflow's word (Transition.roles);
+    # a prosecutor takes theirs on the petitions assigned to them only. Every action and correction
+    # is an event of the petition and a row of the audit trail.
+
+    def petitions(self, where: PetitionFilter) -> dict:
+        """`hoso petitions list --json`: {"petitions": [...]}, oldest received first."""
+        self.need("petitions")
+        today = datetime.date.today()
+        assignee = where.assignee
+        if self.rights.petitions != "all":
+            if assignee not in (None, self.user.name):
+                return {"petitions": []}
+            assignee = self.user.name
+        within = today + datetime.timedelta(days=where.due_within) if where.due_within is not None else None
+        rows = self.catalog.petitions(
+            PetitionWhere(
+                status=where.status,
+                type=where.type,
+                assignee=assignee,
+                case_id=where.case_id,
+                due_before=today.isoformat() if where.overdue else None,
+                due_from=today.isoformat() if within else None,
+                due_through=within.isoformat() if within else None,
+            )
+        )
+        if where.q:
+            rows = [r for r in rows if petition_matches(r, where.q)]
+        return {"petitions": self._petitions_json(rows)}
+
+    def petition(self, petition_id: str) -> dict:
+        """`hoso petitions show --json`: the entry, its events, the states it went through (`path`) and
+        the actions this user may take on it now."""
+        row = self._petition_row(petition_id)
+        self.record("petition.view", petition=row.id, case=row.case_id)
+        return self._petition_shown(row)
+
+    def petition_act(
+        self,
+        petition_id: str,
+        action: str,
+        *,
+        at: datetime.date | None = None,
+        reason: str | None = None,
+        to: str | None = None,
+        assignee: str | None = None,
+        complexity: str | None = None,
+        remote: bool | None = None,
+        result: str | None = None,
+    ) -> dict:
+        """Take a workflow action (accept, return, transfer, assign, extend, resolve, ...) on the petition,
+        effective `at` (today by default); its due date is computed again. A transition the state does not
+        allow is a UsageError naming those it does; one the user's role may not take, Forbidden."""
+        row = self._petition_row(petition_id)
+        register = register_of(self.settings)
+        transition = register.workflow.transition(row.status, action)
+        if not self._may_take(transition, row):
+            role = ROLE_NAMES.get(self.user.role, self.user.role)
+            raise Forbidden(f"Tài khoản {self.user.name} ({role}) không được {transition.label.lower()} đơn {row.id}")
+        given = {"reason": reason, "to": to, "assignee": assignee, "complexity": complexity, "result": result}
+        missing = [name for name in transition.needs if given.get(name) in (None, "")]
+        if missing:
+            raise UsageError(f"{transition.label} ({action}) needs {', '.join('--' + m for m in missing)}")
+        if assignee is not None:
+            self._account(assignee)  # NotFound: no such user
+        detail = {k: v for k, v in {**given, "remote": remote}.items() if v is not None and k != "reason"}
+        day = at or datetime.date.today()
+        events = self.catalog.petition_events([row.id])[row.id]
+        event = {"at": day.isoformat(), "action": action, "state": transition.target, "detail": detail}
+        row.status = transition.target
+        row.assignee = assignee if assignee is not None else row.assignee
+        row.complexity = complexity if complexity is not None else row.complexity
+        row.remote = remote if remote is not None else row.remote
+        register.set_due(row, [*events, event])
+        with self.catalog.transaction():
+            self.catalog.put_petition(row)
+            self.catalog.add_petition_event(row.id, actor=self.user.audit_name, reason=reason, **event)
+        self.record(
+            f"petition.{action}", petition=row.id, case=row.case_id, at=day.isoformat(), reason=reason, **detail
+        )
+        return self._petition_shown(row)
+
+    def petition_correct(self, petition_id: str, **fields) -> dict:
+        """A clerk's corrections of the entry: petitioner, address, refers_to, case_id (the link: a case
+        the catalog holds; None unlinks), received_number, received_date (YYYY-MM-DD or dd/mm/yyyy),
+        type (a petition type). Each changed field leaves the review, is an event and an audit row;
+        the due date is computed again. Returns the entry and "changes" [{field, old, new}]."""
+        self.need("petition_correct")
+        row = self._petition_row(petition_id)
+        unknown = sorted(set(fields) - set(PETITION_FIELDS))
+        if unknown:
+            raise UsageError(f"cannot set {', '.join(unknown)} of a petition (only {', '.join(PETITION_FIELDS)})")
+        changes = []
+        for name, raw in fields.items():
+            new = self._petition_value(name, raw)
+            old = getattr(row, name)
+            if new == old:
+                continue
+            setattr(row, name, new)
+            row.review = [f for f in row.review if f != PETITION_FIELDS[name]]
+            changes.append({"field": name, "old": old, "new": new})
+            if name == "petitioner" and new:
+                row.anonymous = False
+            if name == "refers_to" and row.case_id is None and "case_id" not in fields:
+                linked = linked_case(self.catalog, new)
+                if linked is not None and self.rights.sees_case(linked):
+                    changes.append({"field": "case_id", "old": None, "new": linked})
+                    row.case_id = linked
+        if not changes:
+            return {**self._petition_shown(row), "changes": []}
+        register = register_of(self.settings)
+        today = datetime.date.today().isoformat()
+        with self.catalog.transaction():
+            if any(c["field"] == "received_date" for c in changes):
+                self.catalog.set_received_event_day(row.id, row.received_date)
+            for change in changes:
+                self.catalog.add_petition_event(
+                    row.id,
+                    at=today,
+                    action="linked" if change["field"] == "case_id" else "corrected",
+                    state=row.status,
+                    actor=self.user.audit_name,
+                    detail=change,
+                )
+            register.set_due(row, self.catalog.petition_events([row.id])[row.id])
+            self.catalog.put_petition(row)
+        for change in changes:
+            self.record("petition.correct", petition=row.id, case=row.case_id, **change)
+        return {**self._petition_shown(row), "changes": changes}
+
+    def petition_counts(self) -> dict[str, int]:
+        """{state: petitions this user sees in it}, every workflow state in display order (the diagram)."""
+        self.need("petitions")
+        counts = Counter(r.status for r in self._petitions_seen())
+        return {state: counts.get(state, 0) for state in register_of(self.settings).workflow.states}
+
+    def petitions_report(self, month: str) -> dict:
+        """`hoso petitions report --month YYYY-MM`: received, classified, accepted, returned, transferred,
+        resolved on time or late that month, and overdue now; in all, by type and by assignee."""
+        self.need("petitions")
+        rows = self._petitions_seen()
+        taxonomy = load_taxonomy(self.settings.taxonomy)
+        return monthly_report(
+            register_of(self.settings),
+            rows,
+            self.catalog.petition_events([r.id for r in rows]),
+            month,
+            datetime.date.today(),
+            {key: taxonomy[key].name for key in PETITION_TYPES if key in taxonomy},
+        )
+
+    def case_petitions(self, case_id: str) -> list[dict]:
+        """The petitions linked to a case (`dossier show --json` "petitions"), those this user reads."""
+        if "petitions" not in self.rights.actions:
+            return []
+        return self._petitions_json(
+            [r for r in self.catalog.petitions(PetitionWhere(case_id=case_id)) if self._reads(r)]
+        )
+
+    def _reads(self, row: PetitionRow) -> bool:
+        return self.rights.sees_petition(row.assignee, self.user.name)
+
+    def _petitions_seen(self) -> list[PetitionRow]:
+        if self.rights.petitions == "all":
+            return self.catalog.petitions()
+        return self.catalog.petitions(PetitionWhere(assignee=self.user.name))
+
+    def _petition_row(self, petition_id: str) -> PetitionRow:
+        """The petition of this id, or of the one id this user sees that begins with it (≥ 5 characters)."""
+        self.need("petitions")
+        row = self.catalog.petition(petition_id)
+        if row is not None and self._reads(row):
+            return row
+        if len(petition_id) < PREFIX_LENGTH:
+            raise NotFound(f"no petition {petition_id}")
+        rows = [
+            r for r in map(self.catalog.petition, self.catalog.petition_ids_starting(petition_id)) if self._reads(r)
+        ]
+        if len(rows) > 1:
+            raise UsageError(f"{petition_id} begins several petitions: {', '.join(r.id for r in rows)}")
+        if not rows:
+            raise NotFound(f"no petition {petition_id}")
+        return rows[0]
+
+    def _petitions_json(self, rows: list[PetitionRow]) -> list[dict]:
+        docs_of = self.catalog.petition_documents([r.id for r in rows])
+        documents = {d.id: d for d in self.catalog.documents_by_id([i for ids in docs_of.values() for i in ids])}
+        batch_ids = list(dict.fromkeys(b for d in documents.values() for b, *_ in d.pages))
+        batches = {b["id"]: b for b in self.catalog.batches(batch_ids)}
+        register, today = register_of(self.settings), datetime.date.today()
+        return [
+            petition_json(
+                r, [documents[i] for i in docs_of[r.id] if i in documents], batches, today, register.final(r.status)
+            )
+            for r in rows
+        ]
+
+    def _petition_shown(self, row: PetitionRow) -> dict:
+        register = register_of(self.settings)
+        events = self.catalog.petition_events([row.id])[row.id]
+        return {
+            **self._petitions_json([row])[0],
+            "events": [
+                {
+                    "at": e["at"],
+                    "action": e["action"],
+                    "state": e["state"],
+                    "actor": e["actor"],
+                    "reason": e["reason"],
+                    "detail": e["detail"],
+                    "recorded_at": datetime.datetime.fromtimestamp(e["recorded_at"]).isoformat(timespec="seconds"),
+                }
+                for e in events
+            ],
+            "path": workflow_path([as_event(e) for e in events]),
+            "actions": [
+                {"action": t.action, "label": t.label, "target": t.target, "needs": list(t.needs)}
+                for t in register.workflow.allowed(row.status)
+                if self._may_take(t, row)
+            ],
+        }
+
+    def _may_take(self, transition: Transition, row: PetitionRow) -> bool:
+        if self.user.role == "cli":
+            return True
+        if self.user.role == "prosecutor":
+            return "prosecutor" in transition.roles and row.assignee == self.user.name
+        return self.user.role in transition.roles
+
+    def _petition_value(self, name: str, raw):
+        """A corrected field's value as stored (checked)."""
+        value = raw.strip() if isinstance(raw, str) else raw
+        if value in (None, ""):
+            if name in ("type", "received_date"):
+                raise UsageError(f"a petition's {name} cannot be cleared")
+            return None
+        value = normalize(value)
+        if name == "type" and value not in PETITION_TYPES:
+            raise UsageError(f"{value!r} is not a petition type ({', '.join(PETITION_TYPES)})")
+        if name == "received_date":
+            return audit.parse_day(value).isoformat()
+        if name == "case_id" and not (self.catalog.case_exists(value) and self.rights.sees_case(value)):
+            raise NotFound(f"no case {value} in this home (a petition links only to a case the catalog holds)")
+        return value
+
 
 STALE_COPY_SECONDS = 3600
+
+# What a clerk corrects of a petition (Access.petition_correct), and the review flag each settles.
+PETITION_FIELDS = {
+    "petitioner": "petitioner",
+    "address": "address",
+    "refers_to": "refers_to",
+    "case_id": "refers_to",
+    "received_number": "received",
+    "received_date": "received",
+    "type": "type",
+}
+PREFIX_LENGTH = 5  # a petition may be named by the first characters of its id, this many at least
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ machine (disk full, read-only home) is not the file's: its row goes back to
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import multiprocessing
@@ -21,7 +22,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from multiprocessing import resource_tracker
 from pathlib import Path
@@ -41,6 +42,7 @@ from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import DocType, load_taxonomy
 
 from .archive import ArchiveError, archive_originals, quarantine
+from .petitions import register_scan
 from .queue import BatchLock, claim
 from .runs import kill_run, run_tmp_dir
 from .sources import Batch
@@ -63,9 +65,10 @@ class FileOutcome:
     reason: str | None
     # The row's files as this run read them (hashed on arrival, or while archived): what may leave the inbox.
     hashed: list[HashedFile] = field(default_factory=list, repr=False)
+    petitions: list[str] | None = None  # a petition scan's entries in the register (issue 14)
 
     def to_json(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "hashed"}
+        return {k: v for k, v in asdict(self).items() if k != "hashed" and (k != "petitions" or v is not None)}
 
 
 class Progress:
@@ -137,6 +140,7 @@ class Consumer:
                         sha256=batch.sha256,
                         case_id=batch.case_id,
                         folder=batch.folder,
+                        purpose=batch.purpose,
                     )
                 ids.append(active[key])
         self._hashed.update(zip(ids, (batch.files for batch in batches), strict=True))
@@ -416,14 +420,31 @@ class Consumer:
             self.catalog.set_file_state(row.id, "done", pages=len(pages), documents=count)
         self._touched |= cases
         self.progress.advance(len(pages))
-        return FileOutcome(row.path, "done", row.case_id, count, len(pages), None)
+        outcome = FileOutcome(row.path, "done", row.case_id, count, len(pages), None)
+        if row.purpose == "petition":
+            outcome.petitions, outcome.reason = self.register_petitions(row)
+        return outcome
+
+    def register_petitions(self, row: FileRow) -> tuple[list[str], str | None]:
+        """The register's entries of a filed petition scan (in their own short transactions), and why
+        there are none when registering failed: the scan stays filed and searchable all the same."""
+        try:
+            return register_scan(self.settings, self.catalog, row.sha256, dt.date.fromtimestamp(row.created_at)), None
+        except Exception as exc:
+            log.exception("the petitions of %s could not be registered", row.path)
+            return [], f"filed, but not entered in the petitions register ({type(exc).__name__}: {exc})"
 
     def file_documents(self, row: FileRow, pages) -> tuple[int, set[str | None]]:
-        """Split, classify and store the batch's documents under their cases."""
+        """Split, classify and store the batch's documents under their cases. A petition scan's
+        documents are filed under none (not even a separator sheet's) and continue no earlier scan."""
+        drafts = find_documents(row.sha256, pages, self.taxonomy)
+        petition = row.purpose == "petition"
+        if petition:
+            drafts = [replace(d, case_id=None, continues_previous=False) for d in drafts]
         filed = file_drafts(
             row.sha256,
-            find_documents(row.sha256, pages, self.taxonomy),
-            row.case_id,
+            drafts,
+            None if petition else row.case_id,
             previous=self.catalog.last_document,
             arrival=lambda first, k: time.time(),
         )

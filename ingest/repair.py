@@ -163,13 +163,15 @@ class Repair:
             )
         }
         rescans = self.probable_rescans(documents)
+        # A petition's documents are never filed under a case (the petitions register holds them).
+        petitions = self.catalog.petitions_of_documents([d.id for d in documents if d.case_id is None])
         for doc in documents:
             reasons = []
             if doc.confidence < self.settings.review_confidence:
                 reasons.append("low_confidence")
             if doc.type == UNKNOWN and doc.confidence < 1.0:  # a type a person chose has confidence 1
                 reasons.append("khac")
-            if doc.case_id is None:
+            if doc.case_id is None and doc.id not in petitions:
                 reasons.append("unassigned")
             if doc.review:
                 reasons.append("empty_fields")

@@ -19,6 +19,7 @@ class Role:
     unassigned: bool  # documents filed under no case
     actions: frozenset[str]  # what the role may do besides reading (ACTIONS)
     content: bool = True  # reads case content at all (an admin does not, assigned or not)
+    petitions: str = "none"  # the petitions register: "all" of it, the petitions "assigned" to them, or "none"
 
 
 # What each action is, as a refusal names it.
@@ -29,6 +30,8 @@ ACTIONS = {
     "retry": "thử lại tệp bị cách ly",
     "assign": "phân công vụ án",
     "assignments": "xem phân công vụ án",
+    "petitions": "xem sổ thụ lý đơn",
+    "petition_correct": "sửa, liên kết đơn",
 }
 
 ROLE_NAMES = {
@@ -41,16 +44,24 @@ ROLE_NAMES = {
 
 ROLES = {
     # The server's command line: every right (audited as cli:<login>).
-    "cli": Role(True, True, frozenset(ACTIONS)),
-    # Users, settings, the audit trail, the machine's state: no case content.
+    "cli": Role(True, True, frozenset(ACTIONS), petitions="all"),
+    # Users, settings, the audit trail, the machine's state: no case content, no petition.
     "admin": Role(False, False, frozenset({"status", "retry", "assignments"}), content=False),
-    # Lãnh đạo: every case of the unit, and the documents not yet filed under one.
-    "leader": Role(True, True, frozenset(ACTIONS)),
-    # The cases assigned to them; never a document with no case.
-    "prosecutor": Role(False, False, frozenset()),
-    # Ingest, review and repair: the cases assigned to them for processing, and documents with no case.
-    "clerk": Role(False, True, frozenset({"review", "correct", "status", "retry"})),
+    # Lãnh đạo: every case of the unit, the documents not yet filed under one, the whole register.
+    "leader": Role(True, True, frozenset(ACTIONS), petitions="all"),
+    # The cases assigned to them, never a document with no case; the petitions assigned to them.
+    "prosecutor": Role(False, False, frozenset({"petitions"}), petitions="assigned"),
+    # Ingest, review and repair: the cases assigned to them for processing, documents with no case,
+    # the whole register (classify, accept, return, transfer, correct and link its petitions).
+    "clerk": Role(
+        False,
+        True,
+        frozenset({"review", "correct", "status", "retry", "petitions", "petition_correct"}),
+        petitions="all",
+    ),
 }
+# Which workflow transitions a role takes is said by the workflow itself (pipeline/data/
+# petition-workflow.toml, `Transition.roles`); a prosecutor takes theirs on petitions assigned to them only.
 NO_ROLE = Role(False, False, frozenset(), content=False)  # an unknown role has no right at all
 
 
@@ -65,6 +76,7 @@ class Rights:
     unassigned: bool
     clearance: str
     actions: frozenset[str]
+    petitions: str = "none"  # Role.petitions
 
     @classmethod
     def of(cls, role: str, clearance: str, user_id: int | None, catalog: Catalog) -> Rights:
@@ -75,7 +87,7 @@ class Rights:
             cases = None
         else:
             cases = frozenset(catalog.assigned_cases(user_id)) if user_id is not None else frozenset()
-        return cls(cases, kind.unassigned and kind.content, clearance or THUONG, kind.actions)
+        return cls(cases, kind.unassigned and kind.content, clearance or THUONG, kind.actions, kind.petitions)
 
     @property
     def everything(self) -> bool:
@@ -93,6 +105,10 @@ class Rights:
 
     def sees(self, doc: DocumentRow) -> bool:
         return self.sees_case(doc.case_id) and self.reads(doc)
+
+    def sees_petition(self, assignee: str | None, user: str) -> bool:
+        """The register's entry assigned to `assignee`, read by `user` (a prosecutor: theirs only)."""
+        return self.petitions == "all" or (self.petitions == "assigned" and assignee is not None and assignee == user)
 
     @property
     def scope(self) -> Scope:

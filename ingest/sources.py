@@ -33,6 +33,7 @@ class Batch:
     kind: str  # pdf | tiff | images | unsupported | empty
     case_id: str | None
     folder: str | None  # a case-like folder name that did not match the case-id pattern
+    purpose: str = "case"  # or "petition": a petition or crime report, never filed under a case (issue 14)
 
     @property
     def paths(self) -> list[Path]:
@@ -85,8 +86,9 @@ def case_for(path: Path, root: Path, pattern: re.Pattern[str]) -> tuple[str | No
     return None, first_level
 
 
-def discover(paths: list[Path], case_id: str | None, case_pattern: str) -> list[Batch]:
-    """Every batch under `paths` (files or folders, recursively), in a stable order."""
+def discover(paths: list[Path], case_id: str | None, case_pattern: str, purpose: str = "case") -> list[Batch]:
+    """Every batch under `paths` (files or folders, recursively), in a stable order. Petitions
+    (`purpose` "petition") take no case from their folders."""
     pattern = re.compile(case_pattern)
     found: list[tuple[Path, Path]] = []  # (file, root it was found under)
     for root in paths:
@@ -97,10 +99,12 @@ def discover(paths: list[Path], case_id: str | None, case_pattern: str) -> list[
         for file in sorted(root.rglob("*")):
             if file.is_file() and not any(IGNORED.match(part) for part in file.relative_to(root).parts):
                 found.append((file, root))
-    return group_batches(found, case_id, pattern)
+    return group_batches(found, case_id, pattern, purpose)
 
 
-def group_batches(found: list[tuple[Path, Path]], case_id: str | None, pattern: re.Pattern[str]) -> list[Batch]:
+def group_batches(
+    found: list[tuple[Path, Path]], case_id: str | None, pattern: re.Pattern[str], purpose: str = "case"
+) -> list[Batch]:
     loose: dict[tuple[Path, str], list[tuple[int, Path, Path]]] = {}
     singles: list[tuple[Path, Path]] = []
     for file, root in found:
@@ -111,17 +115,21 @@ def group_batches(found: list[tuple[Path, Path]], case_id: str | None, pattern: 
             singles.append((file, root))
     groups = [[(f, r)] for f, r in singles]
     groups += [[(f, r) for _, f, r in sorted(pages)] for pages in loose.values()]
-    batches = [make_batch([f for f, _ in g], g[0][1], case_id, pattern) for g in groups]
+    batches = [make_batch([f for f, _ in g], g[0][1], case_id, pattern, purpose) for g in groups]
     return sorted(batches, key=lambda b: str(b.path))
 
 
-def make_batch(files: list[Path], root: Path, case_id: str | None, pattern: re.Pattern[str]) -> Batch:
+def make_batch(
+    files: list[Path], root: Path, case_id: str | None, pattern: re.Pattern[str], purpose: str = "case"
+) -> Batch:
     kinds = {sniff(f) for f in files}
     if len(files) > 1:
         kind = "images" if kinds == {"image"} else ("empty" if "empty" in kinds else "unsupported")
     else:
         kind = {"image": "images"}.get(next(iter(kinds)), next(iter(kinds)))
     folder = None
-    if case_id is None:
+    if purpose == "petition":
+        case_id = None
+    elif case_id is None:
         case_id, folder = case_for(files[0], root, pattern)
-    return Batch(files=[hash_file(f) for f in files], kind=kind, case_id=case_id, folder=folder)
+    return Batch(files=[hash_file(f) for f in files], kind=kind, case_id=case_id, folder=folder, purpose=purpose)

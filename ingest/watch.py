@@ -374,6 +374,8 @@ class Watcher:
         self.emit = emit  # one record per file
         self.say = say  # lifecycle messages for a human (stderr)
         self.pattern = re.compile(settings.case_id_pattern)
+        # Every scan under these is a petition (the petitions register, never a case: issue 14).
+        self.petition_roots = [Path(r).resolve() for r in settings.petitions_watch_dirs]
         self.home = settings.home.resolve()
         # The home's own folders are never scans, even when a watched folder holds the home.
         self.own_dirs = [
@@ -643,7 +645,8 @@ class Watcher:
         seen: dict[str, float] = {}
         for ready in items:
             try:
-                batch = make_batch(ready.files, ready.root, None, self.pattern)
+                purpose = "petition" if any(_within(ready.files[0], r) for r in self.petition_roots) else "case"
+                batch = make_batch(ready.files, ready.root, None, self.pattern, purpose)
             except FileNotFoundError:  # it went away again before we read it: nothing to keep
                 self._release([ready])
                 continue

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     web_session_idle_minutes: float = Field(30, gt=0)
     web_lockout_failures: int = Field(5, ge=1)
     web_lockout_minutes: float = Field(15, gt=0)
+    # The petitions register (issue 14): intake folders whose every scan is a petition (đơn, tin báo),
+    # an admin's rule table overriding the packaged time limits by rule key, and an admin's holidays
+    # added to the packaged calendar (pipeline/data/petition-rules.toml, holidays.toml).
+    petitions_watch_dirs: list[Path] = []
+    petition_rules: Path | None = None
+    holidays: Path | None = None
 
     @field_validator("home")
     @classmethod

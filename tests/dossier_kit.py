@@ -60,7 +60,13 @@ class TinyHome:
         return self.settings.home
 
     def store_scan(
-        self, original: Path, *, case_id: str | None, folder: str | None = None, confidence: float | None = None
+        self,
+        original: Path,
+        *,
+        case_id: str | None,
+        folder: str | None = None,
+        confidence: float | None = None,
+        purpose: str = "case",
     ) -> tuple[str, int]:
         """What ingest records for a born-digital scan, without OCR: archive copy, working PDF,
         page texts and a queued file row linked to the case. Returns (batch id, file id)."""
@@ -100,6 +106,7 @@ class TinyHome:
                 sha256=sha,
                 case_id=case_id,
                 folder=folder,
+                purpose=purpose,
             )
             self.catalog.link_batch(case_id, sha, file_id)
         return sha, file_id

@@ -3,7 +3,7 @@
 Everything else — dossier PDFs, manifests, the search index — is derived from
 what is here and can be rebuilt from it. Only the modules of this package speak
 SQL to the catalog tables, each aggregate in its own module (files, batches,
-cases, documents, dossiers, corrections, users, assignments, audit), the schema in `migrations`; the
+cases, documents, dossiers, corrections, users, assignments, audit, petitions), the schema in `migrations`; the
 embedded search index keeps its own FTS tables in the same database file
 (index/sqlite_fts.py).
 """
@@ -24,12 +24,15 @@ from .documents import DocumentRow, Documents
 from .dossiers import Dossiers
 from .files import FILE_STATES, FileRow, Files
 from .migrations import migrate
+from .petitions import Petitions
 from .users import Users
 
 __all__ = ["Catalog", "DocumentRow", "FILE_STATES", "FileRow", "open_catalog"]
 
 
-class Catalog(Database, Files, Batches, Cases, Documents, Dossiers, Corrections, Users, Assignments, AuditTrail):
+class Catalog(
+    Database, Files, Batches, Cases, Documents, Dossiers, Corrections, Users, Assignments, AuditTrail, Petitions
+):
     """A connection to the catalog of one home, migrated to the current schema on opening.
 
     The aggregates' methods are all here; what spans several aggregates is below."""

@@ -29,6 +29,7 @@ class FileRow:
     created_at: float
     updated_at: float
     quarantine: str | None = None  # folder holding the quarantined copy
+    purpose: str = "case"  # case | petition (never filed under a case: the petitions register)
 
 
 def _row_to_file(row: sqlite3.Row) -> FileRow:
@@ -51,12 +52,13 @@ class Files:
         sha256: str,
         case_id: str | None,
         folder: str | None,
+        purpose: str = "case",
     ) -> int:
         now = time.time()
         cur = self.db.execute(
-            "INSERT INTO files(path, paths, kind, size, sha256, case_id, folder, state, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-            (path, json.dumps(paths, ensure_ascii=False), kind, size, sha256, case_id, folder, now, now),
+            "INSERT INTO files(path, paths, kind, size, sha256, case_id, folder, purpose, state, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            (path, json.dumps(paths, ensure_ascii=False), kind, size, sha256, case_id, folder, purpose, now, now),
         )
         return int(cur.lastrowid)
 
@@ -160,8 +162,10 @@ class Files:
         return counts
 
     def unassigned_file_count(self) -> int:
-        """Files stored without a case."""
-        return self.db.execute("SELECT COUNT(*) FROM files WHERE case_id IS NULL AND state = 'done'").fetchone()[0]
+        """Files stored without a case (petitions are never filed under one: not counted)."""
+        return self.db.execute(
+            "SELECT COUNT(*) FROM files WHERE case_id IS NULL AND state = 'done' AND purpose = 'case'"
+        ).fetchone()[0]
 
     def done_file_for(self, sha256: str, case_id: str | None) -> FileRow | None:
         row = self.db.execute(

@@ -284,6 +284,64 @@ MIGRATIONS: tuple[Migration, ...] = (
             " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
         ),
     ),
+    # The petitions register (issue 14): a petition's scan is filed as ordinary documents with no
+    # case (`files.purpose` says it came in as one); the register entry, its documents (the petition
+    # and its attachments) and its workflow events live here, the due date stored so lists filter in SQL.
+    Migration(
+        9,
+        "petitions register",
+        (
+            AddColumn("files", "purpose", "TEXT NOT NULL DEFAULT 'case'"),  # case | petition
+            """CREATE TABLE petitions (
+                id TEXT PRIMARY KEY,                 -- "P" + the id of its first document without the "D"
+                document_id TEXT NOT NULL,           -- that first document
+                type TEXT NOT NULL,                  -- a petition doc type (pipeline.petitions.PETITION_TYPES)
+                petitioner TEXT,
+                address TEXT,
+                anonymous INTEGER NOT NULL DEFAULT 0,
+                about TEXT,
+                refers_to TEXT,                      -- as read: a case id or a decision number
+                case_id TEXT,                        -- the link: a case the catalog holds, else NULL
+                in_proceedings INTEGER NOT NULL DEFAULT 0,  -- a complaint inside criminal proceedings
+                received_number TEXT,
+                received_date TEXT,                  -- YYYY-MM-DD
+                received_from_stamp INTEGER NOT NULL DEFAULT 0,
+                status TEXT NOT NULL,                -- a workflow state (pipeline/data/petition-workflow.toml)
+                assignee TEXT,                       -- an account name
+                complexity TEXT,
+                remote INTEGER NOT NULL DEFAULT 0,
+                repeat_of TEXT,                      -- an earlier petition this one repeats
+                recipients TEXT NOT NULL DEFAULT '[]',  -- JSON
+                review TEXT NOT NULL DEFAULT '[]',   -- JSON: fields a clerk should check
+                due_step TEXT,
+                due_date TEXT,                       -- YYYY-MM-DD; NULL once final
+                due_basis TEXT,
+                created_at REAL NOT NULL,
+                revision INTEGER NOT NULL DEFAULT 0
+            )""",
+            "CREATE INDEX petitions_due ON petitions(due_date)",
+            "CREATE INDEX petitions_case ON petitions(case_id)",
+            """CREATE TABLE petition_documents (
+                petition_id TEXT NOT NULL REFERENCES petitions(id) ON DELETE CASCADE,
+                document_id TEXT NOT NULL,
+                position INTEGER NOT NULL,           -- 1: the petition itself, then its attachments
+                PRIMARY KEY (petition_id, document_id)
+            )""",
+            "CREATE UNIQUE INDEX petition_documents_document ON petition_documents(document_id)",
+            """CREATE TABLE petition_events (
+                id INTEGER PRIMARY KEY,
+                petition_id TEXT NOT NULL REFERENCES petitions(id) ON DELETE CASCADE,
+                at TEXT NOT NULL,                    -- YYYY-MM-DD: the day it took effect
+                action TEXT NOT NULL,                -- received | classified | a transition | corrected | linked
+                state TEXT NOT NULL,                 -- the state after it
+                actor TEXT NOT NULL,
+                reason TEXT,
+                detail TEXT NOT NULL DEFAULT '{}',   -- JSON
+                recorded_at REAL NOT NULL
+            )""",
+            "CREATE INDEX petition_events_petition ON petition_events(petition_id, id)",
+        ),
+    ),
 )
 
 
