@@ -10,7 +10,10 @@ Corpora (../shared/corpus, or $HOSO_SHARED/corpus):
 - `dev-real`: the same with what real scans have (colour, seals, register stamps, MẬT boxes);
   its truth adds per document `received` {number, date} and `classification_mark`;
 - `real-dev`: real administrative papers, labels.json read by eye (no page text, so OCR only);
-  its two drafts (number and date printed blank) count for type and issuer only.
+  its two drafts (number and date printed blank) count for type and issuer only;
+- `petitions-dev`: a clerk's intake stack of petitions and tin báo (register stamps as on dev-real);
+  its truth adds per document the petitioner, their address and what it refers to (a case id, a
+  decision number, or null).
 
 Each batch (a scan as it arrives) is read — OCR, or the exact truth text (with dev-real's register
 stamps and MẬT marks given as `PageText.stamps`, as a perfect stamp reader would) — then split, classified
@@ -30,9 +33,12 @@ measure. Measured per corpus:
   the classification level (thuong | mat | toi_mat) stored from the mark, and apart the secret documents
   stored at a lower level than theirs (the dangerous error: a missed start counts the level of the
   document holding its first page);
-- fields left for review (`Metadata.review`), in all and per field;
+- petitions-dev: petitioner, address and refers-to exact, as `pipeline.stages.petition.petition_facts`
+  reads them from a petition's pages (a null truth must give null), and the wrong links: refers-to
+  values stored that are wrong (a clerk's link would follow them; unknown must be flagged instead);
+- fields left for review (`Metadata.review`, and `PetitionFacts.review` on petitions), in all and per field;
 - silent wrong: stored values (not empty; a type other than "khac") of number, symbol, date, type,
-  issuer and received number/date that are wrong, and their share of the stored values (a register
+  issuer, received number/date, petitioner and refers-to that are wrong, and their share of the stored values (a register
   stamp stored on a document without one is wrong; the values of documents the splitter made up
   are counted apart);
 - order-free word error of the page text (dev and dev-real, OCR only): per page max(missing,
@@ -70,9 +76,11 @@ sys.path.insert(0, str(REPO))
 from ingest.sources import sniff  # noqa: E402
 from pipeline.config import Settings  # noqa: E402
 from pipeline.models import DocumentDraft, OcrJob, PageText, Stamp  # noqa: E402
+from pipeline.petitions import PETITION_TYPES  # noqa: E402
 from pipeline.secrecy import level_of_mark, rank  # noqa: E402
 from pipeline.stages.documents import described, find_documents  # noqa: E402
 from pipeline.stages.ocr import run_ocr  # noqa: E402
+from pipeline.stages.petition import PetitionFacts, petition_facts  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text import fold, words  # noqa: E402
 
@@ -107,6 +115,14 @@ TARGETS: dict[str, list[tuple[str, str, float]]] = {
         ("month_exact", ">=", 0.95),
         ("silent_wrong_share", "<=", 0.02),
     ],
+    "petitions-dev": [
+        ("type_accuracy", ">=", 0.98),
+        ("received_number_exact", ">=", 0.95),
+        ("received_date_exact", ">=", 0.95),
+        ("petitioner_exact", ">=", 0.95),
+        ("refers_to_exact", ">=", 0.95),
+        ("wrong_links", "<=", 0),
+    ],
 }
 # Field measures: (name in the report, field compared).
 FIELD_MEASURES = [
@@ -120,8 +136,21 @@ FIELD_MEASURES = [
     ("received_date_exact", "received_date"),
     ("mark_accuracy", "mark"),
     ("level_accuracy", "level"),
+    ("petitioner_exact", "petitioner"),
+    ("address_exact", "address"),
+    ("refers_to_exact", "refers_to"),
 ]
-SILENT_FIELDS = ("number", "symbol", "date", "type", "issuer", "received_number", "received_date")
+SILENT_FIELDS = (
+    "number",
+    "symbol",
+    "date",
+    "type",
+    "issuer",
+    "received_number",
+    "received_date",
+    "petitioner",
+    "refers_to",
+)
 RECEIVED_FIELDS = ("received_number", "received_date")  # measured only where the truth has a stamp
 SUBTITLE_SHARE = 0.8  # page 1 must hold this share of the subtitle's words
 
@@ -148,6 +177,9 @@ class TruthDoc:
     text: list[str] | None = None  # page texts (dev, dev-real)
     stamps: dict[int, list[Stamp]] = field(default_factory=dict)  # dev-real: truth stamps by page, for --source truth
     draft: bool = False  # real-dev: number and date printed blank
+    petitioner: str | None = None  # petitions-dev: the petitioner ("" none: anonymous); None elsewhere (not measured)
+    address: str | None = None  # petitions-dev: the petitioner's address ("" none: an agency)
+    refers_to: str | None = None  # petitions-dev: a case id or decision number ("" refers to none)
 
 
 @dataclass
@@ -166,11 +198,14 @@ def load_corpus(name: str, root: Path = SHARED) -> list[TruthBatch]:
         return [real_dev_batch(item, root / name) for item in labels["items"]]
     truth = json.loads((root / name / "truth.json").read_text(encoding="utf-8"))
     return [
-        truth_batch(batch, root / name, received=name in ("dev-real", "petitions-dev")) for batch in truth["batches"]
+        truth_batch(
+            batch, root / name, received=name in ("dev-real", "petitions-dev"), petitions=name == "petitions-dev"
+        )
+        for batch in truth["batches"]
     ]
 
 
-def truth_batch(batch: dict, folder: Path, received: bool) -> TruthBatch:
+def truth_batch(batch: dict, folder: Path, received: bool, petitions: bool = False) -> TruthBatch:
     docs = []
     for doc in batch["documents"]:
         docs.append(
@@ -188,6 +223,9 @@ def truth_batch(batch: dict, folder: Path, received: bool) -> TruthBatch:
                 has_received=received,
                 text=doc["text"],
                 stamps=truth_stamps(doc, batch.get("page_marks")) if received else {},
+                petitioner=(doc.get("petitioner") or "") if petitions else None,
+                address=(doc.get("petitioner_address") or "") if petitions else None,
+                refers_to=(doc.get("refers_to") or "") if petitions else None,
             )
         )
     return TruthBatch(
@@ -283,6 +321,9 @@ def expected(doc: TruthDoc) -> dict[str, str | None]:
         "received_date": None,
         "mark": doc.mark,
         "level": doc.level,
+        "petitioner": doc.petitioner,
+        "address": doc.address,
+        "refers_to": doc.refers_to,
     }
     if doc.has_received:
         want["received_number"] = (doc.received or {}).get("number") or ""
@@ -290,8 +331,8 @@ def expected(doc: TruthDoc) -> dict[str, str | None]:
     return want
 
 
-def observed(draft: DocumentDraft) -> dict[str, str | None]:
-    """What the pipeline stored for a document, by the same field names as `expected`."""
+def observed(draft: DocumentDraft, facts: PetitionFacts | None = None) -> dict[str, str | None]:
+    """What the pipeline stored for a document (and the register for a petition), by the field names of `expected`."""
     meta = draft.metadata
     received = meta.received or {}
     return {
@@ -305,6 +346,9 @@ def observed(draft: DocumentDraft) -> dict[str, str | None]:
         "received_date": received.get("date"),
         "mark": meta.classification_mark,
         "level": described(draft.classification, meta)["classification"],  # as filing stores it
+        "petitioner": facts.petitioner if facts else None,
+        "address": facts.address if facts else None,
+        "refers_to": facts.refers_to if facts else None,
     }
 
 
@@ -395,6 +439,14 @@ def met(value: float | None, op: str, target: float) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Reading the pages
+
+
+def facts_of(draft: DocumentDraft, by_number: dict[int, PageText]) -> PetitionFacts | None:
+    """What the register reads from a document found as a petition (None for any other type)."""
+    if draft.classification.doc_type not in PETITION_TYPES:
+        return None
+    pages = [by_number[ref.number] for ref in draft.pages]
+    return petition_facts(draft.classification.doc_type, pages, Settings().case_id_pattern)
 
 
 def truth_pages(batch: TruthBatch) -> list[PageText]:
@@ -542,15 +594,17 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                     "review": found[start].metadata.review,
                 }
             )
-        for draft in found.values():
-            tally.review.update(draft.metadata.review)
-            review_documents += bool(draft.metadata.review)
+        facts = {start: facts_of(draft, by_number) for start, draft in found.items()}
+        for start, draft in found.items():
+            flagged = draft.metadata.review + (facts[start].review if facts[start] else [])
+            tally.review.update(flagged)
+            review_documents += bool(flagged)
         for doc in batch.documents:
             documents += 1
             drafts_count += doc.draft
             want = expected(doc)
             draft = found.get(doc.first)
-            got = observed(draft) if draft else None
+            got = observed(draft, facts[doc.first]) if draft else None
             for measure, name_ in FIELD_MEASURES:
                 if measured(name_, want):
                     tally.total[measure] += 1
@@ -577,7 +631,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                         "error": "metadata",
                         "got": {n: got[n] for n in differ},
                         "want": {n: want[n] for n in differ},
-                        "review": draft.metadata.review,
+                        "review": draft.metadata.review + (facts[doc.first].review if facts[doc.first] else []),
                     }
                 )
         if ocr:
@@ -650,6 +704,7 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
         "extra_start_values": extra_values,
     }
     report["silent_wrong_share"] = ratio(wrong, stored_values)
+    report["wrong_links"] = tally.silent["refers_to"][0] if tally.total["refers_to_exact"] else None
     report["secret_documents"] = secret if corpus == "dev-real" else None
     report["secret_lowered"] = lowered if corpus == "dev-real" else None
     targets = {}
@@ -687,6 +742,10 @@ LABELS = {
     "received_date_exact": "received date exact",
     "mark_accuracy": "MẬT/TỐI MẬT mark",
     "level_accuracy": "classification level",
+    "petitioner_exact": "petitioner exact",
+    "address_exact": "address exact",
+    "refers_to_exact": "refers-to exact",
+    "wrong_links": "wrong links (refers-to)",
     "secret_lowered": "secret stored at a lower level",
     "word_error": "word error (order-free)",
     "page1_subtitle": "page 1 holds its subtitle",
@@ -725,6 +784,9 @@ def print_report(report: dict) -> None:
         if report[key] is not None:
             right, total = report["counts"][key]
             row(key, f"{report[key]:.4f} ({right}/{total})")
+    if report["wrong_links"] is not None:
+        stored_refs = report["silent_wrong"]["by_field"].get("refers_to", [0, 0])[1]
+        row("wrong_links", f"{report['wrong_links']} of {stored_refs} stored")
     if report["secret_lowered"] is not None:
         row("secret_lowered", f"{report['secret_lowered']} of {report['secret_documents']} secret documents")
     if report["word_error"] is not None:

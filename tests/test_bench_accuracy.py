@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -286,3 +287,64 @@ def test_score_dev_real_received_and_marks(monkeypatch):
     assert report["counts"]["mark_accuracy"] == [2, 2]
     assert report["silent_wrong"]["by_field"]["received_number"] == [1, 2]
     assert report["silent_wrong"]["by_field"]["received_date"] == [1, 1]
+
+
+# --- petitions-dev ---------------------------------------------------------------------------
+
+PETITION = (
+    "ĐƠN TỐ CÁO\nTôi tên là: {name}, sinh năm 1980.\nNơi cư trú: thôn 1, xã Hành Thiện.\nTôi làm đơn này {purpose}.\n"
+)
+
+
+def test_petitions_dev_truth_carries_petitioner_address_and_reference(tmp_path):
+    doc = {
+        "type": "tin_bao_toi_pham",
+        "number": "239/TB-CAP",
+        "date": "2024-03-09",
+        "pages": [1, 1],
+        "petitioner": "Công an phường Trưng Vương",
+        "petitioner_address": None,
+        "refers_to": None,
+        "received": {"number": "1128", "date": "2024-03-10"},
+        "text": ["x"],
+    }
+    (tmp_path / "petitions-dev").mkdir()
+    (tmp_path / "petitions-dev" / "truth.json").write_text(
+        json.dumps({"batches": [{"files": ["inbox/a.pdf"], "documents": [doc]}]}), encoding="utf-8"
+    )
+    (truth,) = acc.load_corpus("petitions-dev", tmp_path)[0].documents
+    want = acc.expected(truth)
+    # an agency has no address, and null refers-to must be read as null: both measured as ""
+    assert (want["petitioner"], want["address"], want["refers_to"]) == ("Công an phường Trưng Vương", "", "")
+    assert want["received_number"] == "1128"
+
+
+def test_score_petitions_counts_a_wrong_reference_as_a_wrong_link(monkeypatch):
+    texts = [
+        PETITION.format(name="Lê Văn Cường", purpose="khiếu nại Quyết định số 41/QĐĐ-CSĐT ngày 04/06/2024"),
+        PETITION.format(name="Ng0 Văn Dũng", purpose="tố cáo ông Võ Văn Tư trong vụ án số 2024-HS-7"),
+        PETITION.format(name="Phan Thu Hải", purpose="kiến nghị về vụ án số 2024-HS-8"),
+    ]
+    truth = [
+        ("Lê Văn Cường", "41/QĐ-CSĐT"),
+        ("Ngô Văn Dũng", "2024-HS-7"),
+        ("Phan Thu Hải", ""),  # the truth says it refers to nothing: 2024-HS-8 would be a wrong link
+    ]
+    docs = [
+        acc.TruthDoc(
+            n, n, "don_to_cao", "", "", petitioner=name, address="thôn 1, xã Hành Thiện", refers_to=ref, text=[t]
+        )
+        for n, ((name, ref), t) in enumerate(zip(truth, texts, strict=True), 1)
+    ]
+    batch = acc.TruthBatch("intake.pdf", None, [], docs)
+    found = [draft(n, "don_to_cao") for n in (1, 2, 3)]
+    monkeypatch.setattr(acc, "find_documents", lambda batch_id, pages, taxonomy: found)
+    report = acc.score("petitions-dev", [batch], [(acc.truth_pages(batch), None, None)], ocr=False)
+    assert report["counts"]["petitioner_exact"] == [2, 3]  # the garbled name is left for review, not stored
+    assert report["counts"]["address_exact"] == [3, 3]
+    assert report["counts"]["refers_to_exact"] == [2, 3]
+    assert report["silent_wrong"]["by_field"]["petitioner"] == [0, 2]
+    assert report["silent_wrong"]["by_field"]["refers_to"] == [1, 3]
+    assert report["wrong_links"] == 1
+    assert report["review"]["by_field"] == {"petitioner": 1}
+    assert not report["targets"]["wrong_links"]["met"] and not report["targets_met"]
