@@ -24,9 +24,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.petitions.workflow import Workflow
-
 from pipeline.errors import ExitCode, Failed
+from pipeline.petitions.workflow import Workflow
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"

@@ -7,11 +7,9 @@ import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from ingest.petitions import PetitionFilter
 from starlette.background import BackgroundTask
 
 from ingest.access import SECRET_DOSSIER, Access
-from ingest.rights import may
 
 from .deps import AccessDep, render
 
@@ -85,17 +83,8 @@ def dossier_page(request: Request, case_id: str, access: Access = AccessDep):
         "withheld": None if access.whole_dossier_readable(case_id) else SECRET_DOSSIER,
         "first_page_url": first_page_url,
         "review_fields": REVIEW_FIELDS,
-        "petitions": linked_petitions(access, case_id),
     }
     return render(request, "dossier.html", context)
-
-
-def linked_petitions(access: Access, case_id: str) -> list[dict] | None:
-    """The petitions linked to the case that this user reads ("Đơn liên quan"; never in the dossier PDF);
-    None for a role without the register."""
-    if not may(access.user.role, "petitions"):
-        return None
-    return access.petitions(PetitionFilter(case_id=case_id))["petitions"]
 
 
 @router.get("/cases/{case_id}/dossier.pdf", include_in_schema=False)

@@ -18,19 +18,20 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
-from ingest.petitions import PetitionFilter
-from pipeline.petitions.workflow import Workflow, load_workflow
 
 from ingest.access import Access
+from ingest.audit import parse_day
+from ingest.petitions import PetitionFilter
 from pipeline.dossier import render
 from pipeline.dossier.build import home_path
 from pipeline.dossier.render import MAX_WIDTH, MIN_WIDTH, DossierFile, clamp_width
-from pipeline.errors import ExitCode, HosoError, NotFound, UsageError
+from pipeline.errors import Forbidden, HosoError, NotFound, UsageError
 from pipeline.petitions import PETITION_TYPES
+from pipeline.petitions.workflow import Transition, Workflow, WorkflowError, load_workflow
 
 from . import diagram
 from .clerk import public, redirect, show
-from .deps import TEMPLATES, AccessDep, CsrfDep, parse_vn_date, type_name
+from .deps import TEMPLATES, AccessDep, CsrfDep, type_name, vn_date
 
 router = APIRouter()
 
@@ -304,19 +305,34 @@ def petition_page(request: Request, petition_id: str, access: Access = AccessDep
     return petition_view(request, access, petition_id)
 
 
-def refused(request: Request, access: Access, petition_id: str, what: str, exc: HosoError):
-    """The petition's page again, saying in Vietnamese why `what` was not done (the HTTP status of its code)."""
-    from .app import HTTP_STATUS  # web.app includes this module's router
-
-    status = HTTP_STATUS.get(ExitCode(exc.exit_code), 400)
-    if status == 404:
-        raise exc  # no such petition, or none this user may see: the page of a missing one
-    message = public(f"Không thực hiện được «{what}»: {exc}", access.settings)
+def refused(request: Request, access: Access, petition_id: str, what: str, reason: str, exc: HosoError | None = None):
+    """The petition's page again, saying in Vietnamese why `what` was not done, with the HTTP status of the
+    refusal (403 for a role's, 400 otherwise). A petition this user may not read stays a 404 (the page)."""
+    status = 403 if isinstance(exc, Forbidden) else 400
+    message = public(f"Không thực hiện được «{what}»: {reason}", access.settings)
     return petition_view(request, access, petition_id, error=message, status=status)
 
 
 def petition_url(petition_id: str) -> str:
     return f"/don/{quote(petition_id, safe='')}"
+
+
+def why_not(exc: HosoError, transition: Transition, state: str, given: dict[str, str]) -> str:
+    """Why the register refused a transition, in Vietnamese (its own messages are the CLI's, in English)."""
+    flow = workflow()
+    if isinstance(exc, Forbidden):
+        return str(exc)  # already Vietnamese: the account, its role, the verb
+    if isinstance(exc, WorkflowError) and transition not in flow.allowed(state):
+        options = [t.label for t in flow.allowed(state)]
+        here = f"đơn đang ở bước «{petition_state(state)}»"
+        if not options:
+            return f"{here}, đã kết thúc: không còn thao tác nào"
+        return f"{here}: chỉ có thể {', '.join(options)}"
+    if isinstance(exc, WorkflowError):
+        return f"luật không cho phép ({exc})"  # e.g. one extension more than the rule allows, naming the clause
+    if isinstance(exc, NotFound) and given.get("assignee"):
+        return f"không có tài khoản «{given['assignee']}»"
+    return str(exc)
 
 
 @router.post("/don/{petition_id}/xu-ly", include_in_schema=False, dependencies=[CsrfDep])
@@ -334,64 +350,78 @@ def act(
     access: Access = AccessDep,
 ):
     """One transition of the workflow (accept, return, transfer, assign, extend, resolve) as the CLI's
-    `hoso petitions ACTION ID ...`; a refusal shows the petition again with the reason."""
-    flow = workflow()
-    label = next((t.label for t in flow.transitions if t.action == action), action)
+    `hoso petitions ACTION ID ...`; a refusal shows the petition again with the reason in Vietnamese."""
+    transition = next((t for t in workflow().transitions if t.action == action), None)
+    if transition is None:
+        raise UsageError(f"không có thao tác {action!r}")
+    given = {"reason": reason, "to": to, "assignee": assignee, "complexity": complexity, "result": result}
+    given = {name: value.strip() for name, value in given.items()}
+    missing = [NEEDS[name].split(" (")[0].lower() for name in transition.needs if not given[name]]
+    if missing:
+        return refused(request, access, petition_id, transition.label, f"cần nhập {', '.join(missing)}")
     try:
-        day = parse_vn_date(at)
-        access.petition_act(
-            petition_id,
-            action,
-            at=dt.date.fromisoformat(day) if day else None,
-            reason=reason.strip() or None,
-            to=to.strip() or None,
-            assignee=assignee.strip() or None,
-            complexity=complexity or None,
-            remote=remote or None,
-            result=result.strip() or None,
+        day = audit_day(at)
+    except UsageError:
+        return refused(request, access, petition_id, transition.label, f"ngày «{at}» không hợp lệ (dd/mm/yyyy)")
+    try:
+        done = access.petition_act(
+            petition_id, action, at=day, remote=remote or None, **{k: v or None for k, v in given.items()}
         )
-    except (HosoError, ValueError) as exc:
-        error = exc if isinstance(exc, HosoError) else UsageError(str(exc))
-        return refused(request, access, petition_id, label, error)
-    now = access.petition(petition_id)
-    return redirect(
-        petition_url(petition_id), f"Đã {label.lower()} đơn {petition_id}: {petition_state(now['status'])}."
-    )
+    except HosoError as exc:
+        state = access.petition(petition_id)["status"]  # NotFound: the page of a missing petition
+        return refused(request, access, petition_id, transition.label, why_not(exc, transition, state, given), exc)
+    message = f"Đã {transition.label.lower()} đơn {done['id']}: {petition_state(done['status']).lower()}"
+    if done["due"]:
+        message += f"; {done['due']['step']} đến hạn {vn_date(done['due']['date'])}"
+    return redirect(petition_url(done["id"]), message + ".")
+
+
+def audit_day(typed: str) -> dt.date | None:
+    """The day a form gives (dd/mm/yyyy or YYYY-MM-DD); None when left empty (today)."""
+    return parse_day(typed) if typed.strip() else None
+
+
+def correction_refused(exc: HosoError, field: str, value: str) -> str:
+    """Why a correction was refused, in Vietnamese."""
+    if isinstance(exc, Forbidden):
+        return str(exc)
+    if isinstance(exc, NotFound) and field == "case_id":
+        return f"không có vụ án «{value}» trong kho (đơn chỉ liên kết được với vụ án đã có)"
+    if field == "type":
+        return f"«{value}» không phải một loại đơn ({', '.join(PETITION_TYPES)})"
+    if field == "received_date":
+        return "ngày đến không xoá được" if not value else f"ngày «{value}» không hợp lệ (dd/mm/yyyy)"
+    return str(exc)
+
+
+def corrected(request: Request, access: Access, petition_id: str, field: str, value: str, what: str):
+    """One correction through `Access.petition_correct` (an event and an audit row), back to the petition."""
+    value = value.strip()
+    try:
+        done = access.petition_correct(petition_id, **{field: value or None})
+    except HosoError as exc:
+        access.petition(petition_id)  # NotFound: the page of a missing petition
+        return refused(request, access, petition_id, what, correction_refused(exc, field, value), exc)
+    if not done["changes"]:
+        return redirect(petition_url(done["id"]), f"{what}: không có gì thay đổi.")
+    changed = ", ".join(CORRECTABLE.get(c["field"], "liên kết vụ án").split(" (")[0].lower() for c in done["changes"])
+    return redirect(petition_url(done["id"]), f"Đã sửa đơn {done['id']}: {changed}.")
 
 
 @router.post("/don/{petition_id}/sua", include_in_schema=False, dependencies=[CsrfDep])
 def correct(
-    request: Request,
-    petition_id: str,
-    field: str = Form(...),
-    value: str = Form(""),
-    access: Access = AccessDep,
+    request: Request, petition_id: str, field: str = Form(...), value: str = Form(""), access: Access = AccessDep
 ):
     """A fact corrected (`hoso petitions set`): recorded with who and when, the due date recomputed."""
-    what = CORRECTABLE.get(field, field)
-    try:
-        if field not in CORRECTABLE:
-            raise UsageError(f"không sửa được trường {field!r}")
-        shown = parse_vn_date(value) if field == "received_date" else value.strip()
-        access.petition_correct(petition_id, **{field: shown or None})
-    except HosoError as exc:
-        return refused(request, access, petition_id, f"sửa {what}", exc)
-    done = f"Đã sửa {what.split(' (')[0].lower()}" if value.strip() else f"Đã xoá {what.split(' (')[0].lower()}"
-    return redirect(petition_url(petition_id), f"{done} của đơn {petition_id}.")
+    if field not in CORRECTABLE:
+        raise UsageError(f"không sửa được trường {field!r} của đơn")
+    return corrected(request, access, petition_id, field, value, f"Sửa {CORRECTABLE[field].split(' (')[0].lower()}")
 
 
 @router.post("/don/{petition_id}/lien-ket", include_in_schema=False, dependencies=[CsrfDep])
 def link(request: Request, petition_id: str, case: str = Form(""), access: Access = AccessDep):
     """Link the petition to a case of the catalog (`hoso petitions link`), or unlink it (empty)."""
-    case = case.strip()
-    try:
-        access.petition_correct(petition_id, case_id=case or None)
-    except HosoError as exc:
-        return refused(request, access, petition_id, "liên kết vụ án", exc)
-    message = (
-        f"Đã liên kết đơn {petition_id} với vụ án {case}." if case else f"Đã bỏ liên kết vụ án của đơn {petition_id}."
-    )
-    return redirect(petition_url(petition_id), message)
+    return corrected(request, access, petition_id, "case_id", case, "Liên kết vụ án")
 
 
 @router.get("/don/{petition_id}/trang/{n}.png", include_in_schema=False)
