@@ -59,6 +59,13 @@ CORRECTABLE = {
     "received_date": "Ngày đến (dd/mm/yyyy)",
     "type": "Loại đơn",
 }
+
+
+def field_of(review_flag: str) -> str:
+    """The corrected field that settles a review flag ("received": its number, the date has a default)."""
+    return "received_number" if review_flag == "received" else review_flag
+
+
 # Events that are not a transition of the workflow.
 EVENT_LABELS = {
     "received": "Tiếp nhận",
@@ -84,6 +91,7 @@ DETAIL_LABELS = {
     "old": "cũ",
     "new": "mới",
     "case_id": "vụ án",
+    "type": "loại",
 }
 
 
@@ -249,6 +257,10 @@ def timeline(petition: dict, flow: Workflow) -> list[dict]:
 def detail_value(key: str, value) -> str:
     if key == "complexity":
         return COMPLEXITY.get(value, str(value))
+    if key == "type":
+        return type_name(value)
+    if key == "field":
+        return CORRECTABLE.get(value, DETAIL_LABELS.get(value, value)).split(" (")[0]
     if value is True:
         return "có"
     return str(value)
@@ -293,6 +305,7 @@ def petition_view(request: Request, access: Access, petition_id: str, *, error: 
         "svg": diagram_svg(access, petition.get("path") or [petition["status"]]),
         "review_fields": REVIEW_FIELDS,
         "correctable": CORRECTABLE,
+        "preselect": next((field_of(flag) for flag in petition["review"] if field_of(flag) in CORRECTABLE), None),
         "types": {key: type_name(key) for key in PETITION_TYPES},
         "complexity": COMPLEXITY,
         "error": error,
