@@ -115,38 +115,39 @@ def app(home):
     return create_app(load_settings(home=home))
 
 
-def client_of(app, account: tuple[str, str]):
-    client = TestClient(app)
-    client.__enter__()
-    return signed_in(client, *account)
+@pytest.fixture(scope="module")
+def sign_in_as(app):
+    """A client signed in as an account, opened on first use and kept for the module."""
+    opened: dict[str, TestClient] = {}
+
+    def client(account: tuple[str, str]) -> TestClient:
+        if account[0] not in opened:
+            opened[account[0]] = signed_in(TestClient(app).__enter__(), *account)
+        return opened[account[0]]
+
+    yield client
+    for each in opened.values():
+        each.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")
-def clerk(app):
-    client = client_of(app, CLERK)
-    yield client
-    client.__exit__(None, None, None)
+def clerk(sign_in_as):
+    return sign_in_as(CLERK)
 
 
 @pytest.fixture(scope="module")
-def leader(app):
-    client = client_of(app, LEADER)
-    yield client
-    client.__exit__(None, None, None)
+def leader(sign_in_as):
+    return sign_in_as(LEADER)
 
 
 @pytest.fixture(scope="module")
-def prosecutor(app):
-    client = client_of(app, PROSECUTOR)
-    yield client
-    client.__exit__(None, None, None)
+def prosecutor(sign_in_as):
+    return sign_in_as(PROSECUTOR)
 
 
 @pytest.fixture(scope="module")
-def admin(app):
-    client = client_of(app, ADMIN)
-    yield client
-    client.__exit__(None, None, None)
+def admin(sign_in_as):
+    return sign_in_as(ADMIN)
 
 
 def row_of(html: str, petition_id: str) -> str:
@@ -264,6 +265,10 @@ def test_petition_page_shows_facts_timeline_scan_and_the_clerks_actions(clerk, h
     again = clerk.get(pages[0], headers={"If-None-Match": image.headers["etag"]})
     assert again.status_code == 304
     assert clerk.get(f"/don/{petition_id}/trang/3.png").status_code == 404
+    # A clerk may type the first characters of an id, as on the command line.
+    short = clerk.get(f"/don/{petition_id[:8]}")
+    assert short.status_code == 200 and pages[0] in short.text
+    assert clerk.get(f"/don/{petition_id[:8]}/trang/1.png").status_code == 200
     # Its path on the diagram: received → classified, where it is now.
     svg = ET.fromstring(re.search(r"<svg.*?</svg>", html, re.S)[0])
     assert state_classes(svg)["classified"] >= {"current"} and "on-path" in state_classes(svg)["received"]
@@ -327,11 +332,16 @@ def test_transfer_assign_extend_and_resolve_through_the_forms(clerk, leader, pro
     shown = cli_json(home, "petitions", "show", all_ids[5])
     assert shown["status"] == "transferred" and shown["events"][-1]["detail"]["to"] == "Công an huyện Vân Đồn"
     assert form_post(leader, ids["fresh"], "xu-ly", {"action": "assign", "assignee": PROSECUTOR[0]}).status_code == 303
-    extend = {"action": "extend", "complexity": "complex", "reason": "Cần xác minh thêm", "at": "05/01/2025"}
+    today = dt.date.today()
+    extend = {"action": "extend", "complexity": "complex", "reason": "Cần xác minh thêm", "at": f"{today:%d/%m/%Y}"}
     assert form_post(leader, ids["fresh"], "xu-ly", extend).status_code == 303
     shown = cli_json(home, "petitions", "show", ids["fresh"])
     assert shown["status"] == "extended" and shown["complexity"] == "complex"
-    assert shown["events"][-1]["at"] == "2025-01-05" and shown["events"][-1]["reason"] == "Cần xác minh thêm"
+    assert shown["events"][-1]["at"] == today.isoformat() and shown["events"][-1]["reason"] == "Cần xác minh thêm"
+    # One extension more than the law allows is refused, naming the clause.
+    answer = form_post(leader, ids["fresh"], "xu-ly", extend)
+    assert answer.status_code == 400
+    assert "Không thực hiện được «Gia hạn»: luật không cho phép" in answer.text and "Điều 147" in answer.text
     # The assigned prosecutor resolves it.
     page = prosecutor.get(f"/don/{ids['fresh']}").text
     assert re.findall(r'name="action" value="([^"]+)"', page) == ["resolve"]

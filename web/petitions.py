@@ -295,12 +295,12 @@ def petition_view(request: Request, access: Access, petition_id: str, *, error: 
     petition = access.petition(petition_id)
     today = dt.date.today()
     context = {
-        "title": f"Đơn {petition_id}",
+        "title": f"Đơn {petition['id']}",
         "p": petition,
         "mark": due_mark(petition, today),
         "events": timeline(petition, flow),
         "actions": action_forms(petition),
-        "pages": scan_pages(access, petition_id),
+        "pages": scan_pages(access, petition["id"]),
         "width": WIDTH,
         "svg": diagram_svg(access, petition.get("path") or [petition["status"]]),
         "review_fields": REVIEW_FIELDS,
@@ -461,7 +461,7 @@ def scan_image(access: Access, petition_id: str, n: int, width: int, if_none_mat
     its tag names the user and the hour, as the viewer's page images do."""
     from pipeline.dossier.watermark import mark_image, mark_text
 
-    access.petition(petition_id)  # NotFound unless this user reads the petition
+    petition_id = access.petition(petition_id)["id"]  # NotFound unless this user reads the petition
     places = scan_places(access, petition_id)
     if not 1 <= n <= len(places):
         raise NotFound(f"petition {petition_id} has no page {n}")
