@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
@@ -49,6 +48,8 @@ REVIEW_FIELDS = {
     "received_date": "ngày đến",
     "about": "nội dung",
     "recipients": "nơi nhận",
+    "repeat": "đơn lặp lại",
+    "sent_to_several": "gửi nhiều nơi",
 }
 # The facts a clerk corrects (`hoso petitions set`), as the form names them.
 CORRECTABLE = {
@@ -95,15 +96,9 @@ DETAIL_LABELS = {
 }
 
 
-@lru_cache(maxsize=1)
-def workflow() -> Workflow:
-    """The workflow definition (package data: fixed for the process's life)."""
-    return load_workflow()
-
-
 def petition_state(key: str | None) -> str:
     """A workflow state's Vietnamese label (the `petition_state` filter of the templates)."""
-    state = workflow().states.get(key or "")
+    state = load_workflow().states.get(key or "")
     return state.label if state else (key or "")
 
 
@@ -186,7 +181,7 @@ def register_rows(petitions: list[dict], today: dt.date) -> list[dict]:
 @router.get("/don", include_in_schema=False)
 def register_page(request: Request, access: Access = AccessDep):
     asked = Asked.of(request)
-    flow = workflow()
+    flow = load_workflow()
     listed = access.petitions(asked.where())["petitions"]
     counts = access.petition_counts()
     today = dt.date.today()
@@ -195,7 +190,7 @@ def register_page(request: Request, access: Access = AccessDep):
         "title": "Sổ thụ lý đơn",
         "asked": asked,
         "rows": rows,
-        "counts": [(key, state.label, counts.get(key, 0)) for key, state in flow.states.items()],
+        "counts": diagram.state_counts(flow, counts),
         "total": sum(counts.values()),
         "overdue": sum(1 for r in rows if r["mark"] and r["mark"].kind == "overdue"),
         "soon": sum(1 for r in rows if r["mark"] and r["mark"].kind == "soon"),
@@ -213,12 +208,12 @@ def register_page(request: Request, access: Access = AccessDep):
 
 
 def diagram_svg(access: Access, path: list[str] | None = None) -> str:
-    return diagram.process_svg(workflow(), access.settings.cache_dir, access.petition_counts(), path=path)
+    return diagram.process_svg(load_workflow(), access.settings.cache_dir, access.petition_counts(), path=path)
 
 
 @router.get("/don/so-do", include_in_schema=False)
 def diagram_page(request: Request, access: Access = AccessDep):
-    flow = workflow()
+    flow = load_workflow()
     counts = access.petition_counts()
     context = {
         "title": "Sơ đồ quy trình giải quyết đơn",
@@ -291,7 +286,7 @@ def scan_pages(access: Access, petition_id: str) -> list[dict]:
 
 
 def petition_view(request: Request, access: Access, petition_id: str, *, error: str | None = None, status: int = 200):
-    flow = workflow()
+    flow = load_workflow()
     petition = access.petition(petition_id)
     today = dt.date.today()
     context = {
@@ -332,7 +327,7 @@ def petition_url(petition_id: str) -> str:
 
 def why_not(exc: HosoError, transition: Transition, state: str, given: dict[str, str]) -> str:
     """Why the register refused a transition, in Vietnamese (its own messages are the CLI's, in English)."""
-    flow = workflow()
+    flow = load_workflow()
     if isinstance(exc, Forbidden):
         return str(exc)  # already Vietnamese: the account, its role, the verb
     if isinstance(exc, WorkflowError) and transition not in flow.allowed(state):
@@ -364,7 +359,7 @@ def act(
 ):
     """One transition of the workflow (accept, return, transfer, assign, extend, resolve) as the CLI's
     `hoso petitions ACTION ID ...`; a refusal shows the petition again with the reason in Vietnamese."""
-    transition = next((t for t in workflow().transitions if t.action == action), None)
+    transition = next((t for t in load_workflow().transitions if t.action == action), None)
     if transition is None:
         raise UsageError(f"không có thao tác {action!r}")
     given = {"reason": reason, "to": to, "assignee": assignee, "complexity": complexity, "result": result}
