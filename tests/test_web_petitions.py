@@ -31,7 +31,7 @@ from pipeline.petitions.workflow import load_workflow
 from pipeline.store.catalog import Catalog
 from web import diagram
 from web.app import create_app
-from web.petitions import DUE_SOON_DAYS
+from web.petitions import DUE_SOON_DAYS, due_mark
 from web_kit import CASE_A, CLERK, LEADER, add_user, build_web_home, signed_in
 
 PROSECUTOR = ("ksv.minh", "mat-khau-kiem-sat-1")
@@ -171,6 +171,23 @@ def status_of(home: Path, petition_id: str) -> str:
 
 
 # ---- the register ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "overdue", "kind", "word"),
+    [
+        (-3, True, "overdue", "Quá hạn 3 ngày"),
+        (0, False, "soon", "Đến hạn hôm nay"),
+        (DUE_SOON_DAYS, False, "soon", f"Sắp đến hạn: còn {DUE_SOON_DAYS} ngày"),
+        (DUE_SOON_DAYS + 1, False, "", f"Còn {DUE_SOON_DAYS + 1} ngày"),
+    ],
+)
+def test_due_marks_at_their_edges(days, overdue, kind, word):
+    today = dt.date(2024, 2, 28)
+    due = {"step": "thụ lý", "date": (today + dt.timedelta(days=days)).isoformat(), "basis": "…"}
+    mark = due_mark({"due": due, "overdue": overdue}, today)
+    assert (mark.kind, mark.word) == (kind, word)
+    assert due_mark({"due": None, "overdue": False}, today) is None
 
 
 def test_register_lists_every_petition_with_its_state_due_date_and_marks(clerk, home, ids):
