@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.config import Settings
 from pipeline.errors import ExitCode, HosoError, resource_error
 
-from . import audit, auth, clerk, dossier, search, viewer
+from . import audit, auth, clerk, dossier, petitions, search, viewer
 from .deps import AccessDep, Sessions, SignInNeeded, render, use_taxonomy
 
 STATIC = Path(__file__).parent / "static"
@@ -74,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.sessions = sessions
     use_taxonomy(settings)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, search, viewer, dossier, clerk, audit):
+    for module in (auth, search, viewer, dossier, clerk, audit, petitions):
         app.include_router(module.router)
 
     @app.middleware("http")
