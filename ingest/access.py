@@ -832,6 +832,13 @@ class Access:
             self._account(assignee)  # NotFound: no such user
         detail = {k: v for k, v in {**given, "remote": remote}.items() if v is not None and k != "reason"}
         day = at or datetime.date.today()
+        if row.received_date and day.isoformat() < row.received_date:
+            # an extension dated before receipt would not count against the law's limit on extensions
+            raise UsageError(
+                f"{transition.label} on {day.isoformat()}: before {row.id} was received ({row.received_date})"
+            )
+        if day > datetime.date.today():
+            raise UsageError(f"{transition.label} on {day.isoformat()}: a day still to come")
         events = self.catalog.petition_events([row.id])[row.id]
         event = {"at": day.isoformat(), "action": action, "state": transition.target, "detail": detail}
         row.status = transition.target

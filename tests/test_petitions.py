@@ -248,6 +248,8 @@ def test_actions_move_a_petition_and_its_due_date(intake):
     assert received["received"] == {"number": "1234", "date": "2024-08-13"} and "received" not in received["review"]
     assert received["events"][0]["at"] == "2024-08-13" and received["due"]["date"] < intake_due["date"]
     assert [e["action"] for e in received["events"]][-2:] == ["corrected", "corrected"]
+    cli(intake.home, "petitions", "accept", denunciation, "--at", "2024-08-12", code=2)  # before it was received
+    cli(intake.home, "petitions", "accept", denunciation, "--at", "2099-01-01", code=2)  # a day still to come
     accepted = cli_json(intake.home, "petitions", "accept", denunciation, "--at", "2024-08-15")
     assert accepted["status"] == "accepted" and accepted["due"]["step"] != received["due"]["step"]
     assert accepted["due"]["date"] > "2024-08-15"
