@@ -74,12 +74,16 @@ def register(app: typer.Typer) -> None:
                 values = ", ".join(f"{key} {n}" for key, n in list(counts.items())[:10])
                 out.print(f"  [bold]{name}[/]: {values or '-'}", highlight=False)
         for hit in hits:
-            if hit["page"] is None:
+            if hit["petition_id"]:
+                where = f"petition {hit['petition_id']}"
+            elif hit["page"] is None:
                 where = "not in a dossier yet"
             elif hit["but_luc"] is None:
                 where = f"dossier page {hit['page']}"
             else:
                 where = f"bút lục {hit['but_luc']} (dossier page {hit['page']})"
             snippet = hit["snippet"].replace("[", "\\[").replace(MARK_OPEN, "[bold yellow]").replace(MARK_CLOSE, "[/]")
-            out.print(f"[bold]{hit['case_id'] or 'unassigned'}[/] {where} · {hit['doc_type']} · {hit['document_id']}")
+            out.print(
+                f"[bold]{hit['case_id'] or ('' if hit['petition_id'] else 'unassigned')}[/] {where} · {hit['doc_type']} · {hit['document_id']}"
+            )
             out.print(f"  {snippet}", highlight=False)

@@ -235,12 +235,14 @@ class Access:
             raise IndexUnavailable(f"the {self.backend.name} index cannot be searched: {exc}") from exc
         self._check_trimmed([hit.document_id for hit in result.hits])
         places = self.catalog.dossier_pages([(hit.document_id, hit.seq) for hit in result.hits])
+        petitions = self.catalog.petitions_of_documents([hit.document_id for hit in result.hits])
         hits = []
         for hit in result.hits:
             page, but_luc = places[(hit.document_id, hit.seq)]
             hits.append(
                 {
                     "case_id": hit.case_id,
+                    "petition_id": petitions.get(hit.document_id),  # a petition's scan is in no case
                     "document_id": hit.document_id,
                     "seq": hit.seq,
                     "doc_type": hit.doc_type,

@@ -462,3 +462,11 @@ verified = true
         "basis": "Quy chế tiếp nhận, xử lý đơn của đơn vị, Điều 5",
     }
     assert [p["id"] for p in intake.listed("--overdue")] == [recommendation]
+
+
+def test_a_petitions_scan_is_searchable_and_names_its_petition(intake):
+    outcome, _ = intake.truth_scan("intake_20240127_001", keep=slice(0, 1))
+    (petition,) = outcome.petitions
+    hits = cli_json(intake.home, "search", "ngo van dung")["hits"]
+    assert hits and {(h["case_id"], h["petition_id"]) for h in hits} == {(None, petition)}
+    assert f"petition {petition}" in cli(intake.home, "search", "ngo van dung").stdout

@@ -209,7 +209,14 @@ def document_groups(access: Access, hits: list[dict], text: str) -> list[dict]:
         doc_id = hit["document_id"]
         group = groups.setdefault(
             doc_id,
-            {"id": doc_id, "case_id": hit["case_id"], "type": hit["doc_type"], **brief.get(doc_id, {}), "hits": []},
+            {
+                "id": doc_id,
+                "case_id": hit["case_id"],
+                "petition_id": hit["petition_id"],
+                "type": hit["doc_type"],
+                **brief.get(doc_id, {}),
+                "hits": [],
+            },
         )
         page = f"{doc_id}:{hit['seq']}"
         group["hits"].append(
@@ -266,7 +273,7 @@ def search_api(
     sort: str = Query("relevance", description=" | ".join(SORTS)),
     facets: str = Query("", description=f"Danh sách tên, cách nhau bởi dấu phẩy: {','.join(FACETS)}"),
 ) -> dict:
-    """`{"hits": [{"case_id", "document_id", "seq", "doc_type", "page", "but_luc", "score", "snippet"}], "total",
+    """`{"hits": [{"case_id", "petition_id", "document_id", "seq", "doc_type", "page", "but_luc", "score", "snippet"}], "total",
     "facets"?}`: the shape of `hoso search --json`; facet counts are pages."""
     query = search_query(
         text=q.strip(),
