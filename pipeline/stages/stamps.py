@@ -763,9 +763,13 @@ def _agreed_fields(
     variants: list[tuple[str, Image.Image]] = []
     for field, box in boxes.items():
         # A reading may run the two lines together: the number's ink is never the date's.
-        line = _handwriting_line(
+        line, crossed = _handwriting_line(
             clean, box, wide=field == "date", without=boxes["number"] if field == "date" and "number" in boxes else None
         )
+        if crossed and field == "number":
+            # Its last digits run into the date written across them: what is left reads as a shorter
+            # number ("123" of "1234"), the error to fear. Left for a person.
+            continue
         variants.extend((field, image) for image in _line_variants(line))
     votes: dict[str, list[_Vote]] = {"number": [], "date": []}
     if variants:
@@ -884,16 +888,17 @@ def _handwriting_line(
     box: tuple[float, float, float, float],
     wide: bool = False,
     without: tuple[float, float, float, float] | None = None,
-) -> Image.Image:
+) -> tuple[Image.Image, bool]:
     """The ink of one field's line alone: the shapes centred within the words' height, from just
     left of the words to the right, on white (the lines above and below left out, and the shapes
-    centred in `without`)."""
+    centred in `without`); and whether a shape of another line crosses this one (ink of both lines
+    in one stroke, so this line's share of it is lost)."""
     x0, x1, y0, y1 = box
     h = max(y1 - y0, 10.0)
     a = np.asarray(clean)
     ys, starts, ends, roots = _components(a < 150)
     out = np.full_like(a, 255)
-    keep = []
+    keep, crossing = [], False
     if ys.size:
         order = np.argsort(roots, kind="stable")
         for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
@@ -903,20 +908,23 @@ def _handwriting_line(
                 without[0] <= (cx0 + cx1) / 2 <= without[1] and without[2] <= (cy0 + cy1) / 2 <= without[3]
             ):
                 continue
-            if y0 <= (cy0 + cy1) / 2 <= y1 and cx1 >= x0 - 0.3 * h and cx0 <= x1 + (3 if wide else 2) * h:
+            across = cx1 >= x0 - 0.3 * h and cx0 <= x1 + (3 if wide else 2) * h
+            if y0 <= (cy0 + cy1) / 2 <= y1 and across:
                 keep.append((cx0, cy0, cx1, cy1, idx))
+            elif across and cy1 - cy0 >= 1.2 * h and min(cy1, y1) - max(cy0, y0) >= 0.4 * h:
+                crossing = True  # taller than a line, centred on the next one, reaching well into this
     keep = _on_one_line(keep)
     for *_, idx in keep:
         for i in idx:
             out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
     if not keep:
-        return Image.fromarray(out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1])
+        return Image.fromarray(out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1]), crossing
     bx0, by0 = min(b[0] for b in keep), min(b[1] for b in keep)
     bx1, by1 = max(b[2] for b in keep), max(b[3] for b in keep)
     pad = int(h / 3)
     crop = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
     crop[pad : pad + by1 - by0, pad : pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
-    return Image.fromarray(crop)
+    return Image.fromarray(crop), crossing
 
 
 def _on_one_line(shapes: list) -> list:
