@@ -22,7 +22,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from multiprocessing import resource_tracker
 from pathlib import Path
@@ -437,16 +437,13 @@ class Consumer:
     def file_documents(self, row: FileRow, pages) -> tuple[int, set[str | None]]:
         """Split, classify and store the batch's documents under their cases. A petition scan's
         documents are filed under none (not even a separator sheet's) and continue no earlier scan."""
-        drafts = find_documents(row.sha256, pages, self.taxonomy)
-        petition = row.purpose == "petition"
-        if petition:
-            drafts = [replace(d, case_id=None, continues_previous=False) for d in drafts]
         filed = file_drafts(
             row.sha256,
-            drafts,
-            None if petition else row.case_id,
+            find_documents(row.sha256, pages, self.taxonomy),
+            row.case_id,
             previous=self.catalog.last_document,
             arrival=lambda first, k: time.time(),
+            petition=row.purpose == "petition",
         )
         for case_id in filed.cases:
             self.catalog.link_batch(case_id, row.sha256, row.id)

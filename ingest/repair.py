@@ -11,6 +11,7 @@ and replays the recorded corrections through the same functions.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from pipeline.taxonomy import UNKNOWN
 from pipeline.text import fold
 
 from .consume import Consumer
+from .petitions import register_scan
 
 log = logging.getLogger("hoso.repair")
 
@@ -673,6 +675,9 @@ class Repair:
             },
         }
         self._follow(change, ws.docs, removed, reason="reprocess")
+        for row in files:
+            if row.purpose == "petition":  # a petition the new reading finds enters the register too
+                register_scan(self.settings, self.catalog, row.sha256, datetime.date.fromtimestamp(row.created_at))
         return change
 
     def _basis(self, scope: set[str], cases: set[str | None]) -> tuple:
@@ -726,6 +731,7 @@ class Repair:
                     row.case_id,
                     arrival=arrival,
                     previous=lambda case_id, docs=docs: next((d for d in reversed(docs) if d.case_id == case_id), None),
+                    petition=row.purpose == "petition",
                 )
             except NotDigitized as exc:
                 raise CorrectionError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .errors import HosoError
 from .models import DocumentDraft, PageRef
@@ -39,6 +39,7 @@ def file_drafts(
     *,
     previous: Callable[[str | None], DocumentRow | None],
     arrival: Callable[[PageRef, int], float],
+    petition: bool = False,
 ) -> Filed:
     """The drafts of one batch as catalog documents.
 
@@ -47,8 +48,13 @@ def file_drafts(
     ends in another batch (a document split across two scan files: `previous(case)` gives the
     case's last document filed before this batch, extended in place); else it is a document of
     its own. `arrival(first page, k)` dates the k-th draft (1-based), which orders the dossier.
-    A draft marked TUYỆT MẬT files none of the batch (NotDigitized).
+    A draft marked TUYỆT MẬT files none of the batch (NotDigitized). A `petition` scan's documents
+    are filed under no case (not even a separator sheet's) and continue no earlier scan: they are the
+    petitions register's (issue 14), never a dossier's.
     """
+    if petition:
+        case_id = None
+        drafts = [replace(d, case_id=None, continues_previous=False) for d in drafts]
     for draft in drafts:
         mark = draft.metadata.classification_mark
         if not levels()[level_of_mark(mark)].digitized:

@@ -470,3 +470,13 @@ def test_a_petitions_scan_is_searchable_and_names_its_petition(intake):
     hits = cli_json(intake.home, "search", "ngo van dung")["hits"]
     assert hits and {(h["case_id"], h["petition_id"]) for h in hits} == {(None, petition)}
     assert f"petition {petition}" in cli(intake.home, "search", "ngo van dung").stdout
+
+
+def test_reprocess_keeps_a_petition_scan_out_of_every_case(intake):
+    separator = "HOSO:CASE=2024-HS-0042"  # a case separator sheet scanned among the petitions
+    outcome = intake.scan("with-separator", [*intake.truth["intake_20240528_006"][0]["text"], separator, OPENING])
+    before = intake.listed()
+    cli(intake.home, "reprocess")
+    after = intake.listed()
+    assert [p["id"] for p in after] == [p["id"] for p in before] == outcome.petitions
+    assert not intake.catalog.documents("2024-HS-0042") and not intake.catalog.case_exists("2024-HS-0042")
