@@ -48,8 +48,13 @@ def table(width: int, height: int) -> np.ndarray:
     return np.clip(wood, 0, 255).astype(np.uint8)
 
 
-def photo(path: Path, corners: list[tuple[int, int]], size: tuple[int, int] = (1200, 1600), landscape=False) -> Path:
-    """A 72 dpi JPEG of the rendered page lying at `corners` on a table, with its shadow."""
+def photo(
+    path: Path, corners: list[tuple[int, int]], size: tuple[int, int] = (1200, 1600), landscape=False, shade=0.0
+) -> Path:
+    """A 72 dpi JPEG of the rendered page lying at `corners` on a table, with its shadow.
+
+    `shade`: the share of light the top of the photo lacks (a shadow falling across the sheet's head).
+    """
     page = rendered_page(landscape)
     width, height = size
     canvas = table(width, height)
@@ -62,6 +67,8 @@ def photo(path: Path, corners: list[tuple[int, int]], size: tuple[int, int] = (1
     sheet = cv2.warpPerspective(page, matrix, (width, height))
     mask = cv2.warpPerspective(np.full(page.shape[:2], 255, np.uint8), matrix, (width, height))
     canvas[mask > 127] = sheet[mask > 127]
+    light = 1 - shade * np.linspace(1, 0, height)[:, None, None]
+    canvas = (canvas * light).astype(np.uint8)
     Image.fromarray(canvas).save(path, format="JPEG", quality=88, dpi=(72, 72))
     return path
 
@@ -128,6 +135,17 @@ def test_a_photographed_sheet_becomes_a_straight_a4_page_without_the_table(tmp_p
     rim = np.asarray(pil.convert("L"))
     border = np.concatenate([rim[:8].ravel(), rim[-8:].ravel(), rim[:, :8].ravel(), rim[:, -8:].ravel()])
     assert np.percentile(border, 10) > 200  # paper all round: no wood, no shadow left
+
+
+def test_a_shadow_across_the_sheet_is_taken_out(tmp_path):
+    # Tesseract thresholds a page once: with the head of the sheet in shadow, its header went black.
+    source = photo(tmp_path / "phone.jpg", PORTRAIT, shade=0.45)
+    output = tmp_path / "out.pdf"
+    images_to_pdf([source], output, MAX_PIXELS)
+    grey = np.asarray(only_page(output).image.convert("L"))
+    height = grey.shape[0]
+    head, foot = grey[height // 20 : height // 8], grey[-height // 8 : -height // 20]  # paper above and below the frame
+    assert np.median(head) > 225 and abs(float(np.median(head)) - float(np.median(foot))) < 10
 
 
 def test_a_landscape_sheet_becomes_a_landscape_a4_page(tmp_path):

@@ -2,16 +2,17 @@
 
 A phone photo of a sheet on a table is not a scan: its pixels carry a camera's 72 dpi (a 2560 px
 photo would be a 90 cm page), the table around the sheet and the sheet's perspective. A frame is
-taken for a photo when a camera left its exposure or focal length in EXIF, or when at its stated resolution
-it would be larger than any paper a clerk handles (`LARGEST_PAPER_MM`); a scan, bilevel or at a
-scanner's 200-300 dpi with paper edge to edge, is never one.
+taken for a photo when a camera left its exposure or focal length in EXIF, or when at its stated
+resolution it would be larger than any paper a clerk handles (`LARGEST_PAPER_MM`); a scan, bilevel
+or at a scanner's 200-300 dpi with paper edge to edge, is never one.
 
 In a photo the sheet is the bright quadrilateral on a darker background: the largest bright region
 (Otsu on lightness), its four sides fitted to its outline. The sheet is then warped to a rectangle
-at the resolution it has in the photo and given its paper size: Vietnamese administrative papers are
-A4 (Nghị định 30/2020), and A5 and A3 share A4's √2 aspect, so a √2 sheet is A4 in its orientation;
-a sheet of another aspect (a cut receipt) keeps it, A4's width across its short side. When no sheet
-is found with confidence the photo is kept as it is, on a page fitted to A4 (see `page_size_pt`).
+at the resolution it has in the photo, its light evened out (`even_light`), and given its paper
+size: Vietnamese administrative papers are A4 (Nghị định 30/2020), and A5 and A3 share A4's √2
+aspect, so a √2 sheet is A4 in its orientation; a sheet of another aspect (a cut receipt) keeps
+it, A4's width across its short side. When no sheet is found with confidence the photo is kept as
+it is, on a page fitted to A4 (see `page_size_pt`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ MIN_SHEET = 0.15  # the sheet covers at least this share of the photo...
 MIN_BACKGROUND = 0.03  # ...and the background around it at least this share
 MIN_CONTRAST = 40.0  # L* between the paper and the background around it
 MIN_FILL = 0.92  # the bright region fills its quadrilateral this much (a sheet, not a blob)
+LIGHT_SIDE = (
+    256  # pixels of the long side of the copy the paper's light is measured on (ink up to ~8 mm wide on A4 closes over)
+)
 EDGE = 3  # pixels (of the look copy) from the frame's edge: a side there is the frame, not the sheet
 
 
@@ -103,6 +107,7 @@ def sheet_page(photo: Image.Image, name: str) -> bytes | None:
         log.warning("%s looks like a photo, but no sheet was found in it: kept whole, on an A4-sized page", name)
         return None
     paper, dpi = straighten_sheet(upright, sheet)
+    paper = even_light(paper)
     log.info("%s is a photo of a sheet: cut out and straightened, %d×%d px at %.0f dpi", name, *paper.size, dpi)
     buffer = io.BytesIO()
     paper.save(buffer, format="JPEG", quality=JPEG_QUALITY, dpi=(dpi, dpi))
@@ -137,6 +142,24 @@ def straighten_sheet(image: Image.Image, sheet: Sheet) -> tuple[Image.Image, int
         borderValue=(255, 255, 255),  # a corner beyond the photo's edge is blank paper
     )
     return Image.fromarray(warped), dpi
+
+
+def even_light(paper: Image.Image) -> Image.Image:
+    """The sheet with the room's light taken out: each channel divided by its paper's brightness around.
+
+    A photo's light falls unevenly (a shadow across the top, a lamp's hot spot); Tesseract's one
+    threshold for the whole page then blackens the darker part and its text is lost (on dev-real,
+    the header of a sheet with a shaded top). The paper's brightness is the page with its ink
+    closed over at a coarse scale; dividing by it leaves white paper and ink of its own colour.
+    """
+    pixels = np.asarray(paper)
+    height, width = pixels.shape[:2]
+    scale = LIGHT_SIDE / max(height, width)
+    small = cv2.resize(pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    light = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8)), 5)
+    light = cv2.resize(light, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    even = pixels.astype(np.float32) * 255 / np.maximum(light, 1)
+    return Image.fromarray(np.clip(even, 0, 255).astype(np.uint8))
 
 
 def find_sheet(image: Image.Image) -> Sheet | None:
@@ -209,7 +232,7 @@ def _quadrilateral(outline: np.ndarray, width: int, height: int) -> np.ndarray |
 
 
 def _side_line(points: np.ndarray, start: np.ndarray, end: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
-    """(point, direction) of the line through the outline points near the side start→end (the side itself without any)."""
+    """(point, direction) of the line through the outline points near the side start→end, or of the side."""
     direction = end - start
     length = float(np.linalg.norm(direction))
     unit = direction / length
