@@ -145,20 +145,21 @@ def straighten_sheet(image: Image.Image, sheet: Sheet) -> tuple[Image.Image, int
 
 
 def even_light(paper: Image.Image) -> Image.Image:
-    """The sheet with the room's light taken out: each channel divided by its paper's brightness around.
+    """The sheet with the room's light taken out: each pixel divided by its paper's brightness around.
 
     A photo's light falls unevenly (a shadow across the top, a lamp's hot spot); Tesseract's one
     threshold for the whole page then blackens the darker part and its text is lost (on dev-real,
     the header of a sheet with a shaded top). The paper's brightness is the page with its ink
-    closed over at a coarse scale; dividing by it leaves white paper and ink of its own colour.
+    closed over at a coarse scale, its brightest channel; every channel divided by it leaves the
+    paper bright and its tint (which tells the stamp reader a colour scan), the ink its colour.
     """
     pixels = np.asarray(paper)
     height, width = pixels.shape[:2]
     scale = LIGHT_SIDE / max(height, width)
     small = cv2.resize(pixels, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     light = cv2.medianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8)), 5)
-    light = cv2.resize(light, (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
-    even = pixels.astype(np.float32) * 255 / np.maximum(light, 1)
+    light = cv2.resize(light.max(axis=2), (width, height), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    even = pixels.astype(np.float32) * (255 / np.maximum(light, 1))[..., None]
     return Image.fromarray(np.clip(even, 0, 255).astype(np.uint8))
 
 
