@@ -1,8 +1,10 @@
 """First stage: check a batch's files and turn them into one PDF for OCR.
 
 Images (multi-page TIFF, JPEG, PNG, loose pages) go through img2pdf, which
-embeds JPEG and CCITT G4 data without re-encoding. Anything unreadable raises
-`BadInput` with a reason in plain words; the caller quarantines the batch.
+embeds JPEG and CCITT G4 data without re-encoding; a phone photo of a sheet is first cut to
+the sheet and straightened (`pipeline.stages.sheet`), and no page is larger than paper.
+Anything unreadable raises `BadInput` with a reason in plain words; the caller quarantines
+the batch.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 import img2pdf
 import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from .sheet import is_photo, page_size_pt, sheet_page
 
 
 class BadInput(Exception):
@@ -67,23 +71,39 @@ def images_to_pdf(sources: list[Path], output: Path, max_pixels: int) -> int:
         images.extend(data)
         pages += frames
     try:
-        output.write_bytes(img2pdf.convert(images, rotation=img2pdf.Rotation.ifvalid))
+        output.write_bytes(img2pdf.convert(images, rotation=img2pdf.Rotation.ifvalid, layout_fun=_page_layout))
     except Exception as exc:  # img2pdf raises many exception types for odd images
         raise BadInput(f"the image could not be converted to PDF ({_first_line(exc)})") from None
     return pages
 
 
+def _page_layout(width_px: int, height_px: int, dpi: tuple[float, float]) -> tuple[float, float, float, float]:
+    """img2pdf's layout: the image fills its page, of the size `page_size_pt` gives it."""
+    width, height = page_size_pt(width_px, height_px, dpi)
+    return width, height, width, height
+
+
 def _image_data(source: Path, max_pixels: int) -> tuple[list[bytes], int]:
-    """(image bytes for img2pdf, frame count): JPEG and TIFF (incl. G4) as they are, others re-encoded."""
+    """(image bytes for img2pdf, frame count).
+
+    A scan's JPEG and TIFF (incl. G4) go as they are; a photo of a sheet becomes the sheet
+    (`pipeline.stages.sheet`); other images are re-encoded.
+    """
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
         with Image.open(source) as image:
             if image.width * image.height > max_pixels:
                 raise BadInput(f"the image is {image.width}×{image.height} pixels, over the limit of {max_pixels:,}")
-            n_frames = getattr(image, "n_frames", 1)
-            if image.format in ("JPEG", "TIFF") and image.mode not in ("RGBA", "LA", "P", "PA"):
+            n_frames, mode = getattr(image, "n_frames", 1), image.mode
+            sheets = [
+                sheet_page(frame, f"{source.name} frame {index}") if is_photo(frame) else None
+                for index, frame in enumerate(ImageSequence.Iterator(image), 1)
+            ]
+            if not any(sheets) and image.format in ("JPEG", "TIFF") and mode not in ("RGBA", "LA", "P", "PA"):
                 return [source.read_bytes()], n_frames
-            frames = [_plain_frame(frame) for frame in ImageSequence.Iterator(image)]
+            frames = [
+                sheet or _plain_frame(frame) for sheet, frame in zip(sheets, ImageSequence.Iterator(image), strict=True)
+            ]
             return frames, len(frames)
     except Image.DecompressionBombError:
         raise BadInput(f"the image has more pixels than the limit of {max_pixels:,}") from None
