@@ -181,6 +181,9 @@ def test_a_name_ocr_read_unsure_is_left_for_review():
         ("kiến nghị về việc chậm giải quyết vụ án số 2O24-HS-l425", None, ["refers_to"]),
         ("khiếu nại Quyết định số 1/QĐ-CSĐT và Quyết định số 2/QĐ-CSĐT", None, ["refers_to"]),
         ("khiếu nại việc chậm trả lời đơn của tôi", None, []),
+        ("khiếu nại Lệnh bắt bị can để tạm giam số 07/LB-CSĐT ngày 10/3/2025", "07/LB-CSĐT", []),
+        ("khiếu nại Quyết định khởi tố bị can số 12/QĐ-CSĐT ngày 04/06/2024", "12/QĐ-CSĐT", []),
+        ("khiếu nại Quyết định tạm đình chỉ điều tra vụ án số 2024-HS-0042", "2024-HS-0042", []),
     ],
 )
 def test_what_a_petition_refers_to(sentence, refers_to, review):

@@ -81,7 +81,11 @@ _ATTACHMENTS = re.compile(
 _DASH = re.compile(r"^[-+•*]\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-+•*]|\d{1,2}[.)]|[a-zđ][.)])\s+")
 # A decision as petitions cite it, and a case by its number.
-_DECISION_CITED = re.compile(r"\b(?:quyet dinh|qd)\s+so\s*:?\s*")
+# A procedural act cited by its number: "Quyết định số 305/QĐ-VKS-P2", "Quyết định khởi tố bị can số
+# 12/QĐ-CSĐT", "Lệnh bắt bị can để tạm giam số 07/LB-CSĐT", "Kết luận điều tra số 5/KLĐT-PC02".
+_DECISION_CITED = re.compile(
+    r"\b(?:quyet dinh|qd|lenh|ket luan dieu tra|cao trang|ban an)\b(?:\s+[^\s\d.,;:()]+){0,8}?\s+so\s*:?\s*"
+)
 _CASE_CITED = re.compile(r"\bvu an(?: hinh su)?\s+so\s*:?\s*")
 _DECISION_NUMBER = re.compile(r"^\d{1,5}(?:/\d{4})?/[A-ZĐ][A-ZĐ0-9]*(?:-[A-ZĐ0-9]+)*$")
 _TOKEN_END = re.compile(r"[\s,;()]|[.:](?=\s|$)|$")
@@ -138,7 +142,7 @@ def petition_facts(doc_type: str, pages: list[PageText], case_id_pattern: str) -
         petitioner=petitioner,
         address=address,
         anonymous=anonymous,
-        about=_about(lines, purpose),
+        about=_about(lines, purpose, case_id_pattern),
         refers_to=refers_to,
         recipients=recipients,
         attachments=_attachments(lines, folded),
@@ -385,7 +389,7 @@ def _purpose(lines: list[str], folded: list[str]) -> str:
     return text[: end.start()] if end else text
 
 
-def _about(lines: list[str], purpose: str) -> str | None:
+def _about(lines: list[str], purpose: str, case_id_pattern: str) -> str | None:
     """Who or what the petition is about: the person after "của ông …", the decision, or the matter."""
     if not purpose:  # a tin báo: "… nhận được trình báo của ông A về việc bị mất trộm tài sản."
         text = " ".join(lines)
@@ -401,9 +405,10 @@ def _about(lines: list[str], purpose: str) -> str | None:
             name = " ".join(words[: next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))])
             if _person_name(name):
                 return name
-    decision = _DECISION_CITED.search(low)
-    if decision and (number := _cited_token(text, decision.end())):
-        return "Quyết định số " + _decision_number(number)
+    for decision in _DECISION_CITED.finditer(low):
+        number = _cited_token(text, decision.end())
+        if number and not re.match(case_id_pattern, number):  # "… trong vụ án số 2024-HS-1": a case
+            return text[offsets[decision.start()] : offsets[decision.end()]] + _decision_number(number)
     verb = _PURPOSE_VERB.search(low)
     if verb is None or verb.end() >= len(low):
         return None
@@ -440,6 +445,8 @@ def _references(text: str, case_id_pattern: str) -> tuple[list[str], list[str], 
     low = _folded(text)
     for match in _DECISION_CITED.finditer(low):
         number = _decision_number(_cited_token(text, match.end()))
+        if re.match(case_id_pattern, number):
+            continue  # "quyết định … trong vụ án số 2024-HS-1": the case, read below
         if _DECISION_NUMBER.match(number):
             decisions.append(number)
         else:
