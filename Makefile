@@ -20,6 +20,8 @@ demo: deps
 	$(HOSO) --home $(DEMO_HOME) status
 	$(HOSO) --home $(DEMO_HOME) search "khoi to vu an"
 	$(HOSO) --home $(DEMO_HOME) dossier show 2025-HS-0001
+	$(HOSO) --home $(DEMO_HOME) ingest samples/more/don_khieu_nai.pdf samples/more/don_kien_nghi.pdf --petitions
+	$(HOSO) --home $(DEMO_HOME) petitions list
 	@echo
 	@echo "The prosecutors' web app over this home: make yourself an account (no default one exists; the"
 	@echo "password is asked on the terminal), then serve it (Ctrl-C stops it):"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -302,3 +303,27 @@ def test_register_stamp_whose_frame_a_bilevel_scan_lost():
     ]
     received = [s for s in find_stamps_grey(scan, 300, words) if s.kind == "received"]
     assert [(s.number, s.date) for s in received] == [("964", None)]  # the date is not read: no guess
+
+
+def test_a_number_whose_last_digit_runs_into_the_date_under_it_is_not_read_short():
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.stages.stamps import _handwriting_line
+
+    font = ImageFont.truetype(str(Path(__file__).parents[1] / "pipeline" / "data" / "DejaVuSerif.ttf"), 40)
+
+    def stamp(joined: bool) -> tuple[Image.Image, tuple[float, float, float, float]]:
+        image = Image.new("L", (520, 170), 255)
+        draw = ImageDraw.Draw(image)
+        draw.text((40, 20), "1234", font=font, fill=0)
+        x0, y0, x1, y1 = draw.textbbox((40, 20), "1234", font=font)
+        draw.text((150, 75), "13/08/2024", font=font, fill=0)
+        if joined:  # the date written up across the number: the "4" and the date's "1" in one stroke
+            draw.line((x1 - 12, y1 - 4, 160, 110), fill=0, width=6)
+        return image, (x0, x1, y0, y1)
+
+    image, box = stamp(joined=True)
+    assert _handwriting_line(image, box)[1]  # its share of the stroke is lost: not read at all
+    image, box = stamp(joined=False)
+    line, crossed = _handwriting_line(image, box)
+    assert not crossed and line.height < 80  # the number's own line alone

@@ -898,7 +898,7 @@ def _handwriting_line(
     a = np.asarray(clean)
     ys, starts, ends, roots = _components(a < 150)
     out = np.full_like(a, 255)
-    keep, crossing = [], False
+    keep, crossing = [], []  # crossing: the ink in this line's band of shapes centred on another line
     if ys.size:
         order = np.argsort(roots, kind="stable")
         for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
@@ -912,19 +912,25 @@ def _handwriting_line(
             if y0 <= (cy0 + cy1) / 2 <= y1 and across:
                 keep.append((cx0, cy0, cx1, cy1, idx))
             elif across and cy1 - cy0 >= 1.2 * h and min(cy1, y1) - max(cy0, y0) >= 0.4 * h:
-                crossing = True  # taller than a line, centred on the next one, reaching well into this
+                in_band = (ys[idx] >= y0) & (ys[idx] <= y1)
+                crossing.append((cx0, int((ends[idx] - starts[idx])[in_band].sum())))
     keep = _on_one_line(keep)
+    # A digit's worth of ink of this line, next to its digits, joined to a shape of the next line (not
+    # the tip of a slash; not the next line's end rising past this one's last digit)
+    digit = np.median([(ends[k[4]] - starts[k[4]]).sum() for k in keep]) if keep else 0
+    last = max((k[2] for k in keep), default=0)
+    crossed = bool(keep) and any(ink >= 0.5 * digit and cx0 <= last + 0.5 * h for cx0, ink in crossing)
     for *_, idx in keep:
         for i in idx:
             out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
     if not keep:
-        return Image.fromarray(out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1]), crossing
+        return Image.fromarray(out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1]), crossed
     bx0, by0 = min(b[0] for b in keep), min(b[1] for b in keep)
     bx1, by1 = max(b[2] for b in keep), max(b[3] for b in keep)
     pad = int(h / 3)
     crop = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
     crop[pad : pad + by1 - by0, pad : pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
-    return Image.fromarray(crop), crossing
+    return Image.fromarray(crop), crossed
 
 
 def _on_one_line(shapes: list) -> list:
