@@ -913,13 +913,13 @@ def _handwriting_line(
                 keep.append((cx0, cy0, cx1, cy1, idx))
             elif across and cy1 - cy0 >= 1.2 * h and min(cy1, y1) - max(cy0, y0) >= 0.4 * h:
                 in_band = (ys[idx] >= y0) & (ys[idx] <= y1)
-                crossing.append((cx0, int((ends[idx] - starts[idx])[in_band].sum())))
+                crossing.append((int(starts[idx][in_band].min()), int((ends[idx] - starts[idx])[in_band].sum())))
     keep = _on_one_line(keep)
-    # A digit's worth of ink of this line, next to its digits, joined to a shape of the next line (not
-    # the tip of a slash; not the next line's end rising past this one's last digit)
+    # A digit's worth of ink in this line, right next to its digits, joined to a shape of the next line
+    # (not the tip of a slash; not the next line's end rising past this one's last digit)
     digit = np.median([(ends[k[4]] - starts[k[4]]).sum() for k in keep]) if keep else 0
     last = max((k[2] for k in keep), default=0)
-    crossed = bool(keep) and any(ink >= 0.5 * digit and cx0 <= last + 0.5 * h for cx0, ink in crossing)
+    crossed = bool(keep) and any(ink >= 0.5 * digit and x0 - 0.3 * h <= bx0 <= last + 0.5 * h for bx0, ink in crossing)
     for *_, idx in keep:
         for i in idx:
             out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
