@@ -1,0 +1,260 @@
+"""Vietnamese OCR post-correction of the searchable text: what Tesseract systematically misreads, put right.
+
+Only a page Tesseract read (`layer == "ocr"`) is corrected; a kept text layer is the document's own
+text. Its text and its words are corrected alike (the words as the text they make, so each has its
+neighbours for context), and a corrected word keeps its box: a search hit on it lands where it is printed.
+
+Lexicon: Vietnamese syllables (pipeline/data/vi-syllables.txt, derived from Debian's hunspell-vi by
+scripts/vi_syllables.py and shipped, so nothing is read from /usr/share/hunspell at run time), the codes
+of the papers (vi-codes.txt: QĐ, VKSND, CSĐT, ...) and their words of two syllables and more
+(vi-phrases.txt: "kiểm sát", "thẩm quyền", "nhân dân", ...).
+
+A token (a run of letters) that is neither a syllable nor a known code is made one only when one
+candidate is best:
+- letters no Vietnamese text has, read for their look-alikes: Ñ → N ("CNÑTT", "Ñgô"); Ð → Đ
+  (`pipeline.text.normalize`, which every text entering the catalog goes through anyway);
+- a doubled consonant, Tesseract's bold-print artefact: "QĐĐ" → "QĐ" (so "47/QĐĐ-VKS-P2" is found as
+  47/QĐ-VKS-P2), "CNTTT" → "CNTT", "ĐĐỊNH" → "ĐỊNH"; capitals only into a known code, as an unknown
+  code ("TTTU") is no misread syllable;
+- marks: the one syllable of the same letters with the fewest marks changed ("viềc" → "việc": no
+  syllable ending in c takes huyền), else the one syllable one letter away ("qwy" → "quy").
+Context: a pair of neighbouring tokens that is no word of vi-phrases.txt becomes the one word its
+syllables make with other tones ("kiếm sát" → "kiểm sát", "THẤM PHÁN" → "THẨM PHÁN", "nhần dần" →
+"nhân dân"; Tesseract reads hỏi as sắc, and loses tones on poor scans); a syllable that makes a word
+with its other neighbour as read stays ("tìm kiếm", "tin báo về"). And the "Số" label read "Sô", "Sồ",
+"Sộ" before ":" or a number is "Số".
+Never changed: a token with a digit (numbers are never "corrected" into other numbers), mixed case,
+capitals without a vowel (a code), and a capitalised word beside a capitalised word or standing
+alone beyond the look-alike and doubled-letter repairs ("Trấn Văn Cấm", "Hạnphhú"): it may be a name,
+and a name is never corrected into another name.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+import unicodedata
+from dataclasses import replace
+from functools import cache
+from importlib.resources import files
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from ..models import PageText
+from ..text import fold, normalize, strip_tone
+
+_LOOKALIKES = str.maketrans({"Ñ": "N", "ñ": "n"})
+_TOKEN = re.compile(r"\w+")
+_NUMBER_AFTER = re.compile(r"\s*[:.]?\s*\d")  # what follows a "Số" label
+# The "Số" label's misreadings: its ô with the tone lost or another (not hỏi: "Sổ" is a register book).
+# "so", "sơ" are words ("so với", "hồ sơ 635 vụ"), and only a capitalised label is taken.
+_SO_MISREAD = {"sô", "sồ", "sỗ", "sộ"}
+_VOWEL = re.compile("[aeiouyAEIOUY]")  # on folded text
+_MAX_RUN_COMBINATIONS = 64  # doubled-letter readings tried for one token
+
+
+def _data_lines(name: str) -> list[list[str]]:
+    """The words of each line of a data file of pipeline/data, comments and empty lines left out."""
+    text = files("pipeline.data").joinpath(name).read_text(encoding="utf-8")
+    return [line.split() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+@cache
+def syllables() -> frozenset[str]:
+    """The lexicon: Vietnamese syllables, lower case, NFC, classic tone placement."""
+    return frozenset(w for line in _data_lines("vi-syllables.txt") for w in line)
+
+
+@cache
+def codes() -> frozenset[str]:
+    return frozenset(w for line in _data_lines("vi-codes.txt") for w in line)
+
+
+@cache
+def _decomposed_syllables() -> list[str]:
+    """The lexicon in NFD, where a tone or a vowel's hat is one character: one edit away is one mark away."""
+    return [unicodedata.normalize("NFD", s) for s in sorted(syllables())]
+
+
+@cache
+def phrase_pairs() -> frozenset[tuple[str, str]]:
+    """Neighbouring syllables of the words in vi-phrases.txt: ("kiểm", "sát"), ("nhân", "dân"), ..."""
+    return frozenset(pair for phrase in _data_lines("vi-phrases.txt") for pair in itertools.pairwise(phrase))
+
+
+@cache
+def _by_letters() -> dict[str, list[str]]:
+    """Syllables by their letters without marks: "duoc" → ["được", "đước", ...]."""
+    out: dict[str, list[str]] = {}
+    for s in sorted(syllables()):
+        out.setdefault(fold(s), []).append(s)
+    return out
+
+
+@cache
+def _by_toneless() -> dict[str, list[str]]:
+    """Syllables by their form without a tone: "kiem" → [...], "kiêm" → ["kiêm", "kiếm", "kiềm", "kiểm", ...]."""
+    out: dict[str, list[str]] = {}
+    for s in sorted(syllables()):
+        out.setdefault(strip_tone(s), []).append(s)
+    return out
+
+
+def is_known(token: str) -> bool:
+    """A Vietnamese syllable (any case) or a known code, as printed."""
+    return token.lower() in syllables() or token in codes()
+
+
+def correct_page(page: PageText) -> PageText:
+    """The page with its text and words corrected (a page Tesseract read); any other page as it is."""
+    if page.layer != "ocr":
+        return page
+    texts = correct_words([w.text for w in page.words])
+    words = [w if text == w.text else replace(w, text=text) for w, text in zip(page.words, texts, strict=True)]
+    return replace(page, text=correct_text(page.text), words=words)
+
+
+def correct_text(text: str) -> str:
+    """`text`, normalized (`pipeline.text.normalize`: NFC, Ð → Đ), with its misread tokens corrected."""
+    text = normalize(text)
+    out, pos = [], 0
+    for start, end, token in _corrections(text):
+        out += [text[pos:start], token]
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+def correct_words(words: list[str]) -> list[str]:
+    """A page's words in reading order, normalized and corrected as the text they make (each word in the
+    others' context)."""
+    words = [normalize(w) for w in words]
+    joined = " ".join(words)
+    starts = list(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0))
+    out = list(words)
+    for start, end, token in reversed(_corrections(joined)):  # from the end: earlier offsets stay right
+        i = bisect.bisect_right(starts, start) - 1
+        at = start - starts[i]
+        out[i] = out[i][:at] + token + out[i][at + end - start :]
+    return out
+
+
+def _corrections(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, corrected token) of the tokens of `text` that read otherwise, in order."""
+    found = list(_TOKEN.finditer(text))
+    tokens = [corrected_token(m.group(), text[m.end() : m.end() + 16]) for m in found]
+    neighbours = [text[m.end() : n.start()].isspace() for m, n in itertools.pairwise(found)]
+    _retone(tokens, neighbours)
+    return [(m.start(), m.end(), t) for m, t in zip(found, tokens, strict=True) if t != m.group()]
+
+
+def _retone(tokens: list[str], neighbours: list[bool]) -> None:
+    """Put back the tones of syllables read with another tone, where one reading makes a known word.
+
+    `neighbours[i]`: tokens i and i + 1 are apart by white space only (one word may span them). A pair that
+    is no word as read becomes the one word of vi-phrases.txt its syllables make with other tones, if
+    there is one; a syllable that makes a word with its other neighbour as read stays as it is."""
+    words = phrase_pairs()
+
+    def pair(i: int) -> tuple[str, str] | None:
+        return (tokens[i].lower(), tokens[i + 1].lower()) if 0 <= i < len(neighbours) and neighbours[i] else None
+
+    for i in range(len(neighbours)):
+        read = pair(i)
+        if read is None or read in words:
+            continue
+        left = _tones(tokens[i], tokens[i + 1]) if pair(i - 1) not in words else [read[0]]
+        right = _tones(tokens[i + 1], tokens[i]) if pair(i + 1) not in words else [read[1]]
+        options = {(x, y) for x in left for y in right if (x, y) in words}
+        if len(options) == 1:
+            x, y = options.pop()
+            tokens[i], tokens[i + 1] = _cased(tokens[i], x), _cased(tokens[i + 1], y)
+
+
+def _tones(token: str, partner: str) -> list[str]:
+    """What `token` may read with other marks, itself first: a syllable with another tone, no syllable
+    any syllable of its letters; only itself when it may be a name (capitalised beside a capitalised word)."""
+    lower = token.lower()
+    if not (token.islower() or (token.isupper() and partner.isupper()) or (token.istitle() and partner.islower())):
+        return [lower]
+    others = _by_toneless().get(strip_tone(lower), ()) if lower in syllables() else _by_letters().get(fold(lower), ())
+    return [lower, *(s for s in others if s != lower)]
+
+
+def _cased(like: str, word: str) -> str:
+    if like == like.lower():
+        return word
+    return word.upper() if like.isupper() and len(like) > 1 else word[:1].upper() + word[1:]
+
+
+def corrected_token(token: str, after: str = "") -> str:
+    """One token (letters, maybe digits) as it should read, given the text `after` it."""
+    if any(c.isdigit() or c == "_" for c in token):
+        return token
+    if token.lower() in _SO_MISREAD and token[0].isupper() and _NUMBER_AFTER.match(after):
+        return "SỐ" if token.isupper() else "Số"
+    if is_known(token):
+        return token
+    candidate = token.translate(_LOOKALIKES)
+    if is_known(candidate):
+        return candidate
+    if not (candidate.islower() or candidate.isupper() or candidate.istitle()):
+        return candidate  # mixed case ("cônG", "SấT") is no word to guess at
+    undoubled = {u for u in _undoubled(candidate) if _undoubles_to(candidate, u)}
+    if len(undoubled) == 1:
+        return undoubled.pop()
+    if len(candidate) < 2 or candidate.istitle() or not _VOWEL.search(fold(candidate)):
+        return candidate  # a capitalised word may be a name; capitals without a vowel are a code
+    nearest = _nearest_syllable(candidate.lower())
+    if nearest is None:
+        return candidate
+    return nearest.upper() if candidate.isupper() else nearest
+
+
+def _undoubles_to(token: str, shorter: str) -> bool:
+    """Is `shorter` what Tesseract read with a doubled letter as `token`? Capitals undouble into a known
+    code ("CNTTT" → "CNTT"; "TTTU", Thường trực Tỉnh ủy, is no "TU") or, where the double is Đ, a
+    syllable ("ĐĐỊNH" → "ĐỊNH"); other words into a syllable or code."""
+    if token.isupper() and shorter not in codes():
+        return shorter.lower() in syllables() and shorter == token.replace("ĐĐ", "Đ")
+    return is_known(shorter)
+
+
+def _undoubled(token: str) -> list[str]:
+    """The token with each run of one consonant shortened, every way (the token itself excluded).
+
+    Vowels are left: "VUU" may be "VỤ" as well as "VU"."""
+    runs = [(letter, len(list(group))) for letter, group in itertools.groupby(token)]
+    lengths = [range(1, n + 1) if not _VOWEL.match(fold(letter)) else range(n, n + 1) for letter, n in runs]
+    count = 1
+    for n in lengths:
+        count *= len(n)
+    if count > _MAX_RUN_COMBINATIONS:
+        return []
+    out = ["".join(letter * k for (letter, _), k in zip(runs, ks, strict=True)) for ks in itertools.product(*lengths)]
+    return [u for u in out if u != token]
+
+
+def _nearest_syllable(token: str) -> str | None:
+    """The one syllable of the lexicon nearest to `token` (lower case, no syllable), or None.
+
+    Marks first: a syllable of the same letters with other marks costs one per letter whose marks differ
+    ("viềc" → "việc", a stop coda takes no grave); only when none has the same letters, one letter read
+    as another ("qwy" → "quy"; none dropped or added). Of equals none is taken ("hoạc": hoác, hoặc;
+    "ngưòi": người, ngươi): the context may still choose (`_retone`)."""
+    marked = _by_letters().get(fold(token), [])
+    if marked:
+        cost = {s: sum(a != b for a, b in zip(s, token, strict=True)) for s in marked if len(s) == len(token)}
+        best = min(cost.values(), default=None)
+        found = [s for s, c in cost.items() if c == best]
+        return found[0] if len(found) == 1 else None
+    found = process.extract(
+        unicodedata.normalize("NFD", token),
+        _decomposed_syllables(),
+        scorer=Levenshtein.distance,
+        scorer_kwargs={"weights": (2, 2, 1)},  # one letter read as another; none dropped or added
+        score_cutoff=1,
+        limit=None,
+    )
+    return unicodedata.normalize("NFC", found[0][0]) if len(found) == 1 else None
