@@ -39,6 +39,7 @@ def page(text: str, layer: str = "ocr") -> PageText:
         ("QUYẾT ĐĐỊNH", "QUYẾT ĐỊNH"),
         ("ứng dụng CNTTT vào", "ứng dụng CNTT vào"),
         ("ứng dụng CNÑTT vào", "ứng dụng CNTT vào"),  # Ñ, a letter no Vietnamese text has
+        ("Tết Bính NNgọ", "Tết Bính Ngọ"),
     ],
 )
 def test_codes_read_with_a_doubled_or_foreign_letter(read, right):

@@ -199,11 +199,11 @@ def corrected_token(token: str, after: str = "") -> str:
     candidate = token.translate(_LOOKALIKES)
     if is_known(candidate):
         return candidate
-    if not (candidate.islower() or candidate.isupper() or candidate.istitle()):
-        return candidate  # mixed case ("cônG", "SấT") is no word to guess at
     undoubled = {u for u in _undoubled(candidate) if _undoubles_to(candidate, u)}
     if len(undoubled) == 1:
         return undoubled.pop()
+    if not (candidate.islower() or candidate.isupper() or candidate.istitle()):
+        return candidate  # mixed case ("cônG", "SấT") is no word to guess at
     if len(candidate) < 2 or candidate.istitle() or not _VOWEL.search(fold(candidate)):
         return candidate  # a capitalised word may be a name; capitals without a vowel are a code
     nearest = _nearest_syllable(candidate.lower())
