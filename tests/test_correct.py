@@ -7,10 +7,6 @@ from concurrent.futures import Future
 
 import pytest
 
-from conftest import REPO
-from ingest.consume import Consumer
-from ingest.sources import discover
-from pipeline.config import load_settings
 from pipeline.hashing import sha256_file
 from pipeline.models import OcrResult, PageText, Word
 from pipeline.stages.correct import (
@@ -22,7 +18,6 @@ from pipeline.stages.correct import (
     phrase_pairs,
     syllables,
 )
-from pipeline.store.catalog import Catalog
 from pipeline.text import is_syllable, normalize
 
 
@@ -131,33 +126,18 @@ def test_the_lexicon_holds_syllables_and_the_phrases_its_syllables():
     assert is_known("QĐ") and is_known("KIỂM") and not is_known("QĐĐ")
 
 
-def test_ingest_files_the_pages_tesseract_read_corrected(tmp_path, monkeypatch):
-    for key in ("HOSO_CONFIG", "HOSO_OPENSEARCH_URL"):
-        monkeypatch.delenv(key, raising=False)
-    settings = load_settings(home=tmp_path / "home", ocr_jobs=1)
-    catalog = Catalog(settings.catalog_path)
-    inbox = tmp_path / "inbox" / "2025-HS-0100"
-    inbox.mkdir(parents=True)
-    scan = inbox / "thong_bao.pdf"
-    shutil.copy(REPO / "samples" / "more" / "thong_bao.pdf", scan)
-    worker = Consumer(settings, catalog, None)
-    ids = worker.enqueue(discover([inbox.parent], None, settings.case_id_pattern))
-
+def test_ingest_files_the_pages_tesseract_read_corrected(consumer, monkeypatch):
     def read(job):  # what Tesseract read, without running it
         job.output_pdf.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(scan, job.output_pdf)
+        shutil.copy(consumer.scan, job.output_pdf)
         future = Future()
         future.set_result(
             OcrResult(job.batch_id, job.output_pdf, [page("Số: 47/QĐĐ-VKS-P2 Viện kiếm sát")], ocr_pages=[1])
         )
         return future
 
-    monkeypatch.setattr(worker, "submit_ocr", read)
-    try:
-        worker.process(ids)
-        [stored] = catalog.batch_pages(sha256_file(scan))
-    finally:
-        worker.close()
-        catalog.close()
+    monkeypatch.setattr(consumer, "submit_ocr", read)
+    consumer.process(consumer.ids)
+    [stored] = consumer.catalog.batch_pages(sha256_file(consumer.scan))
     assert stored.text == "Số: 47/QĐ-VKS-P2 Viện kiểm sát"
     assert [w.text for w in stored.words] == ["Số:", "47/QĐ-VKS-P2", "Viện", "kiểm", "sát"]

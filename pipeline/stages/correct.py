@@ -35,6 +35,7 @@ import bisect
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import replace
 from functools import cache
 from importlib.resources import files
@@ -84,22 +85,23 @@ def phrase_pairs() -> frozenset[tuple[str, str]]:
     return frozenset(pair for phrase in _data_lines("vi-phrases.txt") for pair in itertools.pairwise(phrase))
 
 
+def _grouped(key: Callable[[str], str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in sorted(syllables()):
+        out.setdefault(key(s), []).append(s)
+    return out
+
+
 @cache
 def _by_letters() -> dict[str, list[str]]:
     """Syllables by their letters without marks: "duoc" → ["được", "đước", ...]."""
-    out: dict[str, list[str]] = {}
-    for s in sorted(syllables()):
-        out.setdefault(fold(s), []).append(s)
-    return out
+    return _grouped(fold)
 
 
 @cache
 def _by_toneless() -> dict[str, list[str]]:
-    """Syllables by their form without a tone: "kiem" → [...], "kiêm" → ["kiêm", "kiếm", "kiềm", "kiểm", ...]."""
-    out: dict[str, list[str]] = {}
-    for s in sorted(syllables()):
-        out.setdefault(strip_tone(s), []).append(s)
-    return out
+    """Syllables by their form without a tone: "kiêm" → ["kiêm", "kiếm", "kiềm", "kiểm", ...]."""
+    return _grouped(strip_tone)
 
 
 def is_known(token: str) -> bool:
