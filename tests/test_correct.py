@@ -68,6 +68,13 @@ def test_impossible_tone_on_a_stop_coda():
     assert correct_text("giải quyết viềc này") == "giải quyết việc này"
 
 
+def test_a_syllable_the_lexicon_lacks_is_no_misreading():
+    # "cược" is not in hunspell-vi's list; its tone fits its ending, so it is no misreading of "cước"
+    assert "cược" not in syllables()
+    assert correct_text("số tiền đặt cược mỗi ván") == "số tiền đặt cược mỗi ván"
+    assert correct_text("nguôn kinh phí, ĐƠN KHIEU NẠI") == "nguồn kinh phí, ĐƠN KHIẾU NẠI"  # tones lost
+
+
 def test_equal_candidates_leave_the_token_as_read():
     assert correct_text("hoạc") == "hoạc"  # hoác or hoặc
     assert correct_text("quyềt") == "quyềt"  # quyết or quyệt, and no word beside it to choose
@@ -88,6 +95,23 @@ def test_names_are_left_alone():
     # capitalised words beside capitalised words may be a name: not retoned, not made syllables
     text = "bị can Trấn Văn Cấm, trú tại Cấm Phả; Hạnphhú Oppo"
     assert correct_text(text) == text
+
+
+def test_a_heading_of_names_is_not_read_with_the_next_line_or_column():
+    # "CỘNG" with "TÔ" would make "tổ công"; across lines, or across the gap between the agency's name
+    # and the Quốc hiệu side by side, the two are no word
+    heading = "CÔNG AN HUYỆN CÔ TÔ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    assert correct_text(heading) == heading
+    below = [Word("CÔ", 10, 10, 30, 20), Word("TÔ", 32, 10, 50, 20), Word("CỘNG", 5, 25, 40, 35)]
+    beside = [Word("CÔ", 10, 10, 30, 20), Word("TÔ", 32, 10, 50, 20), Word("CỘNG", 300, 10, 340, 20)]
+    for words in (below, beside):
+        assert [w.text for w in correct_page(PageText(1, "CÔ TÔ CỘNG", words=words)).words] == ["CÔ", "TÔ", "CỘNG"]
+    near = [Word("THẤM", 10, 10, 40, 20), Word("PHÁN", 44, 10, 80, 20)]
+    assert correct_page(PageText(1, "THẤM PHÁN", words=near)).text == "THẨM PHÁN"
+
+
+def test_a_page_read_without_words_has_its_text_corrected():
+    assert correct_page(PageText(1, "Viện kiếm sát")).text == "Viện kiểm sát"
 
 
 def test_digits_are_never_changed():

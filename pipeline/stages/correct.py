@@ -1,8 +1,8 @@
 """Vietnamese OCR post-correction of the searchable text: what Tesseract systematically misreads, put right.
 
 Only a page Tesseract read (`layer == "ocr"`) is corrected; a kept text layer is the document's own
-text. Its text and its words are corrected alike (the words as the text they make, so each has its
-neighbours for context), and a corrected word keeps its box: a search hit on it lands where it is printed.
+text. Its words are corrected in each other's context as they lie on the page, and its text gets
+their corrections; a corrected word keeps its box: a search hit on it lands where it is printed.
 
 Lexicon: Vietnamese syllables (pipeline/data/vi-syllables.txt, derived from Debian's hunspell-vi by
 scripts/vi_syllables.py and shipped, so nothing is read from /usr/share/hunspell at run time), the codes
@@ -16,13 +16,16 @@ candidate is best:
 - a doubled consonant, Tesseract's bold-print artefact: "QĐĐ" → "QĐ" (so "47/QĐĐ-VKS-P2" is found as
   47/QĐ-VKS-P2), "CNTTT" → "CNTT", "ĐĐỊNH" → "ĐỊNH"; capitals only into a known code, as an unknown
   code ("TTTU") is no misread syllable;
-- marks: the one syllable of the same letters with the fewest marks changed ("viềc" → "việc": no
-  syllable ending in c takes huyền), else the one syllable one letter away ("qwy" → "quy").
+- marks, where the token is a misreading (no syllable by the grammar, its tone lost, or a tone its
+  ending cannot take) and not a syllable the lexicon lacks ("cược"): the one syllable of the same
+  letters with the fewest marks changed ("viềc" → "việc": no syllable ending in c takes huyền,
+  "nguôn" → "nguồn"), else the one syllable one letter away ("qwy" → "quy").
 Context: a pair of neighbouring tokens that is no word of vi-phrases.txt becomes the one word its
 syllables make with other tones ("kiếm sát" → "kiểm sát", "THẤM PHÁN" → "THẨM PHÁN", "nhần dần" →
 "nhân dân"; Tesseract reads hỏi as sắc, and loses tones on poor scans); a syllable that makes a word
-with its other neighbour as read stays ("tìm kiếm", "tin báo về"). And the "Số" label read "Sô", "Sồ",
-"Sộ" before ":" or a number is "Số".
+with its other neighbour as read stays ("tìm kiếm", "tin báo về"); words in capitals are read with
+capitals of their own line only (a heading's lines and columns are names: "CÔNG AN HUYỆN CÔ TÔ").
+And the "Số" label read "Sô", "Sồ", "Sộ" before ":" or a number is "Số".
 Never changed: a token with a digit (numbers are never "corrected" into other numbers), mixed case,
 capitals without a vowel (a code), and a capitalised word beside a capitalised word or standing
 alone beyond the look-alike and doubled-letter repairs ("Trấn Văn Cấm", "Hạnphhú"): it may be a name,
@@ -43,8 +46,8 @@ from importlib.resources import files
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from ..models import PageText
-from ..text import fold, normalize, strip_tone
+from ..models import PageText, Word
+from ..text import fold, is_syllable, normalize, strip_tone
 
 _LOOKALIKES = str.maketrans({"Ñ": "N", "ñ": "n"})
 _TOKEN = re.compile(r"\w+")
@@ -53,6 +56,9 @@ _NUMBER_AFTER = re.compile(r"\s*[:.]?\s*\d")  # what follows a "Số" label
 # "so", "sơ" are words ("so với", "hồ sơ 635 vụ"), and only a capitalised label is taken.
 _SO_MISREAD = {"sô", "sồ", "sỗ", "sộ"}
 _VOWEL = re.compile("[aeiouyAEIOUY]")  # on folded text
+_STOP_CODA = re.compile("(?:c|ch|p|t)$")
+_STOP_TONES = {"\u0301", "\u0323"}  # sắc, nặng: the only tones of a syllable ending in c, ch, p, t
+_APART = "|"  # between two words of one line that a column's gap parts: no neighbours
 _MAX_RUN_COMBINATIONS = 64  # doubled-letter readings tried for one token
 
 
@@ -110,12 +116,34 @@ def is_known(token: str) -> bool:
 
 
 def correct_page(page: PageText) -> PageText:
-    """The page with its text and words corrected (a page Tesseract read); any other page as it is."""
+    """The page with its words and text corrected (a page Tesseract read); any other page as it is.
+
+    The words are read in each other's context, where they are on the page: two words are neighbours
+    on one line, or the end of a line and the start of the next; words apart by a column's gap (the
+    agency's name and the Quốc hiệu side by side in a heading) are not. The text gets its words' corrections."""
     if page.layer != "ocr":
         return page
-    texts = correct_words([w.text for w in page.words])
+    if not page.words:
+        return replace(page, text=correct_text(page.text))
+    gaps = [_gap(a, b) for a, b in itertools.pairwise(page.words)]
+    texts = correct_words([w.text for w in page.words], gaps)
     words = [w if text == w.text else replace(w, text=text) for w, text in zip(page.words, texts, strict=True)]
-    return replace(page, text=correct_text(page.text), words=words)
+    out, pos = [], 0
+    for old, new in zip(page.words, words, strict=True):
+        found = re.compile(rf"(?<!\S){re.escape(old.text)}(?!\S)").search(page.text, pos)
+        if found is None:
+            continue  # not in the text as a word (it keeps what was read there)
+        out += [page.text[pos : found.start()], new.text]
+        pos = found.end()
+    return replace(page, text="".join(out) + page.text[pos:], words=words)
+
+
+def _gap(a: Word, b: Word) -> str:
+    """What lies between two words that follow each other: a space, a line's end, or a column's gap."""
+    height = max(a.bottom - a.top, b.bottom - b.top)
+    if a.x0 > b.x0 or b.top >= (a.top + a.bottom) / 2:
+        return "\n"
+    return " " if b.x0 - a.x1 <= 1.5 * height else _APART
 
 
 def correct_text(text: str) -> str:
@@ -128,11 +156,12 @@ def correct_text(text: str) -> str:
     return "".join(out) + text[pos:]
 
 
-def correct_words(words: list[str]) -> list[str]:
-    """A page's words in reading order, normalized and corrected as the text they make (each word in the
-    others' context)."""
+def correct_words(words: list[str], gaps: list[str] | None = None) -> list[str]:
+    """Words in reading order, normalized and corrected as the text they make (each word in the others'
+    context); `gaps[i]`, one character, lies between words i and i + 1 (a space unless given)."""
     words = [normalize(w) for w in words]
-    joined = " ".join(words)
+    gaps = gaps or [" "] * (len(words) - 1)
+    joined = "".join(w + gap for w, gap in zip(words, [*gaps, ""], strict=False))
     starts = list(itertools.accumulate((len(w) + 1 for w in words[:-1]), initial=0))
     out = list(words)
     for start, end, token in reversed(_corrections(joined)):  # from the end: earlier offsets stay right
@@ -146,39 +175,41 @@ def _corrections(text: str) -> list[tuple[int, int, str]]:
     """(start, end, corrected token) of the tokens of `text` that read otherwise, in order."""
     found = list(_TOKEN.finditer(text))
     tokens = [corrected_token(m.group(), text[m.end() : m.end() + 16]) for m in found]
-    neighbours = [text[m.end() : n.start()].isspace() for m, n in itertools.pairwise(found)]
-    _retone(tokens, neighbours)
+    _retone(tokens, [text[m.end() : n.start()] for m, n in itertools.pairwise(found)])
     return [(m.start(), m.end(), t) for m, t in zip(found, tokens, strict=True) if t != m.group()]
 
 
-def _retone(tokens: list[str], neighbours: list[bool]) -> None:
+def _retone(tokens: list[str], gaps: list[str]) -> None:
     """Put back the tones of syllables read with another tone, where one reading makes a known word.
 
-    `neighbours[i]`: tokens i and i + 1 are apart by white space only (one word may span them). A pair that
+    `gaps[i]`: the text between tokens i and i + 1; white space only, the two may be one word. A pair that
     is no word as read becomes the one word of vi-phrases.txt its syllables make with other tones, if
     there is one; a syllable that makes a word with its other neighbour as read stays as it is."""
     words = phrase_pairs()
 
     def pair(i: int) -> tuple[str, str] | None:
-        return (tokens[i].lower(), tokens[i + 1].lower()) if 0 <= i < len(neighbours) and neighbours[i] else None
+        return (tokens[i].lower(), tokens[i + 1].lower()) if 0 <= i < len(gaps) and gaps[i].isspace() else None
 
-    for i in range(len(neighbours)):
+    for i, gap in enumerate(gaps):
         read = pair(i)
         if read is None or read in words:
             continue
-        left = _tones(tokens[i], tokens[i + 1]) if pair(i - 1) not in words else [read[0]]
-        right = _tones(tokens[i + 1], tokens[i]) if pair(i + 1) not in words else [read[1]]
+        left = _tones(tokens[i], tokens[i + 1], gap) if pair(i - 1) not in words else [read[0]]
+        right = _tones(tokens[i + 1], tokens[i], gap) if pair(i + 1) not in words else [read[1]]
         options = {(x, y) for x in left for y in right if (x, y) in words}
         if len(options) == 1:
             x, y = options.pop()
             tokens[i], tokens[i + 1] = _cased(tokens[i], x), _cased(tokens[i + 1], y)
 
 
-def _tones(token: str, partner: str) -> list[str]:
+def _tones(token: str, partner: str, gap: str) -> list[str]:
     """What `token` may read with other marks, itself first: a syllable with another tone, no syllable
-    any syllable of its letters; only itself when it may be a name (capitalised beside a capitalised word)."""
+    any syllable of its letters. Only itself when it may be a name: capitalised beside a capitalised
+    word, or in capitals beside capitals on another line (a heading's lines are names: "CÔNG AN
+    HUYỆN CÔ TÔ" above "CỘNG HÒA ...")."""
     lower = token.lower()
-    if not (token.islower() or (token.isupper() and partner.isupper()) or (token.istitle() and partner.islower())):
+    capitals = token.isupper() and partner.isupper() and "\n" not in gap
+    if not (token.islower() or capitals or (token.istitle() and partner.islower())):
         return [lower]
     others = _by_toneless().get(strip_tone(lower), ()) if lower in syllables() else _by_letters().get(fold(lower), ())
     return [lower, *(s for s in others if s != lower)]
@@ -208,10 +239,24 @@ def corrected_token(token: str, after: str = "") -> str:
         return candidate  # mixed case ("cônG", "SấT") is no word to guess at
     if len(candidate) < 2 or candidate.istitle() or not _VOWEL.search(fold(candidate)):
         return candidate  # a capitalised word may be a name; capitals without a vowel are a code
+    if not _misread(candidate.lower()):
+        return candidate  # a syllable the lexicon lacks ("cược"), not one Tesseract misread
     nearest = _nearest_syllable(candidate.lower())
     if nearest is None:
         return candidate
     return nearest.upper() if candidate.isupper() else nearest
+
+
+def _misread(token: str) -> bool:
+    """Is `token` (lower case, not in the lexicon) a misreading rather than a syllable the lexicon lacks?
+    It is when it is no syllable by the grammar (`pipeline.text.is_syllable`), has lost its tone
+    ("nguôn", "KHIEU": Tesseract drops tones, it seldom adds one), or has a tone its ending cannot take
+    ("viềc": after c, ch, p, t only sắc and nặng)."""
+    toneless = strip_tone(token)
+    if not is_syllable(token) or toneless == token:
+        return True
+    tone = set(unicodedata.normalize("NFD", token)) - set(unicodedata.normalize("NFD", toneless))
+    return bool(_STOP_CODA.search(token)) and not tone <= _STOP_TONES
 
 
 def _undoubles_to(token: str, shorter: str) -> bool:
