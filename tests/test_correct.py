@@ -75,6 +75,11 @@ def test_a_syllable_the_lexicon_lacks_is_no_misreading():
     assert correct_text("nguôn kinh phí, ĐƠN KHIEU NẠI") == "nguồn kinh phí, ĐƠN KHIẾU NẠI"  # tones lost
 
 
+def test_loanwords_and_codes_are_not_made_syllables():
+    text = "Cân điện tử mini, email, thứ hạng PCI của tỉnh"
+    assert correct_text(text) == text
+
+
 def test_equal_candidates_leave_the_token_as_read():
     assert correct_text("hoạc") == "hoạc"  # hoác or hoặc
     assert correct_text("quyềt") == "quyềt"  # quyết or quyệt, and no word beside it to choose

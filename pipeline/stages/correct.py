@@ -19,7 +19,8 @@ candidate is best:
 - marks, where the token is a misreading (no syllable by the grammar, its tone lost, or a tone its
   ending cannot take) and not a syllable the lexicon lacks ("cược"): the one syllable of the same
   letters with the fewest marks changed ("viềc" → "việc": no syllable ending in c takes huyền,
-  "nguôn" → "nguồn"), else the one syllable one letter away ("qwy" → "quy").
+  "nguôn" → "nguồn"), else, for a lower-case word with Vietnamese marks, the one syllable one letter
+  away; a word of plain letters may be a loanword ("mini", "email") and capitals a code ("PCI").
 Context: a pair of neighbouring tokens that is no word of vi-phrases.txt becomes the one word its
 syllables make with other tones ("kiếm sát" → "kiểm sát", "THẤM PHÁN" → "THẨM PHÁN", "nhần dần" →
 "nhân dân"; Tesseract reads hỏi as sắc, and loses tones on poor scans); a syllable that makes a word
@@ -241,7 +242,7 @@ def corrected_token(token: str, after: str = "") -> str:
         return candidate  # a capitalised word may be a name; capitals without a vowel are a code
     if not _misread(candidate.lower()):
         return candidate  # a syllable the lexicon lacks ("cược"), not one Tesseract misread
-    nearest = _nearest_syllable(candidate.lower())
+    nearest = _nearest_syllable(candidate.lower(), other_letters=candidate.islower() and not candidate.isascii())
     if nearest is None:
         return candidate
     return nearest.upper() if candidate.isupper() else nearest
@@ -283,19 +284,21 @@ def _undoubled(token: str) -> list[str]:
     return [u for u in out if u != token]
 
 
-def _nearest_syllable(token: str) -> str | None:
+def _nearest_syllable(token: str, other_letters: bool) -> str | None:
     """The one syllable of the lexicon nearest to `token` (lower case, no syllable), or None.
 
     Marks first: a syllable of the same letters with other marks costs one per letter whose marks differ
-    ("viềc" → "việc", a stop coda takes no grave); only when none has the same letters, one letter read
-    as another ("qwy" → "quy"; none dropped or added). Of equals none is taken ("hoạc": hoác, hoặc;
-    "ngưòi": người, ngươi): the context may still choose (`_retone`)."""
+    ("viềc" → "việc", a stop coda takes no grave); only when none has the same letters and
+    `other_letters`, one letter read as another (".ưnn" → ".ưng"; none dropped or added). Of equals none
+    is taken ("hoạc": hoác, hoặc; "ngưòi": người, ngươi): the context may still choose (`_retone`)."""
     marked = _by_letters().get(fold(token), [])
     if marked:
         cost = {s: sum(a != b for a, b in zip(s, token, strict=True)) for s in marked if len(s) == len(token)}
         best = min(cost.values(), default=None)
         found = [s for s, c in cost.items() if c == best]
         return found[0] if len(found) == 1 else None
+    if not other_letters:
+        return None
     found = process.extract(
         unicodedata.normalize("NFD", token),
         _decomposed_syllables(),
