@@ -2,10 +2,11 @@
 
     python scripts/vi_syllables.py [/usr/share/hunspell/vi_VN.dic]
 
-hunspell-vi's word list is a list of Vietnamese syllables (one a line, no affixes). Kept: the lower-case
-entries that are syllables by `pipeline.text.is_syllable`'s grammar, normalized as the pipeline's text is
-(NFC, classic tone placement), sorted. Its capitalised entries (UBND, HĐND, TCVN, ...) are codes, not
-syllables: the correction's known codes are in pipeline/data/vi-codes.txt.
+hunspell-vi's word list is a list of Vietnamese syllables (one a line, no affixes). Kept: the entries, in
+lower case, that are syllables by `pipeline.text.is_syllable`'s grammar ("Nguyễn", "Nẵng" are among its
+capitalised ones), normalized as the pipeline's text is (NFC, classic tone placement), sorted. Its
+capitalised codes (UBND, HĐND, TCVN, ...) are no syllables: the correction's known codes are in
+pipeline/data/vi-codes.txt.
 """
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ HEADER = """\
 # Vietnamese syllables: the lexicon of OCR post-correction (pipeline/stages/correct.py).
 # Derived by scripts/vi_syllables.py from Debian's hunspell-vi {version} (/usr/share/hunspell/vi_VN.dic),
 # the LibreOffice Vietnamese dictionary by Ivan Garcia and Nguyễn Xuân Minh, GPL-2 (Debian copyright file):
-# its lower-case entries that are syllables by pipeline.text.is_syllable, NFC, classic tone placement.
+# its entries, in lower case, that are syllables by pipeline.text.is_syllable, NFC, classic tone placement.
 """
 
 
 def syllables(dic: Path) -> list[str]:
     entries = dic.read_text(encoding="utf-8").splitlines()[1:]  # the first line is the entry count
-    kept = {normalize(e.strip()) for e in entries if e.strip() and e.strip() == e.strip().lower()}
+    kept = {normalize(e.strip().lower()) for e in entries if e.strip()}
     return sorted(s for s in kept if is_syllable(s))
 
 
