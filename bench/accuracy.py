@@ -4,6 +4,7 @@
     python bench/accuracy.py --corpus all --source truth      # dev and dev-real from their truth text: no OCR
     python bench/accuracy.py --corpus real-dev --jobs 1 --cache /tmp/hoso-acc
     python bench/accuracy.py --corpus dev --cases 2024-HS-7001 2024-HS-7003 --json
+    python bench/accuracy.py --corpus dev-real --cache /tmp/hoso-acc --baseline ocrmypdf --jobs 1
 
 Corpora (../shared/corpus, or $HOSO_SHARED/corpus):
 - `dev`: synthetic case files, truth.json with each document's type, số, date and page text;
@@ -43,6 +44,13 @@ measure. Measured per corpus:
   are counted apart);
 - order-free word error of the page text (dev and dev-real, OCR only): per page max(missing,
   extra) words of the two bags of words, summed, over the truth words;
+- the searchable text (OCR only) as Tesseract read it, after the OCR post-correction that ingest
+  applies (`pipeline.stages.correct`; every measure above is taken on the corrected pages, as ingest
+  files them) and, with `--baseline ocrmypdf`, as plain `ocrmypdf -l vie --skip-text --rotate-pages
+  --deskew --jobs 1` reads the same files (images through img2pdf first; its text extracted by
+  pdfplumber, as the OCR stage does; cached under --cache): word error, the share of tokens that are
+  neither a Vietnamese syllable nor a known code, page 1 holding the subtitle (real-dev), our corrected
+  word error ÷ ocrmypdf's (target ≤ 0.6), and the corrections made most often;
 - real-dev, OCR only: the share of scanned files whose page 1 holds ≥ 80% of the words of the
   labelled subtitle (folded) — page 1 is OCRed and searchable.
 Targets are printed next to the measures. Mistakes name documents by file and page only (real-dev
@@ -50,7 +58,8 @@ holds personal names: subtitles are never printed).
 
 --cache keeps each batch's OCR, keyed by its files' sha256, the OCR languages and the source of the
 OCR stage (pipeline/stages/ocr.py, stamps.py, what they import, and pipeline/models.py), so a
-changed OCR stage is read again while changes to the later stages re-run in seconds.
+changed OCR stage is read again while changes to the later stages (the post-correction among them)
+re-run in seconds; and plain ocrmypdf's page texts, keyed by the files, its options and version.
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ import json
 import os
 import pickle
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,6 +79,8 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pdfplumber
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -78,11 +90,13 @@ from pipeline.config import Settings  # noqa: E402
 from pipeline.models import DocumentDraft, OcrJob, PageText, Stamp  # noqa: E402
 from pipeline.petitions import PETITION_TYPES  # noqa: E402
 from pipeline.secrecy import level_of_mark, rank  # noqa: E402
+from pipeline.stages.correct import correct_page, is_known  # noqa: E402
 from pipeline.stages.documents import described, find_documents  # noqa: E402
+from pipeline.stages.normalize import images_to_pdf  # noqa: E402
 from pipeline.stages.ocr import run_ocr  # noqa: E402
 from pipeline.stages.petition import PetitionFacts, petition_facts  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.text import fold, words  # noqa: E402
+from pipeline.text import fold, normalize, words  # noqa: E402
 
 SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus"
 CORPORA = ("dev", "dev-real", "real-dev", "petitions-dev")
@@ -153,6 +167,7 @@ SILENT_FIELDS = (
 )
 RECEIVED_FIELDS = ("received_number", "received_date")  # measured only where the truth has a stamp
 SUBTITLE_SHARE = 0.8  # page 1 must hold this share of the subtitle's words
+WORD_ERROR_VS_OCRMYPDF = 0.6  # --baseline ocrmypdf: our corrected word error ÷ plain ocrmypdf's
 
 
 # ---------------------------------------------------------------------------------------------
@@ -427,6 +442,22 @@ def bag_difference(truth: str, read: str) -> tuple[int, int]:
     return sum((want - got).values()), sum((got - want).values())
 
 
+def word_errors(batch: TruthBatch, texts: dict[int, str]) -> tuple[int, int]:
+    """(word errors, truth words) of a batch's page texts by page number: per page max(missing, extra)."""
+    errors = truth_words = 0
+    for doc in batch.documents:
+        for number, text in enumerate(doc.text or [], doc.first):
+            errors += max(bag_difference(text, texts.get(number, "")))
+            truth_words += len(words(text))
+    return errors, truth_words
+
+
+def unknown_tokens(text: str) -> tuple[int, int]:
+    """(tokens of letters that are neither a syllable nor a known code, tokens of letters) of a text."""
+    letters = [t for t in words(text) if t.isalpha()]
+    return sum(not is_known(t) for t in letters), len(letters)
+
+
 def ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -544,6 +575,32 @@ def ocr_pages(sources: list[Path], cache: Path | None, code: str) -> Reading:
     return result.pages, list(result.ocr_pages), None
 
 
+OCRMYPDF = [str(Path(sys.executable).parent / "ocrmypdf"), "-l", "vie", "--skip-text", "--rotate-pages", "--deskew"]
+
+
+def ocrmypdf_texts(sources: list[Path], cache: Path | None) -> list[str]:
+    """The page texts plain ocrmypdf gives a batch (`OCRMYPDF --jobs 1`; images through img2pdf first),
+    as pdfplumber extracts them (as the OCR stage does) and normalized; cached by the files' sha256."""
+    version = subprocess.run([OCRMYPDF[0], "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    key = cache_key(sources, " ".join(OCRMYPDF[1:]), f"ocrmypdf {version}")
+    cached = cache / f"ocrmypdf-{key}.json" if cache else None
+    if cached and cached.exists():
+        return json.loads(cached.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="hoso-accuracy-ocrmypdf-") as tmp:
+        source = sources[0]
+        if sniff(source) != "pdf":
+            source = Path(tmp) / "in.pdf"
+            images_to_pdf(sources, source, Settings().max_pixels)
+        out = Path(tmp) / "out.pdf"
+        subprocess.run([*OCRMYPDF, "--jobs", "1", "-q", str(source), str(out)], check=True)
+        with pdfplumber.open(out) as pdf:
+            texts = [normalize(page.extract_text() or "") for page in pdf.pages]
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    return texts
+
+
 # ---------------------------------------------------------------------------------------------
 # Scoring a corpus
 
@@ -647,11 +704,9 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
                 reason, real = page_reason(page, batch, layer)
                 real_reason += real
                 not_ocred.append({"file": name, "page": page.number, "layer": layer, "reason": reason, "real": real})
-            for doc in batch.documents:
-                for number, text in enumerate(doc.text or [], doc.first):
-                    missing, extra = bag_difference(text, by_number[number].text if number in by_number else "")
-                    errors += max(missing, extra)
-                    truth_words += len(words(text))
+            wrong, said = word_errors(batch, {page.number: page.text for page in pages})
+            errors += wrong
+            truth_words += said
             if batch.kind == "scan" and batch.documents and batch.documents[0].subtitle:
                 subtitle_files += 1
                 share = subtitle_share(batch.documents[0].subtitle, by_number[1].text if 1 in by_number else "")
@@ -723,6 +778,48 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
     return report
 
 
+def text_measures(
+    batches: list[TruthBatch], raw: list[Reading], corrected: list[Reading], baseline: list[list[str]] | None
+) -> dict:
+    """The searchable text as the OCR stage read it, after post-correction, and as plain ocrmypdf reads it:
+    word error (where the corpus has page text), the share of unknown tokens (neither a syllable nor a
+    known code), page 1 holding the labelled subtitle (real-dev scans); and the corrections made most often."""
+    readings = {
+        "read": [{p.number: p.text for p in pages} for pages, _, _ in raw],
+        "corrected": [{p.number: p.text for p in pages} for pages, _, _ in corrected],
+    }
+    if baseline is not None:
+        readings["ocrmypdf"] = [dict(enumerate(texts, 1)) for texts in baseline]
+    out: dict = {}
+    for name, texts in readings.items():
+        errors = said = unknown = tokens = subtitle_files = subtitle_found = 0
+        for batch, by_number in zip(batches, texts, strict=True):
+            wrong, truth = word_errors(batch, by_number)
+            errors, said = errors + wrong, said + truth
+            for text in by_number.values():
+                bad, all_ = unknown_tokens(text)
+                unknown, tokens = unknown + bad, tokens + all_
+            if batch.kind == "scan" and batch.documents and batch.documents[0].subtitle:
+                subtitle_files += 1
+                subtitle_found += subtitle_share(batch.documents[0].subtitle, by_number.get(1, "")) >= SUBTITLE_SHARE
+        out[name] = {
+            "word_error": ratio(errors, said) if said else None,
+            "unknown_share": ratio(unknown, tokens),
+            "page1_subtitle": [subtitle_found, subtitle_files] if subtitle_files else None,
+        }
+    if baseline is not None and out["ocrmypdf"]["word_error"]:
+        out["vs_ocrmypdf"] = round((out["corrected"]["word_error"] or 0) / out["ocrmypdf"]["word_error"], 3)
+    changes: Counter = Counter()
+    for (before, _, _), (after, _, _) in zip(raw, corrected, strict=True):
+        for page_before, page_after in zip(before, after, strict=True):
+            for w0, w1 in zip(page_before.words, page_after.words, strict=True):
+                if w0.text != w1.text:
+                    changes[f"{w0.text} → {w1.text}"] += 1
+    out["words_corrected"] = sum(changes.values())
+    out["top_corrections"] = changes.most_common(12)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Printing
 
@@ -748,6 +845,7 @@ LABELS = {
     "wrong_links": "wrong links (refers-to)",
     "secret_lowered": "secret stored at a lower level",
     "word_error": "word error (order-free)",
+    "word_error_vs_ocrmypdf": "  corrected ÷ plain ocrmypdf's",
     "page1_subtitle": "page 1 holds its subtitle",
     "silent_wrong_share": "silent wrong",
 }
@@ -789,8 +887,6 @@ def print_report(report: dict) -> None:
         row("wrong_links", f"{report['wrong_links']} of {stored_refs} stored")
     if report["secret_lowered"] is not None:
         row("secret_lowered", f"{report['secret_lowered']} of {report['secret_documents']} secret documents")
-    if report["word_error"] is not None:
-        row("word_error", f"{report['word_error']:.4f}")
     if report["page1_subtitle"] is not None:
         found, files = report["page1_subtitle_files"]
         row("page1_subtitle", f"{report['page1_subtitle']:.4f} ({found}/{files} scans)")
@@ -806,6 +902,25 @@ def print_report(report: dict) -> None:
     review = report["review"]
     by_field = ", ".join(f"{k} {n}" for k, n in review["by_field"].items()) or "-"
     print(f"  {'fields left for review':<34} {review['entries']} in {review['documents']} documents: {by_field}")
+    text = report.get("text")
+    if text:
+        names = [n for n in ("read", "corrected", "ocrmypdf") if n in text]
+        print(f"  {'OCR text':<34} {' · '.join(names)}")
+        if text["read"]["word_error"] is not None:
+            row("word_error", " · ".join(f"{text[n]['word_error']:.4f}" for n in names))
+        print(
+            f"  {'  tokens neither syllable nor code':<34} "
+            + " · ".join(f"{text[n]['unknown_share']:.4f}" for n in names)
+        )
+        if text["read"]["page1_subtitle"]:
+            print(
+                f"  {'  page 1 holds its subtitle':<34} "
+                + " · ".join("{}/{}".format(*text[n]["page1_subtitle"]) for n in names)
+            )
+        if "vs_ocrmypdf" in text:
+            row("word_error_vs_ocrmypdf", f"{text['vs_ocrmypdf']:.3f}")
+        top = ", ".join(f"{change} ×{n}" for change, n in text["top_corrections"])
+        print(f"  {'  words corrected':<34} {text['words_corrected']}: {top}")
     print("  targets met" if report["targets_met"] else "  TARGETS NOT MET")
     if report["pages_not_ocred"] and report["corpus"] == "real-dev":
         print("  pages not OCRed:")
@@ -835,6 +950,11 @@ def main() -> None:
     parser.add_argument("--cases", nargs="*", help="only these case ids (or file names containing these words)")
     parser.add_argument("--jobs", type=int, default=max(1, min(os.cpu_count() or 1, 4)))
     parser.add_argument("--cache", type=Path, help="folder keeping OCR results between runs")
+    parser.add_argument(
+        "--baseline",
+        choices=("ocrmypdf",),
+        help="also read each batch with plain ocrmypdf (cached under --cache): word error against ours",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -865,8 +985,26 @@ def main() -> None:
                     )
                 )
         seconds = time.monotonic() - started
+        raw = read
+        if args.source == "ocr":
+            read = [([correct_page(page) for page in pages], ocred, error) for pages, ocred, error in raw]
         report = score(corpus, batches, read, ocr=args.source == "ocr")
         report["read_seconds"] = round(seconds, 1)
+        if args.source == "ocr":
+            baseline = None
+            if args.baseline:
+                with ProcessPoolExecutor(args.jobs) as pool:
+                    baseline = list(pool.map(ocrmypdf_texts, [b.sources for b in batches], [args.cache] * len(batches)))
+            report["text"] = text_measures(batches, raw, read, baseline)
+            if "vs_ocrmypdf" in report["text"]:
+                value = report["text"]["vs_ocrmypdf"]
+                report["targets"]["word_error_vs_ocrmypdf"] = {
+                    "op": "<=",
+                    "target": WORD_ERROR_VS_OCRMYPDF,
+                    "value": value,
+                    "met": met(value, "<=", WORD_ERROR_VS_OCRMYPDF),
+                }
+                report["targets_met"] = all(t["met"] for t in report["targets"].values())
         reports[corpus] = report
         if not args.json:
             print_report(report)

@@ -35,6 +35,7 @@ from pipeline.errors import Interrupted, ResourceError, low_on_space, resource_e
 from pipeline.filing import NotDigitized, file_drafts
 from pipeline.hashing import HashedFile, sha256_file
 from pipeline.models import OcrJob, OcrResult
+from pipeline.stages.correct import correct_page
 from pipeline.stages.documents import find_documents
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
@@ -412,7 +413,7 @@ class Consumer:
                     originals=originals,
                     ocr_pdf=str(result.pdf),
                     ocr_sha256=ocr_sha256,
-                    pages=result.pages,
+                    pages=[correct_page(page) for page in result.pages],
                     signed=result.signed,
                 )
             pages = self.catalog.batch_pages(row.sha256)

@@ -32,6 +32,7 @@ from pipeline.filing import NotDigitized, file_drafts
 from pipeline.hashing import sha256_file
 from pipeline.models import Classification, Metadata, OcrJob, PageRef, PageText
 from pipeline.secrecy import rank
+from pipeline.stages.correct import correct_page
 from pipeline.stages.crops import header_crop
 from pipeline.stages.documents import describe_document, find_documents
 from pipeline.stages.layout import read_layout
@@ -603,7 +604,7 @@ class Repair:
                     continue
                 digest = sha256_file(result.pdf)
                 with self.catalog.transaction():
-                    self.catalog.replace_batch_pages(job.batch_id, digest, result.pages)
+                    self.catalog.replace_batch_pages(job.batch_id, digest, [correct_page(p) for p in result.pages])
                 read += len(result.ocr_pages)
         except KeyboardInterrupt:
             self.consumer.abort()  # each scan is replaced in one transaction: the ones not read keep their pages

@@ -14,6 +14,11 @@ from typing import NoReturn
 
 import pytest
 
+from ingest.consume import Consumer
+from ingest.sources import discover
+from pipeline.config import load_settings
+from pipeline.store.catalog import Catalog
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared"))  # CI: ../shared
 CORPUS = SHARED / "corpus" / "dev"
@@ -137,3 +142,25 @@ def index_backend(request: pytest.FixtureRequest, pages: list):
     backend.index_pages(pages)
     yield backend
     backend.close()
+
+
+QUEUED_SCAN = REPO / "samples" / "more" / "thong_bao.pdf"
+
+
+@pytest.fixture
+def consumer(tmp_path, monkeypatch):
+    """A Consumer of a new home with one scan queued: `.scan`, a copy of QUEUED_SCAN in case folder
+    2025-HS-0100, and `.ids`, its queue ids (`consumer.process(consumer.ids)` takes it)."""
+    for key in ("HOSO_CONFIG", "HOSO_OPENSEARCH_URL"):
+        monkeypatch.delenv(key, raising=False)
+    settings = load_settings(home=tmp_path / "home", ocr_jobs=1)
+    catalog = Catalog(settings.catalog_path)
+    inbox = tmp_path / "inbox" / "2025-HS-0100"
+    inbox.mkdir(parents=True)
+    shutil.copy(QUEUED_SCAN, inbox / QUEUED_SCAN.name)
+    worker = Consumer(settings, catalog, None)
+    worker.scan = inbox / QUEUED_SCAN.name
+    worker.ids = worker.enqueue(discover([inbox.parent], None, settings.case_id_pattern))
+    yield worker
+    worker.close()
+    catalog.close()

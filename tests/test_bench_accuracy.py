@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models import Classification, DocumentDraft, Metadata, PageRef, PageText
+from pipeline.models import Classification, DocumentDraft, Metadata, PageRef, PageText, Word
+from pipeline.stages.correct import correct_page
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
@@ -348,3 +349,20 @@ def test_score_petitions_counts_a_wrong_reference_as_a_wrong_link(monkeypatch):
     assert report["wrong_links"] == 1
     assert report["review"]["by_field"] == {"petitioner": 1}
     assert not report["targets"]["wrong_links"]["met"] and not report["targets_met"]
+
+
+def test_text_measures_before_and_after_correction_and_plain_ocrmypdf():
+    truth = "Viện kiểm sát nhân dân tỉnh"
+    batch = acc.TruthBatch("b.pdf", None, [], [acc.TruthDoc(1, 1, "khac", "", "", text=[truth])])
+    read = "Viện kiếm sát nhân dần tỉnh QĐĐ"
+    words = [Word(w, 10.0 * i, 0.0, 10.0 * i + 8, 10.0) for i, w in enumerate(read.split())]
+    raw = [([PageText(1, read, words=words)], [1], None)]
+    corrected = [([correct_page(p) for p in pages], ocred, error) for pages, ocred, error in raw]
+    text = acc.text_measures([batch], raw, corrected, [["Viện kiểm sát nhân dân tính"]])
+    assert text["read"]["word_error"] == round(3 / 6, 4)  # max(2 missing, 3 extra) of 6 truth words
+    assert text["corrected"]["word_error"] == round(1 / 6, 4)  # "QĐ" is extra still
+    assert text["ocrmypdf"]["word_error"] == round(1 / 6, 4)
+    assert text["vs_ocrmypdf"] == 1.0
+    assert text["read"]["unknown_share"] == round(1 / 7, 4) and text["corrected"]["unknown_share"] == 0
+    assert text["words_corrected"] == 3
+    assert ("kiếm → kiểm", 1) in text["top_corrections"]

@@ -22,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, hoso, hoso_json
+from conftest import QUEUED_SCAN, REPO, hoso, hoso_json
 from dossier_kit import CASE, cli, tiny_home
 from ingest.consume import Consumer
 from ingest.queue import claim
 from ingest.sources import discover
-from pipeline.config import load_settings
 from pipeline.dossier.build import rebuild_dossier
 from pipeline.errors import ExitCode, why_unwritable
 from pipeline.hashing import sha256_file
@@ -35,7 +34,7 @@ from pipeline.stages.normalize import BadInput
 from pipeline.store.catalog import Catalog
 
 SAMPLES = REPO / "samples"
-SCAN = SAMPLES / "more" / "thong_bao.pdf"
+SCAN = QUEUED_SCAN  # the scan the `consumer` fixture queues
 
 
 def disk_full(where: Path | str = "/x") -> OSError:
@@ -148,23 +147,6 @@ def test_a_quarantined_file_does_not_fail_verify(tmp_path):
 
 
 # ---- disk full, injected at each write point -----------------------------------------------------
-
-
-@pytest.fixture
-def consumer(tmp_path, monkeypatch):
-    for key in ("HOSO_CONFIG", "HOSO_OPENSEARCH_URL"):
-        monkeypatch.delenv(key, raising=False)
-    settings = load_settings(home=tmp_path / "home", ocr_jobs=1)
-    catalog = Catalog(settings.catalog_path)
-    inbox = tmp_path / "inbox" / "2025-HS-0100"
-    inbox.mkdir(parents=True)
-    shutil.copy(SCAN, inbox / SCAN.name)
-    worker = Consumer(settings, catalog, None)
-    worker.scan = inbox / SCAN.name
-    worker.ids = worker.enqueue(discover([inbox.parent], None, settings.case_id_pattern))
-    yield worker
-    worker.close()
-    catalog.close()
 
 
 def ocr_fails_with(consumer: Consumer, monkeypatch, exc: Exception) -> None:
