@@ -170,6 +170,7 @@ def test_a_scan_read_in_ranges_gives_the_documents_of_one_job(tmp_path):
         home = tmp_path / name
         [outcome] = json.loads(hoso(home, "ingest", str(inbox), "--json", env=env).stdout)["files"]
         assert outcome["status"] == "done" and outcome["pages"] == 6, outcome
-        documents = json.loads(hoso(home, "documents", "2024-HS-7004", "--json").stdout)
-        found.append(documents)
+        dossier = json.loads(hoso(home, "dossier", "show", "2024-HS-7004", "--json").stdout)
+        found.append((dossier["pages"], dossier["documents"]))
     assert found[0] == found[1]
+    assert [d["sources"][0]["pages"] for d in found[1][1]] == [[1, 2], [3, 5], [6, 6]]
