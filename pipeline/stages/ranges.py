@@ -1,10 +1,10 @@
 """Page ranges: one large batch read on every core, its parts merged back in page order.
 
 `split_job` cuts a large batch into `OcrJob`s over small PDFs holding pages a..b (pages copied
-with pikepdf, their images as they are), which any worker can take like any other job;
+by QPDF, their images as they are), which any worker can take like any other job;
 `merge_results` joins their `OcrResult`s into the one `run_ocr` gives for the whole batch: the
-output PDFs appended in order (pages copied lazily: no page image is decoded or held here), page
-numbers and `ocr_pages` shifted by each range's offset. Every page is judged and read on its own
+output PDFs appended in order, page numbers and `ocr_pages` shifted by each range's offset. No
+page image is decoded or held here: memory stays flat in the batch's page count. Every page is judged and read on its own
 in `run_ocr`, so a page reads the same in a range as in its whole batch.
 
 A batch stays one job when it is small, or a PDF with a form: a signature covers the whole file,
@@ -47,30 +47,21 @@ def split_job(job: OcrJob, pages: int, size: int, workers: int = 1) -> list[OcrJ
         source = folder / "batch.pdf"
         images_to_pdf(job.sources, source, job.max_pixels)
     try:
-        pdf = pikepdf.open(source)
+        with pikepdf.open(source) as pdf:
+            if "/AcroForm" in pdf.Root:
+                return [job]
+            count = len(pdf.pages)
     except pikepdf.PdfError:
         return [job]  # run_ocr says what is wrong with it, as for any batch
-    with pdf:
-        if "/AcroForm" in pdf.Root:
-            return [job]
-        count = len(pdf.pages)
-        ranges = workers * math.ceil(count / (size * workers))
-        bounds = [round(i * count / ranges) for i in range(ranges + 1)]
-        parts = []
-        for first, last in zip(bounds, bounds[1:], strict=False):
-            part = folder / f"pages-{first + 1:05d}-{last:05d}.pdf"
-            with pikepdf.new() as piece:
-                piece.pages.extend(pdf.pages[first:last])
-                piece.save(part)
-            parts.append(
-                replace(
-                    job,
-                    kind="pdf",
-                    sources=[part],
-                    output_pdf=part.with_suffix(".ocr.pdf"),
-                    pages=(first + 1, last),
-                )
-            )
+    ranges = workers * math.ceil(count / (size * workers))
+    bounds = [round(i * count / ranges) for i in range(ranges + 1)]
+    parts = []
+    for first, last in zip(bounds, bounds[1:], strict=False):
+        part = folder / f"pages-{first + 1:05d}-{last:05d}.pdf"
+        _copy_pages([(source, f"{first + 1}-{last}")], part)
+        parts.append(
+            replace(job, kind="pdf", sources=[part], output_pdf=part.with_suffix(".ocr.pdf"), pages=(first + 1, last))
+        )
     return parts
 
 
@@ -80,18 +71,8 @@ def merge_results(job: OcrJob, results: list[OcrResult]) -> OcrResult:
         return results[0]
     folder = range_dir(job)
     merged = folder / "merged.pdf"
+    _copy_pages([(result.pdf, "1-z") for result in results], merged)
     pages, ocr_pages, offset = [], [], 0
-    with pikepdf.open(results[0].pdf) as whole:
-        opened = []
-        try:
-            for result in results[1:]:
-                part = pikepdf.open(result.pdf)
-                opened.append(part)
-                whole.pages.extend(part.pages)
-            whole.save(merged)
-        finally:
-            for part in opened:
-                part.close()
     for result in results:
         pages.extend(replace(page, number=page.number + offset) for page in result.pages)
         ocr_pages.extend(number + offset for number in result.ocr_pages)
@@ -106,6 +87,24 @@ def merge_results(job: OcrJob, results: list[OcrResult]) -> OcrResult:
         signed=any(result.signed for result in results),
         ocr_pages=ocr_pages,
     )
+
+
+def _copy_pages(sources: list[tuple[Path, str]], output: Path) -> None:
+    """A PDF of these pages (qpdf's page ranges, "1-z": all) of these PDFs, in order.
+
+    QPDF's own job copies the pages lazily, one image stream at a time while it writes; a pikepdf
+    `Pdf` copies every foreign image into memory first (immediate copy), which grows with pages.
+    """
+    pikepdf.Job(
+        [
+            "qpdf",
+            "--empty",
+            "--pages",
+            *(str(a) for source, pages in sources for a in (source, pages)),
+            "--",
+            str(output),
+        ]
+    ).run()
 
 
 class RangeFailed(Exception):
