@@ -58,7 +58,7 @@ def split_job(job: OcrJob, pages: int, size: int, workers: int = 1) -> list[OcrJ
     parts = []
     for first, last in zip(bounds, bounds[1:], strict=False):
         part = folder / f"pages-{first + 1:05d}-{last:05d}.pdf"
-        _copy_pages([(source, f"{first + 1}-{last}")], part)
+        copy_pages([(source, f"{first + 1}-{last}")], part)
         parts.append(
             replace(job, kind="pdf", sources=[part], output_pdf=part.with_suffix(".ocr.pdf"), pages=(first + 1, last))
         )
@@ -71,7 +71,7 @@ def merge_results(job: OcrJob, results: list[OcrResult]) -> OcrResult:
         return results[0]
     folder = range_dir(job)
     merged = folder / "merged.pdf"
-    _copy_pages([(result.pdf, "1-z") for result in results], merged)
+    copy_pages([(result.pdf, "1-z") for result in results], merged)
     pages, ocr_pages, offset = [], [], 0
     for result in results:
         pages.extend(replace(page, number=page.number + offset) for page in result.pages)
@@ -89,8 +89,8 @@ def merge_results(job: OcrJob, results: list[OcrResult]) -> OcrResult:
     )
 
 
-def _copy_pages(sources: list[tuple[Path, str]], output: Path) -> None:
-    """A PDF of these pages (qpdf's page ranges, "1-z": all) of these PDFs, in order.
+def copy_pages(sources: list[tuple[Path, str]], output: Path) -> None:
+    """A PDF of these pages (qpdf's page ranges: "3", "1-8", "1-z" for all) of these PDFs, in order.
 
     QPDF's own job copies the pages lazily, one image stream at a time while it writes; a pikepdf
     `Pdf` copies every foreign image into memory first (immediate copy), which grows with pages.
