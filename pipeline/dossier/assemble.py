@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING
 
 from ..hashing import sha256_file
 from ..models import Word
-from ..stages.ranges import copy_pages
 from ..taxonomy import DocType
 
 # pikepdf and fpdf2 (and the modules drawing with them) are imported where a PDF is written:
@@ -253,6 +252,7 @@ def assemble(
     """
     import pikepdf
 
+    from ..stages.ranges import copy_pages
     from .folio import Stamper
     from .frontmatter import Cover, Seal, TocEntry
     from .frontmatter import render as render_front

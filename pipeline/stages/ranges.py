@@ -22,7 +22,6 @@ import pikepdf
 
 from ..models import OcrJob, OcrResult
 from .normalize import images_to_pdf
-from .ocr import publish
 
 
 def range_dir(job: OcrJob) -> Path:
@@ -77,6 +76,8 @@ def merge_results(job: OcrJob, results: list[OcrResult]) -> OcrResult:
         pages.extend(replace(page, number=page.number + offset) for page in result.pages)
         ocr_pages.extend(number + offset for number in result.ocr_pages)
         offset += len(result.pages)
+    from .ocr import publish  # here: the dossier's `copy_pages` must not load OCRmyPDF
+
     job.output_pdf.parent.mkdir(parents=True, exist_ok=True)
     publish(merged, job.output_pdf)
     shutil.rmtree(folder, ignore_errors=True)
