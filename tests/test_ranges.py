@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 from concurrent.futures import Future
+from dataclasses import replace
 from pathlib import Path
 
 import pdfplumber
 import pikepdf
 import pytest
+from PIL import Image
 
 from conftest import hoso, shared_or_skip
 from dossier_kit import page_pdf
@@ -93,6 +95,17 @@ def test_small_batches_and_pdfs_with_a_form_stay_one_job(tmp_path):
         pdf.save(scan)
     assert split_job(job, 7, size=2) == [job]
     assert not any(range_dir(job).glob("*.pdf"))
+
+
+def test_a_long_tiff_is_joined_once_then_cut(tmp_path):
+    tiff = tmp_path / "scan.tif"
+    frames = [Image.new("1", (200, 280), 1) for _ in range(7)]
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], compression="group4", dpi=(100, 100))
+    job = replace(job_for(tiff, tmp_path), kind="tiff")
+    parts = split_job(job, 7, size=3)
+    assert [part.pages for part in parts] == [(1, 2), (3, 5), (6, 7)]
+    assert all(part.kind == "pdf" for part in parts)
+    assert [len(pikepdf.open(part.sources[0]).pages) for part in parts] == [2, 3, 2]
 
 
 @pytest.fixture
