@@ -16,9 +16,11 @@ from PIL import Image
 
 from conftest import hoso, shared_or_skip
 from dossier_kit import page_pdf
-from ingest.consume import Consumer
+from ingest.consume import ROLLED_BACK, Consumer
+from ingest.queue import claim
 from ingest.sources import discover
 from pipeline.config import load_settings
+from pipeline.errors import Interrupted
 from pipeline.models import OcrJob
 from pipeline.stages.normalize import BadInput
 from pipeline.stages.ocr import run_ocr
@@ -170,6 +172,24 @@ def test_a_crashed_range_says_so_with_its_pages(consumer, monkeypatch):
     [outcome] = consumer.process(consumer.ids)
     assert outcome.status == "quarantined"
     assert outcome.reason.startswith("page 5: processing failed (RuntimeError: tesseract died)"), outcome
+
+
+def test_ctrl_c_with_ranges_in_flight_rolls_the_batch_back_once(consumer, monkeypatch):
+    monkeypatch.setattr(consumer, "submit_ocr", lambda job: Future())  # workers still reading every range
+    monkeypatch.setattr(consumer, "abort", lambda: None)  # no worker to kill here
+
+    def ctrl_c(running, outcomes):
+        assert len(running) == 4  # the batch's ranges, all in flight
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(consumer, "_collect", ctrl_c)
+    with pytest.raises(Interrupted, match="scan.pdf rolled back to queued"):
+        consumer.process(consumer.ids)
+    [row] = consumer.catalog.files()
+    assert row.state == "queued" and row.reason == ROLLED_BACK
+    lock = claim(consumer.catalog, consumer.locks_dir, row)  # its lock was given back: the next run takes it
+    assert lock is not None
+    lock.release()
 
 
 @pytest.mark.ocr
