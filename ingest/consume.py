@@ -39,6 +39,7 @@ from pipeline.stages.correct import correct_page
 from pipeline.stages.documents import find_documents
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
+from pipeline.stages.ranges import RangeFailed, merge_results, range_dir, split_job
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import DocType, load_taxonomy
 
@@ -70,6 +71,19 @@ class FileOutcome:
 
     def to_json(self) -> dict:
         return {k: v for k, v in asdict(self).items() if k != "hashed" and (k != "petitions" or v is not None)}
+
+
+@dataclass(eq=False)
+class Reading:
+    """A batch's OCR in flight: its page-range jobs (or the whole batch as one), which any worker
+    takes; filed once every range is back, merged in page order."""
+
+    row: FileRow
+    lock: BatchLock
+    originals: list[dict]
+    job: OcrJob
+    parts: list[OcrJob]
+    results: dict[int, OcrResult] = field(default_factory=dict)  # part index → its result
 
 
 class Progress:
@@ -161,7 +175,7 @@ class Consumer:
         rows = self.catalog.get_files(file_ids)
         self.progress.begin(sum(count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows))
         outcomes: dict[int, FileOutcome] = {}
-        running: dict[Future, tuple[FileRow, BatchLock, list[dict]]] = {}
+        running: dict[Future, tuple[Reading, int]] = {}  # a range's future → its batch, its index
         self._touched = set()
         self.resource_error = None
         try:
@@ -180,9 +194,9 @@ class Consumer:
                 self.progress.file(row.path)
                 job = self._guarded(row, lock, outcomes, partial(self._prepare, row))
                 if isinstance(job, tuple):
-                    future = self._guarded(row, lock, outcomes, partial(self.submit_ocr, job[0]))
-                    if future is not None:
-                        running[future] = (row, lock, job[1])
+                    self._guarded(
+                        row, lock, outcomes, partial(self._submit, Reading(row, lock, job[1], job[0], []), running)
+                    )
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
                 while len(running) >= 2 * self.settings.ocr_jobs:
                     self._collect(running, outcomes)
@@ -221,6 +235,9 @@ class Consumer:
 
     def _failed(self, row: FileRow, exc: Exception) -> FileOutcome:
         """Where a failed row goes: back to the queue when the machine is at fault, else to quarantine."""
+        where = ""
+        if isinstance(exc, RangeFailed):  # the batch fails as its range did, saying which pages
+            where, exc = f"{exc.where}: ", exc.cause
         machine = self._machine_fault(row, exc)
         if machine is None:
             cut_off = isinstance(exc, (BrokenProcessPool, CancelledError))
@@ -229,10 +246,12 @@ class Consumer:
             if cut_off and self.stopping:
                 return self._requeue(row, ROLLED_BACK)  # its OCR was cut off by a stop: not the file's fault
             if isinstance(exc, (BadInput, ArchiveError, NotDigitized)):
-                reason = str(exc)
+                reason = where + str(exc)
             else:  # a bug or an OCR crash: keep the file, say what happened
                 log.exception("processing %s failed", row.path)
-                reason = f"processing failed ({type(exc).__name__}: {exc}); run `hoso retry` once the cause is fixed"
+                reason = (
+                    f"{where}processing failed ({type(exc).__name__}: {exc}); run `hoso retry` once the cause is fixed"
+                )
             try:
                 return self._quarantine(row, reason)
             except Exception as quarantine_failed:  # e.g. no room for the quarantine copy either
@@ -318,6 +337,14 @@ class Consumer:
             for p, a in zip(paths, archived, strict=True)
         ]
 
+    def _submit(self, reading: Reading, running: dict) -> None:
+        """Hand the batch's OCR to the workers: a large batch as page ranges any of them takes."""
+        job = reading.job
+        pages = count_pages(job.kind, job.sources)
+        reading.parts = split_job(job, pages, self.settings.ocr_range_pages, self.settings.ocr_jobs)
+        futures = [self.submit_ocr(part) for part in reading.parts]  # all handed over, or the batch fails
+        running.update((future, (reading, index)) for index, future in enumerate(futures))
+
     def submit_ocr(self, job: OcrJob) -> Future:
         """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
         return self._ensure_pool().submit(run_ocr, job)
@@ -376,20 +403,53 @@ class Consumer:
     def _collect(self, running: dict, outcomes: dict) -> None:
         done, _ = wait_futures(list(running), return_when=FIRST_COMPLETED)
         for future in done:
-            row, lock, originals = running.pop(future)
-            # _guarded calls the step at once, in this iteration (and catches what future.result() raises).
-            self._guarded(row, lock, outcomes, lambda: self._store(row, originals, future.result()))  # noqa: B023
+            if future not in running:
+                continue  # a range of a batch that failed meanwhile
+            reading, index = running.pop(future)
+            # _guarded calls the step at once, in this iteration (and catches what _read raises).
+            self._guarded(reading.row, reading.lock, outcomes, lambda: self._read(reading, index, future, running))  # noqa: B023
+
+    def _read(self, reading: Reading, index: int, future: Future, running: dict) -> FileOutcome | None:
+        """One range of a batch is back: its pages count as done; with the last one the batch is
+        merged and filed. A range that failed fails its batch, whose other ranges are dropped."""
+        try:
+            result = future.result()
+        except Exception as exc:
+            self._drop(reading, running)
+            pages = reading.parts[index].pages
+            if pages is None:
+                raise
+            raise RangeFailed(pages, exc) from exc
+        if len(reading.parts) == 1:
+            return self._store(reading.row, reading.originals, result)
+        reading.results[index] = result
+        self.progress.advance(len(result.pages))
+        if len(reading.results) < len(reading.parts):
+            return None
+        merged = merge_results(reading.job, [reading.results[i] for i in range(len(reading.parts))])
+        return self._store(reading.row, reading.originals, merged, counted=len(merged.pages))
+
+    def _drop(self, reading: Reading, running: dict) -> None:
+        """A failed batch's ranges not started are cancelled, and none of them is filed."""
+        for future, (other, _) in list(running.items()):
+            if other is reading:
+                future.cancel()
+                del running[future]
+        shutil.rmtree(range_dir(reading.job), ignore_errors=True)
 
     # ---- documents -------------------------------------------------------------------
 
-    def _store(self, row: FileRow, originals: list[dict], result: OcrResult | None) -> FileOutcome:
+    def _store(self, row: FileRow, originals: list[dict], result: OcrResult | None, counted: int = 0) -> FileOutcome:
+        """File the batch's pages and documents; `counted`: its pages progress counted as their ranges came back."""
         ocr_sha256 = sha256_file(result.pdf) if result is not None else None  # file work before the transaction
         try:
-            return self._file(row, originals, result, ocr_sha256)
+            outcome = self._file(row, originals, result, ocr_sha256)
         except NotDigitized:
             if result is not None:  # a batch read now, not one the catalog held already
                 self._forget(originals, result)
             raise  # to quarantine, with the reason (_failed)
+        self.progress.advance(outcome.pages - counted)
+        return outcome
 
     def _forget(self, originals: list[dict], result: OcrResult) -> None:
         """A TUYỆT MẬT batch leaves nothing of its own in the home but its quarantine copy (the file
@@ -420,7 +480,6 @@ class Consumer:
             count, cases = self.file_documents(row, pages)
             self.catalog.set_file_state(row.id, "done", pages=len(pages), documents=count)
         self._touched |= cases
-        self.progress.advance(len(pages))
         outcome = FileOutcome(row.path, "done", row.case_id, count, len(pages), None)
         if row.purpose == "petition":
             outcome.petitions, outcome.reason = self.register_petitions(row)
@@ -466,9 +525,10 @@ class Consumer:
     def _interrupted(self, running: dict, outcomes: dict) -> Interrupted:
         """Ctrl-C: stop this run's OCR at once and put the files in flight back in the queue."""
         self.abort()
-        for row, lock, _ in running.values():
-            outcomes[row.id] = self._requeue(row, ROLLED_BACK)
-            lock.release()
+        for reading in dict.fromkeys(reading for reading, _ in running.values()):
+            if reading.row.id not in outcomes:  # (a batch whose range was being filed is rolled back already)
+                outcomes[reading.row.id] = self._requeue(reading.row, ROLLED_BACK)
+                reading.lock.release()
         running.clear()
         back = [o.path for o in outcomes.values() if o.reason == ROLLED_BACK]
         return Interrupted(

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # from 1.00 to 0.73 on the dev corpus (bench/accuracy.py). vie covers ASCII letters too.
     languages: str = "vie"
     ocr_jobs: int = max(1, min(os.cpu_count() or 1, 4))
+    # A batch of more than twice this many pages is read as page ranges of at most this many, on
+    # every OCR worker at once (pipeline.stages.ranges).
+    ocr_range_pages: int = Field(8, ge=1)
     # Pages above this many pixels are refused (decompression bombs, absurd scans).
     max_pixels: int = 200_000_000
     # An admin's own taxonomy file; the packaged one otherwise.

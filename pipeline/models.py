@@ -125,6 +125,8 @@ class OcrJob:
     languages: str
     max_pixels: int
     tmp_dir: Path
+    # A page-range job (pipeline.stages.ranges): the batch's pages first..last its PDF holds.
+    pages: tuple[int, int] | None = None
 
 
 @dataclass

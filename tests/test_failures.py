@@ -255,7 +255,7 @@ def test_a_row_the_catalog_could_not_requeue_is_taken_back_by_the_next_run(consu
 
 
 def test_disk_full_while_writing_the_ocr_output_file(tmp_path, monkeypatch):
-    from pipeline.stages.ocr import _publish
+    from pipeline.stages.ocr import publish
 
     made = tmp_path / "made.pdf"
     made.write_bytes(b"%PDF-1.7 " * 1000)
@@ -268,7 +268,7 @@ def test_disk_full_while_writing_the_ocr_output_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr("pipeline.stages.ocr.shutil.copyfile", copy_half)
     with pytest.raises(OSError):
-        _publish(made, output)
+        publish(made, output)
     assert list(output.parent.iterdir()) == []
 
 

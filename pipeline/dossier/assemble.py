@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -251,6 +252,7 @@ def assemble(
     """
     import pikepdf
 
+    from ..stages.ranges import copy_pages
     from .folio import Stamper
     from .frontmatter import Cover, Seal, TocEntry
     from .frontmatter import render as render_front
@@ -294,33 +296,34 @@ def assemble(
     for doc_id, _seq, page, _bl in numbering:
         first_page.setdefault(doc_id, page)
 
-    sources: dict[str, pikepdf.Pdf] = {}
-    dossier = pikepdf.new()
-    front_pdf = pikepdf.open(_bytes_io(front))
-    try:
-        dossier.pages.extend(front_pdf.pages)
-        stamper = Stamper(dossier)
-        for planned in plan.pages:
-            if planned.batch_id not in sources:
-                sources[planned.batch_id] = pikepdf.open(batch_pdfs[planned.batch_id])
-            dossier.pages.append(sources[planned.batch_id].pages[planned.number - 1])
-            turn = (turns or {}).get((planned.batch_id, planned.number))
-            if turn:
-                dossier.pages[-1].obj.Rotate = (int(dossier.pages[-1].obj.get("/Rotate", 0)) + turn) % 360
-            stamper.stamp(
-                dossier.pages[-1], str(planned.but_luc), (words or {}).get((planned.batch_id, planned.number))
-            )
+    # The scans' pages are copied by QPDF's job, lazily (a page image is read only as the dossier is
+    # written): a pikepdf Pdf would hold every copied image in memory, however many pages.
+    work = tmp_dir or version_dir
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="pages-", dir=work) as tmp:
+        scans = Path(tmp) / "pages.pdf"
+        if plan.pages:
+            copy_pages([(batch_pdfs[p.batch_id], str(p.number)) for p in plan.pages], scans)
+        dossier = pikepdf.open(scans) if plan.pages else pikepdf.new()
+        front_pdf = pikepdf.open(_bytes_io(front))
+        try:
+            for index, page in enumerate(front_pdf.pages):
+                dossier.pages.insert(index, page)
+            stamper = Stamper(dossier)
+            for planned, page in zip(plan.pages, dossier.pages[len(front_pdf.pages) :], strict=True):
+                turn = (turns or {}).get((planned.batch_id, planned.number))
+                if turn:
+                    page.obj.Rotate = (int(page.obj.get("/Rotate", 0)) + turn) % 360
+                stamper.stamp(page, str(planned.but_luc), (words or {}).get((planned.batch_id, planned.number)))
 
-        def decorate(pdf: pikepdf.Pdf) -> None:
-            _decorate(pdf, case_id, plan, front_pages, first_page, taxonomy, case)
+            def decorate(pdf: pikepdf.Pdf) -> None:
+                _decorate(pdf, case_id, plan, front_pages, first_page, taxonomy, case)
 
-        decorate(dossier)
-        pdfa = save_pdfa(dossier, pdf_path, redecorate=decorate, tmp_dir=tmp_dir)
-    finally:
-        dossier.close()
-        front_pdf.close()
-        for pdf in sources.values():
-            pdf.close()
+            decorate(dossier)
+            pdfa = save_pdfa(dossier, pdf_path, redecorate=decorate, tmp_dir=tmp_dir)
+        finally:
+            dossier.close()
+            front_pdf.close()
     pdf_sha = sha256_file(pdf_path)
 
     pages_of: dict[str, list[tuple[int, int]]] = {}

@@ -107,14 +107,14 @@ def run_ocr(job: OcrJob) -> OcrResult:
                 current = turned
         else:
             current = source
-        _publish(current, job.output_pdf)
+        publish(current, job.output_pdf)
         pages = extract_pages(
             job.output_pdf, looks, _turns(capture), ocred=set(to_ocr), widgets=widgets, hocr_dir=capture, scans=source
         )
     return OcrResult(batch_id=job.batch_id, pdf=job.output_pdf, pages=pages, signed=signed, ocr_pages=to_ocr)
 
 
-def _publish(made: Path, output: Path) -> None:
+def publish(made: Path, output: Path) -> None:
     """Copy the finished PDF into place through a `.part` file that a failed copy (disk full) does not leave."""
     partial = output.with_name(output.name + ".part")
     try:
