@@ -601,9 +601,12 @@ def extract_pages(
             signed = stamp_boxes(page, widgets.get(number, []))
             words: list[Word] = []
             text = ""
+            # OCRmyPDF writes a page's words line by line: in that order a slightly turned page's
+            # neighbouring lines never interleave letter by letter, as they do sorted by height
+            flow = number in ocred
             if not blank_or_separator:
                 own = _without(page, signed)
-                raw = own.extract_words(keep_blank_chars=False, use_text_flow=False)
+                raw = own.extract_words(keep_blank_chars=False, use_text_flow=flow)
                 if number in ocred:
                     # a signing stamp that is only pixels (no widget, no text of its own):
                     # Tesseract read it, its words are no more the document's than a widget's
@@ -611,7 +614,7 @@ def extract_pages(
                     if pixel_stamps:
                         signed = signed + pixel_stamps
                         own = _without(page, signed)
-                        raw = own.extract_words(keep_blank_chars=False, use_text_flow=False)
+                        raw = own.extract_words(keep_blank_chars=False, use_text_flow=flow)
                 hocr = []
                 if number in ocred and hocr_dir is not None:
                     hocr = read_hocr(hocr_dir / f"{number:06d}.hocr", width, height)
@@ -627,7 +630,7 @@ def extract_pages(
                     )
                     for w, conf in zip(raw, confs, strict=True)
                 ]
-                text = normalize(own.extract_text() or "")
+                text = normalize(own.extract_text(use_text_flow=flow) or "")
             read = [w.conf for w in words if w.conf is not None]
             pages.append(
                 PageText(
