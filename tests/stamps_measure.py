@@ -1,6 +1,6 @@
-"""Measure pipeline.stages.stamps on ../shared/corpus/dev-real (not a test; run it by hand).
+"""Measure pipeline.stages.stamps on ../shared/corpus/dev-real or petitions-dev (not a test; run it by hand).
 
-    OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py [--all|--stamped] [--only CASE] [--colour-only|--grey-only] [--words-only]
+    OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py [--corpus dev-real|petitions-dev] [--all|--stamped] [--only CASE] [--colour-only|--grey-only] [--words-only]
     OMP_THREAD_LIMIT=1 .venv/bin/python tests/stamps_measure.py --real-dev
 
 Colour pages go through find_stamps; grey and bilevel pages through stamps_in_words, fed with the
@@ -136,7 +136,10 @@ def main() -> None:
     parser.add_argument(
         "--real-dev", action="store_true", help="run on real-dev instead (no truth: prints what is found)"
     )
+    parser.add_argument("--corpus", choices=("dev-real", "petitions-dev"), default="dev-real")
     args = parser.parse_args()
+    global CORPUS
+    CORPUS = SHARED / "corpus" / args.corpus
     if args.real_dev:
         real_dev()
         return
@@ -148,7 +151,7 @@ def main() -> None:
     hinted = [0]
     seq = 0
     for batch in truth["batches"]:
-        if args.only and args.only not in batch["case_id"] and not any(args.only in f for f in batch["files"]):
+        if args.only and args.only not in (batch["case_id"] or "") and not any(args.only in f for f in batch["files"]):
             continue
         docs = {}
         for doc in batch["documents"]:
