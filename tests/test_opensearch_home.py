@@ -102,6 +102,7 @@ def test_a_home_on_opensearch_reindexes_searches_and_reports(tmp_path, truth, os
     assert result["total"] >= 2 and len(result["hits"]) == 5
     assert set(result["hits"][0]) == {
         "case_id",
+        "petition_id",
         "document_id",
         "seq",
         "doc_type",
