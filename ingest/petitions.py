@@ -30,7 +30,7 @@ from pipeline.petitions.rules import RuleBook, load_rules
 from pipeline.petitions.workflow import Due, Event, Workflow, due_date, load_workflow
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.store.petitions import PetitionRow
-from pipeline.text import fold, normalize
+from pipeline.text import fold, folded_words, normalize
 
 log = logging.getLogger("hoso.petitions")
 
@@ -162,7 +162,7 @@ def register_scan(settings: Settings, catalog: Catalog, batch_id: str, arrived: 
         own = [pages[n] for b, n, *_ in first.pages if b == batch_id]
         facts = petition_facts(first.type, own, settings.case_id_pattern)
         petition = _entry(catalog, first, facts, arrived)
-        petition.repeat_of = _repeat_of(catalog, petition, _text([p.text or "" for p in own]))
+        petition.repeat_of = _repeat_of(catalog, petition, folded_words(" ".join(p.text or "" for p in own)))
         if petition.repeat_of:
             petition.review = _with(petition.review, "repeat")
         today = datetime.date.today()
@@ -230,11 +230,6 @@ def linked_case(catalog: Catalog, refers_to: str | None) -> str | None:
     return cases[0] if len(cases) == 1 else None
 
 
-def _text(texts: list[str]) -> str:
-    """Page texts as compared for a repeat: folded, lower case, single spaces."""
-    return " ".join(fold(normalize(" ".join(texts))).lower().split())
-
-
 def _repeat_of(catalog: Catalog, petition: PetitionRow, text: str) -> str | None:
     """The earlier petition this one sends again: the same petitioner (folded), and the same reference
     or ≥ 90% the same text. Petitions naming nobody are never taken for one another."""
@@ -249,12 +244,10 @@ def _repeat_of(catalog: Catalog, petition: PetitionRow, text: str) -> str | None
         if reference and other.refers_to and fold(other.refers_to).lower() == reference:
             return other.repeat_of or other.id
     documents = {d.id: d for d in catalog.documents_by_id([p.document_id for p in earlier])}
-    for other in earlier:
-        doc = documents.get(other.document_id)
-        if (
-            doc is not None
-            and fuzz.ratio(text, _text(catalog.page_texts([(b, n) for b, n, *_ in doc.pages]))) >= REPEAT_LIKENESS
-        ):
+    shown = [(other, documents[other.document_id]) for other in earlier if other.document_id in documents]
+    texts = iter(catalog.page_texts([(b, n) for _, doc in shown for b, n, *_ in doc.pages]))  # one query
+    for other, doc in shown:
+        if fuzz.ratio(text, folded_words(" ".join(next(texts) for _ in doc.pages))) >= REPEAT_LIKENESS:
             return other.repeat_of or other.id
     return None
 

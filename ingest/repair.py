@@ -38,7 +38,7 @@ from pipeline.stages.documents import describe_document, find_documents
 from pipeline.stages.layout import read_layout
 from pipeline.store.catalog import Catalog, DocumentRow
 from pipeline.taxonomy import UNKNOWN
-from pipeline.text import fold
+from pipeline.text import fold, folded_words
 
 from .consume import Consumer
 from .petitions import register_scan
@@ -240,7 +240,7 @@ class Repair:
     def _folded_texts(self, docs: list[DocumentRow]) -> dict[str, str]:
         refs = [(b, n) for d in docs for b, n, *_ in d.pages]
         texts = iter(self.catalog.page_texts(refs))
-        return {d.id: " ".join(" ".join(fold(next(texts)).lower().split()) for _ in d.pages) for d in docs}
+        return {d.id: folded_words(" ".join(next(texts) for _ in d.pages)) for d in docs}
 
     def _header_crops(self, doc: DocumentRow, ocr_pdfs: dict[str, Path]) -> dict[str, str]:
         """{field: PNG of the first page's header} for the header fields left for a person to read."""

@@ -131,6 +131,12 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
+def folded_words(text: str) -> str:
+    """Text as two readings of one paper are compared (a rescan, a petition sent again): folded,
+    lower case, single spaces."""
+    return " ".join(fold(text).lower().split())
+
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
