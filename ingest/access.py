@@ -800,7 +800,7 @@ class Access:
     def petition(self, petition_id: str) -> dict:
         """`hoso petitions show --json`: the entry, its events, the states it went through (`path`) and
         the actions this user may take on it now."""
-        row = self._petition_row(petition_id)
+        row = self.petition_entry(petition_id)
         self.record("petition.view", petition=row.id, case=row.case_id)
         return self._petition_shown(row)
 
@@ -820,7 +820,7 @@ class Access:
         """Take a workflow action (accept, return, transfer, assign, extend, resolve, ...) on the petition,
         effective `at` (today by default); its due date is computed again. A transition the state does not
         allow is a UsageError naming those it does; one the user's role may not take, Forbidden."""
-        row = self._petition_row(petition_id)
+        row = self.petition_entry(petition_id)
         register = self._register()
         transition = register.workflow.transition(row.status, action)
         if not self._may_take(transition, row):
@@ -862,7 +862,7 @@ class Access:
         type (a petition type). Each changed field leaves the review, is an event and an audit row;
         the due date is computed again. Returns the entry and "changes" [{field, old, new}]."""
         self.need("petition_correct")
-        row = self._petition_row(petition_id)
+        row = self.petition_entry(petition_id)
         unknown = sorted(set(fields) - set(PETITION_FIELDS))
         if unknown:
             raise UsageError(f"cannot set {', '.join(unknown)} of a petition (only {', '.join(PETITION_FIELDS)})")
@@ -951,8 +951,10 @@ class Access:
             return self.catalog.petitions()
         return self.catalog.petitions(PetitionWhere(assignee=self.user.name))
 
-    def _petition_row(self, petition_id: str) -> PetitionRow:
-        """The petition of this id, or of the one id this user sees that begins with it (≥ 5 characters)."""
+    def petition_entry(self, petition_id: str) -> PetitionRow:
+        """The petition of this id, or of the one id this user sees that begins with it (≥ 5 characters).
+        Not recorded: it checks, for a page of the petition's scan or a refused form; reading the entry
+        itself is `petition`."""
         self.need("petitions")
         self._register()
         row = self.catalog.petition(petition_id)

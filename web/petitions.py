@@ -376,7 +376,7 @@ def act(
             petition_id, action, at=day, remote=remote or None, **{k: v or None for k, v in given.items()}
         )
     except HosoError as exc:
-        state = access.petition(petition_id)["status"]  # NotFound: the page of a missing petition
+        state = access.petition_entry(petition_id).status  # NotFound: the page of a missing petition
         return refused(request, access, petition_id, transition.label, why_not(exc, transition, state, given), exc)
     message = f"Đã {transition.label.lower()} đơn {done['id']}: {petition_state(done['status']).lower()}"
     if done["due"]:
@@ -408,7 +408,7 @@ def corrected(request: Request, access: Access, petition_id: str, field: str, va
     try:
         done = access.petition_correct(petition_id, **{field: value or None})
     except HosoError as exc:
-        access.petition(petition_id)  # NotFound: the page of a missing petition
+        access.petition_entry(petition_id)  # NotFound: the page of a missing petition
         return refused(request, access, petition_id, what, correction_refused(exc, field, value), exc)
     if not done["changes"]:
         return redirect(petition_url(done["id"]), f"{what}: không có gì thay đổi.")
@@ -456,7 +456,7 @@ def scan_image(access: Access, petition_id: str, n: int, width: int, if_none_mat
     its tag names the user and the hour, as the viewer's page images do."""
     from pipeline.dossier.watermark import mark_image, mark_text
 
-    petition_id = access.petition(petition_id)["id"]  # NotFound unless this user reads the petition
+    petition_id = access.petition_entry(petition_id).id  # NotFound unless this user reads the petition
     places = scan_places(access, petition_id)
     if not 1 <= n <= len(places):
         raise NotFound(f"petition {petition_id} has no page {n}")
