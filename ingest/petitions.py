@@ -88,9 +88,14 @@ def register_of(settings: Settings) -> Register:
 
 
 def _register(rules: Path | None, holidays: Path | None) -> Register:
-    sources = [resources.files("pipeline").joinpath(f"data/{name}").read_bytes() for name in PACKAGED]
-    sources += [path.read_bytes() for path in (rules, holidays) if path is not None and path.is_file()]
+    sources = [_packaged()] + [path.read_bytes() for path in (rules, holidays) if path is not None and path.is_file()]
     return _loaded(rules, holidays, hashlib.sha256(b"\0".join(sources)).hexdigest()[:16])
+
+
+@lru_cache(maxsize=1)
+def _packaged() -> bytes:
+    """The packaged rules, holidays and workflow (read once: they change only with hoso itself)."""
+    return b"\0".join(resources.files("pipeline").joinpath(f"data/{name}").read_bytes() for name in PACKAGED)
 
 
 @lru_cache(maxsize=4)
