@@ -22,7 +22,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from multiprocessing import resource_tracker
 from pathlib import Path
@@ -39,7 +39,7 @@ from pipeline.stages.correct import correct_page
 from pipeline.stages.documents import find_documents
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
-from pipeline.stages.ranges import RangeFailed, merge_results, range_dir, split_job
+from pipeline.stages.ranges import RangeFailed, merge_results, range_dir, set_aside, split_job
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import DocType, load_taxonomy
 
@@ -420,14 +420,19 @@ class Consumer:
             if pages is None:
                 raise
             raise RangeFailed(pages, exc) from exc
+        # Post-corrected here, range by range as they come back (and outside any transaction).
+        result = replace(result, pages=[correct_page(page) for page in result.pages])
         if len(reading.parts) == 1:
             return self._store(reading.row, reading.originals, result)
-        reading.results[index] = result
+        reading.results[index] = set_aside(result)  # out of memory until the batch is filed
         self.progress.advance(len(result.pages))
         if len(reading.results) < len(reading.parts):
             return None
-        merged = merge_results(reading.job, [reading.results[i] for i in range(len(reading.parts))])
-        return self._store(reading.row, reading.originals, merged, counted=len(merged.pages))
+        try:
+            merged = merge_results(reading.job, [reading.results[i] for i in range(len(reading.parts))])
+            return self._store(reading.row, reading.originals, merged, counted=len(merged.pages))
+        finally:
+            shutil.rmtree(range_dir(reading.job), ignore_errors=True)
 
     def _drop(self, reading: Reading, running: dict) -> None:
         """A failed batch's ranges not started are cancelled, and none of them is filed."""
@@ -465,18 +470,22 @@ class Consumer:
                 Path(original["archive"]).unlink(missing_ok=True)
 
     def _file(self, row: FileRow, originals: list[dict], result: OcrResult | None, ocr_sha256: str | None):
+        """File a batch read now (`result`, its pages corrected) or one the catalog holds already (None).
+        The pages just read are filed as they are, not read back (a long batch's stream from its range files)."""
         with self.catalog.transaction():
             if result is not None:
+                pages = result.pages
                 self.catalog.add_batch(
                     batch_id=row.sha256,
                     kind=row.kind,
                     originals=originals,
                     ocr_pdf=str(result.pdf),
                     ocr_sha256=ocr_sha256,
-                    pages=[correct_page(page) for page in result.pages],
+                    pages=pages,
                     signed=result.signed,
                 )
-            pages = self.catalog.batch_pages(row.sha256)
+            else:
+                pages = self.catalog.batch_pages(row.sha256)
             count, cases = self.file_documents(row, pages)
             self.catalog.set_file_state(row.id, "done", pages=len(pages), documents=count)
         self._touched |= cases
