@@ -82,7 +82,8 @@ class Reading:
     lock: BatchLock
     originals: list[dict]
     job: OcrJob
-    parts: list[OcrJob]
+    pages: int  # as counted on arrival (count_pages)
+    parts: list[OcrJob] = field(default_factory=list)
     results: dict[int, OcrResult] = field(default_factory=dict)  # part index → its result
 
 
@@ -173,7 +174,8 @@ class Consumer:
 
     def process(self, file_ids: list[int]) -> list[FileOutcome]:
         rows = self.catalog.get_files(file_ids)
-        self.progress.begin(sum(count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows))
+        counts = {r.id: count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows}  # read once: progress, ranges
+        self.progress.begin(sum(counts.values()))
         outcomes: dict[int, FileOutcome] = {}
         running: dict[Future, tuple[Reading, int]] = {}  # a range's future → its batch, its index
         self._touched = set()
@@ -195,7 +197,10 @@ class Consumer:
                 job = self._guarded(row, lock, outcomes, partial(self._prepare, row))
                 if isinstance(job, tuple):
                     self._guarded(
-                        row, lock, outcomes, partial(self._submit, Reading(row, lock, job[1], job[0], []), running)
+                        row,
+                        lock,
+                        outcomes,
+                        partial(self._submit, Reading(row, lock, job[1], job[0], counts[row.id]), running),
                     )
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
                 while len(running) >= 2 * self.settings.ocr_jobs:
@@ -340,8 +345,7 @@ class Consumer:
     def _submit(self, reading: Reading, running: dict) -> None:
         """Hand the batch's OCR to the workers: a large batch as page ranges any of them takes."""
         job = reading.job
-        pages = count_pages(job.kind, job.sources)
-        reading.parts = split_job(job, pages, self.settings.ocr_range_pages, self.settings.ocr_jobs)
+        reading.parts = split_job(job, reading.pages, self.settings.ocr_range_pages, self.settings.ocr_jobs)
         futures = [self.submit_ocr(part) for part in reading.parts]  # all handed over, or the batch fails
         running.update((future, (reading, index)) for index, future in enumerate(futures))
 
