@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from multiprocessing import resource_tracker
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.base import SearchBackend
 from index.feed import index_documents
@@ -48,6 +49,9 @@ from .petitions import register_scan
 from .queue import BatchLock, claim
 from .runs import kill_run, run_tmp_dir
 from .sources import Batch
+
+if TYPE_CHECKING:
+    from .broker import BrokerPool
 
 log = logging.getLogger("hoso.ingest")
 
@@ -125,6 +129,7 @@ class Consumer:
         self.taxonomy: dict[str, DocType] = load_taxonomy(settings.taxonomy)
         self.locks_dir = settings.home / "locks"
         self._pool: ProcessPoolExecutor | None = None
+        self._broker: BrokerPool | None = None
         self._saved_tmpdir: str | None = None
         self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
         self._hashed: dict[int, list[HashedFile]] = {}  # file id → its files as last read (see FileOutcome)
@@ -350,8 +355,19 @@ class Consumer:
         running.update((future, (reading, index)) for index, future in enumerate(futures))
 
     def submit_ocr(self, job: OcrJob) -> Future:
-        """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
+        """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`): the broker's
+        `hoso worker`s when one is configured, else this machine's processes."""
+        if self.settings.broker_url:
+            return self._ensure_broker().submit(job)
         return self._ensure_pool().submit(run_ocr, job)
+
+    def _ensure_broker(self) -> BrokerPool:
+        if self._broker is None:
+            from .broker import BrokerPool  # Celery is loaded only where a broker is configured
+
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)  # the jobs' temp folder, in the shared home
+            self._broker = BrokerPool(self.settings)
+        return self._broker
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None and getattr(self._pool, "_broken", False):
@@ -375,6 +391,10 @@ class Consumer:
         return self._pool
 
     def _shutdown_pool(self) -> None:
+        if self._broker is not None:
+            self._broker.close()
+            self._broker = None
+            self._remove_tmp_dir()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -383,14 +403,19 @@ class Consumer:
             else:
                 os.environ["TMPDIR"] = self._saved_tmpdir
             tempfile.tempdir = None  # Python's cached choice may be the folder removed next
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
-            try:
-                self.tmp_dir.parent.rmdir()  # this run's folder, once no other consumer uses it
-            except OSError:
-                pass
+            self._remove_tmp_dir()
+
+    def _remove_tmp_dir(self) -> None:
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        try:
+            self.tmp_dir.parent.rmdir()  # this run's folder, once no other consumer uses it
+        except OSError:
+            pass
 
     def warm_up(self) -> None:
-        """Start every OCR worker now, so the first file does not wait for them."""
+        """Start every OCR worker now, so the first file does not wait for them (a broker's are running)."""
+        if self.settings.broker_url:
+            return
         pool = self._ensure_pool()
         for future in [pool.submit(_warm) for _ in range(self.settings.ocr_jobs)]:
             future.result()
@@ -402,6 +427,8 @@ class Consumer:
     def abort(self) -> None:
         """Kill this run's OCR now (its workers, their tesseract and gs): they ignore Ctrl-C, and the
         pool's shutdown would wait for their jobs to finish."""
+        if self._broker is not None:
+            self._broker.cancel_all()
         kill_run(self.settings.tmp_dir, self.tmp_dir.parent.name)
 
     def _collect(self, running: dict, outcomes: dict) -> None:

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     # A batch of more than twice this many pages is read as page ranges of at most this many, on
     # every OCR worker at once (pipeline.stages.ranges).
     ocr_range_pages: int = Field(8, ge=1)
+    # A queue engine (Celery) for OCR jobs, e.g. "redis://10.0.0.5:6379/0": `hoso worker`s on any
+    # machine that mounts the home read them (ingest.broker). Unset: a local process pool.
+    broker_url: str | None = None
+    # Seconds one OCR job (a batch, or a page range of one) may run on a worker before it is
+    # stopped and its batch quarantined; the broker hands an unacknowledged job out again only
+    # after twice this long (a worker that vanished whole).
+    ocr_time_limit: float = Field(1800.0, gt=0)
     # Pages above this many pixels are refused (decompression bombs, absurd scans).
     max_pixels: int = 200_000_000
     # An admin's own taxonomy file; the packaged one otherwise.

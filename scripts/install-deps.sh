@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd ghostscript qpdf poppler-utils unpaper pngquant
           libzbar0 fonts-dejavu-core graphviz hunspell-vi python3-venv)
 if [ "${HOSO_OPENSEARCH:-0}" = 1 ]; then
-  # The test tier: OpenSearch's build tools, and the browser (with its WebDriver) for tests/test_web_browser.py.
-  packages+=(maven default-jre-headless curl unzip chromium chromium-driver)
+  # The test tier: OpenSearch's build tools, the browser (with its WebDriver) for tests/test_web_browser.py,
+  # and Redis, the broker of tests/test_broker.py.
+  packages+=(maven default-jre-headless curl unzip chromium chromium-driver redis-server)
 fi
 missing=()
 for p in "${packages[@]}"; do
