@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # scripts/redis.sh — a throw-away Redis (Debian's redis-server) on 127.0.0.1: the broker of hoso's
-# tests and of a one-machine try of `hoso worker`. Nothing is persisted.
+# tests and of a one-machine try of `hoso worker`. Its queue survives `restart`; `stop` then `start`
+# after removing HOSO_REDIS_DIR begins empty.
 #
 #   scripts/redis.sh start     start in the background, wait until it answers PING, print the URL;
 #                              idempotent (already answering -> exit 0)
-#   scripts/redis.sh stop      SHUTDOWN NOSAVE, SIGKILL after a deadline
+#   scripts/redis.sh stop      SHUTDOWN (the append-only file is kept), SIGKILL after a deadline
 #   scripts/redis.sh restart   stop, then start on the same port (a broker restart, for fault tests)
 #   scripts/redis.sh url       print redis://127.0.0.1:PORT/0
 #
@@ -37,9 +38,10 @@ do_start() {
         return 0
     fi
     mkdir -p "$BASE"
-    # Loopback only, no snapshots or append-only file: a broker for one test run or one try.
+    # Loopback only. The queue survives a restart (append-only file, as a broker in production must:
+    # a job lost with the broker would leave its batch waiting); no snapshots.
     redis-server --bind 127.0.0.1 --port "$PORT" --daemonize yes --pidfile "$PIDFILE" \
-        --logfile "$BASE/redis.log" --dir "$BASE" --save "" --appendonly no >/dev/null
+        --logfile "$BASE/redis.log" --dir "$BASE" --save "" --appendonly yes --appendfsync everysec >/dev/null
     local deadline=$(( SECONDS + START_TIMEOUT ))
     until answers; do
         (( SECONDS < deadline )) || { tail -n 20 "$BASE/redis.log" >&2 || true; die "Redis did not answer on 127.0.0.1:$PORT within ${START_TIMEOUT}s"; }
@@ -52,7 +54,7 @@ do_start() {
 do_stop() {
     local pid=""
     [[ -s "$PIDFILE" ]] && pid="$(<"$PIDFILE")"
-    redis-cli -h 127.0.0.1 -p "$PORT" shutdown nosave >/dev/null 2>&1 || true
+    redis-cli -h 127.0.0.1 -p "$PORT" shutdown >/dev/null 2>&1 || true
     if [[ "$pid" =~ ^[0-9]+$ ]]; then
         local deadline=$(( SECONDS + 10 ))
         while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.1; done

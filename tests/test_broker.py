@@ -154,3 +154,29 @@ def test_a_job_over_the_time_limit_quarantines_its_batch_with_the_reason(broker,
     assert scan.read_bytes() == (SAMPLES / "bien_ban_hoi_cung.pdf").read_bytes()
     [reason] = (broker.home / "quarantine").glob("*/bien_ban.pdf.reason.txt")
     assert "ocr_time_limit" in reason.read_text()
+
+
+@pytest.mark.broker
+@pytest.mark.ocr
+def test_a_broker_restart_mid_batch_loses_no_job(broker, redis_url, tmp_path):
+    """Redis stopped and started again (its queue kept) while a worker reads the first of four ranges."""
+    scan = tmp_path / "scan.pdf"
+    subprocess.run(
+        ["qpdf", "--empty", "--pages", *(str(SAMPLES / f) for f in ("lenh_bat.pdf", "bien_ban_hoi_cung.pdf",
+         "thong_bao.pdf", "cong_van.pdf")), "--", str(scan)], check=True)  # fmt: skip
+    broker.start_worker("w1")
+    env = {**broker.env, "HOSO_OCR_RANGE_PAGES": "1", "HOSO_OCR_JOBS": "2"}
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "cli", "ingest", str(scan), "--case", "2025-HS-0203", "--json"],
+        cwd=REPO,
+        env={**os.environ, "HOSO_HOME": str(broker.home), **env},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    broker.wait_for(lambda: "received" in broker.log("w1"), "w1 to take a job")
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    subprocess.run([str(REPO / "scripts" / "redis.sh"), "restart"], env={**os.environ, "HOSO_REDIS_PORT": port},
+                   check=True, capture_output=True)  # fmt: skip
+    out, _ = ingest.communicate(timeout=300)
+    [outcome] = json.loads(out)["files"]
+    assert outcome["status"] == "done" and outcome["pages"] == 4 and outcome["documents"] == 4, outcome
