@@ -830,7 +830,7 @@ def text_measures(
     out: dict = {
         "truth_pages": sum(len(batch.truth_texts()) for batch in batches),
         "truth_words": sum(len(words(text)) for batch in batches for text in batch.truth_texts().values()),
-        "ocrmypdf_flags": baseline_flags if baseline is not None else None,
+        "ocrmypdf_flags": baseline_flags,
     }
     for name, texts in readings.items():
         errors = said = unknown = tokens = subtitle_files = subtitle_found = 0
@@ -1035,7 +1035,7 @@ def main() -> None:
         report = score(corpus, batches, read, ocr=args.source == "ocr")
         report["read_seconds"] = round(seconds, 1)
         if args.source == "ocr":
-            baseline = None
+            baseline = flags = None
             if args.baseline:
                 flags = ocrmypdf_flags(corpus)
                 with ProcessPoolExecutor(args.jobs) as pool:
@@ -1047,7 +1047,7 @@ def main() -> None:
                             [flags] * len(batches),
                         )
                     )
-            report["text"] = text_measures(batches, raw, read, baseline, flags if args.baseline else None)
+            report["text"] = text_measures(batches, raw, read, baseline, flags)
             if "vs_ocrmypdf" in report["text"]:
                 value = report["text"]["vs_ocrmypdf"]
                 report["targets"]["word_error_vs_ocrmypdf"] = {
