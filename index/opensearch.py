@@ -483,12 +483,21 @@ class OpenSearchBackend:
         return count
 
     def _page_ids_of(self, document_ids: list[str]) -> Iterator[str]:
-        from opensearchpy import helpers
-
+        """Pages sorted by id, 1000 at a time after the last one seen: each request stands alone (a
+        scroll's context lives on one node, and is lost if that node stops between two requests)."""
         for i in range(0, len(document_ids), 1000):
-            body = {"query": {"terms": {"document_id": document_ids[i : i + 1000]}}, "_source": False}
-            for hit in helpers.scan(self.client, query=body, index=self.pages_alias, size=1000):
-                yield hit["_id"]
+            body: dict[str, Any] = {
+                "query": {"terms": {"document_id": document_ids[i : i + 1000]}},
+                "_source": False,
+                "size": 1000,
+                "sort": [{"page_id": "asc"}],
+            }
+            while True:
+                hits = self.client.search(index=self.pages_alias, body=body)["hits"]["hits"]
+                yield from (hit["_id"] for hit in hits)
+                if len(hits) < body["size"]:
+                    break
+                body["search_after"] = hits[-1]["sort"]
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
         ids = sorted(set(document_ids))
