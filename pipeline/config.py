@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # a request may take up to opensearch_timeout (bulk loads, searches).
     opensearch_connect_timeout: float = 3.0
     opensearch_timeout: float = 60.0
+    # Copies of each index besides its primary (README "OpenSearch as a cluster"): unset, one copy on a
+    # second node when there is one (auto-expand 0-1); with several nodes set 1 or more, so a node may stop.
+    opensearch_replicas: int | None = Field(None, ge=0)
+    # Ask the cluster for its nodes' addresses (every minute and on a failure) instead of only using the
+    # hosts of opensearch_url: off, as published addresses are often unreachable (loopback, NAT, proxies).
+    opensearch_sniff: bool = False
     watch_dirs: list[Path] = []
     watch_poll: float | None = None
     watch_stability_seconds: float = 5.0
