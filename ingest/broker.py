@@ -24,6 +24,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
@@ -137,8 +138,9 @@ def _read_batch(payload: dict) -> dict:
     from pipeline.stages.ocr import run_ocr  # in the worker only: OCRmyPDF is slow to import
 
     job = job_from(payload)
+    started = time.time()
     try:
-        return {"result": result_payload(run_ocr(job))}
+        return {"result": result_payload(run_ocr(job)), "started": started, "finished": time.time()}
     except BadInput as exc:
         return {"error": "bad_input", "message": str(exc)}
     except Exception as exc:
@@ -181,14 +183,16 @@ class BrokerPool:
         self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="hoso-broker")
         self._sent: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.timings: list[tuple[float, float, float, float]] = []
 
     def submit(self, job: OcrJob) -> Future:
+        at = time.time()
         sent = self.app.send_task(TASK, args=[job_payload(job)], queue=QUEUE)
         with self._lock:
             self._sent[sent.id] = sent
-        return self._waiting.submit(self._wait, sent)
+        return self._waiting.submit(self._wait, sent, at)
 
-    def _wait(self, sent) -> OcrResult:
+    def _wait(self, sent, at: float) -> OcrResult:
         try:
             answer = sent.get(interval=0.2)
         except TimeLimitExceeded:
@@ -201,6 +205,8 @@ class BrokerPool:
                 self._sent.pop(sent.id, None)
         sent.forget()
         if "result" in answer:
+            # (sent, started on a worker, done there, back here): queue and result latency (bench/scale.py)
+            self.timings.append((at, answer["started"], answer["finished"], time.time()))
             return result_from(answer["result"])
         error, message = answer["error"], answer["message"]
         if error == "bad_input":
