@@ -771,12 +771,14 @@ def _agreed_fields(
             # number ("123" of "1234"), the error to fear. Left for a person.
             continue
         variants.extend((field, image) for image in _line_variants(line))
-    votes: dict[str, list[_Vote]] = {"number": [], "date": []}
+        if field == "number":
+            variants.extend(("typeset", image) for image in _typeset_variants(line))
+    votes: dict[str, list[_Vote]] = {"number": [], "date": [], "typeset": []}
     if variants:
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
         for (field, _), lines in zip(variants, read, strict=True):
-            votes[field].append(_field_vote(lines, field, True))
-    return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"], confirmable=True)
+            votes[field].append(_field_vote(lines, "number" if field == "typeset" else field, True))
+    return _number_agreed(votes["number"], votes["typeset"]), _agreed(votes["date"], whole["date"], confirmable=True)
 
 
 def _field_boxes(
@@ -830,6 +832,104 @@ def _line_variants(line: Image.Image) -> list[Image.Image]:
     return out
 
 
+TYPESET_HEIGHTS = (30, 40, 55)  # the number's digits are read set at these heights (pixels)
+TYPESET_SHEARS = (0.0, 0.25)  # … cut apart as they are, or set upright first
+
+
+def _typeset_variants(line: Image.Image) -> list[Image.Image]:
+    """A number's handwriting as if typeset, several ways: each digit alone, scaled to one height
+    and set on one baseline with even gaps (a pen's digits wander in size and height, and
+    Tesseract reads a small or raised "1" as "7"); as it is and binarised, at TYPESET_HEIGHTS."""
+    from PIL import ImageOps
+
+    out = []
+    for shear in TYPESET_SHEARS:
+        digits = _pen_glyphs(_upright(line, shear))
+        if not digits:
+            continue
+        for height in TYPESET_HEIGHTS:
+            typeset = _typeset(digits, height)
+            for look in (typeset, typeset.point(lambda v: 0 if v < 160 else 255)):
+                out.append(ImageOps.expand(look, border=10, fill=255))
+    return out
+
+
+def _typeset(glyphs: list[np.ndarray], height: int) -> Image.Image:
+    """Glyphs (grey, cut to their ink) scaled to `height` and set side by side on one baseline."""
+    gap = round(0.35 * height)
+    scaled = [
+        Image.fromarray(g).resize((max(1, round(g.shape[1] * height / g.shape[0])), height), Image.LANCZOS)
+        for g in glyphs
+    ]
+    out = Image.new("L", (sum(g.width for g in scaled) + gap * (len(scaled) + 1), height + 2 * gap), 255)
+    x = gap
+    for g in scaled:
+        out.paste(g, (x, gap))
+        x += g.width + gap
+    return out
+
+
+def _pen_glyphs(line: Image.Image) -> list[np.ndarray]:
+    """The glyphs of a line of handwritten digits, left to right, each cut to its ink (grey).
+
+    Shapes are the line's connected ink; specks (under a third of the tallest) are dropped, a
+    broken stroke (a short shape over or under another) joins its glyph, smaller shapes set
+    apart on the left (the printed label "Số:") are dropped, and a shape as wide as two or more
+    digits (digits that touch) is cut at the columns of least ink."""
+    a = np.asarray(line.convert("L"))
+    ys, starts, ends, roots = _components(a < 150)
+    if ys.size == 0:
+        return []
+    order = np.argsort(roots, kind="stable")
+    shapes = []
+    for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
+        shapes.append([starts[idx].min(), ys[idx].min(), ends[idx].max(), ys[idx].max() + 1, [idx]])
+    tallest = max(s[3] - s[1] for s in shapes)
+    shapes = sorted((s for s in shapes if s[3] - s[1] >= tallest / 3), key=lambda s: s[0])
+    glyphs: list[list] = []
+    for s in shapes:
+        if glyphs:
+            g = glyphs[-1]
+            overlap = min(g[2], s[2]) - max(g[0], s[0])
+            piece = min(g[3] - g[1], s[3] - s[1]) < 0.6 * max(g[3] - g[1], s[3] - s[1])
+            if piece and overlap > 0.7 * min(g[2] - g[0], s[2] - s[0]):
+                glyphs[-1] = [min(g[0], s[0]), min(g[1], s[1]), max(g[2], s[2]), max(g[3], s[3]), g[4] + s[4]]
+                continue
+        glyphs.append(s)
+    if len(glyphs) > 2:
+        gaps = [b[0] - a_[2] for a_, b in zip(glyphs, glyphs[1:], strict=False)]
+        i = int(np.argmax(gaps))
+        rest = float(np.median([g[3] - g[1] for g in glyphs[i + 1 :]]))
+        if gaps[i] > 0.6 * rest and max(g[3] - g[1] for g in glyphs[: i + 1]) < 0.8 * rest:
+            glyphs = glyphs[i + 1 :]
+    cut = []
+    for x0, y0, x1, y1, parts in glyphs:
+        g = np.full((y1 - y0, x1 - x0), 255, np.uint8)
+        for idx in parts:
+            for i in idx:
+                g[ys[i] - y0, starts[i] - x0 : ends[i] - x0] = a[ys[i], starts[i] : ends[i]]
+        cut.append(g)
+    digit_width = 0.62 * float(np.median([g.shape[0] for g in cut]))  # a digit is about 0.6 as wide as tall
+    out = []
+    for g in cut:
+        n = int(round(g.shape[1] / digit_width))
+        if n < 2 or g.shape[1] <= 1.35 * digit_width:
+            out.append(g)
+            continue
+        ink = (g < 150).sum(axis=0)
+        step = g.shape[1] / n
+        cuts = [0]
+        for j in range(1, n):
+            lo, hi = int(j * step - step / 4), int(j * step + step / 4)
+            cuts.append(lo + int(np.argmin(ink[lo : hi + 1])))
+        cuts.append(g.shape[1])
+        for c0, c1 in zip(cuts, cuts[1:], strict=False):
+            rows = np.flatnonzero((g[:, c0:c1] < 150).any(axis=1))
+            if rows.size:
+                out.append(g[rows[0] : rows[-1] + 1, c0:c1])
+    return out
+
+
 def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
     """One reading of a field's handwriting alone → its value, or a dissent (something read that
     is no value), or nothing."""
@@ -863,6 +963,24 @@ def _agreed(votes: list[_Vote], others: list[str] = (), confirmable: bool = Fals
     # "1091" is read that way, and confirmed, on a phone photo.
     agreed = mine >= AGREEMENT * len(votes) or (confirmable and mine >= CONFIRMED and best in others)
     if not agreed or AGAINST * against > mine:
+        return None
+    return best
+
+
+def _number_agreed(votes: list[_Vote], typeset: list[_Vote]) -> str | None:
+    """The number, when its line read as written and read typeset give the same value.
+
+    One reader alone agreeing with itself is not enough: each of its ways sees the same strokes,
+    and a pen's small "1" is read "7" by all of them at once. So the typeset readings must agree
+    as `_agreed` asks, and that value must also be the commonest of the readings as written, in
+    a third of them at least (their confidence is not asked: held to digits, Tesseract gives 0
+    to many a right reading)."""
+    best = _agreed(typeset)
+    if best is None:
+        return None
+    values = [v.value for v in votes if v.value is not None]
+    mine = values.count(best)
+    if mine < AGREEMENT * len(votes) or any(values.count(o) >= mine for o in set(values) - {best}):
         return None
     return best
 
