@@ -735,6 +735,7 @@ DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789/.-"
 FIELD_LANG = "eng"
 AGREEMENT = 1 / 3  # share of the field's own readings that must give the value (others may read nothing)…
 AGAINST = 3  # … and at least this many times as many as give anything else
+COMMONEST = 3  # a value the other reader confirms is the commonest of its readings, in this many at least
 CONFIRMED = 3  # … or, for a date, this many sure readings that a whole-stamp reading confirms
 
 
@@ -770,15 +771,17 @@ def _agreed_fields(
             # Its last digits run into the date written across them: what is left reads as a shorter
             # number ("123" of "1234"), the error to fear. Left for a person.
             continue
-        variants.extend((field, image) for image in _line_variants(line))
-        if field == "number":
-            variants.extend(("typeset", image) for image in _typeset_variants(line))
-    votes: dict[str, list[_Vote]] = {"number": [], "date": [], "typeset": []}
+        variants.extend(((field, False), image) for image in _line_variants(line))
+        variants.extend(((field, True), image) for image in _typeset_variants(line))
+    votes: dict[tuple[str, bool], list[_Vote]] = {(f, t): [] for f in ("number", "date") for t in (False, True)}
     if variants:
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
-        for (field, _), lines in zip(variants, read, strict=True):
-            votes[field].append(_field_vote(lines, "number" if field == "typeset" else field, True))
-    return _number_agreed(votes["number"], votes["typeset"]), _agreed(votes["date"], whole["date"], confirmable=True)
+        for (key, _), lines in zip(variants, read, strict=True):
+            votes[key].append(_field_vote(lines, key[0], True))
+    return tuple(
+        _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date")
+        for field in ("number", "date")
+    )
 
 
 def _field_boxes(
@@ -938,10 +941,39 @@ def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
     if field == "number":
         value = text if re.fullmatch(r"\d{1,6}", text) else None
     else:
-        match = _DATE.fullmatch(text)
-        value = _iso(*match.groups()) if match else None
+        value = _date_of(text)
     dissent = value is None and re.search(r"\d", text) is not None
     return _Vote(value, conf, dissent, text)
+
+
+def _date_of(text: str) -> str | None:
+    """The date a reading of a date field alone gives (ISO), or None.
+
+    d/m/y as written; or with one separator lost (a pen's slash touching its digits is often not
+    read at all) when only one place for it makes a date, and the month it makes is written the
+    way a separator's loss cannot fake: with its leading zero ("2905/2024", "10/082024"), or as
+    one digit before a two-digit year ("28/424"). A month of two digits starting "1" is not taken
+    ("26/1124" is "26/1/24" with the slash read as "1" as often as "26/11/24" with it lost)."""
+    text = re.sub(r"([/.\-])\1+", r"\1", text)  # a slash cut in two is still one slash
+    match = _DATE.fullmatch(text)
+    if match:
+        return _iso(*match.groups())
+    groups = re.split(r"\s*[/.\-]\s*", text)
+    if len(groups) != 2 or not all(g.isdigit() for g in groups):
+        return None
+    found = set()
+    for i in range(1, len(groups[0])):  # day and month run together
+        day, month = groups[0][:i], groups[0][i:]
+        if len(day) <= 2 and re.fullmatch(r"0[1-9]", month) and len(groups[1]) in (2, 4):
+            found.add(_iso(day, month, groups[1]))
+    for i in range(1, len(groups[1])):  # month and year run together
+        month, year = groups[1][:i], groups[1][i:]
+        if len(groups[0]) <= 2 and (
+            re.fullmatch(r"0[1-9]", month) and len(year) in (2, 4) or len(month) == 1 and len(year) == 2
+        ):
+            found.add(_iso(groups[0], month, year))
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _agreed(votes: list[_Vote], others: list[str] = (), confirmable: bool = False) -> str | None:
@@ -967,20 +999,38 @@ def _agreed(votes: list[_Vote], others: list[str] = (), confirmable: bool = Fals
     return best
 
 
-def _number_agreed(votes: list[_Vote], typeset: list[_Vote]) -> str | None:
-    """The number, when its line read as written and read typeset give the same value.
+def _read_twice(
+    written: list[_Vote], typeset: list[_Vote], others: list[str] = (), confirmable: bool = False
+) -> str | None:
+    """A field's value, when its line read as written and read typeset do not say otherwise.
 
-    One reader alone agreeing with itself is not enough: each of its ways sees the same strokes,
-    and a pen's small "1" is read "7" by all of them at once. So the typeset readings must agree
-    as `_agreed` asks, and that value must also be the commonest of the readings as written, in
-    a third of them at least (their confidence is not asked: held to digits, Tesseract gives 0
-    to many a right reading)."""
-    best = _agreed(typeset)
-    if best is None:
-        return None
+    One reader agreeing with itself is not enough when the other reads another value: all its
+    ways see the same strokes, and a pen's small "1" is read "7" by every one of them at once.
+    A value is kept when one reader's readings agree on it as `_agreed` asks and the other's
+    give it most often, or give no value at all (typesetting cut a glyph wrongly); or, with no
+    reading Tesseract is sure of (held to digits, it gives 0 to many a right reading), when each
+    reader gives it in at least half of its readings and more often than any other."""
+    mine = _agreed(written, others, confirmable)
+    theirs = _agreed(typeset, others, confirmable)
+    if mine is not None and theirs is not None:
+        return mine if mine == theirs else None
+    for value, other in ((mine, typeset), (theirs, written)):
+        if value is not None:
+            said = _commonest(other)
+            return value if said == value or said is None and not any(v.value for v in other) else None
+    both = _commonest(written, 0.5)
+    return both if both is not None and both == _commonest(typeset, 0.5) else None
+
+
+def _commonest(votes: list[_Vote], share: float = 0.0) -> str | None:
+    """The value the readings give most often: by COMMONEST readings and `share` of all of them at
+    least, and by more than give any other value."""
     values = [v.value for v in votes if v.value is not None]
-    mine = values.count(best)
-    if mine < AGREEMENT * len(votes) or any(values.count(o) >= mine for o in set(values) - {best}):
+    if not values:
+        return None
+    best = max(set(values), key=values.count)
+    n = values.count(best)
+    if n < max(COMMONEST, share * len(votes)) or any(values.count(o) >= n for o in set(values) - {best}):
         return None
     return best
 
@@ -1088,9 +1138,10 @@ def _iso(day: str, month: str, year: str) -> str | None:
     if not 1990 <= y <= 2099:
         return None
     try:
-        return Date(y, int(month), int(day)).isoformat()
+        when = Date(y, int(month), int(day))
     except ValueError:
         return None
+    return when.isoformat() if when <= Date.today() else None  # a paper is not received in the future
 
 
 # --------------------------------------------------------------------------------------------
