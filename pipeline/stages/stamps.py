@@ -467,26 +467,46 @@ def _family_inks(crop: Image.Image, family: str, px_mm: float) -> tuple[np.ndarr
 
 def _without_specks(ink: Image.Image) -> Image.Image:
     """Drop what is no writing: the dots of the printed blanks (and the marks over printed
-    letters, which the fields do not need), and lines as long as the frame."""
+    letters, which the fields do not need), and lines as long as the frame. Of a frame's side
+    that handwriting touches (a date written up to the frame), only the straight line goes."""
     a = np.asarray(ink)
     h, w = a.shape
-    ys, starts, ends, roots = _components(a < 150)
     out = np.full_like(a, 255)
-    if ys.size == 0:
-        return Image.fromarray(out)
-    order = np.argsort(roots, kind="stable")
-    bounds = np.flatnonzero(np.diff(roots[order])) + 1
-    dot_h, dot_w = 0.8 * READ_PX_PER_MM, 1.5 * READ_PX_PER_MM
-    for idx in np.split(order, bounds):
+    touched = np.zeros(a.shape, bool)  # the ink of long shapes, to look into again without their sides
+    for ys, starts, ends, idx in _shapes(a < 150):
         cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
         cx0, cx1 = starts[idx].min(), ends[idx].max()
-        if (cy1 - cy0) <= dot_h and (cx1 - cx0) <= dot_w:
+        if (cy1 - cy0) <= SPECK_MM[0] * READ_PX_PER_MM and (cx1 - cx0) <= SPECK_MM[1] * READ_PX_PER_MM:
             continue
-        if (cx1 - cx0) >= 0.6 * w or (cy1 - cy0) >= 0.6 * h:
-            continue
+        side = (cy1 - cy0) >= 0.45 * h and (cx0 >= 0.8 * w or cx1 <= 0.2 * w)  # a broken side's longest piece
+        long = (cx1 - cx0) >= 0.6 * w or (cy1 - cy0) >= 0.6 * h or side
         for i in idx:
-            out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
+            (touched if long else out)[ys[i], starts[i] : ends[i]] = True if long else a[ys[i], starts[i] : ends[i]]
+    if touched.any():
+        touched &= ~(
+            _long_runs_of(_band(touched.T, 1), int(0.45 * h)).T | _long_runs_of(_band(touched, 1), int(0.5 * w))
+        )
+        for ys, starts, ends, idx in _shapes(touched):
+            # What is left of a side is a sliver; handwriting is a digit's size at least.
+            if ys[idx].max() + 1 - ys[idx].min() >= 2 * READ_PX_PER_MM and ends[idx].max() - starts[idx].min() >= (
+                READ_PX_PER_MM
+            ):
+                for i in idx:
+                    out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
     return Image.fromarray(out)
+
+
+SPECK_MM = (0.8, 1.5)  # ink no taller and no wider than this (mm) is a dot of a printed blank
+
+
+def _shapes(binary: np.ndarray):
+    """The 8-connected shapes of a boolean image: (rows, starts, ends, indices of its runs) each."""
+    ys, starts, ends, roots = _components(binary)
+    if ys.size == 0:
+        return
+    order = np.argsort(roots, kind="stable")
+    for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
+        yield ys, starts, ends, idx
 
 
 def _row_runs(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -630,7 +650,9 @@ def _key(word: str) -> str:
 
 
 def _is_den(key: str) -> bool:
-    return key == "DEN"  # not fuzzier: "DÂN" of the agency's name is one letter away
+    # Not fuzzier: "DÂN" of the agency's name is one letter away. A letter more ("ĐẾNN": a pen's
+    # stroke through the word's end) is no word of a stamp's.
+    return key == "DEN" or len(key) == 4 and key.startswith("DEN")
 
 
 def _is_so(key: str) -> bool:
