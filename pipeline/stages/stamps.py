@@ -900,7 +900,8 @@ def _pen_glyphs(line: Image.Image) -> list[np.ndarray]:
     Shapes are the line's connected ink; specks (under a third of the tallest) are dropped, a
     broken stroke (a short shape over or under another) joins its glyph, smaller shapes set
     apart on the left (the printed label "Số:") are dropped, and a shape as wide as two or more
-    digits (digits that touch) is cut at the columns of least ink."""
+    digits (digits that touch) is cut at the columns of least ink. Shapes smaller and lighter
+    than the pen's are the stamp's print and are dropped too."""
     a = np.asarray(line.convert("L"))
     ys, starts, ends, roots = _components(a < 150)
     if ys.size == 0:
@@ -934,7 +935,11 @@ def _pen_glyphs(line: Image.Image) -> list[np.ndarray]:
             for i in idx:
                 g[ys[i] - y0, starts[i] - x0 : ends[i] - x0] = a[ys[i], starts[i] : ends[i]]
         cut.append(g)
-    digit_width = 0.62 * float(np.median([g.shape[0] for g in cut]))  # a digit is about 0.6 as wide as tall
+    # Print of the stamp left among the digits (a label's letters): smaller, and lighter than the pen.
+    height = float(np.median([g.shape[0] for g in cut]))
+    tone = [float(np.percentile(g[g < 150], 25)) if (g < 150).any() else 255.0 for g in cut]
+    cut = [g for g, t in zip(cut, tone, strict=True) if g.shape[0] >= 0.6 * height or t < min(tone) + 60]
+    digit_width = 0.62 * height  # a digit is about 0.6 as wide as tall
     out = []
     for g in cut:
         n = int(round(g.shape[1] / digit_width))
