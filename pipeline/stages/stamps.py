@@ -1131,7 +1131,7 @@ def _handwriting_line(
 def _on_one_line(shapes: list) -> list:
     """The shapes (x0, y0, x1, y1, …) of one line of handwriting: without what lies well above or
     below the line the bigger shapes make (a stroke of the next line, a dot) and without rules
-    taller than any digit (what is left of the frame)."""
+    or corners taller than any digit (what is left of the frame)."""
     if len(shapes) < 3:
         return shapes
     heights = sorted(s[3] - s[1] for s in shapes)
@@ -1144,6 +1144,7 @@ def _on_one_line(shapes: list) -> list:
         for s in shapes
         if abs((s[1] + s[3]) / 2 - mid) <= 0.75 * hm
         and not (s[3] - s[1] > 1.7 * hm and s[2] - s[0] < 0.25 * (s[3] - s[1]))
+        and s[3] - s[1] <= 2.5 * hm  # no glyph of the line: a corner of the frame
     ]
 
 
