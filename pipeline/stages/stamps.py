@@ -901,7 +901,7 @@ def _pen_glyphs(line: Image.Image) -> list[np.ndarray]:
     broken stroke (a short shape over or under another) joins its glyph, smaller shapes set
     apart on the left (the printed label "Số:") are dropped, and a shape as wide as two or more
     digits (digits that touch) is cut at the columns of least ink. Shapes smaller and lighter
-    than the pen's are the stamp's print and are dropped too."""
+    than the pen's are the stamp's print, and short slivers what is left of the frame: dropped."""
     a = np.asarray(line.convert("L"))
     ys, starts, ends, roots = _components(a < 150)
     if ys.size == 0:
@@ -939,6 +939,8 @@ def _pen_glyphs(line: Image.Image) -> list[np.ndarray]:
     height = float(np.median([g.shape[0] for g in cut]))
     tone = [float(np.percentile(g[g < 150], 25)) if (g < 150).any() else 255.0 for g in cut]
     cut = [g for g, t in zip(cut, tone, strict=True) if g.shape[0] >= 0.6 * height or t < min(tone) + 60]
+    # A short sliver is what is left of a frame's side, not a "1" (as tall as the other digits).
+    cut = [g for g in cut if g.shape[1] >= 0.15 * height or g.shape[0] >= 0.75 * height]
     digit_width = 0.62 * height  # a digit is about 0.6 as wide as tall
     out = []
     for g in cut:
