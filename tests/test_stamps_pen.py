@@ -23,6 +23,8 @@ from pipeline.stages.stamps import (
     _is_den,
     _line_variants,
     _ocr_batch,
+    _on_one_line,
+    _pen_glyphs,
     _read_twice,
     _typeset_variants,
     _Vote,
@@ -161,3 +163,18 @@ def test_a_digit_touching_the_frames_side_keeps_its_strokes():
 def test_den_with_a_stroke_through_it():
     assert _is_den("DEN") and _is_den("DENN")
     assert not _is_den("DAN") and not _is_den("DENNN")
+
+
+def test_a_frames_corner_on_a_fields_line_is_no_glyph():
+    digits = [(x, 100, x + 25, 140, f"digit {x}") for x in (10, 45, 80, 115)]
+    corner = (0, 0, 180, 240, "corner")  # what is left of a side and the bottom, centred near the line
+    assert [s[4] for s in _on_one_line([*digits, corner])] == [s[4] for s in digits]
+
+
+def test_a_short_sliver_after_the_digits_is_no_glyph():
+    line = wandering_digits("2024", [46, 46, 46, 46], [0, 0, 0, 0])
+    a = np.asarray(line).copy()
+    a[45:60, line.width - 8 : line.width - 6] = 0  # a side's remnant, thin and short
+    glyphs = _pen_glyphs(Image.fromarray(a))
+    assert len(glyphs) == 4
+    assert len(_pen_glyphs(line)) == 4

@@ -7,9 +7,10 @@ read: a round seal is a ring, a pen signature has no frame. Each frame is levell
 Tesseract on its own, from crops where the stamp's colour (and, for the handwriting, black pen)
 is dark ink on white and every other colour is paper. What the text says decides the kind: a
 register stamp ("ĐẾN", "Số", "Ngày", "Chuyển", "Số và ký hiệu HS") or a box holding only MẬT /
-TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each is read some fifteen
-ways (the whole stamp three ways, then the field's own line alone twelve ways) and kept only when
-the readings agree; otherwise it stays None — never a guess.
+TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each field's line is cut
+out and read by two readers, as written (eighteen ways) and typeset (each glyph cut apart, set at
+one height on one baseline: twelve ways), and its value is kept only when the readings agree and
+the two readers do not say otherwise; otherwise it stays None — never a guess.
 
 Grey and bilevel pages: the colour is gone. `stamps_in_words` looks in the page's OCR words for
 the stamp's own words and for a line holding only "MẬT" under the header's "Số:", conservatively
@@ -757,8 +758,8 @@ DIGITS_ONLY = "-c tessedit_char_whitelist=0123456789/.-"
 FIELD_LANG = "eng"
 AGREEMENT = 1 / 3  # share of the field's own readings that must give the value (others may read nothing)…
 AGAINST = 3  # … and at least this many times as many as give anything else
-COMMONEST = 3  # a value the other reader confirms is the commonest of its readings, in this many at least
 CONFIRMED = 3  # … or, for a date, this many sure readings that a whole-stamp reading confirms
+COMMONEST = 3  # the other reader confirms a value it gives most often, in this many readings at least
 
 
 def _agreed_fields(
@@ -768,10 +769,11 @@ def _agreed_fields(
 
     `readings` are whole-stamp readings (lines, and the scale of the image read); they say where
     each field's handwriting is. That line is then cut out on its own and read as one line of
-    digits and separators eighteen ways: at three ink heights, as it is, binarised and thickened,
-    upright or leaning. A value is kept when at least a third of those readings give it, at least
-    three times as many as give anything else (whole-stamp readings of another clean value count
-    against it too), and one of them with confidence.
+    digits and separators eighteen ways (at three ink heights, as it is, binarised and thickened,
+    upright or leaning), and typeset twelve ways (`_typeset_variants`). A reader agrees on a value
+    when at least a third of its readings give it, at least three times as many as give anything
+    else (whole-stamp readings of another clean value count against it too), and one of them with
+    confidence; the two readers then decide together (`_read_twice`).
     """
     places: dict[str, list[tuple[bool, list[_OcrWord], float]]] = {"number": [], "date": []}
     whole: dict[str, list[str]] = {"number": [], "date": []}
