@@ -1038,7 +1038,7 @@ def _read_twice(
     One reader agreeing with itself is not enough when the other reads another value: all its
     ways see the same strokes, and a pen's small "1" is read "7" by every one of them at once.
     A value is kept when one reader's readings agree on it as `_agreed` asks and the other's
-    give it most often, or give no value at all (typesetting cut a glyph wrongly); or, with no
+    give it most often, or give no other value (typesetting cut a glyph wrongly); or, with no
     reading Tesseract is sure of (held to digits, it gives 0 to many a right reading), when each
     reader gives it in at least half of its readings and more often than any other."""
     mine = _agreed(written, others, confirmable)
@@ -1047,8 +1047,8 @@ def _read_twice(
         return mine if mine == theirs else None
     for value, other in ((mine, typeset), (theirs, written)):
         if value is not None:
-            said = _commonest(other)
-            return value if said == value or said is None and not any(v.value for v in other) else None
+            said = {v.value for v in other if v.value is not None}
+            return value if _commonest(other) == value or said <= {value} else None
     both = _commonest(written, 0.5)
     return both if both is not None and both == _commonest(typeset, 0.5) else None
 
