@@ -9,7 +9,7 @@ is dark ink on white and every other colour is paper. What the text says decides
 register stamp ("ĐẾN", "Số", "Ngày", "Chuyển", "Số và ký hiệu HS") or a box holding only MẬT /
 TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each field's line is cut
 out and read by two readers, as written (eighteen ways) and typeset (each glyph cut apart, set at
-one height on one baseline: twelve ways), and its value is kept only when the readings agree and
+one height on one baseline: eighteen ways), and its value is kept only when the readings agree and
 the two readers do not say otherwise; otherwise it stays None — never a guess.
 
 Grey and bilevel pages: the colour is gone. `stamps_in_words` looks in the page's OCR words for
@@ -770,7 +770,7 @@ def _agreed_fields(
     `readings` are whole-stamp readings (lines, and the scale of the image read); they say where
     each field's handwriting is. That line is then cut out on its own and read as one line of
     digits and separators eighteen ways (at three ink heights, as it is, binarised and thickened,
-    upright or leaning), and typeset twelve ways (`_typeset_variants`). A reader agrees on a value
+    upright or leaning), and typeset eighteen ways (`_typeset_variants`). A reader agrees on a value
     when at least a third of its readings give it, at least three times as many as give anything
     else (whole-stamp readings of another clean value count against it too), and one of them with
     confidence; the two readers then decide together (`_read_twice`).
@@ -859,12 +859,12 @@ def _line_variants(line: Image.Image) -> list[Image.Image]:
     return out
 
 
-TYPESET_HEIGHTS = (30, 40, 55)  # the number's digits are read set at these heights (pixels)
-TYPESET_SHEARS = (0.0, 0.25)  # … cut apart as they are, or set upright first
+TYPESET_HEIGHTS = (30, 40, 55)  # a field's glyphs are read set at these heights (pixels)
+TYPESET_SHEARS = (0.0, 0.12, 0.25)  # … cut apart as they are, or set upright first (half or all the way)
 
 
 def _typeset_variants(line: Image.Image) -> list[Image.Image]:
-    """A number's handwriting as if typeset, several ways: each digit alone, scaled to one height
+    """A field's handwriting as if typeset, several ways: each glyph alone, scaled to one height
     and set on one baseline with even gaps (a pen's digits wander in size and height, and
     Tesseract reads a small or raised "1" as "7"); as it is and binarised, at TYPESET_HEIGHTS."""
     from PIL import ImageOps
