@@ -7,9 +7,10 @@ read: a round seal is a ring, a pen signature has no frame. Each frame is levell
 Tesseract on its own, from crops where the stamp's colour (and, for the handwriting, black pen)
 is dark ink on white and every other colour is paper. What the text says decides the kind: a
 register stamp ("ĐẾN", "Số", "Ngày", "Chuyển", "Số và ký hiệu HS") or a box holding only MẬT /
-TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each is read some fifteen
-ways (the whole stamp three ways, then the field's own line alone twelve ways) and kept only when
-the readings agree; otherwise it stays None — never a guess.
+TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each field's line is cut
+out and read by two readers, as written (eighteen ways) and typeset (each glyph cut apart, set at
+one height on one baseline: eighteen ways), and its value is kept only when the readings agree and
+the two readers do not say otherwise; otherwise it stays None — never a guess.
 
 Grey and bilevel pages: the colour is gone. `stamps_in_words` looks in the page's OCR words for
 the stamp's own words and for a line holding only "MẬT" under the header's "Số:", conservatively
@@ -467,26 +468,46 @@ def _family_inks(crop: Image.Image, family: str, px_mm: float) -> tuple[np.ndarr
 
 def _without_specks(ink: Image.Image) -> Image.Image:
     """Drop what is no writing: the dots of the printed blanks (and the marks over printed
-    letters, which the fields do not need), and lines as long as the frame."""
+    letters, which the fields do not need), and lines as long as the frame. Of a frame's side
+    that handwriting touches (a date written up to the frame), only the straight line goes."""
     a = np.asarray(ink)
     h, w = a.shape
-    ys, starts, ends, roots = _components(a < 150)
     out = np.full_like(a, 255)
-    if ys.size == 0:
-        return Image.fromarray(out)
-    order = np.argsort(roots, kind="stable")
-    bounds = np.flatnonzero(np.diff(roots[order])) + 1
-    dot_h, dot_w = 0.8 * READ_PX_PER_MM, 1.5 * READ_PX_PER_MM
-    for idx in np.split(order, bounds):
+    touched = np.zeros(a.shape, bool)  # the ink of long shapes, to look into again without their sides
+    for ys, starts, ends, idx in _shapes(a < 150):
         cy0, cy1 = ys[idx].min(), ys[idx].max() + 1
         cx0, cx1 = starts[idx].min(), ends[idx].max()
-        if (cy1 - cy0) <= dot_h and (cx1 - cx0) <= dot_w:
+        if (cy1 - cy0) <= SPECK_MM[0] * READ_PX_PER_MM and (cx1 - cx0) <= SPECK_MM[1] * READ_PX_PER_MM:
             continue
-        if (cx1 - cx0) >= 0.6 * w or (cy1 - cy0) >= 0.6 * h:
-            continue
+        side = (cy1 - cy0) >= 0.45 * h and (cx0 >= 0.8 * w or cx1 <= 0.2 * w)  # a broken side's longest piece
+        long = (cx1 - cx0) >= 0.6 * w or (cy1 - cy0) >= 0.6 * h or side
         for i in idx:
-            out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
+            (touched if long else out)[ys[i], starts[i] : ends[i]] = True if long else a[ys[i], starts[i] : ends[i]]
+    if touched.any():
+        touched &= ~(
+            _long_runs_of(_band(touched.T, 1), int(0.45 * h)).T | _long_runs_of(_band(touched, 1), int(0.5 * w))
+        )
+        for ys, starts, ends, idx in _shapes(touched):
+            # What is left of a side is a sliver; handwriting is a digit's size at least.
+            if ys[idx].max() + 1 - ys[idx].min() >= 2 * READ_PX_PER_MM and ends[idx].max() - starts[idx].min() >= (
+                READ_PX_PER_MM
+            ):
+                for i in idx:
+                    out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
     return Image.fromarray(out)
+
+
+SPECK_MM = (0.8, 1.5)  # ink no taller and no wider than this (mm) is a dot of a printed blank
+
+
+def _shapes(binary: np.ndarray):
+    """The 8-connected shapes of a boolean image: (rows, starts, ends, indices of its runs) each."""
+    ys, starts, ends, roots = _components(binary)
+    if ys.size == 0:
+        return
+    order = np.argsort(roots, kind="stable")
+    for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
+        yield ys, starts, ends, idx
 
 
 def _row_runs(binary: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -630,7 +651,9 @@ def _key(word: str) -> str:
 
 
 def _is_den(key: str) -> bool:
-    return key == "DEN"  # not fuzzier: "DÂN" of the agency's name is one letter away
+    # Not fuzzier: "DÂN" of the agency's name is one letter away. A letter more ("ĐẾNN": a pen's
+    # stroke through the word's end) is no word of a stamp's.
+    return key == "DEN" or len(key) == 4 and key.startswith("DEN")
 
 
 def _is_so(key: str) -> bool:
@@ -736,6 +759,7 @@ FIELD_LANG = "eng"
 AGREEMENT = 1 / 3  # share of the field's own readings that must give the value (others may read nothing)…
 AGAINST = 3  # … and at least this many times as many as give anything else
 CONFIRMED = 3  # … or, for a date, this many sure readings that a whole-stamp reading confirms
+COMMONEST = 3  # the other reader confirms a value it gives most often, in this many readings at least
 
 
 def _agreed_fields(
@@ -745,10 +769,11 @@ def _agreed_fields(
 
     `readings` are whole-stamp readings (lines, and the scale of the image read); they say where
     each field's handwriting is. That line is then cut out on its own and read as one line of
-    digits and separators eighteen ways: at three ink heights, as it is, binarised and thickened,
-    upright or leaning. A value is kept when at least a third of those readings give it, at least
-    three times as many as give anything else (whole-stamp readings of another clean value count
-    against it too), and one of them with confidence.
+    digits and separators eighteen ways (at three ink heights, as it is, binarised and thickened,
+    upright or leaning), and typeset eighteen ways (`_typeset_variants`). A reader agrees on a value
+    when at least a third of its readings give it, at least three times as many as give anything
+    else (whole-stamp readings of another clean value count against it too), and one of them with
+    confidence; the two readers then decide together (`_read_twice`).
     """
     places: dict[str, list[tuple[bool, list[_OcrWord], float]]] = {"number": [], "date": []}
     whole: dict[str, list[str]] = {"number": [], "date": []}
@@ -770,13 +795,17 @@ def _agreed_fields(
             # Its last digits run into the date written across them: what is left reads as a shorter
             # number ("123" of "1234"), the error to fear. Left for a person.
             continue
-        variants.extend((field, image) for image in _line_variants(line))
-    votes: dict[str, list[_Vote]] = {"number": [], "date": []}
+        variants.extend(((field, False), image) for image in _line_variants(line))
+        variants.extend(((field, True), image) for image in _typeset_variants(line))
+    votes: dict[tuple[str, bool], list[_Vote]] = {(f, t): [] for f in ("number", "date") for t in (False, True)}
     if variants:
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
-        for (field, _), lines in zip(variants, read, strict=True):
-            votes[field].append(_field_vote(lines, field, True))
-    return _agreed(votes["number"], whole["number"]), _agreed(votes["date"], whole["date"], confirmable=True)
+        for (key, _), lines in zip(variants, read, strict=True):
+            votes[key].append(_field_vote(lines, key[0], True))
+    return tuple(
+        _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date")
+        for field in ("number", "date")
+    )
 
 
 def _field_boxes(
@@ -830,6 +859,111 @@ def _line_variants(line: Image.Image) -> list[Image.Image]:
     return out
 
 
+TYPESET_HEIGHTS = (30, 40, 55)  # a field's glyphs are read set at these heights (pixels)
+TYPESET_SHEARS = (0.0, 0.12, 0.25)  # … cut apart as they are, or set upright first (half or all the way)
+
+
+def _typeset_variants(line: Image.Image) -> list[Image.Image]:
+    """A field's handwriting as if typeset, several ways: each glyph alone, scaled to one height
+    and set on one baseline with even gaps (a pen's digits wander in size and height, and
+    Tesseract reads a small or raised "1" as "7"); as it is and binarised, at TYPESET_HEIGHTS."""
+    from PIL import ImageOps
+
+    out = []
+    for shear in TYPESET_SHEARS:
+        digits = _pen_glyphs(_upright(line, shear))
+        if not digits:
+            continue
+        for height in TYPESET_HEIGHTS:
+            typeset = _typeset(digits, height)
+            for look in (typeset, typeset.point(lambda v: 0 if v < 160 else 255)):
+                out.append(ImageOps.expand(look, border=10, fill=255))
+    return out
+
+
+def _typeset(glyphs: list[np.ndarray], height: int) -> Image.Image:
+    """Glyphs (grey, cut to their ink) scaled to `height` and set side by side on one baseline."""
+    gap = round(0.35 * height)
+    scaled = [
+        Image.fromarray(g).resize((max(1, round(g.shape[1] * height / g.shape[0])), height), Image.LANCZOS)
+        for g in glyphs
+    ]
+    out = Image.new("L", (sum(g.width for g in scaled) + gap * (len(scaled) + 1), height + 2 * gap), 255)
+    x = gap
+    for g in scaled:
+        out.paste(g, (x, gap))
+        x += g.width + gap
+    return out
+
+
+def _pen_glyphs(line: Image.Image) -> list[np.ndarray]:
+    """The glyphs of a line of handwritten digits, left to right, each cut to its ink (grey).
+
+    Shapes are the line's connected ink; specks (under a third of the tallest) are dropped, a
+    broken stroke (a short shape over or under another) joins its glyph, smaller shapes set
+    apart on the left (the printed label "Số:") are dropped, and a shape as wide as two or more
+    digits (digits that touch) is cut at the columns of least ink. Shapes smaller and lighter
+    than the pen's are the stamp's print, and short slivers what is left of the frame: dropped."""
+    a = np.asarray(line.convert("L"))
+    ys, starts, ends, roots = _components(a < 150)
+    if ys.size == 0:
+        return []
+    order = np.argsort(roots, kind="stable")
+    shapes = []
+    for idx in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1):
+        shapes.append([starts[idx].min(), ys[idx].min(), ends[idx].max(), ys[idx].max() + 1, [idx]])
+    tallest = max(s[3] - s[1] for s in shapes)
+    shapes = sorted((s for s in shapes if s[3] - s[1] >= tallest / 3), key=lambda s: s[0])
+    glyphs: list[list] = []
+    for s in shapes:
+        if glyphs:
+            g = glyphs[-1]
+            overlap = min(g[2], s[2]) - max(g[0], s[0])
+            piece = min(g[3] - g[1], s[3] - s[1]) < 0.6 * max(g[3] - g[1], s[3] - s[1])
+            if piece and overlap > 0.7 * min(g[2] - g[0], s[2] - s[0]):
+                glyphs[-1] = [min(g[0], s[0]), min(g[1], s[1]), max(g[2], s[2]), max(g[3], s[3]), g[4] + s[4]]
+                continue
+        glyphs.append(s)
+    if len(glyphs) > 2:
+        gaps = [b[0] - a_[2] for a_, b in zip(glyphs, glyphs[1:], strict=False)]
+        i = int(np.argmax(gaps))
+        rest = float(np.median([g[3] - g[1] for g in glyphs[i + 1 :]]))
+        if gaps[i] > 0.6 * rest and max(g[3] - g[1] for g in glyphs[: i + 1]) < 0.8 * rest:
+            glyphs = glyphs[i + 1 :]
+    cut = []
+    for x0, y0, x1, y1, parts in glyphs:
+        g = np.full((y1 - y0, x1 - x0), 255, np.uint8)
+        for idx in parts:
+            for i in idx:
+                g[ys[i] - y0, starts[i] - x0 : ends[i] - x0] = a[ys[i], starts[i] : ends[i]]
+        cut.append(g)
+    # Print of the stamp left among the digits (a label's letters): smaller, and lighter than the pen.
+    height = float(np.median([g.shape[0] for g in cut]))
+    tone = [float(np.percentile(g[g < 150], 25)) if (g < 150).any() else 255.0 for g in cut]
+    cut = [g for g, t in zip(cut, tone, strict=True) if g.shape[0] >= 0.6 * height or t < min(tone) + 60]
+    # A short sliver is what is left of a frame's side, not a "1" (as tall as the other digits).
+    cut = [g for g in cut if g.shape[1] >= 0.15 * height or g.shape[0] >= 0.75 * height]
+    digit_width = 0.62 * height  # a digit is about 0.6 as wide as tall
+    out = []
+    for g in cut:
+        n = int(round(g.shape[1] / digit_width))
+        if n < 2 or g.shape[1] <= 1.35 * digit_width:
+            out.append(g)
+            continue
+        ink = (g < 150).sum(axis=0)
+        step = g.shape[1] / n
+        cuts = [0]
+        for j in range(1, n):
+            lo, hi = int(j * step - step / 4), int(j * step + step / 4)
+            cuts.append(lo + int(np.argmin(ink[lo : hi + 1])))
+        cuts.append(g.shape[1])
+        for c0, c1 in zip(cuts, cuts[1:], strict=False):
+            rows = np.flatnonzero((g[:, c0:c1] < 150).any(axis=1))
+            if rows.size:
+                out.append(g[rows[0] : rows[-1] + 1, c0:c1])
+    return out
+
+
 def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
     """One reading of a field's handwriting alone → its value, or a dissent (something read that
     is no value), or nothing."""
@@ -838,10 +972,39 @@ def _field_vote(lines: list[list[_OcrWord]], field: str, strict: bool) -> _Vote:
     if field == "number":
         value = text if re.fullmatch(r"\d{1,6}", text) else None
     else:
-        match = _DATE.fullmatch(text)
-        value = _iso(*match.groups()) if match else None
+        value = _date_of(text)
     dissent = value is None and re.search(r"\d", text) is not None
     return _Vote(value, conf, dissent, text)
+
+
+def _date_of(text: str) -> str | None:
+    """The date a reading of a date field alone gives (ISO), or None.
+
+    d/m/y as written; or with one separator lost (a pen's slash touching its digits is often not
+    read at all) when only one place for it makes a date, and the month it makes is written the
+    way a separator's loss cannot fake: with its leading zero ("2905/2024", "10/082024"), or as
+    one digit before a two-digit year ("28/424"). A month of two digits starting "1" is not taken
+    ("26/1124" is "26/1/24" with the slash read as "1" as often as "26/11/24" with it lost)."""
+    text = re.sub(r"([/.\-])\1+", r"\1", text)  # a slash cut in two is still one slash
+    match = _DATE.fullmatch(text)
+    if match:
+        return _iso(*match.groups())
+    groups = re.split(r"\s*[/.\-]\s*", text)
+    if len(groups) != 2 or not all(g.isdigit() for g in groups):
+        return None
+    found = set()
+    for i in range(1, len(groups[0])):  # day and month run together
+        day, month = groups[0][:i], groups[0][i:]
+        if len(day) <= 2 and re.fullmatch(r"0[1-9]", month) and len(groups[1]) in (2, 4):
+            found.add(_iso(day, month, groups[1]))
+    for i in range(1, len(groups[1])):  # month and year run together
+        month, year = groups[1][:i], groups[1][i:]
+        if len(groups[0]) <= 2 and (
+            re.fullmatch(r"0[1-9]", month) and len(year) in (2, 4) or len(month) == 1 and len(year) == 2
+        ):
+            found.add(_iso(groups[0], month, year))
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _agreed(votes: list[_Vote], others: list[str] = (), confirmable: bool = False) -> str | None:
@@ -863,6 +1026,42 @@ def _agreed(votes: list[_Vote], others: list[str] = (), confirmable: bool = Fals
     # "1091" is read that way, and confirmed, on a phone photo.
     agreed = mine >= AGREEMENT * len(votes) or (confirmable and mine >= CONFIRMED and best in others)
     if not agreed or AGAINST * against > mine:
+        return None
+    return best
+
+
+def _read_twice(
+    written: list[_Vote], typeset: list[_Vote], others: list[str] = (), confirmable: bool = False
+) -> str | None:
+    """A field's value, when its line read as written and read typeset do not say otherwise.
+
+    One reader agreeing with itself is not enough when the other reads another value: all its
+    ways see the same strokes, and a pen's small "1" is read "7" by every one of them at once.
+    A value is kept when one reader's readings agree on it as `_agreed` asks and the other's
+    give it most often, or give no other value (typesetting cut a glyph wrongly); or, with no
+    reading Tesseract is sure of (held to digits, it gives 0 to many a right reading), when each
+    reader gives it in at least half of its readings and more often than any other."""
+    mine = _agreed(written, others, confirmable)
+    theirs = _agreed(typeset, others, confirmable)
+    if mine is not None and theirs is not None:
+        return mine if mine == theirs else None
+    for value, other in ((mine, typeset), (theirs, written)):
+        if value is not None:
+            said = {v.value for v in other if v.value is not None}
+            return value if _commonest(other) == value or said <= {value} else None
+    both = _commonest(written, 0.5)
+    return both if both is not None and both == _commonest(typeset, 0.5) else None
+
+
+def _commonest(votes: list[_Vote], share: float = 0.0) -> str | None:
+    """The value the readings give most often: by COMMONEST readings and `share` of all of them at
+    least, and by more than give any other value."""
+    values = [v.value for v in votes if v.value is not None]
+    if not values:
+        return None
+    best = max(set(values), key=values.count)
+    n = values.count(best)
+    if n < max(COMMONEST, share * len(votes)) or any(values.count(o) >= n for o in set(values) - {best}):
         return None
     return best
 
@@ -936,7 +1135,7 @@ def _handwriting_line(
 def _on_one_line(shapes: list) -> list:
     """The shapes (x0, y0, x1, y1, …) of one line of handwriting: without what lies well above or
     below the line the bigger shapes make (a stroke of the next line, a dot) and without rules
-    taller than any digit (what is left of the frame)."""
+    or corners taller than any digit (what is left of the frame)."""
     if len(shapes) < 3:
         return shapes
     heights = sorted(s[3] - s[1] for s in shapes)
@@ -949,6 +1148,7 @@ def _on_one_line(shapes: list) -> list:
         for s in shapes
         if abs((s[1] + s[3]) / 2 - mid) <= 0.75 * hm
         and not (s[3] - s[1] > 1.7 * hm and s[2] - s[0] < 0.25 * (s[3] - s[1]))
+        and s[3] - s[1] <= 2.5 * hm  # no glyph of the line: a corner of the frame
     ]
 
 
@@ -970,9 +1170,10 @@ def _iso(day: str, month: str, year: str) -> str | None:
     if not 1990 <= y <= 2099:
         return None
     try:
-        return Date(y, int(month), int(day)).isoformat()
+        when = Date(y, int(month), int(day))
     except ValueError:
         return None
+    return when.isoformat() if when <= Date.today() else None  # a paper is not received in the future
 
 
 # --------------------------------------------------------------------------------------------
