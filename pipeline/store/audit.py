@@ -6,9 +6,10 @@ can only be changed behind hoso's back, which `hoso audit verify` finds.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from .database import Connection, json_array_texts, json_text
 
 AUDIT_COLUMNS = "id, at, who, address, action, detail, prev_sha256, sha256"
 
@@ -35,16 +36,15 @@ class AuditFilter:
     since: float | None = None  # at >= since
     until: float | None = None  # at < until
 
-    def where(self) -> tuple[str, list]:
+    def where(self, db: Connection) -> tuple[str, list]:
         clauses, params = [], []
         if self.who:
             clauses.append("who IN (?, ?)")
             params += [self.who, f"cli:{self.who}"]
         if self.case_id:
+            named = ", ".join(json_text(db, "detail", *path) for path in (["case"], ["case_id"], ["filters", "case"]))
             clauses.append(
-                "(? IN (json_extract(detail, '$.case'), json_extract(detail, '$.case_id'),"
-                " json_extract(detail, '$.filters.case'))"
-                " OR EXISTS (SELECT 1 FROM json_each(detail, '$.args') WHERE value = ?))"
+                f"(? IN ({named}) OR EXISTS (SELECT 1 FROM {json_array_texts(db, 'detail', 'args')} WHERE value = ?))"
             )
             params += [self.case_id] * 2
         if self.action:
@@ -64,7 +64,7 @@ class AuditFilter:
 
 
 class AuditTrail:
-    db: sqlite3.Connection
+    db: Connection
 
     def last_audit_row(self) -> AuditRow | None:
         row = self.db.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -84,7 +84,7 @@ class AuditTrail:
 
     def audit_rows(self, where: AuditFilter, *, limit: int, offset: int = 0) -> tuple[list[AuditRow], int]:
         """The rows `where` keeps, newest first, one page of them, and how many it keeps in all."""
-        sql, params = where.where()
+        sql, params = where.where(self.db)
         total = self.db.execute(f"SELECT COUNT(*) FROM audit{sql}", params).fetchone()[0]
         rows = self.db.execute(
             f"SELECT {AUDIT_COLUMNS} FROM audit{sql} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]
