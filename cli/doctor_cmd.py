@@ -7,8 +7,9 @@ import subprocess
 
 import typer
 
-from index import open_backend
+from index import embedded_index_path, open_backend
 from pipeline.errors import ResourceError, why_unwritable
+from pipeline.store.database import printable_url
 
 from .context import emit_json, home, out
 from .exitcodes import ExitCode
@@ -96,12 +97,18 @@ def register(app: typer.Typer) -> None:
                 checks["catalog"] = {
                     "ok": integrity == "ok",
                     "integrity_check": integrity,
-                    "path": str(cfg.catalog_path),
+                    **({"url": printable_url(cfg.catalog_url)} if cfg.catalog_url else {"path": str(cfg.catalog_path)}),
                 }
                 try:
                     backend = open_backend(cfg, catalog)
                     info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
                     checks["index"] = {"ok": info.get("health") != "red", **info}
+                    own_file = embedded_index_path(cfg)
+                    if own_file is not None and backend.name == "sqlite":
+                        checks["index"]["warnings"] = [
+                            f"the embedded index beside a PostgreSQL catalog is {own_file}: this machine only;"
+                            " machines sharing the catalog need OpenSearch (opensearch_url)"
+                        ]
                     backend.close()
                 except Exception as exc:  # a mismatch, or a server that cannot be reached
                     checks["index"] = {"ok": False, "error": str(exc)}
