@@ -9,8 +9,11 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -112,6 +115,46 @@ def opensearch_url() -> str:
     if not url:
         unavailable("no OpenSearch node: run through `make test`, which starts one (or set HOSO_TEST_OPENSEARCH_URL)")
     return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL server's URL (see `unavailable` when there is none)."""
+    url = os.environ.get("HOSO_TEST_CATALOG_URL")
+    if not url:
+        unavailable("no PostgreSQL server: run through `make test`, which starts one (or set HOSO_TEST_CATALOG_URL)")
+    return url
+
+
+@contextmanager
+def postgres_schema(server_url: str) -> Iterator[str]:
+    """A catalog URL of the test server with a schema of its own, dropped afterwards (a fresh catalog per
+    test, without the cost of a database per test)."""
+    import psycopg
+
+    schema = f"hoso_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    parts = urlsplit(server_url)
+    query = "&".join(filter(None, [parts.query, f"options=-csearch_path%3D{schema}"]))
+    try:
+        yield parts._replace(query=query).geturl()
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+CATALOGS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=CATALOGS)
+def catalog_location(request, tmp_path) -> Iterator[str | Path]:
+    """Where a new, empty catalog goes: an SQLite file, or a fresh schema on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield tmp_path / "catalog.sqlite"
+        return
+    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
 
 
 @pytest.fixture
