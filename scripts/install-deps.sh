@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd ghostscript qpdf poppler-utils unpaper pngquant
           libzbar0 fonts-dejavu-core graphviz hunspell-vi python3-venv)
 if [ "${HOSO_OPENSEARCH:-0}" = 1 ]; then
-  # The test tier: OpenSearch's build tools, and the browser (with its WebDriver) for tests/test_web_browser.py.
-  packages+=(maven default-jre-headless curl unzip chromium chromium-driver)
+  # The test tier: OpenSearch's build tools, the browser (with its WebDriver) for tests/test_web_browser.py,
+  # and PostgreSQL for the catalog's tests on it (scripts/postgres.sh runs its own throw-away server).
+  packages+=(maven default-jre-headless curl unzip chromium chromium-driver postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -17,6 +18,7 @@ for p in "${packages[@]}"; do
     maven) command -v mvn >/dev/null && continue ;;
     default-jre-headless) command -v java >/dev/null && continue ;;
     python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null && continue ;;
+    postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null && continue ;;
   esac
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
