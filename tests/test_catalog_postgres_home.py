@@ -1,0 +1,103 @@
+"""A home whose catalog is on PostgreSQL (HOSO_CATALOG_URL), end to end: real OCR ingest of a case
+scan and of a petition, reprocess, search, dossier show, review, the audit trail, doctor, and the web
+app's sign-in and search API — the subset of the end-to-end tests that runs again on PostgreSQL
+(`make test`). Nothing of the catalog is in the home: no catalog.sqlite, only the embedded index's
+own index.sqlite."""
+
+from __future__ import annotations
+
+import shutil
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import REPO, hoso_json, postgres_schema
+from dossier_kit import cli_json
+from pipeline.config import load_settings
+from web.app import create_app
+from web_kit import CASE_A, LEADER, build_web_home, signed_in
+
+pytestmark = pytest.mark.postgres
+
+SCAN_CASE = "2025-HS-0100"
+
+
+@pytest.fixture(scope="module")
+def catalog_url(postgres_url):
+    with postgres_schema(postgres_url) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def web_home(catalog_url, tmp_path_factory):
+    """web_kit's home (no OCR), built with its catalog on PostgreSQL."""
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("HOSO_CONFIG", raising=False)
+        env.delenv("HOSO_OPENSEARCH_URL", raising=False)
+        env.setenv("HOSO_CATALOG_URL", catalog_url)
+        yield build_web_home(tmp_path_factory.mktemp("pg-web"))
+
+
+@pytest.fixture
+def on_postgres(catalog_url, monkeypatch):
+    """The in-process CLI and web app of this test read HOSO_CATALOG_URL."""
+    monkeypatch.delenv("HOSO_CONFIG", raising=False)
+    monkeypatch.setenv("HOSO_CATALOG_URL", catalog_url)
+    return catalog_url
+
+
+def _rows(url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(url) as db:
+        return db.execute(sql).fetchall()
+
+
+def test_the_home_holds_no_catalog_and_doctor_names_the_server(web_home, on_postgres):
+    assert not (web_home / "catalog.sqlite").exists() and (web_home / "index.sqlite").is_file()
+    assert _rows(on_postgres, "SELECT COUNT(*) FROM documents")[0][0] == 5
+    report = cli_json(web_home, "doctor")["checks"]
+    assert report["catalog"]["ok"] and report["catalog"]["url"] == on_postgres
+    assert "this machine only" in report["index"]["warnings"][0]
+
+
+def test_search_dossier_review_and_audit_through_the_cli(web_home, on_postgres):
+    accented = cli_json(web_home, "search", "trộm cắp tài sản")
+    assert accented["total"] >= 2 and cli_json(web_home, "search", "trom cap tai san")["total"] == accented["total"]
+    shown = cli_json(web_home, "dossier", "show", CASE_A)
+    assert {d["id"] for d in shown["documents"]} == {"A-QD47", "A-HC1", "A-CT12"}
+    assert isinstance(cli_json(web_home, "review")["documents"], list)
+    verdict = cli_json(web_home, "audit", "verify")
+    assert verdict["ok"] is True  # the chain the CLI's changes and reads added to in PostgreSQL
+
+
+def test_the_web_app_signs_in_and_searches(web_home, on_postgres):
+    with TestClient(create_app(load_settings(home=web_home))) as client:
+        signed_in(client, *LEADER)
+        found = client.get("/api/v1/search", params={"q": "tran van duc"}).json()
+        assert found["total"] >= 3 and {h["case_id"] for h in found["hits"]} == {CASE_A}
+    assert _rows(on_postgres, "SELECT COUNT(*) FROM audit WHERE action LIKE 'search%'")[0][0] >= 1
+
+
+@pytest.mark.ocr
+def test_ocr_ingest_of_a_case_scan_and_a_petition(postgres_url, tmp_path):
+    """Through the real CLI in a child process, as a clerk runs it: Tesseract, then the PostgreSQL catalog."""
+    with postgres_schema(postgres_url) as catalog_url:
+        _ingest_and_file_a_petition(catalog_url, tmp_path)
+
+
+def _ingest_and_file_a_petition(catalog_url: str, tmp_path) -> None:
+    home, inbox = tmp_path / "home", tmp_path / "inbox" / SCAN_CASE
+    inbox.mkdir(parents=True)
+    shutil.copy(REPO / "samples" / "more" / "thong_bao.pdf", inbox)
+    env = {"HOSO_CATALOG_URL": catalog_url}
+    report = hoso_json(home, "ingest", str(inbox.parent), env=env)
+    assert [(f["status"], f["case_id"]) for f in report["files"]] == [("done", SCAN_CASE)], report
+    assert hoso_json(home, "search", "thong bao", env=env)["total"] >= 1
+    documents = {d["id"] for d in hoso_json(home, "dossier", "show", SCAN_CASE, env=env)["documents"]}
+    hoso_json(home, "reprocess", SCAN_CASE, env=env)
+    assert {d["id"] for d in hoso_json(home, "dossier", "show", SCAN_CASE, env=env)["documents"]} == documents
+    hoso_json(home, "ingest", str(REPO / "samples" / "more" / "don_khieu_nai.pdf"), "--petitions", env=env)
+    petitions = hoso_json(home, "petitions", "list", env=env)["petitions"]
+    assert len(petitions) == 1 and petitions[0]["type"] == "don_khieu_nai"
+    assert not (home / "catalog.sqlite").exists()
+    assert _rows(catalog_url, "SELECT COUNT(*) FROM petitions")[0][0] == 1
