@@ -197,7 +197,7 @@ def consumer(tmp_path, monkeypatch):
     for key in ("HOSO_CONFIG", "HOSO_OPENSEARCH_URL"):
         monkeypatch.delenv(key, raising=False)
     settings = load_settings(home=tmp_path / "home", ocr_jobs=1)
-    catalog = Catalog(settings.catalog_path)
+    catalog = Catalog(settings.catalog)  # on PostgreSQL when the test set HOSO_CATALOG_URL
     inbox = tmp_path / "inbox" / "2025-HS-0100"
     inbox.mkdir(parents=True)
     shutil.copy(QUEUED_SCAN, inbox / QUEUED_SCAN.name)

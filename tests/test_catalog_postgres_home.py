@@ -12,9 +12,13 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import REPO, hoso_json, postgres_schema
+from conftest import QUEUED_SCAN, REPO, hoso_json, postgres_schema
 from dossier_kit import cli_json
+from ingest.consume import HELD
+from ingest.queue import recover
 from pipeline.config import load_settings
+from pipeline.hashing import sha256_file
+from pipeline.store.catalog import open_catalog
 from web.app import create_app
 from web_kit import CASE_A, LEADER, build_web_home, signed_in
 
@@ -101,3 +105,29 @@ def _ingest_and_file_a_petition(catalog_url: str, tmp_path) -> None:
     assert len(petitions) == 1 and petitions[0]["type"] == "don_khieu_nai"
     assert not (home / "catalog.sqlite").exists()
     assert _rows(catalog_url, "SELECT COUNT(*) FROM petitions")[0][0] == 1
+
+
+@pytest.mark.ocr
+def test_a_server_lost_mid_ingest_holds_the_file_and_never_blames_it(postgres_url, monkeypatch, request):
+    """The server ends the connection as the OCRed batch is about to be recorded: the file is held
+    ("catalog unavailable"), not quarantined; the original is untouched; a new run takes it."""
+    with postgres_schema(postgres_url) as url:
+        monkeypatch.setenv("HOSO_CATALOG_URL", url)
+        consumer = request.getfixturevalue("consumer")
+        record = consumer.catalog.add_batch
+
+        def server_gone(**batch):
+            with psycopg.connect(postgres_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (consumer.catalog.db.conn.info.backend_pid,))
+            return record(**batch)
+
+        monkeypatch.setattr(consumer.catalog, "add_batch", server_gone)
+        [outcome] = consumer.process(consumer.ids)
+        assert outcome.status == "queued" and outcome.reason == HELD.format(consumer.resource_error), outcome
+        assert str(consumer.resource_error).startswith("catalog unavailable")
+        assert not any((consumer.settings.home / "quarantine").glob("*"))
+        assert sha256_file(consumer.scan) == sha256_file(QUEUED_SCAN)
+        assert _rows(url, "SELECT COUNT(*) FROM batches") == [(0,)]
+        with open_catalog(url) as catalog:  # the server is back: the next run takes the file back
+            assert recover(catalog, consumer.locks_dir) == consumer.ids
+            assert [(f.state, f.quarantine) for f in catalog.files()] == [("queued", None)]
