@@ -146,11 +146,12 @@ class PostgresConnection:
         import psycopg
 
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="hoso")
         except psycopg.OperationalError as exc:
             raise ResourceError(f"catalog unavailable: PostgreSQL at {printable_url(url)}: {first_line(exc)}") from None
         self.conn.row_factory = _row_factory
-        self.url = url
+        # A writer waits for the lock as long as SQLite's busy_timeout lets it, then fails (never forever).
+        self.conn.execute("SET lock_timeout = '30s'")
         if read_only:
             self.conn.execute("SET default_transaction_read_only = on")
         # One lock per catalog (database and schema): its writers wait for each other, other catalogs
