@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
                     backend = open_backend(cfg, catalog)
                     info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
                     checks["index"] = {"ok": info.get("health") != "red", **info}
-                    own_file = embedded_index_path(cfg)
+                    own_file = embedded_index_path(cfg, catalog)
                     if own_file is not None and backend.name == "sqlite":
                         checks["index"]["warnings"] = [
                             f"the embedded index beside a PostgreSQL catalog is {own_file}: this machine only;"

@@ -27,9 +27,9 @@ def wanted_backend(settings: Settings) -> str:
     return "opensearch" if settings.opensearch_url else "sqlite"
 
 
-def embedded_index_path(settings: Settings) -> Path | None:
+def embedded_index_path(settings: Settings, catalog: Catalog) -> Path | None:
     """The embedded index's own file, when the catalog is not an SQLite file it can live in."""
-    return settings.home / "index.sqlite" if settings.catalog_url else None
+    return settings.home / "index.sqlite" if catalog.dialect == "postgres" else None
 
 
 def open_backend(settings: Settings, catalog: Catalog, *, switch: bool = False) -> SearchBackend:
@@ -47,7 +47,7 @@ def open_backend(settings: Settings, catalog: Catalog, *, switch: bool = False) 
     else:
         from .sqlite_fts import SqliteBackend
 
-        own_file = embedded_index_path(settings)
+        own_file = embedded_index_path(settings, catalog)
         backend = SqliteBackend(catalog.db) if own_file is None else SqliteBackend.of_file(own_file)
     if active != wanted:
         catalog.set_meta("index_backend", wanted)
