@@ -120,6 +120,11 @@ do_start() {
             || die "this PostgreSQL ($BASE) already runs on port $running; stop it first or use HOSO_POSTGRES_PORT=$running"
         log "already running"
     else
+        if port_in_use "$PORT" && [[ -z "${HOSO_POSTGRES_PORT:-}" ]]; then
+            log "port $PORT (used last time) is taken now; looking for a free one"
+            rm -f "$PORTFILE"
+            PORT="$(port)"
+        fi
         if port_in_use "$PORT"; then
             die "port $PORT on 127.0.0.1 is already in use by another process; pick another, e.g. HOSO_POSTGRES_PORT=$((PORT + 1)) $0 start"
         fi
