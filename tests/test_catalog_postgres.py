@@ -190,7 +190,10 @@ def test_the_audit_trail_chains_filters_by_case_and_refuses_changes(catalog_loca
         assert total == 2 and [r.action for r in rows] == ["cli", "search"]
         assert catalog.audit_rows(AuditFilter(action="user."), limit=10)[1] == 1
         assert catalog.audit_rows(AuditFilter(who="root"), limit=10)[1] == 1
-        for statement in ("UPDATE audit SET who = 'x'", "DELETE FROM audit"):
+        refused = ["UPDATE audit SET who = 'x'", "DELETE FROM audit"]
+        if catalog.dialect == "postgres":
+            refused.append("TRUNCATE audit")  # no row trigger sees it: a statement trigger does
+        for statement in refused:
             with pytest.raises(Exception, match="append-only"), catalog.transaction():
                 catalog.db.execute(statement)
         assert [r.id for r in catalog.audit_chain()] == [1, 2, 3]

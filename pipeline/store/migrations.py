@@ -6,6 +6,9 @@ Migration 1 is the whole schema a new home gets. Homes made before migrations we
 its column already there (every home made by migration 1) does nothing, so each home takes
 exactly the steps it needs. Each migration runs in its own transaction, so a failed one leaves
 the catalog at the version before it.
+
+One list serves SQLite and PostgreSQL: a step is written for SQLite and `database.ddl` gives its
+column types PostgreSQL's spelling; what must differ more is a `PerDialect` step.
 """
 
 from __future__ import annotations
