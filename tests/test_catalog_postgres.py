@@ -329,3 +329,42 @@ def test_settings_name_the_catalog(location, tmp_path, monkeypatch):
 def test_a_catalog_url_that_is_not_postgresql_is_a_configuration_error(tmp_path):
     with pytest.raises(ValueError, match="postgresql://"):
         Settings(home=tmp_path, catalog_url="mysql://db/hoso")
+
+
+def _drop_connection(server_url: str, catalog: Catalog) -> None:
+    """What a restart of the server does to the catalog's connection."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (catalog.db.conn.info.backend_pid,))
+
+
+@pytest.mark.postgres
+def test_a_dropped_connection_fails_one_statement_then_the_catalog_connects_again(postgres_url):
+    from conftest import postgres_schema
+
+    with postgres_schema(postgres_url) as url, open_catalog(url) as catalog:
+        catalog.ensure_case(CASE)
+        _drop_connection(postgres_url, catalog)
+        with pytest.raises(Exception) as lost:
+            catalog.case_ids()
+        assert str(resource_error(lost.value)).startswith("catalog unavailable")
+        assert catalog.case_ids() == [CASE]  # a long-running server outlives the outage
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_inside_a_transaction_never_lets_the_rest_run_outside_it(postgres_url):
+    from conftest import postgres_schema
+
+    with postgres_schema(postgres_url) as url, open_catalog(url) as catalog:
+        failures = []
+        with pytest.raises(ResourceError, match="nothing was committed"), catalog.transaction():
+            catalog.ensure_case(CASE)
+            _drop_connection(postgres_url, catalog)
+            for write in (lambda: catalog.set_meta("k", "v"), lambda: catalog.ensure_case("2025-HS-0002")):
+                try:
+                    write()
+                except Exception as exc:  # as code that catches a failure and goes on would
+                    failures.append(resource_error(exc))
+        assert len(failures) == 2 and all(str(f).startswith("catalog unavailable") for f in failures)
+        assert catalog.case_ids() == [] and catalog.get_meta("k") is None

@@ -138,40 +138,58 @@ def _placeholders(sql: str) -> str:
 class PostgresConnection:
     """A psycopg 3 connection in autocommit mode that speaks the store's SQL (`?` placeholders; rows
     by name and by position). Writes happen only inside `transaction`, which also takes the catalog's
-    advisory lock, so writers serialize as they do on SQLite (read, then write on what was read)."""
+    advisory lock, so writers serialize as they do on SQLite (read, then write on what was read).
+
+    A connection the server dropped (a restart, the network) fails the statement under way, and the
+    next statement outside a transaction connects again: a web server or a watcher outlives the
+    outage. Inside a transaction it stays failed: what was written there is gone, and nothing after
+    the failure may run outside it."""
 
     dialect = "postgres"
 
     def __init__(self, url: str, *, read_only: bool = False):
-        import psycopg
-
-        try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="hoso")
-        except psycopg.OperationalError as exc:
-            raise ResourceError(f"catalog unavailable: PostgreSQL at {printable_url(url)}: {first_line(exc)}") from None
-        self.conn.row_factory = _row_factory
-        # A writer waits for the lock as long as SQLite's busy_timeout lets it, then fails (never forever).
-        self.conn.execute("SET lock_timeout = '30s'")
-        if read_only:
-            self.conn.execute("SET default_transaction_read_only = on")
+        self.url, self.read_only = url, read_only
+        self.in_begin = False
+        self.conn = self._connect()
         # One lock per catalog (database and schema): its writers wait for each other, other catalogs
         # on the same server do not.
         where = self.conn.execute("SELECT current_database(), current_schema()").fetchone()
         self.lock_key = zlib.crc32(f"hoso catalog {where[0]}.{where[1]}".encode()) - 2**31
 
+    def _connect(self):
+        import psycopg
+
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="hoso")
+        except psycopg.OperationalError as exc:
+            raise ResourceError(
+                f"catalog unavailable: PostgreSQL at {printable_url(self.url)}: {first_line(exc)}"
+            ) from None
+        conn.row_factory = _row_factory
+        # A writer waits for the lock as long as SQLite's busy_timeout lets it, then fails (never forever).
+        conn.execute("SET lock_timeout = '30s'")
+        if self.read_only:
+            conn.execute("SET default_transaction_read_only = on")
+        return conn
+
+    def _live(self):
+        if self.conn.broken and not self.in_begin:
+            self.conn = self._connect()
+        return self.conn
+
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self.conn.info.transaction_status != TransactionStatus.IDLE
+        return self.in_begin or self._live().info.transaction_status != TransactionStatus.IDLE
 
     def execute(self, sql: str, params: Sequence | None = None):
         if params is None:
-            return self.conn.execute(sql)
-        return self.conn.execute(_placeholders(sql), params)
+            return self._live().execute(sql)
+        return self._live().execute(_placeholders(sql), params)
 
     def executemany(self, sql: str, params: Sequence[Sequence]):
-        cursor = self.conn.cursor()
+        cursor = self._live().cursor()
         params = list(params)
         if params:
             cursor.executemany(_placeholders(sql), params)
@@ -179,9 +197,15 @@ class PostgresConnection:
 
     @contextmanager
     def begin(self) -> Iterator[None]:
-        with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
-            yield
+        with self._live().transaction():
+            self.in_begin = True
+            try:
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+                yield
+            finally:
+                self.in_begin = False
+        if self.conn.broken:  # psycopg skips the COMMIT of a lost connection without a word
+            raise ResourceError("catalog unavailable: the connection to PostgreSQL was lost; nothing was committed")
 
     def close(self) -> None:
         self.conn.close()
