@@ -15,10 +15,8 @@ from fastapi.testclient import TestClient
 from conftest import QUEUED_SCAN, REPO, hoso_json, postgres_schema
 from dossier_kit import cli_json
 from ingest.consume import HELD
-from ingest.queue import recover
 from pipeline.config import load_settings
 from pipeline.hashing import sha256_file
-from pipeline.store.catalog import open_catalog
 from web.app import create_app
 from web_kit import CASE_A, LEADER, build_web_home, signed_in
 
@@ -110,7 +108,8 @@ def _ingest_and_file_a_petition(catalog_url: str, tmp_path) -> None:
 @pytest.mark.ocr
 def test_a_server_lost_mid_ingest_holds_the_file_and_never_blames_it(postgres_url, monkeypatch, request):
     """The server ends the connection as the OCRed batch is about to be recorded: the file is held
-    ("catalog unavailable"), not quarantined; the original is untouched; a new run takes it."""
+    ("catalog unavailable"), queued again once the catalog answers, never quarantined; the original
+    is untouched."""
     with postgres_schema(postgres_url) as url:
         monkeypatch.setenv("HOSO_CATALOG_URL", url)
         consumer = request.getfixturevalue("consumer")
@@ -128,6 +127,7 @@ def test_a_server_lost_mid_ingest_holds_the_file_and_never_blames_it(postgres_ur
         assert not any((consumer.settings.home / "quarantine").glob("*"))
         assert sha256_file(consumer.scan) == sha256_file(QUEUED_SCAN)
         assert _rows(url, "SELECT COUNT(*) FROM batches") == [(0,)]
-        with open_catalog(url) as catalog:  # the server is back: the next run takes the file back
-            assert recover(catalog, consumer.locks_dir) == consumer.ids
-            assert [(f.state, f.quarantine) for f in catalog.files()] == [("queued", None)]
+        # The next statement connected again: the file went back to the queue, with the reason.
+        assert [(f.state, f.reason, f.quarantine) for f in consumer.catalog.files()] == [
+            ("queued", outcome.reason, None)
+        ]
