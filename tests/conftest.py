@@ -22,6 +22,10 @@ from ingest.sources import discover
 from pipeline.config import load_settings
 from pipeline.store.catalog import Catalog
 
+# Each test chooses its catalog (an SQLite home, or a fresh schema on HOSO_TEST_CATALOG_URL's server): a
+# HOSO_CATALOG_URL of the shell running the tests would put every home in one database.
+os.environ.pop("HOSO_CATALOG_URL", None)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared"))  # CI: ../shared
 CORPUS = SHARED / "corpus" / "dev"
