@@ -60,6 +60,7 @@ def home(
     cfg = settings()
     unwritable = why_unwritable(cfg.catalog_path) or why_unwritable(cfg.home)
     if unwritable is None:
+        cfg.home.mkdir(parents=True, exist_ok=True)  # an SQLite catalog makes it; a PostgreSQL one does not
         catalog = Catalog(cfg.catalog)
     elif reading and cfg.catalog_exists():
         err.print(f"hoso: reading only: {escape(unwritable)}", highlight=False, soft_wrap=True)

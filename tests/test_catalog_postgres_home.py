@@ -62,6 +62,11 @@ def test_the_home_holds_no_catalog_and_doctor_names_the_server(web_home, on_post
     assert "this machine only" in report["index"]["warnings"][0]
 
 
+def test_a_command_on_a_new_home_makes_the_home_as_an_sqlite_catalog_would(on_postgres, tmp_path):
+    report = cli_json(tmp_path / "new", "doctor")["checks"]
+    assert report["home"]["ok"] and report["catalog"]["ok"] and (tmp_path / "new").is_dir()
+
+
 def test_search_dossier_review_and_audit_through_the_cli(web_home, on_postgres):
     accented = cli_json(web_home, "search", "trộm cắp tài sản")
     assert accented["total"] >= 2 and cli_json(web_home, "search", "trom cap tai san")["total"] == accented["total"]
