@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -56,6 +57,9 @@ def _ocrmypdf() -> dict:
     return {"ok": True, "version": ocrmypdf.__version__}
 
 
+_URL_WITH_PASSWORD = re.compile(r"postgres(?:ql)?://[^/@\s:]*:[^/@\s]*@")
+
+
 def _secrets(cfg) -> dict:
     """Files that hold secrets, or hashes and case text, readable by others than hoso's account."""
     home = cfg.home
@@ -64,10 +68,12 @@ def _secrets(cfg) -> dict:
         (home / "secrets", 0o700),  # the audit trail's HMAC key and signed head
         (home / "secrets" / "audit.key", 0o600),
         (home / "secrets" / "audit.head", 0o600),
+        (home / "index.sqlite", 0o600),  # the embedded index beside a PostgreSQL catalog: case text too
     ]
     config = home / "hoso.toml"
-    if config.is_file() and "password" in config.read_text(encoding="utf-8", errors="replace"):
-        wanted.append((config, 0o600))  # opensearch_password
+    text = config.read_text(encoding="utf-8", errors="replace") if config.is_file() else ""
+    if "password" in text or _URL_WITH_PASSWORD.search(text):
+        wanted.append((config, 0o600))  # opensearch_password, a catalog_url with its password
     loose = [
         f"{path} is {oct(path.stat().st_mode & 0o777)} (chmod {oct(mode)[2:]})"
         for path, mode in wanted

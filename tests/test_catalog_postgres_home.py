@@ -67,6 +67,17 @@ def test_a_command_on_a_new_home_makes_the_home_as_an_sqlite_catalog_would(on_po
     assert report["home"]["ok"] and report["catalog"]["ok"] and (tmp_path / "new").is_dir()
 
 
+def test_doctor_warns_of_an_index_or_a_catalog_password_others_may_read(on_postgres, tmp_path):
+    home = tmp_path / "home"
+    assert "warnings" not in cli_json(home, "doctor")["checks"]["secrets"]  # index.sqlite is made 0600
+    (home / "index.sqlite").chmod(0o644)
+    with_password = on_postgres.replace("hoso@", "hoso:mat-khau@")  # the test server trusts 127.0.0.1: any password
+    (home / "hoso.toml").write_text(f'catalog_url = "{with_password}"\n', encoding="utf-8")
+    warnings = cli_json(home, "doctor")["checks"]["secrets"]["warnings"]
+    assert any("index.sqlite is 0o644 (chmod 600)" in w for w in warnings)
+    assert any("hoso.toml is 0o644 (chmod 600)" in w for w in warnings)
+
+
 def test_search_dossier_review_and_audit_through_the_cli(web_home, on_postgres):
     accented = cli_json(web_home, "search", "trộm cắp tài sản")
     assert accented["total"] >= 2 and cli_json(web_home, "search", "trom cap tai san")["total"] == accented["total"]
