@@ -1,4 +1,5 @@
-"""The embedded default backend: SQLite FTS5 inside the catalog database.
+"""The embedded default backend: SQLite FTS5 inside the catalog database (or, beside a PostgreSQL
+catalog, in a file of its own: index/__init__.py).
 
 Two tables per home, one row per page in each, sharing the row id:
 
