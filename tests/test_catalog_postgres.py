@@ -162,6 +162,92 @@ def test_dossiers_seals_corrections_and_assignments(catalog_location):
         assert catalog.batches_of_case("2025-HS-0002") == [BATCH] and catalog.batches_of_case(CASE) == []
 
 
+def test_the_rest_of_the_store_reads_and_writes_alike(catalog_location):
+    """What the aggregates' tests above leave out, each read checked against what was written."""
+    with open_catalog(catalog_location) as catalog:
+        _with_batch(catalog)
+        [file] = catalog.files()
+        catalog.set_file_state(file.id, "quarantined", reason="hỏng")
+        catalog.set_quarantine_folder(file.id, "q1")
+        catalog.requeue_file(file.id, paths=["/q/a.pdf"], kind="pdf", size=11, sha256=BATCH)
+        assert catalog.active_files(["/in/a.pdf"]) == {("/in/a.pdf", BATCH): file.id}
+        loose = catalog.add_file(
+            path="/in/b.pdf", paths=["/in/b.pdf"], kind="pdf", size=1, sha256="s9", case_id=None, folder="lạ"
+        )
+        catalog.set_file_state(loose, "done")
+        assert catalog.unassigned_folders() == {"s9": "lạ"}
+        catalog.assign_files("s9", CASE)
+        assert catalog.get_file(loose).case_id == CASE and catalog.case_has_files(CASE)
+        assert [b["id"] for b in catalog.batches()] == [BATCH] and catalog.batch(BATCH)["originals"][0][
+            "name"
+        ] == "a.pdf"
+        assert [p.number for p in catalog.pages_of_batches([BATCH], with_words=False)[BATCH]] == [1, 2, 3]
+        assert catalog.case_info(CASE)["id"] == CASE and catalog.case_count() == 1
+        with catalog.transaction():
+            catalog.put_document(_document("D1", CASE, [1]))
+            catalog.put_document(_document("D2", CASE, [2, 3], arrival=2.0))
+        assert [d.id for d in catalog.documents_touching([BATCH])] == ["D1", "D2"]
+        assert catalog.documents_by_id(["D2", "D9", "D1"])[0].id == "D2" and catalog.case_has_documents(CASE)
+        catalog.set_document_position("D2", 1)
+        catalog.set_indexed(["D1", "D2"], True)
+        assert catalog.document("D2").position == 1 and catalog.document_counts()["not_indexed"] == 0
+        catalog.mark_all_unindexed()
+        assert catalog.cases_without_current_dossier() == [CASE]
+        catalog.set_dossier_pages([("D1", 1, 1, 1), ("D2", 1, 2, 2), ("D2", 2, 3, 3)])
+        assert catalog.cases_without_current_dossier() == [] and catalog.dossier_page("D2", 2) == (3, 3)
+        catalog.add_dossier(
+            case_id=CASE, pdf="d.pdf", pdf_sha256="p", manifest="m", manifest_sha256="q", pages=3, build_key="k"
+        )
+        catalog.mark_dossier_sealed(CASE, 1)
+        catalog.seal_pages(CASE, 1, [(BATCH, 1, 1), (BATCH, 2, 2)], "thu_ky")
+        assert catalog.latest_dossier(CASE)["sealed"] == 1 and len(catalog.dossiers()) == 1
+        assert catalog.seals(CASE) == [
+            {"version": 1, "at": catalog.seals(CASE)[0]["at"], "who": "thu_ky", "but_luc": [1, 2], "pages": 2}
+        ]
+        catalog.add_correction("D1", "date", None, "2025-03-01", "thu_ky")
+        assert [c["batch_id"] for c in catalog.corrections([BATCH])] == [BATCH] and catalog.corrections(["x"]) == []
+        catalog.delete_document("D1")
+        assert catalog.document("D1") is None and catalog.dossier_pages([("D1", 1)]) == {("D1", 1): (None, None)}
+        user = catalog.add_user("kiemsat", "prosecutor", "thuong", None, None)
+        catalog.assign_case(CASE, user, "admin")
+        assert catalog.assignments(case_id=CASE) == [
+            {
+                "case_id": CASE,
+                "user": "kiemsat",
+                "role": "prosecutor",
+                "assigned_by": "admin",
+                "assigned_at": catalog.assignments()[0]["assigned_at"],
+            }
+        ]
+        assert catalog.unassign_case(CASE, user) and catalog.assigned_cases(user) == []
+        catalog.add_session("a" * 64, user, "10.0.0.1")
+        catalog.add_session("b" * 64, user, "10.0.0.1")
+        catalog.session_seen("a" * 64, 2e9)
+        assert catalog.end_idle_sessions(1.9e9) == 1 and catalog.session_user("a" * 64)["last_seen"] == 2e9
+        catalog.end_session("a" * 64)
+        assert catalog.end_sessions(user) == 0
+        catalog.add_token(user, "t" * 64)
+        token = catalog.token_user("t" * 64)
+        catalog.token_used(token["token_id"], 2e9)
+        assert catalog.token_user("t" * 64)["last_used"] == 2e9
+        catalog.unlock_user(user)
+        assert catalog.user("kiemsat")["failed_signins"] == 0
+        catalog.put_petition(PetitionRow(id="P1", document_id="D2", type="don_to_cao", status="received", case_id=CASE))
+        catalog.set_petition_documents("P1", ["D2"])
+        assert catalog.petition_documents(["P1"]) == {"P1": ["D2"]}
+        assert catalog.cases_of_document_number("12/QĐ-VKS") == [CASE]
+        catalog.add_petition_event(
+            "P1", at="2025-03-01", action="received", state="received", actor="x", detail={"a": 1}
+        )
+        catalog.set_received_event_day("P1", "2025-02-28")
+        assert catalog.petition_events(["P1"])["P1"][0]["at"] == "2025-02-28"
+        assert catalog.petition_events(["P1"])["P1"][0]["detail"] == {"a": 1}
+        assert [p.id for p in catalog.petitions(PetitionWhere(ids=("P1", "P9"), case_id=CASE))] == ["P1"]
+        catalog.ensure_case("2025-HS-0009")
+        assert not catalog.drop_case_if_unused(CASE)  # its documents and dossier stay
+        assert catalog.drop_case_if_unused("2025-HS-0009") and catalog.case_ids() == [CASE]
+
+
 def test_accounts_tokens_sessions_and_the_lock_out(catalog_location):
     with open_catalog(catalog_location) as catalog:
         admin = catalog.add_user("quantri", "admin", "toi_mat", None, "hash")
