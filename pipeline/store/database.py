@@ -24,14 +24,6 @@ from ..errors import ResourceError, first_line
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-class Cursor(Protocol):
-    rowcount: int
-
-    def fetchone(self) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def __iter__(self) -> Iterator[Any]: ...
-
-
 class Connection(Protocol):
     """What the store uses of a connection: sqlite3's, or `PostgresConnection` (see `dialect_of`).
     Rows are read by column name or position, as tuples, or as dicts (`dict(row)`)."""
@@ -48,7 +40,7 @@ Row = Any
 
 
 def dialect_of(db) -> str:
-    """ "postgres", or "sqlite" (for any sqlite3 connection too: the embedded index opens its own)."""
+    """The connection's database, "postgres" or "sqlite" (any sqlite3 connection: the embedded index opens its own)."""
     return getattr(db, "dialect", "sqlite")
 
 
