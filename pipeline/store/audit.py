@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from .database import Connection, json_array_texts, json_text
 
 AUDIT_COLUMNS = "id, at, who, address, action, detail, prev_sha256, sha256"
+AUDIT_PAGE = 1000  # rows of the chain read at once
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,13 @@ class AuditTrail:
         )
 
     def audit_chain(self) -> Iterator[AuditRow]:
-        """Every row in id order, streamed (a trail of years does not fit in memory at once)."""
-        for row in self.db.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id"):
-            yield AuditRow(*row)
+        """Every row in id order, a page at a time (a trail of years does not fit in memory at once,
+        and psycopg reads a whole result before the first row)."""
+        page = f"SELECT {AUDIT_COLUMNS} FROM audit{{}} ORDER BY id LIMIT {AUDIT_PAGE}"
+        rows = self.db.execute(page.format("")).fetchall()  # from the lowest id, whatever it is
+        while rows:
+            yield from (AuditRow(*row) for row in rows)
+            rows = self.db.execute(page.format(" WHERE id > ?"), (rows[-1][0],)).fetchall()
 
     def audit_rows(self, where: AuditFilter, *, limit: int, offset: int = 0) -> tuple[list[AuditRow], int]:
         """The rows `where` keeps, newest first, one page of them, and how many it keeps in all."""
