@@ -161,6 +161,15 @@ def catalog_location(request, tmp_path) -> Iterator[str | Path]:
         yield url
 
 
+def embedded_index(catalog: Catalog, home: Path):
+    """The embedded search index of `catalog` as a home with it has it: in the SQLite catalog's file, or
+    beside a PostgreSQL catalog in `home`/index.sqlite (index.open_backend)."""
+    from index import open_backend
+    from pipeline.config import Settings
+
+    return open_backend(Settings(home=home, opensearch_url=None), catalog)
+
+
 @pytest.fixture
 def unique_prefix() -> str:
     return f"hoso-test-{uuid.uuid4().hex[:8]}"
