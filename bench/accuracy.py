@@ -10,8 +10,9 @@ Corpora (../shared/corpus, or $HOSO_SHARED/corpus):
 - `dev`: synthetic case files, truth.json with each document's type, số, date and page text;
 - `dev-real`: the same with what real scans have (colour, seals, register stamps, MẬT boxes);
   its truth adds per document `received` {number, date} and `classification_mark`;
-- `real-dev`: real administrative papers, labels.json read by eye (no page text, so OCR only);
-  its two drafts (number and date printed blank) count for type and issuer only;
+- `real-dev`: real administrative papers, labels.json read by eye, and for some pages their text read
+  by eye (bench/truth/real-dev/<file stem>.p<N>.txt; see its README): OCR only, word error on those
+  pages alone; its two drafts (number and date printed blank) count for type and issuer only;
 - `petitions-dev`: a clerk's intake stack of petitions and tin báo (register stamps as on dev-real);
   its truth adds per document the petitioner, their address and what it refers to (a case id, a
   decision number, or null).
@@ -42,13 +43,16 @@ measure. Measured per corpus:
   issuer, received number/date, petitioner and refers-to that are wrong, and their share of the stored values (a register
   stamp stored on a document without one is wrong; the values of documents the splitter made up
   are counted apart);
-- order-free word error of the page text (dev and dev-real, OCR only): per page max(missing,
-  extra) words of the two bags of words, summed, over the truth words;
+- order-free word error of the page text (OCR only; every page of dev and dev-real, the pages of
+  real-dev that have truth text): per page max(missing, extra) words of the two bags of words,
+  summed, over the truth words;
 - the searchable text (OCR only) as Tesseract read it, after the OCR post-correction that ingest
   applies (`pipeline.stages.correct`; every measure above is taken on the corrected pages, as ingest
   files them) and, with `--baseline ocrmypdf`, as plain `ocrmypdf -l vie --skip-text --rotate-pages
-  --deskew --jobs 1` reads the same files (images through img2pdf first; its text extracted by
-  pdfplumber, as the OCR stage does; cached under --cache): word error, the share of tokens that are
+  --deskew --jobs 1` reads the same files (`--force-ocr` instead of `--skip-text` on real-dev, whose
+  e-signed scans carry a text layer of stamps only: skipping it would OCR nothing; images through
+  img2pdf first; its text extracted by pdfplumber, as the OCR stage does; cached under --cache):
+  the pages and words with truth text, word error, the share of tokens that are
   neither a Vietnamese syllable nor a known code, page 1 holding the subtitle (real-dev), our corrected
   word error ÷ ocrmypdf's (target ≤ 0.6), and the corrections made most often;
 - real-dev, OCR only: the share of scanned files whose page 1 holds ≥ 80% of the words of the
@@ -99,6 +103,7 @@ from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text import fold, normalize, words  # noqa: E402
 
 SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared")) / "corpus"
+REAL_DEV_TRUTH = REPO / "bench" / "truth" / "real-dev"  # page text of real-dev read by eye
 CORPORA = ("dev", "dev-real", "real-dev", "petitions-dev")
 TEXT_CORPORA = ("dev", "dev-real", "petitions-dev")  # with page text: --source truth works on them
 
@@ -205,12 +210,18 @@ class TruthBatch:
     documents: list[TruthDoc]
     kind: str | None = None  # real-dev: scan | born_digital
     blank_backs: bool = False  # real-dev: near-blank back pages with a seal ghost are labelled
+    page_truth: dict[int, str] = field(default_factory=dict)  # real-dev: text read by eye, by page number
+
+    def truth_texts(self) -> dict[int, str]:
+        """The page texts the truth gives, by page number: the pages word error is measured on."""
+        texts = {doc.first + i: text for doc in self.documents for i, text in enumerate(doc.text or [])}
+        return texts | self.page_truth
 
 
-def load_corpus(name: str, root: Path = SHARED) -> list[TruthBatch]:
+def load_corpus(name: str, root: Path = SHARED, page_truth: Path = REAL_DEV_TRUTH) -> list[TruthBatch]:
     if name == "real-dev":
         labels = json.loads((root / name / "labels.json").read_text(encoding="utf-8"))
-        return [real_dev_batch(item, root / name) for item in labels["items"]]
+        return [real_dev_batch(item, root / name, page_truth) for item in labels["items"]]
     truth = json.loads((root / name / "truth.json").read_text(encoding="utf-8"))
     return [
         truth_batch(
@@ -281,7 +292,7 @@ def truth_stamps(doc: dict, page_marks: list[list[str]] | None) -> dict[int, lis
     return stamps
 
 
-def real_dev_batch(item: dict, folder: Path) -> TruthBatch:
+def real_dev_batch(item: dict, folder: Path, page_truth: Path = REAL_DEV_TRUTH) -> TruthBatch:
     return TruthBatch(
         name=Path(item["file"]).name,
         case_id=None,
@@ -289,7 +300,18 @@ def real_dev_batch(item: dict, folder: Path) -> TruthBatch:
         documents=[real_dev_doc(doc) for doc in item["documents"]],
         kind=item["kind"],
         blank_backs="blank_page_seal_ghost" in item.get("phenomena", []),
+        page_truth=real_dev_page_truth(Path(item["file"]).stem, page_truth),
     )
+
+
+def real_dev_page_truth(stem: str, folder: Path) -> dict[int, str]:
+    """The pages of a real-dev file whose text was read by eye: `<stem>.p<N>.txt` → {N: text}."""
+    texts = {}
+    for path in folder.glob(f"{stem}.p*.txt"):
+        page = path.name.removeprefix(f"{stem}.p").removesuffix(".txt")
+        if page.isdigit():
+            texts[int(page)] = path.read_text(encoding="utf-8")
+    return texts
 
 
 def real_dev_doc(doc: dict) -> TruthDoc:
@@ -443,12 +465,12 @@ def bag_difference(truth: str, read: str) -> tuple[int, int]:
 
 
 def word_errors(batch: TruthBatch, texts: dict[int, str]) -> tuple[int, int]:
-    """(word errors, truth words) of a batch's page texts by page number: per page max(missing, extra)."""
+    """(word errors, truth words) of a batch's page texts by page number, on the pages with truth text:
+    per page max(missing, extra)."""
     errors = truth_words = 0
-    for doc in batch.documents:
-        for number, text in enumerate(doc.text or [], doc.first):
-            errors += max(bag_difference(text, texts.get(number, "")))
-            truth_words += len(words(text))
+    for number, text in batch.truth_texts().items():
+        errors += max(bag_difference(text, texts.get(number, "")))
+        truth_words += len(words(text))
     return errors, truth_words
 
 
@@ -575,14 +597,24 @@ def ocr_pages(sources: list[Path], cache: Path | None, code: str) -> Reading:
     return result.pages, list(result.ocr_pages), None
 
 
-OCRMYPDF = [str(Path(sys.executable).parent / "ocrmypdf"), "-l", "vie", "--skip-text", "--rotate-pages", "--deskew"]
+OCRMYPDF = str(Path(sys.executable).parent / "ocrmypdf")
+# real-dev's e-signed scans carry a text layer of the signature stamps only: --skip-text would keep
+# it and OCR nothing, so there the baseline OCRs every page.
+FORCE_OCR_CORPORA = ("real-dev",)
 
 
-def ocrmypdf_texts(sources: list[Path], cache: Path | None) -> list[str]:
-    """The page texts plain ocrmypdf gives a batch (`OCRMYPDF --jobs 1`; images through img2pdf first),
-    as pdfplumber extracts them (as the OCR stage does) and normalized; cached by the files' sha256."""
-    version = subprocess.run([OCRMYPDF[0], "--version"], capture_output=True, text=True, check=True).stdout.strip()
-    key = cache_key(sources, " ".join(OCRMYPDF[1:]), f"ocrmypdf {version}")
+def ocrmypdf_flags(corpus: str) -> list[str]:
+    """Plain ocrmypdf's options for a corpus (besides `--jobs 1 -q`)."""
+    text_layers = "--force-ocr" if corpus in FORCE_OCR_CORPORA else "--skip-text"
+    return ["-l", "vie", text_layers, "--rotate-pages", "--deskew"]
+
+
+def ocrmypdf_texts(sources: list[Path], cache: Path | None, flags: list[str]) -> list[str]:
+    """The page texts plain ocrmypdf gives a batch (`ocrmypdf FLAGS --jobs 1`; images through img2pdf
+    first), as pdfplumber extracts them (as the OCR stage does) and normalized; cached by the files'
+    sha256 and the flags."""
+    version = subprocess.run([OCRMYPDF, "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    key = cache_key(sources, " ".join(flags), f"ocrmypdf {version}")
     cached = cache / f"ocrmypdf-{key}.json" if cache else None
     if cached and cached.exists():
         return json.loads(cached.read_text(encoding="utf-8"))
@@ -592,7 +624,7 @@ def ocrmypdf_texts(sources: list[Path], cache: Path | None) -> list[str]:
             source = Path(tmp) / "in.pdf"
             images_to_pdf(sources, source, Settings().max_pixels)
         out = Path(tmp) / "out.pdf"
-        subprocess.run([*OCRMYPDF, "--jobs", "1", "-q", str(source), str(out)], check=True)
+        subprocess.run([OCRMYPDF, *flags, "--jobs", "1", "-q", str(source), str(out)], check=True)
         with pdfplumber.open(out) as pdf:
             texts = [normalize(page.extract_text() or "") for page in pdf.pages]
     if cached:
@@ -779,18 +811,27 @@ def score(corpus: str, batches: list[TruthBatch], read: list[Reading], ocr: bool
 
 
 def text_measures(
-    batches: list[TruthBatch], raw: list[Reading], corrected: list[Reading], baseline: list[list[str]] | None
+    batches: list[TruthBatch],
+    raw: list[Reading],
+    corrected: list[Reading],
+    baseline: list[list[str]] | None,
+    baseline_flags: list[str] | None = None,
 ) -> dict:
-    """The searchable text as the OCR stage read it, after post-correction, and as plain ocrmypdf reads it:
-    word error (where the corpus has page text), the share of unknown tokens (neither a syllable nor a
-    known code), page 1 holding the labelled subtitle (real-dev scans); and the corrections made most often."""
+    """The searchable text as the OCR stage read it, after post-correction, and as plain ocrmypdf reads it
+    (with `baseline_flags`): word error (on the pages with truth text), the share of unknown tokens (neither
+    a syllable nor a known code), page 1 holding the labelled subtitle (real-dev scans); and the corrections
+    made most often."""
     readings = {
         "read": [{p.number: p.text for p in pages} for pages, _, _ in raw],
         "corrected": [{p.number: p.text for p in pages} for pages, _, _ in corrected],
     }
     if baseline is not None:
         readings["ocrmypdf"] = [dict(enumerate(texts, 1)) for texts in baseline]
-    out: dict = {}
+    out: dict = {
+        "truth_pages": sum(len(batch.truth_texts()) for batch in batches),
+        "truth_words": sum(len(words(text)) for batch in batches for text in batch.truth_texts().values()),
+        "ocrmypdf_flags": baseline_flags,
+    }
     for name, texts in readings.items():
         errors = said = unknown = tokens = subtitle_files = subtitle_found = 0
         for batch, by_number in zip(batches, texts, strict=True):
@@ -906,7 +947,10 @@ def print_report(report: dict) -> None:
     if text:
         names = [n for n in ("read", "corrected", "ocrmypdf") if n in text]
         print(f"  {'OCR text':<34} {' · '.join(names)}")
+        if text["ocrmypdf_flags"]:
+            print(f"  {'  plain ocrmypdf run as':<34} ocrmypdf {' '.join(text['ocrmypdf_flags'])} --jobs 1")
         if text["read"]["word_error"] is not None:
+            print(f"  {'  pages / words with truth text':<34} {text['truth_pages']} / {text['truth_words']}")
             row("word_error", " · ".join(f"{text[n]['word_error']:.4f}" for n in names))
         print(
             f"  {'  tokens neither syllable nor code':<34} "
@@ -961,7 +1005,7 @@ def main() -> None:
     corpora = list(CORPORA) if args.corpus == "all" else [args.corpus]
     if args.source == "truth":
         if args.corpus == "real-dev":
-            parser.error("real-dev has no page text: --source ocr only")
+            parser.error("real-dev has page text for a few pages only: --source ocr only")
         skipped = [c for c in corpora if c not in TEXT_CORPORA]
         if skipped:
             print(f"--source truth: skipping {', '.join(skipped)} (no page text)", file=sys.stderr)
@@ -991,11 +1035,19 @@ def main() -> None:
         report = score(corpus, batches, read, ocr=args.source == "ocr")
         report["read_seconds"] = round(seconds, 1)
         if args.source == "ocr":
-            baseline = None
+            baseline = flags = None
             if args.baseline:
+                flags = ocrmypdf_flags(corpus)
                 with ProcessPoolExecutor(args.jobs) as pool:
-                    baseline = list(pool.map(ocrmypdf_texts, [b.sources for b in batches], [args.cache] * len(batches)))
-            report["text"] = text_measures(batches, raw, read, baseline)
+                    baseline = list(
+                        pool.map(
+                            ocrmypdf_texts,
+                            [b.sources for b in batches],
+                            [args.cache] * len(batches),
+                            [flags] * len(batches),
+                        )
+                    )
+            report["text"] = text_measures(batches, raw, read, baseline, flags)
             if "vs_ocrmypdf" in report["text"]:
                 value = report["text"]["vs_ocrmypdf"]
                 report["targets"]["word_error_vs_ocrmypdf"] = {

@@ -13,7 +13,7 @@ from rich.table import Table
 from index.feed import index_documents, rebuild_index
 from pipeline.errors import resource_error
 
-from .context import access, emit_json, err, error_json, fail, home, out
+from .context import access, emit_json, err, error_json, fail, home, out, settings
 from .exitcodes import ExitCode
 
 # ingest.consume loads OCRmyPDF, pikepdf and fpdf2: only `hoso ingest` imports it, so that
@@ -111,6 +111,7 @@ def register(app: typer.Typer) -> None:
         """What the catalog holds: files by state, cases, documents, pages, quarantine."""
         with access(need_backend=False, reading=True) as acc:
             data = acc.status()
+        data["workers"] = _workers()
         if json_out:
             emit_json(data)
             return
@@ -130,6 +131,17 @@ def register(app: typer.Typer) -> None:
         out.print(
             f"watcher: pid {watcher['pid']}, running since {watcher['since']}" if watcher else "watcher: none running"
         )
+        if isinstance(data["workers"], list):
+            out.print(
+                f"workers: {len(data['workers'])} answering" + ("" if data["workers"] else " (start `hoso worker`)")
+            )
+            for w in data["workers"]:
+                jobs = "; ".join(
+                    f"batch {j['batch']} pages {j['pages'] or 'all'} since {j['since']}" for j in w["jobs"]
+                )
+                out.print(f"  {w['name']} pid {w['pid']}: {jobs or 'idle'}")
+        elif data["workers"]:
+            out.print(f"[red]workers[/]: {data['workers']['error']}")
         for item in data["unassigned"]:
             folder = f" (folder {item['folder']!r} is not a case id)" if item["folder"] else ""
             out.print(f"[yellow]unassigned[/] {item['path']}{folder}")
@@ -195,3 +207,16 @@ def _print_outcomes(outcomes: list[FileOutcome]) -> None:
             *([", ".join(o.petitions or [])] if petitions else []),
         )
     out.print(table)
+
+
+def _workers() -> list[dict] | dict | None:
+    """The broker's live OCR workers (None without a broker; {"error"} when it does not answer)."""
+    cfg = settings()
+    if not cfg.broker_url:
+        return None
+    from ingest.broker import live_workers, shown
+
+    try:
+        return live_workers(cfg)
+    except Exception as exc:  # the broker down is a fact to show, not a failed status
+        return {"error": f"the broker at {shown(cfg.broker_url)} does not answer ({type(exc).__name__}: {exc})"}

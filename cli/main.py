@@ -25,6 +25,7 @@ from . import (
     user_cmd,
     verify_cmd,
     watch_cmd,
+    worker_cmd,
 )
 from .context import emit_json, err, error_json, report_error, settings, setup_logging, state
 
@@ -150,6 +151,7 @@ app.add_typer(dossier_cmd.app, name="dossier")
 verify_cmd.register(app)
 app.add_typer(doc_cmd.app, name="doc")
 serve_cmd.register(app)
+worker_cmd.register(app)
 review_cmd.register(app)  # review, reprocess, separator, page ..., case ...
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(user_cmd.app, name="user")

@@ -71,6 +71,9 @@ NUMBER_BOOST = 100_000.0  # a document found by the số/ký hiệu typed: its f
 FUZZY_BOOST = 0.1
 BULK_CHUNK = 500
 BULK_ATTEMPTS = 4  # per chunk, on connection errors / timeouts / 429 / 5xx (with backoff)
+# A host that failed is left out for 30 s, then 60, 120, 240 s while it keeps failing (opensearch-py's
+# ConnectionPool), so a stopped node of several costs one connect timeout per period, not one per request.
+DEAD_HOST_SECONDS, DEAD_HOST_DOUBLINGS = 30.0, 3
 
 _DOCUMENT_ORDER = [{"document_id": "asc"}, {"seq": "asc"}]
 # The same orders as the embedded backend (index/sqlite_fts.py: _TIES, _ORDERS).
@@ -141,13 +144,23 @@ class OpenSearchUnavailable(Exception):
 
 @contextmanager
 def _reachable(url: str | None) -> Iterator[None]:
-    """Connection failures as one short message (the cluster is down, not a bug)."""
+    """Connection failures and the cluster's 503s as one short message (the cluster is down, not a bug)."""
     from opensearchpy.exceptions import ConnectionError as OSConnectionError
+    from opensearchpy.exceptions import TransportError
 
     try:
         yield
     except OSConnectionError as exc:
         raise OpenSearchUnavailable(f"cannot reach OpenSearch at {url}: {exc.error}") from exc
+    except TransportError as exc:
+        if exc.status_code != 503:
+            raise
+        cause = exc.info.get("error", {}) if isinstance(exc.info, dict) else {}
+        reason = cause.get("reason") if isinstance(cause, dict) else None
+        raise OpenSearchUnavailable(
+            f"OpenSearch at {url} cannot serve hoso's indices now ({exc.error}{f': {reason}' if reason else ''}):"
+            " a stopped node holding the only copy of an index (see opensearch_replicas), or no cluster manager"
+        ) from exc
 
 
 def _tokens(text: str) -> str:
@@ -186,10 +199,11 @@ def page_source(page: IndexedPage) -> dict[str, Any]:
 class OpenSearchBackend:
     name = "opensearch"
 
-    def __init__(self, client: Any, prefix: str = "hoso", *, url: str | None = None):
+    def __init__(self, client: Any, prefix: str = "hoso", *, url: str | None = None, replicas: int | None = None):
         self.client = client
         self.prefix = prefix
         self.url = url
+        self.replicas = replicas  # None: auto-expand 0-1 (one copy on a second node when there is one)
         self.pages_alias = f"{prefix}-pages"
         self.documents_alias = f"{prefix}-documents"
         self._ready = False
@@ -199,7 +213,9 @@ class OpenSearchBackend:
         """A client for `settings.opensearch_url` (comma-separated for several nodes).
 
         Nothing is contacted here: a home whose cluster is down still ingests (pages stay
-        "not indexed"). A short connect timeout and bounded retries keep that quick."""
+        "not indexed"). A short connect timeout and bounded retries keep that quick. Several hosts
+        take requests in turn; a request that fails on one (refused, timed out, 502/504) is
+        retried on another, and the failed host is left out for DEAD_HOST_SECONDS and more."""
         import urllib3
         from opensearchpy import OpenSearch
 
@@ -209,11 +225,18 @@ class OpenSearchBackend:
             "timeout": urllib3.Timeout(
                 connect=float(settings.opensearch_connect_timeout), read=float(settings.opensearch_timeout)
             ),
-            "max_retries": 2,
+            # Enough tries for a request to reach the last live host when the others are down.
+            "max_retries": max(2, len(hosts)),
             "retry_on_timeout": True,
-            "retry_on_status": (502, 503, 504),
+            # A proxy's gateway errors. Not 503: that is the cluster's answer (a shard without a copy, no
+            # cluster manager), which every node gives alike; retried, it would put a sound node out.
+            "retry_on_status": (502, 504),
             "http_compress": False,
+            "dead_timeout": DEAD_HOST_SECONDS,
+            "timeout_cutoff": DEAD_HOST_DOUBLINGS,
         }
+        if settings.opensearch_sniff:  # not on start: nothing is contacted before the first request
+            kwargs.update(sniffer_timeout=60, sniff_on_connection_fail=True)
         if settings.opensearch_user:
             kwargs["http_auth"] = (settings.opensearch_user, settings.opensearch_password or "")
         if any(h.startswith("https://") for h in hosts):
@@ -222,7 +245,12 @@ class OpenSearchBackend:
             kwargs["ssl_show_warn"] = bool(settings.opensearch_verify_certs)
             if settings.opensearch_ca_certs:
                 kwargs["ca_certs"] = settings.opensearch_ca_certs
-        return cls(OpenSearch(**kwargs), settings.opensearch_index_prefix, url=",".join(_redact(h) for h in hosts))
+        return cls(
+            OpenSearch(**kwargs),
+            settings.opensearch_index_prefix,
+            url=",".join(_redact(h) for h in hosts),
+            replicas=settings.opensearch_replicas,
+        )
 
     # ---- indices and aliases --------------------------------------------------------------
 
@@ -242,16 +270,35 @@ class OpenSearchBackend:
 
     def _create(self, version: int, *, loading: bool = False) -> tuple[str, str]:
         pages, documents = f"{self.pages_alias}-v{version}", f"{self.documents_alias}-v{version}"
-        settings: dict[str, Any] = {
-            "number_of_shards": 1,
-            "auto_expand_replicas": "0-1",
-            "analysis": ANALYSIS,
-        }
+        settings: dict[str, Any] = {"number_of_shards": 1, **self._replica_settings(), "analysis": ANALYSIS}
         if loading:  # a bulk load into an index nobody searches yet: refresh once at the end
             settings["refresh_interval"] = "-1"
         self.client.indices.create(index=pages, body={"settings": settings, "mappings": PAGE_MAPPING})
         self.client.indices.create(index=documents, body={"settings": settings, "mappings": DOCUMENT_MAPPING})
         return pages, documents
+
+    def _replica_settings(self) -> dict[str, Any]:
+        if self.replicas is None:
+            return {"auto_expand_replicas": "0-1"}
+        return {"auto_expand_replicas": "false", "number_of_replicas": self.replicas}
+
+    def _apply_replicas(self) -> None:
+        """Indices made with another replica count take the configured one (a dynamic setting: the
+        cluster copies or drops shard copies in the background). Unset, existing indices keep theirs."""
+        if self.replicas is None:
+            return
+        found = self.client.indices.get_settings(
+            index=f"{self.pages_alias},{self.documents_alias}", params={"flat_settings": "true"}
+        )
+        stale = [
+            name
+            for name, index in found.items()
+            if index["settings"].get("index.number_of_replicas") != str(self.replicas)
+            or index["settings"].get("index.auto_expand_replicas", "false") != "false"
+        ]
+        if stale:
+            self.client.indices.put_settings(index=",".join(stale), body={"index": self._replica_settings()})
+            log.info("%s: %d replica(s) per shard from now on", ", ".join(stale), self.replicas)
 
     def _ensure(self) -> None:
         """Create version 1 (or the next free version) behind the aliases on first use."""
@@ -282,6 +329,7 @@ class OpenSearchBackend:
         else:
             self._add_classifications()
             self._add_number_keys()
+            self._apply_replicas()
         self._ready = True
 
     def _lacking(self, alias: str, field: str) -> bool:
@@ -435,12 +483,21 @@ class OpenSearchBackend:
         return count
 
     def _page_ids_of(self, document_ids: list[str]) -> Iterator[str]:
-        from opensearchpy import helpers
-
+        """Pages sorted by id, 1000 at a time after the last one seen: each request stands alone (a
+        scroll's context lives on one node, and is lost if that node stops between two requests)."""
         for i in range(0, len(document_ids), 1000):
-            body = {"query": {"terms": {"document_id": document_ids[i : i + 1000]}}, "_source": False}
-            for hit in helpers.scan(self.client, query=body, index=self.pages_alias, size=1000):
-                yield hit["_id"]
+            body: dict[str, Any] = {
+                "query": {"terms": {"document_id": document_ids[i : i + 1000]}},
+                "_source": False,
+                "size": 1000,
+                "sort": [{"page_id": "asc"}],
+            }
+            while True:
+                hits = self.client.search(index=self.pages_alias, body=body)["hits"]["hits"]
+                yield from (hit["_id"] for hit in hits)
+                if len(hits) < body["size"]:
+                    break
+                body["search_after"] = hits[-1]["sort"]
 
     def delete_documents(self, document_ids: Iterable[str]) -> None:
         ids = sorted(set(document_ids))

@@ -22,10 +22,11 @@ import time
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from multiprocessing import resource_tracker
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index.base import SearchBackend
 from index.feed import index_documents
@@ -39,7 +40,7 @@ from pipeline.stages.correct import correct_page
 from pipeline.stages.documents import find_documents
 from pipeline.stages.normalize import BadInput, count_pages
 from pipeline.stages.ocr import run_ocr
-from pipeline.stages.ranges import RangeFailed, merge_results, range_dir, split_job
+from pipeline.stages.ranges import RangeFailed, merge_results, range_dir, set_aside, split_job
 from pipeline.store.catalog import Catalog, DocumentRow, FileRow
 from pipeline.taxonomy import DocType, load_taxonomy
 
@@ -48,6 +49,9 @@ from .petitions import register_scan
 from .queue import BatchLock, claim
 from .runs import kill_run, run_tmp_dir
 from .sources import Batch
+
+if TYPE_CHECKING:
+    from .broker import BrokerPool
 
 log = logging.getLogger("hoso.ingest")
 
@@ -82,7 +86,8 @@ class Reading:
     lock: BatchLock
     originals: list[dict]
     job: OcrJob
-    parts: list[OcrJob]
+    pages: int  # as counted on arrival (count_pages)
+    parts: list[OcrJob] = field(default_factory=list)
     results: dict[int, OcrResult] = field(default_factory=dict)  # part index → its result
 
 
@@ -124,6 +129,7 @@ class Consumer:
         self.taxonomy: dict[str, DocType] = load_taxonomy(settings.taxonomy)
         self.locks_dir = settings.home / "locks"
         self._pool: ProcessPoolExecutor | None = None
+        self._broker: BrokerPool | None = None
         self._saved_tmpdir: str | None = None
         self._touched: set[str | None] = set()  # cases whose dossier and index need a refresh
         self._hashed: dict[int, list[HashedFile]] = {}  # file id → its files as last read (see FileOutcome)
@@ -173,7 +179,8 @@ class Consumer:
 
     def process(self, file_ids: list[int]) -> list[FileOutcome]:
         rows = self.catalog.get_files(file_ids)
-        self.progress.begin(sum(count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows))
+        counts = {r.id: count_pages(r.kind, [Path(p) for p in r.paths]) for r in rows}  # read once: progress, ranges
+        self.progress.begin(sum(counts.values()))
         outcomes: dict[int, FileOutcome] = {}
         running: dict[Future, tuple[Reading, int]] = {}  # a range's future → its batch, its index
         self._touched = set()
@@ -195,7 +202,10 @@ class Consumer:
                 job = self._guarded(row, lock, outcomes, partial(self._prepare, row))
                 if isinstance(job, tuple):
                     self._guarded(
-                        row, lock, outcomes, partial(self._submit, Reading(row, lock, job[1], job[0], []), running)
+                        row,
+                        lock,
+                        outcomes,
+                        partial(self._submit, Reading(row, lock, job[1], job[0], counts[row.id]), running),
                     )
                 # Keep at most a few jobs ahead of the workers: results are stored as they come.
                 while len(running) >= 2 * self.settings.ocr_jobs:
@@ -340,14 +350,24 @@ class Consumer:
     def _submit(self, reading: Reading, running: dict) -> None:
         """Hand the batch's OCR to the workers: a large batch as page ranges any of them takes."""
         job = reading.job
-        pages = count_pages(job.kind, job.sources)
-        reading.parts = split_job(job, pages, self.settings.ocr_range_pages, self.settings.ocr_jobs)
+        reading.parts = split_job(job, reading.pages, self.settings.ocr_range_pages, self.settings.ocr_jobs)
         futures = [self.submit_ocr(part) for part in reading.parts]  # all handed over, or the batch fails
         running.update((future, (reading, index)) for index, future in enumerate(futures))
 
     def submit_ocr(self, job: OcrJob) -> Future:
-        """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`)."""
+        """Hand an OCR job to the worker pool (ingest, and `hoso reprocess --ocr`): the broker's
+        `hoso worker`s when one is configured, else this machine's processes."""
+        if self.settings.broker_url:
+            return self._ensure_broker().submit(job)
         return self._ensure_pool().submit(run_ocr, job)
+
+    def _ensure_broker(self) -> BrokerPool:
+        if self._broker is None:
+            from .broker import BrokerPool  # Celery is loaded only where a broker is configured
+
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)  # the jobs' temp folder, in the shared home
+            self._broker = BrokerPool(self.settings)
+        return self._broker
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None and getattr(self._pool, "_broken", False):
@@ -371,6 +391,10 @@ class Consumer:
         return self._pool
 
     def _shutdown_pool(self) -> None:
+        if self._broker is not None:
+            self._broker.close()
+            self._broker = None
+            self._remove_tmp_dir()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -379,14 +403,19 @@ class Consumer:
             else:
                 os.environ["TMPDIR"] = self._saved_tmpdir
             tempfile.tempdir = None  # Python's cached choice may be the folder removed next
-            shutil.rmtree(self.tmp_dir, ignore_errors=True)
-            try:
-                self.tmp_dir.parent.rmdir()  # this run's folder, once no other consumer uses it
-            except OSError:
-                pass
+            self._remove_tmp_dir()
+
+    def _remove_tmp_dir(self) -> None:
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        try:
+            self.tmp_dir.parent.rmdir()  # this run's folder, once no other consumer uses it
+        except OSError:
+            pass
 
     def warm_up(self) -> None:
-        """Start every OCR worker now, so the first file does not wait for them."""
+        """Start every OCR worker now, so the first file does not wait for them (a broker's are running)."""
+        if self.settings.broker_url:
+            return
         pool = self._ensure_pool()
         for future in [pool.submit(_warm) for _ in range(self.settings.ocr_jobs)]:
             future.result()
@@ -398,6 +427,8 @@ class Consumer:
     def abort(self) -> None:
         """Kill this run's OCR now (its workers, their tesseract and gs): they ignore Ctrl-C, and the
         pool's shutdown would wait for their jobs to finish."""
+        if self._broker is not None:
+            self._broker.cancel_all()
         kill_run(self.settings.tmp_dir, self.tmp_dir.parent.name)
 
     def _collect(self, running: dict, outcomes: dict) -> None:
@@ -420,14 +451,19 @@ class Consumer:
             if pages is None:
                 raise
             raise RangeFailed(pages, exc) from exc
+        # Post-corrected here, range by range as they come back (and outside any transaction).
+        result = replace(result, pages=[correct_page(page) for page in result.pages])
         if len(reading.parts) == 1:
             return self._store(reading.row, reading.originals, result)
-        reading.results[index] = result
+        reading.results[index] = set_aside(result)  # out of memory until the batch is filed
         self.progress.advance(len(result.pages))
         if len(reading.results) < len(reading.parts):
             return None
-        merged = merge_results(reading.job, [reading.results[i] for i in range(len(reading.parts))])
-        return self._store(reading.row, reading.originals, merged, counted=len(merged.pages))
+        try:
+            merged = merge_results(reading.job, [reading.results[i] for i in range(len(reading.parts))])
+            return self._store(reading.row, reading.originals, merged, counted=len(merged.pages))
+        finally:
+            shutil.rmtree(range_dir(reading.job), ignore_errors=True)
 
     def _drop(self, reading: Reading, running: dict) -> None:
         """A failed batch's ranges not started are cancelled, and none of them is filed."""
@@ -465,18 +501,22 @@ class Consumer:
                 Path(original["archive"]).unlink(missing_ok=True)
 
     def _file(self, row: FileRow, originals: list[dict], result: OcrResult | None, ocr_sha256: str | None):
+        """File a batch read now (`result`, its pages corrected) or one the catalog holds already (None).
+        The pages just read are filed as they are, not read back (a long batch's stream from its range files)."""
         with self.catalog.transaction():
             if result is not None:
+                pages = result.pages
                 self.catalog.add_batch(
                     batch_id=row.sha256,
                     kind=row.kind,
                     originals=originals,
                     ocr_pdf=str(result.pdf),
                     ocr_sha256=ocr_sha256,
-                    pages=[correct_page(page) for page in result.pages],
+                    pages=pages,
                     signed=result.signed,
                 )
-            pages = self.catalog.batch_pages(row.sha256)
+            else:
+                pages = self.catalog.batch_pages(row.sha256)
             count, cases = self.file_documents(row, pages)
             self.catalog.set_file_state(row.id, "done", pages=len(pages), documents=count)
         self._touched |= cases

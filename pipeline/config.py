@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     # A batch of more than twice this many pages is read as page ranges of at most this many, on
     # every OCR worker at once (pipeline.stages.ranges).
     ocr_range_pages: int = Field(8, ge=1)
+    # A queue engine (Celery) for OCR jobs, e.g. "redis://10.0.0.5:6379/0": `hoso worker`s on any
+    # machine that mounts the home read them (ingest.broker). Unset: a local process pool.
+    broker_url: str | None = None
+    # Seconds one OCR job (a batch, or a page range of one) may run on a worker before it is
+    # stopped and its batch quarantined; the broker hands an unacknowledged job out again only
+    # after twice this long (a worker that vanished whole).
+    ocr_time_limit: float = Field(1800.0, gt=0)
     # Pages above this many pixels are refused (decompression bombs, absurd scans).
     max_pixels: int = 200_000_000
     # An admin's own taxonomy file; the packaged one otherwise.
@@ -52,6 +59,12 @@ class Settings(BaseSettings):
     # a request may take up to opensearch_timeout (bulk loads, searches).
     opensearch_connect_timeout: float = 3.0
     opensearch_timeout: float = 60.0
+    # Copies of each index besides its primary (README "OpenSearch as a cluster"): unset, one copy on a
+    # second node when there is one (auto-expand 0-1); with several nodes set 1 or more, so a node may stop.
+    opensearch_replicas: int | None = Field(None, ge=0)
+    # Ask the cluster for its nodes' addresses (every minute and on a failure) instead of only using the
+    # hosts of opensearch_url: off, as published addresses are often unreachable (loopback, NAT, proxies).
+    opensearch_sniff: bool = False
     watch_dirs: list[Path] = []
     watch_poll: float | None = None
     watch_stability_seconds: float = 5.0

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Word:
-    """One OCR word with its box in PDF points (origin top-left, like pdfplumber)."""
+    """One OCR word with its box in PDF points (origin top-left, like pdfplumber).
+
+    Slotted: a batch holds one per word read, hundreds per page."""
 
     text: str
     x0: float
@@ -133,6 +136,6 @@ class OcrJob:
 class OcrResult:
     batch_id: str
     pdf: Path
-    pages: list[PageText]
+    pages: Sequence[PageText]  # a list; a long batch's merged ranges wait in files (stages.ranges.PagesAside)
     signed: bool = False
     ocr_pages: list[int] = field(default_factory=list)  # pages Tesseract read (others kept their text layer)

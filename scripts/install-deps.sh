@@ -8,8 +8,9 @@ packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd ghostscript qpdf pop
           libzbar0 fonts-dejavu-core graphviz hunspell-vi python3-venv)
 if [ "${HOSO_OPENSEARCH:-0}" = 1 ]; then
   # The test tier: OpenSearch's build tools, the browser (with its WebDriver) for tests/test_web_browser.py,
-  # and PostgreSQL for the catalog's tests on it (scripts/postgres.sh runs its own throw-away server).
-  packages+=(maven default-jre-headless curl unzip chromium chromium-driver postgresql)
+  # Redis, the broker of tests/test_broker.py, and PostgreSQL for the catalog's tests on it
+  # (scripts/postgres.sh runs its own throw-away server).
+  packages+=(maven default-jre-headless curl unzip chromium chromium-driver redis-server postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do

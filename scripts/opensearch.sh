@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/opensearch.sh — a real, throw-away, single-node OpenSearch 2.x on
-# 127.0.0.1 for hoso's tests and local use. No docker, no system packages.
+# scripts/opensearch.sh — a real, throw-away OpenSearch 2.x on 127.0.0.1 for
+# hoso's tests and local use: one node, or a small cluster of several nodes.
+# No docker, no system packages.
 #
 #   scripts/opensearch.sh install   download (Maven Central) + unpack, add the
 #                                   analysis-common module; idempotent
@@ -10,6 +11,24 @@
 #   scripts/opensearch.sh stop      SIGTERM, wait, SIGKILL after a deadline
 #   scripts/opensearch.sh status    cluster health JSON, or "not running" (exit 3)
 #   scripts/opensearch.sh url       print the base URL (http://127.0.0.1:PORT)
+#
+# A cluster of N nodes of the same install (tests of a multi-host hoso; README
+# "OpenSearch as a cluster"), each with its own config, data, logs and ports:
+#   scripts/opensearch.sh cluster-start [N]  start N nodes (default
+#                                   HOSO_OPENSEARCH_NODES, 2), wait until all N
+#                                   have joined and health is yellow/green, print
+#                                   the URLs comma-separated; idempotent
+#   scripts/opensearch.sh cluster-stop       stop every node of the cluster
+#   scripts/opensearch.sh cluster-url [N]    print the URLs comma-separated
+#   scripts/opensearch.sh node-stop I        stop node I (1..N) and wait until
+#                                   the others no longer count it
+#   scripts/opensearch.sh node-start I       start node I again and wait until
+#                                   all N nodes are in the cluster
+# Node I listens for HTTP on HOSO_OPENSEARCH_CLUSTER_PORT+I-1 and for transport
+# on that port + 1000. With fewer than 3 nodes only node 1 is
+# cluster-manager-eligible (a quorum of 2 eligible nodes cannot survive losing
+# either), so nodes 2..N can stop while the cluster keeps its manager; with 3 or
+# more every node is eligible and any one can stop.
 #
 # Environment (all optional):
 #   OPENSEARCH_VERSION            distribution version      (default below)
@@ -22,6 +41,11 @@
 #   OPENSEARCH_JAVA_HOME          JDK to use (default: first JDK 11..23 found)
 #   OPENSEARCH_JAVA_OPTS          extra JVM flags, appended after ours
 #   HOSO_OPENSEARCH_ANALYSIS_COMMON  1 = add the analysis-common module (1)
+#   HOSO_OPENSEARCH_NODES         cluster size when not given (2)
+#   HOSO_OPENSEARCH_CLUSTER_PORT  HTTP port of cluster node 1 (9250)
+#   HOSO_OPENSEARCH_CLUSTER_DIR   cluster state dir ($HOSO_OPENSEARCH_DIR/cluster-<port>)
+#   HOSO_OPENSEARCH_CLUSTER_HEAP  JVM heap of each cluster node (512m: several
+#                                 JVMs share a test machine)
 #
 # Layout under $HOSO_OPENSEARCH_DIR (git-ignored):
 #   opensearch-<version>/   unpacked distribution (its config/opensearch.yml is
@@ -31,6 +55,8 @@
 #   opensearch.pid          pid of the running JVM
 #   opensearch.port         HTTP port it was started on
 #   .lock                   flock(1) file serialising install/start/stop
+#   cluster-<port>/         a cluster's nodes: node-<I>/{config,data,logs,tmp},
+#                           node-<I>/opensearch.pid, nodes (its size), .lock
 #
 # Why the "integ-test-zip" distribution: it is the OpenSearch server build that
 # is published to Maven Central (the full tarballs live on
@@ -76,8 +102,6 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
 BASE="${HOSO_OPENSEARCH_DIR:-$REPO_ROOT/.opensearch}"
 OS_HOME="$BASE/opensearch-$OPENSEARCH_VERSION"
-DATA_DIR="$BASE/data"
-LOG_DIR="$BASE/logs"
 PIDFILE="$BASE/opensearch.pid"
 PORTFILE="$BASE/opensearch.port"
 LOCKFILE="$BASE/.lock"
@@ -88,47 +112,83 @@ HEAP="${HOSO_OPENSEARCH_HEAP:-1g}"
 START_TIMEOUT="${HOSO_OPENSEARCH_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${HOSO_OPENSEARCH_STOP_TIMEOUT:-30}"
 RUN_USER="${HOSO_OPENSEARCH_USER:-opensearch}"
-URL="http://127.0.0.1:$PORT"
 ANALYSIS_COMMON="${HOSO_OPENSEARCH_ANALYSIS_COMMON:-1}"
+
+NODES="${HOSO_OPENSEARCH_NODES:-2}"
+CLUSTER_PORT="${HOSO_OPENSEARCH_CLUSTER_PORT:-9250}"
+CLUSTER_DIR="${HOSO_OPENSEARCH_CLUSTER_DIR:-$BASE/cluster-$CLUSTER_PORT}"
+CLUSTER_HEAP="${HOSO_OPENSEARCH_CLUSTER_HEAP:-512m}"
+TRANSPORT_OFFSET=1000  # a cluster node's transport port = its HTTP port + this
 
 # ----------------------------------------------------------------- helpers ---
 log() { printf '[opensearch.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-if [[ ! "$PORT" =~ ^[0-9]+$ ]] || (( PORT < 1 || PORT > 65535 )); then
-    die "HOSO_OPENSEARCH_PORT must be a TCP port number, got '$PORT'"
-fi
+for setting in HOSO_OPENSEARCH_PORT=$PORT HOSO_OPENSEARCH_CLUSTER_PORT=$CLUSTER_PORT; do
+    value="${setting#*=}"
+    if [[ ! "$value" =~ ^[0-9]+$ ]] || (( value < 1 || value > 65535 )); then
+        die "${setting%%=*} must be a TCP port number, got '$value'"
+    fi
+done
 
 # Serialise install/start/stop: tests (e.g. several pytest-xdist workers) and
 # engineers may call `start` concurrently on the same state dir.
-with_lock() {
-    mkdir -p "$BASE"
-    exec 9>>"$LOCKFILE"
-    flock -w 300 9 || die "could not take $LOCKFILE within 300 s"
+with_lock() {  # with_lock FILE (one lock at a time: fd 9)
+    mkdir -p "$(dirname "$1")"
+    exec 9>>"$1"
+    flock -w 300 9 || die "could not take $1 within 300 s"
 }
 
-# The JVM pid from the pidfile, only if that process is alive *and* really is
-# an OpenSearch JVM of this install (guards against pid reuse).
+# The node a command acts on: the single node (use_single) or cluster node I
+# (use_node I). Sets NODE_NAME, NODE_CLUSTER, NODE_DIR (data/, logs/, tmp/
+# under it), NODE_CONF (OPENSEARCH_PATH_CONF), NODE_PORT, NODE_URL, NODE_HEAP,
+# NODE_PIDFILE.
+use_single() {
+    NODE_NAME=hoso-node-1 NODE_CLUSTER="$CLUSTER_NAME" NODE_DIR="$BASE" NODE_CONF="$OS_HOME/config"
+    NODE_PORT="$PORT" NODE_HEAP="$HEAP" NODE_PIDFILE="$PIDFILE"
+    NODE_URL="http://127.0.0.1:$NODE_PORT"
+}
+
+use_node() {
+    NODE_NAME="hoso-node-$1" NODE_CLUSTER="hoso-cluster-$CLUSTER_PORT" NODE_DIR="$CLUSTER_DIR/node-$1"
+    NODE_CONF="$NODE_DIR/config" NODE_PORT=$((CLUSTER_PORT + $1 - 1)) NODE_HEAP="$CLUSTER_HEAP"
+    NODE_PIDFILE="$NODE_DIR/opensearch.pid"
+    NODE_URL="http://127.0.0.1:$NODE_PORT"
+}
+
+# The current node's JVM pid from its pidfile, only if that process is alive
+# *and* really is an OpenSearch JVM of this install (guards against pid reuse).
 running_pid() {
     local pid
-    [[ -s "$PIDFILE" ]] || return 1
-    pid="$(<"$PIDFILE")"
+    [[ -s "$NODE_PIDFILE" ]] || return 1
+    pid="$(<"$NODE_PIDFILE")"
     [[ "$pid" =~ ^[0-9]+$ ]] || return 1
     [[ -r "/proc/$pid/cmdline" ]] || return 1
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q "org.opensearch.bootstrap.OpenSearch" || return 1
     printf '%s\n' "$pid"
 }
 
-# 0 when the cluster answers with status yellow or green.
+# The number of nodes in the cluster as the current node sees it (fails when
+# it does not answer or has no cluster manager).
+node_count() {
+    curl -fsS --max-time 3 "$NODE_URL/_cluster/health" 2>/dev/null \
+        | sed -n 's/.*"number_of_nodes" *: *\([0-9]*\).*/\1/p' | grep .
+}
+
+# 0 when the current node answers with status yellow or green and counts
+# WANT_NODES nodes (1 for the single node).
+WANT_NODES=1
 healthy() {
-    curl -fsS --max-time 3 "$URL/_cluster/health" 2>/dev/null \
-        | grep -Eq '"status" *: *"(green|yellow)"'
+    local body
+    body="$(curl -fsS --max-time 3 "$NODE_URL/_cluster/health" 2>/dev/null)" || return 1
+    grep -Eq '"status" *: *"(green|yellow)"' <<<"$body" \
+        && grep -Eq "\"number_of_nodes\" *: *$WANT_NODES[,}]" <<<"$body"
 }
 
 # 0 when *something* accepts TCP connections on the port (bash /dev/tcp, so no
 # dependency on ss/netstat/nc).
 port_in_use() {
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 java_major() {  # java_major /path/to/jdk -> 17 ; 1.8 -> 8
@@ -174,7 +234,7 @@ pick_java() {
 AS_RUN_USER=()
 (( EUID == 0 )) && AS_RUN_USER=(setpriv --reuid="$RUN_USER" --regid="$RUN_USER" --init-groups --)
 
-ensure_run_user() {
+ensure_run_user() {  # ensure_run_user DIR... (the dirs the current node uses)
     (( EUID == 0 )) || return 0
     if ! id -u "$RUN_USER" >/dev/null 2>&1; then
         log "creating system user '$RUN_USER' (OpenSearch refuses to run as root)"
@@ -184,14 +244,17 @@ ensure_run_user() {
     fi
     # Only walk/chown when something is not owned by the user yet (cheap when
     # nothing changed; the data dir can get big).
-    if [[ -n "$(find "$BASE" ! -user "$RUN_USER" ! -name .lock -print -quit)" ]]; then
-        chown -R "$RUN_USER:$RUN_USER" "$BASE"
-    fi
-    # The unprivileged user must be able to reach $BASE through its parents
-    # (e.g. a repo under /root, mode 700, would not work).
-    "${AS_RUN_USER[@]}" test -r "$OS_HOME/bin/opensearch" -a -w "$DATA_DIR" \
-        || die "user '$RUN_USER' cannot access $BASE (parent dirs not traversable?);" \
-               "set HOSO_OPENSEARCH_DIR to a directory it can reach"
+    local dir
+    for dir in "$@"; do
+        if [[ -n "$(find "$dir" ! -user "$RUN_USER" ! -name .lock -print -quit)" ]]; then
+            chown -R "$RUN_USER:$RUN_USER" "$dir"
+        fi
+    done
+    # The unprivileged user must be able to reach its dirs through their
+    # parents (e.g. a repo under /root, mode 700, would not work).
+    "${AS_RUN_USER[@]}" test -r "$OS_HOME/bin/opensearch" -a -w "$NODE_DIR/data" \
+        || die "user '$RUN_USER' cannot access $NODE_DIR (parent dirs not traversable?);" \
+               "set HOSO_OPENSEARCH_DIR (HOSO_OPENSEARCH_CLUSTER_DIR) to a directory it can reach"
 }
 
 # ----------------------------------------------------------------- install ---
@@ -284,26 +347,121 @@ write_config() {
     # host's vm.max_map_count / file-descriptor limits do not block startup.
     # No security plugin exists in this distribution, so plain HTTP, no auth;
     # do NOT add plugins.security.* keys: unknown settings abort startup.
-    cat >"$OS_HOME/config/opensearch.yml" <<EOF
+    cat >"$NODE_CONF/opensearch.yml" <<EOF
 # Generated by scripts/opensearch.sh — edits are overwritten on start.
-cluster.name: $CLUSTER_NAME
-node.name: hoso-node-1
+cluster.name: $NODE_CLUSTER
+node.name: $NODE_NAME
 discovery.type: single-node
 network.host: 127.0.0.1
-http.port: $PORT
+http.port: $NODE_PORT
 # Transport (node-to-node, unused by clients) follows the HTTP port, so a
 # custom HOSO_OPENSEARCH_PORT never collides with it; first free port wins.
-transport.port: $((PORT + 100))-$((PORT + 200))
-path.data: $DATA_DIR
-path.logs: $LOG_DIR
+transport.port: $((NODE_PORT + 100))-$((NODE_PORT + 200))
+path.data: $NODE_DIR/data
+path.logs: $NODE_DIR/logs
 # Dev boxes and CI runners are often >90% full; do not go read-only on them.
 cluster.routing.allocation.disk.threshold_enabled: false
 EOF
 }
 
+# write_node_config N — the current node as one of a cluster of N: its own
+# config dir (a copy of the distribution's), fixed transport ports so every
+# node can name the others as seeds. Still loopback-only: no bootstrap checks.
+write_node_config() {
+    local n="$1" j seeds=() managers=()
+    if [[ ! -d "$NODE_CONF" ]]; then
+        mkdir -p "$NODE_CONF"
+        cp -a "$OS_HOME/config/." "$NODE_CONF/"
+    fi
+    for (( j = 1; j <= n; j++ )); do
+        seeds+=("\"127.0.0.1:$((CLUSTER_PORT + j - 1 + TRANSPORT_OFFSET))\"")
+        if (( n >= 3 || j == 1 )); then managers+=("\"hoso-node-$j\""); fi
+    done
+    local roles="[data, ingest]" bootstrap=""
+    if [[ " ${managers[*]} " == *"\"$NODE_NAME\""* ]]; then
+        roles="[cluster_manager, data, ingest]"
+        # Read only when the cluster first forms; ignored once it has a state.
+        bootstrap="cluster.initial_cluster_manager_nodes: [$(IFS=,; echo "${managers[*]}")]"
+    fi
+    cat >"$NODE_CONF/opensearch.yml" <<EOF
+# Generated by scripts/opensearch.sh — edits are overwritten on start.
+cluster.name: $NODE_CLUSTER
+node.name: $NODE_NAME
+node.roles: $roles
+network.host: 127.0.0.1
+http.port: $NODE_PORT
+transport.port: $((NODE_PORT + TRANSPORT_OFFSET))
+discovery.seed_hosts: [$(IFS=,; echo "${seeds[*]}")]
+$bootstrap
+path.data: $NODE_DIR/data
+path.logs: $NODE_DIR/logs
+cluster.routing.allocation.disk.threshold_enabled: false
+EOF
+}
+
+need_free_port() {  # the current node's HTTP port, which its JVM is about to take
+    port_in_use "$NODE_PORT" || return 0
+    local who=""
+    command -v ss >/dev/null 2>&1 \
+        && who="$(ss -Hltnp "sport = :$NODE_PORT" 2>/dev/null | grep -o 'users:.*' | head -n1 || true)"
+    die "port $NODE_PORT on 127.0.0.1 is already in use by another process" \
+        "(not this script's OpenSearch)${who:+: $who}." \
+        "Stop it or pick another port (HOSO_OPENSEARCH_PORT, HOSO_OPENSEARCH_CLUSTER_PORT)"
+}
+
+# start_node CONFIG_FUNCTION [ARGS] — install if needed, write the current
+# node's config with CONFIG_FUNCTION, launch its JVM in the background. Sets
+# NODE_PID and NODE_T0 (for the "healthy after" line).
+start_node() {
+    rm -f "$NODE_PIDFILE"
+    need_free_port
+    do_install
+    mkdir -p "$NODE_DIR/data" "$NODE_DIR/logs" "$NODE_DIR/tmp"
+    "$@"
+    ensure_run_user "$BASE" "$NODE_DIR"
+
+    local java_home
+    java_home="$(pick_java)"
+    NODE_T0="$(date +%s.%N)"
+    log "starting OpenSearch $OPENSEARCH_VERSION $NODE_NAME on $NODE_URL (java: $java_home, heap $NODE_HEAP)"
+    # - setsid: own session, so a test runner / shell killing its process
+    #   group does not take the server with it.
+    # - OPENSEARCH_JAVA_OPTS comes after jvm.options (-Xms1g/-Xmx1g), so
+    #   ours win; the caller's own OPENSEARCH_JAVA_OPTS go last and win.
+    # - heap dumps / JVM crash files go to logs/ (jvm.options says
+    #   "data" relative to the install dir).
+    # - OPENSEARCH_TMPDIR inside the node's dir: owned by the run user,
+    #   cleaned with the rest.
+    # - no -d: the foreground launcher exec()s the JVM, so $! is the JVM
+    #   pid and console output (incl. errors before logging is set up)
+    #   lands in stdout.log.
+    local logs="$NODE_DIR/logs"
+    # Keep one previous console log, so stdout.log shows only this run.
+    [[ -f "$logs/stdout.log" ]] && mv -f "$logs/stdout.log" "$logs/stdout.log.1"
+    (
+        # The JVM must not inherit our flock fd, or it would hold the lock
+        # for its whole life and block every later start/stop.
+        exec 9>&-
+        cd "$NODE_DIR"
+        export OPENSEARCH_JAVA_HOME="$java_home"
+        export OPENSEARCH_PATH_CONF="$NODE_CONF"
+        export OPENSEARCH_TMPDIR="$NODE_DIR/tmp"
+        export OPENSEARCH_JAVA_OPTS="-Xms$NODE_HEAP -Xmx$NODE_HEAP -XX:HeapDumpPath=$logs -XX:ErrorFile=$logs/hs_err_pid%p.log ${OPENSEARCH_JAVA_OPTS:-}"
+        unset JAVA_TOOL_OPTIONS JAVA_OPTS
+        # Not a process-group leader (no job control here), so setsid
+        # does not fork: subshell -> setsid -> setpriv -> launcher -> JVM
+        # is one pid.
+        exec setsid "${AS_RUN_USER[@]}" "$OS_HOME/bin/opensearch" -p "$NODE_PIDFILE" \
+            </dev/null >>"$logs/stdout.log" 2>&1
+    ) &
+    NODE_PID=$!
+}
+
 do_start() {
-    with_lock
+    with_lock "$LOCKFILE"
+    use_single
     local pid
+    NODE_T0=""
     if pid="$(running_pid)"; then
         # One data dir = one node (node.lock); never "wait" for it on a port
         # it does not listen on.
@@ -314,92 +472,47 @@ do_start() {
         fi
         if healthy; then
             log "already running (pid $pid)"
-            echo "$URL"; return 0
+            echo "$NODE_URL"; return 0
         fi
         # Our JVM is alive but not yellow/green (still recovering, red, or
         # hung): wait like a fresh start; past the deadline it is stopped.
         log "process $pid alive but not healthy yet; waiting"
+        NODE_PID="$pid"
     else
-        rm -f "$PIDFILE"
-        if port_in_use; then
-            local who=""
-            command -v ss >/dev/null 2>&1 \
-                && who="$(ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -o 'users:.*' | head -n1 || true)"
-            die "port $PORT on 127.0.0.1 is already in use by another process" \
-                "(not this script's OpenSearch)${who:+: $who}." \
-                "Stop it or pick another port, e.g. HOSO_OPENSEARCH_PORT=$((PORT + 1)) $0 start"
-        fi
-        do_install
-        mkdir -p "$DATA_DIR" "$LOG_DIR"
-        write_config
-        ensure_run_user
-
-        local java_home
-        java_home="$(pick_java)"
-        local t0; t0="$(date +%s.%N)"
-        log "starting OpenSearch $OPENSEARCH_VERSION on $URL (java: $java_home, heap $HEAP)"
-        # - setsid: own session, so a test runner / shell killing its process
-        #   group does not take the server with it.
-        # - OPENSEARCH_JAVA_OPTS comes after jvm.options (-Xms1g/-Xmx1g), so
-        #   ours win; the caller's own OPENSEARCH_JAVA_OPTS go last and win.
-        # - heap dumps / JVM crash files go to logs/ (jvm.options says
-        #   "data" relative to the install dir).
-        # - OPENSEARCH_TMPDIR inside $BASE: owned by the run user, cleaned
-        #   with the rest.
-        # - no -d: the foreground launcher exec()s the JVM, so $! is the JVM
-        #   pid and console output (incl. errors before logging is set up)
-        #   lands in stdout.log.
-        mkdir -p "$BASE/tmp"; (( EUID == 0 )) && chown "$RUN_USER:$RUN_USER" "$BASE/tmp"
-        # Keep one previous console log, so stdout.log shows only this run.
-        [[ -f "$LOG_DIR/stdout.log" ]] && mv -f "$LOG_DIR/stdout.log" "$LOG_DIR/stdout.log.1"
-        (
-            # The JVM must not inherit our flock fd, or it would hold the lock
-            # for its whole life and block every later start/stop.
-            exec 9>&-
-            cd "$BASE"
-            export OPENSEARCH_JAVA_HOME="$java_home"
-            export OPENSEARCH_TMPDIR="$BASE/tmp"
-            export OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP -XX:HeapDumpPath=$LOG_DIR -XX:ErrorFile=$LOG_DIR/hs_err_pid%p.log ${OPENSEARCH_JAVA_OPTS:-}"
-            unset JAVA_TOOL_OPTIONS JAVA_OPTS
-            # Not a process-group leader (no job control here), so setsid
-            # does not fork: subshell -> setsid -> setpriv -> launcher -> JVM
-            # is one pid.
-            exec setsid "${AS_RUN_USER[@]}" "$OS_HOME/bin/opensearch" -p "$PIDFILE" \
-                </dev/null >>"$LOG_DIR/stdout.log" 2>&1
-        ) &
-        pid=$!
+        start_node write_config
         echo "$PORT" >"$PORTFILE"
     fi
-    wait_healthy "$pid" "${t0:-}"
+    wait_healthy || { stop_pid "$NODE_PID"; rm -f "$PORTFILE"; exit 1; }
+    echo "$NODE_URL"
 }
 
-# Poll every 0.5 s until yellow/green, the process dies, or the deadline.
+# Poll every 0.5 s until the current node is healthy (see `healthy`), its
+# process NODE_PID dies, or the deadline; 1 (with the logs shown) when not.
 wait_healthy() {
-    local pid="$1" t0="$2" deadline=$(( SECONDS + START_TIMEOUT ))
+    local deadline=$(( SECONDS + START_TIMEOUT ))
     while (( SECONDS < deadline )); do
         if healthy; then
             # Trust the JVM-written pidfile for stop; fall back to our pid.
-            [[ -s "$PIDFILE" ]] || echo "$pid" >"$PIDFILE"
-            if [[ -n "$t0" ]]; then
-                log "healthy after $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s (pid $(<"$PIDFILE"))"
+            [[ -s "$NODE_PIDFILE" ]] || echo "$NODE_PID" >"$NODE_PIDFILE"
+            if [[ -n "$NODE_T0" ]]; then
+                log "$NODE_NAME healthy after $(awk -v a="$NODE_T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b-a}') s (pid $(<"$NODE_PIDFILE"))"
             fi
-            echo "$URL"; return 0
+            return 0
         fi
-        if ! kill -0 "$pid" 2>/dev/null; then
-            log "OpenSearch exited during startup"
-            show_logs; rm -f "$PIDFILE"; exit 1
+        if ! kill -0 "$NODE_PID" 2>/dev/null; then
+            log "OpenSearch $NODE_NAME exited during startup"
+            show_logs; return 1
         fi
         sleep 0.5
     done
-    log "not healthy within ${START_TIMEOUT}s; stopping it"
+    log "$NODE_NAME not healthy (with $WANT_NODES nodes) within ${START_TIMEOUT}s; stopping it"
     show_logs
-    stop_pid "$pid"
-    exit 1
+    return 1
 }
 
 show_logs() {
     local f
-    for f in "$LOG_DIR/stdout.log" "$LOG_DIR/$CLUSTER_NAME.log"; do
+    for f in "$NODE_DIR/logs/stdout.log" "$NODE_DIR/logs/$NODE_CLUSTER.log"; do
         [[ -s "$f" ]] || continue
         log "---- last 40 lines of $f ----"
         tail -n 40 "$f" >&2
@@ -416,11 +529,12 @@ stop_pid() {
         kill -KILL "$pid" 2>/dev/null || true
         while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
     fi
-    rm -f "$PIDFILE" "$PORTFILE"
+    rm -f "$NODE_PIDFILE"
 }
 
 do_stop() {
-    with_lock
+    with_lock "$LOCKFILE"
+    use_single
     local pid
     if ! pid="$(running_pid)"; then
         rm -f "$PIDFILE"
@@ -429,13 +543,15 @@ do_stop() {
     fi
     log "stopping pid $pid"
     stop_pid "$pid"
+    rm -f "$PORTFILE"
     log "stopped"
 }
 
 # ------------------------------------------------------------------ status ---
 do_status() {
+    use_single
     local body
-    if body="$(curl -fsS --max-time 3 "$URL/_cluster/health?pretty" 2>/dev/null)"; then
+    if body="$(curl -fsS --max-time 3 "$NODE_URL/_cluster/health?pretty" 2>/dev/null)"; then
         printf '%s\n' "$body"
         return 0
     fi
@@ -443,12 +559,131 @@ do_status() {
     exit 3
 }
 
+# ----------------------------------------------------------------- cluster ---
+# The N of a cluster command: its argument, else the size the cluster was
+# started with, else HOSO_OPENSEARCH_NODES.
+cluster_size() {
+    local n="${1:-}"
+    [[ -n "$n" ]] || n="$(cat "$CLUSTER_DIR/nodes" 2>/dev/null || true)"
+    [[ -n "$n" ]] || n="$NODES"
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "a cluster size is a number of nodes (1 or more), got '$n'"
+    (( CLUSTER_PORT + n - 1 + TRANSPORT_OFFSET <= 65535 )) \
+        || die "HOSO_OPENSEARCH_CLUSTER_PORT=$CLUSTER_PORT leaves no room for $n nodes (transport = HTTP + $TRANSPORT_OFFSET)"
+    printf '%s\n' "$n"
+}
+
+node_index() {  # node_index I N -> I, checked
+    [[ "$1" =~ ^[1-9][0-9]*$ ]] && (( $1 <= $2 )) || die "a node index is 1..$2, got '$1'"
+    printf '%s\n' "$1"
+}
+
+cluster_urls() {  # cluster_urls N
+    local j urls=()
+    for (( j = 1; j <= $1; j++ )); do urls+=("http://127.0.0.1:$((CLUSTER_PORT + j - 1))"); done
+    (IFS=,; echo "${urls[*]}")
+}
+
+stop_cluster() {  # every node with a live pid, the last first (data nodes before the manager)
+    local i pid
+    for (( i = $(cluster_size); i >= 1; i-- )); do
+        use_node "$i"
+        if pid="$(running_pid)"; then
+            log "stopping $NODE_NAME (pid $pid)"
+            stop_pid "$pid"
+        fi
+    done
+}
+
+do_cluster_start() {
+    local n; n="$(cluster_size "${1:-}")"
+    with_lock "$LOCKFILE"; do_install; exec 9>&-   # the distribution is shared with `start`
+    with_lock "$CLUSTER_DIR/.lock"
+    local was; was="$(cat "$CLUSTER_DIR/nodes" 2>/dev/null || true)"
+    if [[ -n "$was" && "$was" != "$n" ]]; then
+        use_node 1
+        if running_pid >/dev/null; then die "a cluster of $was nodes runs from $CLUSTER_DIR; cluster-stop it first"; fi
+        rm -rf "$CLUSTER_DIR"/node-*   # another size: form a new cluster, not a half-remembered one
+    fi
+    echo "$n" >"$CLUSTER_DIR/nodes"
+    local i pids=() t0s=()
+    for (( i = 1; i <= n; i++ )); do  # before any node starts: none is left running on a refusal
+        use_node "$i"
+        running_pid >/dev/null || need_free_port
+    done
+    for (( i = 1; i <= n; i++ )); do
+        use_node "$i"
+        NODE_T0=""
+        if ! NODE_PID="$(running_pid)"; then start_node write_node_config "$n"; fi
+        pids[i]="$NODE_PID" t0s[i]="$NODE_T0"
+    done
+    WANT_NODES="$n"
+    for (( i = 1; i <= n; i++ )); do
+        use_node "$i"
+        NODE_PID="${pids[i]}" NODE_T0="${t0s[i]}"
+        wait_healthy || { stop_cluster; exit 1; }
+    done
+    cluster_urls "$n"
+}
+
+do_cluster_stop() {
+    with_lock "$CLUSTER_DIR/.lock"
+    stop_cluster
+    log "cluster of $CLUSTER_DIR stopped"
+}
+
+do_node_start() {
+    local n i; n="$(cluster_size)"; i="$(node_index "${1:-}" "$n")"
+    with_lock "$CLUSTER_DIR/.lock"
+    use_node "$i"
+    NODE_T0=""
+    if ! NODE_PID="$(running_pid)"; then start_node write_node_config "$n"; fi
+    WANT_NODES="$n"
+    wait_healthy || { stop_pid "$NODE_PID"; exit 1; }
+    echo "$NODE_URL"
+}
+
+do_node_stop() {
+    local n i pid; n="$(cluster_size)"; i="$(node_index "${1:-}" "$n")"
+    with_lock "$CLUSTER_DIR/.lock"
+    use_node "$i"
+    if pid="$(running_pid)"; then
+        log "stopping $NODE_NAME (pid $pid)"
+        stop_pid "$pid"
+    else
+        log "$NODE_NAME not running"
+    fi
+    if (( n < 3 && i == 1 )); then
+        log "node 1 was the only cluster-manager-eligible node: no cluster manager until it is back"
+        return 0
+    fi
+    # Wait until a node still running no longer counts the stopped one.
+    local j count deadline=$(( SECONDS + START_TIMEOUT ))
+    for (( j = 1; j <= n; j++ )); do
+        (( j == i )) && continue
+        use_node "$j"
+        running_pid >/dev/null && break
+    done
+    running_pid >/dev/null || return 0  # no node left to ask
+    while (( SECONDS < deadline )); do
+        count="$(node_count || true)"
+        if [[ -n "$count" ]] && (( count < n )); then return 0; fi
+        sleep 0.5
+    done
+    die "$NODE_NAME still counts $n nodes ${START_TIMEOUT}s after node $i stopped"
+}
+
 # -------------------------------------------------------------------- main ---
 case "${1:-}" in
-    install) with_lock; do_install ;;
-    start)   do_start ;;
-    stop)    do_stop ;;
-    status)  do_status ;;
-    url)     echo "$URL" ;;
-    *) echo "usage: $0 {install|start|stop|status|url}" >&2; exit 2 ;;
+    install)       with_lock "$LOCKFILE"; do_install ;;
+    start)         do_start ;;
+    stop)          do_stop ;;
+    status)        do_status ;;
+    url)           use_single; echo "$NODE_URL" ;;
+    cluster-start) do_cluster_start "${2:-}" ;;
+    cluster-stop)  do_cluster_stop ;;
+    cluster-url)   cluster_urls "$(cluster_size "${2:-}")" ;;
+    node-start)    do_node_start "${2:-}" ;;
+    node-stop)     do_node_stop "${2:-}" ;;
+    *) echo "usage: $0 {install|start|stop|status|url|cluster-start [N]|cluster-stop|cluster-url [N]|node-start I|node-stop I}" >&2
+       exit 2 ;;
 esac

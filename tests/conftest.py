@@ -170,6 +170,15 @@ def embedded_index(catalog: Catalog, home: Path):
     return open_backend(Settings(home=home, opensearch_url=None), catalog)
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test broker's URL, database 0 (see `unavailable` when there is none)."""
+    url = os.environ.get("HOSO_TEST_REDIS_URL")
+    if not url:
+        unavailable("no Redis: run through `make test`, which starts one (or set HOSO_TEST_REDIS_URL)")
+    return url
+
+
 @pytest.fixture
 def unique_prefix() -> str:
     return f"hoso-test-{uuid.uuid4().hex[:8]}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from pipeline.models import Classification, DocumentDraft, Metadata, PageRef, PageText, Word
 from pipeline.stages.correct import correct_page
+from pipeline.text import words
 
 REPO = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("bench_accuracy", REPO / "bench" / "accuracy.py")
@@ -366,3 +368,50 @@ def test_text_measures_before_and_after_correction_and_plain_ocrmypdf():
     assert text["read"]["unknown_share"] == round(1 / 7, 4) and text["corrected"]["unknown_share"] == 0
     assert text["words_corrected"] == 3
     assert ("kiếm → kiểm", 1) in text["top_corrections"]
+
+
+# --- real-dev page truth (bench/truth/real-dev) ------------------------------------------------
+
+
+def test_real_dev_truth_files_are_nfc_non_empty_page_texts():
+    paths = sorted(acc.REAL_DEV_TRUTH.glob("*.txt"))
+    assert len(paths) >= 10
+    for path in paths:
+        stem, _, page = path.stem.rpartition(".p")
+        assert stem.startswith(("qng_", "hyn_")) and page.isdigit(), path.name
+        text = path.read_text(encoding="utf-8")
+        assert unicodedata.is_normalized("NFC", text), path.name
+        assert text.endswith("\n") and len(words(text)) >= 20, path.name
+        assert acc.real_dev_page_truth(stem, acc.REAL_DEV_TRUTH)[int(page)] == text
+
+
+def test_real_dev_word_error_only_on_the_pages_with_truth(tmp_path):
+    (tmp_path / "qng_x.p2.txt").write_text("Về việc tăng cường công tác\n", encoding="utf-8")
+    (tmp_path / "qng_x.p2.draft.txt").write_text("not a page\n", encoding="utf-8")  # not <stem>.p<N>.txt
+    (tmp_path / "qng_xy.p1.txt").write_text("another file\n", encoding="utf-8")
+    item = {"file": "qng_x.pdf", "kind": "scan", "documents": [label()]}
+    batch = acc.real_dev_batch(item, tmp_path, tmp_path)
+    assert batch.truth_texts() == {2: "Về việc tăng cường công tác\n"}
+    pages = {1: "anything at all", 2: "Về việc tăng cuong công tác thêm", 3: "more"}
+    assert acc.word_errors(batch, pages) == (2, 6)  # page 2 only: max(1 missing, 2 extra) of 6 truth words
+    no_truth = acc.real_dev_batch({**item, "file": "qng_z.pdf"}, tmp_path, tmp_path)
+    assert acc.word_errors(no_truth, pages) == (0, 0)
+
+    raw = [([PageText(n, text) for n, text in pages.items()], [1, 2, 3], None)] * 2
+    flags = acc.ocrmypdf_flags("real-dev")
+    text = acc.text_measures([batch, no_truth], raw, raw, [list(pages.values())] * 2, flags)
+    assert text["truth_pages"] == 1 and text["truth_words"] == 6 and text["ocrmypdf_flags"] == flags
+    assert text["corrected"]["word_error"] == text["ocrmypdf"]["word_error"] == round(2 / 6, 4)
+
+
+def test_dev_word_error_walks_every_document_page():
+    docs = [acc.TruthDoc(1, 2, "khac", "", "", text=["a b", "c"]), acc.TruthDoc(3, 3, "khac", "", "", text=["d e f"])]
+    batch = acc.TruthBatch("b.pdf", None, [], docs)
+    assert batch.truth_texts() == {1: "a b", 2: "c", 3: "d e f"}
+    assert acc.word_errors(batch, {1: "a b", 3: "d e"}) == (2, 6)
+
+
+def test_plain_ocrmypdf_ocrs_every_page_of_real_dev():
+    assert "--force-ocr" in acc.ocrmypdf_flags("real-dev") and "--skip-text" not in acc.ocrmypdf_flags("real-dev")
+    for corpus in ("dev", "dev-real", "petitions-dev"):
+        assert acc.ocrmypdf_flags(corpus) == ["-l", "vie", "--skip-text", "--rotate-pages", "--deskew"]

@@ -38,6 +38,28 @@ def test_straighten_levels_the_scan_image_in_place(tmp_path):
         assert abs(fine_skew(picture)) <= 0.2
 
 
+def test_a_signed_scan_is_levelled_under_its_stamp_images(tmp_path):
+    """A signed PDF, its signature field flattened: the scan plus the stamp's small seal image drawn
+    over it. The scan is still levelled (a real 2° lean left half a page unread); the seal stays."""
+    scan = tmp_path / "scan.png"
+    page(1.5).convert("L").save(scan, dpi=(100, 100))
+    source, level = tmp_path / "in.pdf", tmp_path / "level.pdf"
+    source.write_bytes(img2pdf.convert(str(scan)))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        seal = pikepdf.Stream(pdf, bytes(40 * 40), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
+                              Width=40, Height=40, ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8)  # fmt: skip
+        pdf.pages[0].Resources.XObject.Seal = seal
+        pdf.pages[0].contents_add(pikepdf.Stream(pdf, b"q 40 0 0 40 10 10 cm /Seal Do Q"))
+        pdf.save(source)
+    turned = straighten(source, level, [1])
+    assert abs(turned[1] + 1.5) <= 0.2
+    with pikepdf.open(level) as pdf:
+        images = pdf.pages[0].get_images()
+        assert bytes(images["/Seal"].read_bytes()) == bytes(40 * 40)  # the stamp's image as it was
+        [scan_image] = [image for name, image in images.items() if name != "/Seal"]
+        assert abs(fine_skew(pikepdf.PdfImage(scan_image).as_pil_image())) <= 0.2
+
+
 def test_a_level_page_is_left_alone(tmp_path):
     scan = tmp_path / "scan.png"
     page().convert("L").save(scan, dpi=(100, 100))

@@ -24,7 +24,7 @@ from pipeline.errors import Interrupted
 from pipeline.models import OcrJob
 from pipeline.stages.normalize import BadInput
 from pipeline.stages.ocr import run_ocr
-from pipeline.stages.ranges import merge_results, range_dir, split_job
+from pipeline.stages.ranges import PagesAside, merge_results, range_dir, split_job
 from pipeline.store.catalog import Catalog
 
 # Seven pages of real Vietnamese text (a layer that covers its page: kept, no Tesseract).
@@ -72,7 +72,11 @@ def test_ranges_merge_into_what_the_whole_batch_gives(tmp_path):
     ]
     assert "Trang 5." in merged.pages[4].text
     assert page_texts(merged.pdf) == page_texts(whole.pdf)
-    assert not range_dir(job).exists()  # the range files went with the merge
+    # The range PDFs went with the merge; the pages wait in one file per range, out of memory, read
+    # again on each pass, until the batch is filed (the consumer removes the folder).
+    assert isinstance(merged.pages, PagesAside) and len(merged.pages) == 7
+    assert sorted(p.suffix for p in range_dir(job).iterdir()) == [".pages"] * 4
+    assert [p.number for p in merged.pages] == list(range(1, 8))
 
 
 def test_ocr_pages_and_signatures_shift_by_the_range_offset(tmp_path):
@@ -154,6 +158,7 @@ def test_a_large_batch_is_read_in_ranges_and_filed_whole(consumer, monkeypatch):
     assert [(p.number, p.text) for p in pages] == [(n, p.text) for n, p in enumerate(pages, 1)]
     assert [p.text.split(".")[0] for p in pages] == [f"Trang {n}" for n in range(1, 8)]
     assert sorted(advanced) == [0, 1, 2, 2, 2] and advanced[-1] == 0  # each range as it came back; nothing twice
+    assert not range_dir(submitted[0]).exists()  # the ranges' page files went once the batch was filed
 
 
 def test_a_range_that_fails_quarantines_its_batch_naming_its_pages(consumer, monkeypatch):

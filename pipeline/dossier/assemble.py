@@ -26,6 +26,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -237,7 +238,7 @@ def assemble(
     case: CaseInfo | None = None,
     frozen: dict[tuple[str, int], int] | None = None,
     seals: list[dict] | None = None,
-    words: dict[tuple[str, int], list[Word]] | None = None,
+    words: Callable[[str, int], list[Word] | None] | None = None,
     outputs: list[dict] | None = None,
     previous: dict | None = None,
     reason: str = "ingest",
@@ -314,7 +315,7 @@ def assemble(
                 turn = (turns or {}).get((planned.batch_id, planned.number))
                 if turn:
                     page.obj.Rotate = (int(page.obj.get("/Rotate", 0)) + turn) % 360
-                stamper.stamp(page, str(planned.but_luc), (words or {}).get((planned.batch_id, planned.number)))
+                stamper.stamp(page, str(planned.but_luc), words(planned.batch_id, planned.number) if words else None)
 
             def decorate(pdf: pikepdf.Pdf) -> None:
                 _decorate(pdf, case_id, plan, front_pages, first_page, taxonomy, case)

@@ -216,11 +216,14 @@ def rebuild_dossier(
                 )
 
         previous_manifest = _read_manifest(settings, latest)
-        words = {}
-        for batch_id, pages in catalog.pages_of_batches(batch_ids).items():
-            for page in pages:
-                # the bút lục goes where no word is, nor a stamp (an e-signature's words are not the page's)
-                words[(batch_id, page.number)] = page.words + [Word(s.kind, *s.box) for s in page.stamps if s.box]
+
+        def words(batch_id: str, number: int) -> list[Word] | None:
+            """A page's words and stamp boxes, read when its bút lục is placed: the bút lục goes where no
+            word is, nor a stamp (an e-signature's words are not the page's). One page at a time, so a
+            case's length does not weigh on memory."""
+            page = catalog.batch_page(batch_id, number)
+            return page.words + [Word(s.kind, *s.box) for s in page.stamps if s.box] if page else None
+
         out_dir = (settings.dossiers_dir / case_id).absolute()
         try:
             built = assemble(

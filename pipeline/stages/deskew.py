@@ -66,10 +66,17 @@ def straighten(source: Path, output: Path, pages: list[int]) -> dict[int, float]
     return turned
 
 
+# Another image on a scanned page is at most this share of the scan's pixels: an e-signature stamp's
+# seal or logo (a flattened signature field's), a QR code.
+SMALL_IMAGE = 0.05
+
+
 def _scan_image(page: pikepdf.Page) -> pikepdf.Stream | None:
-    """The page's only image, if it is a plain gray, RGB or bilevel scan without masks."""
-    images = list(page.get_images().values())
-    if len(images) != 1:
+    """The page's scan: its one image, or its one large image with only small ones beside it (a signed
+    PDF's stamp images, drawn over the scan, stay as they are), if it is a plain gray, RGB or bilevel
+    image without masks."""
+    images = sorted(page.get_images().values(), key=_pixels, reverse=True)
+    if not images or any(_pixels(other) > SMALL_IMAGE * _pixels(images[0]) for other in images[1:]):
         return None
     image = images[0]
     if image.get("/ImageMask") or "/SMask" in image or "/Mask" in image:
@@ -77,6 +84,10 @@ def _scan_image(page: pikepdf.Page) -> pikepdf.Stream | None:
     if image.get("/ColorSpace") not in (pikepdf.Name.DeviceGray, pikepdf.Name.DeviceRGB):
         return None
     return image
+
+
+def _pixels(image: pikepdf.Stream) -> int:
+    return int(image.get("/Width", 0)) * int(image.get("/Height", 0))
 
 
 def _turn(picture: Image.Image, angle: float) -> Image.Image:

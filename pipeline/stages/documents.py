@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from ..models import Classification, DocumentDraft, Metadata, PageRef, PageText
@@ -11,15 +12,15 @@ from ..taxonomy import DocType
 from .classify import classify
 from .extract import extract_metadata
 from .layout import PageLayout, read_layout
-from .split import split_batch
+from .split import documents_in
 
 
-def find_documents(batch_id: str, pages: list[PageText], taxonomy: dict[str, DocType]) -> list[DocumentDraft]:
-    layouts = [read_layout(page) for page in pages]  # each page's layout is read once, for every stage
-    by_number = {layout.page.number: layout for layout in layouts}
+def find_documents(batch_id: str, pages: Iterable[PageText], taxonomy: dict[str, DocType]) -> list[DocumentDraft]:
+    """The batch's documents, read in one pass over its pages (a list, or a stream from the catalog):
+    each page's layout is read once, for every stage, and held only until its document is described."""
     drafts = []
-    for segment in split_batch(layouts, taxonomy):
-        classification, metadata = describe_document([by_number[n] for n in segment.pages], taxonomy)
+    for segment, layouts in documents_in((read_layout(page) for page in pages), taxonomy):
+        classification, metadata = describe_document(layouts, taxonomy)
         drafts.append(
             DocumentDraft(
                 pages=[PageRef(batch_id, n) for n in segment.pages],

@@ -4,7 +4,8 @@
 by QPDF, their images as they are), which any worker can take like any other job;
 `merge_results` joins their `OcrResult`s into the one `run_ocr` gives for the whole batch: the
 output PDFs appended in order, page numbers and `ocr_pages` shifted by each range's offset. No
-page image is decoded or held here: memory stays flat in the batch's page count. Every page is judged and read on its own
+page image is decoded or held here, and a range's pages wait in a file (`set_aside`) as soon as it
+is back: memory stays flat in the batch's page count. Every page is judged and read on its own
 in `run_ocr`, so a page reads the same in a range as in its whole batch.
 
 A batch stays one job when it is small, or a PDF with a form: a signature covers the whole file,
@@ -14,13 +15,15 @@ and `run_ocr` reads signature widgets from the form before flattening it.
 from __future__ import annotations
 
 import math
-import shutil
+import pickle
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import overload
 
 import pikepdf
 
-from ..models import OcrJob, OcrResult
+from ..models import OcrJob, OcrResult, PageText
 from .normalize import images_to_pdf
 
 
@@ -64,27 +67,65 @@ def split_job(job: OcrJob, pages: int, size: int, workers: int = 1) -> list[OcrJ
     return parts
 
 
+class PagesAside(Sequence[PageText]):
+    """A batch's pages kept in its ranges' page files (one pickle per range, in page order) until it is
+    filed: iterating reads one range at a time, so a long batch is never held whole in memory."""
+
+    def __init__(self, ranges: list[tuple[Path, int]]):
+        self.ranges = ranges  # (page file, its page count), in page order
+        self.count = sum(count for _, count in ranges)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[PageText]:
+        offset = 0
+        for path, count in self.ranges:
+            for page in pickle.loads(path.read_bytes()):
+                yield replace(page, number=page.number + offset)
+            offset += count
+
+    @overload
+    def __getitem__(self, index: int) -> PageText: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[PageText]: ...
+    def __getitem__(self, index):
+        return list(self)[index]
+
+
+def set_aside(result: OcrResult) -> OcrResult:
+    """A range's result with its pages written beside its output PDF, out of memory until merged and filed."""
+    if isinstance(result.pages, PagesAside):
+        return result
+    path = result.pdf.with_suffix(".pages")
+    path.write_bytes(pickle.dumps(list(result.pages), protocol=pickle.HIGHEST_PROTOCOL))
+    return replace(result, pages=PagesAside([(path, len(result.pages))]))
+
+
 def merge_results(job: OcrJob, results: list[OcrResult]) -> OcrResult:
-    """The batch's result from its ranges' results, in page order; the range files are removed."""
+    """The batch's result from its ranges' results, in page order. The range PDFs are removed; the
+    pages stay in the ranges' page files (`set_aside`), read whenever the merged pages are iterated,
+    until whoever files the batch removes `range_dir(job)`."""
     if len(results) == 1 and results[0].pdf == job.output_pdf:
         return results[0]
     folder = range_dir(job)
     merged = folder / "merged.pdf"
     copy_pages([(result.pdf, "1-z") for result in results], merged)
-    pages, ocr_pages, offset = [], [], 0
+    results = [set_aside(result) for result in results]
+    ocr_pages, offset = [], 0
     for result in results:
-        pages.extend(replace(page, number=page.number + offset) for page in result.pages)
         ocr_pages.extend(number + offset for number in result.ocr_pages)
         offset += len(result.pages)
     from .ocr import publish  # here: the dossier's `copy_pages` must not load OCRmyPDF
 
     job.output_pdf.parent.mkdir(parents=True, exist_ok=True)
     publish(merged, job.output_pdf)
-    shutil.rmtree(folder, ignore_errors=True)
+    for pdf in folder.glob("*.pdf"):  # the ranges, as cut and as read (and a TIFF batch's joined PDF)
+        pdf.unlink()
     return OcrResult(
         batch_id=job.batch_id,
         pdf=job.output_pdf,
-        pages=pages,
+        pages=PagesAside([r for result in results for r in result.pages.ranges]),
         signed=any(result.signed for result in results),
         ocr_pages=ocr_pages,
     )

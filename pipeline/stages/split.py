@@ -12,6 +12,7 @@ and blank pages are not part of any document.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from ..models import PageText, Segment
 from ..taxonomy import DocType, match_title
@@ -24,13 +25,22 @@ _PAGE_NUMBER = re.compile(r"[-–—(\s]*\d{1,3}[-–—)\s]*")
 _LIST_ITEM = re.compile(r"^(?:điều\s+)?(\d{1,2}|[ivx]{1,4})\s*[.)]\s|^([a-zđ])\)\s", re.IGNORECASE)
 
 
-def split_batch(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> list[Segment]:
+def split_batch(layouts: Iterable[PageLayout], taxonomy: dict[str, DocType]) -> list[Segment]:
     """Segments of consecutive pages, one per document, in page order.
 
     The first segment gets `continues_previous=True` when the batch opens on a page with no
     sign of a document start (the rest of a document whose first pages were another scan).
     """
-    segments: list[Segment] = []
+    return [segment for segment, _ in documents_in(layouts, taxonomy)]
+
+
+def documents_in(
+    layouts: Iterable[PageLayout], taxonomy: dict[str, DocType]
+) -> Iterator[tuple[Segment, list[PageLayout]]]:
+    """split_batch's segments, each with its pages' layouts, as each one closes: a long batch is
+    described one document at a time, never holding every page's layout."""
+    segment: Segment | None = None
+    kept: list[PageLayout] = []
     case_id: str | None = None
     forced = False  # a separator sheet came before: the next page starts a document
     previous: tuple[Line, ...] = ()  # the lines of the page before (blank pages and sheets aside)
@@ -45,13 +55,17 @@ def split_batch(layouts: list[PageLayout], taxonomy: dict[str, DocType]) -> list
         if is_blank(page):
             continue  # a blank back side says nothing about where documents start
         opens = _opens_document(layout, previous, taxonomy)
-        if forced or opens or not segments:
-            segments.append(Segment([page.number], case_id, continues_previous=not (forced or opens)))
+        if forced or opens or segment is None:
+            if segment is not None:
+                yield segment, kept
+            segment, kept = Segment([page.number], case_id, continues_previous=not (forced or opens)), [layout]
         else:
-            segments[-1].pages.append(page.number)
+            segment.pages.append(page.number)
+            kept.append(layout)
         forced = False
         previous = layout.lines
-    return segments
+    if segment is not None:
+        yield segment, kept
 
 
 def is_blank(page: PageText) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 from ..models import ESignature, PageText, Stamp, Word
@@ -46,7 +47,7 @@ class Batches:
         originals: list[dict],
         ocr_pdf: str,
         ocr_sha256: str,
-        pages: list[PageText],
+        pages: Sequence[PageText],
         signed: bool,
     ) -> None:
         self.db.execute(
@@ -65,11 +66,12 @@ class Batches:
         )
         self._insert_pages(batch_id, pages)
 
-    def _insert_pages(self, batch_id: str, pages: list[PageText]) -> None:
+    def _insert_pages(self, batch_id: str, pages: Iterable[PageText]) -> None:
+        # A generator: one page's words are serialized at a time, whatever the batch's length.
         self.db.executemany(
             "INSERT INTO pages(batch_id, number, text, width, height, words, confidence, rotation, blank, barcodes,"
             " layer, esignatures, stamps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+            (
                 (
                     batch_id,
                     p.number,
@@ -86,7 +88,7 @@ class Batches:
                     json.dumps([asdict(s) for s in p.stamps], ensure_ascii=False),
                 )
                 for p in pages
-            ],
+            ),
         )
 
     def replace_batch_pages(self, batch_id: str, ocr_sha256: str, pages: list[PageText]) -> None:
