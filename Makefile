@@ -29,25 +29,27 @@ demo: deps
 	@echo "  $(HOSO) --home $(DEMO_HOME) serve    # then open http://127.0.0.1:8080/"
 
 # Lint (ruff), the layering of pyproject.toml's contracts (lint-imports, README "Architecture"), then unit
-# and integration tests: real Tesseract, a real OpenSearch node and a Redis (the OCR jobs' broker) started
-# for the run, and the web app in Debian's chromium (installed by deps-test).
+# and integration tests: real Tesseract, a real OpenSearch node, a Redis (the OCR jobs' broker) and a real
+# PostgreSQL server (Debian's) started for the run (the store and a subset of the end-to-end tests run again
+# with the catalog on it), and the web app in Debian's chromium (installed by deps-test).
 test: deps-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	scripts/opensearch.sh start
 	scripts/redis.sh start
+	scripts/postgres.sh start || { scripts/redis.sh stop; scripts/opensearch.sh stop; exit 1; }
 	set -o pipefail; OMP_THREAD_LIMIT=1 HOSO_TEST_OPENSEARCH_URL=$$(scripts/opensearch.sh url) \
-	  HOSO_TEST_REDIS_URL=$$(scripts/redis.sh url) \
+	  HOSO_TEST_REDIS_URL=$$(scripts/redis.sh url) HOSO_TEST_CATALOG_URL=$$(scripts/postgres.sh url) \
 	  $(VENV)/bin/python -m pytest -q -p no:cacheprovider; status=$$?; \
-	  scripts/opensearch.sh stop; scripts/redis.sh stop; exit $$status
+	  scripts/postgres.sh stop; scripts/opensearch.sh stop; scripts/redis.sh stop; exit $$status
 
-# The inner loop: lint, then the tests that need no OCR, OpenSearch node, veraPDF or browser (about a minute).
+# The inner loop: lint, then the tests that need no OCR, OpenSearch node, PostgreSQL, veraPDF, browser or broker (about a minute).
 test-fast: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
-	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not verapdf and not browser and not broker"
+	OMP_THREAD_LIMIT=1 $(VENV)/bin/python -m pytest -q -p no:cacheprovider -m "not ocr and not opensearch and not postgres and not verapdf and not browser and not broker"
 
 bench: deps-test
 	$(VENV)/bin/python bench/ocr_throughput.py

@@ -60,10 +60,11 @@ def home(
     cfg = settings()
     unwritable = why_unwritable(cfg.catalog_path) or why_unwritable(cfg.home)
     if unwritable is None:
-        catalog = Catalog(cfg.catalog_path)
-    elif reading and cfg.catalog_path.is_file():
+        cfg.home.mkdir(parents=True, exist_ok=True)  # an SQLite catalog makes it; a PostgreSQL one does not
+        catalog = Catalog(cfg.catalog)
+    elif reading and cfg.catalog_exists():
         err.print(f"hoso: reading only: {escape(unwritable)}", highlight=False, soft_wrap=True)
-        catalog = Catalog(cfg.catalog_path, read_only=True)
+        catalog = Catalog(cfg.catalog, read_only=True)
     else:
         raise ResourceError(f"the home {cfg.home} cannot be written: {unwritable}")
     backend = None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
 import typer
 
-from index import open_backend
+from index import embedded_index_path, open_backend
 from pipeline.errors import ResourceError, why_unwritable
+from pipeline.store.database import printable_url
 
 from .context import emit_json, home, out
 from .exitcodes import ExitCode
@@ -55,6 +57,9 @@ def _ocrmypdf() -> dict:
     return {"ok": True, "version": ocrmypdf.__version__}
 
 
+_URL_WITH_PASSWORD = re.compile(r"postgres(?:ql)?://[^/@\s:]*:[^/@\s]*@")
+
+
 def _secrets(cfg) -> dict:
     """Files that hold secrets, or hashes and case text, readable by others than hoso's account."""
     home = cfg.home
@@ -63,10 +68,12 @@ def _secrets(cfg) -> dict:
         (home / "secrets", 0o700),  # the audit trail's HMAC key and signed head
         (home / "secrets" / "audit.key", 0o600),
         (home / "secrets" / "audit.head", 0o600),
+        (home / "index.sqlite", 0o600),  # the embedded index beside a PostgreSQL catalog: case text too
     ]
     config = home / "hoso.toml"
-    if config.is_file() and "password" in config.read_text(encoding="utf-8", errors="replace"):
-        wanted.append((config, 0o600))  # opensearch_password
+    text = config.read_text(encoding="utf-8", errors="replace") if config.is_file() else ""
+    if "password" in text or _URL_WITH_PASSWORD.search(text):
+        wanted.append((config, 0o600))  # opensearch_password, a catalog_url with its password
     loose = [
         f"{path} is {oct(path.stat().st_mode & 0o777)} (chmod {oct(mode)[2:]})"
         for path, mode in wanted
@@ -96,12 +103,18 @@ def register(app: typer.Typer) -> None:
                 checks["catalog"] = {
                     "ok": integrity == "ok",
                     "integrity_check": integrity,
-                    "path": str(cfg.catalog_path),
+                    **({"url": printable_url(cfg.catalog_url)} if cfg.catalog_url else {"path": str(cfg.catalog_path)}),
                 }
                 try:
                     backend = open_backend(cfg, catalog)
                     info = backend.info()  # OpenSearch: version, health, alias → index, doc counts
                     checks["index"] = {"ok": info.get("health") != "red", **info}
+                    own_file = embedded_index_path(cfg, catalog)
+                    if own_file is not None and backend.name == "sqlite":
+                        checks["index"]["warnings"] = [
+                            f"the embedded index beside a PostgreSQL catalog is {own_file}: this machine only;"
+                            " machines sharing the catalog need OpenSearch (opensearch_url)"
+                        ]
                     backend.close()
                 except Exception as exc:  # a mismatch, or a server that cannot be reached
                     checks["index"] = {"ok": False, "error": str(exc)}

@@ -97,9 +97,9 @@ def record_command(group: TyperGroup, ctx, words: list[str], exit_code: int) -> 
     detail = {"command": command_name, "args": without_credentials(args), "exit_code": int(exit_code)}
     try:
         cfg = settings()
-        if not cfg.catalog_path.is_file():  # no home there (a mistyped --home): none is made to record it
+        if not cfg.catalog_exists():  # no home there (a mistyped --home): none is made to record it
             return
-        catalog = Catalog(cfg.catalog_path)
+        catalog = Catalog(cfg.catalog)
         try:
             Access(cfg, catalog, None, User.from_environment()).record("cli", **detail)
         finally:

@@ -43,10 +43,10 @@ def register(app: typer.Typer) -> None:
         from web.app import create_app
 
         cfg = settings()
-        if not cfg.catalog_path.is_file():
+        if not cfg.catalog_exists():
             fail(f"no catalog in {cfg.home}: ingest scans first (`hoso ingest FOLDER`)", ExitCode.NOT_FOUND)
         if not is_loopback(host):
-            catalog = Catalog(cfg.catalog_path)
+            catalog = Catalog(cfg.catalog)
             try:
                 admins = catalog.admin_count()
             finally:

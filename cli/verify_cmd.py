@@ -35,7 +35,7 @@ def register(app: typer.Typer) -> None:
             if not bundle.is_file():
                 fail(f"no bundle {bundle}", ExitCode.NOT_FOUND)
             cfg = settings()
-            catalog = Catalog(cfg.catalog_path, read_only=True) if cfg.catalog_path.exists() else None
+            catalog = Catalog(cfg.catalog, read_only=True) if cfg.catalog_exists() else None
             try:
                 report = verify_bundle(bundle, catalog)
             finally:

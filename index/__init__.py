@@ -2,9 +2,15 @@
 
 Exactly one backend is active per home; the catalog remembers which, so a
 changed configuration cannot silently search an empty index.
+
+The embedded index lives in the SQLite catalog's file; beside a PostgreSQL catalog it has its own
+file in the home (`index.sqlite`), so it serves one machine only: machines sharing a PostgreSQL
+catalog need OpenSearch.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.errors import IndexUnavailable
@@ -19,6 +25,11 @@ class BackendMismatch(IndexUnavailable):
 
 def wanted_backend(settings: Settings) -> str:
     return "opensearch" if settings.opensearch_url else "sqlite"
+
+
+def embedded_index_path(settings: Settings, catalog: Catalog) -> Path | None:
+    """The embedded index's own file, when the catalog is not an SQLite file it can live in."""
+    return settings.home / "index.sqlite" if catalog.dialect == "postgres" else None
 
 
 def open_backend(settings: Settings, catalog: Catalog, *, switch: bool = False) -> SearchBackend:
@@ -36,7 +47,8 @@ def open_backend(settings: Settings, catalog: Catalog, *, switch: bool = False) 
     else:
         from .sqlite_fts import SqliteBackend
 
-        backend = SqliteBackend(catalog.db)
+        own_file = embedded_index_path(settings, catalog)
+        backend = SqliteBackend(catalog.db) if own_file is None else SqliteBackend.of_file(own_file)
     if active != wanted:
         catalog.set_meta("index_backend", wanted)
     return backend

@@ -1,4 +1,5 @@
-"""The embedded default backend: SQLite FTS5 inside the catalog database.
+"""The embedded default backend: SQLite FTS5 inside the catalog database (or, beside a PostgreSQL
+catalog, in a file of its own: index/__init__.py).
 
 Two tables per home, one row per page in each, sharing the row id:
 
@@ -40,8 +41,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
-from pipeline.store.database import chunks, marks, transaction
+from pipeline.store.database import chunks, connect, marks, transaction
 from pipeline.text import fold, normalize
 
 from .base import FACET_FIELDS, Hit, IndexedPage, Scope, SearchQuery, SearchResult
@@ -182,8 +184,11 @@ class SqliteBackend:
     # Pages of one ranking tier scored by BM25 at most (see search()); OpenSearch has no such bound.
     rank_window = 10_000
 
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, *, owns_connection: bool = False):
+        """`db`: the SQLite catalog's connection (its tables live beside the catalog's), or, with
+        `owns_connection`, one of the index's own file (see `of_file`), closed with the backend."""
         self.db = db
+        self.owns_connection = owns_connection
         present = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
         columns = {r[1] for r in db.execute(f"PRAGMA table_info({_LIVE.meta})")}
         if not present >= {_LIVE.fts, _LIVE.meta, _LIVE.vocab, *_LIVE_INDEXES} or not columns >= _ADDED_COLUMNS:
@@ -610,5 +615,12 @@ class SqliteBackend:
         documents = self.db.execute("SELECT COUNT(DISTINCT document_id) FROM pages_meta").fetchone()[0]
         return {"backend": self.name, "pages": pages, "documents": documents}
 
+    @classmethod
+    def of_file(cls, path: Path) -> SqliteBackend:
+        """The index in its own SQLite file (beside a PostgreSQL catalog), made 0600 like a catalog."""
+        return cls(connect(path), owns_connection=True)
+
     def close(self) -> None:
-        """The connection belongs to the catalog."""
+        """The catalog's connection is the catalog's to close; the index's own file is closed here."""
+        if self.owns_connection:
+            self.db.close()

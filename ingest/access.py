@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import shutil
-import sqlite3
 import threading
 import time
 import uuid
@@ -195,7 +194,7 @@ class Access:
                 action=action,
                 detail=detail,
             )
-        except (OSError, sqlite3.OperationalError) as exc:
+        except Exception as exc:  # the machine's fault (disk, catalog server) is only warned of, below
             if self.user.role != "cli" or resource_error(exc, self.settings.home) is None:
                 raise
             log.warning("not recorded in the audit trail (%s): %s", action, resource_error(exc, self.settings.home))

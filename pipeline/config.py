@@ -10,6 +10,7 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOSO_", extra="ignore")
 
     home: Path = DEFAULT_HOME
+    # The catalog on PostgreSQL (postgresql://user@host:5432/db, psycopg 3), which several machines'
+    # homes can share; unset: SQLite in the home (catalog.sqlite).
+    catalog_url: str | None = None
     unit: str = "Viện kiểm sát nhân dân"
     # Case ids like 2024-HS-0123 (year, case kind, number).
     case_id_pattern: str = r"^\d{4}-[A-ZĐ]{2,4}-\d{1,6}$"
@@ -87,6 +91,13 @@ class Settings(BaseSettings):
     petition_rules: Path | None = None
     holidays: Path | None = None
 
+    @field_validator("catalog_url")
+    @classmethod
+    def _postgres_url(cls, url: str | None) -> str | None:
+        if url and urlsplit(url).scheme not in ("postgresql", "postgres"):
+            raise ValueError("a catalog URL starts with postgresql:// (unset it for the home's SQLite catalog)")
+        return url or None
+
     @field_validator("home")
     @classmethod
     def _absolute_home(cls, home: Path) -> Path:
@@ -108,7 +119,18 @@ class Settings(BaseSettings):
     # Folders under the home.
     @property
     def catalog_path(self) -> Path:
+        """The SQLite catalog of the home (unused with a `catalog_url`)."""
         return self.home / "catalog.sqlite"
+
+    @property
+    def catalog(self) -> str | Path:
+        """Where the catalog is: its PostgreSQL URL, else the home's SQLite file (pipeline.store.catalog.Catalog)."""
+        return self.catalog_url or self.catalog_path
+
+    def catalog_exists(self) -> bool:
+        """Whether there is a catalog to open without making one: a PostgreSQL catalog is taken to be
+        there (opening it says if it is not), an SQLite one must be a file."""
+        return self.catalog_url is not None or self.catalog_path.is_file()
 
     @property
     def archive_dir(self) -> Path:

@@ -13,6 +13,7 @@ import re
 import shutil
 import sqlite3
 import stat
+import sys
 from enum import IntEnum
 from pathlib import Path
 
@@ -99,6 +100,15 @@ _SQLITE_RESOURCE = {
     13: "the disk is full",
     14: "the catalog cannot be opened",
 }
+# PostgreSQL SQLSTATEs (a class: its first two characters) where the server or the way to it failed.
+_POSTGRES_RESOURCE = {
+    "08": "catalog unavailable: the connection to PostgreSQL failed",
+    "57": "catalog unavailable: PostgreSQL is shutting down or refuses connections",
+    "53": "the catalog's PostgreSQL is out of resources (disk, memory or connections)",
+    "58": "the catalog's PostgreSQL failed to read or write its files",
+    "25006": "the catalog is read-only",
+    "42501": "no permission on the catalog",
+}
 
 
 def resource_error(exc: BaseException, home: Path | None = None) -> ResourceError | None:
@@ -119,7 +129,24 @@ def resource_error(exc: BaseException, home: Path | None = None) -> ResourceErro
         code = getattr(exc, "sqlite_errorcode", None)
         if code is not None and code & 0xFF in _SQLITE_RESOURCE:
             return ResourceError(f"{_SQLITE_RESOURCE[code & 0xFF]} ({exc})")
+    if (what := _postgres_resource(exc)) is not None:
+        return ResourceError(f"{what} ({first_line(exc)})")
     return None
+
+
+def _postgres_resource(exc: BaseException) -> str | None:
+    """What went wrong with the catalog's PostgreSQL server, or None (a fault of the statement or data)."""
+    psycopg = sys.modules.get("psycopg")  # not imported: no PostgreSQL catalog, nor its errors
+    if psycopg is None or not isinstance(exc, psycopg.Error):
+        return None
+    state = exc.sqlstate
+    if state is None:  # raised by the client: no connection, or a connection lost
+        return _POSTGRES_RESOURCE["08"] if isinstance(exc, psycopg.OperationalError) else None
+    return _POSTGRES_RESOURCE.get(state) or _POSTGRES_RESOURCE.get(state[:2])
+
+
+def first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 _ERRNO_WORDS = {

@@ -8,8 +8,9 @@ packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd ghostscript qpdf pop
           libzbar0 fonts-dejavu-core graphviz hunspell-vi python3-venv)
 if [ "${HOSO_OPENSEARCH:-0}" = 1 ]; then
   # The test tier: OpenSearch's build tools, the browser (with its WebDriver) for tests/test_web_browser.py,
-  # and Redis, the broker of tests/test_broker.py.
-  packages+=(maven default-jre-headless curl unzip chromium chromium-driver redis-server)
+  # Redis, the broker of tests/test_broker.py, and PostgreSQL for the catalog's tests on it
+  # (scripts/postgres.sh runs its own throw-away server).
+  packages+=(maven default-jre-headless curl unzip chromium chromium-driver redis-server postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -18,6 +19,7 @@ for p in "${packages[@]}"; do
     maven) command -v mvn >/dev/null && continue ;;
     default-jre-headless) command -v java >/dev/null && continue ;;
     python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null && continue ;;
+    postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null && continue ;;
   esac
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done

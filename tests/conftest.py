@@ -9,8 +9,11 @@ import shutil
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -18,6 +21,10 @@ from ingest.consume import Consumer
 from ingest.sources import discover
 from pipeline.config import load_settings
 from pipeline.store.catalog import Catalog
+
+# Each test chooses its catalog (an SQLite home, or a fresh schema on HOSO_TEST_CATALOG_URL's server): a
+# HOSO_CATALOG_URL of the shell running the tests would put every home in one database.
+os.environ.pop("HOSO_CATALOG_URL", None)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("HOSO_SHARED", REPO.parent / "shared"))  # CI: ../shared
@@ -115,6 +122,55 @@ def opensearch_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The test PostgreSQL server's URL (see `unavailable` when there is none)."""
+    url = os.environ.get("HOSO_TEST_CATALOG_URL")
+    if not url:
+        unavailable("no PostgreSQL server: run through `make test`, which starts one (or set HOSO_TEST_CATALOG_URL)")
+    return url
+
+
+@contextmanager
+def postgres_schema(server_url: str) -> Iterator[str]:
+    """A catalog URL of the test server with a schema of its own, dropped afterwards (a fresh catalog per
+    test, without the cost of a database per test)."""
+    import psycopg
+
+    schema = f"hoso_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    parts = urlsplit(server_url)
+    query = "&".join(filter(None, [parts.query, f"options=-csearch_path%3D{schema}"]))
+    try:
+        yield parts._replace(query=query).geturl()
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+CATALOGS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=CATALOGS)
+def catalog_location(request, tmp_path) -> Iterator[str | Path]:
+    """Where a new, empty catalog goes: an SQLite file, or a fresh schema on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield tmp_path / "catalog.sqlite"
+        return
+    with postgres_schema(request.getfixturevalue("postgres_url")) as url:
+        yield url
+
+
+def embedded_index(catalog: Catalog, home: Path):
+    """The embedded search index of `catalog` as a home with it has it: in the SQLite catalog's file, or
+    beside a PostgreSQL catalog in `home`/index.sqlite (index.open_backend)."""
+    from index import open_backend
+    from pipeline.config import Settings
+
+    return open_backend(Settings(home=home, opensearch_url=None), catalog)
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """The test broker's URL, database 0 (see `unavailable` when there is none)."""
     url = os.environ.get("HOSO_TEST_REDIS_URL")
@@ -163,7 +219,7 @@ def consumer(tmp_path, monkeypatch):
     for key in ("HOSO_CONFIG", "HOSO_OPENSEARCH_URL"):
         monkeypatch.delenv(key, raising=False)
     settings = load_settings(home=tmp_path / "home", ocr_jobs=1)
-    catalog = Catalog(settings.catalog_path)
+    catalog = Catalog(settings.catalog)  # on PostgreSQL when the test set HOSO_CATALOG_URL
     inbox = tmp_path / "inbox" / "2025-HS-0100"
     inbox.mkdir(parents=True)
     shutil.copy(QUEUED_SCAN, inbox / QUEUED_SCAN.name)

@@ -162,7 +162,7 @@ class TinyHome:
 
 def tiny_home(root: Path) -> TinyHome:
     settings = Settings(home=root / "home", unit=UNIT)
-    return TinyHome(settings, Catalog(settings.catalog_path))
+    return TinyHome(settings, Catalog(settings.catalog))
 
 
 def cli(home: Path, *args: str, code: int | None = 0):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import embedded_index
 from index.base import SearchQuery
 from index.feed import index_documents, rebuild_index
-from index.sqlite_fts import SqliteBackend
 from pipeline.store.catalog import Catalog, DocumentRow, open_catalog
 from pipeline.store.migrations import MIGRATIONS, Migration, MigrationError, migrate
 
@@ -283,8 +283,8 @@ class _WritesMeanwhile:
         return self.inner.rebuild(self._pages(pages))
 
 
-def test_a_document_written_again_while_it_was_indexed_stays_not_indexed(tmp_path):
-    with open_catalog(tmp_path / "catalog.sqlite") as catalog:
+def test_a_document_written_again_while_it_was_indexed_stays_not_indexed(catalog_location, tmp_path):
+    with open_catalog(catalog_location) as catalog:
         _home_with_pages(catalog)
         first, second = _document("d1", [1]), _document("d2", [2, 3])
         with catalog.transaction():
@@ -296,7 +296,7 @@ def test_a_document_written_again_while_it_was_indexed_stays_not_indexed(tmp_pat
             with catalog.transaction():
                 catalog.put_document(_document("d2", [2]))
 
-        backend = SqliteBackend(catalog.db)
+        backend = embedded_index(catalog, tmp_path)
         assert index_documents(catalog, _WritesMeanwhile(backend, rewrite_second), [first, second]) == 3
         assert {d.id: d.indexed for d in catalog.documents(CASE)} == {"d1": True, "d2": False}
         assert index_documents(catalog, backend, [d for d in catalog.documents(CASE) if not d.indexed]) == 1
@@ -304,23 +304,22 @@ def test_a_document_written_again_while_it_was_indexed_stays_not_indexed(tmp_pat
         assert backend.info()["pages"] == 2
 
 
-def test_a_rebuild_does_not_hold_the_catalog_and_what_was_indexed_meanwhile_is_caught_up(tmp_path):
-    path = tmp_path / "catalog.sqlite"
-    with open_catalog(path) as catalog, open_catalog(path) as watcher:
+def test_a_rebuild_does_not_hold_the_catalog_and_what_was_indexed_meanwhile_is_caught_up(catalog_location, tmp_path):
+    with open_catalog(catalog_location) as catalog, open_catalog(catalog_location) as watcher:
         _home_with_pages(catalog)
         with catalog.transaction():
             catalog.put_document(_document("d1", [1, 2]))
-        watcher_backend = SqliteBackend(watcher.db)
+        watcher_backend = embedded_index(watcher, tmp_path)
 
         def a_watcher_files_and_indexes_a_document():
             # Another process writes between the rebuild's transactions without waiting for it.
-            watcher.db.execute("PRAGMA busy_timeout = 0")
+            watcher.db.execute("SET lock_timeout = 1" if watcher.dialect == "postgres" else "PRAGMA busy_timeout = 0")
             with watcher.transaction():
                 watcher.put_document(_document("d2", [3]))
             index_documents(watcher, watcher_backend, [watcher.document("d2")])
             assert watcher.document("d2").indexed
 
-        backend = SqliteBackend(catalog.db)
+        backend = embedded_index(catalog, tmp_path)
         documents, pages = rebuild_index(
             catalog,
             _WritesMeanwhile(backend, a_watcher_files_and_indexes_a_document),
@@ -345,12 +344,12 @@ class _FailsHalfWay:
         raise ConnectionError("the index went away")
 
 
-def test_documents_the_index_dropped_and_did_not_take_back_are_not_indexed(tmp_path):
-    with open_catalog(tmp_path / "catalog.sqlite") as catalog:
+def test_documents_the_index_dropped_and_did_not_take_back_are_not_indexed(catalog_location, tmp_path):
+    with open_catalog(catalog_location) as catalog:
         _home_with_pages(catalog)
         with catalog.transaction():
             catalog.put_document(_document("d1", [1]))
-        backend = SqliteBackend(catalog.db)
+        backend = embedded_index(catalog, tmp_path)
         index_documents(catalog, backend, catalog.documents(CASE))
         assert catalog.document("d1").indexed and backend.info()["pages"] == 1
         with pytest.raises(ConnectionError):

@@ -50,7 +50,7 @@ class Sessions:
         if opened is None:
             cfg = self.settings
             read_only = why_unwritable(cfg.catalog_path) is not None or why_unwritable(cfg.home) is not None
-            catalog = Catalog(cfg.catalog_path, read_only=read_only and cfg.catalog_path.is_file())
+            catalog = Catalog(cfg.catalog, read_only=read_only and cfg.catalog_exists())
             opened = (catalog, open_backend(cfg, catalog))
             with self.lock:
                 self.opened.append(opened)

@@ -3,12 +3,13 @@ to them, a clerk the cases assigned to them for processing."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
+
+from .database import Connection
 
 
 class Assignments:
-    db: sqlite3.Connection
+    db: Connection
 
     def assign_case(self, case_id: str, user_id: int, by: str) -> bool:
         """Assign the case to the user; False if it was already."""

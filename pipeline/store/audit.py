@@ -6,11 +6,13 @@ can only be changed behind hoso's back, which `hoso audit verify` finds.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .database import Connection, json_array_texts, json_text
+
 AUDIT_COLUMNS = "id, at, who, address, action, detail, prev_sha256, sha256"
+AUDIT_PAGE = 1000  # rows of the chain read at once
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,15 @@ class AuditFilter:
     since: float | None = None  # at >= since
     until: float | None = None  # at < until
 
-    def where(self) -> tuple[str, list]:
+    def where(self, db: Connection) -> tuple[str, list]:
         clauses, params = [], []
         if self.who:
             clauses.append("who IN (?, ?)")
             params += [self.who, f"cli:{self.who}"]
         if self.case_id:
+            named = ", ".join(json_text(db, "detail", *path) for path in (["case"], ["case_id"], ["filters", "case"]))
             clauses.append(
-                "(? IN (json_extract(detail, '$.case'), json_extract(detail, '$.case_id'),"
-                " json_extract(detail, '$.filters.case'))"
-                " OR EXISTS (SELECT 1 FROM json_each(detail, '$.args') WHERE value = ?))"
+                f"(? IN ({named}) OR EXISTS (SELECT 1 FROM {json_array_texts(db, 'detail', 'args')} WHERE value = ?))"
             )
             params += [self.case_id] * 2
         if self.action:
@@ -64,7 +65,7 @@ class AuditFilter:
 
 
 class AuditTrail:
-    db: sqlite3.Connection
+    db: Connection
 
     def last_audit_row(self) -> AuditRow | None:
         row = self.db.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id DESC LIMIT 1").fetchone()
@@ -78,13 +79,17 @@ class AuditTrail:
         )
 
     def audit_chain(self) -> Iterator[AuditRow]:
-        """Every row in id order, streamed (a trail of years does not fit in memory at once)."""
-        for row in self.db.execute(f"SELECT {AUDIT_COLUMNS} FROM audit ORDER BY id"):
-            yield AuditRow(*row)
+        """Every row in id order, a page at a time (a trail of years does not fit in memory at once,
+        and psycopg reads a whole result before the first row)."""
+        page = f"SELECT {AUDIT_COLUMNS} FROM audit{{}} ORDER BY id LIMIT {AUDIT_PAGE}"
+        rows = self.db.execute(page.format("")).fetchall()  # from the lowest id, whatever it is
+        while rows:
+            yield from (AuditRow(*row) for row in rows)
+            rows = self.db.execute(page.format(" WHERE id > ?"), (rows[-1][0],)).fetchall()
 
     def audit_rows(self, where: AuditFilter, *, limit: int, offset: int = 0) -> tuple[list[AuditRow], int]:
         """The rows `where` keeps, newest first, one page of them, and how many it keeps in all."""
-        sql, params = where.where()
+        sql, params = where.where(self.db)
         total = self.db.execute(f"SELECT COUNT(*) FROM audit{sql}", params).fetchone()[0]
         rows = self.db.execute(
             f"SELECT {AUDIT_COLUMNS} FROM audit{sql} ORDER BY id DESC LIMIT ? OFFSET ?", [*params, limit, offset]

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 from ..models import ESignature, PageText, Stamp, Word
-from .database import chunks, marks, pair_marks
+from .database import Connection, Row, chunks, marks, pair_marks
 
 
-def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
+def _row_to_page(row: Row, with_words: bool) -> PageText:
     words = [Word(*w) for w in json.loads(row["words"] or "[]")] if with_words else []
     stamps = [
         Stamp(**{**s, "box": tuple(s["box"]) if s.get("box") else None}) for s in json.loads(row["stamps"] or "[]")
@@ -35,7 +34,7 @@ def _row_to_page(row: sqlite3.Row, with_words: bool) -> PageText:
 
 
 class Batches:
-    db: sqlite3.Connection
+    db: Connection
 
     def batch_exists(self, batch_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM batches WHERE id = ?", (batch_id,)).fetchone() is not None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
-from .database import chunks, marks
+from .database import Connection, chunks, marks
 
 
 class Cases:
-    db: sqlite3.Connection
+    db: Connection
 
     def ensure_case(self, case_id: str) -> None:
         self.db.execute(

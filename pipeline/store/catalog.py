@@ -1,11 +1,11 @@
-"""The catalog: the one store of record (SQLite in WAL mode now, PostgreSQL later).
+"""The catalog: the one store of record (SQLite in WAL mode in the home, or PostgreSQL: `catalog_url`).
 
 Everything else — dossier PDFs, manifests, the search index — is derived from
 what is here and can be rebuilt from it. Only the modules of this package speak
 SQL to the catalog tables, each aggregate in its own module (files, batches,
 cases, documents, dossiers, corrections, users, assignments, audit, petitions), the schema in `migrations`; the
-embedded search index keeps its own FTS tables in the same database file
-(index/sqlite_fts.py).
+embedded search index keeps its own FTS tables in the SQLite catalog's file, or beside a PostgreSQL
+catalog in `<home>/index.sqlite` (index/__init__.py).
 """
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ class Catalog(
 
     The aggregates' methods are all here; what spans several aggregates is below."""
 
-    def __init__(self, path: Path, *, read_only: bool = False):
-        super().__init__(path, read_only=read_only)
+    def __init__(self, location: str | Path, *, read_only: bool = False):
+        """`location`: a PostgreSQL URL, or the path of an SQLite file."""
+        super().__init__(location, read_only=read_only)
         if not read_only:
             migrate(self.db)
 
@@ -91,8 +92,8 @@ class Catalog(
 
 
 @contextmanager
-def open_catalog(path: Path) -> Iterator[Catalog]:
-    catalog = Catalog(path)
+def open_catalog(location: str | Path) -> Iterator[Catalog]:
+    catalog = Catalog(location)
     try:
         yield catalog
     finally:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
+
+from .database import Connection
 
 
 class Corrections:
-    db: sqlite3.Connection
+    db: Connection
 
     def record_correction(
         self,
@@ -25,7 +26,7 @@ class Corrections:
         """Record a correction anchored at `page` (batch id, page within the batch) as given."""
         cur = self.db.execute(
             "INSERT INTO corrections(document_id, field, old, new, who, at, batch_id, number, case_id, data)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 document_id,
                 field,
@@ -39,7 +40,7 @@ class Corrections:
                 json.dumps(data, ensure_ascii=False) if data else None,
             ),
         )
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def corrections(self, batch_ids: list[str] | None = None) -> list[dict]:
         """Corrections in the order they were made: all, or those anchored in these batches (or in

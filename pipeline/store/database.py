@@ -1,16 +1,63 @@
 """The catalog's database: one connection, the one transaction helper, the home's meta values.
 
-SQLite in WAL mode today; what is SQLite-only (pragmas, table introspection) stays in this module
-so that a PostgreSQL store has one place to differ.
+Two dialects behind one interface. SQLite (the default: `<home>/catalog.sqlite`, WAL mode) or
+PostgreSQL (`catalog_url`, psycopg 3), which several machines can share. The store's SQL is written
+once, with `?` placeholders and what both accept; what differs (connecting, transactions, table
+introspection, DDL types, JSON paths) is here and in `migrations`.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sqlite3
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from ..errors import ResourceError, first_line
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+class Connection(Protocol):
+    """What the store uses of a connection: sqlite3's, or `PostgresConnection` (see `dialect_of`).
+    Rows are read by column name or position, as tuples, or as dicts (`dict(row)`)."""
+
+    @property
+    def in_transaction(self) -> bool: ...
+    def execute(self, sql: str, params: Sequence = ...) -> Any: ...
+    def executemany(self, sql: str, params: Sequence[Sequence]) -> Any: ...
+    def close(self) -> None: ...
+
+
+# A row of either database, read by column name or position (sqlite3.Row, or `_row_class`'s).
+Row = Any
+
+
+def dialect_of(db) -> str:
+    """The connection's database, "postgres" or "sqlite" (any sqlite3 connection: the embedded index opens its own)."""
+    return getattr(db, "dialect", "sqlite")
+
+
+def is_postgres_url(location: str | Path) -> bool:
+    return isinstance(location, str) and urlsplit(location).scheme in POSTGRES_SCHEMES
+
+
+def printable_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+# ---- SQLite --------------------------------------------------------------------------------------
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -39,22 +86,144 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     reader takes a snapshot).
     """
     uri = path.absolute().as_uri()
-    db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+    options = {"uri": True, "isolation_level": None, "check_same_thread": False}
+    db = sqlite3.connect(f"{uri}?mode=ro", timeout=30, **options)
     try:
         db.execute("SELECT COUNT(*) FROM meta").fetchone()
     except sqlite3.OperationalError:
         db.close()
-        db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(f"{uri}?immutable=1", **options)
     db.row_factory = sqlite3.Row
     return db
 
 
+# ---- PostgreSQL ----------------------------------------------------------------------------------
+
+
+@functools.cache
+def _row_class(names: tuple[str, ...]) -> type:
+    """A tuple whose items are also found by column name, like sqlite3.Row (one class per column list)."""
+    index = {name: i for i, name in enumerate(names)}
+
+    class Row(tuple):
+        __slots__ = ()
+
+        def __getitem__(self, key):
+            return tuple.__getitem__(self, index[key] if isinstance(key, str) else key)
+
+        def keys(self) -> list[str]:
+            return list(names)
+
+    return Row
+
+
+def _row_factory(cursor):
+    return _row_class(tuple(column.name for column in cursor.description or ()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _placeholders(sql: str) -> str:
+    """`?` → `%s`, and a literal `%` doubled (the store's SQL has no `?` in a string literal)."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class PostgresConnection:
+    """A psycopg 3 connection in autocommit mode that speaks the store's SQL (`?` placeholders; rows
+    by name and by position). Writes happen only inside `transaction`, which also takes the catalog's
+    advisory lock, so writers serialize as they do on SQLite (read, then write on what was read).
+
+    A connection the server dropped (a restart, the network) fails the statement under way, and the
+    next statement outside a transaction connects again: a web server or a watcher outlives the
+    outage. Inside a transaction it stays failed: what was written there is gone, and nothing after
+    the failure may run outside it."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, *, read_only: bool = False):
+        self.url, self.read_only = url, read_only
+        self.in_begin = False
+        self.conn = self._connect()
+        # One lock per catalog (database and schema): its writers wait for each other, other catalogs
+        # on the same server do not.
+        where = self.conn.execute("SELECT current_database(), current_schema()").fetchone()
+        self.lock_key = zlib.crc32(f"hoso catalog {where[0]}.{where[1]}".encode()) - 2**31
+
+    def _connect(self):
+        import psycopg
+
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10, application_name="hoso")
+        except psycopg.OperationalError as exc:
+            raise ResourceError(
+                f"catalog unavailable: PostgreSQL at {printable_url(self.url)}: {first_line(exc)}"
+            ) from None
+        conn.row_factory = _row_factory
+        # A writer waits for the lock as long as SQLite's busy_timeout lets it, then fails (never forever).
+        conn.execute("SET lock_timeout = '30s'")
+        if self.read_only:
+            conn.execute("SET default_transaction_read_only = on")
+        return conn
+
+    def _live(self):
+        if self.conn.broken and not self.in_begin:
+            self.conn = self._connect()
+        return self.conn
+
+    @property
+    def in_transaction(self) -> bool:
+        from psycopg.pq import TransactionStatus
+
+        return self.in_begin or self._live().info.transaction_status != TransactionStatus.IDLE
+
+    def execute(self, sql: str, params: Sequence | None = None):
+        if params is None:
+            return self._live().execute(sql)
+        return self._live().execute(_placeholders(sql), params)
+
+    def executemany(self, sql: str, params: Sequence[Sequence]):
+        cursor = self._live().cursor()
+        params = list(params)
+        if params:
+            cursor.executemany(_placeholders(sql), params)
+        return cursor
+
+    @contextmanager
+    def begin(self) -> Iterator[None]:
+        with self._live().transaction():
+            self.in_begin = True
+            try:
+                self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (self.lock_key,))
+                yield
+            finally:
+                self.in_begin = False
+        if self.conn.broken:  # psycopg skips the COMMIT of a lost connection without a word
+            raise ResourceError("catalog unavailable: the connection to PostgreSQL was lost; nothing was committed")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+# ---- both ----------------------------------------------------------------------------------------
+
+
+def open_connection(location: str | Path, *, read_only: bool = False) -> Connection:
+    """The catalog at `location`: a PostgreSQL URL, or the path of an SQLite file."""
+    if is_postgres_url(location):
+        return PostgresConnection(str(location), read_only=read_only)
+    return connect_read_only(Path(location)) if read_only else connect(Path(location))
+
+
 @contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT (ROLLBACK on any exception), so concurrent hoso processes serialize
-    their writes. Inside a transaction already, it joins it: the outermost one commits."""
+def transaction(db: Connection) -> Iterator[Connection]:
+    """One writer at a time: BEGIN IMMEDIATE on SQLite, the catalog's advisory lock on PostgreSQL;
+    COMMIT, or ROLLBACK on any exception. Inside a transaction already, it joins it: the outermost
+    one commits."""
     if db.in_transaction:
         yield db
+        return
+    if dialect_of(db) == "postgres":
+        with db.begin():
+            yield db
         return
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -82,35 +251,86 @@ def marks(items: list) -> str:
 def pair_marks(pairs: list) -> str:
     """The right side of a row-value `IN` (SQLite 3.15+, PostgreSQL) for these pairs. As a SELECT from
     VALUES, SQLite looks the pairs up in the table's index; `IN (VALUES ...)` scans the whole table."""
-    return f"(SELECT column1, column2 FROM (VALUES {', '.join(['(?, ?)'] * len(pairs))}))"
+    return f"(SELECT column1, column2 FROM (VALUES {', '.join(['(?, ?)'] * len(pairs))}) AS pairs)"
 
 
-def table_exists(db: sqlite3.Connection, table: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone() is not None
+def json_text(db: Connection, column: str, *path: str) -> str:
+    """The SQL expression of the text at `path` in the JSON held by a TEXT column."""
+    if dialect_of(db) == "postgres":
+        return f"({column}::jsonb #>> '{{{','.join(path)}}}')"
+    return f"json_extract({column}, '$.{'.'.join(path)}')"
 
 
-def table_columns(db: sqlite3.Connection, table: str) -> set[str]:
+def json_array_texts(db: Connection, column: str, key: str) -> str:
+    """A FROM item: one row per element of the array at `key` of the JSON in `column`, as `value`."""
+    if dialect_of(db) == "postgres":
+        return f"jsonb_array_elements_text({column}::jsonb -> '{key}') AS elements(value)"
+    return f"json_each({column}, '$.{key}')"
+
+
+def table_exists(db: Connection, table: str) -> bool:
+    if dialect_of(db) == "postgres":
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?"
+    else:
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    return db.execute(sql, (table,)).fetchone() is not None
+
+
+def table_columns(db: Connection, table: str) -> set[str]:
+    if dialect_of(db) == "postgres":
+        rows = db.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = ?",
+            (table,),
+        )
+        return {row[0] for row in rows}
     return {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+
+
+# SQLite's column types as PostgreSQL spells them: INTEGER is 64-bit in SQLite (file sizes, ids) and
+# REAL is a double (time.time() stamps): PostgreSQL's INTEGER and REAL are 32-bit.
+_POSTGRES_TYPES = (
+    (re.compile(r"\bINTEGER PRIMARY KEY\b"), "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+    (re.compile(r"\bINTEGER\b"), "BIGINT"),
+    (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
+    (re.compile(r"\bBLOB\b"), "BYTEA"),
+)
+
+
+def ddl(db: Connection, statement: str) -> str:
+    """A CREATE/ALTER statement written for SQLite, in the connection's dialect."""
+    if dialect_of(db) == "postgres":
+        for pattern, replacement in _POSTGRES_TYPES:
+            statement = pattern.sub(replacement, statement)
+    return statement
 
 
 class Database:
     """The connection every aggregate of the catalog works through (`self.db`)."""
 
-    def __init__(self, path: Path, *, read_only: bool = False):
-        self.path = Path(path)
+    def __init__(self, location: str | Path, *, read_only: bool = False):
+        self.location = location if is_postgres_url(location) else Path(location)
         self.read_only = read_only
-        self.db = connect_read_only(self.path) if read_only else connect(self.path)
+        self.db: Connection = open_connection(self.location, read_only=read_only)
+
+    @property
+    def dialect(self) -> str:
+        return dialect_of(self.db)
 
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[Connection]:
         """See `transaction`: keep it short, never around a network call or long file work."""
         with transaction(self.db) as db:
             yield db
 
     def integrity_check(self) -> str:
+        """SQLite's own check of the file; a PostgreSQL server keeps its files itself ("ok" once it answers)."""
+        if self.dialect == "postgres":
+            self.db.execute("SELECT 1").fetchone()
+            return "ok"
         return self.db.execute("PRAGMA integrity_check").fetchone()[0]
 
     def get_meta(self, key: str) -> str | None:

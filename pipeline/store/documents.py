@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, field
 
-from .database import chunks, marks
+from .database import Connection, Row, chunks, marks
 
 
 @dataclass
@@ -39,7 +38,7 @@ class DocumentRow:
     revision: int = 0  # set by the catalog on each write (put_document); 0: never written
 
 
-def _row_to_document(row: sqlite3.Row, pages: list[tuple]) -> DocumentRow:
+def _row_to_document(row: Row, pages: list[tuple]) -> DocumentRow:
     data = dict(row)
     data.pop("created_at")
     data["persons"] = json.loads(data["persons"] or "[]")
@@ -50,12 +49,17 @@ def _row_to_document(row: sqlite3.Row, pages: list[tuple]) -> DocumentRow:
     return DocumentRow(**data, pages=pages)
 
 
+def _of_case(case_id: str | None) -> tuple[str, tuple]:
+    """The condition on `case_id` of a case's documents, or of the unassigned ones (an index serves both)."""
+    return ("case_id IS NULL", ()) if case_id is None else ("case_id = ?", (case_id,))
+
+
 def _json_or_null(value: object) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 class Documents:
-    db: sqlite3.Connection
+    db: Connection
 
     def put_document(self, doc: DocumentRow) -> None:
         """Insert or replace a document and its page list; `doc.revision` becomes its new revision."""
@@ -109,7 +113,7 @@ class Documents:
     def documents(self, case_id: str | None = None, *, all_cases: bool = False) -> list[DocumentRow]:
         if all_cases:
             return self._documents_where("1 = 1", (), order="case_id, arrival, id")
-        return self._documents_where("case_id IS ?", (case_id,))
+        return self._documents_where(*_of_case(case_id))
 
     def documents_by_id(self, document_ids: list[str]) -> list[DocumentRow]:
         """The documents of these ids that exist, in that order."""
@@ -122,8 +126,9 @@ class Documents:
 
     def last_document(self, case_id: str | None) -> DocumentRow | None:
         """The case's last document in arrival order (the one a continuing scan may extend)."""
+        where, params = _of_case(case_id)
         found = self._documents_where(
-            "id = (SELECT id FROM documents WHERE case_id IS ? ORDER BY arrival DESC, id DESC LIMIT 1)", (case_id,)
+            f"id = (SELECT id FROM documents WHERE {where} ORDER BY arrival DESC, id DESC LIMIT 1)", params
         )
         return found[0] if found else None
 

@@ -3,14 +3,13 @@ page and bút lục), and the bút lục frozen by a seal."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
-from .database import chunks, pair_marks
+from .database import Connection, chunks, pair_marks
 
 
 class Dossiers:
-    db: sqlite3.Connection
+    db: Connection
 
     def add_dossier(
         self,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass
 
-from .database import chunks, marks
+from .database import Connection, Row, chunks, marks
 
 FILE_STATES = ("queued", "processing", "done", "duplicate", "quarantined")
 
@@ -32,7 +31,7 @@ class FileRow:
     purpose: str = "case"  # case | petition (never filed under a case: the petitions register)
 
 
-def _row_to_file(row: sqlite3.Row) -> FileRow:
+def _row_to_file(row: Row) -> FileRow:
     data = dict(row)
     data["paths"] = json.loads(data["paths"])
     data.pop("worker", None)
@@ -40,7 +39,7 @@ def _row_to_file(row: sqlite3.Row) -> FileRow:
 
 
 class Files:
-    db: sqlite3.Connection
+    db: Connection
 
     def add_file(
         self,
@@ -57,10 +56,10 @@ class Files:
         now = time.time()
         cur = self.db.execute(
             "INSERT INTO files(path, paths, kind, size, sha256, case_id, folder, purpose, state, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) RETURNING id",
             (path, json.dumps(paths, ensure_ascii=False), kind, size, sha256, case_id, folder, purpose, now, now),
         )
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def get_file(self, file_id: int) -> FileRow:
         return _row_to_file(self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone())
@@ -139,7 +138,7 @@ class Files:
             "SELECT path, created_at FROM files WHERE state IN ('queued','processing') ORDER BY created_at LIMIT 1"
         ).fetchone()
         files, pages = self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(pages), 0) FROM files WHERE state = 'done' AND updated_at >= ?",
+            "SELECT COUNT(*), CAST(COALESCE(SUM(pages), 0) AS BIGINT) FROM files WHERE state = 'done' AND updated_at >= ?",
             (now - 3600,),
         ).fetchone()
         return {
@@ -168,9 +167,10 @@ class Files:
         ).fetchone()[0]
 
     def done_file_for(self, sha256: str, case_id: str | None) -> FileRow | None:
+        case = "case_id IS NULL" if case_id is None else "case_id = ?"
         row = self.db.execute(
-            "SELECT * FROM files WHERE sha256 = ? AND state = 'done' AND case_id IS ? ORDER BY id LIMIT 1",
-            (sha256, case_id),
+            f"SELECT * FROM files WHERE sha256 = ? AND state = 'done' AND {case} ORDER BY id LIMIT 1",
+            (sha256,) if case_id is None else (sha256, case_id),
         ).fetchone()
         return _row_to_file(row) if row else None
 

@@ -6,17 +6,19 @@ Migration 1 is the whole schema a new home gets. Homes made before migrations we
 its column already there (every home made by migration 1) does nothing, so each home takes
 exactly the steps it needs. Each migration runs in its own transaction, so a failed one leaves
 the catalog at the version before it.
+
+One list serves SQLite and PostgreSQL: a step is written for SQLite and `database.ddl` gives its
+column types PostgreSQL's spelling; what must differ more is a `PerDialect` step.
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from dataclasses import dataclass
 
 from ..errors import IntegrityError
-from .database import table_columns, table_exists, transaction
+from .database import Connection, ddl, dialect_of, table_columns, table_exists, transaction
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +36,18 @@ class AddColumn:
 
 
 @dataclass(frozen=True)
+class PerDialect:
+    """A step each database spells its own way (a plain step is written for SQLite; `ddl` adapts its types)."""
+
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Migration:
     version: int
     name: str
-    steps: tuple[str | AddColumn, ...]
+    steps: tuple[str | AddColumn | PerDialect, ...]
 
 
 class MigrationError(IntegrityError):
@@ -278,10 +288,25 @@ MIGRATIONS: tuple[Migration, ...] = (
         8,
         "append-only audit trail",
         (
-            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
-            " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
-            "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
-            " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+            PerDialect(
+                sqlite=(
+                    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+                    " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+                    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+                    " BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+                ),
+                postgres=(
+                    "CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql"
+                    " AS $$ BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END $$",
+                    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+                    " FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+                    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+                    " FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+                    # TRUNCATE skips row triggers, so it is refused too.
+                    "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
+                    " FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
+                ),
+            ),
         ),
     ),
     # The petitions register (issue 14): a petition's scan is filed as ordinary documents with no
@@ -345,13 +370,24 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def applied_versions(db: sqlite3.Connection) -> set[int]:
+def _apply(db: Connection, step: str | AddColumn | PerDialect) -> None:
+    if isinstance(step, AddColumn):
+        if step.column not in table_columns(db, step.table):
+            db.execute(ddl(db, step.sql()))
+    elif isinstance(step, PerDialect):
+        for statement in getattr(step, dialect_of(db)):
+            db.execute(statement)
+    else:
+        db.execute(ddl(db, step))
+
+
+def applied_versions(db: Connection) -> set[int]:
     if not table_exists(db, "schema_migrations"):
         return set()
     return {row[0] for row in db.execute("SELECT version FROM schema_migrations")}
 
 
-def migrate(db: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+def migrate(db: Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
     """Apply the migrations this catalog has not had, in order; returns the versions applied.
 
     Nothing is written when the catalog is up to date. Another process migrating the same home
@@ -361,9 +397,13 @@ def migrate(db: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIO
     if {m.version for m in migrations} <= applied_versions(db):
         return []
     with transaction(db):
+        # The version is a plain key, never an identity: spelt so that `ddl` leaves it one.
         db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+            ddl(
+                db,
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)",
+            )
         )
     done = []
     for migration in sorted(migrations, key=lambda m: m.version):
@@ -372,11 +412,7 @@ def migrate(db: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIO
                 if migration.version in applied_versions(db):
                     continue
                 for step in migration.steps:
-                    if isinstance(step, AddColumn):
-                        if step.column not in table_columns(db, step.table):
-                            db.execute(step.sql())
-                    else:
-                        db.execute(step)
+                    _apply(db, step)
                 db.execute(
                     "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
                     (migration.version, migration.name, time.time()),

@@ -10,11 +10,10 @@ petitions in SQL.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, field, fields
 
-from .database import chunks, marks
+from .database import Connection, Row, chunks, marks
 
 
 @dataclass
@@ -51,7 +50,7 @@ _FLAGS = ("anonymous", "in_proceedings", "received_from_stamp", "remote")
 COLUMNS = tuple(f.name for f in fields(PetitionRow))
 
 
-def _row_to_petition(row: sqlite3.Row) -> PetitionRow:
+def _row_to_petition(row: Row) -> PetitionRow:
     data = dict(row)
     for name in _JSON:
         data[name] = json.loads(data[name] or "[]")
@@ -84,7 +83,7 @@ class PetitionWhere:
 
 
 class Petitions:
-    db: sqlite3.Connection
+    db: Connection
 
     def put_petition(self, petition: PetitionRow) -> None:
         """Insert or update the petition's row; `petition.revision` becomes its new revision."""
@@ -200,10 +199,10 @@ class Petitions:
     ) -> int:
         cur = self.db.execute(
             "INSERT INTO petition_events(petition_id, at, action, state, actor, reason, detail, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (petition_id, at, action, state, actor, reason, json.dumps(detail or {}, ensure_ascii=False), time.time()),
         )
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def petition_events(self, petition_ids: list[str]) -> dict[str, list[dict]]:
         """{petition id: its events in the order they were recorded}."""

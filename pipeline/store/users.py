@@ -6,25 +6,24 @@ with what is stored. Passwords arrive here already hashed (argon2id, ingest/acco
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
-from .database import transaction
+from .database import Connection, transaction
 
 ACCOUNT_FIELDS = ("full_name", "role", "clearance", "password_hash", "disabled")
 
 
 class Users:
-    db: sqlite3.Connection
+    db: Connection
 
     def add_user(self, name: str, role: str, clearance: str, full_name: str | None, password_hash: str | None) -> int:
         now = time.time()
         cur = self.db.execute(
             "INSERT INTO users(name, full_name, role, clearance, password_hash, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (name, full_name, role, clearance, password_hash, now, now),
         )
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def user(self, name: str) -> dict | None:
         row = self.db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
@@ -33,14 +32,14 @@ class Users:
     def users(self) -> list[dict]:
         """Every account with its count of live API tokens, by name."""
         rows = self.db.execute(
-            "SELECT u.*, (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND NOT t.revoked) AS tokens"
+            "SELECT u.*, (SELECT COUNT(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked = 0) AS tokens"
             " FROM users u ORDER BY u.name"
         )
         return [dict(r) for r in rows]
 
     def admin_count(self) -> int:
         """Accounts that can administer the web app (enabled admins)."""
-        return self.db.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND NOT disabled").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = 0").fetchone()[0]
 
     def update_user(self, user_id: int, **fields) -> None:
         """Change some of ACCOUNT_FIELDS of an account."""
@@ -85,14 +84,14 @@ class Users:
         )
 
     def revoke_tokens(self, user_id: int) -> int:
-        cur = self.db.execute("UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND NOT revoked", (user_id,))
+        cur = self.db.execute("UPDATE api_tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0", (user_id,))
         return cur.rowcount
 
     def token_user(self, token_sha256: str) -> dict | None:
         """The enabled account holding this live token, with the token's `last_used`."""
         row = self.db.execute(
             "SELECT u.*, t.id AS token_id, t.last_used FROM api_tokens t JOIN users u ON u.id = t.user_id"
-            " WHERE t.token_sha256 = ? AND NOT t.revoked AND NOT u.disabled",
+            " WHERE t.token_sha256 = ? AND t.revoked = 0 AND u.disabled = 0",
             (token_sha256,),
         ).fetchone()
         return dict(row) if row else None
@@ -113,7 +112,7 @@ class Users:
         """The enabled account of this session, with the session's `last_seen`."""
         row = self.db.execute(
             "SELECT u.*, s.last_seen FROM web_sessions s JOIN users u ON u.id = s.user_id"
-            " WHERE s.id_sha256 = ? AND NOT u.disabled",
+            " WHERE s.id_sha256 = ? AND u.disabled = 0",
             (id_sha256,),
         ).fetchone()
         return dict(row) if row else None
