@@ -13,7 +13,7 @@ from rich.table import Table
 from index.feed import index_documents, rebuild_index
 from pipeline.errors import resource_error
 
-from .context import access, emit_json, err, error_json, fail, home, out, settings
+from .context import access, emit_json, err, error_json, fail, home, out
 from .exitcodes import ExitCode
 
 # ingest.consume loads OCRmyPDF, pikepdf and fpdf2: only `hoso ingest` imports it, so that
@@ -111,7 +111,6 @@ def register(app: typer.Typer) -> None:
         """What the catalog holds: files by state, cases, documents, pages, quarantine."""
         with access(need_backend=False, reading=True) as acc:
             data = acc.status()
-        data["workers"] = _workers()
         if json_out:
             emit_json(data)
             return
@@ -207,16 +206,3 @@ def _print_outcomes(outcomes: list[FileOutcome]) -> None:
             *([", ".join(o.petitions or [])] if petitions else []),
         )
     out.print(table)
-
-
-def _workers() -> list[dict] | dict | None:
-    """The broker's live OCR workers (None without a broker; {"error"} when it does not answer)."""
-    cfg = settings()
-    if not cfg.broker_url:
-        return None
-    from ingest.broker import live_workers, shown
-
-    try:
-        return live_workers(cfg)
-    except Exception as exc:  # the broker down is a fact to show, not a failed status
-        return {"error": f"the broker at {shown(cfg.broker_url)} does not answer ({type(exc).__name__}: {exc})"}

@@ -426,6 +426,7 @@ class Access:
             "watcher": running_watcher(self.settings.home),  # {pid, since} of a live `hoso watch`, else null
             # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
             **catalog.queue_stats(),
+            "workers": _broker_workers(self.settings),
         }
 
     # ---- review and corrections ------------------------------------------------------------
@@ -1092,3 +1093,16 @@ def citation(doc: DocumentRow, but_luc: int | None, settings: Settings) -> str:
     name += f" số {doc.number}" if doc.number else ""
     name += f" ngày {vn_date(doc.date)}" if doc.date else ""
     return f"{head} — {name}"
+
+
+def _broker_workers(settings: Settings) -> list[dict] | dict | None:
+    """The broker's live OCR workers (ingest.broker.live_workers): None without a broker, {"error"} when
+    it does not answer (a fact to show, not a failed status)."""
+    if not settings.broker_url:
+        return None
+    from .broker import live_workers, shown  # Celery is loaded only where a broker is configured
+
+    try:
+        return live_workers(settings)
+    except Exception as exc:
+        return {"error": f"the broker at {shown(settings.broker_url)} does not answer ({type(exc).__name__}: {exc})"}
