@@ -112,22 +112,22 @@ def ocr_home(tmp_path_factory) -> dict:
     return {"home": home, "report": report, "inbox": inbox}
 
 
+def service_url(variable: str, service: str) -> str:
+    """The URL of a test server `make test` started and named in `variable` (see `unavailable` without)."""
+    url = os.environ.get(variable)
+    if not url:
+        unavailable(f"no {service}: run through `make test`, which starts one (or set {variable})")
+    return url
+
+
 @pytest.fixture(scope="session")
 def opensearch_url() -> str:
-    """The test node's URL (see `unavailable` when there is none)."""
-    url = os.environ.get("HOSO_TEST_OPENSEARCH_URL")
-    if not url:
-        unavailable("no OpenSearch node: run through `make test`, which starts one (or set HOSO_TEST_OPENSEARCH_URL)")
-    return url
+    return service_url("HOSO_TEST_OPENSEARCH_URL", "OpenSearch node")
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
-    """The test PostgreSQL server's URL (see `unavailable` when there is none)."""
-    url = os.environ.get("HOSO_TEST_CATALOG_URL")
-    if not url:
-        unavailable("no PostgreSQL server: run through `make test`, which starts one (or set HOSO_TEST_CATALOG_URL)")
-    return url
+    return service_url("HOSO_TEST_CATALOG_URL", "PostgreSQL server")
 
 
 @contextmanager
@@ -172,11 +172,7 @@ def embedded_index(catalog: Catalog, home: Path):
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """The test broker's URL, database 0 (see `unavailable` when there is none)."""
-    url = os.environ.get("HOSO_TEST_REDIS_URL")
-    if not url:
-        unavailable("no Redis: run through `make test`, which starts one (or set HOSO_TEST_REDIS_URL)")
-    return url
+    return service_url("HOSO_TEST_REDIS_URL", "Redis (the test broker)")
 
 
 @pytest.fixture
