@@ -46,7 +46,7 @@ from pipeline.taxonomy import DocType, load_taxonomy
 
 from .archive import ArchiveError, archive_originals, quarantine
 from .petitions import register_scan
-from .queue import BatchLock, claim
+from .queue import BatchLock, CatalogBatchLock, claim
 from .runs import kill_run, run_tmp_dir
 from .sources import Batch
 
@@ -83,7 +83,7 @@ class Reading:
     takes; filed once every range is back, merged in page order."""
 
     row: FileRow
-    lock: BatchLock
+    lock: BatchLock | CatalogBatchLock
     originals: list[dict]
     job: OcrJob
     pages: int  # as counted on arrival (count_pages)
@@ -222,7 +222,7 @@ class Consumer:
         self.refresh_cases(self._touched)
         return [outcomes[i] for i in file_ids if i in outcomes]
 
-    def _guarded(self, row: FileRow, lock: BatchLock, outcomes: dict, step):
+    def _guarded(self, row: FileRow, lock: BatchLock | CatalogBatchLock, outcomes: dict, step):
         """Run one step for a row; any failure quarantines the batch and the run goes on."""
         final: FileOutcome | None = None
         try:

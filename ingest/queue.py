@@ -1,8 +1,10 @@
-"""The durable work queue: catalog states plus a file lock (flock) per batch.
+"""The durable work queue: catalog states plus a lock per batch.
 
-A worker holds the batch's lock while it works on it; the kernel releases the
-lock when the worker dies, so a `processing` row whose lock can be taken was
-left behind by a crash and goes back to `queued`.
+A worker holds the batch's lock while it works on it; the lock goes when the worker dies, so a
+`processing` row whose lock can be taken was left behind by a crash and goes back to `queued`. On
+one machine (an SQLite catalog) the lock is a file lock (flock, released by the kernel); with a
+PostgreSQL catalog, which several machines may share, it is an advisory lock of the catalog's server
+(released when the holder's connection ends), so machines see each other's locks.
 """
 
 from __future__ import annotations
@@ -46,9 +48,34 @@ class BatchLock:
         self.release()
 
 
-def claim(catalog: Catalog, locks_dir: Path, row: FileRow) -> BatchLock | None:
-    """Lock the batch and mark the row `processing`; None if another process has it."""
-    lock = BatchLock(locks_dir, row.sha256)
+class CatalogBatchLock:
+    """The batch's lock in a catalog several machines share (`Catalog.try_lock`), non-blocking."""
+
+    def __init__(self, catalog: Catalog, sha256: str):
+        self.catalog = catalog
+        self.name = f"batch {sha256}"
+
+    def acquire(self) -> bool:
+        return self.catalog.try_lock(self.name)
+
+    def release(self) -> None:
+        self.catalog.unlock(self.name)
+
+    def __enter__(self) -> CatalogBatchLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def batch_lock(catalog: Catalog, locks_dir: Path, sha256: str) -> BatchLock | CatalogBatchLock:
+    return CatalogBatchLock(catalog, sha256) if catalog.shares_locks else BatchLock(locks_dir, sha256)
+
+
+def claim(catalog: Catalog, locks_dir: Path, row: FileRow) -> BatchLock | CatalogBatchLock | None:
+    """Lock the batch and mark the row `processing`; None if another process (on any machine sharing
+    the catalog) has it."""
+    lock = batch_lock(catalog, locks_dir, row.sha256)
     if not lock.acquire():
         return None
     if catalog.get_file(row.id).state == "processing":
@@ -64,7 +91,7 @@ def recover(catalog: Catalog, locks_dir: Path) -> list[int]:
     """Requeue `processing` rows whose worker died (their lock is free)."""
     requeued = []
     for row in catalog.files("processing"):
-        lock = BatchLock(locks_dir, row.sha256)
+        lock = batch_lock(catalog, locks_dir, row.sha256)
         if lock.acquire():
             try:
                 catalog.set_file_state(row.id, "queued")

@@ -59,8 +59,13 @@ def who() -> str:
 
 
 @contextmanager
-def case_lock(settings: Settings, case_id: str) -> Iterator[None]:
-    """Only one process builds a case's dossier at a time."""
+def case_lock(settings: Settings, catalog: Catalog, case_id: str) -> Iterator[None]:
+    """Only one process builds a case's dossier at a time: on any machine sharing a PostgreSQL catalog
+    (a lock of its server), else on this one (a file lock in the home)."""
+    if catalog.shares_locks:
+        with catalog.held_lock(f"dossier {case_id}"):
+            yield
+        return
     from filelock import FileLock  # slow to import, and commands that only read a dossier never lock
 
     folder = settings.home / "locks"
@@ -164,7 +169,7 @@ def rebuild_dossier(
     Returns None when the case has no documents.
     """
     taxonomy = taxonomy or load_taxonomy(settings.taxonomy)
-    with case_lock(settings, case_id):
+    with case_lock(settings, catalog, case_id):
         rows = catalog.documents(case_id)
         if not rows and (seal or catalog.latest_dossier(case_id) is None):
             return None  # a case whose documents all moved away gets an empty version instead

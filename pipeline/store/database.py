@@ -9,6 +9,8 @@ introspection, DDL types, JSON paths) is here and in `migrations`.
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import os
 import re
 import sqlite3
@@ -22,6 +24,7 @@ from urllib.parse import urlsplit
 from ..errors import ResourceError, first_line
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+LOCK_TIMEOUT = "30s"  # a PostgreSQL writer waits for the catalog's lock as long as SQLite's busy_timeout
 
 
 class Connection(Protocol):
@@ -147,6 +150,12 @@ class PostgresConnection:
         # on the same server do not.
         where = self.conn.execute("SELECT current_database(), current_schema()").fetchone()
         self.lock_key = zlib.crc32(f"hoso catalog {where[0]}.{where[1]}".encode()) - 2**31
+        self.where = f"{where[0]}.{where[1]}"
+
+    def named_lock_key(self, name: str) -> int:
+        """The 64-bit advisory lock key of `name` in this catalog (other catalogs of the server have others)."""
+        digest = hashlib.blake2b(f"hoso {self.where} {name}".encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big", signed=True)
 
     def _connect(self):
         import psycopg
@@ -159,7 +168,7 @@ class PostgresConnection:
             ) from None
         conn.row_factory = _row_factory
         # A writer waits for the lock as long as SQLite's busy_timeout lets it, then fails (never forever).
-        conn.execute("SET lock_timeout = '30s'")
+        conn.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
         if self.read_only:
             conn.execute("SET default_transaction_read_only = on")
         return conn
@@ -182,9 +191,10 @@ class PostgresConnection:
 
     def executemany(self, sql: str, params: Sequence[Sequence]):
         cursor = self._live().cursor()
-        params = list(params)
-        if params:
-            cursor.executemany(_placeholders(sql), params)
+        rows = iter(params)  # a generator stays one: a batch's pages are serialized one at a time
+        first = next(rows, None)
+        if first is not None:
+            cursor.executemany(_placeholders(sql), itertools.chain([first], rows))
         return cursor
 
     @contextmanager
@@ -325,6 +335,34 @@ class Database:
         """See `transaction`: keep it short, never around a network call or long file work."""
         with transaction(self.db) as db:
             yield db
+
+    @property
+    def shares_locks(self) -> bool:
+        """Locks live in the catalog (`try_lock`): it is a server that several machines may share."""
+        return self.dialect == "postgres"
+
+    def try_lock(self, name: str) -> bool:
+        """Take the lock `name` now or say no (PostgreSQL only: a session advisory lock). It is held until
+        `unlock`, or until this connection ends: a process that dies, on any machine, lets go of it."""
+        return bool(self.db.execute("SELECT pg_try_advisory_lock(?)", (self.db.named_lock_key(name),)).fetchone()[0])
+
+    def unlock(self, name: str) -> None:
+        self.db.execute("SELECT pg_advisory_unlock(?)", (self.db.named_lock_key(name),))
+
+    @contextmanager
+    def held_lock(self, name: str) -> Iterator[None]:
+        """The lock `name` (as `try_lock`), waited for as long as it takes, held for the block. Not taken
+        inside a transaction: a session's lock outlives it, and the wait must not hold the writers' lock."""
+        key = self.db.named_lock_key(name)
+        self.db.execute("SET lock_timeout = 0")  # a dossier build may take minutes; wait for it
+        try:
+            self.db.execute("SELECT pg_advisory_lock(?)", (key,))
+        finally:
+            self.db.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        try:
+            yield
+        finally:
+            self.db.execute("SELECT pg_advisory_unlock(?)", (key,))
 
     def integrity_check(self) -> str:
         """SQLite's own check of the file; a PostgreSQL server keeps its files itself ("ok" once it answers)."""
