@@ -656,6 +656,13 @@ def extract_pages(
     return pages
 
 
+def _render(page, dpi: float) -> Image.Image:
+    """The page as an image for the stamp reader, smoothed as a viewer draws it: unsmoothed, a scan
+    resampled by a pixel (1654 → 1655 px wide) breaks thin pen strokes, and a register stamp's
+    handwritten number and date went unread (petitions-dev 002 p1)."""
+    return page.to_image(resolution=dpi, antialias=True).original
+
+
 def _stamps(
     page, scan, look: PageLook, words: list[Word], ocred: bool, signed: list[tuple[float, float, float, float]]
 ) -> list:
@@ -668,17 +675,17 @@ def _stamps(
     dpi = min(float(look.scan_dpi or STAMP_DPI), STAMP_DPI)
     try:
         if look.colour >= COLOUR_INK:
-            image = scan.to_image(resolution=dpi).original.convert("RGB")
+            image = _render(scan, dpi).convert("RGB")
             found = list(stamp_reader.find_stamps(image, dpi))
         elif look.tinted:
             top = scan.crop((0, 0, float(scan.width), float(scan.height) * STAMP_TOP))
-            image = top.to_image(resolution=dpi).original.convert("RGB")
+            image = _render(top, dpi).convert("RGB")
             found = list(stamp_reader.find_stamps(image, dpi))  # same origin: boxes hold
         if not found and ocred:
             found = list(stamp_reader.stamps_in_words(words, float(page.width), float(page.height)))
             if stamp_reader.stamp_hint(words, float(page.height)):
                 # the stamp's own words are there: read its frame from the page image
-                image = page.to_image(resolution=dpi).original.convert("L")
+                image = _render(page, dpi).convert("L")
                 from_image = stamp_reader.find_stamps_grey(image, dpi, words)
                 if from_image:
                     found = from_image
