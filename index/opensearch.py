@@ -38,9 +38,10 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 from pipeline.text import fold, normalize
 
@@ -70,7 +71,10 @@ EXACT_BOOST, PHRASE_BOOST, STRICT_BOOST = 10_000.0, 1_000.0, 100.0
 NUMBER_BOOST = 100_000.0  # a document found by the số/ký hiệu typed: its first page comes first
 FUZZY_BOOST = 0.1
 BULK_CHUNK = 500
-BULK_ATTEMPTS = 4  # per chunk, on connection errors / timeouts / 429 / 5xx (with backoff)
+# A write (bulk chunk, refresh, the search for pages to delete) is tried this often on connection errors,
+# timeouts, 429 and 5xx, 0.5 s after the first failure and twice as long each time: 15 s in all, a node's
+# restart (its shards are unavailable for a few seconds; the writes are idempotent).
+WRITE_ATTEMPTS = 6
 # A host that failed is left out for 30 s, then 60, 120, 240 s while it keeps failing (opensearch-py's
 # ConnectionPool), so a stopped node of several costs one connect timeout per period, not one per request.
 DEAD_HOST_SECONDS, DEAD_HOST_DOUBLINGS = 30.0, 3
@@ -391,52 +395,36 @@ class OpenSearchBackend:
 
         `_id`s are deterministic, so sending a chunk twice is harmless."""
         from opensearchpy import helpers
-        from opensearchpy.exceptions import ConnectionError as OSConnectionError
-        from opensearchpy.exceptions import TransportError
 
         done = 0
         chunk: list[dict] = []
 
         def flush() -> int:
-            delay = 0.5
-            for attempt in range(1, BULK_ATTEMPTS + 1):
-                try:
-                    ok = 0
-                    for success, item in helpers.streaming_bulk(
-                        self.client,
-                        chunk,
-                        chunk_size=len(chunk),
-                        max_retries=5,
-                        initial_backoff=1,
-                        max_backoff=30,
-                        raise_on_error=False,
-                        raise_on_exception=True,
-                    ):
-                        op, result = next(iter(item.items()))
-                        if success or (op == "delete" and result.get("status") == 404):
-                            ok += 1
-                        else:
-                            raise OpenSearchUnavailable(
-                                f"bulk {op} of {result.get('_id')} failed: {result.get('error')}"
-                            )
-                    return ok
-                except (OSConnectionError, TransportError) as exc:
-                    status = getattr(exc, "status_code", None)
-                    retryable = isinstance(exc, OSConnectionError) or status in (429, 502, 503, 504)
-                    if not retryable or attempt == BULK_ATTEMPTS:
-                        raise
-                    log.warning("bulk chunk failed (%s), retry %d in %.1f s", exc, attempt, delay)
-                    time.sleep(delay)
-                    delay = min(delay * 2, 10)
-            raise AssertionError("unreachable")
+            ok = 0
+            for success, item in helpers.streaming_bulk(
+                self.client,
+                chunk,
+                chunk_size=len(chunk),
+                max_retries=5,
+                initial_backoff=1,
+                max_backoff=30,
+                raise_on_error=False,
+                raise_on_exception=True,
+            ):
+                op, result = next(iter(item.items()))
+                if success or (op == "delete" and result.get("status") == 404):
+                    ok += 1
+                else:
+                    raise OpenSearchUnavailable(f"bulk {op} of {result.get('_id')} failed: {result.get('error')}")
+            return ok
 
         for action in actions:
             chunk.append(action)
             if len(chunk) >= BULK_CHUNK:
-                done += flush()
+                done += _with_retries("bulk chunk", flush)
                 chunk = []
         if chunk:
-            done += flush()
+            done += _with_retries("bulk chunk", flush)
         return done
 
     def _page_actions(self, pages: Iterable[IndexedPage], index: str, documents: dict[str, dict]) -> Iterator[dict]:
@@ -473,7 +461,7 @@ class OpenSearchBackend:
         return count
 
     def _refresh(self, *indices: str) -> None:
-        self.client.indices.refresh(index=",".join(indices))
+        _with_retries("refresh", lambda: self.client.indices.refresh(index=",".join(indices)))
 
     def index_pages(self, pages: Iterable[IndexedPage]) -> int:
         with _reachable(self.url):
@@ -493,7 +481,8 @@ class OpenSearchBackend:
                 "sort": [{"page_id": "asc"}],
             }
             while True:
-                hits = self.client.search(index=self.pages_alias, body=body)["hits"]["hits"]
+                found = _with_retries("search", partial(self.client.search, index=self.pages_alias, body=body))
+                hits = found["hits"]["hits"]
                 yield from (hit["_id"] for hit in hits)
                 if len(hits) < body["size"]:
                     break
@@ -775,3 +764,26 @@ class OpenSearchBackend:
 def _redact(url: str) -> str:
     """A URL without credentials (user:password@) for display."""
     return re.sub(r"//[^/@]*@", "//", url)
+
+
+T = TypeVar("T")
+
+
+def _with_retries(what: str, call: Callable[[], T]) -> T:
+    """`call` (idempotent), again after a connection error, a timeout, 429 or a 5xx, with backoff."""
+    from opensearchpy.exceptions import ConnectionError as OSConnectionError
+    from opensearchpy.exceptions import TransportError
+
+    delay = 0.5
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return call()
+        except (OSConnectionError, TransportError) as exc:
+            status = getattr(exc, "status_code", None)
+            retryable = isinstance(exc, OSConnectionError) or status in (429, 502, 503, 504)
+            if not retryable or attempt == WRITE_ATTEMPTS:
+                raise
+            log.warning("%s failed (%s), retry %d in %.1f s", what, exc, attempt, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 10)
+    raise AssertionError("unreachable")
