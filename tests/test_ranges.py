@@ -79,6 +79,15 @@ def test_ranges_merge_into_what_the_whole_batch_gives(tmp_path):
     assert [p.number for p in merged.pages] == list(range(1, 8))
 
 
+def test_more_workers_than_pages_give_every_page_once(tmp_path):
+    """Many workers (a broker's) and few pages: one page per range, none empty, none twice."""
+    scan = tmp_path / "scan.pdf"
+    page_pdf(scan, TEXTS)
+    parts = split_job(job_for(scan, tmp_path), 7, size=1, workers=32)
+    assert [part.pages for part in parts] == [(n, n) for n in range(1, 8)]
+    assert [len(pikepdf.open(part.sources[0]).pages) for part in parts] == [1] * 7
+
+
 def test_ocr_pages_and_signatures_shift_by_the_range_offset(tmp_path):
     scan = tmp_path / "scan.pdf"
     page_pdf(scan, TEXTS)

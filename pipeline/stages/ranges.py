@@ -55,7 +55,8 @@ def split_job(job: OcrJob, pages: int, size: int, workers: int = 1) -> list[OcrJ
             count = len(pdf.pages)
     except pikepdf.PdfError:
         return [job]  # run_ocr says what is wrong with it, as for any batch
-    ranges = workers * math.ceil(count / (size * workers))
+    # Never more ranges than pages: with many workers a range of none would be a reversed page range.
+    ranges = min(count, workers * math.ceil(count / (size * workers)))
     bounds = [round(i * count / ranges) for i in range(ranges + 1)]
     parts = []
     for first, last in zip(bounds, bounds[1:], strict=False):
