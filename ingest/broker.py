@@ -31,10 +31,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from celery import Celery, states
+from celery import Celery
 from celery.exceptions import TimeLimitExceeded
-from kombu.exceptions import OperationalError
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from pipeline.config import Settings
 from pipeline.errors import ResourceError, resource_error
@@ -45,11 +43,6 @@ log = logging.getLogger(__name__)
 
 QUEUE = "ocr"
 TASK = "hoso.read_batch"
-# A broker that restarts is waited for: sending a job retries for about a minute, and so does waiting
-# for its answer; longer, the batch is held as the machine's fault.
-BROKER_PATIENCE = 60.0
-PUBLISH_RETRY = {"max_retries": 30, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 2.0}
-BROKER_DOWN = (RedisConnectionError, OperationalError)
 
 
 class WorkerFailed(Exception):
@@ -194,17 +187,14 @@ class BrokerPool:
 
     def submit(self, job: OcrJob) -> Future:
         at = time.time()
-        try:
-            sent = self.app.send_task(TASK, args=[job_payload(job)], queue=QUEUE, retry_policy=PUBLISH_RETRY)
-        except BROKER_DOWN as exc:
-            raise ResourceError(f"the broker at {shown(self.settings.broker_url)} does not answer ({exc})") from None
+        sent = self.app.send_task(TASK, args=[job_payload(job)], queue=QUEUE)
         with self._lock:
             self._sent[sent.id] = sent
         return self._waiting.submit(self._wait, sent, at)
 
     def _wait(self, sent, at: float) -> OcrResult:
         try:
-            answer = self._answer(sent)
+            answer = sent.get(interval=0.2)
         except TimeLimitExceeded:
             raise BadInput(
                 f"its OCR ran longer than {self.settings.ocr_time_limit:.0f} s (ocr_time_limit) on a worker "
@@ -224,33 +214,6 @@ class BrokerPool:
         if error == "resource":
             raise ResourceError(message)
         raise WorkerFailed(message)
-
-    def _answer(self, sent) -> dict:
-        """The job's answer, polled (a plain read of its result key: a restarted broker's connection is
-        made again, where a subscription would stay broken), and waited for through a restart of the
-        broker (its queue and results are kept); a broker gone for longer is the machine's fault, never
-        the scan's: the batch is held, not quarantined."""
-        down_since = None
-        while True:
-            try:
-                state = sent.state
-                if state in states.READY_STATES:
-                    result = sent.result
-                    if state != states.SUCCESS:
-                        raise result if isinstance(result, BaseException) else WorkerFailed(str(result))
-                    return result
-                down_since = None
-            except BROKER_DOWN as exc:
-                down_since = down_since or time.monotonic()
-                if time.monotonic() - down_since > BROKER_PATIENCE:
-                    raise ResourceError(
-                        f"the broker at {shown(self.settings.broker_url)} has not answered for "
-                        f"{BROKER_PATIENCE:.0f} s ({type(exc).__name__}: {exc})"
-                    ) from None
-                # A client of its own from now on: one that saw the connection go may keep failing.
-                sent = broker_app(self.settings).AsyncResult(sent.id)
-                time.sleep(1.0)
-            time.sleep(0.25)
 
     def cancel_all(self) -> None:
         """Ctrl-C, a watcher's stop: jobs not started are dropped, the ones running are cut off."""
