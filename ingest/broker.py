@@ -33,6 +33,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from celery import Celery
 from celery.exceptions import TimeLimitExceeded
+from kombu.exceptions import OperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from pipeline.config import Settings
 from pipeline.errors import ResourceError, resource_error
@@ -195,6 +197,13 @@ class BrokerPool:
     def _wait(self, sent, at: float) -> OcrResult:
         try:
             answer = sent.get(interval=0.2)
+        except (
+            RedisConnectionError,
+            OperationalError,
+        ) as exc:  # the machine's fault: the batch is held, not quarantined
+            raise ResourceError(
+                f"the broker at {shown(self.settings.broker_url)} does not answer ({type(exc).__name__}: {exc})"
+            ) from None
         except TimeLimitExceeded:
             raise BadInput(
                 f"its OCR ran longer than {self.settings.ocr_time_limit:.0f} s (ocr_time_limit) on a worker "
