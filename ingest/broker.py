@@ -29,7 +29,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from celery import Celery
 from celery.exceptions import TimeLimitExceeded
@@ -40,6 +39,7 @@ from pipeline.config import Settings
 from pipeline.errors import ResourceError, resource_error
 from pipeline.models import ESignature, OcrJob, OcrResult, PageText, Stamp, Word
 from pipeline.stages.normalize import BadInput
+from pipeline.store.database import printable_url
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class BrokerPool:
             OperationalError,
         ) as exc:  # the machine's fault: the batch is held, not quarantined
             raise ResourceError(
-                f"the broker at {shown(self.settings.broker_url)} does not answer ({type(exc).__name__}: {exc})"
+                f"the broker at {printable_url(self.settings.broker_url)} does not answer ({type(exc).__name__}: {exc})"
             ) from None
         except TimeLimitExceeded:
             raise BadInput(
@@ -234,15 +234,6 @@ class BrokerPool:
     def close(self) -> None:
         self._waiting.shutdown(wait=False, cancel_futures=True)
         self.app.close()
-
-
-def shown(url: str) -> str:
-    """A broker URL as messages may show it: without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{netloc}"))
 
 
 def live_workers(settings: Settings, timeout: float = 1.0) -> list[dict]:

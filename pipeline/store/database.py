@@ -14,7 +14,6 @@ import itertools
 import os
 import re
 import sqlite3
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -149,8 +148,8 @@ class PostgresConnection:
         # One lock per catalog (database and schema): its writers wait for each other, other catalogs
         # on the same server do not.
         where = self.conn.execute("SELECT current_database(), current_schema()").fetchone()
-        self.lock_key = zlib.crc32(f"hoso catalog {where[0]}.{where[1]}".encode()) - 2**31
         self.where = f"{where[0]}.{where[1]}"
+        self.lock_key = self.named_lock_key("catalog writers")
 
     def named_lock_key(self, name: str) -> int:
         """The 64-bit advisory lock key of `name` in this catalog (other catalogs of the server have others)."""
