@@ -130,7 +130,14 @@ def search_in_page(browser, site: Site, words: str) -> None:
     """Type `words` in the search box and send them; wait for the results."""
     browser.get(site.url + "/")
     browser.find_element(By.ID, "q").send_keys(words + "\n")
-    wait_for(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#results"), "the results")
+    # The empty home page has a #results too: wait for the page that answers the query.
+    wait_for(
+        browser,
+        lambda: "q=" in urlsplit(browser.current_url).query
+        and browser.execute_script("return document.readyState") == "complete"
+        and browser.find_elements(By.CSS_SELECTOR, "#results:not(.empty-state)"),
+        "the results",
+    )
 
 
 def assert_no_result(browser) -> None:
