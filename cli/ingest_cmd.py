@@ -128,7 +128,11 @@ def register(app: typer.Typer) -> None:
         )
         watcher = data["watcher"]
         out.print(
-            f"watcher: pid {watcher['pid']}, running since {watcher['since']}" if watcher else "watcher: none running"
+            f"watcher: pid {watcher['pid']}"
+            + (f" on {watcher['machine']}" if watcher["machine"] else "")
+            + f", running since {watcher['since']}"
+            if watcher
+            else "watcher: none running"
         )
         if isinstance(data["workers"], list):
             out.print(

@@ -60,7 +60,8 @@ def register(app: typer.Typer) -> None:
         poll = poll if poll is not None else cfg.watch_poll
         if poll is not None and poll <= 0:
             fail("--poll takes a number of seconds above 0", ExitCode.USAGE)
-        lock = HomeWatchLock(cfg.home)
+        # Machines sharing the home and a PostgreSQL catalog each run a watcher; else one per home.
+        lock = HomeWatchLock(cfg.home, cfg.machine_name if cfg.catalog_url else None)
         lock.acquire()  # WatcherBusy: exit BUSY
 
         def emit(record: dict) -> None:

@@ -83,7 +83,7 @@ def append(settings: Settings, catalog: Catalog, *, who: str, address: str, acti
         row = AuditRow(row_id, time.time(), who, address, action, text, prev, "")
         row = AuditRow(**{**row.__dict__, "sha256": row_sha256(row)})
         catalog.insert_audit_row(row)
-    sign_head(settings, key, row)
+    sign_head(settings, catalog, key, row)
     return row
 
 
@@ -107,7 +107,7 @@ def signing_key(settings: Settings, catalog: Catalog) -> bytes:
     folder = secrets_dir(settings)
     folder.mkdir(mode=0o700, exist_ok=True)
     folder.chmod(0o700)
-    tmp = folder / f".audit.key.{os.getpid()}"
+    tmp = folder / f".audit.key.{secrets.token_hex(8)}"  # unique on a home machines share
     write_private(tmp, secrets.token_bytes(32), sync=True)
     try:
         os.link(tmp, path)  # atomic and never over a key another process made first
@@ -143,20 +143,32 @@ def read_head(settings: Settings) -> dict | None:
         return {}  # unreadable: `verify` reports it as not signed
 
 
-def sign_head(settings: Settings, key: bytes, row: AuditRow) -> None:
-    """Make `row` the signed head, unless a later row already is (appenders finish in any order)."""
-    path = head_path(settings)
+def sign_head(settings: Settings, catalog: Catalog, key: bytes, row: AuditRow) -> None:
+    """Make `row` the signed head, unless a later row already is (appenders finish in any order).
+
+    Appenders read and replace the head one at a time: on every machine sharing the home and a
+    PostgreSQL catalog (a lock of its server: file locks may not hold across machines), else on this one.
+    """
+    if catalog.shares_locks:
+        with catalog.held_lock("audit head"):
+            _replace_head(settings, key, row)
+        return
     with open(key_path(settings), "rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        head = read_head(settings)
-        if head and isinstance(head.get("id"), int) and head["id"] >= row.id:
-            return
-        signed = {"id": row.id, "sha256": row.sha256, "hmac": head_hmac(key, row.id, row.sha256)}
-        tmp = path.with_name(f".audit.head.{os.getpid()}")
-        # No fsync (3–5 ms a request): the catalog commits without one too (WAL, synchronous=NORMAL),
-        # so after a power cut rows and head are equally recent; the rename keeps the head whole.
-        write_private(tmp, json.dumps(signed).encode(), sync=False)
-        tmp.replace(path)
+        _replace_head(settings, key, row)
+
+
+def _replace_head(settings: Settings, key: bytes, row: AuditRow) -> None:
+    path = head_path(settings)
+    head = read_head(settings)
+    if head and isinstance(head.get("id"), int) and head["id"] >= row.id:
+        return
+    signed = {"id": row.id, "sha256": row.sha256, "hmac": head_hmac(key, row.id, row.sha256)}
+    tmp = path.with_name(f".audit.head.{os.getpid()}")
+    # No fsync (3–5 ms a request): the catalog commits without one too (WAL, synchronous=NORMAL),
+    # so after a power cut rows and head are equally recent; the rename keeps the head whole.
+    write_private(tmp, json.dumps(signed).encode(), sync=False)
+    tmp.replace(path)
 
 
 # ---- verification ---------------------------------------------------------------------------------

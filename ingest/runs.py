@@ -29,6 +29,11 @@ STALE_SECONDS = 6 * 3600
 WATCH_LOCK = Path("locks") / "watch.lock"
 
 
+def machine_watch_lock(machine: str) -> Path:
+    """The lock of one machine's `hoso watch` in a home that machines share (with a PostgreSQL catalog)."""
+    return WATCH_LOCK.with_name(f"watch-{machine}.lock")
+
+
 def start_time(pid: int) -> int | None:
     """The process's start in hundredths of a second since boot: with its pid, it names one process.
 
@@ -136,9 +141,21 @@ def _running(pid: int) -> bool:
 
 
 def running_watcher(home: Path) -> dict | None:
-    """{"pid", "since"} of the `hoso watch` holding this home's lock, None when none runs."""
+    """{"pid", "since", "machine"} of a live `hoso watch` of this home (its own, or one machine's of a
+    shared home), None when none runs."""
+    machines = sorted((home / WATCH_LOCK).parent.glob(machine_watch_lock("*").name))
+    for path in [home / WATCH_LOCK, *machines]:
+        holder = _lock_holder(path)
+        if holder is not None:
+            machine = path.stem.removeprefix("watch-") if path.name != WATCH_LOCK.name else None
+            return {**holder, "machine": machine}
+    return None
+
+
+def _lock_holder(path: Path) -> dict | None:
+    """{"pid", "since"} written in a held watch lock, None when it is free or absent."""
     try:
-        fd = os.open(home / WATCH_LOCK, os.O_RDONLY)  # a read-only home can be asked too
+        fd = os.open(path, os.O_RDONLY)  # a read-only home can be asked too
     except FileNotFoundError:
         return None
     try:

@@ -39,7 +39,7 @@ from pipeline.store.catalog import Catalog, FileRow
 from .archive import archive_path
 from .consume import Consumer, FileOutcome
 from .queue import claim, recover
-from .runs import WATCH_LOCK, reap_dead_runs
+from .runs import WATCH_LOCK, machine_watch_lock, reap_dead_runs
 from .sources import IGNORED, LOOSE_PAGE, Batch, make_batch, sniff
 
 log = logging.getLogger("hoso.watch")
@@ -247,10 +247,13 @@ class WatcherBusy(Busy):
 
 
 class HomeWatchLock:
-    """One `hoso watch` per home (the per-batch locks still guard against `hoso ingest`)."""
+    """One `hoso watch` per home, or per machine when machines share the home and a PostgreSQL
+    catalog (`machine`): there the batch claims live in the catalog, and each machine's watcher
+    takes its share (the per-batch locks still guard against `hoso ingest`)."""
 
-    def __init__(self, home: Path):
-        self.path = home / WATCH_LOCK
+    def __init__(self, home: Path, machine: str | None = None):
+        self.path = home / (machine_watch_lock(machine) if machine else WATCH_LOCK)
+        self.where = f" for machine {machine}" if machine else ""
         self._lock = FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> None:
@@ -259,7 +262,7 @@ class HomeWatchLock:
             self._lock.acquire()
         except Timeout:
             holder = self.path.read_text(errors="replace").strip() or "another process"
-            raise WatcherBusy(f"another `hoso watch` is already running on this home ({holder})") from None
+            raise WatcherBusy(f"another `hoso watch` is already running on this home{self.where} ({holder})") from None
         # The flock is on the file, not its content: `hoso status` reads who holds it and since when.
         since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         self.path.write_text(f"pid {os.getpid()} since {since}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import socket
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
     # A queue engine (Celery) for OCR jobs, e.g. "redis://10.0.0.5:6379/0": `hoso worker`s on any
     # machine that mounts the home read them (ingest.broker). Unset: a local process pool.
     broker_url: str | None = None
+    # What this machine is called in a shared home (its `hoso watch` lock, `hoso status`): machines
+    # that share a PostgreSQL catalog and the home each run their own watcher.
+    machine_name: str = Field(default_factory=socket.gethostname, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     # Seconds one OCR job (a batch, or a page range of one) may run on a worker before it is
     # stopped and its batch quarantined; the broker hands an unacknowledged job out again only
     # after twice this long (a worker that vanished whole).

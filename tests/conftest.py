@@ -6,8 +6,10 @@ import functools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -225,3 +227,68 @@ def consumer(tmp_path, monkeypatch):
     yield worker
     worker.close()
     catalog.close()
+
+
+# ---- a broker with `hoso worker`s (the broker and scale-out fault tests) ------------------------------
+
+_databases = iter(range(1, 16))
+
+
+@pytest.fixture
+def broker(redis_url, tmp_path):
+    """A Redis database of its own, a home, and a way to start workers on it (all killed at the end)."""
+    url = redis_url.rsplit("/", 1)[0] + f"/{next(_databases)}"
+    subprocess.run(["redis-cli", "-u", url, "flushdb"], check=True, capture_output=True)
+    workers: list[subprocess.Popen] = []
+
+    class Broker:
+        home = tmp_path / "home"
+        env = {"HOSO_BROKER_URL": url, "HOSO_OCR_TIME_LIMIT": "20"}
+
+        def start_worker(self, name: str, **env: str) -> subprocess.Popen:
+            log = (tmp_path / f"{name}.log").open("w")
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "cli", "worker", "--concurrency", "1", "--name", name],
+                cwd=REPO,
+                env={**os.environ, "HOSO_HOME": str(self.home), "OMP_THREAD_LIMIT": "1", **self.env, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: killed whole, as a machine going away
+            )
+            workers.append(worker)
+            self.wait_for(lambda: name in self.worker_names(), f"worker {name} to answer")
+            return worker
+
+        def worker_names(self) -> list[str]:
+            status = hoso_json(self.home, "status", env=self.env)
+            return [w["name"].split("@")[0] for w in status["workers"] or []]
+
+        def log(self, name: str) -> str:
+            return (tmp_path / f"{name}.log").read_text()
+
+        @staticmethod
+        def wait_for(condition, what: str, seconds: float = 60.0) -> None:
+            deadline = time.monotonic() + seconds
+            while not condition():
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"waited {seconds:.0f} s for {what}")
+                time.sleep(0.2)
+
+        @staticmethod
+        def kill(worker: subprocess.Popen) -> None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+
+    yield Broker()
+    for worker in workers:
+        if worker.poll() is None:
+            Broker.kill(worker)
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    """Two OpenSearch nodes on 127.0.0.1 (tests/cluster_kit.py), started once for the run's cluster tests."""
+    from cluster_kit import started_cluster
+
+    with started_cluster() as nodes:
+        yield nodes

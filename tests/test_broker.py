@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -40,59 +38,6 @@ def test_jobs_and_results_travel_as_json_and_come_back_equal(tmp_path):
 
 
 # ---- with Redis and workers -------------------------------------------------------------------
-
-_databases = iter(range(1, 16))
-
-
-@pytest.fixture
-def broker(redis_url, tmp_path):
-    """A fresh Redis database, a home, and a way to start workers on it (all killed at the end)."""
-    url = redis_url.rsplit("/", 1)[0] + f"/{next(_databases)}"
-    subprocess.run(["redis-cli", "-u", url, "flushdb"], check=True, capture_output=True)
-    workers: list[subprocess.Popen] = []
-
-    class Broker:
-        home = tmp_path / "home"
-        env = {"HOSO_BROKER_URL": url, "HOSO_OCR_TIME_LIMIT": "20"}
-
-        def start_worker(self, name: str, **env: str) -> subprocess.Popen:
-            log = (tmp_path / f"{name}.log").open("w")
-            worker = subprocess.Popen(
-                [sys.executable, "-m", "cli", "worker", "--concurrency", "1", "--name", name],
-                cwd=REPO,
-                env={**os.environ, "HOSO_HOME": str(self.home), "OMP_THREAD_LIMIT": "1", **self.env, **env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: killed whole, as a machine going away
-            )
-            workers.append(worker)
-            self.wait_for(lambda: name in self.worker_names(), f"worker {name} to answer")
-            return worker
-
-        def worker_names(self) -> list[str]:
-            status = hoso_json(self.home, "status", env=self.env)
-            return [w["name"].split("@")[0] for w in status["workers"] or []]
-
-        def log(self, name: str) -> str:
-            return (tmp_path / f"{name}.log").read_text()
-
-        @staticmethod
-        def wait_for(condition, what: str, seconds: float = 60.0) -> None:
-            deadline = time.monotonic() + seconds
-            while not condition():
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"waited {seconds:.0f} s for {what}")
-                time.sleep(0.2)
-
-        @staticmethod
-        def kill(worker: subprocess.Popen) -> None:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait(timeout=30)
-
-    yield Broker()
-    for worker in workers:
-        if worker.poll() is None:
-            Broker.kill(worker)
 
 
 @pytest.mark.broker

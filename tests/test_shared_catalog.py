@@ -94,3 +94,49 @@ def test_a_case_s_dossier_is_built_by_one_machine_at_a_time(catalog_url, tmp_pat
     assert not (tmp_path / "home-a" / "locks").exists()
     first.close()
     second.close()
+
+
+def test_the_audit_head_is_replaced_under_the_catalog_s_lock_and_the_chain_holds(catalog_url, tmp_path):
+    """Appenders on machines sharing the home sign the head one at a time by a lock of the catalog's server
+    (file locks may not hold across machines): while another machine holds it, the head waits."""
+    import threading
+
+    from ingest import audit
+    from pipeline.config import load_settings
+
+    (tmp_path / "home").mkdir()
+    settings = load_settings(home=tmp_path / "home", catalog_url=catalog_url)
+    first, other_machine = Catalog(catalog_url), Catalog(catalog_url)
+    audit.append(settings, first, who="a", address="cli", action="search", detail={"n": 0})
+    assert other_machine.try_lock("audit head")
+    appended = threading.Thread(
+        target=audit.append, args=(settings, first), kwargs={"who": "a", "address": "cli", "action": "search", "detail": {"n": 1}}
+    )  # fmt: skip
+    appended.start()
+    appended.join(1.0)
+    assert appended.is_alive() and json.loads(audit.head_path(settings).read_text())["id"] == 1
+    other_machine.unlock("audit head")
+    appended.join(30)
+    assert not appended.is_alive() and json.loads(audit.head_path(settings).read_text())["id"] == 2
+    runs = [
+        subprocess.Popen([sys.executable, "-c", APPEND_MANY, str(settings.home), catalog_url, who], cwd=REPO)
+        for who in ("machine-a", "machine-b")
+    ]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    verdict = audit.verify(settings, first)
+    assert verdict.ok and verdict.rows == 2 + 2 * 40, verdict.message
+    first.close()
+    other_machine.close()
+
+
+APPEND_MANY = """
+import sys
+from ingest import audit
+from pipeline.config import load_settings
+from pipeline.store.catalog import Catalog
+home, url, who = sys.argv[1:]
+settings = load_settings(home=home, catalog_url=url)
+catalog = Catalog(url)
+for n in range(40):
+    audit.append(settings, catalog, who=who, address="cli", action="search", detail={"n": n})
+"""

@@ -133,9 +133,11 @@ def search_in_page(browser, site: Site, words: str) -> None:
     # The empty home page has a #results too: wait for the page that answers the query.
     wait_for(
         browser,
-        lambda: "q=" in urlsplit(browser.current_url).query
-        and browser.execute_script("return document.readyState") == "complete"
-        and browser.find_elements(By.CSS_SELECTOR, "#results:not(.empty-state)"),
+        lambda: (
+            "q=" in urlsplit(browser.current_url).query
+            and browser.execute_script("return document.readyState") == "complete"
+            and browser.find_elements(By.CSS_SELECTOR, "#results:not(.empty-state)")
+        ),
         "the results",
     )
 
