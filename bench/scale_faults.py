@@ -94,6 +94,9 @@ class Run:
             "HOSO_OPENSEARCH_REPLICAS": "1",
             "HOSO_OCR_JOBS": str(WORKERS),
             "OMP_THREAD_LIMIT": "1",
+            # A killed worker's job comes back after twice this (the broker's visibility timeout): above the
+            # longest job of the corpus (an 8-page range, under a minute here), far below the default 30 min.
+            "HOSO_OCR_TIME_LIMIT": "120",
         }
         self.workers: list[subprocess.Popen] = []
         self.logs = work / f"logs-{name}"
@@ -167,6 +170,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="hoso-faults-") as tmp:
         work = Path(tmp)
+        work.chmod(0o755)  # the servers run as their own users (postgres, opensearch) under it
         corpus = work / "inbox"
         corpus.mkdir()
         for case in sorted(cases):  # a copy: a home archives what it ingests, and moves nothing of shared/

@@ -140,7 +140,9 @@ def register(app: typer.Typer) -> None:
             )
             for w in data["workers"]:
                 jobs = "; ".join(
-                    f"batch {j['batch']} pages {j['pages'] or 'all'} since {j['since']}" for j in w["jobs"]
+                    (f"dossier of {j['case']}" if j.get("case") else f"batch {j['batch']} pages {j['pages'] or 'all'}")
+                    + f" since {j['since']}"
+                    for j in w["jobs"]
                 )
                 out.print(f"  {w['name']} pid {w['pid']}: {jobs or 'idle'}")
         elif data["workers"]:

@@ -1,4 +1,4 @@
-"""`hoso worker`: take OCR jobs from the broker named by `broker_url` (see ingest.broker)."""
+"""`hoso worker`: take OCR and dossier-assembly jobs from the broker named by `broker_url` (see ingest.broker)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
         ),
         name: str | None = typer.Option(None, "--name", help="This worker's name (default: celery@HOSTNAME)."),
     ) -> None:
-        """Read OCR jobs that `hoso ingest`, `hoso watch` and `hoso reprocess` send through the broker, until
+        """Read OCR jobs and build dossiers that `hoso ingest`, `hoso watch` and `hoso reprocess` send through the broker, until
         stopped (SIGTERM or Ctrl-C finishes the jobs in hand; a job cut off runs again on another worker).
         Every machine mounts the home at the same path; the broker is `broker_url` (HOSO_BROKER_URL)."""
         cfg = settings()

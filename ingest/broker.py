@@ -1,9 +1,12 @@
-"""OCR jobs through a queue engine when `broker_url` is set: Celery, with Redis as broker and result store.
+"""OCR and assembly jobs through a queue engine when `broker_url` is set: Celery, with Redis as broker
+and result store.
 
-`hoso worker` (on any machine that mounts the home at the same path) takes OCR jobs, a batch or a
-page range of one, from the `ocr` queue; `hoso ingest`, `hoso watch` and `hoso reprocess --ocr` hand
-their jobs over (`BrokerPool.submit`, in place of the local process pool) and file each batch
-themselves once its results are back, as they do with local workers.
+`hoso worker` (on any machine that mounts the home at the same path) takes jobs from the `ocr` queue:
+OCR jobs, a batch or a page range of one, and assembly jobs, one case's dossier. `hoso ingest`,
+`hoso watch` and `hoso reprocess --ocr` hand their OCR jobs over (`BrokerPool.submit`, in place of the
+local process pool) and file each batch themselves once its results are back, as they do with local
+workers; then they hand over the dossier builds of the cases they touched (`BrokerPool.build_dossier`),
+which workers run at once, each from the shared catalog under the case's lock.
 
 Delivery is at least once. A job is acknowledged only when it is done (late acknowledgement, one
 job at a time per worker process); a job whose worker process dies is handed out again at once, and
@@ -45,10 +48,11 @@ log = logging.getLogger(__name__)
 
 QUEUE = "ocr"
 TASK = "hoso.read_batch"
+DOSSIER_TASK = "hoso.build_dossier"
 
 
 class WorkerFailed(Exception):
-    """An OCR job failed on a worker for a reason that is neither the scan's nor the machine's."""
+    """A job failed on a worker for a reason that is neither the scan's nor the machine's."""
 
 
 # ---- jobs and results as JSON ---------------------------------------------------------------
@@ -132,6 +136,7 @@ def broker_app(settings: Settings) -> Celery:
         worker_send_task_events=False,
     )
     app.task(name=TASK)(_read_batch)
+    app.task(name=DOSSIER_TASK)(_build_dossier)
     return app
 
 
@@ -146,20 +151,44 @@ def _read_batch(payload: dict) -> dict:
     except BadInput as exc:
         return {"error": "bad_input", "message": str(exc)}
     except Exception as exc:
-        machine = resource_error(exc, _worker_home)
-        if machine is not None:
-            return {"error": "resource", "message": f"on worker {socket.gethostname()}: {machine}"}
-        log.exception("OCR of batch %s failed", job.batch_id[:12])
-        return {"error": "failed", "message": f"{type(exc).__name__} on worker {socket.gethostname()}: {exc}"}
+        return _failure(exc, f"OCR of batch {job.batch_id[:12]}")
 
 
-_worker_home: Path | None = None  # the home of this `hoso worker` process (resource errors inside it)
+def _build_dossier(payload: dict) -> dict:
+    """The worker's side of an assembly job: the case's dossier, from the catalog the worker shares."""
+    from pipeline.dossier.build import rebuild_dossier  # in the worker only
+    from pipeline.store.catalog import Catalog
+
+    settings = _worker_settings
+    try:
+        catalog = Catalog(settings.catalog)
+        try:
+            built = rebuild_dossier(settings, catalog, payload["case_id"], reason=payload["reason"])
+        finally:
+            catalog.close()
+    except Exception as exc:
+        return _failure(exc, f"the dossier build of {payload['case_id']}")
+    return {"version": built.version if built else None}
+
+
+def _failure(exc: Exception, what: str) -> dict:
+    """A job's failure as a value: the worker's machine at fault (ResourceError: its disk full, the home not
+    writable, the catalog unreachable), or anything else (logged here, with its traceback)."""
+    machine = resource_error(exc, _worker_settings.home)
+    if machine is not None:
+        return {"error": "resource", "message": f"on worker {socket.gethostname()}: {machine}"}
+    log.exception("%s failed", what)
+    return {"error": "failed", "message": f"{type(exc).__name__} on worker {socket.gethostname()}: {exc}"}
+
+
+_worker_settings: Settings  # the settings of this `hoso worker` process (its home, its catalog)
 
 
 def run_worker(settings: Settings, concurrency: int, hostname: str | None = None) -> None:
-    """`hoso worker`: take OCR jobs until stopped (SIGTERM: finish the jobs in hand; a second one cuts them)."""
-    global _worker_home
-    _worker_home = settings.home
+    """`hoso worker`: take OCR and assembly jobs until stopped (SIGTERM: finish the jobs in hand; a second
+    one cuts them)."""
+    global _worker_settings
+    _worker_settings = settings
     os.environ["OMP_THREAD_LIMIT"] = "1"  # Tesseract's threads would fight over the cores the processes use
     tmp = settings.tmp_dir / f"worker-{socket.gethostname()}-{os.getpid()}"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -189,12 +218,27 @@ class BrokerPool:
 
     def submit(self, job: OcrJob) -> Future:
         at = time.time()
-        sent = self.app.send_task(TASK, args=[job_payload(job)], queue=QUEUE)
+        return self._waiting.submit(self._wait, self._send(TASK, job_payload(job)), at)
+
+    def build_dossier(self, case_id: str, reason: str) -> Future:
+        """Hand a case's dossier build to the workers; the Future resolves to its version (None: no documents)."""
+        sent = self._send(DOSSIER_TASK, {"case_id": case_id, "reason": reason})
+        return self._waiting.submit(lambda: self._answer(sent, f"the dossier build of {case_id}")["version"])
+
+    def _send(self, task: str, payload: dict):
+        sent = self.app.send_task(task, args=[payload], queue=QUEUE)
         with self._lock:
             self._sent[sent.id] = sent
-        return self._waiting.submit(self._wait, sent, at)
+        return sent
 
     def _wait(self, sent, at: float) -> OcrResult:
+        answer = self._answer(sent, "its OCR")
+        # (sent, started on a worker, done there, back here): queue and result latency (bench/scale.py)
+        self.timings.append((at, answer["started"], answer["finished"], time.time()))
+        return result_from(answer["result"])
+
+    def _answer(self, sent, what: str) -> dict:
+        """A job's answer once a worker sent it back, its failure raised as the waiting side files it."""
         try:
             answer = sent.get(interval=0.2)
         except (
@@ -206,23 +250,21 @@ class BrokerPool:
             ) from None
         except TimeLimitExceeded:
             raise BadInput(
-                f"its OCR ran longer than {self.settings.ocr_time_limit:.0f} s (ocr_time_limit) on a worker "
+                f"{what} ran longer than {self.settings.ocr_time_limit:.0f} s (ocr_time_limit) on a worker "
                 "and was stopped"
             ) from None
         finally:
             with self._lock:
                 self._sent.pop(sent.id, None)
         sent.forget()
-        if "result" in answer:
-            # (sent, started on a worker, done there, back here): queue and result latency (bench/scale.py)
-            self.timings.append((at, answer["started"], answer["finished"], time.time()))
-            return result_from(answer["result"])
-        error, message = answer["error"], answer["message"]
+        error, message = answer.get("error"), answer.get("message")
         if error == "bad_input":
             raise BadInput(message)
         if error == "resource":
             raise ResourceError(message)
-        raise WorkerFailed(message)
+        if error:
+            raise WorkerFailed(message)
+        return answer
 
     def cancel_all(self) -> None:
         """Ctrl-C, a watcher's stop: jobs not started are dropped, the ones running are cut off."""
@@ -237,7 +279,8 @@ class BrokerPool:
 
 
 def live_workers(settings: Settings, timeout: float = 1.0) -> list[dict]:
-    """The workers answering now: host, pid, and the job each process is reading (batch, pages, since)."""
+    """The workers answering now: host, pid, and the job each process works on (an OCR job's batch and pages,
+    an assembly job's case; since)."""
     app = broker_app(settings)
     try:
         inspect = app.control.inspect(timeout=timeout)
@@ -252,8 +295,9 @@ def live_workers(settings: Settings, timeout: float = 1.0) -> list[dict]:
             payload = (task.get("args") or [{}])[0]
             jobs.append(
                 {
-                    "batch": str(payload.get("batch_id", ""))[:12],
+                    "batch": str(payload.get("batch_id", ""))[:12] or None,  # an OCR job
                     "pages": payload.get("pages"),
+                    "case": payload.get("case_id"),  # an assembly job: this case's dossier
                     "pid": task.get("worker_pid"),
                     "since": task.get("time_start"),
                 }

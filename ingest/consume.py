@@ -594,24 +594,34 @@ class Consumer:
         Indexing comes first: a new page is searchable without waiting for the dossier PDF
         (search reads the page's dossier number from the catalog when it is asked)."""
         self.index_documents([d for c in cases for d in self.catalog.documents(c)])
-        for case_id in sorted(c for c in cases if c is not None):
+        named = sorted(c for c in cases if c is not None)
+        if self.settings.broker_url and named:  # the workers build them, several cases at once
+            builds = {case_id: self._ensure_broker().build_dossier(case_id, "ingest") for case_id in named}
+            for case_id, build in builds.items():
+                try:
+                    build.result()
+                except Exception as exc:
+                    self._dossier_failed(case_id, exc)
+            return
+        for case_id in named:
             self.rebuild_dossier(case_id)
 
     def rebuild_dossier(self, case_id: str) -> None:
-        """A new dossier version with this run's documents in place (pipeline.dossier.build); once per case per run.
-
-        A failed build is logged and leaves the case without current dossier pages
-        (`cases_without_current_dossier`), so the documents are still indexed and a later run retries.
-        """
+        """A new dossier version with this run's documents in place (pipeline.dossier.build); once per case per run."""
         try:
             rebuild_case_dossier(self.settings, self.catalog, case_id, taxonomy=self.taxonomy, reason="ingest")
         except Exception as exc:
-            machine = resource_error(exc, self.settings.home)
-            if machine is None:
-                log.exception("the dossier of %s could not be built", case_id)
-            else:
-                log.error("the dossier of %s could not be built: %s", case_id, machine)
-                self.resource_error = self.resource_error or machine
+            self._dossier_failed(case_id, exc)
+
+    def _dossier_failed(self, case_id: str, exc: Exception) -> None:
+        """A failed build is logged and leaves the case without current dossier pages
+        (`cases_without_current_dossier`), so the documents are still indexed and a later run retries."""
+        machine = resource_error(exc, self.settings.home)
+        if machine is None:
+            log.error("the dossier of %s could not be built", case_id, exc_info=exc)
+        else:
+            log.error("the dossier of %s could not be built: %s", case_id, machine)
+            self.resource_error = self.resource_error or machine
 
     def index_documents(self, documents: list[DocumentRow]) -> bool:
         """Index these documents' pages; on failure they stay marked not indexed."""

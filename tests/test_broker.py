@@ -6,6 +6,7 @@ at the end, whatever happened."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -56,7 +57,13 @@ def test_two_workers_read_the_ranges_of_one_batch(broker, tmp_path):
     report = hoso_json(broker.home, "ingest", str(scan), "--case", "2025-HS-0201", env=env)
     [outcome] = report["files"]
     assert outcome["status"] == "done" and outcome["pages"] == 4, outcome
-    assert all("succeeded" in broker.log(name) for name in ("w1", "w2"))  # each worker read a range
+    for name in ("w1", "w2"):  # each worker read a range
+        assert re.search(r"hoso\.read_batch\[[^]]+\] succeeded", broker.log(name)), broker.log(name)
+    # The case's dossier was assembled by a worker too, and verifies.
+    assert re.search(r"hoso\.build_dossier\[[^]]+\] succeeded", broker.log("w1") + broker.log("w2"))
+    assert hoso(broker.home, "verify", env=env).returncode == 0
+    shown = hoso_json(broker.home, "dossier", "show", "2025-HS-0201", env=env)
+    assert shown["version"] == 1 and len(shown["documents"]) == 4, shown
     found = hoso_json(broker.home, "search", "bien ban hoi cung", env=env)
     assert found["hits"] and found["hits"][0]["case_id"] == "2025-HS-0201"
     assert scan.read_bytes() == before
