@@ -126,14 +126,11 @@ def register(app: typer.Typer) -> None:
             + (f", oldest {oldest['path']} for {oldest['seconds']:.0f} s" if oldest else "")
             + f"  last hour: {data['files_per_hour']} files, {data['pages_per_hour']} pages"
         )
-        watcher = data["watcher"]
-        out.print(
-            f"watcher: pid {watcher['pid']}"
-            + (f" on {watcher['machine']}" if watcher["machine"] else "")
-            + f", running since {watcher['since']}"
-            if watcher
-            else "watcher: none running"
-        )
+        for watcher in data["watchers"]:
+            on = f" on {watcher['machine']}" if watcher["machine"] else ""
+            out.print(f"watcher: pid {watcher['pid']}{on}, running since {watcher['since']}")
+        if not data["watchers"]:
+            out.print("watcher: none running")
         if isinstance(data["workers"], list):
             out.print(
                 f"workers: {len(data['workers'])} answering" + ("" if data["workers"] else " (start `hoso worker`)")

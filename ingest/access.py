@@ -58,7 +58,7 @@ from .petitions import (
 )
 from .petitions import matches as petition_matches
 from .rights import ACTIONS, ROLE_NAMES, Rights
-from .runs import running_watcher
+from .runs import running_watchers
 
 if TYPE_CHECKING:  # ingest.repair loads the whole pipeline (OCRmyPDF, pikepdf): only corrections need it
     from .accounts import Accounts
@@ -423,7 +423,7 @@ class Access:
             # queued again with a reason: the disk was full, the run was interrupted (`hoso retry --all`)
             "held": [{"path": f.path, "reason": f.reason} for f in catalog.files("queued") if f.reason],
             "dossiers_not_built": catalog.cases_without_current_dossier(),
-            "watcher": running_watcher(self.settings.home),  # {pid, since, machine} of a live `hoso watch`, else null
+            "watchers": running_watchers(self.settings.home),  # [{pid, since, machine}] of each live `hoso watch`
             # queue_depth, oldest_waiting {path, since, seconds}, files_per_hour, pages_per_hour
             **catalog.queue_stats(),
             "workers": _broker_workers(self.settings),

@@ -146,6 +146,11 @@ def _read_batch(payload: dict) -> dict:
 
     job = job_from(payload)
     started = time.time()
+    unseen = [str(p) for p in job.sources if not p.exists()]
+    if unseen or not _worker_settings.home.is_dir():
+        # The archive holds every original before its job is sent: this machine does not see the home.
+        return {"error": "resource", "message": f"on worker {socket.gethostname()}: {unseen[0] if unseen else _worker_settings.home} "
+                "is not there: does this machine mount the home at the same path?"}  # fmt: skip
     try:
         return {"result": result_payload(run_ocr(job)), "started": started, "finished": time.time()}
     except BadInput as exc:

@@ -140,16 +140,17 @@ def _running(pid: int) -> bool:
         return False
 
 
-def running_watcher(home: Path) -> dict | None:
-    """{"pid", "since", "machine"} of a live `hoso watch` of this home (its own, or one machine's of a
-    shared home), None when none runs."""
+def running_watchers(home: Path) -> list[dict]:
+    """{"pid", "since", "machine"} of each live `hoso watch` of this home: its one watcher, or one per
+    machine of a home that machines share (machine None for the former)."""
     machines = sorted((home / WATCH_LOCK).parent.glob(machine_watch_lock("*").name))
+    watchers = []
     for path in [home / WATCH_LOCK, *machines]:
         holder = _lock_holder(path)
         if holder is not None:
             machine = path.stem.removeprefix("watch-") if path.name != WATCH_LOCK.name else None
-            return {**holder, "machine": machine}
-    return None
+            watchers.append({**holder, "machine": machine})
+    return watchers
 
 
 def _lock_holder(path: Path) -> dict | None:

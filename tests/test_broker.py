@@ -6,8 +6,8 @@ at the end, whatever happened."""
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 
@@ -36,6 +36,18 @@ def test_jobs_and_results_travel_as_json_and_come_back_equal(tmp_path):
     )
     result = OcrResult("ab" * 32, tmp_path / "out.pdf", [page, PageText(4, "", blank=True)], signed=True, ocr_pages=[3])
     assert result_from(json.loads(json.dumps(result_payload(result)))) == result
+
+
+def test_a_worker_that_does_not_see_the_home_says_so_as_its_machine_s_fault(tmp_path, monkeypatch):
+    """A job naming an original this worker cannot see is the worker's machine's fault (the home not
+    mounted, or elsewhere): the batch is held, not quarantined as a bad scan."""
+    from ingest import broker
+    from pipeline.config import Settings
+
+    monkeypatch.setattr(broker, "_worker_settings", Settings(home=tmp_path), raising=False)
+    job = OcrJob("ab" * 32, "pdf", [tmp_path / "archive" / "ab.pdf"], tmp_path / "out.pdf", "vie", 10, tmp_path)
+    answer = broker._read_batch(job_payload(job))
+    assert answer["error"] == "resource" and "archive/ab.pdf is not there" in answer["message"], answer
 
 
 # ---- with Redis and workers -------------------------------------------------------------------

@@ -482,7 +482,7 @@ def test_status_shows_a_live_watcher(tmp_path):
     home = tmp_path / "home"
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    assert hoso_json(home, "status")["watcher"] is None
+    assert hoso_json(home, "status")["watchers"] == []
     env = {**os.environ, "HOSO_HOME": str(home), "HOSO_OCR_JOBS": "1", "OMP_THREAD_LIMIT": "1"}
     env.pop("HOSO_OPENSEARCH_URL", None)
     watcher = subprocess.Popen(
@@ -495,10 +495,10 @@ def test_status_shows_a_live_watcher(tmp_path):
     )
     try:
         assert "watching" in watcher.stderr.readline()
-        seen = hoso_json(home, "status")["watcher"]
+        [seen] = hoso_json(home, "status")["watchers"]
         assert seen["pid"] == watcher.pid and seen["since"].startswith(time.strftime("%Y-"))
         assert f"pid {watcher.pid}" in hoso(home, "status").stdout
     finally:
         watcher.send_signal(2)
         watcher.wait(timeout=60)
-    assert hoso_json(home, "status")["watcher"] is None
+    assert hoso_json(home, "status")["watchers"] == []

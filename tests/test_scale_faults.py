@@ -46,7 +46,8 @@ def test_two_watchers_on_two_machines_never_take_the_same_file_twice(broker, cat
     ):
         for watcher in (first, second):
             wait_until(lambda w=watcher: "watching" in w.stderr(), 60, "the watcher to start", on_fail=watcher.report)
-        assert hoso_json(broker.home, "status", env=env)["watcher"]["machine"] in ("may-a", "may-b")
+        watchers = hoso_json(broker.home, "status", env=env)["watchers"]
+        assert sorted(w["machine"] for w in watchers) == ["may-a", "may-b"], watchers
         for n, name in enumerate(names):
             drop(inbox / CASE / name, scan_bytes(n))
 
