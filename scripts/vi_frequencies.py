@@ -1,6 +1,6 @@
 """Write pipeline/data/vi-frequencies.txt and vi-words.txt, the tone restoration's priors and context.
 
-    pip install wordfreq==3.1.1 pyvi==0.1.1   # into any environment: neither is a dependency of hoso
+    pip install wordfreq==3.1.1 && pip install --no-deps pyvi==0.1.1   # anywhere: neither is a dependency of hoso
     python scripts/vi_frequencies.py
 
 - vi-frequencies.txt: how common each syllable of vi-syllables.txt is in Vietnamese text, as wordfreq's

@@ -64,7 +64,7 @@ _NUMBER_AFTER = re.compile(r"\s*[:.]?\s*\d")  # what follows a "Số" label
 _SO_MISREAD = {"sô", "sồ", "sỗ", "sộ"}
 _VOWEL = re.compile("[aeiouyAEIOUY]")  # on folded text
 _STOP_CODA = re.compile("(?:c|ch|p|t)$")
-_HOI = "\u0309"
+_HOI = "\u0309"  # the tone Tesseract adds where none is printed ("chi" read "chỉ")
 _STOP_TONES = {"\u0301", "\u0323"}  # sắc, nặng: the only tones of a syllable ending in c, ch, p, t
 _APART = "|"  # between two words of one line that a column's gap parts: no neighbours
 _MAX_RUN_COMBINATIONS = 64  # doubled-letter readings tried for one token
@@ -213,7 +213,7 @@ def _retone(tokens: list[str], gaps: list[str]) -> None:
 
 
 # Tone restoration's weights, in log10 units of odds like the Zipf frequencies they are added to.
-_TONE_LOST = 1.7  # a tone Tesseract dropped: about 1 in 50 toned syllables under â, ê, ô and the like
+_TONE_LOST = 1.7  # a tone Tesseract dropped: about 1 in 50 toned syllables with â, ê, ô, ... on real scans
 _TONE_ADDED = 2.0  # a tone Tesseract added where the print has none ("chi" read "chỉ"): rarer
 _IN_A_WORD = 3.0  # a syllable that makes a dictionary word with a neighbour
 
