@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.stages.correct import correct_text, frequencies, syllables, word_pairs
+from pipeline.models import PageText, Word
+from pipeline.stages.correct import correct_page, correct_text, frequencies, syllables, word_pairs
 from pipeline.text import normalize
 
 
@@ -66,3 +67,12 @@ def test_the_priors_are_of_the_lexicon():
     pairs = word_pairs()
     assert ("sự", "cố") in pairs and ("chi", "tiết") in pairs
     assert all(a in syllables() and b in syllables() and normalize(f"{a} {b}") == f"{a} {b}" for a, b in pairs)
+
+
+def test_a_page_gets_its_tones_back_in_its_words_and_text():
+    read = "xảy ra sự cô trên"
+    words = [Word(w, 10.0 * i, 100.0, 10.0 * i + 8, 110.0, conf=90.0) for i, w in enumerate(read.split())]
+    page = correct_page(PageText(1, read, words=words, layer="ocr"))
+    assert page.text == "xảy ra sự cố trên"
+    assert [w.text for w in page.words] == page.text.split()
+    assert [(w.x0, w.top) for w in page.words] == [(w.x0, w.top) for w in words]
