@@ -7,7 +7,9 @@ their corrections; a corrected word keeps its box: a search hit on it lands wher
 Lexicon: Vietnamese syllables (pipeline/data/vi-syllables.txt, derived from Debian's hunspell-vi by
 scripts/vi_syllables.py and shipped, so nothing is read from /usr/share/hunspell at run time), the codes
 of the papers (vi-codes.txt: QĐ, VKSND, CSĐT, ...) and their words of two syllables and more
-(vi-phrases.txt: "kiểm sát", "thẩm quyền", "nhân dân", ...).
+(vi-phrases.txt: "kiểm sát", "thẩm quyền", "nhân dân", ...); for tone restoration, how common each
+syllable is (vi-frequencies.txt, from wordfreq) and a dictionary's words (vi-words.txt, from pyvi), both
+derived by scripts/vi_frequencies.py and shipped.
 
 A token (a run of letters) that is neither a syllable nor a known code is made one only when one
 candidate is best:
@@ -26,6 +28,10 @@ syllables make with other tones ("kiếm sát" → "kiểm sát", "THẤM PHÁN"
 "nhân dân"; Tesseract reads hỏi as sắc, and loses tones on poor scans); a syllable that makes a word
 with its other neighbour as read stays ("tìm kiếm", "tin báo về"); words in capitals are read with
 capitals of their own line only (a heading's lines and columns are names: "CÔNG AN HUYỆN CÔ TÔ").
+Then tones Tesseract lost, most often over a circumflex vowel ("cố" read "cô", "để" read "đê"; both are
+syllables, so the lexicon alone cannot tell), are put back where the toned reading is the likelier by
+the syllables' frequencies and a dictionary word made with a neighbour ("sự cô" → "sự cố", "đât" →
+"đất"), and a hỏi it added taken off the same way ("chỉ phí" → "chi phí").
 And the "Số" label read "Sô", "Sồ", "Sộ" before ":" or a number is "Số".
 Never changed: a token with a digit (numbers are never "corrected" into other numbers), mixed case,
 capitals without a vowel (a code), and a capitalised word beside a capitalised word or standing
@@ -58,6 +64,7 @@ _NUMBER_AFTER = re.compile(r"\s*[:.]?\s*\d")  # what follows a "Số" label
 _SO_MISREAD = {"sô", "sồ", "sỗ", "sộ"}
 _VOWEL = re.compile("[aeiouyAEIOUY]")  # on folded text
 _STOP_CODA = re.compile("(?:c|ch|p|t)$")
+_HOI = "\u0309"  # the tone Tesseract adds where none is printed ("chi" read "chỉ")
 _STOP_TONES = {"\u0301", "\u0323"}  # sắc, nặng: the only tones of a syllable ending in c, ch, p, t
 _APART = "|"  # between two words of one line that a column's gap parts: no neighbours
 _MAX_RUN_COMBINATIONS = 64  # doubled-letter readings tried for one token
@@ -176,7 +183,9 @@ def _corrections(text: str) -> list[tuple[int, int, str]]:
     """(start, end, corrected token) of the tokens of `text` that read otherwise, in order."""
     found = list(_TOKEN.finditer(text))
     tokens = [corrected_token(m.group(), text[m.end() : m.end() + 16]) for m in found]
-    _retone(tokens, [text[m.end() : n.start()] for m, n in itertools.pairwise(found)])
+    gaps = [text[m.end() : n.start()] for m, n in itertools.pairwise(found)]
+    _retone(tokens, gaps)
+    _restore_tones(tokens, gaps)
     return [(m.start(), m.end(), t) for m, t in zip(found, tokens, strict=True) if t != m.group()]
 
 
@@ -203,17 +212,100 @@ def _retone(tokens: list[str], gaps: list[str]) -> None:
             tokens[i], tokens[i + 1] = _cased(tokens[i], x), _cased(tokens[i + 1], y)
 
 
+# Tone restoration's weights, in log10 units of odds like the Zipf frequencies they are added to.
+_TONE_LOST = 1.7  # a tone Tesseract dropped: about 1 in 50 toned syllables with â, ê, ô, ... on real scans
+_TONE_ADDED = 2.0  # a tone Tesseract added where the print has none ("chi" read "chỉ"): rarer
+_IN_A_WORD = 3.0  # a syllable that makes a dictionary word with a neighbour
+
+
+@cache
+def frequencies() -> dict[str, float]:
+    """{syllable: Zipf frequency} of vi-frequencies.txt; a syllable it lacks is rare (0)."""
+    return {line[0]: float(line[1]) for line in _data_lines("vi-frequencies.txt")}
+
+
+@cache
+def word_pairs() -> frozenset[tuple[str, str]]:
+    """Neighbouring syllables of the dictionary's words (vi-words.txt) and of vi-phrases.txt."""
+    words = (pair for line in _data_lines("vi-words.txt") for pair in itertools.pairwise(line))
+    return frozenset(words) | phrase_pairs()
+
+
+def _restore_tones(tokens: list[str], gaps: list[str]) -> None:
+    """Put back a tone Tesseract dropped, or take off a hỏi it added, where the reading so is the likelier,
+    as a noisy channel: the syllable's frequency, less the odds of the misreading, plus a dictionary word
+    made with a neighbour ("sự cô" → "sự cố", "chỉ phí" → "chi phí"; "vê" → "về" alone, "vê" is rare).
+    A tone is only put on a toneless reading or a hỏi taken off; one tone read as another is `_retone`'s,
+    on its curated phrases (a dictionary would turn "tỉnh báo cáo" into "tình báo"). A neighbour that
+    makes a word with its other neighbour as read is taken ("HĐND tỉnh thông qua" is no "tinh thông").
+    Twice over the tokens: a syllable put right gives its neighbour context ("chỉ tiêt" → "chi tiết")."""
+    zipf, pairs = frequencies(), word_pairs()
+
+    def pair(i: int) -> tuple[str, str] | None:
+        """Tokens i and i + 1, lower case, when they lie side by side (as one word may)."""
+        return (tokens[i].lower(), tokens[i + 1].lower()) if 0 <= i < len(gaps) and gaps[i].isspace() else None
+
+    for i in itertools.chain(range(len(tokens)), range(len(tokens))):
+        token = tokens[i]
+        others, cost = _misreadings_of(token.lower())
+        sides = [j for j in (i - 1, i + 1) if pair(min(i, j))]
+        if (
+            not others
+            or len(token) < 2
+            or any(c.isdigit() for c in token)
+            or not all(_may_be_retoned(token, tokens[j], gaps[min(i, j)]) for j in sides)
+        ):
+            continue
+        read_in_word = any(pair(min(i, j)) in pairs for j in sides)
+        free = {j: tokens[j].lower() for j in sides if pair(j if j > i else j - 1) not in pairs}
+        before, after = free.get(i - 1), free.get(i + 1)
+
+        best = max(others, key=lambda s: _likelihood(s, cost, before, after))
+        read = zipf.get(token.lower(), 0.0) + (_IN_A_WORD if read_in_word else 0.0)
+        # capitals and a capitalised word may be a name: put right only into a word with a neighbour
+        if _likelihood(best, cost, before, after) > read and (token.islower() or _makes_word(best, before, after)):
+            tokens[i] = _cased(token, best)
+
+
+def _makes_word(syllable: str, before: str | None, after: str | None) -> bool:
+    pairs = word_pairs()
+    return (before, syllable) in pairs or (syllable, after) in pairs
+
+
+def _likelihood(syllable: str, misread: float, before: str | None, after: str | None) -> float:
+    """log10 odds that the print had `syllable`: how common it is, less the odds against the misreading,
+    plus a word made with a neighbour."""
+    return frequencies().get(syllable, 0.0) - misread + (_IN_A_WORD if _makes_word(syllable, before, after) else 0.0)
+
+
+def _misreadings_of(syllable: str) -> tuple[list[str], float]:
+    """The syllables Tesseract may have read as `syllable` (lower case), and the odds against that
+    misreading: a toneless one may have lost its tone; one with hỏi may have had none."""
+    toneless = strip_tone(syllable)
+    if syllable == toneless:
+        return [s for s in _by_toneless().get(toneless, ()) if s != syllable], _TONE_LOST
+    if _HOI in unicodedata.normalize("NFD", syllable) and toneless in syllables():
+        return [toneless], _TONE_ADDED
+    return [], 0.0
+
+
 def _tones(token: str, partner: str, gap: str) -> list[str]:
     """What `token` may read with other marks, itself first: a syllable with another tone, no syllable
     any syllable of its letters. Only itself when it may be a name: capitalised beside a capitalised
     word, or in capitals beside capitals on another line (a heading's lines are names: "CÔNG AN
     HUYỆN CÔ TÔ" above "CỘNG HÒA ...")."""
     lower = token.lower()
-    capitals = token.isupper() and partner.isupper() and "\n" not in gap
-    if not (token.islower() or capitals or (token.istitle() and partner.islower())):
+    if not _may_be_retoned(token, partner, gap):
         return [lower]
     others = _by_toneless().get(strip_tone(lower), ()) if lower in syllables() else _by_letters().get(fold(lower), ())
     return [lower, *(s for s in others if s != lower)]
+
+
+def _may_be_retoned(token: str, partner: str, gap: str) -> bool:
+    """Not a name: lower case, capitals beside capitals of its own line, or capitalised beside a
+    lower-case word (the start of a sentence)."""
+    capitals = token.isupper() and partner.isupper() and "\n" not in gap
+    return token.islower() or capitals or (token.istitle() and partner.islower())
 
 
 def _cased(like: str, word: str) -> str:
