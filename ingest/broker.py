@@ -34,18 +34,22 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from celery.backends.asynchronous import E_RETRY_LIMIT_EXCEEDED
 from celery.exceptions import TimeLimitExceeded
 from kombu.exceptions import OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from pipeline.config import Settings
-from pipeline.errors import ResourceError, resource_error
+from pipeline.errors import ResourceError, first_line, resource_error
 from pipeline.models import ESignature, OcrJob, OcrResult, PageText, Stamp, Word
 from pipeline.stages.normalize import BadInput
 from pipeline.store.database import printable_url
 
 log = logging.getLogger(__name__)
 
+# What Celery's client raises when the broker or its result store does not answer (RuntimeError: only
+# E_RETRY_LIMIT_EXCEEDED, which it raises once it gave up reconnecting).
+_BROKER_DOWN = (RedisConnectionError, OperationalError, RuntimeError)
 QUEUE = "ocr"
 TASK = "hoso.read_batch"
 DOSSIER_TASK = "hoso.build_dossier"
@@ -231,10 +235,28 @@ class BrokerPool:
         return self._waiting.submit(lambda: self._answer(sent, f"the dossier build of {case_id}")["version"])
 
     def _send(self, task: str, payload: dict):
-        sent = self.app.send_task(task, args=[payload], queue=QUEUE)
+        app = self.app
+        try:
+            sent = app.send_task(task, args=[payload], queue=QUEUE)
+        except _BROKER_DOWN as exc:
+            raise self._down(app, exc) from None
         with self._lock:
             self._sent[sent.id] = sent
         return sent
+
+    def _down(self, app: Celery, exc: Exception) -> ResourceError:
+        """The broker does not answer: the machine's fault (the batch is held, not quarantined). Celery's
+        client gives up for good once its reconnection fails, so the next job goes through a new one."""
+        if isinstance(exc, RuntimeError) and str(exc) != E_RETRY_LIMIT_EXCEEDED:
+            raise exc
+        with self._lock:
+            if self.app is app:
+                self.app = broker_app(self.settings)
+                app.close()
+        return ResourceError(
+            f"the broker at {printable_url(self.settings.broker_url)} does not answer ({type(exc).__name__}: "
+            f"{first_line(exc)})"
+        )
 
     def _wait(self, sent, at: float) -> OcrResult:
         answer = self._answer(sent, "its OCR")
@@ -246,13 +268,8 @@ class BrokerPool:
         """A job's answer once a worker sent it back, its failure raised as the waiting side files it."""
         try:
             answer = sent.get(interval=0.2)
-        except (
-            RedisConnectionError,
-            OperationalError,
-        ) as exc:  # the machine's fault: the batch is held, not quarantined
-            raise ResourceError(
-                f"the broker at {printable_url(self.settings.broker_url)} does not answer ({type(exc).__name__}: {exc})"
-            ) from None
+        except _BROKER_DOWN as exc:
+            raise self._down(sent.app, exc) from None
         except TimeLimitExceeded:
             raise BadInput(
                 f"{what} ran longer than {self.settings.ocr_time_limit:.0f} s (ocr_time_limit) on a worker "

@@ -280,6 +280,15 @@ def ignored(path: Path, root: Path) -> bool:
     return any(IGNORED.match(part) for part in parts)
 
 
+def _signature(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) as the stability tracker notes them; None when the file is gone."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns)
+
+
 def _within(path: Path, folder: Path) -> bool:
     try:
         Path(os.path.abspath(path)).relative_to(os.path.abspath(folder))
@@ -353,6 +362,12 @@ def _same_fs(a: Path, b: Path) -> bool:
 
 
 _STOP = object()
+
+
+# Asks the consumer to take again the files a machine fault held (queued with the reason), at each
+# rescan: the watcher runs unattended, and a broker's or catalog's restart must not leave them waiting
+# for `hoso retry`.
+_HELD = object()
 
 
 class Watcher:
@@ -501,6 +516,7 @@ class Watcher:
                     self.scan(self._dirs_to_scan.get_nowait())
                 if time.monotonic() >= next_rescan:
                     self.scan()
+                    self._work.put(_HELD)
                     next_rescan = time.monotonic() + self.settings.watch_rescan_seconds
                 for ready in self.tracker.due(self._hold):
                     with self._state_lock:
@@ -614,6 +630,8 @@ class Watcher:
                     self._take(batch_items)
                 else:
                     self._release(batch_items)
+                if any(i is _HELD for i in items) and not self.consumer.stopping:
+                    self._retry_held()
                 if any(i is _STOP for i in items) or self.consumer.stopping:
                     return
         except BaseException as exc:  # noqa: BLE001 — reported by run(); the inbox keeps the files
@@ -622,6 +640,16 @@ class Watcher:
             self.stop_requested.set()
         finally:
             self.ready_event.set()
+
+    def _retry_held(self) -> None:
+        with self._state_lock:
+            held = [r for r in self._resumable() if r.reason and not any(Path(p) in self._busy for p in r.paths)]
+            for path in (Path(p) for row in held for p in row.paths):
+                # Held again, a file stays handled (not taken as new) until the next rescan or a change.
+                self._busy[path] = _signature(path)
+        if held:
+            self.say(f"taking again {len(held)} files a fault of the machine held")
+            self._process([row.id for row in held], {row.id: row.created_at for row in held})
 
     def _repair(self) -> None:
         """Finish what a crash cut off after files were stored: dossiers and index."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import REPO, unavailable
+from conftest import REPO, free_port, unavailable
 from dossier_kit import cli_json
 from web_kit import CASE_A
 
@@ -53,12 +52,6 @@ class Site:
             if doc["id"] == document_id:
                 return doc["but_luc"][0] + seq - 1
         raise KeyError(document_id)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def answers(url: str) -> bool:

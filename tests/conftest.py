@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -112,6 +113,13 @@ def ocr_home(tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("ocr-home")
     report = hoso_json(home, "ingest", str(inbox / FIXTURE_CASE))
     return {"home": home, "report": report, "inbox": inbox}
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def service_url(variable: str, service: str) -> str:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import img2pdf
 import pytest
 
-from conftest import REPO, hoso, hoso_json, postgres_schema
+from conftest import REPO, free_port, hoso, hoso_json, postgres_schema
 from test_watch_support import WatchProcess, drop, page_lines, render, scan_bytes, wait_until
 
 CASE = "2025-HS-0501"
@@ -157,3 +157,28 @@ def test_a_three_worker_ingest_through_a_killed_worker_and_restarts_files_everyt
         if node_stopped:
             cluster.node("start", 2)
     assert all(path.read_bytes() == data for path, data in originals.items() if path.exists())
+
+
+@pytest.mark.broker
+@pytest.mark.ocr
+def test_a_watcher_files_by_itself_what_a_broker_down_held_once_it_is_back(broker, tmp_path):
+    """Unattended: a scan arrives while the broker is down and is held with the reason; at a rescan after
+    the broker is back, the watcher takes it again and files it, without `hoso retry`."""
+    port = str(free_port())
+    redis_env = {"HOSO_REDIS_PORT": port, "HOSO_REDIS_DIR": str(tmp_path / "redis")}
+    broker.env["HOSO_BROKER_URL"] = f"redis://127.0.0.1:{port}/0"
+    inbox = tmp_path / "inbox"
+    (inbox / CASE).mkdir(parents=True)
+    with WatchProcess(broker.home, [inbox], "--poll", "0.2", HOSO_WATCH_RESCAN_SECONDS="2", **broker.env) as watcher:
+        wait_until(lambda: "watching" in watcher.stderr(), 60, "the watcher to start", on_fail=watcher.report)
+        drop(inbox / CASE / "qd.pdf", scan_bytes(5))
+        [held] = watcher.wait_records(lambda rs: rs, 120, "the held file")
+        assert held["status"] == "queued" and "broker" in held["reason"], held
+        try:
+            server_script("redis.sh", "start", **redis_env)
+            broker.start_worker("w1")
+            records = watcher.wait_records(lambda rs: any(r["status"] == "done" for r in rs), 180, "the file done")
+        finally:
+            server_script("redis.sh", "stop", **redis_env)
+    assert [r["status"] for r in records] == ["queued", "done"], records
+    assert (inbox / ".done" / CASE / "qd.pdf").exists() and not (inbox / CASE / "qd.pdf").exists()
