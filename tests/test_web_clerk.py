@@ -107,6 +107,28 @@ def test_status_page_lists_the_quarantined_file_by_name_with_its_reason(client, 
         assert label in html
 
 
+def test_status_page_shows_the_ocr_workers_and_their_jobs(client, monkeypatch):
+    from ingest import access
+
+    assert 'id="workers"' not in client.get("/status").text  # no broker: no such card
+    workers = [
+        {"name": "w1@may-ocr-1", "host": "may-ocr-1", "pid": 41, "jobs": [
+            {"batch": "ab12cd34ef56", "pages": [9, 16], "case": None, "pid": 42, "since": 1.0}]},
+        {"name": "w2@may-ocr-2", "host": "may-ocr-2", "pid": 51, "jobs": [
+            {"batch": None, "pages": None, "case": "2024-HS-0123", "pid": 52, "since": 1.0}]},
+        {"name": "w3@may-ocr-2", "host": "may-ocr-2", "pid": 61, "jobs": []},
+    ]  # fmt: skip
+    monkeypatch.setattr(access, "_broker_workers", lambda settings: workers)
+    html = client.get("/status").text
+    assert "w1@may-ocr-1 (tiến trình 41):\n      tệp ab12cd34ef56, trang 9–16" in html
+    assert "dựng hồ sơ 2024-HS-0123" in html and "rảnh" in html
+    monkeypatch.setattr(
+        access, "_broker_workers", lambda settings: {"error": "the broker at redis://q does not answer"}
+    )
+    html = client.get("/status").text
+    assert "Không liên lạc được" in html and "does not answer" in html
+
+
 def test_status_api_has_the_cli_shape_with_file_names(client, home):
     data = client.get("/api/v1/status").json()
     cli_data = cli_json(home, "status")
