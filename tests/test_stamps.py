@@ -146,6 +146,20 @@ def test_suppression_of_a_full_page_is_cheap():
     assert time.perf_counter() - start < 1.0  # ~0.1 s alone; generous for a busy machine
 
 
+def test_paper_colour_around_a_stamp_does_not_depend_on_how_much_page_the_image_holds():
+    # The OCR stage hands over the top of a colour page with little colour, the whole of others:
+    # the paper found around a stamp at the top is the same (it decides what is ink).
+    from pipeline.stages.stamps import _background
+
+    rng = np.random.default_rng(7)
+    sheet = Image.fromarray(rng.integers(150, 256, (1171, 827, 3), dtype=np.uint8), "RGB")
+    px_mm = 827 / 210
+    whole = _background(sheet, px_mm)
+    top = _background(sheet.crop((0, 0, 827, int(1171 * 0.45))), px_mm)
+    stamp_zone = (slice(None), slice(0, 350), slice(None))  # 90 mm down: 30 mm clear of the cut
+    assert np.array_equal(whole[stamp_zone], top[stamp_zone])
+
+
 # --------------------------------------------------------------------------------------------
 # Grey and bilevel pages
 
@@ -327,3 +341,47 @@ def test_a_number_whose_last_digit_runs_into_the_date_under_it_is_not_read_short
     image, box = stamp(joined=False)
     line, crossed = _handwriting_line(image, box)
     assert not crossed and line.height < 80  # the number's own line alone
+
+
+@pytest.mark.ocr
+def test_bilevel_page_is_searched_for_its_stamp_when_its_words_do_not_name_it(tmp_path):
+    # petitions-dev 001 p3, as the OCR stage has it: the page's OCR read the stamp's heading but
+    # none of its own words ("ĐẾN", "Số", "Ngày"); a page without colour is searched all the same.
+    import pdfplumber
+
+    from pipeline.stages.normalize import images_to_pdf
+    from pipeline.stages.ocr import PageLook, _stamps
+
+    pdf = tmp_path / "intake.pdf"
+    images_to_pdf([shared_or_skip("corpus/petitions-dev/inbox/intake_20240127_001.tif")], pdf, 200_000_000)
+    heading = [
+        Word(text, x0, 26.0, x1, 35.0, 94.0)
+        for text, x0, x1 in (("VIỆN", 33, 51), ("KIỂM", 55, 74), ("SÁT", 76, 90), ("NHÂN", 93, 116), ("DÂN", 119, 136))
+    ] + [Word("HH...", 44, 51, 158, 63, 14.0)]
+    assert not stamp_hint(heading, 842)
+    look = PageLook(layer="none", ink=0.06, barcodes=[], colour=0.0, tinted=False, scan_dpi=300.0)
+    with pdfplumber.open(pdf) as scan:
+        found = _stamps(scan.pages[2], scan.pages[2], look, heading, True, [])
+    assert [(s.kind, s.number, s.date) for s in found] == [("received", "1094", "2024-01-26")]
+    box = found[0].box
+    assert box[0] < 60 and box[1] < 40 and box[2] < 200 and box[3] < 140  # the stamp at the top left
+
+
+def test_fields_of_a_reading_skip_the_o_of_so_and_a_doubted_digit_of_the_heading():
+    from pipeline.stages.stamps import _fields_of, _OcrWord
+
+    def line(*words: tuple[str, float]) -> list[_OcrWord]:
+        return [_OcrWord(text, conf, 0, 0, 10, 10) for text, conf in words]
+
+    # "Số" read as a lone "0" over the number: no register number is all zeros.
+    number, when, _, _ = _fields_of([line(("VIEN", 91)), line(("0.", 15)), line(("ĐẾN", 80), ("29/05/2024", 60))])
+    assert number.value is None and when.value == "2024-05-29"
+    # A lone digit Tesseract doubts in the heading's broken print gives way to a sure number under it…
+    number, _, words, _ = _fields_of([line(("|", 51), ("2", 38), ("Ỉ", 0)), line(("1159", 81)), line(("*ổ42", 2))])
+    assert number.value == "1159" and [w.text for w in words] == ["1159"]
+    # … but a sure number is kept, and a doubted reading that is no clean number is not replaced by
+    # the date's digits read without their slashes.
+    number, _, _, _ = _fields_of([line(("1169", 90)), line(("290524", 70))])
+    assert number.value == "1169"
+    number, when, _, _ = _fields_of([line(("1@9", 40)), line(("239522", 58)), line(("Ø2", 43))])
+    assert number.value is None and when is not None and when.value is None

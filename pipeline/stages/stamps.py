@@ -79,12 +79,19 @@ def find_stamps(image: Image.Image, dpi: float) -> list[Stamp]:
 
 
 def _background(work: Image.Image, px_mm: float) -> np.ndarray:
-    """The paper's colour around every pixel (float32, 3×H×W): the brightest within ~5 mm, smoothed."""
+    """The paper's colour around every pixel (float32, 3×H×W): the brightest within ~5 mm, smoothed.
+
+    Blocks of a fixed size laid from the image's top-left corner: the paper found around a stamp
+    does not depend on how much of the page below it the image holds (the top of a page or all of it).
+    """
     w, h = work.size
     step = max(2, int(round(2 * px_mm)))
-    small = work.resize((max(1, w // step), max(1, h // step)), Image.BOX)
+    gw, gh = -(-w // step), -(-h // step)
+    # The last blocks of a row or column take the edge's colour where the image ends.
+    padded = np.pad(np.asarray(work.convert("RGB")), ((0, gh * step - h), (0, gw * step - w), (0, 0)), mode="edge")
+    small = Image.fromarray(padded, "RGB").reduce(step)
     small = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
-    return _planes(small.resize((w, h), Image.BILINEAR))
+    return _planes(small.resize((gw * step, gh * step), Image.BILINEAR).crop((0, 0, w, h)))
 
 
 def _planes(image: Image.Image) -> np.ndarray:
@@ -724,7 +731,8 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
     their words.
 
     The number is the first handwritten group of digits below the stamp's heading, on a line of
-    its own (its label "Số" aside); the date is d/m/y on a line below it.
+    its own (its label "Số" aside), unless Tesseract doubts it and is sure of a number on a line
+    below; the date is d/m/y on a line below it.
     """
     number = when = None
     number_words: list[_OcrWord] = []
@@ -736,14 +744,28 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
             continue
         conf = max(w.conf for w in digits)
         date = _DATE.search(" ".join(_core(w.text) for w in words))
-        if date is None and number is None:
+        if date is None:
             others = [w for w in words if w not in digits and not _is_so(_key(w.text)) and not _is_den(_key(w.text))]
             core = _core(digits[0].text)
+            # (no register number is all zeros: that is the "o" of "Số" read as "0")
             clean = (
-                len(digits) == 1 and re.fullmatch(r"\d{1,6}", core) and not any(len(_key(w.text)) > 2 for w in others)
+                len(digits) == 1
+                and re.fullmatch(r"\d{1,6}", core)
+                and core.strip("0")
+                and not any(len(_key(w.text)) > 2 for w in others)
             )
-            number, number_words = _Vote(core if clean else None, conf), digits
-            continue
+            # A lone digit Tesseract doubts (in the heading's broken print) is no number when a
+            # number it is sure of follows.
+            doubted = (
+                number is not None
+                and number.value is not None
+                and number.conf < FIELD_CONF
+                and clean
+                and conf >= FIELD_CONF
+            )
+            if number is None or doubted:
+                number, number_words = _Vote(core if clean else None, conf), digits
+                continue
         iso = _iso(*date.groups()) if date is not None else None
         when, date_words = _Vote(iso if len(digits) <= 3 else None, conf), digits
         break
@@ -1443,9 +1465,10 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     image is at hand.
 
     The words Tesseract read confidently (the printed body and header) are painted out; what
-    dark ink is left and framed by a rectangle of at most 100 × 80 mm is read like a coloured
-    stamp: a MẬT box, or a register stamp whose number and date are kept only when the readings
-    agree.
+    dark ink is left and framed by a rectangle of at most 100 × 80 mm starting in the top
+    STAMP_TOP_MM of the page is read like a coloured stamp: a MẬT box, or a register stamp whose
+    number and date are kept only when the readings agree. The page's words need not name the
+    stamp: on a bilevel scan its print ("ĐẾN", "Số", "Ngày") is often too broken for the page's OCR.
     """
     from PIL import ImageDraw
 
@@ -1471,7 +1494,7 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     ruled = _ruled(mask, work_mm)
     for ink, region in [(ruled, r) for r in _regions(ruled, work_mm)] + [(mask, r) for r in _regions(mask, work_mm)]:
         x0, y0, x1, y1 = region
-        if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm:
+        if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm or y0 > STAMP_TOP_MM * work_mm:
             continue
         frame = _frame(ink, np.zeros_like(ink), region, work_mm)
         if frame is None or frame.w > 100 * work_mm or frame.h > 80 * work_mm:
@@ -1495,6 +1518,7 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
 
 
 PRINTED_CONF = 90.0  # words Tesseract read this confidently are print, not a stamp or handwriting
+STAMP_TOP_MM = 120.0  # a stamp's frame starts this near the top of the page (STAMP_ZONE of A4's height)
 UNFRAMED_MM = (8.0, 40.0, 12.0, 12.0)  # around a register stamp's words: left, right, above, below
 
 
