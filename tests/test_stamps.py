@@ -208,6 +208,37 @@ def test_ruled_keeps_a_tilted_frame_and_drops_text():
     assert lines[:, 320:].sum() == 0
 
 
+def test_a_mat_box_touching_a_register_stamp_is_a_frame_of_its_own():
+    # dev-real 8007_3 p3: the MẬT box stamped just above the register stamp; their ink is one region.
+    from PIL import ImageDraw
+
+    from pipeline.stages.stamps import _frames_in, _regions
+
+    px_mm = 5.9
+    canvas = Image.new("L", (500, 400), 255)
+    draw = ImageDraw.Draw(canvas)
+    mm = lambda *v: tuple(round(x * px_mm) for x in v)  # noqa: E731
+    draw.rectangle(mm(40, 8, 62, 17), outline=0, width=2)  # MẬT box, 22 × 9 mm
+    # the register stamp, 45 × 31 mm, 2 mm under it: its sides worn to dashes, as a scan has them
+    for x in np.arange(10, 55, 4):
+        draw.line(mm(x, 19, min(x + 3, 55), 19), fill=0, width=2)
+        draw.line(mm(x, 50, min(x + 3, 55), 50), fill=0, width=2)
+    for y in np.arange(19, 50, 4):
+        draw.line(mm(10, y, 10, min(y + 3, 50)), fill=0, width=2)
+        draw.line(mm(55, y, 55, min(y + 3, 50)), fill=0, width=2)
+    for x in range(14, 50, 3):  # its lines of print and handwriting
+        draw.rectangle(mm(x, 25, x + 1.5, 28), fill=0)
+        draw.rectangle(mm(x, 35, x + 1.5, 38), fill=0)
+    ink = np.asarray(canvas) < 128
+    [region] = _regions(ink, px_mm)
+    frames = sorted(_frames_in(ink, region, px_mm), key=lambda f: f.w * f.h)
+    centres = [(round(f.cx / px_mm), round(f.cy / px_mm), round(f.h / px_mm)) for f in frames]
+    assert len(centres) == 2
+    (mx, my, mh), (rx, ry, rh) = centres
+    assert 40 < mx < 62 and 8 < my < 17 and mh == 9  # the MẬT box (its letters would decide its sides)
+    assert 10 < rx < 55 and 19 < ry < 50 and 30 <= rh <= 34  # the register stamp
+
+
 # --------------------------------------------------------------------------------------------
 # stamps_in_words rules, on synthetic words (points, top-left origin)
 
