@@ -416,3 +416,9 @@ def test_fields_of_a_reading_skip_the_o_of_so_and_a_doubted_digit_of_the_heading
     assert number.value == "1169"
     number, when, _, _ = _fields_of([line(("1@9", 40)), line(("239522", 58)), line(("Ø2", 43))])
     assert number.value is None and when is not None and when.value is None
+    # One row of handwriting made two lines by Tesseract (petitions-dev 003 p1): the one that reads
+    # as a date is the date's.
+    number, when, _, words = _fields_of(
+        [line(("1123", 96)), line(("Ê", 24), ("/2/22", 43)), line(("ĐEN", 88), ("9/3/2024", 91))]
+    )
+    assert (number.value, when.value, [w.text for w in words]) == ("1123", "2024-03-09", ["9/3/2024"])

@@ -745,7 +745,8 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
 
     The number is the first handwritten group of digits below the stamp's heading, on a line of
     its own (its label "Số" aside), unless Tesseract doubts it and is sure of a number on a line
-    below; the date is d/m/y on a line below it.
+    below; the date is d/m/y on a line below it: the first that reads as a date (Tesseract may
+    make two lines of one row of handwriting), else the first line of digits under the number.
     """
     number = when = None
     number_words: list[_OcrWord] = []
@@ -757,7 +758,7 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
             continue
         conf = max(w.conf for w in digits)
         date = _DATE.search(" ".join(_core(w.text) for w in words))
-        if date is None:
+        if date is None and when is None:
             others = [w for w in words if w not in digits and not _is_so(_key(w.text)) and not _is_den(_key(w.text))]
             core = _core(digits[0].text)
             # (no register number is all zeros: that is the "o" of "Số" read as "0")
@@ -780,8 +781,10 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
                 number, number_words = _Vote(core if clean else None, conf), digits
                 continue
         iso = _iso(*date.groups()) if date is not None else None
-        when, date_words = _Vote(iso if len(digits) <= 3 else None, conf), digits
-        break
+        if date is not None or when is None:
+            when, date_words = _Vote(iso if len(digits) <= 3 else None, conf), digits
+        if date is not None:
+            break
     return number, when, number_words, date_words
 
 
