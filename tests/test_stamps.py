@@ -146,6 +146,16 @@ def test_suppression_of_a_full_page_is_cheap():
     assert time.perf_counter() - start < 1.0  # ~0.1 s alone; generous for a busy machine
 
 
+@pytest.mark.ocr
+def test_a_colour_stamp_reads_the_same_from_the_top_of_its_page_as_from_all_of_it():
+    # dev-real 8007_2 p6, a colour scan with little colour: the OCR stage hands over the top 45 %
+    # (pipeline.stages.ocr.STAMP_TOP); its date was read on the whole page and not on the top.
+    whole = page("scan_2024-HS-8007_2.pdf", 6, 200)
+    top = region(whole, 0.0, 0.0, 1.0, 0.45)
+    read = [[(s.kind, s.number, s.date, s.box) for s in find_stamps(image, 200)] for image in (whole, top)]
+    assert read[0] == read[1] and [r[:2] for r in read[0]] == [("received", "2167")]
+
+
 def test_paper_colour_around_a_stamp_does_not_depend_on_how_much_page_the_image_holds():
     # The OCR stage hands over the top of a colour page with little colour, the whole of others:
     # the paper found around a stamp at the top is the same (it decides what is ink).
