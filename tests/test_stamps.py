@@ -426,6 +426,11 @@ def test_fields_of_a_reading_skip_the_o_of_so_and_a_doubted_digit_of_the_heading
     assert number.value == "1169"
     number, when, _, _ = _fields_of([line(("1@9", 40)), line(("239522", 58)), line(("Ø2", 43))])
     assert number.value is None and when is not None and when.value is None
+    # A word of the heading misread with a digit ("KIỂM" → "KTER1", petitions-dev 005 p4) is no number.
+    number, _, _, _ = _fields_of(
+        [line(("VIEN", 88), ("KTER1", 70)), line(("So", 90), ("1153", 95)), line(("28/4/24", 60))]
+    )
+    assert number.value == "1153"
     # One row of handwriting made two lines by Tesseract (petitions-dev 003 p1): the one that reads
     # as a date is the date's.
     number, when, _, words = _fields_of(

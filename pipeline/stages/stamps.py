@@ -753,7 +753,8 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
     date_words: list[_OcrWord] = []
     for line in lines:
         words = [w for w in line if _core(w.text)]
-        digits = [w for w in words if re.search(r"\d", w.text)]
+        # A word of the heading misread with a digit ("KIỂM" → "KTER1") is no handwriting.
+        digits = [w for w in words if re.search(r"\d", w.text) and _digit_share(w.text) >= 0.5]
         if not digits:
             continue
         conf = max(w.conf for w in digits)
@@ -786,6 +787,12 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
         if date is not None:
             break
     return number, when, number_words, date_words
+
+
+def _digit_share(text: str) -> float:
+    """The share of digits among a word's letters and digits."""
+    signs = [c for c in text if c.isalnum()]
+    return sum(c.isdigit() for c in signs) / len(signs) if signs else 0.0
 
 
 SHEARS = (0.0, 0.2)  # handwriting leans right; Tesseract reads some of it better set upright
