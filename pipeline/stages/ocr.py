@@ -668,7 +668,8 @@ def _stamps(
 ) -> list:
     """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink (of
     its top on any other colour scan), else from the OCR words of the page, and from a grey render
-    at the scan's resolution on a page without colour or when those words hint at a stamp. An e-signature stamp is none of them."""
+    at the scan's resolution on a page without colour or when those words hint at a stamp. An
+    e-signature stamp is none of them."""
     found = []
     # At the scan's own resolution: a register stamp's handwriting is lost at less, and resampled
     # pen strokes read worse at more.
