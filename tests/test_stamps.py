@@ -146,6 +146,30 @@ def test_suppression_of_a_full_page_is_cheap():
     assert time.perf_counter() - start < 1.0  # ~0.1 s alone; generous for a busy machine
 
 
+@pytest.mark.ocr
+def test_a_colour_stamp_reads_the_same_from_the_top_of_its_page_as_from_all_of_it():
+    # dev-real 8007_2 p6, a colour scan with little colour: the OCR stage hands over the top 45 %
+    # (pipeline.stages.ocr.STAMP_TOP); its date was read on the whole page and not on the top.
+    whole = page("scan_2024-HS-8007_2.pdf", 6, 200)
+    top = region(whole, 0.0, 0.0, 1.0, 0.45)
+    read = [[(s.kind, s.number, s.date, s.box) for s in find_stamps(image, 200)] for image in (whole, top)]
+    assert read[0] == read[1] and [r[:2] for r in read[0]] == [("received", "2167")]
+
+
+def test_paper_colour_around_a_stamp_does_not_depend_on_how_much_page_the_image_holds():
+    # The OCR stage hands over the top of a colour page with little colour, the whole of others:
+    # the paper found around a stamp at the top is the same (it decides what is ink).
+    from pipeline.stages.stamps import _background
+
+    rng = np.random.default_rng(7)
+    sheet = Image.fromarray(rng.integers(150, 256, (1171, 827, 3), dtype=np.uint8), "RGB")
+    px_mm = 827 / 210
+    whole = _background(sheet, px_mm)
+    top = _background(sheet.crop((0, 0, 827, int(1171 * 0.45))), px_mm)
+    stamp_zone = (slice(None), slice(0, 350), slice(None))  # 90 mm down: 30 mm clear of the cut
+    assert np.array_equal(whole[stamp_zone], top[stamp_zone])
+
+
 # --------------------------------------------------------------------------------------------
 # Grey and bilevel pages
 
@@ -192,6 +216,37 @@ def test_ruled_keeps_a_tilted_frame_and_drops_text():
     lines = _ruled(ink, 5.9)
     assert lines[:, :320].sum() > 0.8 * ink[:, :320].sum()
     assert lines[:, 320:].sum() == 0
+
+
+def test_a_mat_box_touching_a_register_stamp_is_a_frame_of_its_own():
+    # dev-real 8007_3 p3: the MẬT box stamped just above the register stamp; their ink is one region.
+    from PIL import ImageDraw
+
+    from pipeline.stages.stamps import _frames_in, _regions
+
+    px_mm = 5.9
+    canvas = Image.new("L", (500, 400), 255)
+    draw = ImageDraw.Draw(canvas)
+    mm = lambda *v: tuple(round(x * px_mm) for x in v)  # noqa: E731
+    draw.rectangle(mm(40, 8, 62, 17), outline=0, width=2)  # MẬT box, 22 × 9 mm
+    # the register stamp, 45 × 31 mm, 2 mm under it: its sides worn to dashes, as a scan has them
+    for x in np.arange(10, 55, 4):
+        draw.line(mm(x, 19, min(x + 3, 55), 19), fill=0, width=2)
+        draw.line(mm(x, 50, min(x + 3, 55), 50), fill=0, width=2)
+    for y in np.arange(19, 50, 4):
+        draw.line(mm(10, y, 10, min(y + 3, 50)), fill=0, width=2)
+        draw.line(mm(55, y, 55, min(y + 3, 50)), fill=0, width=2)
+    for x in range(14, 50, 3):  # its lines of print and handwriting
+        draw.rectangle(mm(x, 25, x + 1.5, 28), fill=0)
+        draw.rectangle(mm(x, 35, x + 1.5, 38), fill=0)
+    ink = np.asarray(canvas) < 128
+    [region] = _regions(ink, px_mm)
+    frames = sorted(_frames_in(ink, region, px_mm), key=lambda f: f.w * f.h)
+    centres = [(round(f.cx / px_mm), round(f.cy / px_mm), round(f.h / px_mm)) for f in frames]
+    assert len(centres) == 2
+    (mx, my, mh), (rx, ry, rh) = centres
+    assert 40 < mx < 62 and 8 < my < 17 and mh == 9  # the MẬT box (its letters would decide its sides)
+    assert 10 < rx < 55 and 19 < ry < 50 and 30 <= rh <= 34  # the register stamp
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,3 +382,58 @@ def test_a_number_whose_last_digit_runs_into_the_date_under_it_is_not_read_short
     image, box = stamp(joined=False)
     line, crossed = _handwriting_line(image, box)
     assert not crossed and line.height < 80  # the number's own line alone
+
+
+@pytest.mark.ocr
+def test_bilevel_page_is_searched_for_its_stamp_when_its_words_do_not_name_it(tmp_path):
+    # petitions-dev 001 p3, as the OCR stage has it: the page's OCR read the stamp's heading but
+    # none of its own words ("ĐẾN", "Số", "Ngày"); a page without colour is searched all the same.
+    import pdfplumber
+
+    from pipeline.stages.normalize import images_to_pdf
+    from pipeline.stages.ocr import PageLook, _stamps
+
+    pdf = tmp_path / "intake.pdf"
+    images_to_pdf([shared_or_skip("corpus/petitions-dev/inbox/intake_20240127_001.tif")], pdf, 200_000_000)
+    heading = [
+        Word(text, x0, 26.0, x1, 35.0, 94.0)
+        for text, x0, x1 in (("VIỆN", 33, 51), ("KIỂM", 55, 74), ("SÁT", 76, 90), ("NHÂN", 93, 116), ("DÂN", 119, 136))
+    ] + [Word("HH...", 44, 51, 158, 63, 14.0)]
+    assert not stamp_hint(heading, 842)
+    look = PageLook(layer="none", ink=0.06, barcodes=[], colour=0.0, tinted=False, scan_dpi=300.0)
+    with pdfplumber.open(pdf) as scan:
+        found = _stamps(scan.pages[2], scan.pages[2], look, heading, True, [])
+    assert [(s.kind, s.number, s.date) for s in found] == [("received", "1094", "2024-01-26")]
+    box = found[0].box
+    assert box[0] < 60 and box[1] < 40 and box[2] < 200 and box[3] < 140  # the stamp at the top left
+
+
+def test_fields_of_a_reading_skip_the_o_of_so_and_a_doubted_digit_of_the_heading():
+    from pipeline.stages.stamps import _fields_of, _OcrWord
+
+    def line(*words: tuple[str, float]) -> list[_OcrWord]:
+        return [_OcrWord(text, conf, 0, 0, 10, 10) for text, conf in words]
+
+    # "Số" read as a lone "0" over the number: no register number is all zeros.
+    number, when, _, _ = _fields_of([line(("VIEN", 91)), line(("0.", 15)), line(("ĐẾN", 80), ("29/05/2024", 60))])
+    assert number.value is None and when.value == "2024-05-29"
+    # A lone digit Tesseract doubts in the heading's broken print gives way to a sure number under it…
+    number, _, words, _ = _fields_of([line(("|", 51), ("2", 38), ("Ỉ", 0)), line(("1159", 81)), line(("*ổ42", 2))])
+    assert number.value == "1159" and [w.text for w in words] == ["1159"]
+    # … but a sure number is kept, and a doubted reading that is no clean number is not replaced by
+    # the date's digits read without their slashes.
+    number, _, _, _ = _fields_of([line(("1169", 90)), line(("290524", 70))])
+    assert number.value == "1169"
+    number, when, _, _ = _fields_of([line(("1@9", 40)), line(("239522", 58)), line(("Ø2", 43))])
+    assert number.value is None and when is not None and when.value is None
+    # A word of the heading misread with a digit ("KIỂM" → "KTER1", petitions-dev 005 p4) is no number.
+    number, _, _, _ = _fields_of(
+        [line(("VIEN", 88), ("KTER1", 70)), line(("So", 90), ("1153", 95)), line(("28/4/24", 60))]
+    )
+    assert number.value == "1153"
+    # One row of handwriting made two lines by Tesseract (petitions-dev 003 p1): the one that reads
+    # as a date is the date's.
+    number, when, _, words = _fields_of(
+        [line(("1123", 96)), line(("Ê", 24), ("/2/22", 43)), line(("ĐEN", 88), ("9/3/2024", 91))]
+    )
+    assert (number.value, when.value, [w.text for w in words]) == ("1123", "2024-03-09", ["9/3/2024"])

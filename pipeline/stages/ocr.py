@@ -668,7 +668,8 @@ def _stamps(
 ) -> list:
     """Register stamps and MẬT boxes: from a colour render where the page shows coloured ink (of
     its top on any other colour scan), else from the OCR words of the page, and from a grey render
-    at the scan's resolution when those words hint at a stamp. An e-signature stamp is none of them."""
+    at the scan's resolution on a page without colour or when those words hint at a stamp. An
+    e-signature stamp is none of them."""
     found = []
     # At the scan's own resolution: a register stamp's handwriting is lost at less, and resampled
     # pen strokes read worse at more.
@@ -683,8 +684,10 @@ def _stamps(
             found = list(stamp_reader.find_stamps(image, dpi))  # same origin: boxes hold
         if not found and ocred:
             found = list(stamp_reader.stamps_in_words(words, float(page.width), float(page.height)))
-            if stamp_reader.stamp_hint(words, float(page.height)):
-                # the stamp's own words are there: read its frame from the page image
+            colourless = look.colour < COLOUR_INK and not look.tinted
+            if colourless or stamp_reader.stamp_hint(words, float(page.height)):
+                # a page without colour, or the stamp's own words are there: read its frame from the
+                # page image (a bilevel scan's OCR often misses the stamp's broken print)
                 image = _render(page, dpi).convert("L")
                 from_image = stamp_reader.find_stamps_grey(image, dpi, words)
                 if from_image:

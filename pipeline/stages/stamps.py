@@ -79,12 +79,19 @@ def find_stamps(image: Image.Image, dpi: float) -> list[Stamp]:
 
 
 def _background(work: Image.Image, px_mm: float) -> np.ndarray:
-    """The paper's colour around every pixel (float32, 3×H×W): the brightest within ~5 mm, smoothed."""
+    """The paper's colour around every pixel (float32, 3×H×W): the brightest within ~5 mm, smoothed.
+
+    Blocks of a fixed size laid from the image's top-left corner: the paper found around a stamp
+    does not depend on how much of the page below it the image holds (the top of a page or all of it).
+    """
     w, h = work.size
     step = max(2, int(round(2 * px_mm)))
-    small = work.resize((max(1, w // step), max(1, h // step)), Image.BOX)
+    gw, gh = -(-w // step), -(-h // step)
+    # The last blocks of a row or column take the edge's colour where the image ends.
+    padded = np.pad(np.asarray(work.convert("RGB")), ((0, gh * step - h), (0, gw * step - w), (0, 0)), mode="edge")
+    small = Image.fromarray(padded, "RGB").reduce(step)
     small = small.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
-    return _planes(small.resize((w, h), Image.BILINEAR))
+    return _planes(small.resize((gw * step, gh * step), Image.BILINEAR).crop((0, 0, w, h)))
 
 
 def _planes(image: Image.Image) -> np.ndarray:
@@ -265,13 +272,14 @@ def _is_ring(m: np.ndarray) -> bool:
     return float((r > 1.1).mean()) < 0.04
 
 
-def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float) -> _Frame | None:
+def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float, found: tuple[_Frame, ...] = ()) -> _Frame | None:
     """The rectangle framing a region's ink, or None (a ring, a signature).
 
     Candidate sides are long straight runs of ink (rows of 10 mm and more, columns of 3 mm and
     more, small gaps closed, on the levelled region); the frame is the largest rectangle of such
     rows and columns whose sides are well covered with ink (three of them at least half), where
     black ink lying over a side (body text printed across the stamp) hides it rather than breaks it.
+    A rectangle centred inside one of the `found` frames is not taken again.
     """
     x0, y0, x1, y1 = region
     pad = int(max(x1 - x0, y1 - y0) * 0.15) + 2
@@ -304,6 +312,21 @@ def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float) -> _Frame |
     cols = sorted(
         x for x, _, _ in sorted(_groups(_longest_runs(vb, gap), 3 * px_mm), key=lambda c: c[1] - c[2])[:MAX_SIDES]
     )
+    sh, sw = m.shape
+    t = np.radians(angle)
+
+    def centre(ty: float, by: float, left: float, right: float) -> tuple[float, float]:
+        # The levelled sub-image → page coordinates (turned back about the sub-image centre).
+        fx, fy = (left + right) / 2 - sw / 2, (ty + by) / 2 - sh / 2
+        return (
+            sw / 2 + fx * np.cos(t) + fy * np.sin(t) + (x0 - pad),
+            sh / 2 - fx * np.sin(t) + fy * np.cos(t) + (y0 - pad),
+        )
+
+    def taken(ty: int, by: int, left: int, right: int) -> bool:
+        cx, cy = centre(ty, by, left, right)
+        return any(abs(cx - f.cx) < f.w / 2 and abs(cy - f.cy) < f.h / 2 for f in found)
+
     best, best_key = None, None
     for i, top in enumerate(rows):
         for bottom in rows[i + 1 :]:
@@ -324,17 +347,12 @@ def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float) -> _Frame |
                     if sides[1] < 0.5 or sum(sides) < 2.4:
                         continue
                     key = ((bottom - top) * (right - left), sum(sides))
-                    if best_key is None or key > best_key:
+                    if (best_key is None or key > best_key) and not (found and taken(top, bottom, left, right)):
                         best, best_key = (top, bottom, left, right), key
     if best is None:
         return None
     ty, by, left, right = best
-    sh, sw = m.shape
-    # Frame centre in the levelled sub-image → page coordinates (turn back about the sub-image centre).
-    fx, fy = (left + right) / 2 - sw / 2, (ty + by) / 2 - sh / 2
-    t = np.radians(angle)
-    cx = sw / 2 + fx * np.cos(t) + fy * np.sin(t) + (x0 - pad)
-    cy = sh / 2 - fx * np.sin(t) + fy * np.cos(t) + (y0 - pad)
+    cx, cy = centre(ty, by, left, right)
     return _Frame(cx=float(cx), cy=float(cy), w=float(right - left), h=float(by - ty), angle=angle)
 
 
@@ -356,13 +374,15 @@ def _read_inks(own: Image.Image, full: Image.Image, frame: _Frame, dpi: float) -
     mark = _mark_of(own_lines)
     if mark is not None:
         return Stamp(kind="classification", text=_text_of(own_lines), mark=mark, box=box)
-    if not (_is_register(own_lines) or _is_register(first)):
+    # Read as rows of columns too: a blurred "ĐẾN" with a pen's stroke through it, lost in the block
+    # reading, is read so (petitions-dev 005 p1, a phone photo).
+    (third,) = _ocr_batch([clean], "--psm 4")
+    if not any(_is_register(lines) for lines in (own_lines, first, second, third)):
         return None
     if frame.w < REGISTER_MIN_ASPECT * frame.h:
         # Part of a stamp framed (a ruled line taken for a side): its fields may run on past
         # the crop, and what is left of them would read as another number.
         return Stamp(kind="received", text=_text_of(first), box=box)
-    (third,) = _ocr_batch([clean], "--psm 4")
     number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)])
     return Stamp(kind="received", text=_text_of(first), number=number, date=when, box=box)
 
@@ -724,30 +744,55 @@ def _fields_of(lines: list[list[_OcrWord]]) -> tuple[_Vote | None, _Vote | None,
     their words.
 
     The number is the first handwritten group of digits below the stamp's heading, on a line of
-    its own (its label "Số" aside); the date is d/m/y on a line below it.
+    its own (its label "Số" aside), unless Tesseract doubts it and is sure of a number on a line
+    below; the date is d/m/y on a line below it: the first that reads as a date (Tesseract may
+    make two lines of one row of handwriting), else the first line of digits under the number.
     """
     number = when = None
     number_words: list[_OcrWord] = []
     date_words: list[_OcrWord] = []
     for line in lines:
         words = [w for w in line if _core(w.text)]
-        digits = [w for w in words if re.search(r"\d", w.text)]
+        # A word of the heading misread with a digit ("KIỂM" → "KTER1") is no handwriting.
+        digits = [w for w in words if re.search(r"\d", w.text) and _digit_share(w.text) >= 0.5]
         if not digits:
             continue
         conf = max(w.conf for w in digits)
         date = _DATE.search(" ".join(_core(w.text) for w in words))
-        if date is None and number is None:
+        if date is None and when is None:
             others = [w for w in words if w not in digits and not _is_so(_key(w.text)) and not _is_den(_key(w.text))]
             core = _core(digits[0].text)
+            # (no register number is all zeros: that is the "o" of "Số" read as "0")
             clean = (
-                len(digits) == 1 and re.fullmatch(r"\d{1,6}", core) and not any(len(_key(w.text)) > 2 for w in others)
+                len(digits) == 1
+                and re.fullmatch(r"\d{1,6}", core)
+                and core.strip("0")
+                and not any(len(_key(w.text)) > 2 for w in others)
             )
-            number, number_words = _Vote(core if clean else None, conf), digits
-            continue
+            # A lone digit Tesseract doubts (in the heading's broken print) is no number when a
+            # number it is sure of follows.
+            doubted = (
+                number is not None
+                and number.value is not None
+                and number.conf < FIELD_CONF
+                and clean
+                and conf >= FIELD_CONF
+            )
+            if number is None or doubted:
+                number, number_words = _Vote(core if clean else None, conf), digits
+                continue
         iso = _iso(*date.groups()) if date is not None else None
-        when, date_words = _Vote(iso if len(digits) <= 3 else None, conf), digits
-        break
+        if date is not None or when is None:
+            when, date_words = _Vote(iso if len(digits) <= 3 else None, conf), digits
+        if date is not None:
+            break
     return number, when, number_words, date_words
+
+
+def _digit_share(text: str) -> float:
+    """The share of digits among a word's letters and digits."""
+    signs = [c for c in text if c.isalnum()]
+    return sum(c.isdigit() for c in signs) / len(signs) if signs else 0.0
 
 
 SHEARS = (0.0, 0.2)  # handwriting leans right; Tesseract reads some of it better set upright
@@ -1443,9 +1488,10 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     image is at hand.
 
     The words Tesseract read confidently (the printed body and header) are painted out; what
-    dark ink is left and framed by a rectangle of at most 100 × 80 mm is read like a coloured
-    stamp: a MẬT box, or a register stamp whose number and date are kept only when the readings
-    agree.
+    dark ink is left and framed by a rectangle of at most 100 × 80 mm starting in the top
+    STAMP_TOP_MM of the page is read like a coloured stamp: a MẬT box, or a register stamp whose
+    number and date are kept only when the readings agree. The page's words need not name the
+    stamp: on a bilevel scan its print ("ĐẾN", "Số", "Ngày") is often too broken for the page's OCR.
     """
     from PIL import ImageDraw
 
@@ -1471,19 +1517,19 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     ruled = _ruled(mask, work_mm)
     for ink, region in [(ruled, r) for r in _regions(ruled, work_mm)] + [(mask, r) for r in _regions(mask, work_mm)]:
         x0, y0, x1, y1 = region
-        if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm:
+        if x1 - x0 > 100 * work_mm or y1 - y0 > 80 * work_mm or y0 > STAMP_TOP_MM * work_mm:
             continue
-        frame = _frame(ink, np.zeros_like(ink), region, work_mm)
-        if frame is None or frame.w > 100 * work_mm or frame.h > 80 * work_mm:
-            continue
-        if any(abs(frame.cx - f.cx) < f.w / 2 and abs(frame.cy - f.cy) < f.h / 2 for f in frames):
-            continue
-        frames.append(frame)
-        full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
-        ink = _grey_ink(unpainted, full, px_mm, paper)
-        stamp = _read_inks(_without_frame(ink, _inset(px_mm)), _within_frame(ink, _inset(px_mm)), full, dpi)
-        if stamp is not None:
-            stamps.append(stamp)
+        for frame in _frames_in(ink, region, work_mm):
+            if frame.w > 100 * work_mm or frame.h > 80 * work_mm:
+                break
+            if any(abs(frame.cx - f.cx) < f.w / 2 and abs(frame.cy - f.cy) < f.h / 2 for f in frames):
+                continue
+            frames.append(frame)
+            full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
+            crop = _grey_ink(unpainted, full, px_mm, paper)
+            stamp = _read_inks(_without_frame(crop, _inset(px_mm)), _within_frame(crop, _inset(px_mm)), full, dpi)
+            if stamp is not None:
+                stamps.append(stamp)
     # What the words show and the image did not (a MẬT printed in black is painted out above).
     for stamp in stamps_in_words(words, width * 72.0 / dpi, height * 72.0 / dpi):
         if not any(s.kind == stamp.kind for s in stamps):
@@ -1495,6 +1541,22 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
 
 
 PRINTED_CONF = 90.0  # words Tesseract read this confidently are print, not a stamp or handwriting
+FRAMES_PER_REGION = 3  # frames looked for in one region of ink (a MẬT box touching a register stamp)
+
+
+def _frames_in(ink: np.ndarray, region, px_mm: float):
+    """The frames of a region of ink, largest first: two stamps touching (a MẬT box on a register
+    stamp) make one region of ink, and each is a rectangle of it."""
+    found: tuple[_Frame, ...] = ()
+    for _ in range(FRAMES_PER_REGION):
+        frame = _frame(ink, np.zeros_like(ink), region, px_mm, found)
+        if frame is None:
+            return
+        yield frame
+        found += (frame,)
+
+
+STAMP_TOP_MM = 120.0  # a stamp's frame starts this near the top of the page (STAMP_ZONE of A4's height)
 UNFRAMED_MM = (8.0, 40.0, 12.0, 12.0)  # around a register stamp's words: left, right, above, below
 
 
