@@ -495,7 +495,7 @@ class Watcher:
         with self._state_lock:
             for row in resume:
                 for p in row.paths:
-                    self._busy[Path(p)] = None
+                    self._busy[Path(p)] = _signature(Path(p))  # held again: handled until a rescan
         consumer_thread = threading.Thread(target=self._consume, args=(resume,), name="hoso-consumer", daemon=True)
         consumer_thread.start()
         self._start_observer()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from conftest import embedded_index
 from index.base import SearchQuery
 from index.feed import index_documents, rebuild_index
 from pipeline.store.catalog import Catalog, DocumentRow, open_catalog
+from pipeline.store.database import connect
 from pipeline.store.migrations import MIGRATIONS, Migration, MigrationError, migrate
 
 # The schema homes were made with at turn 1 (git show 6696b3d:pipeline/catalog.py): the same tables,
@@ -368,3 +370,20 @@ def test_a_new_catalog_is_its_owners_only_and_doctor_warns_of_a_loose_one(tmp_pa
     (home / "catalog.sqlite").chmod(0o644)
     warnings = cli_json(home, "doctor")["checks"]["secrets"]["warnings"]
     assert any("catalog.sqlite is 0o644 (chmod 600)" in w for w in warnings)
+
+
+def test_a_new_catalog_file_another_process_is_writing_is_waited_for_not_refused(tmp_path):
+    """Two processes starting on a fresh home (a watcher and the web app; two machines' watchers on the
+    embedded index) race to put the new file in WAL mode. SQLite answers the one that finds the other
+    writing "database is locked" at once, without its busy timeout: it must wait its turn instead."""
+    path = tmp_path / "catalog.sqlite"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE setting_up(x)")
+    other.execute("BEGIN IMMEDIATE")  # the other process, writing to the new file
+    done = threading.Timer(0.5, lambda: other.execute("COMMIT"))
+    done.start()
+    db = connect(path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    done.join()
+    db.close()
+    other.close()
