@@ -1100,13 +1100,9 @@ def _broker_workers(settings: Settings) -> list[dict] | dict | None:
     it does not answer (a fact to show, not a failed status)."""
     if not settings.broker_url:
         return None
-    from pipeline.store.database import printable_url
-
-    from .broker import live_workers  # Celery is loaded only where a broker is configured
+    from .broker import live_workers, not_answering  # Celery is loaded only where a broker is configured
 
     try:
         return live_workers(settings)
     except Exception as exc:
-        return {
-            "error": f"the broker at {printable_url(settings.broker_url)} does not answer ({type(exc).__name__}: {exc})"
-        }
+        return {"error": not_answering(settings, exc)}

@@ -253,10 +253,7 @@ class BrokerPool:
             if self.app is app:
                 self.app = broker_app(self.settings)
                 app.close()
-        return ResourceError(
-            f"the broker at {printable_url(self.settings.broker_url)} does not answer ({type(exc).__name__}: "
-            f"{first_line(exc)})"
-        )
+        return ResourceError(not_answering(self.settings, exc))
 
     def _wait(self, sent, at: float) -> OcrResult:
         answer = self._answer(sent, "its OCR")
@@ -298,6 +295,13 @@ class BrokerPool:
     def close(self) -> None:
         self._waiting.shutdown(wait=False, cancel_futures=True)
         self.app.close()
+
+
+def not_answering(settings: Settings, exc: Exception) -> str:
+    """What to say when the broker did not answer (its URL without the password)."""
+    return (
+        f"the broker at {printable_url(settings.broker_url)} does not answer ({type(exc).__name__}: {first_line(exc)})"
+    )
 
 
 def live_workers(settings: Settings, timeout: float = 1.0) -> list[dict]:

@@ -218,6 +218,10 @@ class _Frame:
     h: float
     angle: float  # degrees, as PIL's rotate() takes it
 
+    def holds(self, x: float, y: float) -> bool:
+        """The point lies within half this frame's width and height of its centre (its small angle ignored)."""
+        return abs(x - self.cx) < self.w / 2 and abs(y - self.cy) < self.h / 2
+
     def corners(self) -> list[tuple[float, float]]:
         t = np.radians(self.angle)
         cos, sin = np.cos(t), np.sin(t)
@@ -325,7 +329,7 @@ def _frame(mask: np.ndarray, dark: np.ndarray, region, px_mm: float, found: tupl
 
     def taken(ty: int, by: int, left: int, right: int) -> bool:
         cx, cy = centre(ty, by, left, right)
-        return any(abs(cx - f.cx) < f.w / 2 and abs(cy - f.cy) < f.h / 2 for f in found)
+        return any(f.holds(cx, cy) for f in found)
 
     best, best_key = None, None
     for i, top in enumerate(rows):
@@ -1522,7 +1526,7 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
         for frame in _frames_in(ink, region, work_mm):
             if frame.w > 100 * work_mm or frame.h > 80 * work_mm:
                 break
-            if any(abs(frame.cx - f.cx) < f.w / 2 and abs(frame.cy - f.cy) < f.h / 2 for f in frames):
+            if any(f.holds(frame.cx, frame.cy) for f in frames):
                 continue
             frames.append(frame)
             full = _Frame(frame.cx * factor, frame.cy * factor, frame.w * factor, frame.h * factor, frame.angle)
