@@ -437,3 +437,66 @@ def test_fields_of_a_reading_skip_the_o_of_so_and_a_doubted_digit_of_the_heading
         [line(("1123", 96)), line(("Ê", 24), ("/2/22", 43)), line(("ĐEN", 88), ("9/3/2024", 91))]
     )
     assert (number.value, when.value, [w.text for w in words]) == ("1123", "2024-03-09", ["9/3/2024"])
+
+
+# --------------------------------------------------------------------------------------------
+# The line model (pipeline.stages.handwriting) beside Tesseract
+
+
+def test_line_model_reads_handwriting_and_only_the_characters_a_field_may_have():
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.stages.handwriting import read_line
+
+    font = ImageFont.truetype(str(Path(__file__).parents[1] / "pipeline" / "data" / "DejaVuSerif-Italic.ttf"), 40)
+    image = Image.new("L", (360, 70), 255)
+    ImageDraw.Draw(image).text((10, 10), "Số 1945", font=font, fill=0)
+    assert read_line(image, "0123456789").text.endswith("1945")
+    assert read_line(image, "0123456789").text.isdigit()  # "Số" is read as digits or not at all, never as letters
+
+
+def test_a_model_reading_counts_only_when_sure_and_whole_and_a_disagreement_is_left_for_a_person():
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.stages.stamps import _model_value, _with_model, _without_strays
+
+    font = ImageFont.truetype(str(Path(__file__).parents[1] / "pipeline" / "data" / "DejaVuSerif-Italic.ttf"), 40)
+
+    def line(text: str, bar: bool = False) -> Image.Image:
+        image = Image.new("L", (420, 70), 255)
+        draw = ImageDraw.Draw(image)
+        draw.text((10, 10), text, font=font, fill=0)
+        if bar:  # what is left of the frame's side, far right of the date
+            draw.line((400, 12, 400, 58), fill=90, width=3)
+        return image
+
+    assert _model_value(line("28/4/2024"), "date") == "2024-04-28"
+    assert _model_value(line("29/2024"), "date") is None  # a date missing its day or month is none
+    assert _model_value(line("1128"), "number") == "1128"
+    assert _model_value(line("0000"), "number") is None
+    assert np.asarray(_without_strays(line("28/4/24", bar=True)))[:, 380:].min() == 255  # the bar is gone
+    assert np.asarray(_without_strays(line("28/4/24")))[:, :300].min() < 100  # the date is kept
+    assert _with_model("1230", None) == "1230" and _with_model(None, "1230") == "1230"
+    assert _with_model("1230", "1230") == "1230" and _with_model("1230", "51230") is None
+
+
+@pytest.mark.ocr
+def test_a_date_tesseract_cannot_agree_on_is_read_by_the_line_model():
+    # dev-real 8003_2 p1, a phone photo (72 dpi said): the date's pen leans into the slash
+    # ("27/8/2024"); Tesseract's eighteen-by-two readings do not agree, the line model reads it.
+    path = shared_or_skip("corpus/dev-real/inbox/2024-HS-8003/scan_2024-HS-8003_2_p001.jpg")
+    image = region(Image.open(path).convert("RGB"), 0, 0, 0.5, 0.4)
+    stamps = [s for s in find_stamps(image, 72) if s.kind == "received"]
+    assert [(s.number, s.date) for s in stamps] == [("1923", "2024-08-27")]
+
+
+@pytest.mark.ocr
+def test_a_number_the_date_runs_into_is_read_whole_by_the_line_model_with_its_share_of_the_stroke():
+    # petitions-dev 011 p7: the "4" of "1234" and the date's "13" are one stroke. Without its share
+    # the number would read "123"; with the part of the stroke within its line the model reads 1234.
+    import pypdfium2 as pdfium
+
+    path = shared_or_skip("corpus/petitions-dev/inbox/intake_20240813_011.pdf")
+    image = pdfium.PdfDocument(str(path))[6].render(scale=300 / 72.0).to_pil().convert("RGB")
+    stamps = [s for s in find_stamps(region(image, 0, 0, 0.45, 0.25), 300) if s.kind == "received"]
+    assert [(s.number, s.date) for s in stamps] == [("1234", "2024-08-13")]

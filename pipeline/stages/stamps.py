@@ -34,6 +34,7 @@ from PIL import Image, ImageFilter
 
 from ..models import Stamp, Word
 from ..text import edit_distance, fold, normalize
+from .handwriting import read_line
 
 # Colour of ink against the paper it lies on (channels 0..255 after the paper is made white).
 CHROMA_MIN = 20  # max-min of the white-balanced channels
@@ -835,6 +836,7 @@ def _agreed_fields(
                     whole[field].append(vote.value)
     boxes = _field_boxes(places)
     variants: list[tuple[str, Image.Image]] = []
+    field_lines: dict[str, Image.Image] = {}
     for field, box in boxes.items():
         # A reading may run the two lines together: the number's ink is never the date's.
         line, crossed = _handwriting_line(
@@ -842,8 +844,11 @@ def _agreed_fields(
         )
         if crossed and field == "number":
             # Its last digits run into the date written across them: what is left reads as a shorter
-            # number ("123" of "1234"), the error to fear. Left for a person.
+            # number ("123" of "1234"), the error to fear. Only the line model reads it, with its
+            # share of the crossing stroke, as a line it must be sure of.
+            field_lines[field] = _handwriting_line(clean, box, shared=True)[0]
             continue
+        field_lines[field] = line
         variants.extend(((field, False), image) for image in _line_variants(line))
         variants.extend(((field, True), image) for image in _typeset_variants(line))
     votes: dict[tuple[str, bool], list[_Vote]] = {(f, t): [] for f in ("number", "date") for t in (False, True)}
@@ -852,9 +857,57 @@ def _agreed_fields(
         for (key, _), lines in zip(variants, read, strict=True):
             votes[key].append(_field_vote(lines, key[0], True))
     return tuple(
-        _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date")
+        _with_model(
+            _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date"),
+            _model_value(field_lines[field], field) if field in field_lines else None,
+        )
         for field in ("number", "date")
     )
+
+
+MODEL_SURE = 0.9  # the line model's mean character probability for a reading that counts
+MODEL_CHARACTERS = {"number": "0123456789", "date": "0123456789/.-"}
+
+
+def _model_value(line: Image.Image, field: str) -> str | None:
+    """A field's value as the line model reads its handwriting (`handwriting.read_line`), when it
+    is sure and the reading is a whole value: a number, or a date with all its separators."""
+    reading = read_line(_without_strays(line), MODEL_CHARACTERS[field])
+    if reading.score < MODEL_SURE:
+        return None
+    if field == "number":
+        return reading.text if re.fullmatch(r"\d{1,6}", reading.text) and reading.text.strip("0") else None
+    match = _DATE.fullmatch(reading.text)
+    return _iso(*match.groups()) if match else None
+
+
+def _with_model(tesseract: str | None, model: str | None) -> str | None:
+    """Tesseract's agreed value and the line model's: either when the other has none, the value
+    when both give it, and none (left for a person) when they differ."""
+    if tesseract is None or model is None:
+        return tesseract or model
+    return tesseract if tesseract == model else None
+
+
+STRAY_GAP = 1.0  # a shape this many line heights away from the rest of the line is not of the field
+
+
+def _without_strays(line: Image.Image) -> Image.Image:
+    """A field's line without a shape standing apart at either end (what is left of the frame's
+    side, a dot of the printed blank): the model reads such a bar as a "1"."""
+    a = np.asarray(line)
+    ink = np.flatnonzero((a < 200).any(axis=0))  # faint ink too: the model sees it
+    rows = np.flatnonzero((a < 150).any(axis=1))
+    if ink.size < 2 or rows.size == 0:
+        return line
+    gap = STRAY_GAP * (rows[-1] - rows[0] + 1)
+    runs = np.split(ink, np.flatnonzero(np.diff(ink) > gap) + 1)  # column runs of ink, split at wide gaps
+    if len(runs) == 1:
+        return line
+    main = max(runs, key=len)
+    out = np.full_like(a, 255)
+    out[:, main[0] : main[-1] + 1] = a[:, main[0] : main[-1] + 1]
+    return Image.fromarray(out)
 
 
 def _field_boxes(
@@ -1136,11 +1189,13 @@ def _handwriting_line(
     box: tuple[float, float, float, float],
     wide: bool = False,
     without: tuple[float, float, float, float] | None = None,
+    shared: bool = False,
 ) -> tuple[Image.Image, bool]:
     """The ink of one field's line alone: the shapes centred within the words' height, from just
     left of the words to the right, on white (the lines above and below left out, and the shapes
     centred in `without`); and whether a shape of another line crosses this one (ink of both lines
-    in one stroke, so this line's share of it is lost)."""
+    in one stroke, so this line's share of it is lost). `shared`: that share is kept, the part of
+    the crossing shape within the words' height."""
     x0, x1, y0, y1 = box
     h = max(y1 - y0, 10.0)
     a = np.asarray(clean)
@@ -1162,6 +1217,10 @@ def _handwriting_line(
             elif across and cy1 - cy0 >= 1.2 * h and min(cy1, y1) - max(cy0, y0) >= 0.4 * h:
                 in_band = (ys[idx] >= y0) & (ys[idx] <= y1)
                 crossing.append((int(starts[idx][in_band].min()), int((ends[idx] - starts[idx])[in_band].sum())))
+                if shared:
+                    keep.append(
+                        (int(starts[idx][in_band].min()), int(y0), int(ends[idx][in_band].max()), int(y1), idx[in_band])
+                    )
     keep = _on_one_line(keep)
     # A digit's worth of ink in this line, right next to its digits, joined to a shape of the next line
     # (not the tip of a slash; not the next line's end rising past this one's last digit)
