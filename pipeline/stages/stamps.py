@@ -34,7 +34,7 @@ from PIL import Image, ImageFilter
 
 from ..models import Stamp, Word
 from ..text import edit_distance, fold, normalize
-from .handwriting import read_line
+from .handwriting import find_lines, read_line
 
 # Colour of ink against the paper it lies on (channels 0..255 after the paper is made white).
 CHROMA_MIN = 20  # max-min of the white-balanced channels
@@ -373,6 +373,7 @@ def _read_inks(own: Image.Image, full: Image.Image, frame: _Frame, dpi: float) -
     to_pt = 72.0 / dpi
     bx0, by0, bx1, by1 = frame.bbox()
     box = tuple(round(float(v) * to_pt, 1) for v in (bx0, by0, bx1, by1))
+    full = _stretched(full)
     clean = _without_specks(full)
     small = clean.resize((round(clean.width * 0.7), round(clean.height * 0.7)), Image.LANCZOS)
     own_lines, first, second = _ocr_batch([own, clean, small], "--psm 6")
@@ -382,14 +383,28 @@ def _read_inks(own: Image.Image, full: Image.Image, frame: _Frame, dpi: float) -
     # Read as rows of columns too: a blurred "ĐẾN" with a pen's stroke through it, lost in the block
     # reading, is read so (petitions-dev 005 p1, a phone photo).
     (third,) = _ocr_batch([clean], "--psm 4")
-    if not any(_is_register(lines) for lines in (own_lines, first, second, third)):
+    model = _model_lines(full)
+    if not any(_is_register(lines) for lines in (own_lines, first, second, third, model)):
         return None
     if frame.w < REGISTER_MIN_ASPECT * frame.h:
         # Part of a stamp framed (a ruled line taken for a side): its fields may run on past
         # the crop, and what is left of them would read as another number.
         return Stamp(kind="received", text=_text_of(first), box=box)
-    number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)])
+    number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)], model)
     return Stamp(kind="received", text=_text_of(first), number=number, date=when, box=box)
+
+
+INK_PERCENTILE = 0.5  # the darkest this share (%) of a stamp's crop is made black…
+FAINT_INK = 64  # … when it is lighter than this grey
+
+
+def _stretched(ink: Image.Image) -> Image.Image:
+    """A crop's ink made black where its darkest is grey (a blurred phone photo's stamp): the
+    readings cut ink from paper at a fixed grey, and faint strokes would fall apart there."""
+    darkest = float(np.percentile(np.asarray(ink), INK_PERCENTILE))
+    if darkest <= FAINT_INK:
+        return ink
+    return ink.point(lambda v: max(0, round(255 * (v - darkest) / (255 - darkest))))
 
 
 def _levelled_inks(rgb: Image.Image, frame: _Frame, family: str, px_mm: float) -> tuple[Image.Image, Image.Image]:
@@ -813,7 +828,7 @@ COMMONEST = 3  # the other reader confirms a value it gives most often, in this 
 
 
 def _agreed_fields(
-    clean: Image.Image, readings: list[tuple[list[list[_OcrWord]], float]]
+    clean: Image.Image, readings: list[tuple[list[list[_OcrWord]], float]], model: list[list[_OcrWord]] = ()
 ) -> tuple[str | None, str | None]:
     """The number and the date, each only when the readings agree on it.
 
@@ -827,7 +842,9 @@ def _agreed_fields(
     """
     places: dict[str, list[tuple[bool, list[_OcrWord], float]]] = {"number": [], "date": []}
     whole: dict[str, list[str]] = {"number": [], "date": []}
-    for lines, scale in readings:
+    number, when, *_ = _fields_of(model) if model else (None, None)
+    seen = {"number": number.value if number else None, "date": when.value if when else None}
+    for lines, scale in [*readings, (model, 1.0)]:
         number, when, number_words, date_words = _fields_of(lines)
         for field, vote, words in (("number", number, number_words), ("date", when, date_words)):
             if vote is not None:
@@ -860,9 +877,48 @@ def _agreed_fields(
         _with_model(
             _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date"),
             _model_value(field_lines[field], field) if field in field_lines else None,
+            {seen[field], _commonest(votes[field, False] + votes[field, True])},
         )
         for field in ("number", "date")
     )
+
+
+def _model_lines(ink: Image.Image) -> list[list[_OcrWord]]:
+    """A whole-stamp reading by the models, in the form of Tesseract's: each line of text the
+    detector finds on `ink`, read whole, cut into words at spaces and where letters meet digits
+    ("So:1091" → "So:", "1091"), each placed by the recogniser's character positions. What comes
+    before a colon is a printed label ("Số:", "Ngày:"), never a field, however it was read ("56:")."""
+    lines = []
+    dark = np.asarray(ink.convert("L")) < 150
+    for left, top, right, bottom in find_lines(ink):
+        reading = read_line(ink.crop((left, top, right, bottom)))
+        words: list[list[tuple[str, float, float, float]]] = [[]]
+        numeric = False  # the word being read is digits and separators
+        for char, (x0, x1, p) in zip(reading.text, reading.chars, strict=True):
+            if char in " :":
+                if char == ":":
+                    words[-1] = [c for c in words[-1] if not c[0].isdigit()]
+                words.append([])
+                continue
+            kind = char.isdigit() or (char in "/.-" and numeric and bool(words[-1]))
+            if words[-1] and kind != numeric:
+                words.append([])
+            numeric = kind
+            words[-1].append((char, x0, x1, p))
+        line = []
+        for word in words:
+            if not word:
+                continue
+            x0, x1 = left + int(word[0][1]), left + max(int(word[-1][2]), int(word[0][1]) + 1)
+            # the box is the detector's, grown around the text: the word's height is its ink's
+            counts = dark[top:bottom, x0:x1].sum(axis=1)
+            rows = np.flatnonzero(counts >= 0.2 * counts.max()) if counts.size else counts
+            y0, y1 = (top + int(rows[0]), top + int(rows[-1]) + 1) if rows.size else (top, bottom)
+            text = "".join(c for c, *_ in word)
+            line.append(_OcrWord(text, 100.0 * float(np.mean([q for *_, q in word])), x0, y0, x1 - x0, y1 - y0))
+        if line:
+            lines.append(line)
+    return lines
 
 
 MODEL_SURE = 0.9  # the line model's mean character probability for a reading that counts
@@ -872,7 +928,7 @@ MODEL_CHARACTERS = {"number": "0123456789", "date": "0123456789/.-"}
 def _model_value(line: Image.Image, field: str) -> str | None:
     """A field's value as the line model reads its handwriting (`handwriting.read_line`), when it
     is sure and the reading is a whole value: a number, or a date with all its separators."""
-    reading = read_line(_without_strays(line), MODEL_CHARACTERS[field])
+    reading = read_line(_field_ink(line), MODEL_CHARACTERS[field])
     if reading.score < MODEL_SURE:
         return None
     if field == "number":
@@ -881,32 +937,39 @@ def _model_value(line: Image.Image, field: str) -> str | None:
     return _iso(*match.groups()) if match else None
 
 
-def _with_model(tesseract: str | None, model: str | None) -> str | None:
-    """Tesseract's agreed value and the line model's: either when the other has none, the value
-    when both give it, and none (left for a person) when they differ."""
-    if tesseract is None or model is None:
-        return tesseract or model
-    return tesseract if tesseract == model else None
+def _with_model(tesseract: str | None, model: str | None, seen: set[str | None]) -> str | None:
+    """Tesseract's agreed value and the line model's: the value when both give it, none (left for
+    a person) when they differ; Tesseract's alone; the model's alone only when another reading
+    gives it too (`seen`: the models' whole-stamp reading, another crop and scale of the same
+    ink, or the value Tesseract's field readings give most often, short of agreeing): held to
+    digits, the model reads a blurred "1091" as "101" with confidence, the whole stamp "10.1."."""
+    if tesseract is not None and model is not None:
+        return tesseract if tesseract == model else None
+    return tesseract if model is None else (model if model in seen else None)
 
 
 STRAY_GAP = 1.0  # a shape this many line heights away from the rest of the line is not of the field
 
 
-def _without_strays(line: Image.Image) -> Image.Image:
-    """A field's line without a shape standing apart at either end (what is left of the frame's
-    side, a dot of the printed blank): the model reads such a bar as a "1"."""
+def _field_ink(line: Image.Image) -> Image.Image:
+    """A field's line for the model: without a shape standing apart at either end (what is left of
+    the frame's side, a dot of the printed blank, which it reads as a "1"), cut to its ink with a
+    margin (the model scales the line to a fixed height: paper around it would make it small)."""
     a = np.asarray(line)
     ink = np.flatnonzero((a < 200).any(axis=0))  # faint ink too: the model sees it
-    rows = np.flatnonzero((a < 150).any(axis=1))
-    if ink.size < 2 or rows.size == 0:
+    dark = a < 150
+    tall = [np.flatnonzero(col) for col in dark.T if col.any()]
+    if ink.size < 2 or not tall:
         return line
-    gap = STRAY_GAP * (rows[-1] - rows[0] + 1)
+    gap = STRAY_GAP * float(np.median([col[-1] - col[0] + 1 for col in tall]))  # a glyph's height
     runs = np.split(ink, np.flatnonzero(np.diff(ink) > gap) + 1)  # column runs of ink, split at wide gaps
-    if len(runs) == 1:
-        return line
     main = max(runs, key=len)
-    out = np.full_like(a, 255)
-    out[:, main[0] : main[-1] + 1] = a[:, main[0] : main[-1] + 1]
+    x0, x1 = int(main[0]), int(main[-1]) + 1
+    rows = np.flatnonzero((a[:, x0:x1] < 200).any(axis=1))
+    y0, y1 = int(rows[0]), int(rows[-1]) + 1
+    pad = max(2, (y1 - y0) // 4)
+    out = np.full((y1 - y0 + 2 * pad, x1 - x0 + 2 * pad), 255, np.uint8)
+    out[pad : pad + y1 - y0, pad : pad + x1 - x0] = a[y0:y1, x0:x1]
     return Image.fromarray(out)
 
 
@@ -1571,7 +1634,7 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
     factor = max(1, int(px_mm // WORK_PX_MM))
     work = grey.reduce(factor) if factor > 1 else grey
     work_mm = px_mm / factor
-    mask = np.asarray(work) < paper - 60
+    mask = _off_the_edges(np.asarray(work) < paper - 60)
     stamps: list[Stamp] = []
     frames: list[_Frame] = []
     # The ruled lines within the ink left over first, then that ink alone: body text the OCR
@@ -1601,6 +1664,20 @@ def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[
             stamps.append(stamp)
     stamps.sort(key=lambda s: (s.box[1], s.box[0]) if s.box else (0, 0))
     return stamps
+
+
+def _off_the_edges(mask: np.ndarray) -> np.ndarray:
+    """`mask` without the ink that touches the image's edges: a scanner's dark borders, which a
+    stamp near the margin would otherwise join into one region as wide as the page."""
+    ys, starts, ends, roots = _components(mask)
+    h, w = mask.shape
+    edge = (ys == 0) | (ys == h - 1) | (starts == 0) | (ends >= w)
+    if not edge.any():
+        return mask
+    out = mask.copy()
+    for i in np.flatnonzero(np.isin(roots, np.unique(roots[edge]))):
+        out[ys[i], starts[i] : ends[i]] = False
+    return out
 
 
 PRINTED_CONF = 90.0  # words Tesseract read this confidently are print, not a stamp or handwriting
