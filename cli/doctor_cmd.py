@@ -57,6 +57,17 @@ def _ocrmypdf() -> dict:
     return {"ok": True, "version": ocrmypdf.__version__}
 
 
+def _handwriting() -> dict:
+    """The models that read a register stamp's handwriting (onnxruntime and the packaged files)."""
+    try:
+        from pipeline.stages.handwriting import models
+
+        found = models()
+    except Exception as exc:  # onnxruntime missing, or a model file missing or damaged
+        return {"ok": False, "error": f"the handwriting models cannot be loaded: {exc} (pip install onnxruntime)"}
+    return {"ok": True, "version": f"onnxruntime {found['version']}, {len(found['models'])} models"}
+
+
 _URL_WITH_PASSWORD = re.compile(r"postgres(?:ql)?://[^/@\s:]*:[^/@\s]*@")
 
 
@@ -87,7 +98,12 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def doctor(json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
         """Check programs, language data, disk, catalog and index."""
-        checks: dict[str, dict] = {"tesseract": _tesseract(), "ghostscript": _ghostscript(), "ocrmypdf": _ocrmypdf()}
+        checks: dict[str, dict] = {
+            "tesseract": _tesseract(),
+            "ghostscript": _ghostscript(),
+            "ocrmypdf": _ocrmypdf(),
+            "handwriting": _handwriting(),
+        }
         try:
             with home(need_backend=False, reading=True) as (cfg, catalog, _):
                 free = shutil.disk_usage(cfg.home).free

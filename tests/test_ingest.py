@@ -114,4 +114,5 @@ def test_doctor_checks_the_machine(ocr_home):
     report = hoso_json(ocr_home["home"], "doctor")
     assert report["ok"], report
     assert {"vie", "osd"} <= set(report["checks"]["tesseract"]["languages"])
+    assert report["checks"]["handwriting"]["version"].endswith("2 models")  # both loaded, not only found
     assert report["checks"]["catalog"]["integrity_check"] == "ok"

@@ -13,7 +13,7 @@ import pytest
 from conftest import REPO
 from dossier_kit import CASE, cli, tiny_home
 
-HEAVY = ("ocrmypdf", "fpdf", "pikepdf", "numpy", "PIL", "pdfplumber")
+HEAVY = ("ocrmypdf", "fpdf", "pikepdf", "numpy", "PIL", "pdfplumber", "onnxruntime")
 
 
 @pytest.fixture

@@ -77,6 +77,17 @@ class _Model:
         return probs, batch.shape[3] / probs.shape[0] * rgb.width / width
 
 
+def models() -> dict:
+    """onnxruntime's version and each packaged model's input, loaded as a page would load them
+    (`hoso doctor`); raises what loading raises."""
+    import onnxruntime
+
+    return {
+        "version": onnxruntime.__version__,
+        "models": {name: _session(name).get_inputs()[0].name for name in (DETECTOR, MODEL)},
+    }
+
+
 def _loaded() -> _Model:
     global _model
     if _model is None:
