@@ -492,17 +492,17 @@ def test_a_date_tesseract_cannot_agree_on_is_read_by_the_line_model():
 
 
 @pytest.mark.ocr
-def test_a_number_the_date_runs_into_is_never_read_short_and_the_date_is_read():
+def test_a_number_the_date_runs_into_is_read_whole_with_its_share_of_the_stroke():
     # petitions-dev 011 p7: the "4" of "1234" and the date's "13" are one stroke, and the date runs
-    # up across the dotted line. Without its share of the stroke the number reads "123": it is left
-    # for a person (the line model reads 1234 with it, but no other reading confirms it). The date
-    # Tesseract cannot agree on, the line model reads, and Tesseract's commonest reading confirms.
+    # up across the dotted line. Without its share of the stroke the number would read "123"
+    # (Tesseract does not read it at all); the line model reads it with the part of the stroke in
+    # its line, and the models' whole-stamp reading confirms it. The date Tesseract cannot agree on.
     import pypdfium2 as pdfium
 
     path = shared_or_skip("corpus/petitions-dev/inbox/intake_20240813_011.pdf")
     image = pdfium.PdfDocument(str(path))[6].render(scale=300 / 72.0).to_pil().convert("RGB")
     stamps = [s for s in find_stamps(region(image, 0, 0, 0.45, 0.25), 300) if s.kind == "received"]
-    assert [(s.number, s.date) for s in stamps] == [(None, "2024-08-13")]
+    assert [(s.number, s.date) for s in stamps] == [("1234", "2024-08-13")]
 
 
 @pytest.mark.ocr
