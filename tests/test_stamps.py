@@ -218,6 +218,36 @@ def test_ruled_keeps_a_tilted_frame_and_drops_text():
     assert lines[:, 320:].sum() == 0
 
 
+def test_a_stamp_near_a_scanners_dark_border_is_a_region_of_its_own():
+    # petitions-dev 003 p3 (200 dpi, bilevel): the scanner's black edges along the top and the left
+    # join a register stamp 8 mm from the edge into one region as wide as the page, which no stamp is.
+    from PIL import ImageDraw
+
+    from pipeline.stages.stamps import _off_the_edges, _regions, _ruled
+
+    px_mm = 200 / 25.4
+    canvas = Image.new("L", (1600, 900), 255)
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, 1599, 14), fill=0)  # the top edge
+    draw.rectangle((0, 0, 9, 899), fill=0)  # the left edge
+    draw.rectangle((70, 300, 430, 515), outline=0, width=3)  # the stamp's frame, 60 px from the edge
+    ink = np.asarray(canvas) < 128
+    frame = (60, 290, 440, 525)
+
+    def holds_frame(regions):
+        return any(
+            x0 <= frame[0] + 12
+            and y0 <= frame[1] + 12
+            and x1 >= frame[2] - 12
+            and y1 >= frame[3] - 12
+            and x1 - x0 < 600
+            for x0, y0, x1, y1 in regions
+        )
+
+    assert not holds_frame(_regions(_ruled(ink, px_mm), px_mm))
+    assert holds_frame(_regions(_ruled(_off_the_edges(ink), px_mm), px_mm))
+
+
 def test_a_mat_box_touching_a_register_stamp_is_a_frame_of_its_own():
     # dev-real 8007_3 p3: the MẬT box stamped just above the register stamp; their ink is one region.
     from PIL import ImageDraw
@@ -513,3 +543,14 @@ def test_a_blurred_number_the_model_alone_reads_short_is_left_for_a_person():
     path = shared_or_skip("corpus/dev-real/inbox/2024-HS-8005/scan_2024-HS-8005_1_p004.jpg")
     stamps = [s for s in find_stamps(Image.open(path).convert("RGB"), 72) if s.kind == "received"]
     assert stamps and all(s.number in (None, "1091") for s in stamps)
+
+
+def test_faint_ink_is_made_black_and_dark_ink_is_left_as_it_is():
+    from pipeline.stages.stamps import _stretched
+
+    faint = Image.new("L", (100, 40), 255)
+    faint.paste(150, (10, 10, 90, 20))  # a blurred photo's stroke: its darkest is grey
+    assert np.asarray(_stretched(faint)).min() == 0 and np.asarray(_stretched(faint)).max() == 255
+    dark = Image.new("L", (100, 40), 255)
+    dark.paste(20, (10, 10, 90, 20))
+    assert _stretched(dark) is dark
