@@ -687,8 +687,9 @@ def _stamps(
             colourless = look.colour < COLOUR_INK and not look.tinted
             if colourless or stamp_reader.stamp_hint(words, float(page.height)):
                 # a page without colour, or the stamp's own words are there: read its frame from the
-                # page image (a bilevel scan's OCR often misses the stamp's broken print)
-                image = _render(page, dpi).convert("L")
+                # page image (a bilevel scan's OCR often misses the stamp's broken print), as it came:
+                # a bilevel frame's broken sides lost a stamp once levelled (dev-real 8004_2 p5)
+                image = _render(scan, dpi).convert("L")
                 from_image = stamp_reader.find_stamps_grey(image, dpi, words)
                 if from_image:
                     found = from_image
