@@ -8,9 +8,12 @@ Tesseract on its own, from crops where the stamp's colour (and, for the handwrit
 is dark ink on white and every other colour is paper. What the text says decides the kind: a
 register stamp ("ĐẾN", "Số", "Ngày", "Chuyển", "Số và ký hiệu HS") or a box holding only MẬT /
 TỐI MẬT / TUYỆT MẬT. A register stamp's number and date are handwritten: each field's line is cut
-out and read by two readers, as written (eighteen ways) and typeset (each glyph cut apart, set at
-one height on one baseline: eighteen ways), and its value is kept only when the readings agree and
-the two readers do not say otherwise; otherwise it stays None — never a guess.
+out and read by Tesseract as written (eighteen ways) and typeset (each glyph cut apart, set at one
+height on one baseline: eighteen ways), its value kept only when the readings agree and the two
+do not say otherwise; and by a neural line model (`handwriting`, which also reads the whole stamp
+line by line and so finds the fields where Tesseract does not). Tesseract's value and the model's
+must not differ; the model's alone stands only when a second reading gives it. Otherwise the field
+stays None — never a guess.
 
 Grey and bilevel pages: the colour is gone. `stamps_in_words` looks in the page's OCR words for
 the stamp's own words and for a line holding only "MẬT" under the header's "Số:", conservatively
