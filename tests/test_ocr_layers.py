@@ -370,3 +370,40 @@ def test_a_schedule_is_no_signing_stamp():
     assert not is_signing_text("15/5/2025 08:00 Khai mạc hội nghị")
     assert is_signing_text("ttcbth@quangngai.gov.vn 18.03.2024 09:29:39 +07:00")
     assert is_signing_text("Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi")
+
+
+def test_a_grey_pages_stamps_are_read_levelled_then_as_it_came(monkeypatch):
+    # A bilevel frame's broken sides are found on one render and lost on the other: the levelled
+    # page is read first, the page as it came only when the levelled one shows no stamp.
+    from pipeline.models import Stamp
+    from pipeline.stages import ocr, stamps
+
+    class Page:
+        def __init__(self, name):
+            self.name, self.width, self.height, self.page_number = name, 595.0, 842.0, 1
+
+    levelled, came = Page("levelled"), Page("came")
+    read = []
+
+    def grey(image, dpi, words):
+        read.append(image.info["page"])
+        return shown[image.info["page"]]
+
+    def render(page, dpi):
+        image = Image.new("L", (10, 10), 255)
+        image.info["page"] = page.name
+        return image
+
+    monkeypatch.setattr(ocr, "_render", render)
+    monkeypatch.setattr(stamps, "find_stamps_grey", grey)
+    monkeypatch.setattr(stamps, "stamps_in_words", lambda *a: [])
+    look = ocr.PageLook(layer="none", ink=0.1, barcodes=[], scan_dpi=300.0)
+    mat, register = Stamp("classification", "MẬT", mark="MẬT"), Stamp("received", "", number="937")
+
+    shown = {"levelled": [mat], "came": [register]}
+    assert ocr._stamps(levelled, came, look, [], True, []) == [mat] and read == ["levelled"]
+    read.clear()
+    shown = {"levelled": [], "came": [register]}
+    assert ocr._stamps(levelled, came, look, [], True, []) == [register] and read == ["levelled", "came"]
+    read.clear()
+    assert ocr._stamps(levelled, levelled, look, [], True, []) == [] and read == ["levelled"]  # turned: one render

@@ -687,12 +687,15 @@ def _stamps(
             colourless = look.colour < COLOUR_INK and not look.tinted
             if colourless or stamp_reader.stamp_hint(words, float(page.height)):
                 # a page without colour, or the stamp's own words are there: read its frame from the
-                # page image (a bilevel scan's OCR often misses the stamp's broken print), as it came:
-                # a bilevel frame's broken sides lost a stamp once levelled (dev-real 8004_2 p5)
-                image = _render(scan, dpi).convert("L")
-                from_image = stamp_reader.find_stamps_grey(image, dpi, words)
-                if from_image:
-                    found = from_image
+                # page image (a bilevel scan's OCR often misses the stamp's broken print). A bilevel
+                # frame's broken sides are found on one render and lost on the other as often: the
+                # levelled page first (its words lie on it), then the page as it came (dev-real
+                # 8004_2 p5's register stamp only there, 8007_3 p3's MẬT box only levelled).
+                for render in (page, scan) if scan is not page else (page,):
+                    from_image = stamp_reader.find_stamps_grey(_render(render, dpi).convert("L"), dpi, words)
+                    if from_image:
+                        found = from_image
+                        break
     except Exception:  # a stamp that cannot be read must not cost the page its text
         logging.getLogger(__name__).warning("stamps of page %s could not be read", page.page_number, exc_info=True)
     return [
