@@ -63,7 +63,8 @@ def _same_people(one: DocumentRow, other: DocumentRow) -> bool:
 # A rescan reads differently at a few words; two papers of one template differ at names and amounts.
 RESCAN_SIMILARITY = 0.9
 RESCAN_SIMILARITY_UNNUMBERED = 0.98
-HEADER_FIELDS = ("number", "symbol", "date", "issuer", "classification")  # read from the first page's header
+# Read from the first page's header; a register stamp ("received") sits there too, in the top third.
+HEADER_FIELDS = ("number", "symbol", "date", "issuer", "classification", "received")
 
 
 class NotFound(CorrectionError, errors.NotFound):

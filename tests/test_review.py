@@ -156,6 +156,17 @@ def test_review_lists_low_confidence_khac_unassigned_and_empty_fields(home):
     assert len(cli_json(home.path, "review", "--case", CASE)["documents"]) == len(listed) - 1
 
 
+def test_an_unread_register_stamp_is_shown_with_the_top_of_its_page(home):
+    # A register stamp was seen but its handwriting not read surely: the clerk reads it from the
+    # picture of the first page's top, where the stamp is, as for the header's own fields.
+    detention = home.catalog.document(home.doc_with("20/LTG-CSĐT"))
+    detention.received, detention.review = {"number": "937", "date": None}, ["received"]
+    with home.catalog.transaction():
+        home.catalog.put_document(detention)
+    (item,) = [d for d in cli_json(home.path, "review")["documents"] if d["id"] == detention.id]
+    assert item["fields"] == ["received"] and Path(item["crops"]["received"]).is_file()
+
+
 def test_corrections_are_recorded_with_who_when_old_and_new(home):
     opening = home.doc_with("214/QĐ-CSĐT")
     before = home.catalog.document(opening)
