@@ -905,6 +905,11 @@ class Access:
         if any(c["field"] == "type" for c in changes):
             # the scan's document is that type too: searches, facets and `hoso reprocess` say so
             self._repair().set_type(row.document_id, row.type)
+        if any(c["field"] in ("received_number", "received_date") for c in changes):
+            # … and its register stamp reads so: `hoso review` no longer lists it
+            self._repair().set_field(
+                row.document_id, "received", f"{row.received_number or ''}, {row.received_date}", from_register=True
+            )
         return {**self._petition_shown(row), "changes": changes}
 
     def petition_counts(self) -> dict[str, int]:

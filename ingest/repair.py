@@ -407,10 +407,16 @@ class Repair:
             lambda ws: [{"document_id": doc.id, "field": "type", "old": doc.type, "new": key, "page": page}],
         )
 
-    def set_field(self, doc_id: str, field_name: str, raw: str) -> Change:
+    def set_field(self, doc_id: str, field_name: str, raw: str, *, from_register: bool = False) -> Change:
         value = ops.parse_value(field_name, raw)
         doc = self.document(doc_id)
         page = first_page(doc)
+        petition = self.catalog.petitions_of_documents([doc.id]).get(doc.id) if field_name == "received" else None
+        if petition is not None and not from_register:
+            raise CorrectionError(
+                f"{doc_id} is the scan of petition {petition}: its received number and date are the register's; "
+                f"correct them with `hoso petitions set {petition} --received-number N --received-date dd/mm/yyyy`"
+            )
         old = getattr(doc, field_name)
         if field_name == "classification" and rank(value) < rank(old) and self.role not in LOWERS_CLASSIFICATION:
             raise CorrectionError(

@@ -57,6 +57,7 @@ FIELDS = {
     "article": "its article of the Bộ luật Hình sự (a number)",
     "persons": "'Name:role; Name:role' (roles: bi_can, bi_cao, nguoi_bi_hai, nguoi_lam_don, ...), or JSON",
     "classification": "who may read it: thuong, mat or toi_mat (or the mark: MẬT, TỐI MẬT); lowering needs a leader",
+    "received": "the register stamp (dấu đến): 'NUMBER, dd/mm/yyyy', e.g. '2352, 21/03/2018' (either part may be empty)",
 }
 ROLES = (
     "bi_can",
@@ -109,7 +110,17 @@ def parse_value(field_name: str, raw: str | None):
         return int(match[1])
     if field_name == "persons":
         return parse_persons(raw)
+    if field_name == "received":
+        return parse_received(raw)
     return raw
+
+
+def parse_received(raw: str) -> dict:
+    """'2352, 21/03/2018' (or '2352', ', 21/03/2018') → {"number": "2352", "date": "2018-03-21"}."""
+    number, _, when = (part.strip() for part in raw.partition(","))
+    if number and not re.fullmatch(r"\d{1,6}", number):
+        raise CorrectionError(f"received: the register's number is digits, not {number!r}; write 'NUMBER, dd/mm/yyyy'")
+    return {"number": number or None, "date": parse_date(when) if when else None}
 
 
 def parse_level(raw: str) -> str:

@@ -248,6 +248,12 @@ def test_actions_move_a_petition_and_its_due_date(intake):
     assert received["received"] == {"number": "1234", "date": "2024-08-13"} and "received" not in received["review"]
     assert received["events"][0]["at"] == "2024-08-13" and received["due"]["date"] < intake_due["date"]
     assert [e["action"] for e in received["events"]][-2:] == ["corrected", "corrected"]
+    # The scan's document reads so too (`hoso review` no longer lists its stamp); corrected on the
+    # document itself, the register would not follow: refused, naming the register's command.
+    scan = received["document_id"]
+    assert intake.catalog.document(scan).received == {"number": "1234", "date": "2024-08-13"}
+    refused = cli(intake.home, "doc", "set", scan, "received", "1235, 13/08/2024", code=None)
+    assert refused.exit_code != 0 and f"hoso petitions set {denunciation}" in " ".join(refused.stderr.split())
     cli(intake.home, "petitions", "accept", denunciation, "--at", "2024-08-12", code=2)  # before it was received
     cli(intake.home, "petitions", "accept", denunciation, "--at", "2099-01-01", code=2)  # a day still to come
     accepted = cli_json(intake.home, "petitions", "accept", denunciation, "--at", "2024-08-15")

@@ -166,6 +166,13 @@ def test_an_unread_register_stamp_is_shown_with_the_top_of_its_page(home):
     (item,) = [d for d in cli_json(home.path, "review")["documents"] if d["id"] == detention.id]
     assert item["fields"] == ["received"] and Path(item["crops"]["received"]).is_file()
 
+    refused = cli(home.path, "doc", "set", detention.id, "received", "93?, 26/04/2024", code=None)
+    assert refused.exit_code != 0 and "the register's number is digits" in refused.stderr
+    cli(home.path, "doc", "set", detention.id, "received", "937, 26/04/2024")
+    assert home.catalog.document(detention.id).received == {"number": "937", "date": "2024-04-26"}
+    assert detention.id not in {d["id"] for d in cli_json(home.path, "review")["documents"]}
+    assert home.shown(detention.id)["received"] == {"number": "937", "date": "2024-04-26"}
+
 
 def test_corrections_are_recorded_with_who_when_old_and_new(home):
     opening = home.doc_with("214/QĐ-CSĐT")

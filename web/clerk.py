@@ -56,8 +56,9 @@ FIELDS = {
     "article": "Điều luật (BLHS)",
     "persons": "Người liên quan",
     "classification": "Độ mật (thuong, mat, toi_mat)",
+    "received": "Số, ngày đến (số, dd/mm/yyyy)",
 }
-FIELD_NAMES = {**FIELDS, "symbol": "Ký hiệu", "received": "Ngày nhận", "month": "Tháng"}
+FIELD_NAMES = {**FIELDS, "symbol": "Ký hiệu", "month": "Tháng"}
 
 
 # ---- retries in the background ------------------------------------------------------------------
