@@ -213,6 +213,8 @@ def test_a_refused_correction_shows_its_message(client):
     token = csrf_of(client, "/review")
     bad = client.post("/review/A-DON1/field", data={"field": "date", "value": "31/02/2024", "csrf": token})
     assert bad.status_code == 400 and "Không sửa được" in bad.text and "not a real date" in bad.text
+    stamp = client.post("/review/A-DON1/field", data={"field": "received", "value": "12a, 21/03/2018", "csrf": token})
+    assert stamp.status_code == 400 and "number is digits, not" in stamp.text
     gone = client.post("/review/A-NOPE/type", data={"key": "cao_trang", "csrf": token})
     assert gone.status_code == 404 and "no document A-NOPE" in gone.text
     assert client.post("/review/A-DON1/type", data={"key": "cao_trang"}).status_code == 403

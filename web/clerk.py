@@ -58,7 +58,7 @@ FIELDS = {
     "classification": "Độ mật (thuong, mat, toi_mat)",
     "received": "Số, ngày đến (số, dd/mm/yyyy)",
 }
-FIELD_NAMES = {**FIELDS, "symbol": "Ký hiệu", "month": "Tháng"}
+FIELD_NAMES = {**FIELDS, "symbol": "Ký hiệu", "month": "Tháng", "received": "Số, ngày đến"}
 
 
 # ---- retries in the background ------------------------------------------------------------------
