@@ -61,7 +61,8 @@ Targets are printed next to the measures. Mistakes name documents by file and pa
 holds personal names: subtitles are never printed).
 
 --cache keeps each batch's OCR, keyed by its files' sha256, the OCR languages and the source of the
-OCR stage (pipeline/stages/ocr.py, stamps.py, what they import, and pipeline/models.py), so a
+OCR stage (pipeline/stages/ocr.py, stamps.py, what they import, pipeline/models.py and the
+handwriting models of pipeline/data/models), so a
 changed OCR stage is read again while changes to the later stages (the post-correction among them)
 re-run in seconds; and plain ocrmypdf's page texts, keyed by the files, its options and version.
 """
@@ -539,7 +540,8 @@ def _imports(path: Path) -> set[Path]:
 
 
 def ocr_code_hash() -> str:
-    """sha256 of the OCR stage's source: pipeline/stages/ocr.py, stamps.py, what they import, models.py."""
+    """sha256 of the OCR stage's source: pipeline/stages/ocr.py, stamps.py, what they import, models.py,
+    and the handwriting models they run (pipeline/data/models)."""
     pipeline = REPO / "pipeline"
     todo = [pipeline / "stages" / "ocr.py", pipeline / "stages" / "stamps.py", pipeline / "models.py"]
     seen: set[Path] = set()
@@ -549,6 +551,7 @@ def ocr_code_hash() -> str:
             continue
         seen.add(path)
         todo.extend(_imports(path) - seen)
+    seen.update((pipeline / "data" / "models").glob("*.onnx"))
     digest = hashlib.sha256()
     for path in sorted(seen):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

@@ -173,6 +173,8 @@ def test_cache_key_follows_the_ocr_code():
     assert acc.cache_key(files, "vie", code) != acc.cache_key(files, "vie", "other code")
     assert acc.cache_key(files, "vie", code) != acc.cache_key(files, "vie+eng", code)
     assert REPO / "pipeline" / "models.py" in acc._imports(REPO / "pipeline" / "stages" / "ocr.py")
+    # the stamp reader's handwriting module, and the models it runs, count too
+    assert REPO / "pipeline" / "stages" / "handwriting.py" in acc._imports(REPO / "pipeline" / "stages" / "stamps.py")
 
 
 # --- score() with hand-made documents (find_documents stubbed) --------------------------------
