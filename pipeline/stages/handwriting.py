@@ -3,10 +3,11 @@ ships them in ONNX), run by onnxruntime on one thread: the text detector (DB, a 
 is) and the text-line recogniser (CRNN with CTC).
 
 Tesseract reads print; a register stamp's handwritten number and date defeat it whenever the pen
-leans, touches the dotted line or crosses print. This model was trained on photographed text of
-every kind and reads such a line whole. It is used on a stamp's field lines only (a few small
-crops a page), and its output is held to the characters the field may have (digits and
-separators), so it cannot answer with a letter where a digit was written.
+leans, touches the dotted line or crosses print. These models were trained on photographed text of
+every kind and read such a line whole. They are used on register stamps only (a few small crops
+a page): the stamp's lines found and read whole, and each field's line read held to the
+characters the field may have (digits and separators), so that the recogniser cannot answer with
+a letter where a digit was written. The recogniser knows no Vietnamese marks ("Số" reads "So").
 """
 
 from __future__ import annotations
