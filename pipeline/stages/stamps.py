@@ -845,8 +845,7 @@ def _agreed_fields(
     """
     places: dict[str, list[tuple[bool, list[_OcrWord], float]]] = {"number": [], "date": []}
     whole: dict[str, list[str]] = {"number": [], "date": []}
-    number, when, *_ = _fields_of(model) if model else (None, None)
-    seen = {"number": number.value if number else None, "date": when.value if when else None}
+    seen: dict[str, str | None] = {}  # the models' whole-stamp reading's values
     for lines, scale in [*readings, (model, 1.0)]:
         number, when, number_words, date_words = _fields_of(lines)
         for field, vote, words in (("number", number, number_words), ("date", when, date_words)):
@@ -854,6 +853,8 @@ def _agreed_fields(
                 places[field].append((vote.value is not None, words, scale))
                 if vote.value is not None:
                     whole[field].append(vote.value)
+            if lines is model:
+                seen[field] = vote.value if vote is not None else None
     boxes = _field_boxes(places)
     variants: list[tuple[str, Image.Image]] = []
     field_lines: dict[str, Image.Image] = {}
@@ -914,9 +915,9 @@ def _model_lines(ink: Image.Image) -> list[list[_OcrWord]]:
                 continue
             x0, x1 = left + int(word[0][1]), left + max(int(word[-1][2]), int(word[0][1]) + 1)
             # the box is the detector's, grown around the text: the word's height is its ink's
-            counts = dark[top:bottom, x0:x1].sum(axis=1)
-            rows = np.flatnonzero(counts >= 0.2 * counts.max()) if counts.size else counts
-            y0, y1 = (top + int(rows[0]), top + int(rows[-1]) + 1) if rows.size else (top, bottom)
+            counts = dark[top:bottom, x0:x1].sum(axis=1)  # no ink there: every row, the box's own height
+            rows = np.flatnonzero(counts >= 0.2 * counts.max())
+            y0, y1 = top + int(rows[0]), top + int(rows[-1]) + 1
             text = "".join(c for c, *_ in word)
             line.append(_OcrWord(text, 100.0 * float(np.mean([q for *_, q in word])), x0, y0, x1 - x0, y1 - y0))
         if line:
