@@ -32,7 +32,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from pipeline.config import Settings
-from pipeline.errors import Busy
+from pipeline.errors import Busy, first_line
 from pipeline.hashing import HashedFile, hash_file
 from pipeline.store.catalog import Catalog, FileRow
 
@@ -111,8 +111,7 @@ def _unreadable_image(path: Path, max_pixels: int) -> str | None:
 
 
 def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:160] if lines else type(exc).__name__
+    return first_line(exc)[:160]
 
 
 # ---- stability ---------------------------------------------------------------------------

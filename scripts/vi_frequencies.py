@@ -20,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pipeline.stages.correct import syllables as lexicon  # noqa: E402
 from pipeline.text import normalize  # noqa: E402
 
 DATA = REPO / "pipeline" / "data"
@@ -39,19 +40,14 @@ WORDS_HEADER = """\
 """
 
 
-def lexicon() -> set[str]:
-    lines = (DATA / "vi-syllables.txt").read_text(encoding="utf-8").splitlines()
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-
-
-def frequencies(syllables: set[str]) -> list[str]:
+def frequencies(syllables: frozenset[str]) -> list[str]:
     from wordfreq import zipf_frequency
 
     found = ((s, zipf_frequency(s, "vi", wordlist="best")) for s in sorted(syllables))
     return [f"{s} {zipf:.2f}" for s, zipf in found if zipf > 0]
 
 
-def dictionary_words(syllables: set[str]) -> list[str]:
+def dictionary_words(syllables: frozenset[str]) -> list[str]:
     text = files("pyvi").joinpath("models/words.txt").read_text(encoding="utf-8")
     found = {normalize(line.strip().lower()) for line in text.splitlines()}
     return sorted(w for w in found if len(w.split()) > 1 and all(s in syllables for s in w.split()))
