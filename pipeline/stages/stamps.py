@@ -393,7 +393,7 @@ def _read_inks(own: Image.Image, full: Image.Image, frame: _Frame, dpi: float) -
         # Part of a stamp framed (a ruled line taken for a side): its fields may run on past
         # the crop, and what is left of them would read as another number.
         return Stamp(kind="received", text=_text_of(first), box=box)
-    number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)], model)
+    number, when = _agreed_fields(clean, [(first, 1.0), (third, 1.0), (second, 0.7)], model, full)
     return Stamp(kind="received", text=_text_of(first), number=number, date=when, box=box)
 
 
@@ -831,7 +831,10 @@ COMMONEST = 3  # the other reader confirms a value it gives most often, in this 
 
 
 def _agreed_fields(
-    clean: Image.Image, readings: list[tuple[list[list[_OcrWord]], float]], model: list[list[_OcrWord]] = ()
+    clean: Image.Image,
+    readings: list[tuple[list[list[_OcrWord]], float]],
+    model: list[list[_OcrWord]] = (),
+    faint: Image.Image | None = None,
 ) -> tuple[str | None, str | None]:
     """The number and the date, each only when the readings agree on it.
 
@@ -857,21 +860,22 @@ def _agreed_fields(
                 seen[field] = vote.value if vote is not None else None
     boxes = _field_boxes(places)
     variants: list[tuple[str, Image.Image]] = []
-    field_lines: dict[str, Image.Image] = {}
+    field_lines: dict[str, list[Image.Image]] = {}  # each field's line for the model, thresholded and not
     for field, box in boxes.items():
         # A reading may run the two lines together: the number's ink is never the date's.
-        line, crossed = _handwriting_line(
-            clean, box, wide=field == "date", without=boxes["number"] if field == "date" and "number" in boxes else None
-        )
+        cut = {"wide": field == "date", "without": boxes["number"] if field == "date" and "number" in boxes else None}
+        line, crossed = _handwriting_line(clean, box, **cut)
         if crossed and field == "number":
             # Its last digits run into the date written across them: what is left reads as a shorter
             # number ("123" of "1234"), the error to fear. Only the line model reads it, with its
             # share of the crossing stroke, as a line it must be sure of.
-            field_lines[field] = _handwriting_line(clean, box, shared=True)[0]
-            continue
-        field_lines[field] = line
-        variants.extend(((field, False), image) for image in _line_variants(line))
-        variants.extend(((field, True), image) for image in _typeset_variants(line))
+            cut, line = {"shared": True}, _handwriting_line(clean, box, shared=True)[0]
+        else:
+            variants.extend(((field, False), image) for image in _line_variants(line))
+            variants.extend(((field, True), image) for image in _typeset_variants(line))
+        field_lines[field] = [line] + (
+            [_handwriting_line(clean, box, faint=faint, **cut)[0]] if faint is not None else []
+        )
     votes: dict[tuple[str, bool], list[_Vote]] = {(f, t): [] for f in ("number", "date") for t in (False, True)}
     if variants:
         read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
@@ -880,7 +884,7 @@ def _agreed_fields(
     return tuple(
         _with_model(
             _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date"),
-            _model_value(field_lines[field], field) if field in field_lines else None,
+            _model_value(field_lines.get(field, []), field),
             {seen[field], _commonest(votes[field, False] + votes[field, True])},
         )
         for field in ("number", "date")
@@ -929,16 +933,21 @@ MODEL_SURE = 0.9  # the line model's mean character probability for a reading th
 MODEL_CHARACTERS = {"number": "0123456789", "date": "0123456789/.-"}
 
 
-def _model_value(line: Image.Image, field: str) -> str | None:
+def _model_value(lines: list[Image.Image], field: str) -> str | None:
     """A field's value as the line model reads its handwriting (`handwriting.read_line`), when it
-    is sure and the reading is a whole value: a number, or a date with all its separators."""
-    reading = read_line(_field_ink(line), MODEL_CHARACTERS[field])
-    if reading.score < MODEL_SURE:
-        return None
-    if field == "number":
-        return reading.text if re.fullmatch(r"\d{1,6}", reading.text) and reading.text.strip("0") else None
-    match = _DATE.fullmatch(reading.text)
-    return _iso(*match.groups()) if match else None
+    is sure and the reading is a whole value: a number, or a date with all its separators. The
+    line cut from the thresholded ink first, then from the ink as it is: a blurred slash lighter
+    than the threshold is lost to the first (dev-real 8005_1's "15/5/24" read "15")."""
+    for line in lines:
+        reading = read_line(_field_ink(line), MODEL_CHARACTERS[field])
+        if reading.score < MODEL_SURE:
+            continue
+        if field == "number" and re.fullmatch(r"\d{1,6}", reading.text) and reading.text.strip("0"):
+            return reading.text
+        match = _DATE.fullmatch(reading.text) if field == "date" else None
+        if match and _iso(*match.groups()):
+            return _iso(*match.groups())
+    return None
 
 
 def _with_model(tesseract: str | None, model: str | None, seen: set[str | None]) -> str | None:
@@ -1257,12 +1266,15 @@ def _handwriting_line(
     wide: bool = False,
     without: tuple[float, float, float, float] | None = None,
     shared: bool = False,
+    faint: Image.Image | None = None,
 ) -> tuple[Image.Image, bool]:
     """The ink of one field's line alone: the shapes centred within the words' height, from just
     left of the words to the right, on white (the lines above and below left out, and the shapes
     centred in `without`); and whether a shape of another line crosses this one (ink of both lines
     in one stroke, so this line's share of it is lost). `shared`: that share is kept, the part of
-    the crossing shape within the words' height."""
+    the crossing shape within the words' height. `faint`: the same ink unthresholded, to cut the
+    line from instead, with the shapes of `clean` not kept painted out (strokes too light to be
+    shapes of `clean` stay)."""
     x0, x1, y0, y1 = box
     h = max(y1 - y0, 10.0)
     a = np.asarray(clean)
@@ -1294,9 +1306,14 @@ def _handwriting_line(
     digit = np.median([(ends[k[4]] - starts[k[4]]).sum() for k in keep]) if keep else 0
     last = max((k[2] for k in keep), default=0)
     crossed = bool(keep) and any(ink >= 0.5 * digit and x0 - 0.3 * h <= bx0 <= last + 0.5 * h for bx0, ink in crossing)
+    others = a < 150
     for *_, idx in keep:
         for i in idx:
             out[ys[i], starts[i] : ends[i]] = a[ys[i], starts[i] : ends[i]]
+            others[ys[i], starts[i] : ends[i]] = False
+    if faint is not None:
+        out = np.asarray(faint).copy()
+        out[np.asarray(Image.fromarray(others).filter(ImageFilter.MaxFilter(3)))] = 255  # with their grey rims
     if not keep:
         return Image.fromarray(out[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1]), crossed
     bx0, by0 = min(b[0] for b in keep), min(b[1] for b in keep)
