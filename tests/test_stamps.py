@@ -548,6 +548,16 @@ def test_a_blurred_number_the_model_alone_reads_short_is_left_for_a_person_and_a
     assert [s.date for s in stamps] == ["2024-05-15"]
 
 
+@pytest.mark.ocr
+def test_a_register_stamp_whose_den_is_under_the_body_print_is_known_by_its_heading():
+    # dev-real 8001_1 p8: the stamp lies over "CỘNG HÒA … VIỆT NAM", whose bold print hides its
+    # "ĐẾN", its "Ngày" and the date written there. Its heading (the procuracy's name), the "Số"
+    # and the number beside it are read; the date is left for a person, not guessed.
+    image = region(page("scan_2024-HS-8001_1_p008.jpg", 1, 300).convert("RGB"), 0.5, 0, 1, 0.2)
+    stamps = [s for s in find_stamps(image, 300) if s.kind == "received"]
+    assert [(s.number, s.date) for s in stamps] == [("1945", None)]
+
+
 def test_faint_ink_is_made_black_and_dark_ink_is_left_as_it_is():
     from pipeline.stages.stamps import _stretched
 

@@ -712,7 +712,9 @@ def _is_chuyen(key: str) -> bool:
 
 
 def _is_register(lines: list[list[_OcrWord]]) -> bool:
-    """A register stamp: "ĐẾN" with one of its labels, or all three labels; never an e-signature."""
+    """A register stamp: "ĐẾN" with one of its labels, or all three labels, or its heading (the
+    receiving procuracy's name) with the number's label and digits (its "ĐẾN" under the body's
+    print: dev-real 8001_1 p8); never an e-signature."""
     keys = [_key(w.text) for line in lines for w in line]
     folded = " ".join(fold(w.text).upper() for line in lines for w in line)
     if re.search(r"\bKY BOI\b|\bTHOI GIAN KY\b|@", folded):
@@ -721,7 +723,17 @@ def _is_register(lines: list[list[_OcrWord]]) -> bool:
     so, ngay, chuyen = any(_is_so(k) for k in keys), any(_is_ngay(k) for k in keys), any(_is_chuyen(k) for k in keys)
     digits = any(re.search(r"\d", k) for k in keys)
     labels = ngay + chuyen + _has_so_ky_hieu(keys)
-    return (den and (so or ngay or chuyen or digits)) or labels >= 2 or (so and ngay and chuyen)
+    heading = any(
+        [edit_distance(k, want, 1) <= 1 for k, want in zip(keys[i : i + 3], ("VIEN", "KIEM", "SAT"), strict=False)]
+        == [True] * 3
+        for i in range(len(keys))
+    )
+    return (
+        (den and (so or ngay or chuyen or digits))
+        or labels >= 2
+        or (so and ngay and chuyen)
+        or (heading and so and digits)
+    )
 
 
 def _has_so_ky_hieu(keys: list[str]) -> bool:
