@@ -438,6 +438,24 @@ def test_bilevel_page_is_searched_for_its_stamp_when_its_words_do_not_name_it(tm
     assert box[0] < 60 and box[1] < 40 and box[2] < 200 and box[3] < 140  # the stamp at the top left
 
 
+def test_a_register_stamp_is_known_by_den_by_its_labels_or_by_its_heading_with_a_number():
+    from pipeline.stages.stamps import _is_register, _OcrWord
+
+    def reading(*lines: str) -> list[list[_OcrWord]]:
+        return [[_OcrWord(text, 90, 0, 0, 10, 10) for text in line.split()] for line in lines]
+
+    assert _is_register(reading("VIỆN KIỂM SÁT NHÂN DÂN", "ĐẾN Số: 1945"))
+    assert _is_register(reading("Ngày: ....", "Chuyển: ...."))
+    # "ĐẾN" and "Ngày" under the body's print: the heading, the "Số" and a number say it
+    assert _is_register(reading("VIEN KIEM SAT NHAN DAN TINH", "QUANG NINH", "1945", "S"))
+    assert _is_register(reading("VIÊN KIỀM SÁT NHÂN DÂN", "Số: 1945"))
+    # the heading without the number's label, or without a number, is no register stamp
+    assert not _is_register(reading("VIỆN KIỂM SÁT NHÂN DÂN TỈNH", "QUẢNG NINH", "1945"))
+    assert not _is_register(reading("VIỆN KIỂM SÁT NHÂN DÂN", "Số: ...."))
+    assert not _is_register(reading("VIỆN NGHIÊN CỨU", "Số: 12"))
+    assert not _is_register(reading("Ký bởi: VIỆN KIỂM SÁT NHÂN DÂN", "Số: 12"))  # an e-signature
+
+
 def test_fields_of_a_reading_skip_the_o_of_so_and_a_doubted_digit_of_the_heading():
     from pipeline.stages.stamps import _fields_of, _OcrWord
 

@@ -723,16 +723,20 @@ def _is_register(lines: list[list[_OcrWord]]) -> bool:
     so, ngay, chuyen = any(_is_so(k) for k in keys), any(_is_ngay(k) for k in keys), any(_is_chuyen(k) for k in keys)
     digits = any(re.search(r"\d", k) for k in keys)
     labels = ngay + chuyen + _has_so_ky_hieu(keys)
-    heading = any(
-        [edit_distance(k, want, 1) <= 1 for k, want in zip(keys[i : i + 3], ("VIEN", "KIEM", "SAT"), strict=False)]
-        == [True] * 3
-        for i in range(len(keys))
-    )
     return (
         (den and (so or ngay or chuyen or digits))
         or labels >= 2
         or (so and ngay and chuyen)
-        or (heading and so and digits)
+        or (_names_procuracy(keys) and so and digits)
+    )
+
+
+def _names_procuracy(keys: list[str]) -> bool:
+    """A procuracy's name ("VIỆN KIỂM SÁT …") among the keys, each word a letter off at most."""
+    name = ("VIEN", "KIEM", "SAT")
+    return any(
+        all(edit_distance(key, word, 1) <= 1 for key, word in zip(keys[i : i + 3], name, strict=True))
+        for i in range(len(keys) - 2)
     )
 
 
@@ -957,8 +961,8 @@ def _model_value(lines: list[Image.Image], field: str) -> str | None:
         if field == "number" and re.fullmatch(r"\d{1,6}", reading.text) and reading.text.strip("0"):
             return reading.text
         match = _DATE.fullmatch(reading.text) if field == "date" else None
-        if match and _iso(*match.groups()):
-            return _iso(*match.groups())
+        if match and (iso := _iso(*match.groups())):
+            return iso
     return None
 
 
