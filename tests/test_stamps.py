@@ -414,6 +414,28 @@ def test_a_number_whose_last_digit_runs_into_the_date_under_it_is_not_read_short
     assert not crossed and line.height < 80  # the number's own line alone
 
 
+def test_a_field_line_leaves_out_a_ruled_line_it_touches_and_print_standing_apart():
+    # real-dev 08/CT's incoming-mail stamp, printed over the body: the stamp's inner rule touches
+    # the number's tops, and the body's "Thời" stands a little right of it, its "T" reaching down
+    # into the next line. Neither is the number's: the line is the number alone, and not crossed.
+    from PIL import ImageDraw, ImageFont
+
+    from pipeline.stages.stamps import _handwriting_line
+
+    font = ImageFont.truetype(str(Path(__file__).parents[1] / "pipeline" / "data" / "DejaVuSerif-Italic.ttf"), 40)
+    image = Image.new("L", (620, 200), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((40, 40), "2770", font=font, fill=0)
+    x0, y0, x1, y1 = draw.textbbox((40, 40), "2770", font=font)
+    draw.line((10, y0, 600, y0), fill=0, width=3)  # the rule, touching the digits' tops
+    draw.line((x1 + 50, y0 + 2, x1 + 50, y1 + 60), fill=0, width=5)  # the print's "T", down into the next line
+    draw.text((x1 + 70, 40), "ho", font=font, fill=0)
+    line, crossed = _handwriting_line(image, (x0, x1, y0, y1))
+    ink = np.flatnonzero((np.asarray(line) < 150).any(axis=0))
+    assert not crossed
+    assert ink[-1] - ink[0] <= x1 - x0 + 4  # the number's width: no rule, no print beside it
+
+
 @pytest.mark.ocr
 def test_bilevel_page_is_searched_for_its_stamp_when_its_words_do_not_name_it(tmp_path):
     # petitions-dev 001 p3, as the OCR stage has it: the page's OCR read the stamp's heading but

@@ -977,6 +977,7 @@ def _with_model(tesseract: str | None, model: str | None, seen: set[str | None])
     return tesseract if model is None else (model if model in seen else None)
 
 
+RULE_LINES = 2.5  # a horizontal run of ink this many line heights long is a ruled line
 STRAY_GAP = 1.0  # a shape this many line heights away from the rest of the line is not of the field
 
 
@@ -1294,7 +1295,10 @@ def _handwriting_line(
     x0, x1, y0, y1 = box
     h = max(y1 - y0, 10.0)
     a = np.asarray(clean)
-    ys, starts, ends, roots = _components(a < 150)
+    ink = a < 150
+    # A ruled line the handwriting touches (a frame's inner rule; no digit is that wide) is no part of it.
+    ink &= ~_long_runs_of(_band(ink, 1), int(RULE_LINES * h))
+    ys, starts, ends, roots = _components(ink)
     out = np.full_like(a, 255)
     keep, crossing = [], []  # crossing: the ink in this line's band of shapes centred on another line
     if ys.size:
@@ -1316,7 +1320,7 @@ def _handwriting_line(
                     keep.append(
                         (int(starts[idx][in_band].min()), int(y0), int(ends[idx][in_band].max()), int(y1), idx[in_band])
                     )
-    keep = _on_one_line(keep)
+    keep = _main_run(_on_one_line(keep))
     # A digit's worth of ink in this line, right next to its digits, joined to a shape of the next line
     # (not the tip of a slash; not the next line's end rising past this one's last digit)
     digit = np.median([(ends[k[4]] - starts[k[4]]).sum() for k in keep]) if keep else 0
@@ -1357,7 +1361,26 @@ def _on_one_line(shapes: list) -> list:
         if abs((s[1] + s[3]) / 2 - mid) <= 0.75 * hm
         and not (s[3] - s[1] > 1.7 * hm and s[2] - s[0] < 0.25 * (s[3] - s[1]))
         and s[3] - s[1] <= 2.5 * hm  # no glyph of the line: a corner of the frame
+        and not (s[3] - s[1] <= 0.2 * hm and s[2] - s[0] >= 1.5 * hm)  # nor what is left of a ruled line
     ]
+
+
+def _main_run(shapes: list) -> list:
+    """The shapes (x0, y0, x1, y1, …) of the field: the run along the line with the most ink
+    across, cut where a gap is wider than STRAY_GAP glyph heights (a glyph of the body's print
+    beside the field, what is left of a label or of the frame's side, stand apart)."""
+    if len(shapes) < 2:
+        return shapes
+    heights = sorted(s[3] - s[1] for s in shapes)
+    glyph = heights[len(heights) // 2 :][len(heights[len(heights) // 2 :]) // 2]  # the bigger half's median
+    runs: list[list] = []
+    right = -np.inf
+    for shape in sorted(shapes, key=lambda s: s[0]):
+        if shape[0] - right > STRAY_GAP * glyph:
+            runs.append([])
+        runs[-1].append(shape)
+        right = max(right, shape[2])
+    return max(runs, key=lambda run: sum(s[2] - s[0] for s in run))
 
 
 def _upright(image: Image.Image, shear: float) -> Image.Image:
