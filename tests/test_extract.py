@@ -280,6 +280,17 @@ def test_register_stamp_text_near_the_header_is_not_the_number_or_the_date():
     assert (meta.number, meta.date, meta.received) == (None, None, {"number": "164", "date": "2024-01-20"})
 
 
+def test_a_stamp_set_over_the_quoc_hieu_leaves_the_header_its_own():
+    # dev-real 8001_1 p8: a register stamp over "NGHĨA VIỆT NAM" and "Hạnh phúc". Its own words are
+    # left out; the Quốc hiệu and the tiêu ngữ under it are the page's, and find its header.
+    rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (277, "Quảng Ngãi, ngày 15 tháng 3 năm 2024", 96)])
+    rows = sorted(rows + [(35, [(370, "VIỆN KIỂM SÁT", 90)]), (47, [(380, "1945", 60)])], key=lambda row: row[0])
+    stamp = Stamp("received", "VIỆN KIỂM SÁT\nSố: 1945", "1945", None, box=(362, 30, 470, 92))
+    meta = extract_metadata(laid_out(real(rows, stamps=[stamp])), CHI_THI)
+    assert (meta.number, meta.date, meta.issuer) == ("04/CT-UBND", "2024-03-15", "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI")
+    assert meta.received == {"number": "1945", "date": None}
+
+
 def test_a_stamp_date_line_alone_is_no_date_line():
     # The printed date line did not read at all; a stamp's "Ngày: 20/1/2024" in the right column is not it.
     rows = with_row(103, [(105, "Số:", 96), (130, "04/CT-UBND", 92), (300, "Ngày: 20/1/2024", 80)])

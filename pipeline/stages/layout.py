@@ -92,12 +92,26 @@ class Reading:
 
 
 def read_order(page: PageText) -> Reading:
-    """The page in reading order; words inside the page's stamp boxes are left out."""
+    """The page in reading order; words inside the page's stamp boxes are left out, but for the
+    Quốc hiệu and the tiêu ngữ a stamp is set over (a stamp has no such words of its own, and
+    the header is found by them: dev-real 8001_1 p8's register stamp over "NGHĨA VIỆT NAM")."""
     if page.words:
         boxes = [s.box for s in page.stamps if s.box]
-        words = [w for w in page.words if not any(_inside(w, box) for box in boxes)]
+        stamped = [w for w in page.words if any(_inside(w, box) for box in boxes)]
+        if stamped:
+            stamped = set(stamped) - _header_phrases(page.words)
+        words = [w for w in page.words if w not in stamped]
         return _lines_from_words(words, page.width) if words else Reading([])
     return Reading([Line(text) for text in _deinterleave([normalize(t).strip() for t in page.text.splitlines()])])
+
+
+def _header_phrases(words: list[Word]) -> set[Word]:
+    """The words of the Quốc hiệu and the tiêu ngữ among the first rows of a page."""
+    found: set[Word] = set()
+    for row in _rows(words)[: HEADER_LINES + 6]:
+        for phrase in (_NATIONAL, _MOTTO):
+            found.update(_phrase_words(phrase, row) or ())
+    return found
 
 
 def _inside(word: Word, box: tuple[float, float, float, float]) -> bool:
