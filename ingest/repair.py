@@ -418,6 +418,9 @@ class Repair:
                 f"correct them with `hoso petitions set {petition} --received-number N --received-date dd/mm/yyyy`"
             )
         old = getattr(doc, field_name)
+        if field_name == "received" and not from_register and old:
+            # A part left empty stays as the stamp reader read it: the clerk writes the part it could not.
+            value = {part: read if read is not None else old.get(part) for part, read in value.items()}
         if field_name == "classification" and rank(value) < rank(old) and self.role not in LOWERS_CLASSIFICATION:
             raise CorrectionError(
                 f"only a leader (lãnh đạo) may lower the classification of {doc_id} ({old} → {value}); "

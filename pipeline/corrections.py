@@ -57,7 +57,7 @@ FIELDS = {
     "article": "its article of the Bộ luật Hình sự (a number)",
     "persons": "'Name:role; Name:role' (roles: bi_can, bi_cao, nguoi_bi_hai, nguoi_lam_don, ...), or JSON",
     "classification": "who may read it: thuong, mat or toi_mat (or the mark: MẬT, TỐI MẬT); lowering needs a leader",
-    "received": "the register stamp (dấu đến): 'NUMBER, dd/mm/yyyy', e.g. '2352, 21/03/2018' (either part may be empty)",
+    "received": "the register stamp (dấu đến): 'NUMBER, dd/mm/yyyy', e.g. '2352, 21/03/2018' (a part left empty stays as read)",
 }
 ROLES = (
     "bi_can",
