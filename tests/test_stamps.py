@@ -312,31 +312,24 @@ def test_words_header_and_body_dates_are_no_stamp():
     assert stamps_in_words(HEADER + body, 595, 842) == []
 
 
-def test_words_register_stamp_with_clean_fields():
+def test_words_register_stamp_never_takes_its_number_and_date_from_the_words():
+    # The page's OCR is sure of pen digits it misreads: dev-real 8004_1 p1's "20/1/2024" is its
+    # word "20/1/2074", 93 % sure. Only the stamp's image, read by the field readers, gives them.
     stamp = (
         line("VIỆN KIỂM SÁT NHÂN DÂN", 20, 104, 70)
         + line("ĐẾN", 22, 128, 90)
         + line("Số:", 60, 124, 60)
         + line("164", 90, 122, 92)
         + line("Ngày:", 60, 138, 55)
-        + line("20/1/2024", 95, 137, 90)
+        + line("20/1/2074", 95, 137, 93)
         + line("Chuyển:", 22, 152, 80)
         + line("VP", 80, 150, 40)
     )
-    stamps = stamps_in_words(HEADER + stamp, 595, 842)
-    assert [(s.kind, s.number, s.date) for s in stamps] == [("received", "164", "2024-01-20")]
-
-
-def test_words_register_stamp_keeps_no_guess():
-    stamp = (
-        line("ĐẾN", 22, 128, 90)
-        + line("Số:", 60, 124, 60)
-        + line("64", 90, 122, 72)
-        + line("20/1/2024", 95, 137, 41)
-        + line("Chuyển:", 22, 152, 80)
-    )
-    stamps = stamps_in_words(HEADER + stamp, 595, 842)
-    assert [(s.kind, s.number, s.date) for s in stamps] == [("received", None, None)]
+    (found,) = stamps_in_words(HEADER + stamp, 595, 842)
+    assert (found.kind, found.number, found.date) == ("received", None, None)
+    assert "164" in found.text and "20/1/2074" in found.text  # its box holds the handwriting, for the image readers
+    box = found.box
+    assert box[0] <= 22 and box[1] <= 122 and box[2] >= 95 and box[3] >= 150
 
 
 def test_words_mat_line_under_the_number():

@@ -1504,9 +1504,9 @@ def stamps_in_words(words: list[Word], width: float, height: float) -> list[Stam
     conservative: a MẬT / TỐI MẬT / TUYỆT MẬT box is a line of the header's left column holding
     that mark and nothing else, just under the document's "Số:"; a register stamp is a cluster
     in the top part of the page holding two of its own words ("ĐẾN" in capitals, "Chuyển:",
-    "Số và ký hiệu", "Ngày:") or "ĐẾN" beside a handwritten number or date. Its number and date
-    are kept only when a word alone on its line reads as one, confidently; a date inside a
-    sentence ("ngày 20/1/2024") or the header's place-and-date line never is.
+    "Số và ký hiệu", "Ngày:") or "ĐẾN" beside a handwritten number or date (a word alone on its
+    line: a date inside a sentence, "ngày 20/1/2024", or the header's place-and-date line never
+    is). Its number and date are not taken from the words (see `_register_in_lines`).
     """
     zone = [w for w in words if w.bottom <= STAMP_ZONE * height and _core(w.text)]
     if not zone:
@@ -1535,7 +1535,6 @@ def stamp_hint(words: list[Word], height: float) -> bool:
 
 
 STAMP_ZONE = 0.4  # stamps and marks are looked for in the top 40 % of the page
-WORD_CONF = 85.0  # a number or date taken from the page's own OCR words needs this confidence
 
 
 def _word_lines(words: list[Word]) -> list[list[Word]]:
@@ -1610,7 +1609,10 @@ def _cue(word: Word, line: list[Word]) -> str | None:
 
 
 def _register_in_lines(lines: list[list[Word]]) -> Stamp | None:
-    """A cluster of a register stamp's own words; its number and date when they read cleanly."""
+    """A cluster of a register stamp's own words, with the handwriting in it; its number and date
+    are never taken from them. The page's OCR is sure of pen digits it misreads: dev-real 8004_1
+    p1's stamp date "20/1/2024" is its word "20/1/2074", 93 % sure. Only the stamp's image, read
+    by its field readers (`find_stamps_grey`), gives them."""
     cues = [(kind, w) for line in lines for w in line if (kind := _cue(w, line)) is not None]
     if not cues:
         return None
@@ -1621,32 +1623,28 @@ def _register_in_lines(lines: list[list[Word]]) -> Stamp | None:
         region = [w for _, w in near]
         x0, x1 = min(w.x0 for w in region) - 40, max(w.x1 for w in region) + 120
         y0, y1 = min(w.top for w in region) - 60, max(w.bottom for w in region) + 40
-        number, when, found = _fields_in_words(lines, (x0, y0, x1, y1))
+        found = _handwriting_in_words(lines, (x0, y0, x1, y1))
         if len(kinds) >= 2 or ("den" in kinds and found):
             score = (len(kinds), found)
             if best is None or score > best[0]:
-                best = (score, region + found, number, when)
+                best = (score, region + found)
     if best is None:
         return None
-    _, region, number, when = best
-    return Stamp(
-        kind="received", text=" ".join(w.text for w in region), number=number, date=when, box=_box_of_words(region)
-    )
+    _, region = best
+    return Stamp(kind="received", text=" ".join(w.text for w in region), box=_box_of_words(region))
 
 
-def _fields_in_words(lines: list[list[Word]], box) -> tuple[str | None, str | None, list[Word]]:
-    """A register number and a date inside `box`, each a word alone on its stretch of line (no
-    other word of letters or digits within three word-heights), read with confidence."""
+def _handwriting_in_words(lines: list[list[Word]], box) -> list[Word]:
+    """The words inside `box` that read as a register number or a date, each alone on its stretch
+    of line (no other word of letters or digits within three word-heights): the handwriting."""
     x0, y0, x1, y1 = box
-    number = when = None
     found: list[Word] = []
     for line in lines:
         for w in line:
             if not (x0 <= w.x0 <= x1 and y0 <= w.top <= y1):
                 continue
             core = _core(w.text)
-            date = _DATE.fullmatch(core)
-            if not (date or re.fullmatch(r"\d{1,6}", core)):
+            if not (_DATE.fullmatch(core) or re.fullmatch(r"\d{1,6}", core)):
                 continue
             h = w.bottom - w.top
             neighbours = [
@@ -1659,13 +1657,7 @@ def _fields_in_words(lines: list[list[Word]], box) -> tuple[str | None, str | No
             ):
                 continue
             found.append(w)
-            if (w.conf or 0.0) < WORD_CONF:
-                continue
-            if date and when is None:
-                when = _iso(*date.groups())
-            elif not date and number is None:
-                number = core.lstrip("0") or None
-    return number, when, found
+    return found
 
 
 def find_stamps_grey(image: Image.Image, dpi: float, words: list[Word]) -> list[Stamp]:
