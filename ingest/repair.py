@@ -192,6 +192,7 @@ class Repair:
                 "symbol": doc.symbol,
                 "date": doc.date,
                 "month": doc.month,
+                "received": doc.received,  # what the register stamp reader read of it, a part left empty
                 "title": doc.title,
                 "reasons": reasons,
                 "fields": list(doc.review),
@@ -418,7 +419,7 @@ class Repair:
                 f"correct them with `hoso petitions set {petition} --received-number N --received-date dd/mm/yyyy`"
             )
         old = getattr(doc, field_name)
-        if field_name == "received" and not from_register and old:
+        if field_name == "received" and not from_register and old and value is not None:
             # A part left empty stays as the stamp reader read it: the clerk writes the part it could not.
             value = {part: read if read is not None else old.get(part) for part, read in value.items()}
         if field_name == "classification" and rank(value) < rank(old) and self.role not in LOWERS_CLASSIFICATION:

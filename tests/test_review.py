@@ -165,6 +165,7 @@ def test_an_unread_register_stamp_is_shown_with_the_top_of_its_page(home):
         home.catalog.put_document(detention)
     (item,) = [d for d in cli_json(home.path, "review")["documents"] if d["id"] == detention.id]
     assert item["fields"] == ["received"] and Path(item["crops"]["received"]).is_file()
+    assert item["received"] == {"number": "937", "date": None}  # what was read: only the date is to write
 
     refused = cli(home.path, "doc", "set", detention.id, "received", "93?, 26/04/2024", code=None)
     assert refused.exit_code != 0 and "the register's number is digits" in refused.stderr
@@ -172,6 +173,8 @@ def test_an_unread_register_stamp_is_shown_with_the_top_of_its_page(home):
     assert home.catalog.document(detention.id).received == {"number": "937", "date": "2024-04-26"}
     assert detention.id not in {d["id"] for d in cli_json(home.path, "review")["documents"]}
     assert home.shown(detention.id)["received"] == {"number": "937", "date": "2024-04-26"}
+    cli(home.path, "doc", "set", detention.id, "received", "")  # no stamp there after all: all of it goes
+    assert home.catalog.document(detention.id).received is None
 
 
 def test_corrections_are_recorded_with_who_when_old_and_new(home):

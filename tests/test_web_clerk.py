@@ -190,6 +190,20 @@ def test_review_page_shows_what_needs_a_person(client):
     assert "Cáo trạng" in html  # doc types by their Vietnamese names
 
 
+def test_review_page_shows_what_a_register_stamp_reader_read(client, home):
+    # The stamp's number was read, its date not: the clerk sees the number and writes the date only.
+    catalog = Catalog(home / "catalog.sqlite")
+    try:
+        doc = catalog.document("A-DON1")
+        doc.received = {"number": "2352", "date": None}
+        with catalog.transaction():
+            catalog.put_document(doc)
+    finally:
+        catalog.close()
+    html = client.get("/review").text
+    assert "Dấu đến</th><td>số 2352, ngày ?" in html and "phần để trống giữ như đã đọc" in html
+
+
 def test_header_picture_is_served_by_document_id(client):
     picture = client.get("/api/v1/review/A-DON1/header.png")
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"

@@ -56,7 +56,7 @@ FIELDS = {
     "article": "Điều luật (BLHS)",
     "persons": "Người liên quan",
     "classification": "Độ mật (thuong, mat, toi_mat)",
-    "received": "Số, ngày đến (số, dd/mm/yyyy; phần để trống giữ như đã đọc)",
+    "received": "Số, ngày đến (số, dd/mm/yyyy)",
 }
 FIELD_NAMES = {**FIELDS, "symbol": "Ký hiệu", "month": "Tháng", "received": "Số, ngày đến"}
 
