@@ -126,6 +126,14 @@ def register(app: typer.Typer) -> None:
             )
             if doc.get("duplicate_of"):
                 out.print(f"    probably a rescan of {doc['duplicate_of']}, already in the case", highlight=False)
+            if "received" in doc["fields"] and doc.get("received"):
+                read = doc["received"]
+                out.print(
+                    f"    register stamp as read: number {read['number'] or '?'}, date {read['date'] or '?'}"
+                    " (`hoso doc set ID received` keeps a part left empty)",
+                    highlight=False,
+                    markup=False,
+                )
             if doc.get("crops"):
                 out.print(f"    header to read: {next(iter(doc['crops'].values()))}", highlight=False, markup=False)
         out.print("fix with `hoso doc set-type|set|move|split|merge`, `hoso page rotate|delete`", highlight=False)

@@ -166,6 +166,7 @@ def test_an_unread_register_stamp_is_shown_with_the_top_of_its_page(home):
     (item,) = [d for d in cli_json(home.path, "review")["documents"] if d["id"] == detention.id]
     assert item["fields"] == ["received"] and Path(item["crops"]["received"]).is_file()
     assert item["received"] == {"number": "937", "date": None}  # what was read: only the date is to write
+    assert "register stamp as read: number 937, date ?" in cli(home.path, "review").stdout
 
     refused = cli(home.path, "doc", "set", detention.id, "received", "93?, 26/04/2024", code=None)
     assert refused.exit_code != 0 and "the register's number is digits" in refused.stderr
