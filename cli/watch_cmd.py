@@ -92,7 +92,10 @@ def register(app: typer.Typer) -> None:
             None, help="Quarantined files (as `hoso status` lists them) or their quarantine folders."
         ),
         all_: bool = typer.Option(
-            False, "--all", help="Every quarantined file, and every file held back (disk full, interrupted)."
+            False,
+            "--all",
+            help="Every quarantined file, and every file held back (disk full, interrupted, or left "
+            "`processing` by a process that is gone).",
         ),
         json_out: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
     ) -> None:
@@ -100,6 +103,8 @@ def register(app: typer.Typer) -> None:
         if not all_ and not paths:
             fail("name quarantined files (see `hoso status`) or use --all", ExitCode.USAGE)
         with access() as acc:
+            if all_:
+                acc.recover_stale()
             quarantined = acc.retryable()
             if all_:
                 rows = quarantined

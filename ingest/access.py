@@ -588,6 +588,16 @@ class Access:
 
     # ---- clerks: the quarantine, retries, the review's header pictures (web/clerk.py, `hoso retry`) ----
 
+    def recover_stale(self) -> list[int]:
+        """Queue again, with the reason, the files left `processing` by a hoso process that is gone
+        (killed, or the catalog could not be written when it held the file back): `hoso retry --all`
+        then takes them. A file a live process has keeps its lock and is left alone."""
+        from .queue import recover
+        from .retry import STALE
+
+        self.need("retry")
+        return recover(self.catalog, self.settings.home / "locks", reason=STALE)
+
     def retryable(self) -> list[FileRow]:
         """Quarantined files, and files the machine held back (`hoso retry --all` takes them all)."""
         from .retry import retryable

@@ -87,14 +87,14 @@ def claim(catalog: Catalog, locks_dir: Path, row: FileRow) -> BatchLock | Catalo
     return lock
 
 
-def recover(catalog: Catalog, locks_dir: Path) -> list[int]:
-    """Requeue `processing` rows whose worker died (their lock is free)."""
+def recover(catalog: Catalog, locks_dir: Path, reason: str | None = None) -> list[int]:
+    """Requeue `processing` rows whose worker died (their lock is free), with `reason`."""
     requeued = []
     for row in catalog.files("processing"):
         lock = batch_lock(catalog, locks_dir, row.sha256)
         if lock.acquire():
             try:
-                catalog.set_file_state(row.id, "queued")
+                catalog.set_file_state(row.id, "queued", reason=reason)
                 requeued.append(row.id)
             finally:
                 lock.release()

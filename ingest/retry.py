@@ -17,6 +17,8 @@ from .consume import Consumer, FileOutcome
 from .sources import make_batch
 from .watch import settle
 
+STALE = "left processing by a hoso process that is gone (killed, or it could not write the catalog); queued again"
+
 
 def retryable(catalog: Catalog) -> list[FileRow]:
     """Quarantined files, and queued files with a reason: held back by the machine (disk full) or an

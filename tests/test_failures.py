@@ -25,7 +25,8 @@ import pytest
 from conftest import QUEUED_SCAN, REPO, hoso, hoso_json
 from dossier_kit import CASE, cli, tiny_home
 from ingest.consume import Consumer
-from ingest.queue import claim
+from ingest.queue import claim, recover
+from ingest.retry import STALE, retryable
 from ingest.sources import discover
 from pipeline.dossier.build import rebuild_dossier
 from pipeline.errors import ExitCode, why_unwritable
@@ -252,6 +253,9 @@ def test_a_row_the_catalog_could_not_requeue_is_taken_back_by_the_next_run(consu
     lock = claim(consumer.catalog, consumer.locks_dir, row)  # …but its lock is free: the next run takes it
     assert lock is not None and consumer.catalog.get_file(row.id).state == "processing"
     lock.release()
+    # …and so does `hoso retry --all`, where the outcome's reason sends the admin: queued again with why.
+    assert recover(consumer.catalog, consumer.locks_dir, reason=STALE) == [row.id]
+    assert [(r.id, r.state, r.reason) for r in retryable(consumer.catalog)] == [(row.id, "queued", STALE)]
 
 
 def test_disk_full_while_writing_the_ocr_output_file(tmp_path, monkeypatch):
