@@ -41,6 +41,16 @@ class Stamp:
     box: tuple[float, float, float, float] | None = None  # x0, top, x1, bottom in PDF points
 
 
+@dataclass(frozen=True)
+class PenReading:
+    """A header's blank filled in by hand ("Số: 05/CT-UBND", "ngày 15 tháng 3"), read from the page
+    image where its OCR words are not sure of it (`pipeline.stages.pen`)."""
+
+    field: str  # number (the digits before the symbol) | day
+    value: str  # digits
+    box: tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points
+
+
 @dataclass
 class PageText:
     """A page of a batch after OCR: normalized NFC text and word boxes."""
@@ -57,6 +67,7 @@ class PageText:
     layer: str = "ocr"  # ocr (Tesseract read it) | kept (a text layer that covers the page) | none (blank, separator)
     esignatures: list[ESignature] = field(default_factory=list)
     stamps: list[Stamp] = field(default_factory=list)
+    pen: list[PenReading] = field(default_factory=list)  # the header's pen-filled blanks, read from the image
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from index.feed import index_documents
 from ingest import audit
 from pipeline.config import Settings
 from pipeline.errors import ResourceError, resource_error
-from pipeline.models import PageText, Stamp
+from pipeline.models import PageText, PenReading, Stamp
 from pipeline.store.audit import AuditFilter, AuditRow
 from pipeline.store.catalog import Catalog, DocumentRow, open_catalog
 from pipeline.store.migrations import MIGRATIONS, applied_versions
@@ -32,6 +32,7 @@ def _pages(*numbers: int) -> list[PageText]:
             text=f"Quyết định khởi tố vụ án, trang {n}",
             confidence=91.5,
             stamps=[Stamp(kind="received", text="ĐẾN", number="12", date="2025-03-01", box=(1.0, 2.0, 3.0, 4.0))],
+            pen=[PenReading("number", "05", (5.0, 6.0, 7.0, 8.0))],
         )
         for n in numbers
     ]
@@ -107,6 +108,7 @@ def test_batches_pages_and_turns_round_trip(catalog_location):
         page = catalog.batch_page(BATCH, 2)
         assert page.text == "Quyết định khởi tố vụ án, trang 2" and page.confidence == 91.5
         assert page.stamps[0].box == (1.0, 2.0, 3.0, 4.0)
+        assert page.pen == [PenReading("number", "05", (5.0, 6.0, 7.0, 8.0))]
         assert catalog.page_texts([(BATCH, 3), (BATCH, 1)]) == [
             "Quyết định khởi tố vụ án, trang 3",
             "Quyết định khởi tố vụ án, trang 1",

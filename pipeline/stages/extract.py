@@ -39,7 +39,7 @@ from ..text import (
     syllable_cuts,
     tokens,
 )
-from .layout import Line, PageLayout, split_number
+from .layout import Line, NumberParts, PageLayout, split_number
 
 T = TypeVar("T")
 
@@ -297,12 +297,16 @@ def extract_metadata(
         if parts is not None and trusted:
             meta.symbol = parts.symbol
         number = parts.number if parts is not None and number_sure(header) else None
+        if number is None and parts is not None and (pen := _pen(first, "number")):
+            number = NumberParts(pen, parts.year, parts.symbol).number  # the symbol printed, the digits by hand
         meta.number = _checked(number, trusted, "number", meta)
     if header.place_date is not None:
         date = read_date(header.place_date, header.date_line)
         meta.month = date.month_iso if trusted else None
         if meta.month is None and trusted and date.unsure_month and _signed_then(date.year, date.unsure_month, signed):
             meta.month = f"{date.year:04d}-{date.unsure_month:02d}"
+        if date.iso is None and date.month_iso and (pen := _pen(first, "day")):
+            date = DateParts(date.year, date.month, int(pen))  # month and year printed, the day by hand
         meta.date = _checked(date.iso, trusted, "date", meta)
     elif header.national:
         _review(meta, "date")  # the Quốc hiệu block always holds a date line: it went unread
@@ -328,6 +332,11 @@ def extract_metadata(
     meta.crime = _vote(found[True].crimes, found[False].crimes, "crime", meta)
     meta.article = _vote(found[True].articles, found[False].articles, "article", meta)
     return meta
+
+
+def _pen(page: PageText, field: str) -> str | None:
+    """The header's `field` written by pen, as read from the page image by two readers (`stages.pen`)."""
+    return next((r.value for r in page.pen if r.field == field), None)
 
 
 def _classification_mark(first: PageText, printed: str | None, trusted: bool, meta: Metadata) -> str | None:

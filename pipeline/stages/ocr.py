@@ -40,6 +40,7 @@ from .deskew import straighten
 from .esignature import SignatureWidget, esignatures, is_signing_text, read_signatures, stamp_in_text
 from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
+from .pen import header_blanks, read_header_pen
 from .separator import CODE_PREFIX
 
 BLANK_INK = 0.0005
@@ -632,28 +633,42 @@ def extract_pages(
                 ]
                 text = normalize(own.extract_text(use_text_flow=flow) or "")
             read = [w.conf for w in words if w.conf is not None]
-            pages.append(
-                PageText(
-                    number=number,
-                    text=text,
-                    width=width,
-                    height=height,
-                    words=words,
-                    confidence=round(sum(read) / len(read), 1) if number in ocred and read else None,
-                    rotation=turns.get(number, 0),
-                    blank=look.blank,
-                    barcodes=look.barcodes,
-                    layer="none" if blank_or_separator else ("ocr" if number in ocred else "kept"),
-                    esignatures=esignatures(widgets.get(number, [])),
-                    stamps=[]
-                    if blank_or_separator
-                    else (
-                        _stamps(page, scan, look, words, number in ocred, signed)
-                        + [Stamp("esignature", "", box=tuple(round(v, 1) for v in box)) for box in signed]
-                    ),
-                )
+            text_page = PageText(
+                number=number,
+                text=text,
+                width=width,
+                height=height,
+                words=words,
+                confidence=round(sum(read) / len(read), 1) if number in ocred and read else None,
+                rotation=turns.get(number, 0),
+                blank=look.blank,
+                barcodes=look.barcodes,
+                layer="none" if blank_or_separator else ("ocr" if number in ocred else "kept"),
+                esignatures=esignatures(widgets.get(number, [])),
+                stamps=[]
+                if blank_or_separator
+                else (
+                    _stamps(page, scan, look, words, number in ocred, signed)
+                    + [Stamp("esignature", "", box=tuple(round(v, 1) for v in box)) for box in signed]
+                ),
             )
+            text_page.pen = _pen(page, look, text_page)
+            pages.append(text_page)
     return pages
+
+
+def _pen(page, look: PageLook, text_page: PageText) -> list:
+    """The header's pen-filled number and day the page's OCR words are not sure of, read from the
+    page image (`pipeline.stages.pen`); none when the header has no such blank."""
+    blanks = header_blanks(text_page)
+    if not blanks:
+        return []
+    dpi = min(float(look.scan_dpi or STAMP_DPI), STAMP_DPI)
+    try:
+        return read_header_pen(_render(page, dpi), dpi, blanks)
+    except Exception:  # a blank that cannot be read is left to a person; the page keeps its text
+        logging.getLogger(__name__).warning("pen-filled header of page %s not read", page.page_number, exc_info=True)
+        return []
 
 
 def _render(page, dpi: float) -> Image.Image:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
-from ..models import ESignature, PageText, Stamp, Word
+from ..models import ESignature, PageText, PenReading, Stamp, Word
 from .database import Connection, Row, chunks, marks, pair_marks
 
 
@@ -30,6 +30,7 @@ def _row_to_page(row: Row, with_words: bool) -> PageText:
         layer=row["layer"] or ("ocr" if row["confidence"] is not None else "none" if row["blank"] else "kept"),
         esignatures=[ESignature(**e) for e in json.loads(row["esignatures"] or "[]")],
         stamps=stamps,
+        pen=[PenReading(r["field"], r["value"], tuple(r["box"])) for r in json.loads(row["pen"] or "[]")],
     )
 
 
@@ -70,7 +71,7 @@ class Batches:
         # A generator: one page's words are serialized at a time, whatever the batch's length.
         self.db.executemany(
             "INSERT INTO pages(batch_id, number, text, width, height, words, confidence, rotation, blank, barcodes,"
-            " layer, esignatures, stamps) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " layer, esignatures, stamps, pen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (
                     batch_id,
@@ -86,6 +87,7 @@ class Batches:
                     p.layer,
                     json.dumps([asdict(e) for e in p.esignatures], ensure_ascii=False),
                     json.dumps([asdict(s) for s in p.stamps], ensure_ascii=False),
+                    json.dumps([asdict(r) for r in p.pen]),
                 )
                 for p in pages
             ),

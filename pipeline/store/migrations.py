@@ -367,6 +367,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX petition_events_petition ON petition_events(petition_id, id)",
         ),
     ),
+    # A header's pen-filled number and day, read from the page image by two readers (issue 9).
+    Migration(10, "pen-filled header blanks", (AddColumn("pages", "pen", "TEXT"),)),
 )
 
 
