@@ -41,7 +41,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from pipeline.config import Settings
 from pipeline.errors import ResourceError, first_line, resource_error
-from pipeline.models import ESignature, OcrJob, OcrResult, PageText, Stamp, Word
+from pipeline.models import ESignature, OcrJob, OcrResult, PageText, PenReading, Stamp, Word
 from pipeline.stages.normalize import BadInput
 from pipeline.store.database import printable_url
 
@@ -107,6 +107,7 @@ def _page_from(page: dict) -> PageText:
             "words": [Word(**w) for w in page["words"]],
             "esignatures": [ESignature(**e) for e in page["esignatures"]],
             "stamps": [Stamp(**{**s, "box": tuple(s["box"]) if s["box"] else None}) for s in page["stamps"]],
+            "pen": [PenReading(r["field"], r["value"], tuple(r["box"])) for r in page.get("pen", [])],
         }
     )
 

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import REPO, hoso, hoso_json
 from ingest.broker import job_from, job_payload, result_from, result_payload
-from pipeline.models import ESignature, OcrJob, OcrResult, PageText, Stamp, Word
+from pipeline.models import ESignature, OcrJob, OcrResult, PageText, PenReading, Stamp, Word
 
 SAMPLES = REPO / "samples" / "more"
 
@@ -33,6 +33,7 @@ def test_jobs_and_results_travel_as_json_and_come_back_equal(tmp_path):
             Stamp("received", "ĐẾN\nSố: 45", number="45", box=(1.0, 2.0, 3.0, 4.0)),
             Stamp("classification", "MẬT"),
         ],
+        pen=[PenReading("number", "05", (1.0, 2.0, 3.0, 4.0))],
     )
     result = OcrResult("ab" * 32, tmp_path / "out.pdf", [page, PageText(4, "", blank=True)], signed=True, ocr_pages=[3])
     assert result_from(json.loads(json.dumps(result_payload(result)))) == result
