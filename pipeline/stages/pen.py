@@ -4,10 +4,10 @@ hand) and the day ("ngày 15 tháng 4 năm 2020", "15" by hand), read from the p
 The page's OCR makes junk of pen digits ("Sóz⁄4G/QĐ-UBND") or reads them with too little
 confidence to keep (`extract.MIN_WORD_CONFIDENCE`). Each blank is placed by the header's printed
 words around it (after the "Số" label up to the symbol's slash; between "ngày" and "tháng" of
-the place-and-date line), cut from the page with a margin (a digit cut in two
-reads as another: "84" was read "34" cut at the blank's edge) and read by the register stamp's
-two field readers, Tesseract's and the line model's (`stamps.read_pen_digits`): a value is kept
-only when both give it. On real-dev's 24 documents, 11 of the 40 blanks left to a person are so
+the place-and-date line), cut from the page with a margin (a digit cut in two reads as another:
+"84" was read "34" cut at the blank's edge) and read by the register stamp's two field readers,
+Tesseract's and the line model's (`stamps.read_pen_digits`): a value is kept only when both give
+it. On real-dev's 24 documents, 11 of the 40 blanks left to a person are so
 read, none wrongly.
 """
 
@@ -139,7 +139,9 @@ def _read(
     h, margin = bottom - top, MARGIN_MM * 72.0 / 25.4
     box = (left - margin, top - ABOVE * h, right + margin, bottom + BELOW * h)
     k = dpi / 72.0
-    crop = grey.crop(tuple(int(round(v * k)) for v in box))
+    x0, y0, x1, y1 = (int(round(v * k)) for v in box)
+    # within the page: PIL fills what lies beyond it black, which would read as ink
+    crop = grey.crop((max(0, x0), max(0, y0), min(grey.width, x1), min(grey.height, y1)))
     scale = READ_PX_PER_MM / (dpi / 25.4)
     if scale > 1.1:
         crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.LANCZOS)
