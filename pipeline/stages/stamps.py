@@ -1366,9 +1366,7 @@ def _on_one_line(shapes: list) -> list:
     or corners taller than any digit (what is left of the frame)."""
     if len(shapes) < 3:
         return shapes
-    heights = sorted(s[3] - s[1] for s in shapes)
-    tall = heights[len(heights) // 2 :]  # the bigger half: digits, not dots
-    hm = tall[len(tall) // 2]
+    hm = _glyph_height(shapes)
     mids = sorted((s[1] + s[3]) / 2 for s in shapes if s[3] - s[1] >= hm * 0.7)
     mid = mids[len(mids) // 2]
     return [
@@ -1381,14 +1379,20 @@ def _on_one_line(shapes: list) -> list:
     ]
 
 
+def _glyph_height(shapes: list) -> float:
+    """A glyph's height among shapes (x0, y0, x1, y1, …): the median of the bigger half (digits, not dots)."""
+    heights = sorted(s[3] - s[1] for s in shapes)
+    tall = heights[len(heights) // 2 :]
+    return tall[len(tall) // 2]
+
+
 def _main_run(shapes: list) -> list:
     """The shapes (x0, y0, x1, y1, …) of the field: the run along the line with the most ink
     across, cut where a gap is wider than STRAY_GAP glyph heights (a glyph of the body's print
     beside the field, what is left of a label or of the frame's side, stand apart)."""
     if len(shapes) < 2:
         return shapes
-    heights = sorted(s[3] - s[1] for s in shapes)
-    glyph = heights[len(heights) // 2 :][len(heights[len(heights) // 2 :]) // 2]  # the bigger half's median
+    glyph = _glyph_height(shapes)
     runs: list[list] = []
     right = -np.inf
     for shape in sorted(shapes, key=lambda s: s[0]):
