@@ -131,6 +131,17 @@ def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     return "".join(out), offsets
 
 
+def words_over(words: list, start: int, end: int) -> list:
+    """The OCR words (anything with a `text`) that carry characters start..end of their texts
+    joined by single spaces, as a line's text is."""
+    found, position = [], 0
+    for word in words:
+        if position < end and start < position + len(word.text):
+            found.append(word)
+        position += len(word.text) + 1
+    return found
+
+
 def folded_words(text: str) -> str:
     """Text as two readings of one paper are compared (a rescan, a petition sent again): folded,
     lower case, single spaces."""

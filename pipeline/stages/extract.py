@@ -38,6 +38,7 @@ from ..text import (
     starts_with,
     syllable_cuts,
     tokens,
+    words_over,
 )
 from .layout import Line, NumberParts, PageLayout, split_number
 
@@ -175,13 +176,7 @@ def _words_at(line: Line | None, text: str, start: int, end: int) -> list:
     if line is None or not line.words:
         return []
     shift = len(text) - len(line.text)  # text may be a value cut from the end of the line's text
-    found, position = [], 0
-    for word in line.words:
-        left, right = position + shift, position + shift + len(word.text)
-        if left < end and start < right:
-            found.append(word)
-        position += len(word.text) + 1
-    return found
+    return words_over(list(line.words), start - shift, end - shift)
 
 
 def number_sure(layout: PageLayout) -> bool:

@@ -97,9 +97,9 @@ def read_order(page: PageText) -> Reading:
     the header is found by them: dev-real 8001_1 p8's register stamp over "NGHĨA VIỆT NAM")."""
     if page.words:
         boxes = [s.box for s in page.stamps if s.box]
-        stamped = [w for w in page.words if any(_inside(w, box) for box in boxes)]
+        stamped = {w for w in page.words if any(_inside(w, box) for box in boxes)}
         if stamped:
-            stamped = set(stamped) - _header_phrases(page.words)
+            stamped -= _header_phrases(page.words)
         words = [w for w in page.words if w not in stamped]
         return _lines_from_words(words, page.width) if words else Reading([])
     return Reading([Line(text) for text in _deinterleave([normalize(t).strip() for t in page.text.splitlines()])])

@@ -32,7 +32,7 @@ import ocrmypdf
 import pdfplumber
 from PIL import Image
 
-from ..models import OcrJob, OcrResult, PageText, Stamp, Word
+from ..models import OcrJob, OcrResult, PageText, PenReading, Stamp, Word
 from ..text import is_good_vietnamese, normalize
 from . import stamps as stamp_reader
 from .barcodes import decode_barcodes
@@ -657,7 +657,7 @@ def extract_pages(
     return pages
 
 
-def _pen(page, look: PageLook, text_page: PageText) -> list:
+def _pen(page, look: PageLook, text_page: PageText) -> list[PenReading]:
     """The header's pen-filled number and day the page's OCR words are not sure of, read from the
     page image (`pipeline.stages.pen`); none when the header has no such blank."""
     blanks = header_blanks(text_page)

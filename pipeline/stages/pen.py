@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ..models import PageText, PenReading, Word
-from ..text import fold_with_offsets
+from ..text import fold_with_offsets, words_over
 from .stamps import READ_PX_PER_MM, read_pen_digits
 
 SURE = 93.0  # digits the page's OCR read this confidently are its own (extract.MIN_WORD_CONFIDENCE)
@@ -118,12 +118,8 @@ def _x_at(line: list[Word], offset: int) -> float:
 
 def _blank(line: list[Word], start: int, end: int) -> tuple[list[Word], float, float] | None:
     """The blank over text[start:end] of the line, when no word there holds digits read surely."""
-    offset = 0
-    for word in line:
-        over = offset < end and offset + len(word.text) > start
-        if over and re.search(r"\d", word.text) and (word.conf or 0.0) >= SURE:
-            return None
-        offset += len(word.text) + 1
+    if any(re.search(r"\d", w.text) and (w.conf or 0.0) >= SURE for w in words_over(line, start, end)):
+        return None
     left, right = _x_at(line, start), _x_at(line, end)
     if not BLANK_MM[0] <= (right - left) * 25.4 / 72.0 <= BLANK_MM[1]:
         return None
