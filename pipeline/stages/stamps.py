@@ -875,7 +875,7 @@ def _agreed_fields(
             if lines is model:
                 seen[field] = vote.value if vote is not None else None
     boxes = _field_boxes(places)
-    variants: list[tuple[str, Image.Image]] = []
+    read: dict[str, Image.Image] = {}  # each field's line for Tesseract
     field_lines: dict[str, list[Image.Image]] = {}  # each field's line for the model, thresholded and not
     for field, box in boxes.items():
         # A reading may run the two lines together: the number's ink is never the date's.
@@ -887,16 +887,11 @@ def _agreed_fields(
             # share of the crossing stroke, as a line it must be sure of.
             cut, line = {"shared": True}, _handwriting_line(clean, box, shared=True)[0]
         else:
-            variants.extend(((field, False), image) for image in _line_variants(line))
-            variants.extend(((field, True), image) for image in _typeset_variants(line))
+            read[field] = line
         field_lines[field] = [line] + (
             [_handwriting_line(clean, box, faint=faint, **cut)[0]] if faint is not None else []
         )
-    votes: dict[tuple[str, bool], list[_Vote]] = {(f, t): [] for f in ("number", "date") for t in (False, True)}
-    if variants:
-        read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
-        for (key, _), lines in zip(variants, read, strict=True):
-            votes[key].append(_field_vote(lines, key[0], True))
+    votes = _line_votes(read)
     return tuple(
         _with_model(
             _read_twice(votes[field, False], votes[field, True], whole[field], confirmable=field == "date"),
@@ -907,6 +902,24 @@ def _agreed_fields(
     )
 
 
+def _line_votes(lines: dict[str, Image.Image]) -> dict[tuple[str, bool], list[_Vote]]:
+    """Tesseract's votes on each field's line ("number" or "date"), held to digits and separators,
+    by (field, typeset): read as written eighteen ways (`_line_variants`) and typeset eighteen ways
+    (`_typeset_variants`), all in one run. A field without a line has no votes."""
+    variants = [
+        ((field, typeset), image)
+        for field, line in lines.items()
+        for typeset, images in ((False, _line_variants(line)), (True, _typeset_variants(line)))
+        for image in images
+    ]
+    votes: dict[tuple[str, bool], list[_Vote]] = {(f, t): [] for f in ("number", "date") for t in (False, True)}
+    if variants:
+        read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
+        for (key, _), found in zip(variants, read, strict=True):
+            votes[key].append(_field_vote(found, key[0], True))
+    return votes
+
+
 def read_pen_digits(ink: Image.Image, box: tuple[float, float, float, float]) -> str | None:
     """A group of digits written by hand on one line of `ink` (dark on white; `box`: x0, x1, y0, y1
     of where it is), when both readers give it: Tesseract's readings of the line, as written and
@@ -914,12 +927,9 @@ def read_pen_digits(ink: Image.Image, box: tuple[float, float, float, float]) ->
     alone is no reading: on real-dev's pen-filled numbers Tesseract agreed on "4" for a "24" and
     "46" for a "16", the model was sure of "0660" for a "660"."""
     line, _ = _handwriting_line(ink, box)
-    variants = [(False, image) for image in _line_variants(line)] + [(True, image) for image in _typeset_variants(line)]
-    read = _ocr_batch([image for _, image in variants], f"--psm 7 {DIGITS_ONLY}", lang=FIELD_LANG)
-    votes: dict[bool, list[_Vote]] = {False: [], True: []}
-    for (typeset, _), lines in zip(variants, read, strict=True):
-        votes[typeset].append(_field_vote(lines, "number", True))
-    tesseract = _read_twice(votes[False], votes[True]) or _commonest(votes[False] + votes[True])
+    votes = _line_votes({"number": line})
+    written, typeset = votes["number", False], votes["number", True]
+    tesseract = _read_twice(written, typeset) or _commonest(written + typeset)
     return tesseract if tesseract is not None and tesseract == _model_value([line], "number") else None
 
 
