@@ -18,6 +18,8 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.stages.stamps import (
     DIGITS_ONLY,
     FIELD_LANG,
+    _clipped_to_line,
+    _components,
     _date_of,
     _field_vote,
     _is_den,
@@ -169,6 +171,24 @@ def test_a_frames_corner_on_a_fields_line_is_no_glyph():
     digits = [(x, 100, x + 25, 140, f"digit {x}") for x in (10, 45, 80, 115)]
     corner = (0, 0, 180, 240, "corner")  # what is left of a side and the bottom, centred near the line
     assert [s[4] for s in _on_one_line([*digits, corner])] == [s[4] for s in digits]
+
+
+def test_glyphs_joined_to_a_side_or_to_print_are_cut_to_the_line():
+    a = np.full((200, 400), 255, np.uint8)
+    for x in (10, 50, 90, 130):
+        a[60:100, x : x + 25] = 0  # four digits, 40 high
+    a[20:180, 175:178] = 0  # a side down through the last one
+    a[60:100, 165:190] = 0
+    a[100:150, 60:70] = 0  # a letter of the print touching the second digit from under the line
+    ys, starts, ends, roots = _components(a < 150)
+    order = np.argsort(roots, kind="stable")
+    shapes = [
+        (int(starts[i].min()), int(ys[i].min()), int(ends[i].max()), int(ys[i].max()) + 1, i)
+        for i in np.split(order, np.flatnonzero(np.diff(roots[order])) + 1)
+    ]
+    clipped = sorted(s[:4] for s in _clipped_to_line(shapes, ys, starts, ends))
+    assert len(clipped) == 5 and all(y0 >= 50 and y1 <= 111 for _, y0, _, y1 in clipped)  # the line's rows
+    assert _clipped_to_line(shapes[:3], ys, starts, ends) == shapes[:3]  # too few glyphs to tell
 
 
 def test_a_short_sliver_after_the_digits_is_no_glyph():

@@ -1346,7 +1346,7 @@ def _handwriting_line(
                     keep.append(
                         (int(starts[idx][in_band].min()), int(y0), int(ends[idx][in_band].max()), int(y1), idx[in_band])
                     )
-    keep = _main_run(_on_one_line(keep))
+    keep = _main_run(_on_one_line(_clipped_to_line(keep, ys, starts, ends)))
     # A digit's worth of ink in this line, right next to its digits, joined to a shape of the next line
     # (not the tip of a slash; not the next line's end rising past this one's last digit)
     digit = np.median([(ends[k[4]] - starts[k[4]]).sum() for k in keep]) if keep else 0
@@ -1368,6 +1368,31 @@ def _handwriting_line(
     crop = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
     crop[pad : pad + by1 - by0, pad : pad + bx1 - bx0] = out[by0:by1, bx0:bx1]
     return Image.fromarray(crop), crossed
+
+
+def _clipped_to_line(shapes: list, ys: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list:
+    """The shapes (x0, y0, x1, y1, idx) with those far taller than a glyph cut to the line's rows:
+    a digit joined to the frame's side crossing it, or to a letter of the print under it, is kept
+    as the digit (its share of the line), not dropped with what it touches."""
+    tallest = max((s[3] - s[1] for s in shapes), default=0)
+    heights = sorted(h for s in shapes if (h := s[3] - s[1]) >= 0.25 * tallest)  # no specks
+    if len(heights) < 4:  # too few glyphs to tell one from glyphs joined
+        return shapes
+    hm = heights[len(heights) // 2]
+    mids = sorted((s[1] + s[3]) / 2 for s in shapes if 0.7 * hm <= s[3] - s[1] <= JOINED * hm)  # hm's own, at least
+    mid = mids[len(mids) // 2]
+    out = []
+    for s in shapes:
+        if s[3] - s[1] <= JOINED * hm:
+            out.append(s)
+            continue
+        idx = s[4][np.abs(ys[s[4]] - mid) <= 0.75 * hm]
+        if idx.size:
+            out.append((int(starts[idx].min()), int(ys[idx].min()), int(ends[idx].max()), int(ys[idx].max()) + 1, idx))
+    return out
+
+
+JOINED = 1.8  # a shape this many glyph heights tall is glyphs joined to something else
 
 
 def _on_one_line(shapes: list) -> list:
