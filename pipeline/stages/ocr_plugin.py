@@ -2,6 +2,8 @@
 
 - Keeps what Tesseract itself said about each page, from OCRmyPDF's own run (no second OCR):
   the page's hOCR (words, boxes, word confidences) and the orientation it turned the page by.
+- Adds to that hOCR the lines of print Tesseract's page layout left out, each read on its own
+  (`pipeline.stages.missed`), so they reach the text layer.
 - Shows Tesseract a page image without stamp and seal ink (`pipeline.stages.stamps.suppress_stamp_ink`)
   on the pages hoso names; the output PDF keeps its colour.
 - Renders a scan page no finer than its scan for OCR: a page with visible text (a flattened
@@ -67,9 +69,29 @@ class HosoTesseract(_tesseract.TesseractOcrEngine):
     @staticmethod
     def generate_hocr(input_file, output_hocr, output_text, options):
         _tesseract.TesseractOcrEngine.generate_hocr(input_file, output_hocr, output_text, options)
+        _add_missed_lines(Path(input_file), Path(output_hocr), options)
         folder, page = _setting(options, CAPTURE), _page_of(output_hocr)
         if folder and page and Path(output_hocr).exists():
             shutil.copyfile(output_hocr, Path(folder) / f"{page:06d}.hocr")
+
+
+def _add_missed_lines(image_file: Path, hocr_file: Path, options) -> None:
+    """The lines of print Tesseract's page layout left out, read and added to the page's hOCR
+    before OCRmyPDF makes its text layer of it (`pipeline.stages.missed`)."""
+    from PIL import Image
+
+    from .missed import with_missed_lines
+
+    if not hocr_file.exists():
+        return
+    hocr = hocr_file.read_text(encoding="utf-8")
+    with Image.open(image_file) as image:
+        dpi = float((image.info.get("dpi") or (0, 0))[0] or 0)
+        if dpi <= 0:
+            return  # OCRmyPDF always gives its page image a resolution; without one, sizes mean nothing
+        added = with_missed_lines(image, hocr, dpi, "+".join(options.languages))
+    if added != hocr:
+        hocr_file.write_text(added, encoding="utf-8")
 
 
 @hookimpl

@@ -26,7 +26,6 @@ left over is read like a coloured stamp.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import deque
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from PIL import Image, ImageFilter
 from ..models import Stamp, Word
 from ..text import edit_distance, fold, normalize
 from .handwriting import find_lines, read_line
+from .tesseract import read_images
 
 # Colour of ink against the paper it lies on (channels 0..255 after the paper is made white).
 CHROMA_MIN = 20  # max-min of the white-balanced channels
@@ -607,46 +607,11 @@ class _OcrWord:
 def _ocr_batch(
     images: list[Image.Image], config: str, glyphs: list | None = None, lang: str = "vie"
 ) -> list[list[list[_OcrWord]]]:
-    """Tesseract (vie) on several images in one run (its start-up costs more than a small crop):
-    for each image, its lines of words. With `glyphs` (a list), it is filled with each image's
-    character boxes (w, h)."""
-    import subprocess
-    import tempfile
-
-    import pytesseract
-
-    with tempfile.TemporaryDirectory(prefix="hoso-stamp-") as tmp:
-        names = []
-        for i, image in enumerate(images):
-            name = os.path.join(tmp, f"{i:03d}.png")
-            image.save(name)
-            names.append(name)
-        listing = os.path.join(tmp, "images.txt")
-        with open(listing, "w", encoding="utf-8") as out:
-            out.write("\n".join(names) + "\n")
-        base = os.path.join(tmp, "out")
-        try:  # a stamp that cannot be read is no stamp; the page's own OCR goes on
-            subprocess.run(
-                [
-                    pytesseract.pytesseract.tesseract_cmd,
-                    listing,
-                    base,
-                    "-l",
-                    lang,
-                    *config.split(),
-                    "tsv",
-                    *(["makebox"] if glyphs is not None else []),
-                ],
-                capture_output=True,
-                timeout=120,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            pass
-        tsv = _read_text(base + ".tsv")
-        box = _read_text(base + ".box") if glyphs is not None else ""
+    """Tesseract (vie) on several images in one run: for each image, its lines of words. With
+    `glyphs` (a list), it is filled with each image's character boxes (w, h)."""
+    read = read_images(images, lang, config, ["tsv", *(["makebox"] if glyphs is not None else [])])
     pages: list[dict[tuple[int, int, int], list[_OcrWord]]] = [{} for _ in images]
-    for row in tsv.splitlines()[1:]:
+    for row in read["tsv"].splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
             continue
@@ -659,20 +624,12 @@ def _ocr_batch(
         pages[page].setdefault((int(cells[2]), int(cells[3]), int(cells[4])), []).append(word)
     if glyphs is not None:
         glyphs.extend([] for _ in images)
-        for row in box.splitlines():
+        for row in read["makebox"].splitlines():
             cells = row.rsplit(" ", 5)
             if len(cells) == 6 and cells[5].isdigit() and int(cells[5]) < len(images):
                 x0, y0, x1, y1 = map(int, cells[1:5])
                 glyphs[int(cells[5])].append((x1 - x0, y1 - y0))
     return [[lines[k] for k in sorted(lines)] for lines in pages]
-
-
-def _read_text(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def _text_of(lines: list[list[_OcrWord]]) -> str:
