@@ -15,6 +15,7 @@ no row of glyphs, or reads as nothing sure.
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -31,13 +32,15 @@ MIN_GLYPHS = 8
 MIN_SPAN_MM = 40.0
 ROW_PAD = (0.8, 0.6)  # a row's body is read with these shares of its height above (capitals, their marks) and below
 COVER_MM = 0.5  # the ink this near a word read is that word's
-SURE_CONF = 60.0  # a row is kept when Tesseract is this sure of …
-SURE_SHARE = 0.5  # … at least this share of its words
+SURE_CONF = 60.0  # a row is kept when Tesseract is this sure of words of two letters or digits at least …
+SURE_SHARE = 0.5  # … of at least this share of its words …
+MIN_SURE_WORDS = 3  # … and this many (a register stamp's "ĐẾN Ngày: 27/6/2024" reads as a few sure bits)
 
 _WORD_BOX = re.compile(r"<span class=['\"]ocrx_word['\"][^>]*?title=['\"]bbox (\d+) (\d+) (\d+) (\d+)")
 _LINE_CLASS = r"<span class=['\"]ocr_(?:line|header|textfloat|caption)['\"]"  # Tesseract's kinds of line
 _LINE = re.compile(_LINE_CLASS + r".*?</span>\s*</span>\s*(?=" + _LINE_CLASS + r"|</p>)", re.S)
-_WORD_CONF = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)")
+_WORD = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)[^>]*>(.*?)</span>", re.S)
+_TAG = re.compile(r"<[^>]+>")
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _SIZES = re.compile(r"(baseline -?[\d.]+|x_size|x_descenders|x_ascenders) (-?[\d.]+)")  # pixels, like a box
 _BLOCK = re.compile(r"<div class=['\"]ocr_carea['\"][^>]*?title=['\"]bbox (\d+) (\d+)")
@@ -110,8 +113,9 @@ def with_missed_lines(image: Image.Image, hocr: str, dpi: float, lang: str) -> s
     found = []  # (row's top, its hOCR line)
     for page, (dx, dy) in zip(pages, offsets, strict=False):
         for line in _LINE.findall(page):
-            confs = [float(c) for c in _WORD_CONF.findall(line)]
-            if confs and sum(c >= SURE_CONF for c in confs) >= SURE_SHARE * len(confs):
+            words = [(float(conf), html.unescape(_TAG.sub("", text))) for conf, text in _WORD.findall(line)]
+            sure = [text for conf, text in words if conf >= SURE_CONF and sum(c.isalnum() for c in text) >= 2]
+            if len(sure) >= MIN_SURE_WORDS and len(sure) >= SURE_SHARE * len(words):
                 found.append((dy, _moved(line, dx, dy, zoom)))
     return _inserted(hocr, found)
 
