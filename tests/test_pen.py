@@ -65,3 +65,16 @@ def test_a_pen_number_and_day_are_read_when_both_readers_give_them():
     found = read_header_pen(image, 300.0, header_blanks(header_page()))
     assert [(r.field, r.value) for r in found] == [("number", "05"), ("day", "15")]
     assert all(r.box[0] < r.box[2] and r.box[1] < 90.0 < r.box[3] for r in found)  # on the printed line
+
+
+@pytest.mark.ocr
+def test_the_labels_colon_inside_the_cut_is_no_digit():
+    # real-dev qng_04-CT-UBND p1: "Số:04/CT-UBND", "04" by pen right after the label's colon, which
+    # the cut takes in; held to digits the line model read ": 04" as "804" and nothing was kept.
+    import pypdfium2 as pdfium
+
+    path = shared_or_skip("corpus/real-dev/files/qng_04-CT-UBND_20240315.pdf")
+    image = pdfium.PdfDocument(str(path))[0].render(scale=300 / 72.0).to_pil()
+    line = [Word("Số:04", 100.5, 106.8, 138.5, 120.0, 66.0), Word("/CT-UBND", 145.9, 106.4, 212.2, 119.7, 92.0)]
+    found = read_header_pen(image, 300.0, [("number", line, 123.3, 145.9)])
+    assert [(r.field, r.value) for r in found] == [("number", "04")]

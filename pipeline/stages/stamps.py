@@ -929,7 +929,10 @@ def _model_lines(ink: Image.Image) -> list[list[_OcrWord]]:
 
 
 MODEL_SURE = 0.9  # the line model's mean character probability for a reading that counts
-MODEL_CHARACTERS = {"number": "0123456789", "date": "0123456789/.-"}
+# a label's colon ("Số:") is often inside the field's cut: read as a colon, it is dropped (and how
+# sure the model is of it does not count), where held to digits the model makes a digit of it
+# (real-dev 04/CT's ": 04" read "804")
+MODEL_CHARACTERS = {"number": "0123456789:", "date": "0123456789/.-:"}
 
 
 def _model_value(lines: list[Image.Image], field: str) -> str | None:
@@ -939,11 +942,17 @@ def _model_value(lines: list[Image.Image], field: str) -> str | None:
     than the threshold is lost to the first (dev-real 8005_1's "15/5/24" read "15")."""
     for line in lines:
         reading = read_line(_field_ink(line), MODEL_CHARACTERS[field])
-        if reading.score < MODEL_SURE:
+        kept = [(c, p) for c, (_, _, p) in zip(reading.text, reading.chars, strict=True)]
+        while kept and kept[0][0] in ": ":  # a label's colon, or a speck read as one, either side
+            kept.pop(0)
+        while kept and kept[-1][0] in ": ":
+            kept.pop()
+        if not kept or float(np.mean([p for _, p in kept])) < MODEL_SURE:
             continue
-        if field == "number" and re.fullmatch(r"\d{1,6}", reading.text) and reading.text.strip("0"):
-            return reading.text
-        match = _DATE.fullmatch(reading.text) if field == "date" else None
+        text = "".join(c for c, _ in kept)
+        if field == "number" and re.fullmatch(r"\d{1,6}", text) and text.strip("0"):
+            return text
+        match = _DATE.fullmatch(text) if field == "date" else None
         if match and (iso := _iso(*match.groups())):
             return iso
     return None
