@@ -78,3 +78,21 @@ def test_the_labels_colon_inside_the_cut_is_no_digit():
     line = [Word("Số:04", 100.5, 106.8, 138.5, 120.0, 66.0), Word("/CT-UBND", 145.9, 106.4, 212.2, 119.7, 92.0)]
     found = read_header_pen(image, 300.0, [("number", line, 123.3, 145.9)])
     assert [(r.field, r.value) for r in found] == [("number", "04")]
+
+
+@pytest.mark.ocr
+def test_a_day_beside_the_dates_print_is_read_from_its_digits_alone():
+    # real-dev qng_84-QD-UBND p1: "ngày 03 tháng 02 năm 2025", "03" by pen read into "ngàyà$"; the
+    # blank's cut takes in "y" of "ngày" and the "t" of "tháng", and the readers agree only on the
+    # digits cut out on their own.
+    import pypdfium2 as pdfium
+
+    path = shared_or_skip("corpus/real-dev/files/qng_84-QD-UBND_20250203.pdf")
+    image = pdfium.PdfDocument(str(path))[0].render(scale=300 / 72.0).to_pil()
+    line = [
+        Word("ngàyà$", 371.9, 135.8, 413.5, 147.7, 9.0),
+        Word("tháng", 416.8, 136.0, 448.6, 147.9, 96.0),
+        Word("02", 452.3, 136.2, 465.1, 148.0, 96.0),
+    ]
+    found = read_header_pen(image, 300.0, [("day", line, 399.7, 416.8)])
+    assert [(r.field, r.value) for r in found] == [("day", "03")]

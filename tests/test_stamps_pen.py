@@ -191,6 +191,25 @@ def test_glyphs_joined_to_a_side_or_to_print_are_cut_to_the_line():
     assert _clipped_to_line(shapes[:3], ys, starts, ends) == shapes[:3]  # too few glyphs to tell
 
 
+@pytest.mark.ocr
+def test_a_run_of_digits_is_cut_from_the_print_beside_it_only_when_it_stands_apart():
+    from pipeline.stages.handwriting import read_line
+    from pipeline.stages.stamps import _digit_run
+
+    font = ImageFont.truetype(str(Path(__file__).parents[1] / "pipeline" / "data" / "DejaVuSerif-Italic.ttf"), 40)
+
+    def line(text: str) -> Image.Image:
+        image = Image.new("L", (400, 80), 255)
+        ImageDraw.Draw(image).text((10, 15), text, font=font, fill=0)
+        return image
+
+    # the day's blank took in "ày" of "ngày" and the "t" of "tháng"; the number's, the label's colon and the slash
+    assert read_line(_digit_run(line("ày 15 t"))).text == "15"
+    assert read_line(_digit_run(line(": 239 /"))).text == "239"
+    # digits touching letters are not cut (the run may be part of a number misread); digits alone need no cut
+    assert _digit_run(line("ngày15")) is None and _digit_run(line("VQ2")) is None and _digit_run(line("15")) is None
+
+
 def test_a_short_sliver_after_the_digits_is_no_glyph():
     line = wandering_digits("2024", [46, 46, 46, 46], [0, 0, 0, 0])
     a = np.asarray(line).copy()

@@ -882,12 +882,46 @@ def read_pen_digits(ink: Image.Image, box: tuple[float, float, float, float]) ->
     of where it is), when both readers give it: Tesseract's readings of the line, as written and
     typeset, agree on it or give it most often, and the line model reads it surely. One reader
     alone is no reading: on real-dev's pen-filled numbers Tesseract agreed on "4" for a "24" and
-    "46" for a "16", the model was sure of "0660" for a "660"."""
+    "46" for a "16", the model was sure of "0660" for a "660". When they do not agree on the
+    line, they read the line's digits cut out on their own (`_digit_run`)."""
     line, _ = _handwriting_line(ink, box)
+    value = _both_read(line)
+    if value is None and (digits := _digit_run(line)) is not None:
+        value = _both_read(digits)
+    return value
+
+
+def _both_read(line: Image.Image) -> str | None:
     votes = _line_votes({"number": line})
     written, typeset = votes["number", False], votes["number", True]
     tesseract = _read_twice(written, typeset) or _commonest(written + typeset)
     return tesseract if tesseract is not None and tesseract == _model_value([line], "number") else None
+
+
+DIGIT_PAD = 0.3  # a run of digits is cut with this share of the line's height on either side
+
+
+def _digit_run(line: Image.Image) -> Image.Image | None:
+    """The longest run of digits in a field's line, as the line model reads the line unconstrained,
+    cut out on its own, when what it read beside the run stands apart from it (a space between, or
+    only a label's punctuation): the letters of the print the cut took in ("ày 15 t" of "ngày 15
+    tháng"), which make Tesseract's readings held to digits junk. A run touching letters is not cut
+    ("VQ2" of a "22": the "2" alone would read as a shorter number)."""
+    ink = _field_ink(line)
+    reading = read_line(ink)
+    runs = [m.span() for m in re.finditer(r"\d+", reading.text)]
+    if not runs or runs == [(0, len(reading.text))]:
+        return None
+    start, end = max(runs, key=lambda run: run[1] - run[0])
+
+    def apart(part: str, edge: int) -> bool:
+        return not part or part[edge] == " " or all(c in ":;.,/ " for c in part)
+
+    if not (apart(reading.text[:start], -1) and apart(reading.text[end:], 0)):
+        return None
+    pad = DIGIT_PAD * ink.height
+    left, right = reading.chars[start][0] - pad, reading.chars[end - 1][1] + pad
+    return ink.crop((max(0, round(left)), 0, min(ink.width, round(right)), ink.height))
 
 
 def _model_lines(ink: Image.Image) -> list[list[_OcrWord]]:
