@@ -15,13 +15,12 @@ no row of glyphs, or reads as nothing sure.
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .tesseract import read_images
+from .tesseract import hocr_words, read_images
 
 WORK_DPI = 150.0  # rows of glyphs are looked for at no more than this resolution
 READ_DPI = 300.0  # … and read at no less (a 200 dpi scan's x-height is small for Tesseract)
@@ -36,11 +35,8 @@ SURE_CONF = 60.0  # a row is kept when Tesseract is this sure of words of two le
 SURE_SHARE = 0.5  # … of at least this share of its words …
 MIN_SURE_WORDS = 3  # … and this many (a register stamp's "ĐẾN Ngày: 27/6/2024" reads as a few sure bits)
 
-_WORD_BOX = re.compile(r"<span class=['\"]ocrx_word['\"][^>]*?title=['\"]bbox (\d+) (\d+) (\d+) (\d+)")
 _LINE_CLASS = r"<span class=['\"]ocr_(?:line|header|textfloat|caption)['\"]"  # Tesseract's kinds of line
 _LINE = re.compile(_LINE_CLASS + r".*?</span>\s*</span>\s*(?=" + _LINE_CLASS + r"|</p>)", re.S)
-_WORD = re.compile(r"class=['\"]ocrx_word['\"][^>]*?x_wconf (\d+)[^>]*>(.*?)</span>", re.S)
-_TAG = re.compile(r"<[^>]+>")
 _BBOX = re.compile(r"bbox (\d+) (\d+) (\d+) (\d+)")
 _SIZES = re.compile(r"(baseline -?[\d.]+|x_size|x_descenders|x_ascenders) (-?[\d.]+)")  # pixels, like a box
 _BLOCK = re.compile(r"<div class=['\"]ocr_carea['\"][^>]*?title=['\"]bbox (\d+) (\d+)")
@@ -92,7 +88,7 @@ def missed_rows(
 
 def with_missed_lines(image: Image.Image, hocr: str, dpi: float, lang: str) -> str:
     """The page's hOCR (of `image`, at `dpi`) with the lines of print it left out read and added."""
-    covered = [tuple(int(v) for v in m.groups()) for m in _WORD_BOX.finditer(hocr)]
+    covered = [(w.x0, w.top, w.x1, w.bottom) for w in hocr_words(hocr)]
     rows = missed_rows(image, covered, dpi)
     if not rows:
         return hocr
@@ -113,8 +109,8 @@ def with_missed_lines(image: Image.Image, hocr: str, dpi: float, lang: str) -> s
     found = []  # (row's top, its hOCR line)
     for page, (dx, dy) in zip(pages, offsets, strict=False):
         for line in _LINE.findall(page):
-            words = [(float(conf), html.unescape(_TAG.sub("", text))) for conf, text in _WORD.findall(line)]
-            sure = [text for conf, text in words if conf >= SURE_CONF and sum(c.isalnum() for c in text) >= 2]
+            words = hocr_words(line)
+            sure = [w for w in words if w.conf >= SURE_CONF and sum(c.isalnum() for c in w.text) >= 2]
             if len(sure) >= MIN_SURE_WORDS and len(sure) >= SURE_SHARE * len(words):
                 found.append((dy, _moved(line, dx, dy, zoom)))
     return _inserted(hocr, found)

@@ -17,7 +17,6 @@ words stay out of the page text. Word confidences are Tesseract's own, from OCRm
 from __future__ import annotations
 
 import bisect
-import html
 import json
 import logging
 import os
@@ -42,6 +41,7 @@ from .normalize import BadInput, check_pdf, flatten_forms, images_to_pdf
 from .ocr_plugin import CAPTURE, SCAN_DPI, SUPPRESS
 from .pen import header_blanks, read_header_pen
 from .separator import CODE_PREFIX
+from .tesseract import hocr_words
 
 BLANK_INK = 0.0005
 LOOK_DPI = 72  # enough for ink coverage and an 80 mm separator QR code
@@ -513,11 +513,6 @@ class _HocrWord:
 
 _HOCR_PAGE = re.compile(r"<div class=['\"]ocr_page['\"][^>]*>")
 _BBOX = re.compile(r"\bbbox (\d+) (\d+) (\d+) (\d+)")
-_HOCR_WORD = re.compile(
-    r"<span class=['\"]ocrx_word['\"][^>]*?title=['\"]bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)[^>]*>(.*?)</span>",
-    re.S,
-)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def read_hocr(path: Path, width: float, height: float) -> list[_HocrWord]:
@@ -539,15 +534,11 @@ def read_hocr(path: Path, width: float, height: float) -> list[_HocrWord]:
     if px1 <= px0 or py1 <= py0:
         return []
     sx, sy = width / (px1 - px0), height / (py1 - py0)
-    words = []
-    for match in _HOCR_WORD.finditer(data):
-        x0, y0, x1, y1, conf = (int(v) for v in match.groups()[:5])
-        text = html.unescape(_TAG.sub("", match[6])).strip()
-        if text:
-            words.append(
-                _HocrWord((x0 - px0) * sx, (y0 - py0) * sy, (x1 - px0) * sx, (y1 - py0) * sy, float(conf), text)
-            )
-    return words
+    return [
+        _HocrWord((w.x0 - px0) * sx, (w.top - py0) * sy, (w.x1 - px0) * sx, (w.bottom - py0) * sy, w.conf, w.text)
+        for w in hocr_words(data)
+        if w.text
+    ]
 
 
 def _confidences(words: list[dict], hocr: list[_HocrWord]) -> list[float | None]:

@@ -1,12 +1,15 @@
 """Tesseract on several small images in one run, for the stages that read parts of a page on their
 own (a stamp, a field's line, a line the page's OCR left out): its start-up costs more than a
-small crop does."""
+small crop does. And the words of Tesseract's hOCR, as the OCR stage and those stages read them."""
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import subprocess
 import tempfile
+from dataclasses import dataclass
 
 from PIL import Image
 
@@ -48,3 +51,30 @@ def _read_text(path: str) -> str:
             return f.read()
     except OSError:
         return ""
+
+
+@dataclass(frozen=True)
+class HocrWord:
+    """A word of Tesseract's hOCR: its box in the pixels of the image read, confidence and text."""
+
+    x0: int
+    top: int
+    x1: int
+    bottom: int
+    conf: float
+    text: str  # unescaped, without markup; may be empty
+
+
+_HOCR_WORD = re.compile(
+    r"<span class=['\"]ocrx_word['\"][^>]*?title=['\"]bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)[^>]*>(.*?)</span>",
+    re.S,
+)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def hocr_words(hocr: str) -> list[HocrWord]:
+    """The words of an hOCR text (a page's, or a part of one such as a line), in order."""
+    return [
+        HocrWord(*(int(v) for v in m.groups()[:4]), float(m[5]), html.unescape(_TAG.sub("", m[6])).strip())
+        for m in _HOCR_WORD.finditer(hocr)
+    ]
